@@ -1,0 +1,61 @@
+"""The argument parser shared by every lookup: one-line errors, exit code 2."""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any, NoReturn
+
+from ..engine.config import FIELD_SPECS, parse_field
+from ..engine.errors import ConfigError, VgtuiError
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """A user mistake found after parsing; printed as one line, exit code 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but an error is a single line on stderr and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        fail(f"{self.prog}: error: {message}")
+
+    def add_subparsers(self, **kwargs):  # sub-parsers inherit the one-line error
+        kwargs.setdefault("parser_class", Parser)
+        return super().add_subparsers(**kwargs)
+
+
+def fail(line: str, code: int = EXIT_USAGE) -> NoReturn:
+    sys.stderr.write(" ".join(line.split()) + "\n")
+    raise SystemExit(code)
+
+
+def field_type(name: str):
+    """An argparse type that validates through the engine's own field rules."""
+
+    def convert(text: str) -> Any:
+        try:
+            return parse_field(name, text)
+        except ConfigError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = FIELD_SPECS[name].label
+    return convert
+
+
+def add_field(parser: argparse.ArgumentParser, name: str, default: Any = None) -> None:
+    spec = FIELD_SPECS[name]
+    help_text = f"{spec.help} ({spec.describe_range()})"
+    parser.add_argument(spec.flag, dest=name, type=field_type(name), default=default,
+                        metavar="NAME" if spec.choices else ("N" if spec.kind is int else "X"),
+                        help=help_text)
+
+
+def describe_error(exc: VgtuiError) -> str:
+    """'--scale: message' when the error names a setting, else the message."""
+    if exc.field and exc.field in FIELD_SPECS:
+        return f"{FIELD_SPECS[exc.field].flag}: {exc}"
+    if exc.field:
+        return f"--{exc.field.replace('_', '-')}: {exc}"
+    return str(exc)

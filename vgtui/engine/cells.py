@@ -1,0 +1,68 @@
+"""Step functions of the recurrent cells and their local derivatives (torch).
+
+The derivative conventions follow torch autograd exactly (relu'(0) = 0, leaky
+relu takes its slope at z <= 0, tanh' and sigmoid' from the output), so the
+engine's backward pass matches ``loss.backward()`` to rounding.
+"""
+from __future__ import annotations
+
+
+def activate(kind: str, z, leaky_slope=0.01):
+    """(f(z), f'(z)) for one of the vanilla activations, elementwise.
+
+    ``leaky_slope`` may be a float or a tensor that broadcasts against z.
+    """
+    import torch
+
+    if kind == "tanh":
+        h = torch.tanh(z)
+        return h, 1.0 - h * h
+    if kind == "sigmoid":
+        h = torch.sigmoid(z)
+        return h, h * (1.0 - h)
+    if kind == "relu":
+        d = (z > 0).to(z.dtype)
+        return z * d, d
+    if kind == "leaky_relu":
+        slope = leaky_slope if torch.is_tensor(leaky_slope) else torch.tensor(
+            leaky_slope, dtype=z.dtype, device=z.device)
+        d = torch.where(z > 0, torch.ones_like(z), slope.to(z.dtype).expand_as(z))
+        return z * d, d
+    if kind == "identity":
+        return z, torch.ones_like(z)
+    raise ValueError(f"unknown activation {kind!r}")
+
+
+class ActivationPlan:
+    """Applies a possibly different activation to each batch row of z (B, n).
+
+    One pass per distinct activation present, merged by precomputed row masks,
+    so a sweep over activations stays one vectorised batch.
+    """
+
+    def __init__(self, kinds: list[str], leaky_slopes: list[float], device, dtype) -> None:
+        import torch
+
+        self.kinds = list(kinds)
+        self.distinct = sorted(set(kinds))
+        self.slopes = torch.tensor(leaky_slopes, dtype=dtype, device=device).view(-1, 1)
+        self.masks = {
+            kind: torch.tensor([k == kind for k in kinds], device=device).view(-1, 1)
+            for kind in self.distinct
+        }
+
+    def __call__(self, z):
+        import torch
+
+        if len(self.distinct) == 1:
+            return activate(self.distinct[0], z, self.slopes)
+        h = d = None
+        for kind in self.distinct:
+            hk, dk = activate(kind, z, self.slopes)
+            if h is None:
+                h, d = hk, dk
+            else:
+                mask = self.masks[kind]
+                h = torch.where(mask, hk, h)
+                d = torch.where(mask, dk, d)
+        return h, d

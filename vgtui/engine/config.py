@@ -1,0 +1,147 @@
+"""Validated configurations: every setting is checked once, here.
+
+The CLI and the TUI both turn user text into values through ``parse_field`` and
+build a frozen ``RNNConfig``; whatever passes here is safe to compute.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+from .errors import ConfigError
+
+ACTIVATIONS = ("tanh", "sigmoid", "relu", "leaky_relu", "identity")
+INITS = ("gaussian", "orthogonal", "identity")
+DEVICES = ("auto", "cpu", "cuda")
+DTYPES = ("auto", "float32", "float64")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """How one setting is parsed and bounded (shared by flags and inputs)."""
+
+    name: str
+    kind: type
+    label: str
+    help: str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] = ()
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    def describe_range(self) -> str:
+        if self.choices:
+            return "one of " + ", ".join(self.choices)
+        what = "an integer" if self.kind is int else "a number"
+        return f"{what} from {_num(self.low)} to {_num(self.high)}"
+
+
+def _num(x: float | None) -> str:
+    if x is None:
+        return "?"
+    return str(int(x)) if float(x).is_integer() else repr(x)
+
+
+# Limits are generous but finite: past them a run would take minutes or
+# gigabytes, which no interactive lookup should do by accident.
+FIELD_SPECS: dict[str, FieldSpec] = {
+    spec.name: spec
+    for spec in (
+        FieldSpec("activation", str, "activation", "nonlinearity f", choices=ACTIVATIONS),
+        FieldSpec("init", str, "init", "initialisation of W_hh", choices=INITS),
+        FieldSpec("scale", float, "weight scale", "multiplier on W_hh", 0.0, 100.0),
+        FieldSpec("init_noise", float, "init noise", "std of gaussian noise added to W_hh", 0.0, 10.0),
+        FieldSpec("hidden", int, "hidden size n", "units in the hidden state", 1, 2048),
+        FieldSpec("steps", int, "steps T", "sequence length", 1, 200_000),
+        FieldSpec("input_size", int, "input size m", "features per input step", 1, 1024),
+        FieldSpec("input_scale", float, "input scale", "std of the random inputs", 0.0, 1000.0),
+        FieldSpec("seed", int, "seed", "random seed for weights and inputs", 0, 2**31 - 1),
+        FieldSpec("leaky_slope", float, "leaky slope", "negative slope of leaky relu", 0.0, 1.0),
+        FieldSpec("device", str, "device", "where torch computes", choices=DEVICES),
+        FieldSpec("dtype", str, "dtype", "floating point precision", choices=DTYPES),
+    )
+}
+
+
+def parse_field(name: str, text: Any) -> Any:
+    """Turn text (or a value) into a checked value for setting ``name``.
+
+    Raises ConfigError with a one-line message naming the setting and its range.
+    """
+    spec = FIELD_SPECS[name]
+    raw = text.strip() if isinstance(text, str) else text
+    if spec.choices:
+        value = str(raw).strip().lower().replace("-", "_") if raw is not None else ""
+        aliases = {"leakyrelu": "leaky_relu", "linear": "identity", "normal": "gaussian",
+                   "f32": "float32", "f64": "float64", "double": "float64", "float": "float32"}
+        value = aliases.get(value, value)
+        if value not in spec.choices:
+            raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {raw!r})", name)
+        return value
+    if raw is None or raw == "":
+        raise ConfigError(f"{spec.label} is empty: enter {spec.describe_range()}", name)
+    try:
+        number = float(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"{spec.label} must be {spec.describe_range()} (got {_short(raw)})", name
+        ) from None
+    if not math.isfinite(number):
+        raise ConfigError(f"{spec.label} must be finite (got {_short(raw)})", name)
+    if spec.kind is int:
+        if not float(number).is_integer():
+            raise ConfigError(f"{spec.label} must be a whole number (got {_short(raw)})", name)
+        number = int(number)
+    if (spec.low is not None and number < spec.low) or (spec.high is not None and number > spec.high):
+        raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {_short(raw)})", name)
+    return number
+
+
+def _short(raw: Any) -> str:
+    text = repr(raw) if isinstance(raw, str) else str(raw)
+    return text if len(text) <= 24 else text[:21] + "..."
+
+
+@dataclass(frozen=True)
+class RNNConfig:
+    """One vanilla RNN run: h_t = f(W_hh h_{t-1} + W_xh x_t + b), h_0 = 0, L = sum(h_T)."""
+
+    activation: str = "tanh"
+    init: str = "gaussian"
+    scale: float = 1.0
+    hidden: int = 32
+    steps: int = 50
+    input_size: int = 4
+    input_scale: float = 1.0
+    seed: int = 0
+    init_noise: float = 0.0
+    leaky_slope: float = 0.01
+    device: str = "auto"
+    dtype: str = "auto"
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            checked = parse_field(f.name, getattr(self, f.name))
+            object.__setattr__(self, f.name, checked)
+
+    def replace(self, **changes: Any) -> "RNNConfig":
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_texts(cls, texts: dict[str, Any], base: "RNNConfig | None" = None) -> "RNNConfig":
+        """Build from user text per field; raises ConfigError on the first bad one."""
+        values = {name: parse_field(name, text) for name, text in texts.items()}
+        return replace(base or cls(), **values)
+
+
+def same_shape_key(config: RNNConfig) -> tuple:
+    """Configs sharing this key can run in one vectorised batch."""
+    return (config.hidden, config.steps, config.input_size, config.device, config.dtype)
+

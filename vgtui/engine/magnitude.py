@@ -1,0 +1,118 @@
+"""Magnitudes kept as base-10 logarithms, and their honest text form.
+
+Gradients in a long recurrence reach 1e-3000 and beyond, far outside float
+range, so the engine hands out log10 values and these helpers turn them into
+text without ever passing through a float that would round to 0 or inf.
+"""
+from __future__ import annotations
+
+import math
+
+# log10 of the smallest and largest magnitudes a float64 holds without loss.
+FLOAT_LOG10_MIN = -307.0
+FLOAT_LOG10_MAX = 308.0
+
+
+def in_float_range(log10_value: float) -> bool:
+    return FLOAT_LOG10_MIN < log10_value < FLOAT_LOG10_MAX
+
+
+def from_log10(log10_value: float) -> float:
+    """The plain float for a log10 magnitude (0.0 or inf when out of range)."""
+    if log10_value == -math.inf:
+        return 0.0
+    if log10_value >= FLOAT_LOG10_MAX:
+        return math.inf
+    if log10_value <= FLOAT_LOG10_MIN:
+        return 0.0
+    return 10.0 ** log10_value
+
+
+def to_log10(value: float) -> float:
+    if value == 0:
+        return -math.inf
+    return math.log10(abs(value))
+
+
+def split_log10(log10_value: float) -> tuple[float, int]:
+    """(mantissa, exponent) with 1 <= mantissa < 10 and value = m * 10**e."""
+    exponent = math.floor(log10_value)
+    mantissa = 10.0 ** (log10_value - exponent)
+    if mantissa >= 9.9999999999:  # rounding at the decade edge
+        mantissa, exponent = 1.0, exponent + 1
+    return mantissa, exponent
+
+
+def format_log10(log10_value: float, digits: int = 3) -> str:
+    """Scientific text for a magnitude given as log10: 2.354e-04, 3.16e-3010.
+
+    An exact zero (log10 = -inf) prints as "0"; nan prints as "nan".
+    """
+    if math.isnan(log10_value):
+        return "nan"
+    if log10_value == -math.inf:
+        return "0"
+    if log10_value == math.inf:
+        return "inf"
+    mantissa, exponent = split_log10(log10_value)
+    sign = "-" if exponent < 0 else "+"
+    return f"{mantissa:.{digits}f}e{sign}{abs(exponent):02d}"
+
+
+def format_value(value: float, digits: int = 3) -> str:
+    """Scientific text for a plain float, using the same style."""
+    if math.isnan(value):
+        return "nan"
+    if value == 0:
+        return "0"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    text = format_log10(math.log10(abs(value)), digits)
+    return ("-" + text) if value < 0 else text
+
+
+def json_number(log10_value: float) -> str:
+    """A JSON number literal for a log10 magnitude, exact even past float range.
+
+    Inside float range it is Python's shortest round-trip repr; outside it is a
+    literal such as 3.1622776601683795e-3010 (valid JSON; a float parser may
+    read it as 0.0, which is why every such list has a log10 twin).
+    """
+    if math.isnan(log10_value):
+        return "null"
+    if log10_value == -math.inf:
+        return "0.0"
+    if in_float_range(log10_value):
+        return repr(10.0 ** log10_value)
+    if log10_value == math.inf:
+        return "null"
+    mantissa, exponent = split_log10(log10_value)
+    return f"{mantissa!r}e{exponent}"
+
+
+class LogMagnitude:
+    """A non-negative magnitude held as its log10, for reports and JSON.
+
+    ``float(m)`` gives the plain value (0.0 or inf past float range); JSON
+    writers use ``json_number`` so 1e-3010 is written as 1e-3010.
+    """
+
+    __slots__ = ("log10",)
+
+    def __init__(self, log10_value: float) -> None:
+        self.log10 = float(log10_value)
+
+    def __float__(self) -> float:
+        return from_log10(self.log10)
+
+    def __repr__(self) -> str:
+        return f"LogMagnitude({format_log10(self.log10, 6)})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LogMagnitude) and other.log10 == self.log10
+
+    def __hash__(self) -> int:
+        return hash(self.log10)
+
+    def json(self) -> str:
+        return json_number(self.log10)

@@ -8,6 +8,7 @@ from ..engine.config import FIELD_SPECS, RNNConfig
 from ..engine.errors import ConfigError
 from ..engine.magnitude import format_log10, format_value
 from ..engine.presets import FLOW_PRESETS
+from ..present import flow_summary_lines, shown_steps
 from .common import UsageError, add_field
 from .output import console, print_csv, print_json
 
@@ -113,15 +114,6 @@ def _rows(r, indices):
                repr(float(r.saturation[k])), repr(float(r.mean_derivative[k]))]
 
 
-def shown_steps(steps: int, every: int | None) -> list[int]:
-    """Indices (0-based) of the rows a table shows: all, every K-th, or ~50 spread out;
-    the first and last step are always there."""
-    if every is None:
-        every = 1 if steps <= 100 else math.ceil(steps / 50)
-    picked = set(range(0, steps, every)) | {0, steps - 1}
-    return sorted(picked)
-
-
 def _print_table(r, every: int | None) -> None:
     from rich import box
     from rich.table import Table
@@ -145,22 +137,5 @@ def _print_table(r, every: int | None) -> None:
     if len(indices) < r.steps:
         out.print(f"showing {len(indices)} of {r.steps} steps; --every 1 shows all, --csv or --json "
                   "give every step")
-    for line in summary_lines(r):
+    for line in flow_summary_lines(r):
         out.print(line)
-
-
-def summary_lines(r) -> list[str]:
-    horizon = (f"{r.vanishing_horizon} steps" if r.vanishing_horizon is not None
-               else f"beyond {r.steps - 1}")
-    lines = [
-        f"spectral radius {r.spectral_radius:.4f}   spectral norm {r.spectral_norm:.4f}   "
-        f"fitted factor {r.factor:.4f}/step",
-        f"vanishing horizon (1e-6): {horizon}"
-        + (f"   exploding horizon (1e6): {r.exploding_horizon} steps"
-           if r.exploding_horizon is not None else ""),
-        f"verdict: {r.verdict}",
-    ]
-    if r.forward_overflow_step is not None:
-        lines.append(f"forward pass overflowed at step {r.forward_overflow_step}: later values are "
-                     "not finite")
-    return lines

@@ -45,24 +45,25 @@ class ActivationPlan:
 
         self.kinds = list(kinds)
         self.distinct = sorted(set(kinds))
-        self.slopes = torch.tensor(leaky_slopes, dtype=dtype, device=device).view(-1, 1)
-        self.masks = {
-            kind: torch.tensor([k == kind for k in kinds], device=device).view(-1, 1)
-            for kind in self.distinct
-        }
+        self.slopes = torch.tensor(leaky_slopes, dtype=dtype, device=device)
+        self.masks = {kind: torch.tensor([k == kind for k in kinds], device=device)
+                      for kind in self.distinct}
 
     def __call__(self, z):
+        """z is batch-first, (B, ...); returns (f(z), f'(z)) of the same shape."""
         import torch
 
+        shape = (-1,) + (1,) * (z.dim() - 1)
+        slopes = self.slopes.view(shape)
         if len(self.distinct) == 1:
-            return activate(self.distinct[0], z, self.slopes)
+            return activate(self.distinct[0], z, slopes)
         h = d = None
         for kind in self.distinct:
-            hk, dk = activate(kind, z, self.slopes)
+            hk, dk = activate(kind, z, slopes)
             if h is None:
                 h, d = hk, dk
             else:
-                mask = self.masks[kind]
+                mask = self.masks[kind].view(shape)
                 h = torch.where(mask, hk, h)
                 d = torch.where(mask, dk, d)
         return h, d

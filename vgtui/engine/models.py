@@ -42,6 +42,17 @@ def _check_path(path: str, what: str) -> None:
         raise ModelFileError(f"{what} file is empty: {path}", what)
 
 
+def _unpickling_message(path: str, text: str) -> str:
+    """torch's safe-loader errors are paragraphs; keep the part a user can act on."""
+    import re
+
+    found = re.search(r"Unsupported global: GLOBAL (\S+)", text)
+    if found:
+        return (f"model file {path} was refused: it asks to run {found.group(1)} on load, which "
+                "the safe loader (weights_only=True) never does")
+    return f"model file {path} could not be read: not a torch.save file (or it is damaged)"
+
+
 def load_state_dict(path: str) -> dict:
     import pickle
     import zipfile
@@ -52,10 +63,7 @@ def load_state_dict(path: str) -> dict:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unsafe content"
-        raise ModelFileError(
-            f"model file {path} was refused by the safe loader (weights_only=True): {first[:160]}",
-            "model") from None
+        raise ModelFileError(_unpickling_message(path, str(exc)), "model") from None
     except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelFileError(f"model file {path} could not be read: {first[:160]}", "model") from None

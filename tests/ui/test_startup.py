@@ -1,0 +1,60 @@
+"""The first screen draws while torch is still importing."""
+import subprocess
+import sys
+import textwrap
+
+SCRIPT = textwrap.dedent('''
+    import asyncio, importlib.abc, importlib.machinery, sys, threading, time
+
+    gate = threading.Event()
+    loaded = threading.Event()
+
+    class GatedLoader(importlib.abc.Loader):
+        """Runs torch's own loader only once the test opens the gate. The wait is in
+        exec_module, which holds torch's module lock only, so other imports go on."""
+        def __init__(self, real):
+            self.real = real
+        def create_module(self, spec):
+            return self.real.create_module(spec)
+        def exec_module(self, module):
+            gate.wait(60)
+            self.real.exec_module(module)
+            loaded.set()
+
+    class SlowTorch(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path, target=None):
+            if name != "torch":
+                return None
+            spec = importlib.machinery.PathFinder.find_spec(name, path)
+            spec.loader = GatedLoader(spec.loader)
+            return spec
+
+    sys.meta_path.insert(0, SlowTorch())
+
+    from vgtui.app import VgtuiApp
+
+    async def main():
+        app = VgtuiApp()
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause(0.3)
+            assert not loaded.is_set(), "torch finished importing before the check"
+            title = str(app.screen.query_one("#title-bar").render())
+            assert "Gradient Flow" in title, title
+            summary = str(app.screen.query_one("#flow-summary").render())
+            assert "torch is loading" in summary, summary
+            gate.set()  # now let torch load; the first result must follow
+            deadline = time.monotonic() + 60
+            while app.screen.result is None and time.monotonic() < deadline:
+                await pilot.pause(0.1)
+            assert app.screen.result is not None
+            print("drawn-before-torch")
+
+    asyncio.run(main())
+''')
+
+
+def test_first_screen_draws_before_torch_has_loaded():
+    out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "drawn-before-torch" in out.stdout

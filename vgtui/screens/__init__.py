@@ -1,0 +1,1 @@
+"""One module per concept screen; ``registry`` lists them in order."""

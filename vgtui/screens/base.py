@@ -1,0 +1,112 @@
+"""PageScreen: what every concept screen shares.
+
+A title bar, the screen's own body, a status line and the footer; F1 help from
+the class's HELP text; palette commands; and ``compute`` which runs an engine
+call in a thread worker, drops stale results, and reports errors inline while
+the last good result stays on screen.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from textual.worker import get_current_worker
+
+from ..engine.errors import VgtuiError
+from ..widgets.help import HelpScreen
+from ..widgets.status_line import StatusLine
+
+PaletteCommand = tuple[str, str, Callable[[], Any]]
+
+
+class PageScreen(Screen):
+    SCREEN_ID: ClassVar[str] = ""
+    TITLE: ClassVar[str] = ""
+    HELP: ClassVar[str] = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._title_text(), id="title-bar")
+        with Vertical(id="page-body"):
+            yield from self.compose_page()
+        yield StatusLine(id="status-line")
+        yield Footer()
+
+    def compose_page(self) -> ComposeResult:  # overridden by every screen
+        yield from ()
+
+    def _title_text(self) -> str:
+        from .registry import entry
+
+        key = entry(self.SCREEN_ID).key if self.SCREEN_ID else ""
+        prefix = f"[{key}] " if key else ""
+        return f"vgtui › {prefix}{self.TITLE}   [dim]F1 help · ctrl+p commands[/dim]"
+
+    @property
+    def status(self) -> StatusLine:
+        return self.query_one("#status-line", StatusLine)
+
+    def on_screen_resume(self) -> None:
+        app = self.app
+        if getattr(app, "torch_version", None):
+            self.status.show(message=f"torch {app.torch_version}")
+
+    # -- help and palette -----------------------------------------------------
+    def show_help(self) -> None:
+        keys = "\n".join(f"- `{b.key_display or b.key}`: {b.description}"
+                         for b in self._bindings_for_help())
+        self.app.push_screen(HelpScreen(self.TITLE, self.HELP,
+                                        f"## Keys on this screen\n\n{keys}" if keys else ""))
+
+    def _bindings_for_help(self):
+        seen = set()
+        for binding in self.BINDINGS:
+            if not hasattr(binding, "description") or not binding.description:
+                continue
+            if binding.action in seen:
+                continue
+            seen.add(binding.action)
+            yield binding
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        """(name, help, callback) entries this screen adds to the command palette."""
+        return []
+
+    # -- computing off the UI thread ------------------------------------------
+    def compute(self, job: Callable[[Callable[[], bool]], Any],
+                on_result: Callable[[Any], None], label: str = "computing") -> None:
+        """Run ``job(cancelled)`` in a worker; a newer request cancels an older one."""
+        self.status.show(message=f"{label}...")
+        self._compute_worker(job, on_result)
+
+    @work(thread=True, exclusive=True, group="compute", exit_on_error=False)
+    def _compute_worker(self, job, on_result) -> None:
+        from ..engine.flow import Cancelled
+
+        worker = get_current_worker()
+        try:
+            result = job(lambda: worker.is_cancelled)
+        except Cancelled:
+            return
+        except VgtuiError as exc:
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self.show_compute_error, str(exc))
+            return
+        except MemoryError:
+            self.app.call_from_thread(self.show_compute_error,
+                                      "out of memory: try fewer steps or a smaller hidden size")
+            return
+        except Exception as exc:  # keep the app alive and say what happened
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self.show_compute_error,
+                                          f"internal error: {type(exc).__name__}: {exc}")
+            return
+        if not worker.is_cancelled:
+            self.app.call_from_thread(on_result, result)
+
+    def show_compute_error(self, message: str) -> None:
+        """An engine refusal: say so, keep the last good result on screen."""
+        self.status.show(message=f"✗ {message} (last good result kept)", error=True)

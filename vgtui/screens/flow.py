@@ -1,0 +1,267 @@
+"""Gradient Flow: how big dL/dh_t is at every step back from T.
+
+Controls for every engine setting on the left; on the right the verdict line,
+the forward pass (||h_t|| and saturation per step), the backward pass as a
+log-scale chart with decade labels, and the per-step table.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.timer import Timer
+from textual.widgets import DataTable, Label, Select, Sparkline, Static
+
+from ..engine.config import RNNConfig
+from ..engine.magnitude import format_log10, format_value
+from ..engine.presets import FLOW_PRESETS
+from ..present import horizon_text, shown_steps, verdict_text
+from ..widgets.controls import ControlPanel
+from ..widgets.log_chart import LogChart, Series
+from .base import PageScreen
+
+FIELDS = ["activation", "init", "scale", "init_noise", "hidden", "steps", "input_size",
+          "input_scale", "seed", "leaky_slope", "device", "dtype"]
+DEBOUNCE_SECONDS = 0.25
+TABLE_ROWS = 100
+
+HELP = """\
+**What it shows.** A vanilla RNN `h_t = f(W_hh h_(t-1) + W_xh x_t + b)` runs forward for
+T steps from `h_0 = 0`; the loss is `L = sum(h_T)`. Going back, the gradient
+`dL/dh_t` is multiplied at every step by `W_hh^T diag(f'(z_t))`. The chart shows
+`||dL/dh_t||` on a log scale (decade labels on the left), step 1 at the left edge and
+step T at the right.
+
+**How to read it.**
+- *forward*: `||h_t||` per step, and the share of units whose `|f'(z)|` is below 0.1
+  (saturated units pass almost no gradient back).
+- *backward*: bars that fall away to the left mean the gradient vanishes going back in
+  time; bars that rise to the left mean it explodes.
+- *spectral radius* is the largest `|eigenvalue|` of `W_hh`, *spectral norm* its largest
+  singular value: they differ when `W_hh` is not normal.
+- *fitted factor*: the per-step multiplier of a straight-line fit to `log ||dL/dh_t||`.
+- *vanishing horizon*: steps back until the gradient is below 1e-6 of its value at T
+  (an exploding horizon: above 1e6).
+- *verdict*: a horizon reached decides; otherwise the fitted factor against 0.98..1.02.
+  Markers ▼ ■ ▲ carry the verdict without colour.
+- Numbers far outside float range (1e-3009) are exact: the engine keeps magnitudes
+  as logarithms.
+
+**Things to try.**
+- Preset *sigmoid at scale 1.0 over 20 steps*: sigmoid' is at most 0.25.
+- Preset *tanh at scale 1.2*, then *tanh at 1.0*: nudge the scale with `+` / `-`.
+- Preset *4 units*: a spectral radius near 0.5 gives a factor near 0.5.
+- Init *orthogonal* with activation *identity*: the factor equals the scale exactly.
+- Raise T with `]` and watch the horizon stay put while the left edge sinks.
+
+The same numbers: `vgtui flow --activation tanh --scale 1.0 --steps 50 --json`.
+"""
+
+
+class FlowScreen(PageScreen):
+    SCREEN_ID = "flow"
+    TITLE = "Gradient Flow"
+    HELP = HELP
+    AUTO_FOCUS = "#flow-results"
+
+    BINDINGS = [
+        Binding("plus,equals_sign", "nudge_scale(0.05)", "scale+", id="flow.scale_up",
+                tooltip="Raise the weight scale by 0.05"),
+        Binding("minus,underscore", "nudge_scale(-0.05)", "scale-", id="flow.scale_down",
+                tooltip="Lower the weight scale by 0.05"),
+        Binding("right_square_bracket", "nudge_steps(1)", "T+10%", id="flow.steps_up",
+                tooltip="Lengthen the sequence by 10%"),
+        Binding("left_square_bracket", "nudge_steps(-1)", "T-10%", id="flow.steps_down",
+                tooltip="Shorten the sequence by 10%"),
+        Binding("p", "next_preset", "preset", id="flow.next_preset",
+                tooltip="Load the next preset"),
+        Binding("escape", "leave_field", "leave field", show=False, id="flow.leave_field"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.config = RNNConfig()
+        self.result = None
+        self._pending: RNNConfig | None = None
+        self._debounce: Timer | None = None
+        self._shown_config: RNNConfig | None = None
+        self._launched: RNNConfig | None = None  # the config last sent to the engine
+
+    # -- layout ----------------------------------------------------------------
+    def compose_page(self) -> ComposeResult:
+        with Horizontal(id="flow-body"):
+            with VerticalScroll(id="flow-controls", classes="controls"):
+                yield Label("preset", classes="section")
+                yield Select([(p.title, p.name) for p in FLOW_PRESETS.values()],
+                             value="default", allow_blank=True, prompt="(custom)",
+                             compact=True, id="flow-preset")
+                yield Static(FLOW_PRESETS["default"].note, id="flow-preset-note", classes="note")
+                yield Label("settings", classes="section")
+                yield ControlPanel(FIELDS, self.config.to_dict(), id="flow-panel")
+            with VerticalScroll(id="flow-results", classes="results"):
+                yield Static("computing the first result (torch is loading)...", id="flow-summary")
+                yield Label("forward  ||h_t|| per step", classes="section", id="flow-hnorm-label")
+                yield Sparkline([], id="flow-hnorm")
+                yield Label("forward  saturated share (|f'| < 0.1)", classes="section",
+                            id="flow-sat-label")
+                yield Sparkline([], id="flow-sat")
+                yield Label("backward  ||dL/dh_t|| (log scale)", classes="section")
+                yield LogChart(id="flow-chart")
+                yield DataTable(id="flow-table", zebra_stripes=True, cursor_type="row")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#flow-table", DataTable)
+        for label in ("t", "|dL/dh_t|", "ratio to T", "factor", "|dL/dx_t|", "|h_t|", "sat"):
+            table.add_column(label, key=label)
+        self.request(self.config, immediate=True)
+
+    # -- controls ---------------------------------------------------------------
+    @on(ControlPanel.Changed, "#flow-panel")
+    def _settings_changed(self, event: ControlPanel.Changed) -> None:
+        if event.values is None:
+            first = next(iter(event.errors.values()))
+            self.status.show(message=f"✗ {first} (last good result kept)", error=True)
+            return
+        try:
+            config = self.config.replace(**event.values)
+        except Exception as exc:  # cross-field problems the panel cannot see
+            self.status.show(message=f"✗ {exc} (last good result kept)", error=True)
+            return
+        self._sync_preset_select(config)
+        self.request(config)
+
+    @on(Select.Changed, "#flow-preset")
+    def _preset_chosen(self, event: Select.Changed) -> None:
+        if event.value is Select.NULL or event.value not in FLOW_PRESETS:
+            return
+        preset = FLOW_PRESETS[event.value]
+        self.query_one("#flow-preset-note", Static).update(preset.note)
+        config = preset.config(self.config)
+        if config != self.config:
+            self.query_one(ControlPanel).set_values(config.to_dict())
+            self.request(config)
+
+    def _sync_preset_select(self, config: RNNConfig) -> None:
+        match = next((p.name for p in FLOW_PRESETS.values() if p.config(config) == config), None)
+        select = self.query_one("#flow-preset", Select)
+        if match is None and select.value is not Select.NULL:
+            select.clear()
+            self.query_one("#flow-preset-note", Static).update("custom settings")
+        elif match is not None and select.value != match:
+            select.value = match
+
+    def load_preset(self, name: str) -> None:
+        self.query_one("#flow-preset", Select).value = name
+
+    def action_next_preset(self) -> None:
+        names = list(FLOW_PRESETS)
+        current = self.query_one("#flow-preset", Select).value
+        nxt = names[(names.index(current) + 1) % len(names)] if current in names else names[0]
+        self.load_preset(nxt)
+
+    def action_nudge_scale(self, delta: float) -> None:
+        scale = min(100.0, max(0.0, round(self.config.scale + float(delta), 6)))
+        self.query_one(ControlPanel).set_values({"scale": scale})
+        self.request(self.config.replace(scale=scale))
+
+    def action_nudge_steps(self, direction: int) -> None:
+        t = self.config.steps
+        t = max(t + 1, round(t * 1.1)) if int(direction) > 0 else max(1, min(t - 1, round(t / 1.1)))
+        t = min(t, 200_000)
+        self.query_one(ControlPanel).set_values({"steps": t})
+        self.request(self.config.replace(steps=t))
+
+    def action_leave_field(self) -> None:
+        self.query_one("#flow-results").focus()
+
+    def palette_commands(self):
+        cmds = [(f"Gradient Flow preset: {p.title}", p.note, lambda n=p.name: self.load_preset(n))
+                for p in FLOW_PRESETS.values()]
+        cmds += [
+            ("Gradient Flow: weight scale +0.05", "nudge the scale up", lambda: self.action_nudge_scale(0.05)),
+            ("Gradient Flow: weight scale -0.05", "nudge the scale down", lambda: self.action_nudge_scale(-0.05)),
+            ("Gradient Flow: T +10%", "lengthen the sequence", lambda: self.action_nudge_steps(1)),
+            ("Gradient Flow: T -10%", "shorten the sequence", lambda: self.action_nudge_steps(-1)),
+        ]
+        return cmds
+
+    # -- computing ----------------------------------------------------------------
+    def request(self, config: RNNConfig, immediate: bool = False) -> None:
+        """Ask for a recompute; rapid edits are coalesced by a short debounce."""
+        self.config = config
+        if config == self._launched:  # already shown or on its way
+            if self._debounce is not None:
+                self._debounce.stop()
+            self._pending = None
+            return
+        self._pending = config
+        if self._debounce is not None:
+            self._debounce.stop()
+        if immediate:
+            self._launch()
+        else:
+            self._debounce = self.set_timer(DEBOUNCE_SECONDS, self._launch)
+
+    def _launch(self) -> None:
+        config = self._pending
+        if config is None:
+            return
+        self._pending = None
+        self._launched = config
+        from ..engine.flow import run_flow
+
+        self.compute(lambda cancelled: run_flow(config, cancel=cancelled), self.show_result,
+                     label=f"computing T={config.steps}, n={config.hidden}")
+
+    def show_compute_error(self, message: str) -> None:
+        self._launched = self._shown_config  # a refused config may be asked for again
+        super().show_compute_error(message)
+
+    def show_result(self, result) -> None:
+        self.result = result
+        self._shown_config = result.config
+        self._draw(result)
+        self.status.show(device=result.device, dtype=result.dtype, seconds=result.seconds,
+                         message="up to date", error=False)
+
+    # -- drawing --------------------------------------------------------------------
+    def _draw(self, r) -> None:
+        c = r.config
+        horizon = horizon_text(r.vanishing_horizon, r.steps)
+        lines = [
+            f"[b]{verdict_text(r.verdict)}[/b]  {c.activation}, {c.init} W_hh × {c.scale:g}, "
+            f"n={c.hidden}, T={c.steps}",
+            f"spectral radius {r.spectral_radius:.4f} · spectral norm {r.spectral_norm:.4f}",
+            f"fitted factor {r.factor:.4f}/step · vanishing horizon (1e-6) {horizon}",
+        ]
+        if r.exploding_horizon is not None:
+            lines.append(f"exploding horizon (1e6) {r.exploding_horizon} steps")
+        if r.forward_overflow_step is not None:
+            lines.append(f"⚠ forward pass overflowed at step {r.forward_overflow_step}")
+        self.query_one("#flow-summary", Static).update("\n".join(lines))
+        self.query_one("#flow-summary").set_classes(f"verdict-{r.verdict}")
+
+        h_norm = [v if math.isfinite(v) else 0.0 for v in r.h_norm]
+        self.query_one("#flow-hnorm", Sparkline).data = h_norm
+        self.query_one("#flow-hnorm-label", Label).update(
+            f"forward  ||h_t||  min {format_value(min(h_norm))}  max {format_value(max(h_norm))}")
+        sat = list(r.saturation)
+        self.query_one("#flow-sat", Sparkline).data = sat
+        self.query_one("#flow-sat-label", Label).update(
+            f"forward  saturated units (|f'| < 0.1)  mean {100 * sum(sat) / len(sat):.0f}%  "
+            f"max {100 * max(sat):.0f}%")
+        self.query_one("#flow-chart", LogChart).set_series(
+            Series("||dL/dh_t||", tuple(r.log10_grad_h), "█", "bold cyan"))
+
+        table = self.query_one("#flow-table", DataTable)
+        table.clear()
+        ratio, step = r.log10_ratio, r.log10_step_factor
+        for k in shown_steps(r.steps, target=TABLE_ROWS):
+            table.add_row(str(k + 1), format_log10(r.log10_grad_h[k]), format_log10(ratio[k]),
+                          "-" if math.isnan(step[k]) else f"{10 ** step[k]:.4f}",
+                          format_log10(r.log10_grad_x[k]), format_value(r.h_norm[k]),
+                          f"{100 * r.saturation[k]:.0f}%")

@@ -1,0 +1,36 @@
+"""The help overlay (F1 or ?) that explains the current screen."""
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown, Static
+
+
+class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll {
+        width: 90%; max-width: 100; height: 90%;
+        border: round $accent; background: $surface; padding: 0 1;
+    }
+    HelpScreen #help-hint { color: $text-muted; height: 1; }
+    """
+    BINDINGS = [
+        Binding("escape,q,f1,question_mark", "dismiss_help", "Close help", id="help.close"),
+    ]
+
+    def __init__(self, title: str, markdown: str, keys: str = "") -> None:
+        super().__init__()
+        self.help_title = title
+        self.markdown = markdown
+        self.keys = keys
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static("Esc, q or F1 closes this help · arrows / PgUp / PgDn scroll", id="help-hint")
+            yield Markdown(f"# {self.help_title}\n\n{self.markdown}\n\n{self.keys}")
+
+    def action_dismiss_help(self) -> None:
+        self.dismiss(None)

@@ -108,7 +108,7 @@ def _short(raw: Any) -> str:
 
 @dataclass(frozen=True)
 class RNNConfig:
-    """One vanilla RNN run: h_t = f(W_hh h_{t-1} + W_xh x_t + b), h_0 = 0, L = sum(h_T)."""
+    """One vanilla RNN run: h_t = f(b + W_hh h_{t-1} + W_xh x_t), h_0 = 0, L = sum(h_T)."""
 
     activation: str = "tanh"
     init: str = "gaussian"

@@ -1,6 +1,6 @@
 """Forward and backward passes of a vanilla RNN, batched, magnitudes in log space.
 
-The model is h_t = f(W_hh h_{t-1} + W_xh x_t + b) with h_0 = 0 and the loss
+The model is h_t = f(b + W_hh h_{t-1} + W_xh x_t) with h_0 = 0 and the loss
 L = sum(h_T), so dL/dh_T is a vector of ones. The backward recursion
 
     g_T = 1,    a_t = f'(z_t) * g_t,    g_{t-1} = W_hh^T a_t,    dL/dx_t = W_xh^T a_t

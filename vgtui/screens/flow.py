@@ -30,7 +30,7 @@ DEBOUNCE_SECONDS = 0.25
 TABLE_ROWS = 100
 
 HELP = """\
-**What it shows.** A vanilla RNN `h_t = f(W_hh h_(t-1) + W_xh x_t + b)` runs forward for
+**What it shows.** A vanilla RNN `h_t = f(b + W_hh h_(t-1) + W_xh x_t)` runs forward for
 T steps from `h_0 = 0`; the loss is `L = sum(h_T)`. Going back, the gradient
 `dL/dh_t` is multiplied at every step by `W_hh^T diag(f'(z_t))`. The chart shows
 `||dL/dh_t||` on a log scale (decade labels on the left), step 1 at the left edge and

@@ -28,6 +28,12 @@ class VgtuiApp(App):
     BINDINGS = _goto_bindings() + [
         Binding("f1,question_mark", "help", "help", id="app.help",
                 tooltip="Explain the current screen"),
+        Binding("g", "pick_screen", "screens", id="app.screens",
+                tooltip="List every screen and open one"),
+        Binding("c", "copy_command", "as command", id="app.copy_command",
+                tooltip="Show the vgtui command that prints this screen's figures"),
+        Binding("ctrl+s", "save_svg", "SVG", id="app.screenshot",
+                tooltip="Save an SVG screenshot in the current directory"),
         Binding("q", "quit", "quit", id="app.quit", tooltip="Leave vgtui"),
     ]
 
@@ -51,6 +57,33 @@ class VgtuiApp(App):
 
     def action_goto(self, screen_id: str) -> None:
         self.switch_mode(screen_id)
+
+    def action_pick_screen(self) -> None:
+        from .widgets.pickers import ScreenPicker
+
+        current = getattr(self.screen, "SCREEN_ID", None)
+        entries = [(s.id, s.key, s.title, s.summary) for s in SCREENS]
+
+        def chosen(screen_id: str | None) -> None:
+            if screen_id:
+                self.action_goto(screen_id)
+
+        self.push_screen(ScreenPicker(entries, current), chosen)
+
+    def action_copy_command(self) -> None:
+        from .widgets.pickers import CommandBox
+
+        command = self.screen.cli_command() if hasattr(self.screen, "cli_command") else None
+        if not command:
+            self.notify("This screen has no matching command-line lookup.", severity="warning")
+            return
+        self.copy_to_clipboard(command)
+        self.push_screen(CommandBox(command))
+
+    def action_save_svg(self) -> None:
+        screen_id = getattr(self.screen, "SCREEN_ID", "") or "screen"
+        path = self.save_screenshot(filename=None, path=".")
+        self.notify(f"Saved {path}", title=f"screenshot of {screen_id}")
 
     def action_help(self) -> None:
         screen = self.screen

@@ -26,7 +26,8 @@ PaletteCommand = tuple[str, str, Callable[[], Any]]
 class PageScreen(Screen):
     SCREEN_ID: ClassVar[str] = ""
     TITLE: ClassVar[str] = ""
-    HELP: ClassVar[str] = ""
+    HELP: ClassVar[str] = ""  # markdown: what it shows, how to read it, what to try
+    DEMO: ClassVar[str] = ""  # a short narration for demo mode (vgtui --demo)
 
     def compose(self) -> ComposeResult:
         yield Static(self._title_text(), id="title-bar")
@@ -74,6 +75,13 @@ class PageScreen(Screen):
     def palette_commands(self) -> list[PaletteCommand]:
         """(name, help, callback) entries this screen adds to the command palette."""
         return []
+
+    def cli_command(self) -> str | None:
+        """The ``vgtui <lookup> ...`` line that prints the figures now on screen."""
+        return None
+
+    def demo_prepare(self) -> None:
+        """Put the screen in the state its DEMO narration talks about (a preset)."""
 
     # -- computing off the UI thread ------------------------------------------
     def compute(self, job: Callable[[Callable[[], bool]], Any],

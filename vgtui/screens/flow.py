@@ -66,6 +66,9 @@ class FlowScreen(PageScreen):
     SCREEN_ID = "flow"
     TITLE = "Gradient Flow"
     HELP = HELP
+    DEMO = ("Gradient Flow: a sigmoid RNN over 20 steps. Each step back multiplies the "
+            "gradient by W_hh^T diag(f'), and sigmoid' never exceeds 0.25, so the bars "
+            "fall away to the left: the first steps get almost no learning signal.")
     AUTO_FOCUS = "#flow-results"
 
     BINDINGS = [
@@ -177,6 +180,18 @@ class FlowScreen(PageScreen):
 
     def action_leave_field(self) -> None:
         self.query_one("#flow-results").focus()
+
+    def cli_command(self) -> str:
+        c, d = self.config, RNNConfig()
+        parts = ["vgtui flow"]
+        for name in FIELDS:
+            value = getattr(c, name)
+            if value != getattr(d, name) or name in ("activation", "scale", "steps"):
+                parts.append(f"--{name.replace('_', '-')} {value}")
+        return " ".join(parts)
+
+    def demo_prepare(self) -> None:
+        self.load_preset("sigmoid-20")
 
     def palette_commands(self):
         cmds = [(f"Gradient Flow preset: {p.title}", p.note, lambda n=p.name: self.load_preset(n))

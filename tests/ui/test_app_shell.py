@@ -1,0 +1,62 @@
+"""App-wide keys: screen picker, copy-as-command, SVG screenshot, --screen."""
+import json
+import shlex
+
+from vgtui.app import VgtuiApp
+from vgtui.screens.flow import FlowScreen
+from vgtui.widgets.pickers import CommandBox, ScreenPicker
+
+from .helpers import wait_until
+
+
+async def test_screen_picker_lists_every_screen_and_opens_one():
+    from vgtui.screens.registry import SCREENS
+
+    app = VgtuiApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.screen.set_focus(None)
+        await pilot.press("g")
+        await pilot.pause()
+        assert isinstance(app.screen, ScreenPicker)
+        option_list = app.screen.query_one("#picker-list")
+        assert option_list.option_count == len(SCREENS)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, ScreenPicker)
+
+
+async def test_copy_as_command_reproduces_the_screen(run_cli):
+    app = VgtuiApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, FlowScreen) and app.screen.result)
+        screen = app.screen
+        screen.load_preset("four-unit")
+        await wait_until(pilot, lambda: screen.result.config.hidden == 4)
+        screen.query_one("#flow-results").focus()
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandBox)
+        command = app.screen.command
+        shown = screen.result
+    args = shlex.split(command)[1:] + ["--json"]
+    code, out, err = run_cli(*args)
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["log10_grad_h"] == list(shown.log10_grad_h)
+
+
+async def test_svg_screenshot_is_written(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = VgtuiApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    svgs = list(tmp_path.glob("*.svg"))
+    assert len(svgs) == 1 and svgs[0].read_text().lstrip().startswith("<svg")
+
+
+def test_unknown_screen_flag_is_refused(run_cli):
+    code, _, err = run_cli("--screen", "nope")
+    assert code == 2 and "unknown screen" in err and err.count("\n") == 1

@@ -1,0 +1,71 @@
+"""Small modal dialogs: the screen picker and the copy-as-command box."""
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+
+class ScreenPicker(ModalScreen[str | None]):
+    """Every screen in registry order; Enter opens the highlighted one."""
+
+    DEFAULT_CSS = """
+    ScreenPicker { align: center middle; }
+    ScreenPicker > Vertical { width: 70; max-width: 95%; height: auto; max-height: 90%;
+                              border: round $accent; background: $surface; }
+    ScreenPicker OptionList { height: auto; max-height: 20; }
+    """
+    BINDINGS = [Binding("escape,g", "cancel", "close", id="picker.close")]
+
+    def __init__(self, entries: list[tuple[str, str, str, str]], current: str | None) -> None:
+        super().__init__()
+        self.entries = entries  # (id, key, title, summary)
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(" Go to screen (Enter opens, Esc closes)")
+            options = [Option(f"{key or ' '}  {title} — {summary}", id=sid)
+                       for sid, key, title, summary in self.entries]
+            yield OptionList(*options, id="picker-list")
+
+    def on_mount(self) -> None:
+        option_list = self.query_one(OptionList)
+        ids = [e[0] for e in self.entries]
+        if self.current in ids:
+            option_list.highlighted = ids.index(self.current)
+        option_list.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class CommandBox(ModalScreen[None]):
+    """Shows the CLI command that reproduces the current screen (also copied via OSC 52)."""
+
+    DEFAULT_CSS = """
+    CommandBox { align: center middle; }
+    CommandBox > Vertical { width: 90%; height: auto; border: round $accent;
+                            background: $surface; padding: 0 1; }
+    CommandBox Label { color: $text-muted; }
+    """
+    BINDINGS = [Binding("escape", "close", "close", id="command.close")]
+
+    def __init__(self, command: str) -> None:
+        super().__init__()
+        self.command = command
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("This command prints the figures on screen (copied to the clipboard where "
+                        "the terminal allows; Esc closes):")
+            yield Input(self.command, id="command-text", select_on_focus=True)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

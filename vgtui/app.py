@@ -44,7 +44,8 @@ class VgtuiApp(App):
 
     def on_mount(self) -> None:
         self.switch_mode(self.start_screen)
-        self._warm_torch()
+        # Only after the first screen is drawn: importing torch holds the GIL for a while.
+        self.call_after_refresh(self._warm_torch)
 
     @work(thread=True, exclusive=True, group="warm-torch", exit_on_error=False)
     def _warm_torch(self) -> None:

@@ -120,7 +120,9 @@ class FlowScreen(PageScreen):
         table = self.query_one("#flow-table", DataTable)
         for label in ("t", "|dL/dh_t|", "ratio to T", "factor", "|dL/dx_t|", "|h_t|", "sat"):
             table.add_column(label, key=label)
-        self.request(self.config, immediate=True)
+        # After the first paint: the first result needs torch, whose import would
+        # otherwise hold the GIL while the screen is being drawn.
+        self.call_after_refresh(self.request, self.config, True)
 
     # -- controls ---------------------------------------------------------------
     @on(ControlPanel.Changed, "#flow-panel")
@@ -169,14 +171,14 @@ class FlowScreen(PageScreen):
     def action_nudge_scale(self, delta: float) -> None:
         scale = min(100.0, max(0.0, round(self.config.scale + float(delta), 6)))
         self.query_one(ControlPanel).set_values({"scale": scale})
-        self.request(self.config.replace(scale=scale))
+        self.request(self.config.replace(scale=scale), immediate=True)
 
     def action_nudge_steps(self, direction: int) -> None:
         t = self.config.steps
         t = max(t + 1, round(t * 1.1)) if int(direction) > 0 else max(1, min(t - 1, round(t / 1.1)))
         t = min(t, 200_000)
         self.query_one(ControlPanel).set_values({"steps": t})
-        self.request(self.config.replace(steps=t))
+        self.request(self.config.replace(steps=t), immediate=True)
 
     def action_leave_field(self) -> None:
         self.query_one("#flow-results").focus()
@@ -227,10 +229,13 @@ class FlowScreen(PageScreen):
             return
         self._pending = None
         self._launched = config
-        from ..engine.flow import run_flow
 
-        self.compute(lambda cancelled: run_flow(config, cancel=cancelled), self.show_result,
-                     label=f"computing T={config.steps}, n={config.hidden}")
+        def job(cancelled):
+            from ..engine.flow import run_flow  # numpy and torch load in the worker
+
+            return run_flow(config, cancel=cancelled)
+
+        self.compute(job, self.show_result, label=f"computing T={config.steps}, n={config.hidden}")
 
     def show_compute_error(self, message: str) -> None:
         self._launched = self._shown_config  # a refused config may be asked for again

@@ -27,6 +27,11 @@ def horizon_text(horizon: int | None, steps: int) -> str:
     return f"{horizon} steps" if horizon is not None else f"beyond {steps - 1}"
 
 
+def overflow_text(step: int) -> str:
+    return (f"forward ||h_t|| passes float range (1e308) at step {step}; "
+            "shown exactly from log space")
+
+
 def flow_summary_lines(r) -> list[str]:
     """Whole-run figures of a FlowRun as a few short lines."""
     lines = [
@@ -38,6 +43,5 @@ def flow_summary_lines(r) -> list[str]:
         f"verdict: {verdict_text(r.verdict)}",
     ]
     if r.forward_overflow_step is not None:
-        lines.append(f"forward pass overflowed at step {r.forward_overflow_step}: "
-                     "values after it are not finite")
+        lines.append(overflow_text(r.forward_overflow_step))
     return lines

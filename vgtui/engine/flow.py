@@ -23,7 +23,7 @@ import numpy as np
 
 from .config import RNNConfig, same_shape_key
 from .errors import ConfigError
-from .magnitude import LogMagnitude, from_log10
+from .magnitude import FLOAT_LOG10_MAX, LogMagnitude, from_log10
 
 LOG10_E = math.log10(math.e)
 # A gradient below 1e-6 of its value at T counts as gone; above 1e6 as exploded.
@@ -32,6 +32,8 @@ HORIZON_LOG10 = 6.0
 STABLE_BAND = (0.98, 1.02)
 # Units whose |f'(z)| is below this count as saturated.
 SATURATION_THRESHOLD = 0.1
+# Activations with f(c z) = c f(z) for c > 0: their forward pass may be rescaled exactly.
+HOMOGENEOUS = ("relu", "leaky_relu", "identity")
 
 
 class Cancelled(Exception):
@@ -179,8 +181,8 @@ class FlowRun:
 
     config: RNNConfig
     source: str
-    h_norm: np.ndarray
-    h_mean_abs: np.ndarray
+    log10_h_norm: np.ndarray
+    log10_h_mean_abs: np.ndarray
     saturation: np.ndarray
     mean_derivative: np.ndarray
     log10_grad_h: np.ndarray
@@ -199,6 +201,15 @@ class FlowRun:
     @property
     def steps(self) -> int:
         return int(self.log10_grad_h.shape[0])
+
+    @property
+    def h_norm(self) -> np.ndarray:
+        """||h_t|| as plain floats (inf past float range; log10_h_norm is exact)."""
+        return np.array([from_log10(v) for v in self.log10_h_norm])
+
+    @property
+    def h_mean_abs(self) -> np.ndarray:
+        return np.array([from_log10(v) for v in self.log10_h_mean_abs])
 
     @property
     def grad_h(self) -> np.ndarray:
@@ -229,8 +240,9 @@ class FlowRun:
             "grad_x": [LogMagnitude(v) for v in self.log10_grad_x],
             "log10_grad_x": _floats(self.log10_grad_x),
             "log10_ratio": _floats(self.log10_ratio),
-            "h_norm": _floats(self.h_norm),
-            "h_mean_abs": _floats(self.h_mean_abs),
+            "h_norm": [LogMagnitude(v) for v in self.log10_h_norm],
+            "log10_h_norm": _floats(self.log10_h_norm),
+            "h_mean_abs": [LogMagnitude(v) for v in self.log10_h_mean_abs],
             "saturation": _floats(self.saturation),
             "mean_derivative": _floats(self.mean_derivative),
             "spectral_radius": self.spectral_radius,
@@ -375,8 +387,8 @@ def run_flow_batch(
         runs.append(FlowRun(
             config=c,
             source=source,
-            h_norm=arrays["h_norm"][:, b],
-            h_mean_abs=arrays["h_mean_abs"][:, b],
+            log10_h_norm=arrays["log10_h_norm"][:, b],
+            log10_h_mean_abs=arrays["log10_h_mean_abs"][:, b],
             saturation=arrays["saturation"][:, b],
             mean_derivative=arrays["mean_derivative"][:, b],
             log10_grad_h=log10_gh,
@@ -495,17 +507,42 @@ def _simulate(configs, weights: RNNWeights, device, dtype, progress, cancel) -> 
     hidden = torch.empty(steps, batch, n, dtype=dtype, device=device)
     deriv = torch.empty(steps, batch, n, dtype=dtype, device=device)
     step = _Recurrence(weights, deriv)
+    # relu, leaky relu and identity satisfy f(c z) = c f(z) and f'(c z) = f'(z) for c > 0,
+    # so their rows may be carried as h = exp(log_scale) * hidden with hidden kept in
+    # range: the forward pass of an exploding network stays exact instead of reaching
+    # inf. Bounded activations never need it (their scale stays 1).
+    homogeneous = torch.tensor([c.activation in HOMOGENEOUS for c in configs], device=device)
+    rescale = bool(homogeneous.any())
+    limit = 1e100 if dtype == torch.float64 else 1e15
+    check_every = 1 if dtype != torch.float64 else 4
+    log_scale = torch.zeros(batch, dtype=torch.float64, device=device)
+    log_scales = torch.zeros(steps, batch, dtype=torch.float64, device=device) if rescale else None
+    shrink = torch.ones(batch, 1, dtype=dtype, device=device)  # exp(-log_scale)
     h = torch.zeros(batch, n, dtype=dtype, device=device)
     for t in range(steps):
-        z = step.forward(h, drive[t])
+        z = step.forward(h, drive[t] * shrink if rescale else drive[t])
         for kind, lo, hi in segments:
             activate_into(kind, z[lo:hi], slopes[lo:hi], hidden[t, lo:hi], deriv[t, lo:hi])
         h = hidden[t]
+        if rescale:
+            if t % check_every == 0:
+                norm = torch.linalg.vector_norm(h, dim=1)
+                factor = torch.where(homogeneous & (norm > limit), norm, torch.ones_like(norm))
+                h.div_(factor.unsqueeze(1))
+                log_scale = log_scale + torch.log(factor.to(torch.float64))
+                shrink = torch.exp(-log_scale).to(dtype).unsqueeze(1)
+            log_scales[t] = log_scale
         if t % every == 0:
             _tick(progress, cancel, 0.5 * t / steps)
 
-    h_norm = torch.linalg.vector_norm(hidden, dim=2)  # (T, B)
-    bad = ~torch.isfinite(h_norm)  # a norm is finite exactly when every unit is
+    # Forward magnitudes as log10, exact also where the true value is past float range.
+    log10_h_norm = torch.log10(torch.linalg.vector_norm(hidden, dim=2).to(torch.float64))
+    log10_h_mean_abs = torch.log10((torch.linalg.vector_norm(hidden, ord=1, dim=2) / n)
+                                   .to(torch.float64))
+    if rescale:
+        log10_h_norm = log10_h_norm + log_scales * LOG10_E
+        log10_h_mean_abs = log10_h_mean_abs + log_scales * LOG10_E
+    bad = log10_h_norm >= FLOAT_LOG10_MAX  # (T, B): beyond float range, kept in log space
     overflow_step = torch.where(bad.any(dim=0), bad.to(torch.int64).argmax(dim=0) + 1,
                                 torch.zeros(batch, dtype=torch.int64, device=device))
 
@@ -535,8 +572,8 @@ def _simulate(configs, weights: RNNWeights, device, dtype, progress, cancel) -> 
     log_gx = log_g + torch.log(gx.to(torch.float64))
 
     return {
-        "h_norm": h_norm,
-        "h_mean_abs": torch.linalg.vector_norm(hidden, ord=1, dim=2) / n,
+        "log10_h_norm": log10_h_norm,
+        "log10_h_mean_abs": log10_h_mean_abs,
         # every derivative here is >= 0, so no abs is needed
         "saturation": (deriv < SATURATION_THRESHOLD).to(dtype).mean(dim=2),
         "mean_derivative": deriv.mean(dim=2),

@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Label, Select, Sparkline, Static
 from ..engine.config import RNNConfig
 from ..engine.magnitude import format_log10, format_value
 from ..engine.presets import FLOW_PRESETS
-from ..present import horizon_text, shown_steps, verdict_text
+from ..present import horizon_text, overflow_text, shown_steps, verdict_text
 from ..widgets.controls import ControlPanel
 from ..widgets.log_chart import LogChart, Series
 from .base import PageScreen
@@ -261,14 +261,16 @@ class FlowScreen(PageScreen):
         if r.exploding_horizon is not None:
             lines.append(f"exploding horizon (1e6) {r.exploding_horizon} steps")
         if r.forward_overflow_step is not None:
-            lines.append(f"⚠ forward pass overflowed at step {r.forward_overflow_step}")
+            lines.append("⚠ " + overflow_text(r.forward_overflow_step))
         self.query_one("#flow-summary", Static).update("\n".join(lines))
         self.query_one("#flow-summary").set_classes(f"verdict-{r.verdict}")
 
-        h_norm = [v if math.isfinite(v) else 0.0 for v in r.h_norm]
-        self.query_one("#flow-hnorm", Sparkline).data = h_norm
+        # The sparkline draws log10 ||h_t||, which stays finite past float range.
+        log_h = [v if math.isfinite(v) else -400.0 for v in r.log10_h_norm]
+        self.query_one("#flow-hnorm", Sparkline).data = log_h
         self.query_one("#flow-hnorm-label", Label).update(
-            f"forward  ||h_t||  min {format_value(min(h_norm))}  max {format_value(max(h_norm))}")
+            f"forward  ||h_t|| (log)  min {format_log10(min(r.log10_h_norm))}  "
+            f"max {format_log10(max(r.log10_h_norm))}")
         sat = list(r.saturation)
         self.query_one("#flow-sat", Sparkline).data = sat
         self.query_one("#flow-sat-label", Label).update(
@@ -283,5 +285,5 @@ class FlowScreen(PageScreen):
         for k in shown_steps(r.steps, target=TABLE_ROWS):
             table.add_row(str(k + 1), format_log10(r.log10_grad_h[k]), format_log10(ratio[k]),
                           "-" if math.isnan(step[k]) else f"{10 ** step[k]:.4f}",
-                          format_log10(r.log10_grad_x[k]), format_value(r.h_norm[k]),
+                          format_log10(r.log10_grad_x[k]), format_log10(r.log10_h_norm[k]),
                           f"{100 * r.saturation[k]:.0f}%")

@@ -213,3 +213,14 @@ async def test_status_line_shows_device_dtype_and_time():
         screen = await started(pilot)
         text = text_of(screen.status)
         assert "cpu" in text and "float64" in text and "computed in" in text
+
+
+async def test_over_budget_settings_are_refused_inline(monkeypatch):
+    monkeypatch.setenv("VGTUI_MEMORY_MB", "20")
+    app = VgtuiApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await started(pilot)
+        kept = screen.result
+        await set_field(pilot, screen, "steps", "100000")
+        await wait_until(pilot, lambda: "over the limit" in text_of(screen.status))
+        assert screen.result is kept

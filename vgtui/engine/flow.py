@@ -345,10 +345,15 @@ def run_flow_batch(
 
     from .device import dtype_name, resolve_device, resolve_dtype
 
+    from . import budget
+
     configs = list(configs)
     _check_batch(configs)
     device = resolve_device(configs[0].device)
     dtype = resolve_dtype(configs[0].dtype, device)
+    first = configs[0]
+    budget.check(budget.flow_estimate(len(configs), first.hidden, first.steps, first.input_size,
+                                      torch.finfo(dtype).bits // 8))
     started = time.perf_counter()
     if weights is None:
         weights = build_weights(configs, device, dtype)

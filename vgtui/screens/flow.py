@@ -112,7 +112,7 @@ class FlowScreen(PageScreen):
                 yield Label("forward  saturated share (|f'| < 0.1)", classes="section",
                             id="flow-sat-label")
                 yield Sparkline([], id="flow-sat")
-                yield Label("backward  ||dL/dh_t|| (log scale)", classes="section")
+                yield Label("backward ||dL/dh_t||, log scale", classes="section")
                 yield LogChart(id="flow-chart")
                 yield DataTable(id="flow-table", zebra_stripes=True, cursor_type="row")
 
@@ -253,10 +253,10 @@ class FlowScreen(PageScreen):
         c = r.config
         horizon = horizon_text(r.vanishing_horizon, r.steps)
         lines = [
-            f"[b]{verdict_text(r.verdict)}[/b]  {c.activation}, {c.init} W_hh × {c.scale:g}, "
-            f"n={c.hidden}, T={c.steps}",
-            f"spectral radius {r.spectral_radius:.4f} · spectral norm {r.spectral_norm:.4f}",
-            f"fitted factor {r.factor:.4f}/step · vanishing horizon (1e-6) {horizon}",
+            f"[b]{verdict_text(r.verdict)}[/b] · fitted factor {r.factor:.4f}/step",
+            f"vanishing horizon (1e-6): {horizon}",
+            f"spectral radius {r.spectral_radius:.4f} · norm {r.spectral_norm:.4f}",
+            f"{c.activation}, {c.init} W_hh × {c.scale:g}, n={c.hidden}, T={c.steps}",
         ]
         if r.exploding_horizon is not None:
             lines.append(f"exploding horizon (1e6) {r.exploding_horizon} steps")
@@ -269,12 +269,12 @@ class FlowScreen(PageScreen):
         log_h = [v if math.isfinite(v) else -400.0 for v in r.log10_h_norm]
         self.query_one("#flow-hnorm", Sparkline).data = log_h
         self.query_one("#flow-hnorm-label", Label).update(
-            f"forward  ||h_t|| (log)  min {format_log10(min(r.log10_h_norm))}  "
-            f"max {format_log10(max(r.log10_h_norm))}")
+            f"forward ||h_t|| (log): {format_log10(min(r.log10_h_norm), 1)}"
+            f" to {format_log10(max(r.log10_h_norm), 1)}")
         sat = list(r.saturation)
         self.query_one("#flow-sat", Sparkline).data = sat
         self.query_one("#flow-sat-label", Label).update(
-            f"forward  saturated units (|f'| < 0.1)  mean {100 * sum(sat) / len(sat):.0f}%  "
+            f"forward saturated (|f'|<0.1): mean {100 * sum(sat) / len(sat):.0f}%, "
             f"max {100 * max(sat):.0f}%")
         self.query_one("#flow-chart", LogChart).set_series(
             Series("||dL/dh_t||", tuple(r.log10_grad_h), "█", "bold cyan"))

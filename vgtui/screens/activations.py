@@ -140,6 +140,8 @@ class ActivationsScreen(PageScreen):
 
     @on(Select.Changed, "#act-kind")
     def _kind_chosen(self, event: Select.Changed) -> None:
+        if event.value != event.select.value:  # a stale event from a quick run of changes
+            return
         if event.value in cf.ACTIVATION_NAMES and event.value != self.kind:
             self.show_activation(str(event.value))
 

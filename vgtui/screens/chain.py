@@ -188,6 +188,8 @@ class ChainScreen(PageScreen):
     def _preset_chosen(self, event: Select.Changed) -> None:
         if event.value is Select.NULL or event.value not in cf.CHAIN_PRESETS:
             return
+        if event.value != event.select.value:  # stale: a newer choice is on its way
+            return
         self.load_preset(str(event.value))
 
     def load_preset(self, name: str) -> None:

@@ -28,8 +28,15 @@ def test_decay_json_rows(run_cli):
 def test_decay_json_is_exact_past_float_range(run_cli):
     code, out, _ = run_cli("decay", "--factors", "0.5,2", "--steps", "5000", "--json")
     assert code == 0
-    assert '"value": 7.07981126104' in out and "e-1506" in out and "e+1505" not in out
-    assert "e1505" in out  # 1.41e1505 written as a literal, not inf or null
+    from decimal import Decimal, getcontext
+
+    getcontext().prec = 40
+    exact = {0.5: 1 / Decimal(2) ** 5000, 2.0: Decimal(2) ** 5000}
+    for factor, literal in zip((0.5, 2.0), out.split('"value": ')[1:]):
+        mantissa, exponent = literal.split(",", 1)[0].split("e")
+        value = exact[factor]
+        assert int(exponent) == value.adjusted()  # a literal, never 0.0, inf or null
+        assert float(mantissa) == pytest.approx(float(value.scaleb(-value.adjusted())), rel=1e-9)
     data = json.loads(out)  # still valid JSON
     assert data["rows"][0]["log10_value"] == pytest.approx(-5000 * math.log10(2), abs=1e-9)
 

@@ -21,7 +21,7 @@ from ..engine.errors import VgtuiError
 from ..engine.lists import format_list, short_number
 from ..engine.magnitude import format_signed_log10
 from ..present import steps_text
-from ..widgets.entry import ParsedField
+from ..widgets.entry import ParsedField, first_field_error
 from ..widgets.line_plot import Curve, LinePlot
 from ..widgets.tables import rebuild
 from .base import PageScreen
@@ -77,9 +77,9 @@ class ActivationsScreen(PageScreen):
         Binding("a", "next_activation", "next activation", id="activations.next",
                 tooltip="Plot the next activation"),
         Binding("plus,equals_sign", "nudge_spread(0.1)", "s+", id="activations.spread_up",
-                tooltip="Widen the spread s by 0.1"),
+                tooltip="Widen the spread s by 0.1", key_display="+"),
         Binding("minus,underscore", "nudge_spread(-0.1)", "s-", id="activations.spread_down",
-                tooltip="Narrow the spread s by 0.1"),
+                tooltip="Narrow the spread s by 0.1", key_display="-"),
         Binding("escape", "leave_field", "leave field", show=False, id="activations.leave_field"),
     ]
 
@@ -162,7 +162,11 @@ class ActivationsScreen(PageScreen):
         self._draw_table()
         self._draw_plots()
         self._draw_summary()
-        self.status.show(message="up to date", error=False)
+        bad = first_field_error(self)
+        if bad:
+            self.status.show(message=f"✗ {bad} (last good table kept)", error=True)
+        else:
+            self.status.show(message="up to date", error=False)
 
     # -- actions ------------------------------------------------------------------
     def action_next_activation(self) -> None:

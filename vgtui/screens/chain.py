@@ -22,7 +22,7 @@ from ..engine.article_figures import ARTICLES, TRACE_FIGURES, check_all
 from ..engine.lists import short_number
 from ..engine.magnitude import format_log10, format_signed_log10
 from ..present import REGIME_STYLES, marked, shown_steps, steps_text
-from ..widgets.entry import ParsedField
+from ..widgets.entry import ParsedField, first_field_error
 from ..widgets.log_chart import LogChart, Series
 from .base import PageScreen
 
@@ -91,9 +91,9 @@ class ChainScreen(PageScreen):
         Binding("e", "to_end", "run to end", id="chain.end", tooltip="Reveal every step"),
         Binding("r", "reset", "reset", id="chain.reset", tooltip="Go back to t = 0"),
         Binding("plus,equals_sign", "nudge_weight(0.05)", "w+", id="chain.w_up",
-                tooltip="Raise w by 0.05"),
+                tooltip="Raise w by 0.05", key_display="+"),
         Binding("minus,underscore", "nudge_weight(-0.05)", "w-", id="chain.w_down",
-                tooltip="Lower w by 0.05"),
+                tooltip="Lower w by 0.05", key_display="-"),
         Binding("p", "next_preset", "preset", id="chain.next_preset",
                 tooltip="Load the next preset"),
         Binding("escape", "leave_field", "leave field", show=False, id="chain.leave_field"),
@@ -169,6 +169,10 @@ class ChainScreen(PageScreen):
         self._sync_preset()
         if self._debounce is not None:
             self._debounce.stop()
+        tr = self.trace
+        if tr is not None and (tr.weight, tr.steps, tr.h0) == (self.weight, self.steps, self.h0):
+            self.status.show(message="up to date", error=False)
+            return  # already on screen
         self._debounce = self.set_timer(DEBOUNCE_SECONDS, self._launch)
 
     @on(ParsedField.Changed, "#chain-gamma, #chain-gamma-steps")
@@ -274,7 +278,15 @@ class ChainScreen(PageScreen):
         self.position = min(self.position, trace.steps)
         self._table_rows = []
         self._draw_position()
-        self.status.show(message="up to date", error=False)
+        self._show_field_state()
+
+    def _show_field_state(self) -> None:
+        """'up to date', unless some field still holds a bad entry."""
+        bad = first_field_error(self)
+        if bad:
+            self.status.show(message=f"✗ {bad} (last good result kept)", error=True)
+        else:
+            self.status.show(message="up to date", error=False)
 
     # -- drawing ------------------------------------------------------------------------
     def _row_cells(self, k: int) -> list[str]:

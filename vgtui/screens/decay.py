@@ -29,7 +29,7 @@ from ..engine.magnitude import format_log10
 from ..engine.sweep import (DEFAULT_ACTIVATIONS, DEFAULT_SCALES, SweepSpec, parse_scales,
                             parse_sweep_activations)
 from ..present import REGIME_STYLES, marked, steps_text
-from ..widgets.entry import ParsedField
+from ..widgets.entry import ParsedField, first_field_error
 from ..widgets.tables import rebuild
 from .base import PageScreen
 
@@ -215,6 +215,11 @@ class DecayScreen(PageScreen):
         if bad:
             self.status.show(message=f"✗ {bad[0]} (last good table kept)", error=True)
             return
+        current = self.table
+        if current is not None and (current.factors, current.lengths) == (
+                tuple(float(f) for f in factors.value), tuple(lengths.value)):
+            self._show_field_state("closed-form table up to date")
+            return  # already on screen
         try:
             table = cf.decay_table(factors.value, lengths.value)
         except VgtuiError as exc:
@@ -223,7 +228,15 @@ class DecayScreen(PageScreen):
         self.factors_text, self.lengths_text = factors.text.strip(), lengths.text.strip()
         self.table = table
         self._draw_closed(table)
-        self.status.show(message="closed-form table up to date", error=False)
+        self._show_field_state("closed-form table up to date")
+
+    def _show_field_state(self, message: str) -> None:
+        """Say all is well, unless some field still holds a bad entry."""
+        bad = first_field_error(self)
+        if bad:
+            self.status.show(message=f"✗ {bad} (last good table kept)", error=True)
+        else:
+            self.status.show(message=message, error=False)
 
     def _draw_closed(self, table: cf.DecayTable) -> None:
         rebuild(self.query_one("#decay-table", DataTable),
@@ -335,8 +348,8 @@ class DecayScreen(PageScreen):
         self._shown_spec = result.spec
         self._hide_progress()
         self._draw_measured(result)
-        self.status.show(device=result.device, dtype=result.dtype, seconds=result.seconds,
-                         message="up to date", error=False)
+        self.status.show(device=result.device, dtype=result.dtype, seconds=result.seconds)
+        self._show_field_state("up to date")
 
     def _draw_measured(self, result) -> None:
         spec = result.spec

@@ -115,3 +115,11 @@ class ParsedField(Vertical):
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
+
+
+def first_field_error(node) -> str | None:
+    """The message of the first ParsedField under ``node`` that holds a bad entry."""
+    for field in node.query(ParsedField):
+        if field.error:
+            return field.error
+    return None

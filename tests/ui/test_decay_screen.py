@@ -125,7 +125,7 @@ async def test_measured_table_and_its_controls():
         assert screen.query_one("#decay-multiplier").row_count == 2
         assert screen.query_one("#decay-compare").row_count == 4
         cell = r.cell("sigmoid", 1.0)
-        assert format_log10(cell.log10_ratio, 2) in cell_text(measured, 1, 2)
+        assert format_log10(cell.log10_ratio, 1) in cell_text(measured, 1, 2)
         shortcut = cell_text(screen.query_one("#decay-multiplier"), 1, 2)
         assert f"{cell.spectral_radius * cell.mean_derivative:.3f}" in shortcut
         assert screen.cli_command() == ("vgtui decay --measured --activations tanh,sigmoid "

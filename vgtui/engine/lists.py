@@ -35,9 +35,9 @@ class ListSpec:
 
     def describe(self) -> str:
         what = "whole numbers" if self.kind is int else "numbers"
-        extra = " (an entry may be a product such as 0.9*0.5)" if self.products else ""
-        return (f"up to {self.max_items} {what} from {_num(self.low)} to {_num(self.high)}, "
-                f"separated by commas{extra}")
+        extra = " or products like 0.9*0.5" if self.products else ""
+        return (f"{what} from {_num(self.low)} to {_num(self.high)}{extra}, comma-separated, "
+                f"at most {self.max_items}")
 
 
 def _num(x: float | None) -> str:
@@ -79,8 +79,8 @@ def parse_number_list(spec: ListSpec, text: Any) -> tuple:
         try:
             number = _one_number(entry, spec)
         except (TypeError, ValueError, OverflowError):
-            raise ConfigError(f"{spec.label}: {_short(entry)} is not a number; enter "
-                              f"{spec.describe()}", spec.name) from None
+            raise ConfigError(f"{spec.label}: {_short(entry)} is not a number (enter "
+                              f"{spec.describe()})", spec.name) from None
         if not math.isfinite(number):
             raise ConfigError(f"{spec.label}: {_short(entry)} is not finite", spec.name)
         if spec.kind is int:

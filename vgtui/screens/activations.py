@@ -162,6 +162,7 @@ class ActivationsScreen(PageScreen):
         self._draw_table()
         self._draw_plots()
         self._draw_summary()
+        self.status.show(device="closed form (numpy)", dtype="float64")
         bad = first_field_error(self)
         if bad:
             self.status.show(message=f"✗ {bad} (last good table kept)", error=True)

@@ -72,7 +72,7 @@ The same numbers: `vgtui trace --weight 0.5 --steps 10 --h0 0.1` and
 """
 
 
-def _fmt(sign, log10, digits: int = 4) -> str:
+def _fmt(sign, log10, digits: int = 3) -> str:
     return format_signed_log10(float(sign), float(log10), digits)
 
 
@@ -83,7 +83,7 @@ class ChainScreen(PageScreen):
     DEMO = ("The scalar chain: one unit, h_t = tanh(0.5 h_(t-1)). Every step back "
             "multiplies the gradient by about 0.5, so after ten steps a thousandth is left; "
             "press n to watch it happen one step at a time.")
-    AUTO_FOCUS = "#chain-table"
+    AUTO_FOCUS = "#chain-results"
 
     BINDINGS = [
         Binding("n", "step(1)", "next step", id="chain.next", tooltip="Take the next step"),
@@ -148,7 +148,7 @@ class ChainScreen(PageScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#chain-table", DataTable)
-        for label in ("t", "h_t", "local w(1-h_t²)", "dh_t/dh_0", "w^t"):
+        for label in ("t", "h_t", "local", "dh_t/dh_0", "w^t"):
             table.add_column(label, key=label)
         self._draw_gamma()
         self._draw_article()
@@ -243,7 +243,7 @@ class ChainScreen(PageScreen):
         self.load_preset(nxt)
 
     def action_leave_field(self) -> None:
-        self.query_one("#chain-table").focus()
+        self.query_one("#chain-results").focus()
 
     def cli_command(self) -> str:
         return (f"vgtui trace --weight {short_number(self.weight)} --steps {self.steps} "
@@ -278,6 +278,7 @@ class ChainScreen(PageScreen):
         self.position = min(self.position, trace.steps)
         self._table_rows = []
         self._draw_position()
+        self.status.show(device="closed form (numpy)", dtype="float64 + log10")
         self._show_field_state()
 
     def _show_field_state(self) -> None:
@@ -294,7 +295,7 @@ class ChainScreen(PageScreen):
         tr = self.trace
         if k == 0:
             return ["0", format_signed_log10(1 if tr.h0 > 0 else -1 if tr.h0 < 0 else 0,
-                                             math.log10(abs(tr.h0)) if tr.h0 else -math.inf, 4),
+                                             math.log10(abs(tr.h0)) if tr.h0 else -math.inf, 3),
                     "—", "1", "1"]
         i = k - 1
         return [str(k), _fmt(tr.h_sign[i], tr.h_log10[i]), _fmt(tr.local_sign[i], tr.local_log10[i]),

@@ -57,9 +57,11 @@ sharing T, hidden size n and seed, computed in **one batched engine call**.
   `multiplier^(T-1)`. The side-by-side table says how many decades the shortcut is off.
 
 **How to read it.** A factor of 0.9 looks harmless for 10 steps and is ruinous for 100.
-In the measured tab, sigmoid stays ▼ at every ordinary scale (its derivative is at most
-0.25); the shortcut is close for identity (a linear network) and drifts for ReLU and
-tanh, where the derivative and the direction of the gradient change from step to step.
+In the measured tab, look down the sigmoid column first (its derivative is at most 0.25),
+then compare (b) with (c) cell by cell: for identity, a linear network, the shortcut
+has only the eigenvalue to get right; for tanh and ReLU the derivatives and the
+direction of the gradient change from step to step, and the shortcut can miss by many
+decades, sometimes with the opposite verdict.
 
 **Things to try.**
 - Factors `0.5,0.9` and lengths `20`: the two differ by five orders of magnitude.
@@ -218,7 +220,7 @@ class DecayScreen(PageScreen):
         current = self.table
         if current is not None and (current.factors, current.lengths) == (
                 tuple(float(f) for f in factors.value), tuple(lengths.value)):
-            self._show_field_state("closed-form table up to date")
+            self._show_field_state("closed-form table up to date", only_to_clear=True)
             return  # already on screen
         try:
             table = cf.decay_table(factors.value, lengths.value)
@@ -230,12 +232,13 @@ class DecayScreen(PageScreen):
         self._draw_closed(table)
         self._show_field_state("closed-form table up to date")
 
-    def _show_field_state(self, message: str) -> None:
-        """Say all is well, unless some field still holds a bad entry."""
+    def _show_field_state(self, message: str, only_to_clear: bool = False) -> None:
+        """Say all is well, unless some field still holds a bad entry. With
+        ``only_to_clear`` the status changes only if it is showing an error."""
         bad = first_field_error(self)
         if bad:
             self.status.show(message=f"✗ {bad} (last good table kept)", error=True)
-        else:
+        elif not only_to_clear or self.status.has_class("-error"):
             self.status.show(message=message, error=False)
 
     def _draw_closed(self, table: cf.DecayTable) -> None:
@@ -292,6 +295,7 @@ class DecayScreen(PageScreen):
         if self._debounce is not None:
             self._debounce.stop()
         if spec == self._launched:
+            self._show_field_state("up to date", only_to_clear=True)
             return
         if immediate:
             self._launch()
@@ -368,10 +372,10 @@ class DecayScreen(PageScreen):
                 for a in spec.activations:
                     cell = result.cell(a, s)
                     if which == "measured":
-                        text = f"{format_log10(cell.log10_ratio, 2)} ×{cell.factor:.3f}"
+                        text = f"{format_log10(cell.log10_ratio, 1)} ×{cell.factor:.3f}"
                         regime = cell.verdict
                     else:
-                        text = f"{cell.multiplier:.3f} → {format_log10(cell.log10_implied_ratio, 2)}"
+                        text = f"{cell.multiplier:.3f}→{format_log10(cell.log10_implied_ratio, 1)}"
                         regime = cell.multiplier_verdict
                     row.append(Text(marked(regime, text), style=REGIME_STYLES[regime],
                                     justify="right"))

@@ -169,3 +169,13 @@ def test_closed_form_lookups_never_import_torch(args):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def test_lists_may_start_with_a_negative_number(run_cli):
+    code, out, err = run_cli("activations", "--at", "-1,0,1", "--activations", "relu", "--json")
+    assert code == 0, err
+    rows = json.loads(out)["rows"]
+    assert [r["z"] for r in rows] == [-1.0, 0.0, 1.0]
+    assert [r["derivative"] for r in rows] == [0.0, 0.0, 1.0]
+    code, _, err = run_cli("trace", "--weight", "-0.5", "--h0", "-0.2", "--json")
+    assert code == 0, err

@@ -189,3 +189,18 @@ async def test_keys_presets_defaults_help_and_small_terminal():
         from vgtui.widgets.help import HelpScreen
 
         assert isinstance(app.screen, HelpScreen)
+
+
+async def test_palette_presets_reach_the_tables():
+    app = VgtuiApp(start_screen="decay")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await started(pilot, measured=False)
+        commands = {name: callback for name, _, callback in screen.palette_commands()}
+        assert any(name.startswith("Decay tables preset") for name in commands)
+        commands["Decay tables preset: 0.9 over 10, 50, 100 steps (article 001)"]()
+        await wait_until(pilot, lambda: screen.table.factors == (0.9,)
+                         and screen.table.lengths == (10, 50, 100))
+        commands["Decay tables: measured on real RNNs"]()
+        await pilot.pause()
+        assert screen.query_one("#decay-tabs", TabbedContent).active == "tab-measured"
+        assert screen.cli_command().startswith("vgtui decay --measured")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from typing import Any, NoReturn
 
@@ -16,7 +17,14 @@ class UsageError(Exception):
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse, but an error is a single line on stderr and exit code 2."""
+    """argparse, but an error is a single line on stderr and exit code 2.
+
+    A value such as ``-1,0,1`` or ``-2e-3`` is read as a value (a list of numbers), not
+    as an unknown option."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = re.compile(r"^-(\d|\.\d)[\d.eE+\-*,;×\s]*$")
 
     def error(self, message: str) -> NoReturn:
         fail(f"{self.prog}: error: {message}")

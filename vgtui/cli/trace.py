@@ -1,6 +1,8 @@
 """``vgtui trace``: the scalar chain h_t = tanh(w h_(t-1)) step by step."""
 from __future__ import annotations
 
+import math
+
 from ..engine import closed_form as cf
 from ..engine.magnitude import format_log10, format_signed_log10
 from ..present import shown_steps
@@ -50,8 +52,11 @@ def run(args) -> int:
         out.print(f"showing {len(indices)} of {trace.steps} steps; --every 1 shows all, --json "
                   "gives every step")
     last = trace.steps - 1
-    out.print(f"after {trace.steps} steps: dh_T/dh_0 = "
-              f"{format_signed_log10(trace.cum_sign[last], trace.cum_log10[last])}, "
-              f"w^T = {format_signed_log10(trace.lin_sign[last], trace.lin_log10[last])}; "
-              f"saturation took away a factor {format_log10(trace.saturation_log10(last))}")
+    took = trace.saturation_log10(last)
+    line = (f"after {trace.steps} steps: dh_T/dh_0 = "
+            f"{format_signed_log10(trace.cum_sign[last], trace.cum_log10[last])}, "
+            f"w^T = {format_signed_log10(trace.lin_sign[last], trace.lin_log10[last])}")
+    if not math.isnan(took):
+        line += f"; saturation took away a factor {format_log10(took)}"
+    out.print(line)
     return 0

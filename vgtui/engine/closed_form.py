@@ -307,8 +307,12 @@ class ScalarTrace:
         }
 
     def saturation_log10(self, k: int) -> float:
-        """log10 of |cumulative / w^t|: what tanh's saturation took away by step t."""
-        return float(self.cum_log10[k] - self.lin_log10[k])
+        """log10 of |cumulative / w^t|: what tanh's saturation took away by step t
+        (nan when w^t is 0, i.e. w = 0)."""
+        cum, lin = float(self.cum_log10[k]), float(self.lin_log10[k])
+        if lin == -math.inf:
+            return math.nan
+        return cum - lin
 
     def to_dict(self, indices=None) -> dict:
         indices = range(self.steps) if indices is None else indices

@@ -45,3 +45,18 @@ def flow_summary_lines(r) -> list[str]:
     if r.forward_overflow_step is not None:
         lines.append(overflow_text(r.forward_overflow_step))
     return lines
+
+
+REGIME_MARKS = {"vanishing": "▼", "stable": "■", "near-stable": "■", "exploding": "▲",
+                "undetermined": "?"}
+REGIME_STYLES = {"vanishing": "bold yellow", "stable": "bold green", "near-stable": "bold green",
+                 "exploding": "bold red", "undetermined": "dim"}
+
+
+def marked(regime: str, text: str) -> str:
+    """A value with its regime marker in front, readable without colour."""
+    return f"{REGIME_MARKS.get(regime, '?')} {text}"
+
+
+def steps_text(steps: int | None, never: str = "never") -> str:
+    return never if steps is None else f"{steps:,}"

@@ -31,6 +31,16 @@ SCREENS: tuple[ScreenEntry, ...] = (
     ScreenEntry("flow", "Gradient Flow", "1", "vgtui.screens.flow", "FlowScreen",
                 "gradient norm per step back through a vanilla RNN, forward saturation, "
                 "spectral radius and norm, horizon and verdict"),
+    ScreenEntry("chain", "Scalar chain", "3", "vgtui.screens.chain", "ChainScreen",
+                "h_t = tanh(w h_(t-1)) step by step: local derivative, dh_t/dh_0 against w^t; "
+                "gamma^T and steps to lose 90% / 99.9% / 99.9999%"),
+    ScreenEntry("decay", "Decay tables", "4", "vgtui.screens.decay", "DecayScreen",
+                "factor^T for lists of factors and lengths, and the measured table of real "
+                "RNNs (scales x activations) beside the eigenvalue x derivative shortcut"),
+    ScreenEntry("activations", "Activations", "5", "vgtui.screens.activations",
+                "ActivationsScreen",
+                "f and f' of tanh, sigmoid, ReLU, leaky ReLU, identity and SiLU; max and "
+                "typical derivative for z ~ N(0, s^2); steps to shrink a gradient by 1e-6"),
 )
 
 

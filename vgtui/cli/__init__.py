@@ -82,7 +82,6 @@ def ansi_requested(args) -> bool:
 
 
 def _launch_app(args) -> int:
-    from ..app import VgtuiApp
     from ..screens.registry import screen_ids
 
     if args.screen and args.screen not in screen_ids():

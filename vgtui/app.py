@@ -125,12 +125,13 @@ class VgtuiApp(App):
         if hasattr(screen, "demo_prepare"):
             screen.demo_prepare()
         if hasattr(screen, "show_demo_narration"):
+            text = screen.DEMO.strip()
+            if not text.lower().startswith(screen.TITLE.lower()):
+                text = f"{screen.TITLE}: {text}"
             keys = "space/→ next · ← back · Esc ends the demo"
             if self.demo_interval:
                 keys = f"every {self.demo_interval:g} s · " + keys
-            screen.show_demo_narration(
-                f"DEMO {self.demo_index + 1}/{len(ids)} · {screen.TITLE}: {screen.DEMO.strip()}",
-                keys)
+            screen.show_demo_narration(text, f"DEMO {self.demo_index + 1}/{len(ids)} · {keys}")
 
     def action_demo_step(self, delta: int) -> None:
         if self._demo_timer is not None:

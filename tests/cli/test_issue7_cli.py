@@ -113,3 +113,18 @@ def test_app_flags_build_the_app_they_ask_for(monkeypatch):
     assert not make_app(build_parser().parse_args([])).start_ansi
     app = make_app(build_parser().parse_args(["--screen", "history"]))
     assert app.start_screen == "history" and not app.demo_active
+
+
+def test_closed_form_lookups_never_import_torch():
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom vgtui.cli import main\n"
+            "for args in (['longrange', '--json'], ['longrange', '--filler', '40'], "
+            "['capacity', '--json']):\n"
+            "    assert main(args) == 0\n"
+            "assert 'torch' not in sys.modules, 'a closed-form lookup imported torch'\n"
+            "print('no-torch')\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().endswith("no-torch")

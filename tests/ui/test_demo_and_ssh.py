@@ -13,7 +13,7 @@ from .helpers import text_of, wait_until
 
 def narration(app) -> str:
     bar = app.screen.query_one("#demo-bar")
-    return text_of(bar) if bar.display else ""
+    return f"{bar.border_title} {text_of(bar)}" if bar.display else ""
 
 
 async def test_demo_walks_every_screen_forward_and_back():

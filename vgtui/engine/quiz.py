@@ -222,7 +222,8 @@ def q_flow_ratio(rng: random.Random, preset_name: str,
 
 
 def q_spectral(rng: random.Random, deriv: float) -> Question:
-    w = np.array([[0.5, 0.1], [0.2, 0.4]])
+    top_left, top_right, bottom_left, bottom_right = 0.5, 0.1, 0.2, 0.4  # the 2-unit example
+    w = np.array([[top_left, top_right], [bottom_left, bottom_right]])
     eig = np.abs(np.linalg.eigvals(w))
     rho = float(eig.max())
     right = deriv * rho

@@ -78,12 +78,14 @@ class PageScreen(Screen):
                 "smaller).\nq quits.")
 
     def show_demo_narration(self, text: str | None, keys: str = "") -> None:
-        """Show (or hide, with None) the demo mode narration above the status line."""
+        """Show (or hide, with None) the demo narration above the status line; ``keys``
+        (position and the keys that move on) goes in the bar's top border."""
         bar = self.query_one("#demo-bar", Static)
         if text is None:
             bar.display = False
             return
-        bar.update(f"{text}\n[dim]{keys}[/dim]" if keys else text)
+        bar.update(text)
+        bar.border_title = keys
         bar.display = True
 
     # -- help and palette -----------------------------------------------------

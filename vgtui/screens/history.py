@@ -180,7 +180,7 @@ class HistoryScreen(PageScreen):
     SCREEN_ID = "history"
     TITLE = "History & remedies"
     HELP = HELP
-    DEMO = ("History and remedies: from backpropagation to state-space models, and the "
+    DEMO = ("History & remedies: from backpropagation to state-space models, and the "
             "remedies people tried, each with what it fixes and what it cannot. Enter on a "
             "row opens the screen that demonstrates it.")
     AUTO_FOCUS = "#hist-timeline"
@@ -252,6 +252,7 @@ class HistoryScreen(PageScreen):
         self._show_timeline(0)
         self._show_remedy(0)
         self._draw_capacity()
+        self.status.show(device="closed forms, no torch", message="")
 
     # -- tables and links ------------------------------------------------------------
     def _show_timeline(self, k: int) -> None:

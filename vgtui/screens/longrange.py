@@ -61,13 +61,13 @@ depends on the key word needs exactly this signal to arrive at the key word.
   the gradient reaching the sentence.
 
 **Things to try.**
-- With the factor at 0.7, press `]` until the gap is 50: the key word's share drops below
-  1e-9 (0.7 per step means 99.9% lost in 20 steps).
-- Factor 0.98 (the forget-gate figure): even 200 filler words leave a usable share.
-- Switch the model with `m`: a tanh RNN at scale 1.0, then an LSTM; give the LSTM a forget
-  bias of 3 and watch the sweep table.
+- With the factor at 0.7, press `]` until the gap is 50 and read the key word's share in
+  the sweep table; then set the factor to 0.98 (a forget gate close to 1) and compare.
+- Switch the model with `m`: a tanh RNN at weight scale 1.0, then an LSTM; raise the
+  LSTM's forget bias to 3 and watch the sweep table.
 - Type your own sentence (`s` edits it, Enter or Esc leaves the field); move the key word
   with `<` and `>`, or press Enter on a row of the token table.
+- Put 5000 in the sweep gaps: shares far below 1e-308 are still shown exactly.
 
 The same numbers: `vgtui longrange --example keys --model rnn --json`.
 """

@@ -197,7 +197,7 @@ class VgtuiApp(App):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         for s in SCREENS:
-            yield SystemCommand(f"Go to {s.title}  [{s.key}]", s.summary,
+            yield SystemCommand(f"Go to {s.title}" + (f"  [{s.key}]" if s.key else ""), s.summary,
                                 lambda sid=s.id: self.action_goto(sid))
         if hasattr(screen, "palette_commands"):
             for name, help_text, callback in screen.palette_commands():

@@ -121,14 +121,14 @@ def test_lstm_batch_of_different_lengths_equals_separate_runs():
 
 
 def test_lstm_keeps_magnitudes_below_float_range():
-    """Thousands of filler steps: autograd in float64 would give 0; the log-space
-    backward gives a finite log10 far below -308."""
-    config = example_config("keys").replace(model="lstm", hidden=8, filler=3000, gaps=(0,),
-                                            scale=0.5)
+    """A gate that forgets fast over hundreds of filler steps: autograd in float64 would
+    give 0; the log-space backward gives a finite log10 far below -308."""
+    config = example_config("keys").replace(model="lstm", hidden=8, filler=300, gaps=(0,),
+                                            scale=0.3, forget_bias=-6.0)
     r = run_longrange(config)
-    assert math.isfinite(r.key_log10_ratio) and r.key_log10_ratio < -320
+    assert math.isfinite(r.key_log10_ratio) and r.key_log10_ratio < -330
     # the decay is steady: doubling the gap roughly doubles the decades lost
-    half = run_longrange(config.replace(filler=1500))
+    half = run_longrange(config.replace(filler=150))
     ratio = r.key_log10_ratio / half.key_log10_ratio
     assert 1.8 < ratio < 2.2
 
@@ -179,3 +179,10 @@ def test_json_dict_has_rows_for_every_token():
     d = r.to_dict()
     assert len(d["tokens"]) == r.steps and d["tokens"][d["key_t"] - 1]["token"] == "keys"
     assert [p["gap"] for p in d["sweep"]] == list(r.config.gaps)
+
+
+def test_an_lstm_run_too_big_for_memory_is_refused_before_it_starts():
+    config = LongRangeConfig(model="lstm", hidden=2048, filler=5000, gaps=(0, 5000))
+    with pytest.raises(ConfigError) as info:
+        run_longrange(config)
+    assert info.value.field == "hidden" and "GiB" in str(info.value)

@@ -550,6 +550,18 @@ def lstm_log10_grads(weights: LSTMWeights, sequences: Sequence[np.ndarray], devi
     return out, mean_forget
 
 
+# The LSTM keeps every step's gates and cell state for its backward pass.
+LSTM_MEMORY_LIMIT = 2 * 1024 ** 3
+
+
+def _check_lstm_memory(steps: int, rows: int, hidden: int, itemsize: int) -> None:
+    need = steps * rows * 10 * hidden * itemsize
+    if need > LSTM_MEMORY_LIMIT:
+        raise ConfigError(f"this LSTM run would hold about {need / 1024 ** 3:.1f} GiB of gates "
+                          f"({rows} sequences of up to {steps} tokens, n={hidden}); lower the "
+                          "hidden size, the gap or the sweep gaps", "hidden")
+
+
 def _tick(cancel) -> None:
     if cancel is not None and cancel():
         raise Cancelled()
@@ -596,9 +608,11 @@ def run_longrange(config: LongRangeConfig, *, cancel: Callable[[], bool] | None 
 
         dev = resolve_device(config.device)
         dt = resolve_dtype(config.dtype, dev)
+        sequences = [seq] + [build_sequence(tokens, key, gap)[0] for gap in gaps]
+        _check_lstm_memory(max(len(s) for s in sequences), len(sequences), config.hidden,
+                           dt.itemsize)
         weights = lstm_weights(config.hidden, config.input_size, config.scale,
                                config.forget_bias, config.seed)
-        sequences = [seq] + [build_sequence(tokens, key, gap)[0] for gap in gaps]
         inputs = [embed(s, config.seed, config.input_size, config.input_scale) for s in sequences]
         all_grads, forget = lstm_log10_grads(weights, inputs, dev, dt, cancel)
         grads = all_grads[0]

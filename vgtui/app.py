@@ -123,7 +123,11 @@ class VgtuiApp(App):
         await self.switch_mode(screen_id)
         screen = self.screen
         if hasattr(screen, "demo_prepare"):
-            screen.demo_prepare()
+            try:
+                screen.demo_prepare()
+            except Exception as exc:  # a screen's preset must never stop the demo
+                self.notify(f"{screen_id}: demo preset failed ({type(exc).__name__}: {exc})",
+                            severity="warning")
         if hasattr(screen, "show_demo_narration"):
             text = screen.DEMO.strip()
             if not text.lower().startswith(screen.TITLE.lower()):
@@ -197,7 +201,8 @@ class VgtuiApp(App):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         for s in SCREENS:
-            yield SystemCommand(f"Go to {s.title}" + (f"  [{s.key}]" if s.key else ""), s.summary,
+            key = f"  [{s.key}]" if s.key else ""
+            yield SystemCommand(f"Go to {s.title}{key}", s.summary,
                                 lambda sid=s.id: self.action_goto(sid))
         if hasattr(screen, "palette_commands"):
             for name, help_text, callback in screen.palette_commands():

@@ -2,7 +2,6 @@
 against an independent computation (torch.nn modules, autograd, explicit loops)."""
 import math
 
-import numpy as np
 import pytest
 import torch
 

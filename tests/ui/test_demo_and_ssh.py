@@ -185,3 +185,19 @@ async def test_every_screen_lays_out_at_80x24_and_scrolls_by_keyboard(screen_id)
         for key in ("tab", "pagedown", "end", "home", "shift+tab"):
             await pilot.press(key)
         assert app.screen is screen
+
+
+async def test_a_failing_demo_preset_does_not_stop_the_demo(monkeypatch):
+    from vgtui.screens.longrange import LongRangeScreen
+
+    def broken(self):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(LongRangeScreen, "demo_prepare", broken)
+    ids = VgtuiApp.demo_screen_ids()
+    app = VgtuiApp(demo=True)
+    async with app.run_test(size=(100, 34)) as pilot:
+        await wait_until(pilot, lambda: narration(app))
+        assert any("demo preset failed" in str(n.message) for n in app._notifications)
+        await pilot.press("right")
+        await wait_until(pilot, lambda: app.screen.SCREEN_ID == ids[1])

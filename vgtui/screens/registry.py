@@ -28,7 +28,11 @@ class ScreenEntry:
 
 
 SCREENS: tuple[ScreenEntry, ...] = (
-    ScreenEntry("flow", "Gradient Flow", "1", "vgtui.screens.flow", "FlowScreen",
+    ScreenEntry("longrange", "Long-range dependency", "1", "vgtui.screens.longrange",
+                "LongRangeScreen",
+                "a sentence whose last word hinges on a distant one: the share of gradient "
+                "reaching each token (closed form, RNN or LSTM) and its collapse as the gap grows"),
+    ScreenEntry("flow", "Gradient Flow", "2", "vgtui.screens.flow", "FlowScreen",
                 "gradient norm per step back through a vanilla RNN, forward saturation, "
                 "spectral radius and norm, horizon and verdict"),
     ScreenEntry("chain", "Scalar chain", "3", "vgtui.screens.chain", "ChainScreen",
@@ -41,6 +45,12 @@ SCREENS: tuple[ScreenEntry, ...] = (
                 "ActivationsScreen",
                 "f and f' of tanh, sigmoid, ReLU, leaky ReLU, identity and SiLU; max and "
                 "typical derivative for z ~ N(0, s^2); steps to shrink a gradient by 1e-6"),
+    ScreenEntry("history", "History & remedies", "", "vgtui.screens.history", "HistoryScreen",
+                "timeline from backpropagation to state-space models; the remedies, what each "
+                "fixes and cannot; parameter sharing and capacity 2^n vs learnability"),
+    ScreenEntry("quiz", "Quiz", "", "vgtui.screens.quiz", "QuizScreen",
+                "questions with explanations; several ask you to predict a number the engine "
+                "then computes"),
 )
 
 

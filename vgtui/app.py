@@ -195,6 +195,15 @@ class VgtuiApp(App):
         path = self.save_screenshot(filename=None, path=".")
         self.notify(f"Saved {path}", title=f"screenshot of {screen_id}")
 
+    def action_command_palette(self) -> None:
+        """Textual's palette, but never a second one: Textual only checks the top
+        screen, so a palette under a help overlay would be pushed twice and crash."""
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not any(
+                isinstance(s, CommandPalette) for s in self.screen_stack):
+            self.push_screen(CommandPalette(id="--command-palette"))
+
     def action_help(self) -> None:
         screen = self.screen
         if hasattr(screen, "show_help"):

@@ -323,13 +323,25 @@ def run_flow(config: RNNConfig, weights: RNNWeights | None = None, **kwargs) -> 
     return run_flow_batch([config], weights, **kwargs)[0]
 
 
-def _simulate(configs, weights: RNNWeights, device, dtype, progress, cancel) -> dict:
-    """The time loops. Returns tensors shaped (T, B) per measured quantity."""
+def forward_states(
+    configs: Sequence[RNNConfig],
+    weights: RNNWeights,
+    *,
+    progress: Callable[[float], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+):
+    """The forward pass alone: (hidden, deriv), each shaped (T, B, n).
+
+    ``hidden[k]`` is h_(k+1) and ``deriv[k]`` is f'(z_(k+1)), the diagonal of the
+    step Jacobian dh_(k+1)/dh_k = diag(f'(z_(k+1))) W_hh. Computed on the device and
+    in the dtype of ``weights``; ``progress`` gets the fraction of steps done.
+    """
     import torch
 
     from .cells import ActivationPlan
 
     w_hh, w_xh = weights.w_hh, weights.w_xh
+    device, dtype = w_hh.device, w_hh.dtype
     batch, n, _ = w_hh.shape
     steps = weights.inputs.shape[1]
     plan = ActivationPlan([c.activation for c in configs], [c.leaky_slope for c in configs],
@@ -349,7 +361,20 @@ def _simulate(configs, weights: RNNWeights, device, dtype, progress, cancel) -> 
         hidden[t] = h[:, 0]
         deriv[t] = d[:, 0]
         if t % every == 0:
-            _tick(progress, cancel, 0.5 * t / steps)
+            _tick(progress, cancel, t / steps)
+    return hidden, deriv
+
+
+def _simulate(configs, weights: RNNWeights, device, dtype, progress, cancel) -> dict:
+    """The time loops. Returns tensors shaped (T, B) per measured quantity."""
+    import torch
+
+    w_hh, w_xh = weights.w_hh, weights.w_xh
+    batch, n, _ = w_hh.shape
+    steps = weights.inputs.shape[1]
+    every = max(1, steps // 50)  # how often to report progress and look for a cancel
+    forward_progress = None if progress is None else (lambda f: progress(0.5 * f))
+    hidden, deriv = forward_states(configs, weights, progress=forward_progress, cancel=cancel)
 
     finite = torch.isfinite(hidden).all(dim=2)  # (T, B)
     bad = ~finite

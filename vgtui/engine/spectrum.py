@@ -850,6 +850,8 @@ class MatrixPowers:
                          "radius_power": float(10.0 ** self.log10_radius_power[k]),
                          "article_rate_power": figures.spectral_radius ** n,
                          "implied_rate": stated ** (1.0 / n),
+                         "implied_rate_is_article_rate":
+                             abs(stated ** (1.0 / n) - figures.spectral_radius) <= 0.005,
                          "ratio": computed / stated})
         return rows
 

@@ -64,20 +64,27 @@ def article_comparison_lines(m) -> list[str]:
     out = [f"Article figures ({fig.source}) beside the computed ones:"]
     for row in rows:
         if row["quantity"] == "spectral_radius":
-            out.append(f"  spectral radius: article says {row['article']:g}; computed "
+            out.append(f"{_mark(row)} spectral radius: article says {row['article']:g}; computed "
                        f"{row['computed']:.4f} for J = {m.derivative:g} W and "
                        f"{row['computed_of_matrix']:.4f} for W itself")
             continue
         n = row["n"]
-        line = (f"  ||J^{n}||: article says {format_value(row['article'], 2)}; computed "
+        line = (f"{_mark(row)} ||J^{n}||: article says {format_value(row['article'], 2)}; computed "
                 f"{format_value(row['computed'], 3)} (Frobenius, the article's norm; "
                 f"x{row['ratio']:.2f}), spectral {format_value(row['computed_spectral'], 3)}, "
                 f"rho(J)^{n} {format_value(row['radius_power'], 3)}")
+        line += f"; the stated figure implies {row['implied_rate']:.4f} per step"
         if row["implied_rate_is_article_rate"]:
-            line += (f"; the article's figure is {fig.spectral_radius:g}^{n} = "
-                     f"{format_value(row['article_rate_power'], 3)}")
+            line += (f", i.e. the article's own {fig.spectral_radius:g} powered "
+                     f"({fig.spectral_radius:g}^{n} = {format_value(row['article_rate_power'], 3)}), "
+                     f"not rho(J) = {m.spectral_radius:.4f}")
         out.append(line)
     return out
+
+
+def _mark(row: dict) -> str:
+    """= when the computed value rounds to the stated figure, ≠ when it does not."""
+    return "=" if row["agrees"] else "≠"
 
 
 def bound_summary_lines(r) -> list[str]:

@@ -794,6 +794,21 @@ def check_derivative(value: float) -> float:
     return float(value)
 
 
+def significant_digits(stated: float) -> int:
+    """How many significant digits a stated figure was written with (0.00043 -> 2)."""
+    mantissa = repr(float(stated)).lower().split("e")[0].replace("-", "").replace(".", "")
+    return max(1, len(mantissa.lstrip("0").rstrip("0")) or 1)
+
+
+def agrees(stated: float, computed: float) -> bool:
+    """True when the computed value, rounded to the stated figure's precision, is it."""
+    if stated == 0 or not math.isfinite(computed):
+        return stated == computed
+    digits = significant_digits(stated)
+    rounded = float(f"{computed:.{digits - 1}e}")
+    return math.isclose(rounded, stated, rel_tol=1e-9)
+
+
 @dataclass
 class MatrixPowers:
     """||J^n|| for n = 1..N with J = derivative x W. Index k is n = k + 1."""
@@ -838,7 +853,8 @@ class MatrixPowers:
         if not self.is_article_example(figures):
             return []
         rows = [{"quantity": "spectral_radius", "n": None, "article": figures.spectral_radius,
-                 "computed": self.spectral_radius, "computed_of_matrix": self.spectral_radius_w}]
+                 "computed": self.spectral_radius, "computed_of_matrix": self.spectral_radius_w,
+                 "agrees": agrees(figures.spectral_radius, self.spectral_radius)}]
         for n, stated in figures.norms:
             if n > self.steps:
                 continue
@@ -852,7 +868,8 @@ class MatrixPowers:
                          "implied_rate": stated ** (1.0 / n),
                          "implied_rate_is_article_rate":
                              abs(stated ** (1.0 / n) - figures.spectral_radius) <= 0.005,
-                         "ratio": computed / stated})
+                         "ratio": computed / stated,
+                         "agrees": agrees(stated, computed)})
         return rows
 
     def is_article_example(self, figures: ArticleFigures = ARTICLE_TWO_UNIT) -> bool:
@@ -1260,3 +1277,44 @@ def clip_gradients(
             spectral_radius=float(rho[b]), device=str(device), dtype=dtype_name(dtype),
             seconds=elapsed))
     return runs
+
+
+@dataclass(frozen=True)
+class ArticleMemoryClaim:
+    """Seed 000 on memory capacity: with 64 hidden units, 50 steps back only two or
+    three directions still carry gradient. Quoted, never computed with."""
+
+    source: str = "seed 000 (effective memory capacity)"
+    hidden: int = 64
+    steps_back: int = 50
+    dims: tuple[int, int] = (2, 3)
+
+    def applies(self, run: JacobianRun) -> bool:
+        return run.config.hidden == self.hidden and run.steps > self.steps_back
+
+    def computed(self, run: JacobianRun) -> int:
+        """Effective dimensions of dh_T/dh_t at T - t = steps_back."""
+        return int(run.effective_dims[run.steps - 1 - self.steps_back])
+
+
+ARTICLE_MEMORY = ArticleMemoryClaim()
+
+
+def gradient_bound_log10(run) -> np.ndarray:
+    """For a FlowRun: log10 of (max|f'| ||W_hh||_2)^(T-t) ||dL/dh_T||, the most that
+    ||dL/dh_t|| can be by the Bengio bound."""
+    sigma = max_derivative(run.config.activation, run.config.leaky_slope)
+    steps_back = np.arange(run.steps - 1, -1, -1, dtype=np.float64)
+    return _power_log10(sigma * run.spectral_norm, steps_back) + run.log10_grad_h[-1]
+
+
+@dataclass(frozen=True)
+class ArticleGrowthClaim:
+    """Seed 003 suggests changing its 4-unit network's 0.5 to 1.5 and says the gradient
+    then reaches numbers of about 1e8 at early time steps. Quoted, never computed with."""
+
+    source: str = "seed 003 (its 4-unit network with 0.5 changed to 1.5)"
+    stated_log10: float = 8.0
+
+
+ARTICLE_GROWTH = ArticleGrowthClaim()

@@ -31,6 +31,19 @@ SCREENS: tuple[ScreenEntry, ...] = (
     ScreenEntry("flow", "Gradient Flow", "1", "vgtui.screens.flow", "FlowScreen",
                 "gradient norm per step back through a vanilla RNN, forward saturation, "
                 "spectral radius and norm, horizon and verdict"),
+    ScreenEntry("jacobian", "Jacobian", "6", "vgtui.screens.jacobian", "JacobianScreen",
+                "the product dh_T/dh_t: its norm, singular values, surviving directions and "
+                "alignment; the two-unit worked example checked"),
+    ScreenEntry("spectrum", "Spectrum & init", "7", "vgtui.screens.spectrum", "SpectrumScreen",
+                "eigenvalues of W_hh for gaussian, orthogonal, identity, Xavier and torch inits; "
+                "radius vs norm; a non-normal example; ||W^k v||"),
+    ScreenEntry("bound", "Bengio bound", "8", "vgtui.screens.bound", "BoundScreen",
+                "measured ||dh_T/dh_t|| against (max|f'| ||W||)^(T-t); sigmoid needs ||W|| > 4; "
+                "the catch-22 sweep"),
+    ScreenEntry("exploding", "Exploding & clipping", "9", "vgtui.screens.exploding",
+                "ExplodingScreen",
+                "growing gradients, the Lyapunov exponent and the edge of chaos, clipping by "
+                "norm, vanishing vs exploding symptoms"),
 )
 
 

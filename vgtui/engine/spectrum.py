@@ -59,6 +59,8 @@ PRECISION_FLOOR_LOG10 = {"float64": -13.0, "float32": -6.0}
 # (the same 1e6 rule as the Gradient Flow horizons).
 EXPLODE_LOG10 = 6.0
 VANISH_LOG10 = -6.0
+# scales x n^2 x T for one Lyapunov sweep: about a minute of CPU at most.
+LYAPUNOV_MAX_WORK = 5e10
 
 
 def max_derivative(activation: str, leaky_slope: float = 0.01) -> float:
@@ -572,6 +574,11 @@ def lyapunov_sweep(
 
     if not scales:
         raise ConfigError("scales is empty", "scales")
+    work = len(scales) * base.hidden ** 2 * base.steps
+    if work > LYAPUNOV_MAX_WORK:
+        raise ConfigError(f"Lyapunov sweep too large: scales x n^2 x T must be at most "
+                          f"{LYAPUNOV_MAX_WORK:.0e} (got {work:.1e}); use fewer steps, scales or "
+                          "units", "steps")
     configs = [base.replace(scale=float(s)) for s in scales]
     configs, device, dtype, weights = _prepare(configs)
     started = time.perf_counter()
@@ -1318,3 +1325,20 @@ class ArticleGrowthClaim:
 
 
 ARTICLE_GROWTH = ArticleGrowthClaim()
+
+
+@dataclass(frozen=True)
+class ArticleSigmoidClaim:
+    """Seed 000: pushing a sigmoid RNN's ||W_hh|| past 4 (so the bound allows survival)
+    lands it in the exploding regime for many inputs. Quoted, never computed with."""
+
+    source: str = "seed 000 (sigmoid needs ||W_hh|| > 4)"
+    norm: float = 4.0
+
+    def measured(self, sweep: Catch22Sweep) -> tuple[int, int]:
+        """(exploded, total) over the sweep's sequences at scales with ||W_hh||_2 > 4."""
+        rows = [r for r in sweep.rows if r.spectral_norm > self.norm]
+        return sum(r.exploded for r in rows), sum(r.sequences for r in rows)
+
+
+ARTICLE_SIGMOID = ArticleSigmoidClaim()

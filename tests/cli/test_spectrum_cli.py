@@ -38,7 +38,7 @@ def test_jacobian_matrix_example(run_cli):
                              "--steps", "20", "--json")
     assert code == 0, err
     data = json.loads(out)
-    j = 0.8 * np.array([[0.5, 0.1], [0.2, 0.4]])
+    j = 0.8 * np.reshape([0.5, 0.1, 0.2, 0.4], (2, 2))
     assert data["spectral_radius"] == pytest.approx(max(abs(np.linalg.eigvals(j))))
     assert data["spectral_radius_of_matrix"] == pytest.approx(0.6)
     assert len(data["product_norm"]) == 20

@@ -309,7 +309,7 @@ def test_catch22_counts_match_flow_runs():
 
 def test_two_unit_example_against_numpy_powers():
     m = matrix_powers(parse_matrix("0.5,0.1;0.2,0.4"), 0.8, 20)
-    w = np.array([[0.5, 0.1], [0.2, 0.4]])
+    w = np.reshape([0.5, 0.1, 0.2, 0.4], (2, 2))
     j = 0.8 * w
     for n in range(1, 21):
         p = np.linalg.matrix_power(j, n)

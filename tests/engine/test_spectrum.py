@@ -465,3 +465,21 @@ def test_bad_tau_is_refused():
         with pytest.raises(ConfigError) as info:
             clip_gradients([RNNConfig(steps=3)], bad)
         assert info.value.field == "tau"
+
+
+def test_training_drift_runs_each_init_independently():
+    from vgtui.engine.spectrum import training_drift
+
+    batch = training_drift(8, 1.0, seed=1, steps=6)
+    alone = training_drift(8, 1.0, seed=1, steps=6, inits=("orthogonal",))
+    row = next(d for d in batch if d.init == "orthogonal")
+    assert row.radius_after == pytest.approx(alone[0].radius_after, rel=1e-9)
+    assert row.loss_after == pytest.approx(alone[0].loss_after, rel=1e-9)
+    for d in batch:
+        w = init_matrix(d.init, 8, 1.0, 1).numpy()
+        assert d.radius_before == pytest.approx(max(abs(np.linalg.eigvals(w))), rel=1e-9)
+        assert d.norm_before == pytest.approx(np.linalg.norm(w, 2), rel=1e-9)
+        assert d.change > 0
+    with pytest.raises(ConfigError) as info:
+        training_drift(200, 1.0, steps=3)
+    assert info.value.field == "hidden"

@@ -182,6 +182,22 @@ async def test_spectrum_controls_and_plane():
         assert rep is not screen.result
 
 
+async def test_spectrum_training_key():
+    app = VgtuiApp(start_screen="spectrum")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await started(pilot, "spectrum")
+        assert screen.query_one("#spec-train").row_count == 0
+        before = screen.result
+        await set_field(pilot, screen, "hidden", "6")
+        before = await changed(pilot, screen, before)
+        screen.query_one("#spec-results").focus()
+        await pilot.press("t")
+        await wait_until(pilot, lambda: screen.result.drift is not None, timeout=60)
+        assert screen.query_one("#spec-train").row_count == 5
+        assert screen.result.entries == screen.result.entries  # spectrum still shown
+        assert "--train-steps 50" in screen.cli_command()
+
+
 async def test_spectrum_bad_input_and_cap():
     app = VgtuiApp(start_screen="spectrum")
     async with app.run_test(size=SIZE) as pilot:

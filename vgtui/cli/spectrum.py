@@ -27,6 +27,9 @@ def add_parser(sub) -> None:
                    f"(1 to {POWER_MAX_STEPS}; default 50)")
     p.add_argument("--shear", type=number(0.0, 10.0), default=0.5, metavar="B",
                    help="superdiagonal b of the shear example (0 to 10; default 0.5)")
+    p.add_argument("--train-steps", type=positive_int(0, 500), default=0, metavar="S",
+                   dest="train_steps", help="also train a tanh RNN per init for S Adam steps on "
+                   "the long-range task and report the spectrum before and after (0 = off; n <= 128)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=run)
 
@@ -36,6 +39,12 @@ def run(args) -> int:
 
     inits = SPECTRUM_INITS + (NON_NORMAL,) if args.init == "all" else (args.init,)
     rep = spectrum_report(args.hidden, args.scale, args.seed, args.power_steps, args.shear, inits)
+    if args.train_steps:
+        from ..engine.spectrum import training_drift
+
+        rep.drift = training_drift(args.hidden, args.scale, args.seed, args.train_steps,
+                                   [i for i in inits if i in SPECTRUM_INITS])
+        rep.drift_key = (args.hidden, args.scale, args.seed, args.train_steps)
     if args.json:
         print_json(rep.to_dict())
         return 0
@@ -57,6 +66,17 @@ def run(args) -> int:
     out.print(table)
     for e in rep.entries:
         out.print(f"{e.init}: {e.title}")
+    if rep.drift:
+        tt = Table(title=f"after {args.train_steps} Adam steps on the long-range task",
+                   title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+        for name in ("init", "radius before", "after", "norm before", "after", "moved",
+                     "loss before", "after"):
+            tt.add_column(name, justify="right", no_wrap=True)
+        for d in rep.drift:
+            tt.add_row(d.init, f"{d.radius_before:.4f}", f"{d.radius_after:.4f}",
+                       f"{d.norm_before:.4f}", f"{d.norm_after:.4f}", f"{100 * d.change:.1f}%",
+                       f"{d.loss_before:.4f}", f"{d.loss_after:.4f}")
+        out.print(tt)
     out.print("radius: spectral radius (largest |eigenvalue|); norm: spectral norm (largest "
               "singular value); non-normal: ||W^T W - W W^T||_F / ||W||_F^2, 0 for a normal "
               "matrix, where norm = radius; v is a seeded random unit vector; --json lists every "

@@ -1027,6 +1027,8 @@ class SpectrumReport:
     shear: float
     entries: list[SpectrumEntry]
     seconds: float
+    drift: list | None = None  # TrainingDrift per init, when training was asked for
+    drift_key: tuple | None = None
 
     def entry(self, init: str) -> SpectrumEntry:
         for e in self.entries:
@@ -1035,9 +1037,13 @@ class SpectrumReport:
         raise KeyError(init)
 
     def to_dict(self) -> dict:
-        return {"hidden": self.hidden, "scale": self.scale, "seed": self.seed,
-                "power_steps": self.power_steps, "shear": self.shear,
-                "inits": {e.init: e.to_dict() for e in self.entries}}
+        out = {"hidden": self.hidden, "scale": self.scale, "seed": self.seed,
+               "power_steps": self.power_steps, "shear": self.shear,
+               "inits": {e.init: e.to_dict() for e in self.entries}}
+        if self.drift:
+            out["training"] = {"steps": self.drift_key[3] if self.drift_key else None,
+                               "rows": [d.to_dict() for d in self.drift]}
+        return out
 
 
 def spectrum_report(hidden: int, scale: float, seed: int = 0, power_steps: int = 50,
@@ -1342,3 +1348,90 @@ class ArticleSigmoidClaim:
 
 
 ARTICLE_SIGMOID = ArticleSigmoidClaim()
+
+
+# ---------------------------------------------------------------------------
+# What a few training steps do to each initialisation's spectrum
+# ---------------------------------------------------------------------------
+TRAIN_MAX_STEPS = 500
+TRAIN_MAX_HIDDEN = 128
+TRAIN_SEQUENCE = 20
+TRAIN_BATCH = 64
+TRAIN_LR = 1e-2
+
+
+@dataclass
+class TrainingDrift:
+    """Spectral radius and norm of W_hh before and after ``steps`` Adam steps."""
+
+    init: str
+    radius_before: float
+    radius_after: float
+    norm_before: float
+    norm_after: float
+    loss_before: float
+    loss_after: float
+    change: float  # ||W_after - W_before||_F / ||W_before||_F
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def training_drift(hidden: int, scale: float, seed: int = 0, steps: int = 50,
+                   inits: Sequence[str] = SPECTRUM_INITS,
+                   cancel: Callable[[], bool] | None = None) -> list[TrainingDrift]:
+    """Train one tanh RNN per init, all in one batch, on the long-range task of the
+    articles (the output at the last of 20 steps should equal the first input, all
+    other inputs zero), with Adam (lr 0.01, batch 64, squared error) for ``steps``
+    steps; report how W_hh's spectrum moved. float64 on the CPU; seeded."""
+    import torch
+
+    from .flow import Cancelled, _stream
+
+    if not isinstance(steps, int) or not 1 <= steps <= TRAIN_MAX_STEPS:
+        raise ConfigError(f"training steps must be a whole number from 1 to {TRAIN_MAX_STEPS} "
+                          f"(got {steps!r})", "train_steps")
+    if hidden > TRAIN_MAX_HIDDEN:
+        raise ConfigError(f"hidden size n must be at most {TRAIN_MAX_HIDDEN} for training "
+                          f"(got {hidden})", "hidden")
+    inits = list(inits)
+    b = len(inits)
+    w0 = torch.stack([init_matrix(i, hidden, scale, seed) for i in inits])
+    w_hh = w0.clone().requires_grad_(True)
+    w_in = (torch.randn(b, hidden, 1, generator=_stream(seed, 1), dtype=torch.float64)
+            .requires_grad_(True))
+    w_out = torch.zeros(b, 1, hidden, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.Adam([w_hh, w_in, w_out], lr=TRAIN_LR)
+    data = _stream(seed, 7)
+
+    def loss_of(signal):
+        h = torch.zeros(b, hidden, TRAIN_BATCH, dtype=torch.float64)
+        for t in range(TRAIN_SEQUENCE):
+            drive = w_in * signal.view(1, 1, -1) if t == 0 else 0.0
+            h = torch.tanh(torch.bmm(w_hh, h) + drive)
+        out = torch.bmm(w_out, h)[:, 0, :]  # (B, batch)
+        return ((out - signal.view(1, -1)) ** 2).mean(dim=1)  # per init
+
+    with torch.no_grad():
+        probe = torch.randn(TRAIN_BATCH, generator=_stream(seed, 4), dtype=torch.float64)
+        before = loss_of(probe)
+    for _ in range(steps):
+        if cancel is not None and cancel():
+            raise Cancelled()
+        signal = torch.randn(TRAIN_BATCH, generator=data, dtype=torch.float64)
+        opt.zero_grad()
+        loss_of(signal).sum().backward()  # the inits do not interact: one sum, one backward
+        opt.step()
+    with torch.no_grad():
+        after = loss_of(probe)
+        w1 = w_hh.detach()
+        out = []
+        for k, init in enumerate(inits):
+            a, z = w0[k].numpy(), w1[k].numpy()
+            base = float(np.linalg.norm(a))
+            out.append(TrainingDrift(
+                init, float(np.max(np.abs(np.linalg.eigvals(a)))),
+                float(np.max(np.abs(np.linalg.eigvals(z)))), float(np.linalg.norm(a, 2)),
+                float(np.linalg.norm(z, 2)), float(before[k]), float(after[k]),
+                float(np.linalg.norm(z - a) / base) if base > 0 else math.inf))
+    return out

@@ -13,7 +13,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Label, Sparkline, Static
+from textual.widgets import DataTable, Label, Static
 
 from ..engine.config import RNNConfig
 from ..engine.magnitude import format_log10, format_value
@@ -24,6 +24,7 @@ from ..engine.spectrum import (
 from ..present import shown_steps
 from ..present_jacobian import alignment_text, article_comparison_lines, complex_text
 from ..widgets.log_chart import LogChart, Series
+from ..widgets.plane import FixedSparkline
 from .rnn_page import Extra, Preset, RNNPage
 
 TABLE_ROWS = 100
@@ -172,10 +173,10 @@ class JacobianScreen(RNNPage):
         yield Label("singular values of dh_T/dh_t", classes="section")
         yield LogChart(id="jac-sv")
         yield Label("effective memory dimensions per t", classes="section", id="jac-dims-label")
-        yield Sparkline([], id="jac-dims")
+        yield FixedSparkline(id="jac-dims")
         yield Label("alignment of u1 with W_hh's leading eigenvector per t", classes="section",
                     id="jac-align-label")
-        yield Sparkline([], id="jac-align")
+        yield FixedSparkline(id="jac-align")
         yield DataTable(id="jac-table", zebra_stripes=True, cursor_type="row")
         yield Label("two-unit worked example: J = f' W, product J^n", classes="section")
         yield Static("", id="jac-matrix-summary")
@@ -281,16 +282,15 @@ class JacobianScreen(RNNPage):
             series.append(Series("smallest resolved", tuple(smallest), "○", "yellow"))
         self.query_one("#jac-sv", LogChart).set_series(*series)
         dims = [float(d) for d in r.effective_dims]
-        self.query_one("#jac-dims", Sparkline).data = dims
+        self.query_one("#jac-dims", FixedSparkline).set_values(dims, n)
         self.query_one("#jac-dims-label", Label).update(
-            f"effective memory dimensions per t: {int(dims[0])} at t=1 … {int(dims[-1])} at t=T "
-            f"(of {n})")
-        align = [0.0 if math.isnan(a) else float(a) for a in r.alignment]
+            f"effective memory dimensions per t (full height = n = {n}): {int(dims[0])} at t=1 … "
+            f"{int(dims[-1])} at t=T")
         ties = int(sum(1 for a in r.alignment if math.isnan(a)))
-        self.query_one("#jac-align", Sparkline).data = align
+        self.query_one("#jac-align", FixedSparkline).set_values(r.alignment, 1.0)
         self.query_one("#jac-align-label", Label).update(
-            f"alignment of u1 with W_hh's leading eigenvector per t (0 … 1)"
-            + (f"; {ties} ties drawn as 0" if ties else ""))
+            "alignment of u1 with W_hh's leading eigenvector per t (full height = 1)"
+            + (f"; {ties} ties drawn as ·" if ties else ""))
         table = self.query_one("#jac-table", DataTable)
         table.clear()
         for k in shown_steps(r.steps, target=TABLE_ROWS):

@@ -265,9 +265,16 @@ class RNNPage(PageScreen):
         return lambda cancelled: None
 
     def _deliver(self, state: tuple, result: Any) -> None:
+        previous = self.result
         self.result = result
         self._shown = state
-        self.draw(result)
+        try:
+            self.draw(result)
+        except Exception as exc:  # a drawing fault must say so, not fail silently
+            self.result = previous
+            self.status.show(message=f"✗ internal error while drawing: {type(exc).__name__}: "
+                             f"{exc}", error=True)
+            return
         device, dtype, seconds = self.result_status(result)
         self.status.show(device=device, dtype=dtype, seconds=seconds, message="up to date",
                          error=False)

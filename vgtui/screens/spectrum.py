@@ -23,26 +23,21 @@ from ..engine.spectrum import (
     INIT_TITLES, NON_NORMAL, POWER_MAX_STEPS, SPECTRUM_INITS, SPECTRUM_MAX_HIDDEN,
 )
 from ..widgets.log_chart import LogChart, Series
-from ..widgets.plane import PlotCanvas, PlotSeries, RefLine
+from ..widgets.plane import EIGHTHS, PlotCanvas, PlotSeries, RefLine, bucket_means
 from .rnn_page import Extra, Preset, RNNPage
 
 ALL_INITS = SPECTRUM_INITS + (NON_NORMAL,)
-EIGHTHS = " ▁▂▃▄▅▆▇█"
+CIRCLE_POINTS = 720
 
 
 def bars(values: list[float], top: float, width: int) -> str:
     """One row of eighth-blocks for sorted values on a shared 0..top scale (bucket means
-    when there are more values than cells)."""
-    n = len(values)
-    cells = min(width, n) if n else 0
+    when there are more values than cells; '·' where a mean rounds to nothing)."""
     out = []
-    for c in range(cells):
-        lo, hi = c * n // cells, max(c * n // cells + 1, (c + 1) * n // cells)
-        mean = sum(values[lo:hi]) / (hi - lo)
+    for mean in bucket_means(values, width):
         level = 0 if top <= 0 else int(round(8 * min(1.0, max(0.0, mean / top))))
         out.append(EIGHTHS[level] if level > 0 else "·")
     return "".join(out)
-CIRCLE_POINTS = 720
 
 
 def _parse_power_steps(text: str) -> int:
@@ -65,6 +60,19 @@ def _parse_shear(text: str) -> float:
         raise ConfigError(f"shear b must be a number from 0 to 10 (got {str(text)[:20]!r})",
                           "shear")
     return value
+
+
+def _parse_train_steps(text: str) -> int:
+    from ..engine.spectrum import TRAIN_MAX_STEPS
+
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not math.isfinite(value) or not value.is_integer() or not 0 <= value <= TRAIN_MAX_STEPS:
+        raise ConfigError(f"training steps must be a whole number from 0 (off) to "
+                          f"{TRAIN_MAX_STEPS} (got {str(text)[:20]!r})", "train_steps")
+    return int(value)
 
 
 PRESETS = {p.name: p for p in (
@@ -138,6 +146,8 @@ class SpectrumScreen(RNNPage):
               f"||W^k v|| for k = 0..K (1 to {POWER_MAX_STEPS})"),
         Extra("shear", "shear b", "0.5", _parse_shear,
               "superdiagonal of the non-normal example scale x (I + b N) (0 to 10)"),
+        Extra("train_steps", "train steps", "0", _parse_train_steps,
+              "Adam steps on the long-range task for each init (0 = off; up to 500)"),
     ]
 
     BINDINGS = [
@@ -145,6 +155,8 @@ class SpectrumScreen(RNNPage):
                 tooltip="Raise the scale by 0.05"),
         Binding("minus,underscore", "nudge_scale(-0.05)", "scale-", id="spectrum.scale_down",
                 tooltip="Lower the scale by 0.05"),
+        Binding("t", "train", "train 50", id="spectrum.train",
+                tooltip="Train each init for 50 steps and show how its spectrum moved"),
         Binding("v", "next_init", "next init", id="spectrum.next_init",
                 tooltip="Show the next initialisation in the complex plane"),
         Binding("p", "next_preset", "preset", id="spectrum.next_preset",
@@ -177,8 +189,16 @@ class SpectrumScreen(RNNPage):
         yield Label("||W^k v|| for k = 0..K (log scale)", classes="section", id="spec-power-label")
         yield LogChart(id="spec-power", x_label="k")
         yield Static("", id="spec-notes")
+        yield Label("after a few training steps (press t, or set train steps)", classes="section",
+                    id="spec-train-label")
+        yield Static("", id="spec-train-note")
+        yield DataTable(id="spec-train", zebra_stripes=True, cursor_type="row")
 
     def setup_tables(self) -> None:
+        train = self.query_one("#spec-train", DataTable)
+        for label in ("init", "ρ before", "ρ after", "||W||₂ before", "||W||₂ after", "moved",
+                      "loss before", "loss after"):
+            train.add_column(label, key=label)
         table = self.query_one("#spec-table", DataTable)
         for label in ("init", "radius ρ", "norm ||W||₂", "norm/ρ", "non-normal", "min |λ|",
                       "||W^K v||", "peak (k)"):
@@ -187,22 +207,39 @@ class SpectrumScreen(RNNPage):
     # -- computing ----------------------------------------------------------------
     def make_job(self, config: RNNConfig, extras: dict[str, Any]):
         n, scale, seed = config.hidden, config.scale, config.seed
-        k, shear = extras["power_steps"], extras["shear"]
+        k, shear, train = extras["power_steps"], extras["shear"], extras["train_steps"]
+        previous = self.result
 
         def job(cancelled):
-            from ..engine.spectrum import spectrum_report
+            from ..engine.spectrum import spectrum_report, training_drift
 
-            return spectrum_report(n, scale, seed, k, shear, cancel=cancelled)
+            rep = spectrum_report(n, scale, seed, k, shear, cancel=cancelled)
+            drift = None
+            if train:
+                same = (previous is not None and previous.drift is not None
+                        and previous.drift_key == (n, scale, seed, train))
+                drift = previous.drift if same else training_drift(n, scale, seed, train,
+                                                                   cancel=cancelled)
+            rep.drift, rep.drift_key = drift, (n, scale, seed, train)
+            return rep
 
         return job
+
+    def action_train(self) -> None:
+        from textual.widgets import Input
+
+        field = self.query_one("#extra-train_steps", Input)
+        if field.value.strip() in ("", "0"):
+            field.value = "50"
 
     def result_status(self, result):
         return "cpu", "float64", result.seconds
 
     def cli_command(self) -> str:
+        train = self.extras["train_steps"]
         return (f"vgtui spectrum --hidden {self.config.hidden} --scale {self.config.scale:g} "
                 f"--seed {self.config.seed} --power-steps {self.extras['power_steps']} "
-                f"--shear {self.extras['shear']:g}")
+                f"--shear {self.extras['shear']:g}" + (f" --train-steps {train}" if train else ""))
 
     def palette_commands(self):
         cmds = self.preset_commands("Spectrum")
@@ -257,6 +294,7 @@ class SpectrumScreen(RNNPage):
         self._draw_plane(rep)
         self._draw_power(rep)
         self._draw_notes(rep)
+        self._draw_training(rep)
 
     def _draw_plane(self, rep) -> None:
         e = rep.entry(self.plane_init)
@@ -304,3 +342,24 @@ class SpectrumScreen(RNNPage):
         lines.append(f"shear: ρ = {s.spectral_radius:.4f} but ||W||₂ = {s.spectral_norm:.4f}; "
                      f"||W^k v|| {trend}")
         self.query_one("#spec-notes", Static).update("\n".join(lines))
+
+    def _draw_training(self, rep) -> None:
+        from ..engine.spectrum import TRAIN_BATCH, TRAIN_LR, TRAIN_SEQUENCE
+
+        table = self.query_one("#spec-train", DataTable)
+        table.clear()
+        drift = rep.drift
+        note = self.query_one("#spec-train-note", Static)
+        if not drift:
+            note.update("off: press t (or set train steps) to train each init and measure how "
+                        "its spectrum moves")
+            return
+        steps = rep.drift_key[3]
+        note.update(f"{steps} Adam steps (lr {TRAIN_LR:g}, batch {TRAIN_BATCH}) of a tanh RNN per "
+                    f"init on the long-range task: the output after {TRAIN_SEQUENCE} steps must "
+                    "repeat the first input (the readout starts at 0, so every loss starts at "
+                    "the same value). 'moved' = ||W_after − W_before||_F / ||W_before||_F.")
+        for d in drift:
+            table.add_row(d.init, f"{d.radius_before:.4f}", f"{d.radius_after:.4f}",
+                          f"{d.norm_before:.4f}", f"{d.norm_after:.4f}", f"{100 * d.change:.1f}%",
+                          f"{d.loss_before:.4f}", f"{d.loss_after:.4f}")

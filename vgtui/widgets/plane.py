@@ -236,3 +236,56 @@ class PlotCanvas(Widget):
         if y_label:
             text.append(f"   ({y_label} up)", style="dim")
         return text
+
+
+EIGHTHS = " ▁▂▃▄▅▆▇█"
+
+
+def bucket_means(values: list[float], cells: int) -> list[float]:
+    """Means of ``values`` split evenly into ``cells`` buckets (nan where a bucket has
+    nothing finite)."""
+    n = len(values)
+    out = []
+    for c in range(min(cells, n)):
+        lo = c * n // min(cells, n)
+        hi = max(lo + 1, (c + 1) * n // min(cells, n))
+        chunk = [v for v in values[lo:hi] if math.isfinite(v)]
+        out.append(sum(chunk) / len(chunk) if chunk else math.nan)
+    return out
+
+
+class FixedSparkline(Widget):
+    """A sparkline on a fixed 0..top scale, so two strips (or two runs) compare by eye.
+
+    Textual's Sparkline stretches its own min..max over the full height; a share
+    that only moves between 0.26 and 0.30 would then look like it swings from empty
+    to full. nan values are drawn as '·'.
+    """
+
+    DEFAULT_CSS = """
+    FixedSparkline { height: 2; }
+    """
+
+    data = reactive((), layout=False)
+
+    def set_values(self, values, top: float) -> None:
+        self.top = float(top)
+        self.data = tuple(float(v) for v in values)
+
+    def render(self) -> Text:
+        width, height = self.size.width, max(1, self.size.height)
+        top = getattr(self, "top", 1.0)
+        if not self.data or width < 1:
+            return Text("")
+        means = bucket_means(list(self.data), width)
+        rows = [[" "] * len(means) for _ in range(height)]
+        for c, v in enumerate(means):
+            if math.isnan(v):
+                rows[-1][c] = "·"
+                continue
+            level = 0 if top <= 0 else int(round(8 * height * min(1.0, max(0.0, v / top))))
+            for r in range(height):
+                part = level - (height - 1 - r) * 8
+                if part > 0:
+                    rows[r][c] = EIGHTHS[min(8, part)]
+        return Text("\n".join("".join(row) for row in rows), style="bold cyan")

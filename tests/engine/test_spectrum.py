@@ -136,10 +136,16 @@ def test_long_products_stay_exact_in_log_space():
 sizes = st.integers(1, 7)
 
 
+def normal_floats(high):
+    """0 or a float from 1e-300 up: subnormal weights (below ~1e-308) lose their digits in
+    the SVD and in products, so neither side of the inequality is meaningful there."""
+    return st.one_of(st.just(0.0), st.floats(1e-300, high))
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(activation=st.sampled_from(["tanh", "sigmoid", "relu", "leaky_relu", "identity"]),
        init=st.sampled_from(["gaussian", "orthogonal", "identity"]),
-       scale=st.floats(0.0, 6.0), noise=st.floats(0.0, 1.0), hidden=sizes,
+       scale=normal_floats(6.0), noise=normal_floats(1.0), hidden=sizes,
        steps=st.integers(1, 30), input_scale=st.floats(0.0, 3.0), seed=st.integers(0, 10_000),
        slope=st.floats(0.0, 1.0))
 def test_measured_norm_never_exceeds_the_bound(activation, init, scale, noise, hidden, steps,

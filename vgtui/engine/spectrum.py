@@ -1398,8 +1398,9 @@ def training_drift(hidden: int, scale: float, seed: int = 0, steps: int = 50,
     b = len(inits)
     w0 = torch.stack([init_matrix(i, hidden, scale, seed) for i in inits])
     w_hh = w0.clone().requires_grad_(True)
-    w_in = (torch.randn(b, hidden, 1, generator=_stream(seed, 1), dtype=torch.float64)
-            .requires_grad_(True))
+    # The same input weights for every init, so only W_hh differs between them.
+    w_in = (torch.randn(hidden, 1, generator=_stream(seed, 1), dtype=torch.float64)
+            .expand(b, hidden, 1).clone().requires_grad_(True))
     w_out = torch.zeros(b, 1, hidden, dtype=torch.float64, requires_grad=True)
     opt = torch.optim.Adam([w_hh, w_in, w_out], lr=TRAIN_LR)
     data = _stream(seed, 7)

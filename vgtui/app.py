@@ -2,6 +2,10 @@
 
 Nothing here imports torch. The first screen draws at once; torch is imported
 in a background thread so it is warm by the time the first result is wanted.
+
+Also here: demo mode (``vgtui --demo``: every screen with a DEMO narration in
+registry order, each put in its demo state), and the ANSI theme that draws with
+the terminal's own palette (``--ansi``, ``VGTUI_ANSI=1`` or ctrl+t).
 """
 from __future__ import annotations
 
@@ -12,7 +16,9 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from .screens.registry import SCREENS, entry
+from .screens.registry import SCREENS, entry, screen_ids
+
+ANSI_THEME = "ansi-dark"
 
 
 def _goto_bindings() -> list[Binding]:
@@ -34,17 +40,39 @@ class VgtuiApp(App):
                 tooltip="Show the vgtui command that prints this screen's figures"),
         Binding("ctrl+s", "save_svg", "SVG", id="app.screenshot",
                 tooltip="Save an SVG screenshot in the current directory"),
+        Binding("ctrl+t", "toggle_ansi", "ANSI theme", show=False, id="app.ansi",
+                tooltip="Switch between the default theme and the terminal's own palette"),
         Binding("q", "quit", "quit", id="app.quit", tooltip="Leave vgtui"),
+        # Demo mode only (check_action turns them off otherwise, so the keys pass on).
+        Binding("space,right", "demo_step(1)", "next", priority=True, id="demo.next",
+                tooltip="Next screen of the demo"),
+        Binding("left", "demo_step(-1)", "back", priority=True, id="demo.back",
+                tooltip="Previous screen of the demo"),
+        Binding("escape", "demo_stop", "end demo", priority=True, id="demo.stop",
+                tooltip="End the demo and stay on this screen"),
     ]
 
-    def __init__(self, start_screen: str | None = None) -> None:
+    def __init__(self, start_screen: str | None = None, *, demo: bool = False,
+                 demo_interval: float | None = None, ansi: bool = False) -> None:
         super().__init__()
         self.start_screen = start_screen or SCREENS[0].id
         self.torch_version: str | None = None
+        self.demo_active = bool(demo or demo_interval)
+        self.demo_interval = demo_interval
+        self.demo_index = 0
+        self._demo_timer = None
+        self._plain_theme: str | None = None
+        self.start_ansi = ansi
 
     def on_mount(self) -> None:
-        self.switch_mode(self.start_screen)
-        self._warm_torch()
+        if self.start_ansi:
+            self.action_toggle_ansi()
+        if self.demo_active:
+            self.demo_start(self.start_screen)
+        else:
+            self.switch_mode(self.start_screen)
+        # Only after the first screen is drawn: importing torch holds the GIL for a while.
+        self.call_after_refresh(self._warm_torch)
 
     @work(thread=True, exclusive=True, group="warm-torch", exit_on_error=False)
     def _warm_torch(self) -> None:
@@ -56,7 +84,89 @@ class VgtuiApp(App):
         self.torch_version = version
 
     def action_goto(self, screen_id: str) -> None:
+        if screen_id not in screen_ids():
+            self.notify(f"There is no screen {screen_id!r} in this build of vgtui.",
+                        severity="warning")
+            return
         self.switch_mode(screen_id)
+
+    # -- demo mode --------------------------------------------------------------
+    @staticmethod
+    def demo_screen_ids() -> list[str]:
+        """Registry order, leaving out screens with no DEMO narration."""
+        return [s.id for s in SCREENS if (getattr(s.load(), "DEMO", "") or "").strip()]
+
+    def demo_start(self, screen_id: str | None = None) -> None:
+        ids = self.demo_screen_ids()
+        if not ids:
+            self.demo_active = False
+            self.switch_mode(screen_id or SCREENS[0].id)
+            self.notify("No screen has a demo narration.", severity="warning")
+            return
+        self.demo_active = True
+        self.demo_index = ids.index(screen_id) if screen_id in ids else 0
+        if self.demo_interval:
+            self._demo_timer = self.set_interval(self.demo_interval, self._demo_tick)
+        self.run_worker(self._demo_show(), exclusive=True, group="demo")
+
+    def _demo_tick(self) -> None:
+        if self.demo_active:
+            self._demo_move(1)
+
+    def _demo_move(self, delta: int) -> None:
+        ids = self.demo_screen_ids()
+        self.demo_index = (self.demo_index + delta) % len(ids)
+        self.run_worker(self._demo_show(), exclusive=True, group="demo")
+
+    async def _demo_show(self) -> None:
+        ids = self.demo_screen_ids()
+        screen_id = ids[self.demo_index]
+        await self.switch_mode(screen_id)
+        screen = self.screen
+        if hasattr(screen, "demo_prepare"):
+            try:
+                screen.demo_prepare()
+            except Exception as exc:  # a screen's preset must never stop the demo
+                self.notify(f"{screen_id}: demo preset failed ({type(exc).__name__}: {exc})",
+                            severity="warning")
+        if hasattr(screen, "show_demo_narration"):
+            text = screen.DEMO.strip()
+            if not text.lower().startswith(screen.TITLE.lower()):
+                text = f"{screen.TITLE}: {text}"
+            keys = "space/→ next · ← back · Esc ends the demo"
+            if self.demo_interval:
+                keys = f"every {self.demo_interval:g} s · " + keys
+            screen.show_demo_narration(text, f"DEMO {self.demo_index + 1}/{len(ids)} · {keys}")
+
+    def action_demo_step(self, delta: int) -> None:
+        if self._demo_timer is not None:
+            self._demo_timer.reset()
+        self._demo_move(int(delta))
+
+    def action_demo_stop(self) -> None:
+        self.demo_active = False
+        if self._demo_timer is not None:
+            self._demo_timer.stop()
+            self._demo_timer = None
+        if hasattr(self.screen, "show_demo_narration"):
+            self.screen.show_demo_narration(None)
+        self.refresh_bindings()
+        self.notify("Demo ended; every key works as usual again.")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action.startswith("demo_"):
+            # Only on a page: a modal (help, palette, picker) keeps its own keys.
+            return self.demo_active and hasattr(self.screen, "show_demo_narration")
+        return True
+
+    # -- themes -----------------------------------------------------------------
+    def action_toggle_ansi(self) -> None:
+        """The terminal's own 16-colour palette, or back to the theme before it."""
+        if self.theme == ANSI_THEME:
+            self.theme = self._plain_theme or "textual-dark"
+        else:
+            self._plain_theme = self.theme
+            self.theme = ANSI_THEME
 
     def action_pick_screen(self) -> None:
         from .widgets.pickers import ScreenPicker
@@ -92,13 +202,22 @@ class VgtuiApp(App):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         for s in SCREENS:
-            yield SystemCommand(f"Go to {s.title}  [{s.key}]", s.summary,
+            key = f"  [{s.key}]" if s.key else ""
+            yield SystemCommand(f"Go to {s.title}{key}", s.summary,
                                 lambda sid=s.id: self.action_goto(sid))
         if hasattr(screen, "palette_commands"):
             for name, help_text, callback in screen.palette_commands():
                 yield SystemCommand(name, help_text, callback)
         yield SystemCommand("Help for this screen", "what it shows, how to read it, what to try",
                             self.action_help)
+        yield SystemCommand("Toggle ANSI theme  [ctrl+t]", "draw with the terminal's own palette "
+                            "(good over SSH and in 16-colour terminals), or switch back",
+                            self.action_toggle_ansi)
+        if self.demo_active:
+            yield SystemCommand("End the demo", "stay on this screen", self.action_demo_stop)
+        else:
+            yield SystemCommand("Start the demo", "walk through every screen with a narration",
+                                lambda: self.demo_start(getattr(screen, "SCREEN_ID", None)))
         yield from super().get_system_commands(screen)
 
     @staticmethod

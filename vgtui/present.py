@@ -27,6 +27,11 @@ def horizon_text(horizon: int | None, steps: int) -> str:
     return f"{horizon} steps" if horizon is not None else f"beyond {steps - 1}"
 
 
+def overflow_text(step: int) -> str:
+    return (f"forward ||h_t|| passes float range (1e308) at step {step}; "
+            "shown exactly from log space")
+
+
 def flow_summary_lines(r) -> list[str]:
     """Whole-run figures of a FlowRun as a few short lines."""
     lines = [
@@ -38,6 +43,20 @@ def flow_summary_lines(r) -> list[str]:
         f"verdict: {verdict_text(r.verdict)}",
     ]
     if r.forward_overflow_step is not None:
-        lines.append(f"forward pass overflowed at step {r.forward_overflow_step}: "
-                     "values after it are not finite")
+        lines.append(overflow_text(r.forward_overflow_step))
     return lines
+
+
+REGIME_MARKS = {"vanishing": "▼", "stable": "■", "near-stable": "■", "exploding": "▲",
+                "undetermined": "?"}
+REGIME_STYLES = {"vanishing": "bold yellow", "stable": "bold green", "near-stable": "bold green",
+                 "exploding": "bold red", "undetermined": "dim"}
+
+
+def marked(regime: str, text: str) -> str:
+    """A value with its regime marker in front, readable without colour."""
+    return f"{REGIME_MARKS.get(regime, '?')} {text}"
+
+
+def steps_text(steps: int | None, never: str = "never") -> str:
+    return never if steps is None else f"{steps:,}"

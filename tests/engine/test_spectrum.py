@@ -489,3 +489,19 @@ def test_training_drift_runs_each_init_independently():
     with pytest.raises(ConfigError) as info:
         training_drift(200, 1.0, steps=3)
     assert info.value.field == "hidden"
+
+
+@pytest.mark.parametrize("activation", ["identity", "relu"])
+def test_clipping_through_a_rescaled_forward_pass_matches_autograd(activation):
+    # h grows past 1e100, where the forward pass carries relu/identity rows rescaled;
+    # every value still fits a float64, so autograd can check it directly.
+    cfg = RNNConfig(activation=activation, init="orthogonal" if activation == "identity" else
+                    "identity", scale=10.0, hidden=4, steps=120, input_size=2, seed=3,
+                    input_scale=1.0)
+    (run,) = clip_gradients([cfg], 1.0)
+    W, U, b = autograd_parameter_grad(cfg)
+    assert math.isfinite(W.grad.norm().item()) and W.grad.norm().item() > 1e100
+    assert run.log10_grad_w_hh == pytest.approx(math.log10(W.grad.norm().item()), abs=1e-8)
+    assert run.log10_grad_w_xh == pytest.approx(math.log10(U.grad.norm().item()), abs=1e-8)
+    total = math.sqrt(sum(float(p.grad.norm()) ** 2 for p in (W, U, b)))
+    assert run.log10_grad_norm == pytest.approx(math.log10(total), abs=1e-8)

@@ -12,7 +12,7 @@ from .helpers import wait_until
 async def test_screen_picker_lists_every_screen_and_opens_one():
     from vgtui.screens.registry import SCREENS
 
-    app = VgtuiApp()
+    app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         app.screen.set_focus(None)
@@ -27,7 +27,7 @@ async def test_screen_picker_lists_every_screen_and_opens_one():
 
 
 async def test_copy_as_command_reproduces_the_screen(run_cli):
-    app = VgtuiApp()
+    app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, FlowScreen) and app.screen.result)
         screen = app.screen
@@ -48,7 +48,7 @@ async def test_copy_as_command_reproduces_the_screen(run_cli):
 
 async def test_svg_screenshot_is_written(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    app = VgtuiApp()
+    app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         await pilot.press("ctrl+s")

@@ -45,7 +45,7 @@ async def settle(pilot, screen, **expected):
     ("seed", "5", "seed", 5),
 ])
 async def test_each_control_changes_the_figures(field, text, attr, value):
-    app = VgtuiApp()
+    app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await started(pilot)
         before = text_of(screen.query_one("#flow-summary")), list(screen.result.log10_grad_h)
@@ -57,7 +57,7 @@ async def test_each_control_changes_the_figures(field, text, attr, value):
 
 
 async def test_leaky_slope_changes_a_leaky_relu_run():
-    app = VgtuiApp()
+    app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await started(pilot)
         await set_field(pilot, screen, "activation", "leaky_relu")
@@ -68,7 +68,7 @@ async def test_leaky_slope_changes_a_leaky_relu_run():
 
 
 async def test_dtype_control_switches_precision_and_status():
-    app = VgtuiApp()
+    app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await started(pilot)
         await set_field(pilot, screen, "dtype", "float32")
@@ -80,7 +80,7 @@ async def test_dtype_control_switches_precision_and_status():
 @pytest.mark.parametrize("field,bad", [("scale", "abc"), ("scale", "-1"), ("hidden", "0"),
                                        ("steps", "nan"), ("seed", ""), ("input_scale", "1e400")])
 async def test_bad_value_shows_inline_error_and_keeps_last_result(field, bad):
-    app = VgtuiApp()
+    app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await started(pilot)
         kept = screen.result
@@ -104,7 +104,7 @@ async def test_cuda_device_without_cuda_is_refused_inline():
 
     if torch.cuda.is_available():
         pytest.skip("CUDA present")
-    app = VgtuiApp()
+    app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await started(pilot)
         kept = screen.result
@@ -117,7 +117,7 @@ async def test_cuda_device_without_cuda_is_refused_inline():
 async def test_presets_load(preset):
     from vgtui.engine.presets import FLOW_PRESETS
 
-    app = VgtuiApp()
+    app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await started(pilot)
         screen.load_preset(preset)
@@ -129,7 +129,7 @@ async def test_presets_load(preset):
 
 
 async def test_four_unit_preset_has_spectral_radius_near_half():
-    app = VgtuiApp()
+    app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await started(pilot)
         screen.load_preset("four-unit")
@@ -139,7 +139,7 @@ async def test_four_unit_preset_has_spectral_radius_near_half():
 
 
 async def test_nudge_keys_change_scale_and_steps():
-    app = VgtuiApp()
+    app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await started(pilot)
         screen.query_one("#flow-results").focus()
@@ -155,7 +155,7 @@ async def test_nudge_keys_change_scale_and_steps():
 
 
 async def test_typing_minus_in_a_field_is_text_not_a_nudge():
-    app = VgtuiApp()
+    app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await started(pilot)
         field = screen.query_one("#field-seed")
@@ -168,7 +168,7 @@ async def test_typing_minus_in_a_field_is_text_not_a_nudge():
 
 
 async def test_log_space_preset_shows_exact_tiny_numbers():
-    app = VgtuiApp()
+    app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await started(pilot)
         screen.load_preset("log-space")
@@ -180,7 +180,7 @@ async def test_log_space_preset_shows_exact_tiny_numbers():
 
 
 async def test_help_opens_and_closes():
-    app = VgtuiApp()
+    app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(100, 30)) as pilot:
         await started(pilot)
         await pilot.press("f1")
@@ -194,7 +194,7 @@ async def test_help_opens_and_closes():
 
 
 async def test_palette_lists_screens_and_presets():
-    app = VgtuiApp()
+    app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await started(pilot)
         names = [c.title for c in app.get_system_commands(screen)]
@@ -208,8 +208,19 @@ async def test_palette_lists_screens_and_presets():
 
 
 async def test_status_line_shows_device_dtype_and_time():
-    app = VgtuiApp()
+    app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await started(pilot)
         text = text_of(screen.status)
         assert "cpu" in text and "float64" in text and "computed in" in text
+
+
+async def test_over_budget_settings_are_refused_inline(monkeypatch):
+    monkeypatch.setenv("VGTUI_MEMORY_MB", "20")
+    app = VgtuiApp(start_screen="flow")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await started(pilot)
+        kept = screen.result
+        await set_field(pilot, screen, "steps", "100000")
+        await wait_until(pilot, lambda: "over the limit" in text_of(screen.status))
+        assert screen.result is kept

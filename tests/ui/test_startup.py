@@ -34,7 +34,7 @@ SCRIPT = textwrap.dedent('''
     from vgtui.app import VgtuiApp
 
     async def main():
-        app = VgtuiApp()
+        app = VgtuiApp(start_screen="flow")
         async with app.run_test(size=(100, 30)) as pilot:
             await pilot.pause(0.3)
             assert not loaded.is_set(), "torch finished importing before the check"
@@ -58,3 +58,26 @@ def test_first_screen_draws_before_torch_has_loaded():
                          timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "drawn-before-torch" in out.stdout
+
+
+OPENING = SCRIPT.split("async def main():")[0] + textwrap.dedent('''
+    async def main():
+        app = VgtuiApp()  # the opening screen: Long-range dependency, closed form
+        async with app.run_test(size=(100, 30)) as pilot:
+            deadline = time.monotonic() + 30
+            while app.screen.__class__.__name__ != "LongRangeScreen" or app.screen.result is None:
+                assert time.monotonic() < deadline, "no first result"
+                await pilot.pause(0.1)
+            assert not loaded.is_set(), "the closed form needed torch"
+            print("computed-without-torch")
+            gate.set()
+
+    asyncio.run(main())
+''')
+
+
+def test_opening_screen_computes_its_first_result_without_torch():
+    out = subprocess.run([sys.executable, "-c", OPENING], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "computed-without-torch" in out.stdout

@@ -12,7 +12,8 @@ from ..engine.errors import VgtuiError
 from .common import EXIT_USAGE, Parser, UsageError, describe_error, fail
 
 # One module per lookup; each defines NAME, add_parser(sub) and run(args).
-LOOKUPS = ["flow", "jacobian", "spectrum", "bound", "lyapunov", "clip"]
+LOOKUPS = ["flow", "decay", "activations", "trace", "longrange", "capacity", "jacobian",
+           "spectrum", "bound", "lyapunov", "clip"]
 
 
 def build_parser() -> Parser:
@@ -22,6 +23,14 @@ def build_parser() -> Parser:
                     "gradients in recurrent networks. With no command, opens the app.")
     parser.add_argument("--version", action="version", version=f"vgtui {__version__}")
     parser.add_argument("--screen", metavar="NAME", help="open the app on this screen")
+    parser.add_argument("--demo", action="store_true",
+                        help="walk through the screens with a narration (space or → next, "
+                             "← back, Esc ends the demo)")
+    parser.add_argument("--demo-interval", metavar="S", type=_interval, default=None,
+                        help="demo mode that advances by itself every S seconds (0.5 to 3600)")
+    parser.add_argument("--ansi", action="store_true",
+                        help="draw with the terminal's own 16-colour palette (also "
+                             "VGTUI_ANSI=1; ctrl+t switches in the app)")
     sub = parser.add_subparsers(dest="command", metavar="LOOKUP")
     for name in LOOKUPS:
         import_module(f"{__name__}.{name}").add_parser(sub)
@@ -50,15 +59,45 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_USAGE
 
 
+def _interval(text: str) -> float:
+    import argparse
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds from 0.5 to 3600 "
+                                         f"(got {text!r})") from None
+    if not math.isfinite(value) or not 0.5 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds from 0.5 to 3600 "
+                                         f"(got {text!r})")
+    return value
+
+
+def ansi_requested(args) -> bool:
+    """--ansi, or VGTUI_ANSI set to anything but empty / 0 / no / false."""
+    import os
+
+    env = os.environ.get("VGTUI_ANSI", "").strip().lower()
+    return bool(args.ansi) or env not in ("", "0", "no", "false", "off")
+
+
 def _launch_app(args) -> int:
-    from ..app import VgtuiApp
     from ..screens.registry import screen_ids
 
     if args.screen and args.screen not in screen_ids():
         fail(f"vgtui: error: --screen: unknown screen {args.screen!r}; choose one of "
              f"{', '.join(screen_ids())}")
-    VgtuiApp(start_screen=args.screen).run()
+    make_app(args).run()
     return 0
+
+
+def make_app(args):
+    """The app as the flags ask for it (separate from run() so tests can drive it)."""
+    from ..app import VgtuiApp
+
+    return VgtuiApp(start_screen=args.screen, demo=args.demo or args.demo_interval is not None,
+                    demo_interval=args.demo_interval, ansi=ansi_requested(args))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from typing import Any, NoReturn
 
@@ -16,7 +17,14 @@ class UsageError(Exception):
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse, but an error is a single line on stderr and exit code 2."""
+    """argparse, but an error is a single line on stderr and exit code 2.
+
+    A value such as ``-1,0,1`` or ``-2e-3`` is read as a value (a list of numbers), not
+    as an unknown option."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = re.compile(r"^-(\d|\.\d)[\d.eE+\-*,;×\s]*$")
 
     def error(self, message: str) -> NoReturn:
         fail(f"{self.prog}: error: {message}")
@@ -59,3 +67,41 @@ def describe_error(exc: VgtuiError) -> str:
     if exc.field:
         return f"--{exc.field.replace('_', '-')}: {exc}"
     return str(exc)
+
+
+def spec_type(spec):
+    """An argparse type for any engine FieldSpec (ranges outside FIELD_SPECS too)."""
+    from ..engine.config import parse_value
+
+    def convert(text: str) -> Any:
+        try:
+            return parse_value(spec, text)
+        except ConfigError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = spec.label
+    return convert
+
+
+def list_type(parse, label: str):
+    """An argparse type from an engine list parser such as parse_factors."""
+
+    def convert(text: str) -> Any:
+        try:
+            return parse(text)
+        except ConfigError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = label
+    return convert
+
+
+def positive_int(text: str) -> int:
+    """An argparse type for --every and similar counts."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1 (got {text!r})") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1 (got {text!r})")
+    return value

@@ -110,7 +110,7 @@ def _rows(r, indices):
     for k in indices:
         yield [k + 1, LogMagnitude(r.log10_grad_h[k]), repr(float(r.log10_grad_h[k])),
                repr(float(ratio[k])), "" if math.isnan(step[k]) else repr(10.0 ** step[k]),
-               LogMagnitude(r.log10_grad_x[k]), repr(float(r.h_norm[k])),
+               LogMagnitude(r.log10_grad_x[k]), LogMagnitude(r.log10_h_norm[k]),
                repr(float(r.saturation[k])), repr(float(r.mean_derivative[k]))]
 
 
@@ -131,7 +131,7 @@ def _print_table(r, every: int | None) -> None:
     for k in indices:
         table.add_row(str(k + 1), format_log10(r.log10_grad_h[k]), format_log10(ratio[k]),
                       "-" if math.isnan(step[k]) else f"{10 ** step[k]:.4f}",
-                      format_log10(r.log10_grad_x[k]), format_value(r.h_norm[k]),
+                      format_log10(r.log10_grad_x[k]), format_log10(r.log10_h_norm[k]),
                       f"{100 * r.saturation[k]:.0f}%", f"{r.mean_derivative[k]:.3f}")
     out.print(table)
     if len(indices) < r.steps:

@@ -72,7 +72,12 @@ def parse_field(name: str, text: Any) -> Any:
 
     Raises ConfigError with a one-line message naming the setting and its range.
     """
-    spec = FIELD_SPECS[name]
+    return parse_value(FIELD_SPECS[name], text)
+
+
+def parse_value(spec: FieldSpec, text: Any) -> Any:
+    """``parse_field`` for any FieldSpec, including ones outside FIELD_SPECS."""
+    name = spec.name
     raw = text.strip() if isinstance(text, str) else text
     if spec.choices:
         value = str(raw).strip().lower().replace("-", "_") if raw is not None else ""

@@ -23,7 +23,7 @@ import numpy as np
 
 from .config import RNNConfig, same_shape_key
 from .errors import ConfigError
-from .magnitude import LogMagnitude, from_log10
+from .magnitude import FLOAT_LOG10_MAX, LogMagnitude, from_log10
 
 LOG10_E = math.log10(math.e)
 # A gradient below 1e-6 of its value at T counts as gone; above 1e6 as exploded.
@@ -32,10 +32,30 @@ HORIZON_LOG10 = 6.0
 STABLE_BAND = (0.98, 1.02)
 # Units whose |f'(z)| is below this count as saturated.
 SATURATION_THRESHOLD = 0.1
+# Activations with f(c z) = c f(z) for c > 0: their forward pass may be rescaled exactly.
+HOMOGENEOUS = ("relu", "leaky_relu", "identity")
 
 
 class Cancelled(Exception):
     """Raised inside a computation when its cancel callback says stop."""
+
+
+@dataclass
+class SharedRecurrence:
+    """Every W_hh in a batch equals scales[b] * base (+ noise): one matrix product per
+    step then serves the whole batch, instead of B separate matrix-vector products."""
+
+    base: object  # (n, n)
+    scales: object  # (B,)
+    noise: object = None  # (n, n) or None
+
+    def to(self, device, dtype) -> "SharedRecurrence":
+        return SharedRecurrence(self.base.to(device=device, dtype=dtype),
+                                self.scales.to(device=device, dtype=dtype),
+                                None if self.noise is None else self.noise.to(device=device, dtype=dtype))
+
+    def select(self, index) -> "SharedRecurrence":
+        return SharedRecurrence(self.base, self.scales[index], self.noise)
 
 
 @dataclass
@@ -46,10 +66,34 @@ class RNNWeights:
     w_xh: object
     bias: object
     inputs: object
+    shared: SharedRecurrence | None = None
 
     @property
     def batch(self) -> int:
         return int(self.w_hh.shape[0])
+
+    def to(self, device, dtype) -> "RNNWeights":
+        return RNNWeights(*(t.to(device=device, dtype=dtype) for t in
+                            (self.w_hh, self.w_xh, self.bias, self.inputs)),
+                          None if self.shared is None else self.shared.to(device, dtype))
+
+    def select(self, index) -> "RNNWeights":
+        """The batch rows in ``index`` (a list of ints), in that order."""
+        import torch
+
+        idx = torch.as_tensor(index, device=self.w_hh.device)
+        return RNNWeights(self.w_hh[idx], self.w_xh[idx], self.bias[idx], self.inputs[idx],
+                          None if self.shared is None else self.shared.select(idx.to(self.shared.scales.device)))
+
+    def with_sharing(self) -> "RNNWeights":
+        """A batch of one is trivially shared: its own W_hh with scale 1."""
+        if self.shared is not None or self.batch != 1:
+            return self
+        import torch
+
+        ones = torch.ones(1, dtype=self.w_hh.dtype, device=self.w_hh.device)
+        return RNNWeights(self.w_hh, self.w_xh, self.bias, self.inputs,
+                          SharedRecurrence(self.w_hh[0], ones))
 
 
 def _stream(seed: int, stream: int):
@@ -62,8 +106,8 @@ def _stream(seed: int, stream: int):
     return g
 
 
-def recurrent_matrix(config: RNNConfig):
-    """W_hh for a config, in float64 on the CPU (cast and moved by the caller)."""
+def base_matrix(config: RNNConfig):
+    """W_hh before scaling and noise, float64 on the CPU."""
     import torch
 
     n = config.hidden
@@ -80,19 +124,40 @@ def recurrent_matrix(config: RNNConfig):
         w = torch.eye(n, dtype=torch.float64)
     else:  # config validation makes this unreachable
         raise ConfigError(f"unknown init {config.init!r}", "init")
-    w = w * config.scale
-    if config.init_noise > 0:
-        w = w + config.init_noise * torch.randn(n, n, generator=_stream(config.seed, 3), dtype=torch.float64)
     return w
+
+
+def noise_matrix(config: RNNConfig):
+    """The gaussian noise added to W_hh (None when init_noise is 0)."""
+    import torch
+
+    if config.init_noise <= 0:
+        return None
+    n = config.hidden
+    return config.init_noise * torch.randn(n, n, generator=_stream(config.seed, 3), dtype=torch.float64)
+
+
+def recurrent_matrix(config: RNNConfig):
+    """W_hh = scale * base + noise for a config, float64 on the CPU."""
+    w = base_matrix(config) * config.scale
+    noise = noise_matrix(config)
+    return w if noise is None else w + noise
 
 
 def build_weights(configs: Sequence[RNNConfig], device, dtype) -> RNNWeights:
     """Seeded weights and inputs for each config, stacked into one batch."""
     import torch
 
+    # Configs that differ only in scale (and activation) share one base matrix.
+    bases = {(c.init, c.seed, c.hidden, c.init_noise) for c in configs}
     w_hh, w_xh, bias, inputs = [], [], [], []
+    base_cache: dict = {}
     for c in configs:
-        w_hh.append(recurrent_matrix(c))
+        key = (c.init, c.seed, c.hidden, c.init_noise)
+        if key not in base_cache:
+            base_cache[key] = (base_matrix(c), noise_matrix(c))
+        base, noise = base_cache[key]
+        w_hh.append(base * c.scale if noise is None else base * c.scale + noise)
         w_xh.append(torch.randn(c.hidden, c.input_size, generator=_stream(c.seed, 1),
                                 dtype=torch.float64) / math.sqrt(c.input_size))
         bias.append(torch.zeros(c.hidden, dtype=torch.float64))
@@ -102,7 +167,12 @@ def build_weights(configs: Sequence[RNNConfig], device, dtype) -> RNNWeights:
     def stack(ts):
         return torch.stack(ts).to(device=device, dtype=dtype)
 
-    return RNNWeights(stack(w_hh), stack(w_xh), stack(bias), stack(inputs))
+    shared = None
+    if len(bases) == 1:
+        base, noise = next(iter(base_cache.values()))
+        shared = SharedRecurrence(base, torch.tensor([c.scale for c in configs], dtype=torch.float64),
+                                  noise).to(device, dtype)
+    return RNNWeights(stack(w_hh), stack(w_xh), stack(bias), stack(inputs), shared)
 
 
 @dataclass
@@ -111,8 +181,8 @@ class FlowRun:
 
     config: RNNConfig
     source: str
-    h_norm: np.ndarray
-    h_mean_abs: np.ndarray
+    log10_h_norm: np.ndarray
+    log10_h_mean_abs: np.ndarray
     saturation: np.ndarray
     mean_derivative: np.ndarray
     log10_grad_h: np.ndarray
@@ -131,6 +201,15 @@ class FlowRun:
     @property
     def steps(self) -> int:
         return int(self.log10_grad_h.shape[0])
+
+    @property
+    def h_norm(self) -> np.ndarray:
+        """||h_t|| as plain floats (inf past float range; log10_h_norm is exact)."""
+        return np.array([from_log10(v) for v in self.log10_h_norm])
+
+    @property
+    def h_mean_abs(self) -> np.ndarray:
+        return np.array([from_log10(v) for v in self.log10_h_mean_abs])
 
     @property
     def grad_h(self) -> np.ndarray:
@@ -161,8 +240,9 @@ class FlowRun:
             "grad_x": [LogMagnitude(v) for v in self.log10_grad_x],
             "log10_grad_x": _floats(self.log10_grad_x),
             "log10_ratio": _floats(self.log10_ratio),
-            "h_norm": _floats(self.h_norm),
-            "h_mean_abs": _floats(self.h_mean_abs),
+            "h_norm": [LogMagnitude(v) for v in self.log10_h_norm],
+            "log10_h_norm": _floats(self.log10_h_norm),
+            "h_mean_abs": [LogMagnitude(v) for v in self.log10_h_mean_abs],
             "saturation": _floats(self.saturation),
             "mean_derivative": _floats(self.mean_derivative),
             "spectral_radius": self.spectral_radius,
@@ -265,30 +345,44 @@ def run_flow_batch(
 
     from .device import dtype_name, resolve_device, resolve_dtype
 
+    from . import budget
+
     configs = list(configs)
     _check_batch(configs)
     device = resolve_device(configs[0].device)
     dtype = resolve_dtype(configs[0].dtype, device)
+    first = configs[0]
+    budget.check(budget.flow_estimate(len(configs), first.hidden, first.steps, first.input_size,
+                                      torch.finfo(dtype).bits // 8))
     started = time.perf_counter()
     if weights is None:
         weights = build_weights(configs, device, dtype)
     else:
-        weights = RNNWeights(*(t.to(device=device, dtype=dtype) for t in
-                               (weights.w_hh, weights.w_xh, weights.bias, weights.inputs)))
+        weights = weights.to(device, dtype)
     if weights.batch != len(configs):
         raise ConfigError("weights and configurations differ in batch size")
+    weights = weights.with_sharing()
+
+    # Rows grouped by activation so each activation runs on a contiguous slice.
+    order = sorted(range(len(configs)), key=lambda b: configs[b].activation)
+    if order != list(range(len(configs))):
+        ordered = [configs[b] for b in order]
+        weights = weights.select(order)
+    else:
+        ordered = configs
 
     with torch.no_grad():
-        raw = _simulate(configs, weights, device, dtype, progress, cancel)
-        spectral_radius = torch.linalg.eigvals(weights.w_hh).abs().amax(dim=-1)
-        spectral_norm = torch.linalg.matrix_norm(weights.w_hh, ord=2)
+        raw = _simulate(ordered, weights, device, dtype, progress, cancel)
+        rho, sigma = _spectral(weights)
     if device.type == "cuda":
         torch.cuda.synchronize()
     elapsed = time.perf_counter() - started
 
-    arrays = {k: v.to(torch.float64).cpu().numpy() for k, v in raw.items()}
-    rho = spectral_radius.to(torch.float64).cpu().numpy()
-    sigma = spectral_norm.to(torch.float64).cpu().numpy()
+    inverse = [0] * len(order)
+    for position, b in enumerate(order):
+        inverse[b] = position
+    arrays = {k: v.to(torch.float64).cpu().numpy()[..., inverse] for k, v in raw.items()}
+    rho, sigma = rho[inverse], sigma[inverse]
     runs = []
     for b, c in enumerate(configs):
         log10_gh = arrays["log10_grad_h"][:, b]
@@ -298,8 +392,8 @@ def run_flow_batch(
         runs.append(FlowRun(
             config=c,
             source=source,
-            h_norm=arrays["h_norm"][:, b],
-            h_mean_abs=arrays["h_mean_abs"][:, b],
+            log10_h_norm=arrays["log10_h_norm"][:, b],
+            log10_h_mean_abs=arrays["log10_h_mean_abs"][:, b],
             saturation=arrays["saturation"][:, b],
             mean_derivative=arrays["mean_derivative"][:, b],
             log10_grad_h=log10_gh,
@@ -323,6 +417,80 @@ def run_flow(config: RNNConfig, weights: RNNWeights | None = None, **kwargs) -> 
     return run_flow_batch([config], weights, **kwargs)[0]
 
 
+def _spectral(weights: RNNWeights):
+    """Spectral radius and norm per batch row (numpy). A shared base without noise is
+    decomposed once: rho(s A) = |s| rho(A) and ||s A||_2 = |s| ||A||_2."""
+    import torch
+
+    shared = weights.shared
+    if shared is not None and shared.noise is None:
+        base = shared.base.to(torch.float64)
+        scales = shared.scales.to(torch.float64).abs()
+        rho = torch.linalg.eigvals(base).abs().amax() * scales
+        sigma = torch.linalg.matrix_norm(base, ord=2) * scales
+    else:
+        w = weights.w_hh.to(torch.float64)
+        rho = torch.linalg.eigvals(w).abs().amax(dim=-1)
+        sigma = torch.linalg.matrix_norm(w, ord=2)
+    return rho.cpu().numpy(), sigma.cpu().numpy()
+
+
+class _Recurrence:
+    """The matrix products of one time step, chosen for the batch's structure.
+
+    ``forward(h, drive)`` gives the rows W_hh h + drive; ``backward(deriv_t, u)`` gives
+    the rows W_hh^T (deriv_t * u). With a shared base (every W_hh = s_b A) they are
+    single matrix products with the per-row scale folded into h or into f' once for
+    all steps; otherwise batched matrix-vector products.
+    """
+
+    def __init__(self, weights: RNNWeights, deriv) -> None:
+        import torch
+
+        self.torch = torch
+        shared = weights.shared
+        self.mode = "batched"
+        if shared is not None:
+            self.base = shared.base
+            self.base_t = shared.base.t().contiguous()
+            self.scales = shared.scales.view(-1, 1)
+            self.noise = shared.noise
+            self.noise_t = None if shared.noise is None else shared.noise.t().contiguous()
+            unit = bool((shared.scales == 1).all())
+            self.mode = "shared" if shared.noise is None and unit else \
+                "scaled" if shared.noise is None else "noisy"
+        else:
+            self.w_hh = weights.w_hh
+            self.w_hh_t = weights.w_hh.transpose(1, 2).contiguous()
+        self.deriv = deriv
+
+    def forward(self, h, drive):
+        torch = self.torch
+        if self.mode == "shared":
+            return torch.addmm(drive, h, self.base_t)
+        if self.mode == "scaled":
+            return torch.addmm(drive, h * self.scales, self.base_t)
+        if self.mode == "noisy":
+            return torch.addmm(torch.addmm(drive, h * self.scales, self.base_t), h, self.noise_t)
+        return torch.baddbmm(drive.unsqueeze(1), h.unsqueeze(1), self.w_hh_t).squeeze(1)
+
+    def prepare_backward(self) -> None:
+        """Fold the per-row scale into the stored derivatives once (scaled mode)."""
+        if self.mode == "scaled":
+            self.deriv_scaled = self.deriv * self.scales
+
+    def backward(self, t: int, u):
+        torch = self.torch
+        if self.mode == "shared":
+            return (self.deriv[t] * u) @ self.base
+        if self.mode == "scaled":
+            return (self.deriv_scaled[t] * u) @ self.base
+        a = self.deriv[t] * u
+        if self.mode == "noisy":
+            return torch.addmm(a @ self.noise, a * self.scales, self.base)
+        return torch.bmm(a.unsqueeze(1), self.w_hh).squeeze(1)
+
+
 def forward_states(
     configs: Sequence[RNNConfig],
     weights: RNNWeights,
@@ -330,89 +498,145 @@ def forward_states(
     progress: Callable[[float], None] | None = None,
     cancel: Callable[[], bool] | None = None,
 ):
-    """The forward pass alone: (hidden, deriv), each shaped (T, B, n).
+    """The forward pass alone: (hidden, deriv, log_scales).
 
-    ``hidden[k]`` is h_(k+1) and ``deriv[k]`` is f'(z_(k+1)), the diagonal of the
-    step Jacobian dh_(k+1)/dh_k = diag(f'(z_(k+1))) W_hh. Computed on the device and
-    in the dtype of ``weights``; ``progress`` gets the fraction of steps done.
+    ``deriv[k]`` (T, B, n) is f'(z_(k+1)), the diagonal of the step Jacobian
+    dh_(k+1)/dh_k = diag(f'(z_(k+1))) W_hh. ``hidden[k]`` is h_(k+1), except that rows of
+    relu, leaky relu and identity may be carried rescaled: the true h_(k+1) is
+    hidden[k] * exp(log_scales[k]) (``log_scales`` is None when no row was rescaled;
+    f' is unaffected by the rescaling). Computed on the device and in the dtype of
+    ``weights``; ``progress`` gets the fraction of steps done. Used by the Gradient Flow
+    pass below and by the Jacobian engine (spectrum.py).
     """
     import torch
 
-    from .cells import ActivationPlan
+    with torch.no_grad():
+        hidden, deriv, log_scales, _ = _forward(list(configs), weights, progress, cancel)
+    return hidden, deriv, log_scales
 
-    w_hh, w_xh = weights.w_hh, weights.w_xh
-    device, dtype = w_hh.device, w_hh.dtype
-    batch, n, _ = w_hh.shape
+
+def _forward(configs, weights: RNNWeights, progress, cancel):
+    """The forward time loop; also returns the step object the backward pass reuses."""
+    import torch
+
+    from .cells import activate_into
+
+    w_xh = weights.w_xh
+    device, dtype = weights.w_hh.device, weights.w_hh.dtype
+    batch, n, _ = weights.w_hh.shape
     steps = weights.inputs.shape[1]
-    plan = ActivationPlan([c.activation for c in configs], [c.leaky_slope for c in configs],
-                          device, dtype)
+    segments = _segments(configs)
+    slopes = torch.tensor([c.leaky_slope for c in configs], dtype=dtype, device=device).view(-1, 1)
     every = max(1, steps // 50)  # how often to report progress and look for a cancel
 
-    # Input drive for all steps at once: (B, T, n) = x W_xh^T + b.
-    drive = torch.baddbmm(weights.bias.unsqueeze(1), weights.inputs, w_xh.transpose(1, 2))
-    w_hh_t = w_hh.transpose(1, 2).contiguous()
+    # Input drive for all steps at once, time first: (T, B, n) = x W_xh^T + b.
+    drive = torch.baddbmm(weights.bias.unsqueeze(1), weights.inputs,
+                          w_xh.transpose(1, 2)).transpose(0, 1).contiguous()
 
     hidden = torch.empty(steps, batch, n, dtype=dtype, device=device)
     deriv = torch.empty(steps, batch, n, dtype=dtype, device=device)
-    h = torch.zeros(batch, 1, n, dtype=dtype, device=device)
+    step = _Recurrence(weights, deriv)
+    # relu, leaky relu and identity satisfy f(c z) = c f(z) and f'(c z) = f'(z) for c > 0,
+    # so their rows may be carried as h = exp(log_scale) * hidden with hidden kept in
+    # range: the forward pass of an exploding network stays exact instead of reaching
+    # inf. Bounded activations never need it (their scale stays 1).
+    homogeneous = torch.tensor([c.activation in HOMOGENEOUS for c in configs], device=device)
+    rescale = bool(homogeneous.any())
+    limit = 1e100 if dtype == torch.float64 else 1e15
+    check_every = 1 if dtype != torch.float64 else 4
+    log_scale = torch.zeros(batch, dtype=torch.float64, device=device)
+    log_scales = torch.zeros(steps, batch, dtype=torch.float64, device=device) if rescale else None
+    shrink = torch.ones(batch, 1, dtype=dtype, device=device)  # exp(-log_scale)
+    h = torch.zeros(batch, n, dtype=dtype, device=device)
     for t in range(steps):
-        z = torch.baddbmm(drive[:, t:t + 1, :], h, w_hh_t)
-        h, d = plan(z)
-        hidden[t] = h[:, 0]
-        deriv[t] = d[:, 0]
+        z = step.forward(h, drive[t] * shrink if rescale else drive[t])
+        for kind, lo, hi in segments:
+            activate_into(kind, z[lo:hi], slopes[lo:hi], hidden[t, lo:hi], deriv[t, lo:hi])
+        h = hidden[t]
+        if rescale:
+            if t % check_every == 0:
+                norm = torch.linalg.vector_norm(h, dim=1)
+                factor = torch.where(homogeneous & (norm > limit), norm, torch.ones_like(norm))
+                h.div_(factor.unsqueeze(1))
+                log_scale = log_scale + torch.log(factor.to(torch.float64))
+                shrink = torch.exp(-log_scale).to(dtype).unsqueeze(1)
+            log_scales[t] = log_scale
         if t % every == 0:
             _tick(progress, cancel, t / steps)
-    return hidden, deriv
+    return hidden, deriv, log_scales, step
+
 
 
 def _simulate(configs, weights: RNNWeights, device, dtype, progress, cancel) -> dict:
-    """The time loops. Returns tensors shaped (T, B) per measured quantity."""
+    """The time loops over a batch whose rows are grouped by activation.
+    Returns tensors shaped (T, B) per measured quantity."""
     import torch
 
-    w_hh, w_xh = weights.w_hh, weights.w_xh
-    batch, n, _ = w_hh.shape
+    w_xh = weights.w_xh
+    batch, n, _ = weights.w_hh.shape
     steps = weights.inputs.shape[1]
     every = max(1, steps // 50)  # how often to report progress and look for a cancel
     forward_progress = None if progress is None else (lambda f: progress(0.5 * f))
-    hidden, deriv = forward_states(configs, weights, progress=forward_progress, cancel=cancel)
+    hidden, deriv, log_scales, step = _forward(configs, weights, forward_progress, cancel)
+    rescale = log_scales is not None
 
-    finite = torch.isfinite(hidden).all(dim=2)  # (T, B)
-    bad = ~finite
+    # Forward magnitudes as log10, exact also where the true value is past float range.
+    log10_h_norm = torch.log10(torch.linalg.vector_norm(hidden, dim=2).to(torch.float64))
+    log10_h_mean_abs = torch.log10((torch.linalg.vector_norm(hidden, ord=1, dim=2) / n)
+                                   .to(torch.float64))
+    if rescale:
+        log10_h_norm = log10_h_norm + log_scales * LOG10_E
+        log10_h_mean_abs = log10_h_mean_abs + log_scales * LOG10_E
+    bad = log10_h_norm >= FLOAT_LOG10_MAX  # (T, B): beyond float range, kept in log space
     overflow_step = torch.where(bad.any(dim=0), bad.to(torch.int64).argmax(dim=0) + 1,
                                 torch.zeros(batch, dtype=torch.int64, device=device))
 
-    # Backward: unit direction u_t and log-norm of g_t, renormalised every step.
-    log_g = torch.empty(steps, batch, dtype=torch.float64, device=device)
-    direction = torch.empty(steps, batch, n, dtype=dtype, device=device)
-    u = torch.full((batch, 1, n), 1.0 / math.sqrt(n), dtype=dtype, device=device)
-    log_norm = torch.full((batch,), 0.5 * math.log(n), dtype=torch.float64, device=device)
-    one = torch.ones((), dtype=dtype, device=device)
-    for t in range(steps - 1, -1, -1):
-        log_g[t] = log_norm
-        a = deriv[t].unsqueeze(1) * u  # dL/dz_t, up to the factor exp(log_norm)
-        direction[t] = a[:, 0]
-        if t > 0:
-            v = torch.bmm(a, w_hh)  # row vector a W_hh = (W_hh^T a)^T
-            norm = torch.linalg.vector_norm(v, dim=2)  # (B, 1)
-            u = v / torch.where(norm > 0, norm, one).unsqueeze(2)
-            log_norm = log_norm + torch.log(norm[:, 0].to(torch.float64))
+    # Backward: unit[t] is the direction of g_t = dL/dh_t, renormalised at every step;
+    # stretch[t-1] = ||g_{t-1}|| / ||g_t||. Log-norms come from the stretches after the
+    # loop in one pass, so the loop itself does five small operations per step.
+    step.prepare_backward()
+    stretch = torch.ones(steps, batch, dtype=dtype, device=device)
+    unit = torch.empty(steps, batch, n, dtype=dtype, device=device)
+    unit[steps - 1] = 1.0 / math.sqrt(n)
+    tiny = torch.finfo(dtype).tiny
+    for t in range(steps - 1, 0, -1):
+        v = step.backward(t, unit[t])  # W_hh^T (f'(z_t) * u_t)
+        norm = torch.linalg.vector_norm(v, dim=1, out=stretch[t - 1])
+        # An exactly zero gradient stays zero (its stretch logs as -inf).
+        torch.div(v, norm.clamp_min(tiny).unsqueeze(1), out=unit[t - 1])
         if t % every == 0:
             _tick(progress, cancel, 0.5 + 0.5 * (steps - t) / steps)
+    # log ||g_t|| = log ||g_T|| + the log stretches of the steps from T back to t
+    # (stretch[T-1] stays 1, so a reversed cumulative sum gives every t at once).
+    log_stretch = torch.log(stretch.to(torch.float64))
+    log_g = torch.flip(torch.cumsum(torch.flip(log_stretch, [0]), 0), [0])
+    log_g = log_g + 0.5 * math.log(n)
 
-    # dL/dx_t = W_xh^T a_t for every step in one batched product.
-    gx = torch.linalg.vector_norm(torch.einsum("tbn,bnm->tbm", direction, w_xh), dim=2)
+    # dL/dx_t = W_xh^T (f'(z_t) * g_t) for every step in one batched product.
+    gx = torch.linalg.vector_norm(torch.einsum("tbn,bnm->tbm", deriv * unit, w_xh), dim=2)
     log_gx = log_g + torch.log(gx.to(torch.float64))
 
-    abs_h = hidden.abs()
     return {
-        "h_norm": torch.linalg.vector_norm(hidden, dim=2),
-        "h_mean_abs": abs_h.mean(dim=2),
-        "saturation": (deriv.abs() < SATURATION_THRESHOLD).to(dtype).mean(dim=2),
+        "log10_h_norm": log10_h_norm,
+        "log10_h_mean_abs": log10_h_mean_abs,
+        # every derivative here is >= 0, so no abs is needed
+        "saturation": (deriv < SATURATION_THRESHOLD).to(dtype).mean(dim=2),
         "mean_derivative": deriv.mean(dim=2),
         "log10_grad_h": log_g * LOG10_E,
         "log10_grad_x": log_gx * LOG10_E,
         "overflow_step": overflow_step,
     }
+
+
+def _segments(configs) -> list[tuple[str, int, int]]:
+    """(activation, start, end) runs of consecutive rows sharing an activation."""
+    out: list[tuple[str, int, int]] = []
+    for b, c in enumerate(configs):
+        if out and out[-1][0] == c.activation:
+            out[-1] = (c.activation, out[-1][1], b + 1)
+        else:
+            out.append((c.activation, b, b + 1))
+    return out
 
 
 def _tick(progress, cancel, fraction: float) -> None:

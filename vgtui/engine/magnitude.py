@@ -55,6 +55,8 @@ def format_log10(log10_value: float, digits: int = 3) -> str:
     if log10_value == math.inf:
         return "inf"
     mantissa, exponent = split_log10(log10_value)
+    if round(mantissa, digits) >= 10.0:  # 9.99998 at 4 digits reads 1.0000e+01, not 10.0000
+        mantissa, exponent = 1.0, exponent + 1
     sign = "-" if exponent < 0 else "+"
     return f"{mantissa:.{digits}f}e{sign}{abs(exponent):02d}"
 
@@ -116,3 +118,44 @@ class LogMagnitude:
 
     def json(self) -> str:
         return json_number(self.log10)
+
+
+def format_signed_log10(sign: float, log10_value: float, digits: int = 3) -> str:
+    """Like format_log10, for a value held as (sign, log10 |value|)."""
+    if sign == 0 or log10_value == -math.inf:
+        return "0"
+    text = format_log10(log10_value, digits)
+    return ("-" + text) if sign < 0 else text
+
+
+class SignedLogMagnitude(LogMagnitude):
+    """A value of either sign held as sign and log10 of its magnitude.
+
+    Written to JSON as an exact literal (-3.1e-900 stays -3.1e-900).
+    """
+
+    __slots__ = ("sign",)
+
+    def __init__(self, log10_value: float, sign: float = 1) -> None:
+        super().__init__(log10_value)
+        self.sign = 0 if (sign == 0 or log10_value == -math.inf) else (1 if sign > 0 else -1)
+
+    def __float__(self) -> float:
+        return self.sign * from_log10(self.log10) if self.sign else 0.0
+
+    def __repr__(self) -> str:
+        return f"SignedLogMagnitude({format_signed_log10(self.sign, self.log10, 6)})"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, SignedLogMagnitude):
+            return other.sign == self.sign and (self.sign == 0 or other.log10 == self.log10)
+        return isinstance(other, LogMagnitude) and self.sign >= 0 and other.log10 == self.log10
+
+    def __hash__(self) -> int:
+        return hash((self.sign, self.log10 if self.sign else None))
+
+    def json(self) -> str:
+        if self.sign == 0:
+            return "0.0"
+        text = json_number(self.log10)
+        return ("-" + text) if self.sign < 0 and text != "null" else text

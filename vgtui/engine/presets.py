@@ -26,31 +26,31 @@ class FlowPreset:
 
 
 FLOW_PRESETS: dict[str, FlowPreset] = {p.name: p for p in (
-    FlowPreset("default", "tanh, gaussian x 1.0, n=32, T=50",
+    FlowPreset("default", "default: tanh, scale 1.0",
                "A plain tanh RNN at the usual N(0, 1/n) initialisation.", {}),
-    FlowPreset("sigmoid-20", "sigmoid at scale 1.0 over 20 steps",
+    FlowPreset("sigmoid-20", "sigmoid 1.0, T=20",
                "sigmoid' is at most 0.25, so each step back can keep at most a quarter "
                "of the gradient unless ||W_hh|| is above 4.",
                {"activation": "sigmoid", "scale": 1.0, "steps": 20}),
-    FlowPreset("tanh-1.2", "tanh at scale 1.2",
+    FlowPreset("tanh-1.2", "tanh 1.2",
                "Spectral radius above 1: the linear part stretches, saturation of tanh "
                "pulls back. Which one wins here is measured, not assumed.",
                {"activation": "tanh", "scale": 1.2, "steps": 50}),
-    FlowPreset("tanh-1.0", "tanh at scale 1.0",
+    FlowPreset("tanh-1.0", "tanh 1.0",
                "The nearest a vanilla tanh RNN comes to stable; nudge the scale by "
                "0.05 either way and watch the horizon move.",
                {"activation": "tanh", "scale": 1.0, "steps": 50}),
-    FlowPreset("four-unit", "4 units, W_hh = 0.5 I + noise, T = 20",
+    FlowPreset("four-unit", "4 units, radius ~0.5",
                "A small tanh network with spectral radius near 0.5 and tiny inputs "
                "(0.05), so tanh stays nearly linear: the gradient shrinks by roughly the "
                "spectral radius per step.",
                {"activation": "tanh", "init": "identity", "scale": 0.5, "init_noise": 0.05,
                 "hidden": 4, "input_size": 2, "input_scale": 0.05, "steps": 20}),
-    FlowPreset("orthogonal-relu", "relu, orthogonal x 1.0",
+    FlowPreset("orthogonal-relu", "relu, orthogonal 1.0",
                "Orthogonal W_hh keeps every eigenvalue on the unit circle; relu' is 0 or 1, "
                "so what is lost is lost to dead units.",
                {"activation": "relu", "init": "orthogonal", "scale": 1.0, "steps": 100}),
-    FlowPreset("log-space", "identity, orthogonal x 0.5, n=10, T=10,000",
+    FlowPreset("log-space", "linear, T=10,000",
                "Linear and orthogonal: the gradient shrinks by exactly 0.5 per step, to "
                "about 1e-3009.5 at step 1, far below float range, shown exactly.",
                {"activation": "identity", "init": "orthogonal", "scale": 0.5, "hidden": 10,

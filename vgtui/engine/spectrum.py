@@ -110,7 +110,7 @@ def _prepare(configs: Sequence[RNNConfig], weights=None):
                                (weights.w_hh, weights.w_xh, weights.bias, weights.inputs)))
     if weights.batch != len(configs):
         raise ConfigError("weights and configurations differ in batch size")
-    return configs, device, dtype, weights
+    return configs, device, dtype, weights.with_sharing()
 
 
 def _leading_subspaces(w_hh):
@@ -381,9 +381,9 @@ def jacobian_products(
     steps = weights.inputs.shape[1]
     floor = PRECISION_FLOOR_LOG10[dtype_name(dtype)]
     with torch.no_grad():
-        hidden, deriv = forward_states(configs, weights, cancel=cancel,
-                                       progress=None if progress is None else
-                                       (lambda f: progress(0.1 * f)))
+        _, deriv, _ = forward_states(configs, weights, cancel=cancel,
+                                     progress=None if progress is None else
+                                     (lambda f: progress(0.1 * f)))
         right_np, left_np, lead_np, gap_np = _leading_subspaces(w)
         right_basis = torch.as_tensor(right_np, device=device, dtype=dtype)
         left_basis = torch.as_tensor(left_np, device=device, dtype=dtype)
@@ -584,8 +584,9 @@ def lyapunov_sweep(
     started = time.perf_counter()
     burn = burn_in_for(base.steps)
     with torch.no_grad():
-        _, deriv = forward_states(configs, weights, cancel=cancel,
-                                  progress=None if progress is None else (lambda f: progress(0.5 * f)))
+        _, deriv, _ = forward_states(configs, weights, cancel=cancel,
+                                     progress=None if progress is None else
+                                     (lambda f: progress(0.5 * f)))
         exps = _tangent_exponents(weights.w_hh, deriv, 1, burn, base.seed, cancel, progress,
                                   (0.5, 1.0))
         sat = (deriv.abs() < 0.1).to(torch.float64).mean(dim=(0, 2)).cpu().numpy()
@@ -1224,9 +1225,11 @@ def clip_gradients(
     batch, n, _ = w.shape
     steps = weights.inputs.shape[1]
     with torch.no_grad():
-        hidden, deriv = forward_states(configs, weights, cancel=cancel,
-                                       progress=None if progress is None else
-                                       (lambda f: progress(0.5 * f)))
+        hidden, deriv, log_scales = forward_states(configs, weights, cancel=cancel,
+                                                   progress=None if progress is None else
+                                                   (lambda f: progress(0.5 * f)))
+        if log_scales is None:
+            log_scales = torch.zeros(steps, batch, dtype=torch.float64, device=device)
         # a_t = dL/dz_t = exp(log_g[t]) * dirs[t]; g_T = 1 (a vector of ones).
         dirs = torch.empty(steps, batch, n, dtype=dtype, device=device)
         log_g = torch.empty(steps, batch, dtype=torch.float64, device=device)
@@ -1247,25 +1250,35 @@ def clip_gradients(
                 _tick(progress, cancel, 0.5 + 0.4 * (steps - k) / steps)
         a_size = torch.linalg.vector_norm(dirs, dim=2).to(torch.float64)
         log_a = log_g + torch.log(a_size)  # ln ||dL/dz_t||, (T, B)
-        prev = torch.cat([torch.zeros_like(hidden[:1]), hidden[:-1]], dim=0)  # h_(t-1)
+        # h_(t-1) = prev * exp(prev_scale): relu-like rows may be carried rescaled.
+        prev = torch.cat([torch.zeros_like(hidden[:1]), hidden[:-1]], dim=0)
+        prev_scale = torch.cat([torch.zeros_like(log_scales[:1]), log_scales[:-1]], dim=0)
         x = weights.inputs.transpose(0, 1)  # (T, B, m)
-        sq = (torch.linalg.vector_norm(prev, dim=2) ** 2 + torch.linalg.vector_norm(x, dim=2) ** 2
-              + 1.0).to(torch.float64)
-        log_contrib = log_a + 0.5 * torch.log(sq)
-        # Sum the per-step outer products with every term scaled by exp(-top).
-        finite = torch.where(torch.isfinite(log_a), log_a, torch.full_like(log_a, -math.inf))
-        top = finite.amax(dim=0)  # (B,)
-        top = torch.where(torch.isfinite(top), top, torch.zeros_like(top))
-        # Clamped below the dtype's overflow: a term that large has ||a_t|| ~ 0 anyway.
+        log_prev = torch.log(torch.linalg.vector_norm(prev, dim=2).to(torch.float64)) + prev_scale
+        log_rest = 0.5 * torch.log((torch.linalg.vector_norm(x, dim=2) ** 2 + 1.0).to(torch.float64))
+        log_contrib = log_a + 0.5 * torch.logaddexp(2 * log_prev, 2 * log_rest)
+        # Sum the per-step outer products, every term scaled by exp(-top) so the largest
+        # is of size one; W_hh's terms carry the h scale, W_xh's and b's do not.
         ceiling = math.log(torch.finfo(dtype).max) - 1.0
-        weight = torch.exp((log_g - top.unsqueeze(0)).clamp(max=ceiling)).to(dtype)  # (T, B)
-        scaled = dirs * weight.unsqueeze(2)  # a_t * exp(-top)
-        g_whh = torch.einsum("tbi,tbj->bij", scaled, prev)
-        g_wxh = torch.einsum("tbi,tbj->bij", scaled, x)
-        g_b = scaled.sum(dim=0)
-        parts = [torch.linalg.vector_norm(g.reshape(batch, -1), dim=1).to(torch.float64)
-                 for g in (g_whh, g_wxh, g_b)]
-        total = torch.sqrt(parts[0] ** 2 + parts[1] ** 2 + parts[2] ** 2)
+
+        def scaled_sum(log_term, log_weight, right):
+            finite = torch.where(torch.isfinite(log_term), log_term, torch.full_like(log_term, -math.inf))
+            top = finite.amax(dim=0)
+            top = torch.where(torch.isfinite(top), top, torch.zeros_like(top))
+            # Clamped below the dtype's overflow: a term that large has ||a_t|| ~ 0 anyway.
+            weight = torch.exp((log_weight - top.unsqueeze(0)).clamp(max=ceiling)).to(dtype)
+            scaled = dirs * weight.unsqueeze(2)
+            if right is None:
+                g = scaled.sum(dim=0)
+            else:
+                g = torch.einsum("tbi,tbj->bij", scaled, right)
+            size = torch.linalg.vector_norm(g.reshape(batch, -1), dim=1).to(torch.float64)
+            return top + torch.log(size)  # ln ||g_part||
+
+        log_whh = scaled_sum(log_a + log_prev, log_g + prev_scale, prev)
+        log_wxh = scaled_sum(log_a, log_g, x)
+        log_b = scaled_sum(log_a, log_g, None)
+        log_total = 0.5 * torch.logsumexp(torch.stack([2 * log_whh, 2 * log_wxh, 2 * log_b]), dim=0)
         radius = torch.linalg.eigvals(w).abs().amax(dim=-1)
     elapsed = time.perf_counter() - started
     to10 = LOG10_E
@@ -1275,18 +1288,17 @@ def clip_gradients(
 
     lg, lc = host(log_g) * to10, host(log_contrib) * to10
     lgh = lg  # ||dL/dh_t|| = exp(log_g)
-    top_np = host(top) * to10
-    parts_np = [host(torch.log10(p)) for p in parts]
-    total_np = host(torch.log10(total))
+    parts_np = [host(p) * to10 for p in (log_whh, log_wxh, log_b)]
+    total_np = host(log_total) * to10
     rho = host(radius)
     runs = []
     for b, c in enumerate(configs):
         runs.append(ClipRun(
             config=c, tau=tau, log10_grad_h=lgh[:, b], log10_contribution=lc[:, b],
-            log10_grad_norm=float(top_np[b] + total_np[b]),
-            log10_grad_w_hh=float(top_np[b] + parts_np[0][b]),
-            log10_grad_w_xh=float(top_np[b] + parts_np[1][b]),
-            log10_grad_b=float(top_np[b] + parts_np[2][b]),
+            log10_grad_norm=float(total_np[b]),
+            log10_grad_w_hh=float(parts_np[0][b]),
+            log10_grad_w_xh=float(parts_np[1][b]),
+            log10_grad_b=float(parts_np[2][b]),
             spectral_radius=float(rho[b]), device=str(device), dtype=dtype_name(dtype),
             seconds=elapsed))
     return runs

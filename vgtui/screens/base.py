@@ -3,7 +3,9 @@
 A title bar, the screen's own body, a status line and the footer; F1 help from
 the class's HELP text; palette commands; and ``compute`` which runs an engine
 call in a thread worker, drops stale results, and reports errors inline while
-the last good result stays on screen.
+the last good result stays on screen. Also the demo narration bar (shown only
+in demo mode) and a plain notice in place of the page when the terminal is
+smaller than MIN_SIZE.
 """
 from __future__ import annotations
 
@@ -21,6 +23,8 @@ from ..widgets.help import HelpScreen
 from ..widgets.status_line import StatusLine
 
 PaletteCommand = tuple[str, str, Callable[[], Any]]
+# Below this many columns x rows a page cannot lay out; a notice replaces it.
+MIN_SIZE = (60, 20)
 
 
 class PageScreen(Screen):
@@ -31,8 +35,10 @@ class PageScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(self._title_text(), id="title-bar")
+        yield Static("", id="too-small")
         with Vertical(id="page-body"):
             yield from self.compose_page()
+        yield Static("", id="demo-bar")
         yield StatusLine(id="status-line")
         yield Footer()
 
@@ -54,6 +60,33 @@ class PageScreen(Screen):
         app = self.app
         if getattr(app, "torch_version", None):
             self.status.show(message=f"torch {app.torch_version}")
+        if not getattr(app, "demo_active", False):
+            self.show_demo_narration(None)
+        self._fit(app.size.width, app.size.height)
+
+    # -- small terminals and demo narration ------------------------------------
+    def on_resize(self, event) -> None:
+        self._fit(event.size.width, event.size.height)
+
+    def _fit(self, width: int, height: int) -> None:
+        small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
+        self.set_class(small, "-too-small")
+        if small:
+            self.query_one("#too-small", Static).update(
+                f"The terminal is {width}×{height}: vgtui needs at least "
+                f"{MIN_SIZE[0]}×{MIN_SIZE[1]}.\n\nPlease enlarge the window (or make the font "
+                "smaller).\nq quits.")
+
+    def show_demo_narration(self, text: str | None, keys: str = "") -> None:
+        """Show (or hide, with None) the demo narration above the status line; ``keys``
+        (position and the keys that move on) goes in the bar's top border."""
+        bar = self.query_one("#demo-bar", Static)
+        if text is None:
+            bar.display = False
+            return
+        bar.update(text)
+        bar.border_title = keys
+        bar.display = True
 
     # -- help and palette -----------------------------------------------------
     def show_help(self) -> None:

@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Label, Select, Sparkline, Static
 from ..engine.config import RNNConfig
 from ..engine.magnitude import format_log10, format_value
 from ..engine.presets import FLOW_PRESETS
-from ..present import horizon_text, shown_steps, verdict_text
+from ..present import horizon_text, overflow_text, shown_steps, verdict_text
 from ..widgets.controls import ControlPanel
 from ..widgets.log_chart import LogChart, Series
 from .base import PageScreen
@@ -112,7 +112,7 @@ class FlowScreen(PageScreen):
                 yield Label("forward  saturated share (|f'| < 0.1)", classes="section",
                             id="flow-sat-label")
                 yield Sparkline([], id="flow-sat")
-                yield Label("backward  ||dL/dh_t|| (log scale)", classes="section")
+                yield Label("backward ||dL/dh_t||, log scale", classes="section")
                 yield LogChart(id="flow-chart")
                 yield DataTable(id="flow-table", zebra_stripes=True, cursor_type="row")
 
@@ -120,7 +120,9 @@ class FlowScreen(PageScreen):
         table = self.query_one("#flow-table", DataTable)
         for label in ("t", "|dL/dh_t|", "ratio to T", "factor", "|dL/dx_t|", "|h_t|", "sat"):
             table.add_column(label, key=label)
-        self.request(self.config, immediate=True)
+        # After the first paint: the first result needs torch, whose import would
+        # otherwise hold the GIL while the screen is being drawn.
+        self.call_after_refresh(self.request, self.config, True)
 
     # -- controls ---------------------------------------------------------------
     @on(ControlPanel.Changed, "#flow-panel")
@@ -169,14 +171,14 @@ class FlowScreen(PageScreen):
     def action_nudge_scale(self, delta: float) -> None:
         scale = min(100.0, max(0.0, round(self.config.scale + float(delta), 6)))
         self.query_one(ControlPanel).set_values({"scale": scale})
-        self.request(self.config.replace(scale=scale))
+        self.request(self.config.replace(scale=scale), immediate=True)
 
     def action_nudge_steps(self, direction: int) -> None:
         t = self.config.steps
         t = max(t + 1, round(t * 1.1)) if int(direction) > 0 else max(1, min(t - 1, round(t / 1.1)))
         t = min(t, 200_000)
         self.query_one(ControlPanel).set_values({"steps": t})
-        self.request(self.config.replace(steps=t))
+        self.request(self.config.replace(steps=t), immediate=True)
 
     def action_leave_field(self) -> None:
         self.query_one("#flow-results").focus()
@@ -227,10 +229,13 @@ class FlowScreen(PageScreen):
             return
         self._pending = None
         self._launched = config
-        from ..engine.flow import run_flow
 
-        self.compute(lambda cancelled: run_flow(config, cancel=cancelled), self.show_result,
-                     label=f"computing T={config.steps}, n={config.hidden}")
+        def job(cancelled):
+            from ..engine.flow import run_flow  # numpy and torch load in the worker
+
+            return run_flow(config, cancel=cancelled)
+
+        self.compute(job, self.show_result, label=f"computing T={config.steps}, n={config.hidden}")
 
     def show_compute_error(self, message: str) -> None:
         self._launched = self._shown_config  # a refused config may be asked for again
@@ -248,26 +253,28 @@ class FlowScreen(PageScreen):
         c = r.config
         horizon = horizon_text(r.vanishing_horizon, r.steps)
         lines = [
-            f"[b]{verdict_text(r.verdict)}[/b]  {c.activation}, {c.init} W_hh × {c.scale:g}, "
-            f"n={c.hidden}, T={c.steps}",
-            f"spectral radius {r.spectral_radius:.4f} · spectral norm {r.spectral_norm:.4f}",
-            f"fitted factor {r.factor:.4f}/step · vanishing horizon (1e-6) {horizon}",
+            f"[b]{verdict_text(r.verdict)}[/b] · fitted factor {r.factor:.4f}/step",
+            f"vanishing horizon (1e-6): {horizon}",
+            f"spectral radius {r.spectral_radius:.4f} · norm {r.spectral_norm:.4f}",
+            f"{c.activation}, {c.init} W_hh × {c.scale:g}, n={c.hidden}, T={c.steps}",
         ]
         if r.exploding_horizon is not None:
             lines.append(f"exploding horizon (1e6) {r.exploding_horizon} steps")
         if r.forward_overflow_step is not None:
-            lines.append(f"⚠ forward pass overflowed at step {r.forward_overflow_step}")
+            lines.append("⚠ " + overflow_text(r.forward_overflow_step))
         self.query_one("#flow-summary", Static).update("\n".join(lines))
         self.query_one("#flow-summary").set_classes(f"verdict-{r.verdict}")
 
-        h_norm = [v if math.isfinite(v) else 0.0 for v in r.h_norm]
-        self.query_one("#flow-hnorm", Sparkline).data = h_norm
+        # The sparkline draws log10 ||h_t||, which stays finite past float range.
+        log_h = [v if math.isfinite(v) else -400.0 for v in r.log10_h_norm]
+        self.query_one("#flow-hnorm", Sparkline).data = log_h
         self.query_one("#flow-hnorm-label", Label).update(
-            f"forward  ||h_t||  min {format_value(min(h_norm))}  max {format_value(max(h_norm))}")
+            f"forward ||h_t|| (log): {format_log10(min(r.log10_h_norm), 1)}"
+            f" to {format_log10(max(r.log10_h_norm), 1)}")
         sat = list(r.saturation)
         self.query_one("#flow-sat", Sparkline).data = sat
         self.query_one("#flow-sat-label", Label).update(
-            f"forward  saturated units (|f'| < 0.1)  mean {100 * sum(sat) / len(sat):.0f}%  "
+            f"forward saturated (|f'|<0.1): mean {100 * sum(sat) / len(sat):.0f}%, "
             f"max {100 * max(sat):.0f}%")
         self.query_one("#flow-chart", LogChart).set_series(
             Series("||dL/dh_t||", tuple(r.log10_grad_h), "█", "bold cyan"))
@@ -278,5 +285,5 @@ class FlowScreen(PageScreen):
         for k in shown_steps(r.steps, target=TABLE_ROWS):
             table.add_row(str(k + 1), format_log10(r.log10_grad_h[k]), format_log10(ratio[k]),
                           "-" if math.isnan(step[k]) else f"{10 ** step[k]:.4f}",
-                          format_log10(r.log10_grad_x[k]), format_value(r.h_norm[k]),
+                          format_log10(r.log10_grad_x[k]), format_log10(r.log10_h_norm[k]),
                           f"{100 * r.saturation[k]:.0f}%")

@@ -28,9 +28,23 @@ class ScreenEntry:
 
 
 SCREENS: tuple[ScreenEntry, ...] = (
-    ScreenEntry("flow", "Gradient Flow", "1", "vgtui.screens.flow", "FlowScreen",
+    ScreenEntry("longrange", "Long-range dependency", "1", "vgtui.screens.longrange",
+                "LongRangeScreen",
+                "a sentence whose last word hinges on a distant one: the share of gradient "
+                "reaching each token (closed form, RNN or LSTM) and its collapse as the gap grows"),
+    ScreenEntry("flow", "Gradient Flow", "2", "vgtui.screens.flow", "FlowScreen",
                 "gradient norm per step back through a vanilla RNN, forward saturation, "
                 "spectral radius and norm, horizon and verdict"),
+    ScreenEntry("chain", "Scalar chain", "3", "vgtui.screens.chain", "ChainScreen",
+                "h_t = tanh(w h_(t-1)) step by step: local derivative, dh_t/dh_0 against w^t; "
+                "gamma^T and steps to lose 90% / 99.9% / 99.9999%"),
+    ScreenEntry("decay", "Decay tables", "4", "vgtui.screens.decay", "DecayScreen",
+                "factor^T for lists of factors and lengths, and the measured table of real "
+                "RNNs (scales x activations) beside the eigenvalue x derivative shortcut"),
+    ScreenEntry("activations", "Activations", "5", "vgtui.screens.activations",
+                "ActivationsScreen",
+                "f and f' of tanh, sigmoid, ReLU, leaky ReLU, identity and SiLU; max and "
+                "typical derivative for z ~ N(0, s^2); steps to shrink a gradient by 1e-6"),
     ScreenEntry("jacobian", "Jacobian", "6", "vgtui.screens.jacobian", "JacobianScreen",
                 "the product dh_T/dh_t: its norm, singular values, surviving directions and "
                 "alignment; the two-unit worked example checked"),
@@ -44,6 +58,12 @@ SCREENS: tuple[ScreenEntry, ...] = (
                 "ExplodingScreen",
                 "growing gradients, the Lyapunov exponent and the edge of chaos, clipping by "
                 "norm, vanishing vs exploding symptoms"),
+    ScreenEntry("history", "History & remedies", "", "vgtui.screens.history", "HistoryScreen",
+                "timeline from backpropagation to state-space models; the remedies, what each "
+                "fixes and cannot; parameter sharing and capacity 2^n vs learnability"),
+    ScreenEntry("quiz", "Quiz", "", "vgtui.screens.quiz", "QuizScreen",
+                "questions with explanations; several ask you to predict a number the engine "
+                "then computes"),
 )
 
 

@@ -99,7 +99,7 @@ class LogChart(Widget):
         label_w = max(len(decade_label(lo)), len(decade_label(hi)))
         plot_w = max(4, width - label_w - 2)
         length = len(self.series[0].log10_values)
-        columns = min(plot_w, length) if length else plot_w
+        columns = plot_w  # short series are stretched so the chart keeps its width
         cells = [[" "] * columns for _ in range(rows)]
         styles = [[""] * columns for _ in range(rows)]
         notes = []

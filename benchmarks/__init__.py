@@ -1,0 +1,1 @@
+"""vgtui's benchmark suite: run with ``python -m benchmarks`` from the repository root."""

@@ -1,0 +1,364 @@
+"""Every performance target of vgtui as a ratio against a baseline measured in the same run.
+
+This machine is shared and noisy, so nothing here compares against a fixed number of
+seconds measured elsewhere: each target times vgtui and its baseline back to back and
+reports the ratio. ``python -m benchmarks`` prints the table; ``--write`` also records it
+in BENCHMARKS.md with the machine it ran on; ``--only NAME`` runs one target.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import textwrap
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+VGTUI = [PY, "-m", "vgtui"]
+
+
+@dataclass
+class Outcome:
+    name: str
+    target: str
+    measured: str
+    ratio: float | None
+    passed: bool | None  # None: skipped
+    detail: str = ""
+
+
+def run_py(code: str, timeout: float = 600) -> dict:
+    """Run a snippet in a fresh interpreter; it prints one JSON object last."""
+    out = subprocess.run([PY, "-c", textwrap.dedent(code)], capture_output=True, text=True,
+                         timeout=timeout, cwd=ROOT)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "failed")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def wall(cmd: list[str], repeat: int) -> float:
+    """Median wall time of a command (seconds)."""
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, capture_output=True, cwd=ROOT, check=False)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def import_torch_time(repeat: int = 5) -> float:
+    return wall([PY, "-c", "import torch"], repeat)
+
+
+# -- 1. sweep throughput -----------------------------------------------------------------
+SWEEP = """
+import json, math, statistics, time, torch
+from vgtui.engine import RNNConfig
+from vgtui.engine.flow import build_weights, run_flow_batch
+
+scales = [0.25 + 1.5 * i / 63 for i in range(64)]
+acts = ["tanh", "sigmoid", "relu", "identity"]
+configs = [RNNConfig(activation=a, scale=s, hidden=64, steps=200) for a in acts for s in scales]
+T, n, B = 200, 64, len(configs)
+
+run_flow_batch(configs[:8])  # warm-up
+engine = []
+for _ in range(5):
+    t0 = time.perf_counter(); run_flow_batch(configs); engine.append(time.perf_counter() - t0)
+
+# The straightforward approach: one autograd graph per configuration, retain_grad on
+# every hidden state, one backward(), norms read off .grad.
+weights = build_weights(configs, torch.device("cpu"), torch.float64)
+fns = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu, "identity": lambda z: z}
+def naive():
+    for b, c in enumerate(configs):
+        w_hh, w_xh, x = weights.w_hh[b], weights.w_xh[b], weights.inputs[b]
+        h = torch.zeros(n, dtype=torch.float64)
+        states = []
+        for t in range(T):
+            h = fns[c.activation](w_hh @ h + w_xh @ x[t])
+            h.retain_grad(); states.append(h)
+        states[-1].sum().backward()
+        [s.grad.norm().item() for s in states]
+with torch.enable_grad():
+    weights.w_hh.requires_grad_(True)
+    t0 = time.perf_counter(); naive(); naive_time = time.perf_counter() - t0
+
+# Floor: the floating point work (forward and backward matrix products) divided by
+# this machine's float64 matrix-multiply rate, measured now.
+flops = 2 * T * B * 2 * n * n
+a = torch.randn(512, 512, dtype=torch.float64)
+a @ a
+reps = 20
+t0 = time.perf_counter()
+for _ in range(reps): a @ a
+rate = reps * 2 * 512 ** 3 / (time.perf_counter() - t0)
+print(json.dumps({"engine": statistics.median(engine), "naive": naive_time,
+                  "floor": flops / rate, "rate": rate, "threads": torch.get_num_threads()}))
+"""
+
+
+def bench_sweep() -> list[Outcome]:
+    r = run_py(SWEEP)
+    speedup = r["naive"] / r["engine"]
+    to_floor = r["engine"] / r["floor"]
+    detail = (f"engine {r['engine'] * 1e3:.0f} ms, naive {r['naive']:.2f} s, floor "
+              f"{r['floor'] * 1e3:.1f} ms at {r['rate'] / 1e9:.1f} GFLOP/s, {r['threads']} threads")
+    return [
+        Outcome("sweep vs naive autograd loop", ">= 50x faster", f"{speedup:.0f}x", speedup,
+                speedup >= 50, detail),
+        Outcome("sweep vs machine floor", "<= 3x floor", f"{to_floor:.1f}x floor", to_floor,
+                to_floor <= 3, detail),
+    ]
+
+
+# -- 2. interactive recompute ----------------------------------------------------------------
+INTERACTIVE = """
+import asyncio, json, statistics, time
+from vgtui.engine import RNNConfig
+from vgtui.engine.flow import run_flow
+
+run_flow(RNNConfig())
+engine = []
+for _ in range(30):
+    t0 = time.perf_counter(); run_flow(RNNConfig()); engine.append(time.perf_counter() - t0)
+
+from vgtui.app import VgtuiApp
+from vgtui.screens.flow import FlowScreen
+
+async def main():
+    app = VgtuiApp(start_screen="flow")
+    laps = []
+    async with app.run_test(size=(100, 32)) as pilot:
+        while not (isinstance(app.screen, FlowScreen) and app.screen.result is not None):
+            await pilot.pause(0.05)
+        screen = app.screen
+        screen.query_one("#flow-results").focus()
+        for i in range(12):
+            key = "plus" if i % 2 == 0 else "minus"
+            before = screen.result
+            t0 = time.perf_counter()
+            await pilot.press(key)
+            while screen.result is before:
+                await asyncio.sleep(0.001)
+            await pilot.pause()  # let the screen repaint
+            laps.append(time.perf_counter() - t0)
+    return laps
+
+laps = asyncio.run(main())
+print(json.dumps({"engine": statistics.median(engine), "keypress": statistics.median(laps[2:])}))
+"""
+
+
+def bench_interactive() -> list[Outcome]:
+    r = run_py(INTERACTIVE)
+    e, k = r["engine"], r["keypress"]
+    return [
+        Outcome("Gradient Flow engine at defaults", "median < 20 ms", f"{e * 1e3:.1f} ms",
+                e / 0.020, e < 0.020, "ratio to the 20 ms target"),
+        Outcome("key press to updated screen", "< 100 ms", f"{k * 1e3:.0f} ms", k / 0.100,
+                k < 0.100, "Pilot: + / - on Gradient Flow, median of 10; ratio to 100 ms"),
+    ]
+
+
+# -- 3. start-up -------------------------------------------------------------------------------
+def first_paint_time(marker: bytes = b"F1 help", timeout: float = 30.0) -> float:
+    """Seconds from launching ``vgtui`` in a pseudo-terminal to its first drawn screen."""
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    env = dict(os.environ, TERM="xterm-256color")
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(VGTUI, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=ROOT,
+                            close_fds=True)
+    os.close(slave)
+    seen = b""
+    try:
+        while marker not in seen:
+            if time.perf_counter() - t0 > timeout:
+                raise RuntimeError("no screen drawn in time")
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if ready:
+                try:
+                    seen += os.read(master, 65536)
+                except OSError:
+                    break
+        return time.perf_counter() - t0
+    finally:
+        proc.kill()
+        proc.wait()
+        os.close(master)
+
+
+def bench_startup() -> list[Outcome]:
+    torch_t = import_torch_time()
+    paints = [first_paint_time() for _ in range(5)]
+    first = statistics.median(paints)
+    ratio = first / torch_t
+    return [Outcome("start-up to first drawn screen", "<= 0.4x import torch", f"{ratio:.2f}x",
+                    ratio, ratio <= 0.4,
+                    f"first screen {first * 1e3:.0f} ms, import torch {torch_t * 1e3:.0f} ms")]
+
+
+# -- 4. lookups --------------------------------------------------------------------------------
+LOOKUPS = {
+    "decay": ["decay", "--factors", "0.5,0.9", "--steps", "10,20,50"],
+    "activations": ["activations"],
+    "trace": ["trace", "--weight", "0.5", "--steps", "10", "--h0", "0.1"],
+}
+
+
+def bench_lookups() -> list[Outcome]:
+    torch_t = import_torch_time()
+    out = []
+    for name, args in LOOKUPS.items():
+        probe = subprocess.run(VGTUI + args, capture_output=True, text=True, cwd=ROOT)
+        if probe.returncode != 0:
+            out.append(Outcome(f"vgtui {name}", "<= 0.25x import torch", "n/a", None, None,
+                               "lookup not available in this build"))
+            continue
+        t = wall(VGTUI + args, 5)
+        ratio = t / torch_t
+        out.append(Outcome(f"vgtui {name}", "<= 0.25x import torch", f"{ratio:.2f}x", ratio,
+                           ratio <= 0.25, f"{t * 1e3:.0f} ms vs import torch {torch_t * 1e3:.0f} ms"))
+    return out
+
+
+# -- 5. scale ----------------------------------------------------------------------------------
+SCALE = """
+import json, resource, time, torch
+from vgtui.engine import RNNConfig
+from vgtui.engine.flow import run_flow
+run_flow(RNNConfig(steps=10, hidden=8))
+def rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+before = rss_mb()
+t0 = time.perf_counter()
+r = run_flow(RNNConfig(steps={T}, hidden={n}, activation="tanh"))
+took = time.perf_counter() - t0
+print(json.dumps({{"seconds": took, "extra_mb": rss_mb() - before,
+                   "finite": bool(all(v == v for v in r.log10_grad_h))}}))
+"""
+
+
+def scale_run(T: int, n: int) -> dict:
+    return run_py(SCALE.format(T=T, n=n), timeout=900)
+
+
+def bench_scale() -> list[Outcome]:
+    big = scale_run(10_000, 256)
+    huge = scale_run(100_000, 64)
+    # Memory growth: doubling T, and doubling n, should each about double the memory.
+    m1 = scale_run(20_000, 64)["extra_mb"]
+    m2 = scale_run(40_000, 64)["extra_mb"]
+    m3 = scale_run(20_000, 128)["extra_mb"]
+    return [
+        Outcome("T=10,000, n=256 time", "< 2 s", f"{big['seconds']:.2f} s", big["seconds"] / 2,
+                big["seconds"] < 2, "ratio to the 2 s target"),
+        Outcome("T=10,000, n=256 memory", "< 300 MB extra", f"{big['extra_mb']:.0f} MB",
+                big["extra_mb"] / 300, big["extra_mb"] < 300, "peak RSS growth during the run"),
+        Outcome("T=100,000, n=64 completes", "completes, finite", f"{huge['seconds']:.1f} s",
+                None, huge["finite"], f"extra memory {huge['extra_mb']:.0f} MB"),
+        Outcome("memory ~ T x n (not n^2)", "x2 T -> ~x2, x2 n -> ~x2",
+                f"x{m2 / max(m1, 1e-9):.2f} / x{m3 / max(m1, 1e-9):.2f}", m3 / max(m1, 1e-9),
+                m3 / max(m1, 1e-9) < 3.0 and m2 / max(m1, 1e-9) < 3.0,
+                f"{m1:.0f} MB at (20k, 64), {m2:.0f} MB at (40k, 64), {m3:.0f} MB at (20k, 128)"),
+    ]
+
+
+# -- 6. CUDA -----------------------------------------------------------------------------------
+CUDA = """
+import json, time, torch
+from vgtui.engine import RNNConfig
+from vgtui.engine.flow import run_flow_batch
+if not torch.cuda.is_available():
+    print(json.dumps({"skip": "no CUDA device on this machine"})); raise SystemExit
+scales = [0.5 + i / 4096 for i in range(4096)]
+def configs(device, dtype):
+    return [RNNConfig(activation="tanh", scale=s, hidden=256, steps=1000, device=device, dtype=dtype)
+            for s in scales]
+run_flow_batch(configs("cuda", "float32")[:8])
+t0 = time.perf_counter(); gpu = run_flow_batch(configs("cuda", "float32")); g = time.perf_counter() - t0
+t0 = time.perf_counter(); cpu = run_flow_batch(configs("cpu", "float32")); c = time.perf_counter() - t0
+worst = max(abs(a - b) for x, y in zip(gpu, cpu) for a, b in zip(x.log10_grad_h, y.log10_grad_h))
+print(json.dumps({"gpu": g, "cpu": c, "worst_log10": worst}))
+"""
+
+
+def bench_cuda() -> list[Outcome]:
+    r = run_py(CUDA, timeout=1800)
+    if "skip" in r:
+        return [Outcome("CUDA 4,096 configs, n=256, T=1,000", "GPU vs CPU, agree", "skipped", None,
+                        None, r["skip"])]
+    speed = r["cpu"] / r["gpu"]
+    return [Outcome("CUDA 4,096 configs, n=256, T=1,000", "GPU faster, agree to float32",
+                    f"{speed:.1f}x", speed, r["worst_log10"] < 1e-3,
+                    f"gpu {r['gpu']:.2f} s, cpu {r['cpu']:.2f} s, worst log10 diff {r['worst_log10']:.1e}")]
+
+
+BENCHES = {"sweep": bench_sweep, "interactive": bench_interactive, "startup": bench_startup,
+           "lookups": bench_lookups, "scale": bench_scale, "cuda": bench_cuda}
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import torch
+
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, torch "
+            f"{torch.__version__}, {torch.get_num_threads()} torch threads, load average "
+            f"{load:.2f} at start")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks")
+    parser.add_argument("--only", choices=list(BENCHES), action="append")
+    parser.add_argument("--write", action="store_true", help="record the table in BENCHMARKS.md")
+    args = parser.parse_args(argv)
+    where = machine()
+    print(f"machine: {where}")
+    outcomes: list[Outcome] = []
+    for name in args.only or list(BENCHES):
+        try:
+            got = BENCHES[name]()
+        except Exception as exc:  # a broken benchmark is a failure, not a crash
+            got = [Outcome(name, "runs", "error", None, False, str(exc)[:200])]
+        for o in got:
+            mark = "SKIP" if o.passed is None else ("PASS" if o.passed else "FAIL")
+            print(f"{mark:4}  {o.name:38} {o.target:26} {o.measured:18} {o.detail}", flush=True)
+        outcomes.extend(got)
+    if args.write:
+        write_markdown(outcomes, where)
+    return 0 if all(o.passed is not False for o in outcomes) else 1
+
+
+def write_markdown(outcomes: list[Outcome], where: str) -> None:
+    lines = ["# Benchmarks", "",
+             "Written by `python -m benchmarks --write`. Each figure is a ratio against a baseline "
+             "measured in the same run.", "",
+             f"Run on {time.strftime('%Y-%m-%d')}: {where}.", "",
+             "| result | target | measured | ratio | detail |", "|---|---|---|---|---|"]
+    for o in outcomes:
+        mark = "SKIP" if o.passed is None else ("PASS" if o.passed else "FAIL")
+        ratio = "" if o.ratio is None else f"{o.ratio:.3g}"
+        lines.append(f"| {mark} {o.name} | {o.target} | {o.measured} | {ratio} | {o.detail} |")
+    (ROOT / "BENCHMARKS.md").write_text("\n".join(lines) + "\n")

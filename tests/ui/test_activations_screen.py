@@ -1,0 +1,111 @@
+"""Activations screen driven through Textual's Pilot."""
+import math
+
+import numpy as np
+import pytest
+
+from vgtui.app import VgtuiApp
+from vgtui.screens.activations import ActivationsScreen
+from vgtui.widgets.entry import ParsedField
+from vgtui.widgets.line_plot import LinePlot
+
+from .helpers import text_of, wait_until
+
+
+async def started(pilot):
+    app = pilot.app
+    await wait_until(pilot, lambda: isinstance(app.screen, ActivationsScreen) and app.screen.table is not None)
+    return app.screen
+
+
+async def type_into(pilot, screen, selector, text):
+    field = screen.query_one(selector, ParsedField)
+    field.input.focus()
+    await pilot.pause()
+    field.input.value = text
+    await pilot.pause()
+    return field
+
+
+def cell(table, row, col):
+    value = table.get_row_at(row)[col]
+    return str(getattr(value, "plain", value))
+
+
+def plain_typical_tanh(s):
+    x = np.linspace(-12, 12, 400_001)
+    dens = np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+    return float(np.trapezoid((1 - np.tanh(s * x) ** 2) * dens, x))
+
+
+async def test_table_plots_and_number_key():
+    app = VgtuiApp()
+    async with app.run_test(size=(120, 45)) as pilot:
+        await pilot.press("5")
+        screen = await started(pilot)
+        table = screen.query_one("#act-table")
+        assert table.row_count == 6
+        assert cell(table, 0, 0) == "tanh"
+        assert cell(table, 0, 2) == f"{1 - math.tanh(1) ** 2:.4e}"
+        assert cell(table, 1, 1) == f"{0.25:.4e}"
+        assert cell(table, 0, 7) == f"{plain_typical_tanh(1.0):.4f}"
+        plot = screen.query_one("#act-df", LinePlot)
+        assert plot.curve is not None and max(plot.curve.ys) == pytest.approx(1.0, abs=1e-3)
+        drawn = text_of(plot)
+        assert any(0x2801 <= ord(ch) <= 0x28FF for ch in drawn)  # braille dots on screen
+        assert "max f' = 1" in text_of(screen.query_one("#act-summary"))
+
+
+async def test_spread_points_and_slope_change_the_table():
+    app = VgtuiApp(start_screen="activations")
+    async with app.run_test(size=(120, 45)) as pilot:
+        screen = await started(pilot)
+        table = screen.query_one("#act-table")
+        await type_into(pilot, screen, "#act-spread", "2")
+        assert cell(table, 0, 7) == f"{plain_typical_tanh(2.0):.4f}"
+        await type_into(pilot, screen, "#act-points", "-1,0,1")
+        assert len(table.columns) == 1 + 3 + 4
+        assert cell(table, 2, 1) == "0"  # relu'(-1)
+        await type_into(pilot, screen, "#act-slope", "0.2")
+        assert cell(table, 3, 1) == f"{0.2:.4e}"  # leaky relu'(-1)
+        assert "--leaky-slope 0.2" in screen.cli_command()
+        assert "--at -1,0,1 --spread 2" in screen.cli_command()
+
+
+@pytest.mark.parametrize("selector,bad", [("#act-spread", "-1"), ("#act-spread", "abc"),
+                                          ("#act-points", "0,x"), ("#act-points", ""),
+                                          ("#act-slope", "2")])
+async def test_bad_entries_show_inline_error_and_keep_the_table(selector, bad):
+    app = VgtuiApp(start_screen="activations")
+    async with app.run_test(size=(120, 45)) as pilot:
+        screen = await started(pilot)
+        kept = screen.table
+        rows = [screen.query_one("#act-table").get_row_at(i) for i in range(6)]
+        field = await type_into(pilot, screen, selector, bad)
+        assert field.query_one(".pf-error").has_class("-shown")
+        assert "last good table kept" in text_of(screen.status)
+        assert screen.table is kept
+        assert [screen.query_one("#act-table").get_row_at(i) for i in range(6)] == rows
+
+
+async def test_keys_cycle_plots_and_nudge_the_spread():
+    app = VgtuiApp(start_screen="activations")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await started(pilot)
+        await pilot.press("a", "a", "a", "a", "a")
+        await pilot.pause()
+        assert screen.kind == "silu"
+        assert "SiLU" in text_of(screen.query_one("#act-summary"))
+        ys = screen.query_one("#act-df", LinePlot).curve.ys
+        assert min(ys) < 0 < max(ys) and max(ys) > 1  # SiLU' dips below 0 and rises above 1
+        await pilot.press("plus")
+        await wait_until(pilot, lambda: screen.spread == 1.1)
+        await pilot.press("minus", "minus")
+        await wait_until(pilot, lambda: screen.spread == 0.9)
+        articles = screen.query_one("#act-articles")
+        assert articles.row_count > 5 and "✓" in cell(articles, 0, 0)
+        await pilot.press("f1")
+        await pilot.pause()
+        from vgtui.widgets.help import HelpScreen
+
+        assert isinstance(app.screen, HelpScreen)

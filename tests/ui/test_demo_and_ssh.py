@@ -1,0 +1,205 @@
+"""Demo mode, and being at home over SSH: NO_COLOR, the ANSI theme, small
+terminals, 80x24, keyboard only."""
+import html
+import re
+
+import pytest
+
+from vgtui.app import ANSI_THEME, VgtuiApp
+from vgtui.screens.registry import SCREENS
+
+from .helpers import text_of, wait_until
+
+
+def narration(app) -> str:
+    bar = app.screen.query_one("#demo-bar")
+    return f"{bar.border_title} {text_of(bar)}" if bar.display else ""
+
+
+async def test_demo_walks_every_screen_forward_and_back():
+    ids = VgtuiApp.demo_screen_ids()
+    assert ids == [s.id for s in SCREENS if s.load().DEMO.strip()]
+    app = VgtuiApp(demo=True)
+    async with app.run_test(size=(100, 34)) as pilot:
+        seen = []
+        for k, screen_id in enumerate(ids):
+            await wait_until(pilot, lambda: getattr(app.screen, "SCREEN_ID", "") == screen_id
+                             and f"DEMO {k + 1}/{len(ids)}" in narration(app))
+            assert app.screen.TITLE in narration(app)
+            seen.append(app.screen.SCREEN_ID)
+            await pilot.press("space" if k % 2 else "right")
+        assert seen == ids
+        # after the last screen the demo starts again
+        await wait_until(pilot, lambda: app.screen.SCREEN_ID == ids[0])
+        for k in range(len(ids) - 1, -1, -1):
+            await pilot.press("left")
+            await wait_until(pilot, lambda: app.screen.SCREEN_ID == ids[k]
+                             and f"DEMO {k + 1}/" in narration(app))
+
+
+async def test_demo_prepares_each_screen():
+    app = VgtuiApp(demo=True)
+    async with app.run_test(size=(100, 34)) as pilot:
+        await wait_until(pilot, lambda: app.screen.SCREEN_ID == "longrange"
+                         and app.screen.result is not None
+                         and app.screen.result.config.model == "rnn")
+        await pilot.press("right")
+        await wait_until(pilot, lambda: app.screen.SCREEN_ID == "flow"
+                         and app.screen.result is not None
+                         and app.screen.result.config.activation == "sigmoid")
+
+
+async def test_demo_skips_screens_without_narration(monkeypatch):
+    from vgtui.screens.history import HistoryScreen
+
+    monkeypatch.setattr(HistoryScreen, "DEMO", "")
+    ids = VgtuiApp.demo_screen_ids()
+    assert "history" not in ids and len(ids) == len(SCREENS) - 1
+    app = VgtuiApp(demo=True, start_screen="flow")
+    async with app.run_test(size=(100, 34)) as pilot:
+        await wait_until(pilot, lambda: app.screen.SCREEN_ID == "flow" and narration(app))
+        await pilot.press("right")
+        after = ids[ids.index("flow") + 1]
+        await wait_until(pilot, lambda: app.screen.SCREEN_ID == after)
+
+
+async def test_demo_interval_advances_by_itself_and_escape_ends_it():
+    ids = VgtuiApp.demo_screen_ids()
+    app = VgtuiApp(demo_interval=0.5)
+    async with app.run_test(size=(100, 34)) as pilot:
+        # the narration is set just after the switch: wait for both, not the switch alone
+        await wait_until(pilot, lambda: app.screen.SCREEN_ID == ids[1] and narration(app),
+                         timeout=30)
+        assert "every 0.5 s" in narration(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not app.demo_active and narration(app) == ""
+        here = app.screen.SCREEN_ID
+        await pilot.pause(1.2)
+        assert app.screen.SCREEN_ID == here
+        await pilot.press("g")  # ordinary keys work again
+        await pilot.pause()
+        from vgtui.widgets.pickers import ScreenPicker
+        assert isinstance(app.screen, ScreenPicker)
+
+
+async def test_demo_keys_leave_modals_alone():
+    app = VgtuiApp(demo=True)
+    async with app.run_test(size=(100, 34)) as pilot:
+        await wait_until(pilot, lambda: narration(app))
+        await pilot.press("f1")
+        await pilot.pause()
+        from vgtui.widgets.help import HelpScreen
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("right")
+        await pilot.press("escape")  # closes help, does not end the demo
+        await pilot.pause()
+        assert app.demo_active and app.screen.SCREEN_ID == "longrange"
+
+
+async def test_screen_flag_lands_on_every_screen():
+    for s in SCREENS:
+        app = VgtuiApp(start_screen=s.id)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_until(pilot, lambda: getattr(app.screen, "SCREEN_ID", "") == s.id)
+            assert s.title in text_of(app.screen.query_one("#title-bar"))
+
+
+def screen_text(svg: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", svg)).replace("\xa0", " ")
+
+
+@pytest.mark.parametrize("changes,marker", [
+    ({"activation": "sigmoid", "steps": 20}, "▼ vanishing"),
+    ({"activation": "identity", "init": "orthogonal", "scale": 1.2}, "▲ exploding"),
+    ({"activation": "identity", "init": "orthogonal", "scale": 1.0}, "■ near-stable"),
+])
+async def test_no_color_keeps_the_verdicts_readable(monkeypatch, changes, marker):
+    from textual.filter import Monochrome
+
+    from vgtui.widgets.controls import ControlPanel
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = VgtuiApp(start_screen="flow")
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert any(isinstance(f, Monochrome) for f in app._filters)
+        await wait_until(pilot, lambda: getattr(app.screen, "result", None) is not None)
+        screen = app.screen
+        screen.query_one(ControlPanel).set_values(changes)
+        await wait_until(pilot, lambda: all(getattr(screen.result.config, k) == v
+                                            for k, v in changes.items()))
+        await pilot.pause()
+        svg = app.export_screenshot()
+    # c5c8c6 is the SVG exporter's own default foreground, not a colour the app drew
+    fills = set(re.findall(r"fill:\s*#([0-9a-fA-F]{6})", svg)) - {"c5c8c6"}
+    assert fills and all(f[0:2] == f[2:4] == f[4:6] for f in fills), "colour under NO_COLOR"
+    assert marker in screen_text(svg)
+
+
+async def test_no_color_keeps_the_token_levels_readable(monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = VgtuiApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: getattr(app.screen, "result", None) is not None)
+        await pilot.pause()
+        text = screen_text(app.export_screenshot())
+    assert "◆" in text and "●" in text
+    assert len(set(text) & set("█▇▆▅▄▃▂▁")) >= 2
+
+
+async def test_ansi_theme_by_flag_and_by_key():
+    app = VgtuiApp(ansi=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.theme == ANSI_THEME and app.native_ansi_color
+        app.screen.set_focus(None)
+        await pilot.press("ctrl+t")
+        assert app.theme != ANSI_THEME
+        await pilot.press("ctrl+t")
+        assert app.theme == ANSI_THEME
+
+
+async def test_small_terminal_shows_a_notice_instead_of_the_page():
+    app = VgtuiApp()
+    async with app.run_test(size=(40, 12)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        notice = screen.query_one("#too-small")
+        assert notice.display and notice.region.height > 0
+        assert "enlarge" in text_of(notice) and "40×12" in text_of(notice)
+        assert screen.query_one("#page-body").region.height == 0
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert screen.query_one("#page-body").region.height > 10
+        assert screen.query_one("#too-small").region.height == 0
+
+
+@pytest.mark.parametrize("screen_id", [s.id for s in SCREENS])
+async def test_every_screen_lays_out_at_80x24_and_scrolls_by_keyboard(screen_id):
+    app = VgtuiApp(start_screen=screen_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: getattr(app.screen, "SCREEN_ID", "") == screen_id)
+        await pilot.pause(0.5)
+        screen = app.screen
+        assert not screen.has_class("-too-small")
+        body = screen.query_one("#page-body").region
+        assert body.width == 80 and body.height >= 18
+        for key in ("tab", "pagedown", "end", "home", "shift+tab"):
+            await pilot.press(key)
+        assert app.screen is screen
+
+
+async def test_a_failing_demo_preset_does_not_stop_the_demo(monkeypatch):
+    from vgtui.screens.longrange import LongRangeScreen
+
+    def broken(self):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(LongRangeScreen, "demo_prepare", broken)
+    ids = VgtuiApp.demo_screen_ids()
+    app = VgtuiApp(demo=True)
+    async with app.run_test(size=(100, 34)) as pilot:
+        await wait_until(pilot, lambda: narration(app))
+        assert any("demo preset failed" in str(n.message) for n in app._notifications)
+        await pilot.press("right")
+        await wait_until(pilot, lambda: app.screen.SCREEN_ID == ids[1])

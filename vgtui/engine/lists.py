@@ -1,0 +1,129 @@
+"""Comma-separated lists typed by a user ("0.5,0.9", "10 20 50"), checked once, here.
+
+The CLI flags and the TUI inputs both parse through ``parse_number_list`` and
+``parse_choice_list``, so they accept the same text and refuse it in the same
+words. Every refusal is a ConfigError naming the setting.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import ConfigError
+
+_SPLIT = re.compile(r"[,;\s]+")
+_TIMES = re.compile(r"\s*[*×]\s*")
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    """How one list setting is parsed and bounded."""
+
+    name: str
+    label: str
+    kind: type = float
+    low: float | None = None
+    high: float | None = None
+    max_items: int = 12
+    products: bool = False  # allow entries such as 0.9*0.5 (their product)
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    def describe(self) -> str:
+        what = "whole numbers" if self.kind is int else "numbers"
+        extra = " or products like 0.9*0.5" if self.products else ""
+        return (f"{what} from {_num(self.low)} to {_num(self.high)}{extra}, comma-separated, "
+                f"at most {self.max_items}")
+
+
+def _num(x: float | None) -> str:
+    if x is None:
+        return "?"
+    if float(x).is_integer():
+        return f"{int(x):,}".replace(",", "_") if abs(x) >= 1e5 else str(int(x))
+    return repr(x)
+
+
+def _short(text: str) -> str:
+    return repr(text) if len(text) <= 24 else repr(text[:21] + "...")
+
+
+def _split(text: Any) -> list[str]:
+    if isinstance(text, (list, tuple)):
+        return [str(t).strip() for t in text]
+    raw = _TIMES.sub("*", "" if text is None else str(text))
+    return [part for part in _SPLIT.split(raw.strip()) if part]
+
+
+def _one_number(entry: str, spec: ListSpec) -> float:
+    pieces = _TIMES.split(entry) if spec.products else [entry]
+    if any(p == "" for p in pieces):
+        raise ValueError
+    value = 1.0
+    for piece in pieces:
+        value *= float(piece)
+    return value
+
+
+def parse_number_list(spec: ListSpec, text: Any) -> tuple:
+    """Numbers from text such as "0.5, 0.9 1.1"; duplicates dropped, order kept."""
+    entries = _split(text)
+    if not entries:
+        raise ConfigError(f"{spec.label} is empty: enter {spec.describe()}", spec.name)
+    values: list = []
+    for entry in entries:
+        try:
+            number = _one_number(entry, spec)
+        except (TypeError, ValueError, OverflowError):
+            raise ConfigError(f"{spec.label}: {_short(entry)} is not a number (enter "
+                              f"{spec.describe()})", spec.name) from None
+        if not math.isfinite(number):
+            raise ConfigError(f"{spec.label}: {_short(entry)} is not finite", spec.name)
+        if spec.kind is int:
+            if not float(number).is_integer():
+                raise ConfigError(f"{spec.label}: {_short(entry)} is not a whole number",
+                                  spec.name)
+            number = int(number)
+        if (spec.low is not None and number < spec.low) or (spec.high is not None and number > spec.high):
+            raise ConfigError(f"{spec.label}: {_short(entry)} is outside {_num(spec.low)} to "
+                              f"{_num(spec.high)}", spec.name)
+        if number not in values:
+            values.append(number)
+    if len(values) > spec.max_items:
+        raise ConfigError(f"{spec.label}: {len(values)} entries, at most {spec.max_items}",
+                          spec.name)
+    return tuple(values)
+
+
+def parse_choice_list(name: str, label: str, text: Any, choices: tuple[str, ...],
+                      aliases: dict[str, str] | None = None) -> tuple[str, ...]:
+    """Names from a fixed set, e.g. "tanh,sigmoid"; duplicates dropped, order kept."""
+    entries = _split(text)
+    if not entries:
+        raise ConfigError(f"{label} is empty: enter one or more of {', '.join(choices)}", name)
+    out: list[str] = []
+    for entry in entries:
+        key = entry.strip().lower().replace("-", "_")
+        key = (aliases or {}).get(key, key)
+        if key not in choices:
+            raise ConfigError(f"{label}: {_short(entry)} is not one of {', '.join(choices)}", name)
+        if key not in out:
+            out.append(key)
+    return tuple(out)
+
+
+def format_list(values) -> str:
+    """The text form of a parsed list, as a user would type it."""
+    return ",".join(short_number(v) for v in values)
+
+
+def short_number(x: float) -> str:
+    """A compact exact text for a user-entered number: 0.5, 10, 1.0000001."""
+    if isinstance(x, int) or (isinstance(x, float) and x.is_integer() and abs(x) < 1e15):
+        return str(int(x))
+    text = repr(float(x))
+    return text if len(text) <= 12 else f"{x:.10g}"

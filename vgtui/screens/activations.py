@@ -1,0 +1,269 @@
+"""Activations: how much of a gradient each nonlinearity lets through per step.
+
+Left: which activation to plot, the spread s of the pre-activations, the points
+z for the table, the leaky slope. Right: f and f' over z in [-5, 5], where
+z ~ N(0, s^2) tends to fall, the derivative table for all six activations, and
+the articles' derivative figures recomputed.
+"""
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import DataTable, Label, Select, Static
+
+from ..engine import closed_form as cf
+from ..engine.article_figures import ARTICLES, DERIVATIVE_FIGURES, check_all
+from ..engine.config import parse_field
+from ..engine.errors import VgtuiError
+from ..engine.lists import format_list, short_number
+from ..engine.magnitude import format_signed_log10
+from ..present import steps_text
+from ..widgets.entry import ParsedField, first_field_error
+from ..widgets.line_plot import Curve, LinePlot
+from ..widgets.tables import rebuild
+from .base import PageScreen
+
+PLOT_RANGE = (-5.0, 5.0)
+
+HELP = """\
+**What it shows.** Going back one step through an RNN multiplies the gradient by the
+activation's derivative `f'(z_t)` at every unit (and by `W_hh`). This screen shows six
+activations: tanh, sigmoid, ReLU, leaky ReLU, identity and SiLU (also called swish,
+`f(z) = z sigmoid(z)`), a smooth modern one.
+
+- **Plots**: `f(z)` and `f'(z)` over `z` in [-5, 5] for the chosen activation (`a` cycles),
+  with `-s` and `+s` marked on the axis, and below them where `z ~ N(0, s^2)` falls.
+- **Table**: `f'(z)` at the chosen points (default 0, 1, 2, 5), the largest derivative
+  (found on a dense grid and refined, with where it occurs), the *typical* derivative
+  `E|f'(z)|` for `z ~ N(0, s^2)` (by Gauss-Legendre quadrature, no sampling noise), and how
+  many steps that typical derivative alone takes to shrink a gradient by `1e-6`.
+- **Article figures**: derivative values the source articles print, recomputed.
+
+**How to read it.** sigmoid's derivative is never above 0.25, so every step through a
+sigmoid keeps at most a quarter of the gradient. tanh reaches 1 only at `z = 0`; with
+spread `s = 1` its typical derivative is well below that, and it drops as `s` grows
+(saturation). ReLU's derivative is 0 or 1: half the units pass nothing at `s` of any
+size. SiLU goes slightly above 1 and below 0. The *steps* column ignores `W_hh`
+(weights of 1): it is the derivative's share of the decay on its own.
+
+At the kink `z = 0` ReLU's derivative is taken as 0 and leaky ReLU's as its slope, as in
+torch and in the RNNs of the other screens.
+
+**Things to try.**
+- Spread `0.1`: every activation is almost linear near 0, typical derivative close to
+  `f'(0)`. Spread `3`: tanh and sigmoid saturate.
+- Points `-1,0,1` for SiLU: its derivative is not symmetric.
+- Leaky slope `0.2`: the dead half of ReLU comes partly back.
+
+Keys: `a` next activation in the plots · `+`/`-` spread up/down by 0.1 · Esc leaves an input.
+
+The same numbers: `vgtui activations --at 0,1,2,5 --spread 1 --json`.
+"""
+
+
+class ActivationsScreen(PageScreen):
+    SCREEN_ID = "activations"
+    TITLE = "Activations"
+    HELP = HELP
+    DEMO = ("Activations: sigmoid's derivative never passes 0.25, tanh's reaches 1 only at "
+            "z = 0. For pre-activations spread like N(0, 1), the typical derivative sets "
+            "how many steps it takes to lose a millionth of the gradient.")
+    AUTO_FOCUS = "#act-results"
+
+    BINDINGS = [
+        Binding("a", "next_activation", "next activation", id="activations.next",
+                tooltip="Plot the next activation"),
+        Binding("plus,equals_sign", "nudge_spread(0.1)", "s+", id="activations.spread_up",
+                tooltip="Widen the spread s by 0.1", key_display="+"),
+        Binding("minus,underscore", "nudge_spread(-0.1)", "s-", id="activations.spread_down",
+                tooltip="Narrow the spread s by 0.1", key_display="-"),
+        Binding("escape", "leave_field", "leave field", show=False, id="activations.leave_field"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.kind = "tanh"
+        self.spread = 1.0
+        self.points = cf.DEFAULT_POINTS
+        self.leaky_slope = 0.01
+        self.table: cf.ActivationTable | None = None
+
+    # -- layout ----------------------------------------------------------------
+    def compose_page(self) -> ComposeResult:
+        with Horizontal(id="act-body"):
+            with VerticalScroll(id="act-controls", classes="controls"):
+                yield Label("plot", classes="section")
+                yield Select([(cf.ACTIVATION_TITLES[k], k) for k in cf.ACTIVATION_NAMES],
+                             value=self.kind, allow_blank=False, compact=True, id="act-kind")
+                yield Label("settings", classes="section")
+                yield ParsedField("spread s", lambda t: cf.parse_scalar("spread", t),
+                                  short_number(self.spread), label_width=12, id="act-spread",
+                                  tooltip="standard deviation of z ~ N(0, s^2): 0 to 100")
+                yield ParsedField("points z", cf.parse_points, format_list(self.points),
+                                  label_width=12, id="act-points", tooltip=cf.POINTS.describe())
+                yield ParsedField("leaky slope", lambda t: parse_field("leaky_slope", t),
+                                  short_number(self.leaky_slope), label_width=12,
+                                  id="act-slope", tooltip="negative slope of leaky ReLU: 0 to 1")
+                yield Static("a: next activation · +/-: spread", classes="note")
+            with VerticalScroll(id="act-results", classes="results"):
+                yield Static("", id="act-summary")
+                yield Label("f(z)", classes="section", id="act-f-label")
+                yield LinePlot(id="act-f", style="bold cyan", label_width=7)
+                yield Label("f'(z)", classes="section", id="act-df-label")
+                yield LinePlot(id="act-df", style="bold magenta", label_width=7)
+                yield Label("where z ~ N(0, s²) falls (density over the same z)",
+                            classes="section", id="act-density-label")
+                yield LinePlot(id="act-density", style="bold green", label_width=7)
+                yield Label("derivatives of every activation", classes="section")
+                yield DataTable(id="act-table", zebra_stripes=True, cursor_type="row")
+                yield Label("derivative figures printed in the articles, recomputed",
+                            classes="section")
+                yield DataTable(id="act-articles", zebra_stripes=True, cursor_type="row")
+                yield Static(" · ".join(f"{k}: {v}" for k, v in ARTICLES.items()
+                                        if k in ("000", "003", "004")),
+                             classes="note", id="act-article-note")
+
+    def on_mount(self) -> None:
+        self._recompute()
+        self._draw_articles()
+
+    # -- inputs -------------------------------------------------------------------
+    @on(ParsedField.Changed)
+    def _field_changed(self, event: ParsedField.Changed) -> None:
+        if event.error is not None:
+            self.status.show(message=f"✗ {event.error} (last good table kept)", error=True)
+            return
+        self._recompute()
+
+    @on(Select.Changed, "#act-kind")
+    def _kind_chosen(self, event: Select.Changed) -> None:
+        if event.value != event.select.value:  # a stale event from a quick run of changes
+            return
+        if event.value in cf.ACTIVATION_NAMES and event.value != self.kind:
+            self.show_activation(str(event.value))
+
+    def _recompute(self) -> None:
+        fields = [self.query_one(f"#act-{n}", ParsedField) for n in ("spread", "points", "slope")]
+        bad = [f.error for f in fields if f.error]
+        if bad:
+            self.status.show(message=f"✗ {bad[0]} (last good table kept)", error=True)
+            return
+        spread, points, slope = (f.value for f in fields)
+        try:
+            table = cf.activation_table(cf.ACTIVATION_NAMES, points, spread, slope)
+        except VgtuiError as exc:
+            self.status.show(message=f"✗ {exc} (last good table kept)", error=True)
+            return
+        self.spread, self.points, self.leaky_slope = spread, points, slope
+        self.table = table
+        self._draw_table()
+        self._draw_plots()
+        self._draw_summary()
+        self.status.show(device="closed form (numpy)", dtype="float64")
+        bad = first_field_error(self)
+        if bad:
+            self.status.show(message=f"✗ {bad} (last good table kept)", error=True)
+        else:
+            self.status.show(message="up to date", error=False)
+
+    # -- actions ------------------------------------------------------------------
+    def action_next_activation(self) -> None:
+        names = list(cf.ACTIVATION_NAMES)
+        self.show_activation(names[(names.index(self.kind) + 1) % len(names)])
+
+    def action_nudge_spread(self, delta: float) -> None:
+        s = min(100.0, max(0.0, round(self.spread + float(delta), 6)))
+        self.query_one("#act-spread", ParsedField).set_text(short_number(s))
+
+    def action_leave_field(self) -> None:
+        self.query_one("#act-results").focus()
+
+    def show_activation(self, kind: str) -> None:
+        """Plot this activation (the select follows)."""
+        self.kind = kind
+        select = self.query_one("#act-kind", Select)
+        if select.value != kind:
+            select.value = kind
+        if self.table is not None:
+            self._draw_plots()
+            self._draw_summary()
+
+    def cli_command(self) -> str:
+        parts = [f"vgtui activations --at {format_list(self.points)} --spread "
+                 f"{short_number(self.spread)}"]
+        if self.leaky_slope != 0.01:
+            parts.append(f"--leaky-slope {short_number(self.leaky_slope)}")
+        return " ".join(parts)
+
+    def demo_prepare(self) -> None:
+        self.show_activation("sigmoid")
+
+    def palette_commands(self):
+        cmds = [(f"Activations: plot {cf.ACTIVATION_TITLES[k]}", cf.ACTIVATION_FORMULAS[k],
+                 lambda k=k: self.show_activation(k)) for k in cf.ACTIVATION_NAMES]
+        for s in (0.5, 1.0, 2.0, 3.0):
+            cmds.append((f"Activations: spread s = {s:g}", "pre-activations z ~ N(0, s^2)",
+                         lambda s=s: self.query_one("#act-spread", ParsedField).set_text(
+                             short_number(s))))
+        return cmds
+
+    # -- drawing ------------------------------------------------------------------
+    def _draw_summary(self) -> None:
+        s = self.table.summary(self.kind)
+        title = cf.ACTIVATION_TITLES[self.kind]
+        lines = [
+            f"[b]{title}[/b]   {cf.ACTIVATION_FORMULAS[self.kind]}",
+            f"max f' = {s.max.value:.6g} at {s.max.where} · typical E|f'| for s = "
+            f"{short_number(s.spread)}: {s.typical:.4f} · shrinks a gradient by 1e-6 in "
+            f"{steps_text(s.steps_to_shrink)} steps on its own",
+        ]
+        if self.kind == "leaky_relu":
+            lines.append(f"slope {short_number(self.leaky_slope)} for z ≤ 0")
+        self.query_one("#act-summary", Static).update("\n".join(lines))
+
+    def _draw_plots(self) -> None:
+        c = cf.curve(self.kind, *PLOT_RANGE, leaky_slope=self.leaky_slope)
+        s = self.spread
+        marks = ((-s, "-s"), (s, "+s")) if 0 < s <= PLOT_RANGE[1] else ()
+        title = cf.ACTIVATION_TITLES[self.kind]
+        self.query_one("#act-f-label", Label).update(f"f(z) = {title}(z)")
+        self.query_one("#act-df-label", Label).update(f"f'(z) of {title}")
+        self.query_one("#act-f", LinePlot).curve = Curve(tuple(c.z), tuple(c.f), "f", marks)
+        self.query_one("#act-df", LinePlot).curve = Curve(tuple(c.z), tuple(c.df), "f'", marks)
+        density = cf.normal_density(c.z, s)
+        self.query_one("#act-density", LinePlot).curve = Curve(tuple(c.z), tuple(density),
+                                                               "density", marks)
+        inside = "" if s <= PLOT_RANGE[1] else " (s is wider than the plot: most z lie outside)"
+        self.query_one("#act-density-label", Label).update(
+            f"where z ~ N(0, {short_number(s)}²) falls, over the same z{inside}")
+
+    def _draw_table(self) -> None:
+        t = self.table
+        headers = (["activation"] + [f"f'({short_number(z)})" for z in t.points]
+                   + ["max f'", "where", f"typical (s={short_number(t.spread)})", "steps to 1e-6"])
+        rows = []
+        for s in t.summaries:
+            title = cf.ACTIVATION_TITLES[s.kind]
+            if s.kind == "leaky_relu":
+                title += f" ({short_number(t.leaky_slope)})"
+            rows.append([Text(title, style="bold")]
+                        + [Text(format_signed_log10(sign, log, 4), justify="right")
+                           for sign, log in s.derivatives]
+                        + [Text(f"{s.max.value:.4f}", justify="right"), s.max.where,
+                           Text(f"{s.typical:.4f}", justify="right"),
+                           Text(steps_text(s.steps_to_shrink), justify="right")])
+        rebuild(self.query_one("#act-table", DataTable), headers, rows)
+
+    def _draw_articles(self) -> None:
+        rows = []
+        for c in check_all(DERIVATIVE_FIGURES):
+            style = {"agrees": "green", "close": "yellow", "differs": "bold red"}[c.verdict]
+            rows.append([Text(c.mark, style=style), c.figure.article, c.figure.expression,
+                         c.figure.stated,
+                         format_signed_log10(c.computed.sign, c.computed.log10, 4),
+                         Text(c.words(), style=style), c.figure.context])
+        rebuild(self.query_one("#act-articles", DataTable),
+                ["", "article", "figure", "article says", "computed", "verdict", "where"], rows)

@@ -1,0 +1,405 @@
+"""Scalar chain: h_t = tanh(w h_(t-1)) stepped through one step at a time.
+
+On the left the chain's settings (w, T, h0), the presets, and a companion
+panel for any per-step factor gamma. On the right the step now shown, spelled
+out; both derivatives (true and linear) on a log chart; the table of every step
+revealed so far; and the article's printed trace checked against the engine.
+"""
+from __future__ import annotations
+
+import math
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.timer import Timer
+from textual.widgets import DataTable, Label, Select, Static
+
+from ..engine import closed_form as cf
+from ..engine.article_figures import ARTICLES, TRACE_FIGURES, check_all
+from ..engine.lists import short_number
+from ..engine.magnitude import format_log10, format_signed_log10
+from ..present import REGIME_STYLES, marked, shown_steps, steps_text
+from ..widgets.entry import ParsedField, first_field_error
+from ..widgets.log_chart import LogChart, Series
+from .base import PageScreen
+
+TABLE_ROWS = 120  # beyond this many revealed steps the table is thinned
+DEBOUNCE_SECONDS = 0.15
+
+HELP = """\
+**What it shows.** The smallest recurrent network there is: one unit, one weight,
+`h_t = tanh(w h_(t-1))` from a starting state `h_0`, no input. Going back through one
+step multiplies a gradient by the *local derivative* `dh_t/dh_(t-1) = w (1 - h_t^2)`;
+going back from `t` to `0` multiplies by all of them, `dh_t/dh_0`. Beside it the
+*linear guess* `w^t`, what you would get if tanh were a straight line.
+
+**Step through it.** `n` takes the next step, `b` goes back one, `e` runs to the end,
+`r` returns to `t = 0`. The panel above the table spells out the step just taken
+with the numbers in it; the chart shows `|dh_t/dh_0|` (●) and `|w^t|` (○) on a log scale
+for the steps revealed so far.
+
+**How to read it.**
+- While `|w h|` is small, tanh is nearly a straight line, `1 - h_t^2` is nearly 1, and
+  `dh_t/dh_0` follows `w^t`: it shrinks for `|w| < 1`.
+- When `h_t` grows, tanh bends (saturates), `1 - h_t^2` drops, and the true derivative
+  falls below the linear guess. For `w > 1`, `w^t` explodes while `dh_t/dh_0` can still
+  vanish: the ratio of the two is printed as *saturation took away*.
+- Values far below float range (1e-30000) are exact: the engine keeps every column as a
+  sign and a base-10 logarithm.
+
+**Any factor gamma.** The lower-left panel takes any per-step factor (`0.9*0.5` is read as
+the product, an eigenvalue times an average derivative) and a length T and shows
+`gamma^T` and the number of steps it takes to lose 90%, 99.9% and 99.9999% of the signal,
+or, for `gamma > 1`, to grow it tenfold, a thousandfold and a millionfold.
+
+**Things to try.**
+- The article's trace (preset, or `w = 0.5, T = 10, h0 = 0.1`): step to `t = 10` and
+  compare with the article check at the bottom.
+- `w = 1.1` or `w = 1.5`: the linear guess explodes, the true derivative vanishes.
+- `w = 1.0` (the edge): `w^t = 1` for ever, yet the derivative still drifts down.
+- Type `0.5` into gamma and 20 into T: the same `0.5^20` as the decay table. Then `0.9`:
+  the two differ by five orders of magnitude.
+- `h0 = 3` with `w = 1`: the first step lands deep in saturation.
+
+Keys: `n` next step · `b` back · `e` run to the end · `r` reset · `+`/`-` change w by 0.05 ·
+`p` next preset · Esc leaves an input.
+
+The same numbers: `vgtui trace --weight 0.5 --steps 10 --h0 0.1` and
+`vgtui decay --factors 0.7 --steps 20`.
+"""
+
+
+def _fmt(sign, log10, digits: int = 3) -> str:
+    return format_signed_log10(float(sign), float(log10), digits)
+
+
+class ChainScreen(PageScreen):
+    SCREEN_ID = "chain"
+    TITLE = "Scalar chain"
+    HELP = HELP
+    DEMO = ("The scalar chain: one unit, h_t = tanh(0.5 h_(t-1)). Every step back "
+            "multiplies the gradient by about 0.5, so after ten steps a thousandth is left; "
+            "press n to watch it happen one step at a time.")
+    AUTO_FOCUS = "#chain-results"
+
+    BINDINGS = [
+        Binding("n", "step(1)", "next step", id="chain.next", tooltip="Take the next step"),
+        Binding("b", "step(-1)", "back", id="chain.back", tooltip="Go back one step"),
+        Binding("e", "to_end", "run to end", id="chain.end", tooltip="Reveal every step"),
+        Binding("r", "reset", "reset", id="chain.reset", tooltip="Go back to t = 0"),
+        Binding("plus,equals_sign", "nudge_weight(0.05)", "w+", id="chain.w_up",
+                tooltip="Raise w by 0.05", key_display="+"),
+        Binding("minus,underscore", "nudge_weight(-0.05)", "w-", id="chain.w_down",
+                tooltip="Lower w by 0.05", key_display="-"),
+        Binding("p", "next_preset", "preset", id="chain.next_preset",
+                tooltip="Load the next preset"),
+        Binding("escape", "leave_field", "leave field", show=False, id="chain.leave_field"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        preset = cf.CHAIN_PRESETS["article"]
+        self.weight, self.steps, self.h0 = preset.weight, preset.steps, preset.h0
+        self.gamma, self.gamma_steps = 0.7, 20
+        self.trace: cf.ScalarTrace | None = None
+        self.position = 0  # steps revealed: 0 shows only h_0
+        self._debounce: Timer | None = None
+        self._table_rows: list[int] = []  # the step index (0 = h_0) of every table row
+
+    # -- layout ----------------------------------------------------------------
+    def compose_page(self) -> ComposeResult:
+        with Horizontal(id="chain-body"):
+            with VerticalScroll(id="chain-controls", classes="controls"):
+                yield Label("preset", classes="section")
+                yield Select([(p.title, p.name) for p in cf.CHAIN_PRESETS.values()],
+                             value="article", allow_blank=True, prompt="(custom)",
+                             compact=True, id="chain-preset")
+                yield Static(cf.CHAIN_PRESETS["article"].note, id="chain-preset-note",
+                             classes="note")
+                yield Label("h_t = tanh(w h_(t-1))", classes="section")
+                yield ParsedField("weight w", lambda t: cf.parse_scalar("weight", t),
+                                  short_number(self.weight), label_width=9, id="chain-weight",
+                                  tooltip="the recurrent weight: -100 to 100")
+                yield ParsedField("steps T", lambda t: cf.parse_scalar("trace_steps", t),
+                                  str(self.steps), label_width=9, id="chain-steps",
+                                  tooltip="length of the chain: 1 to 100000")
+                yield ParsedField("start h0", lambda t: cf.parse_scalar("h0", t),
+                                  short_number(self.h0), label_width=9, id="chain-h0",
+                                  tooltip="the starting state: -100 to 100")
+                yield Static("n next · b back · e end · r reset", classes="note")
+                yield Label("any factor γ per step", classes="section")
+                yield ParsedField("γ", cf.parse_gamma, short_number(self.gamma), label_width=9,
+                                  id="chain-gamma",
+                                  tooltip="a factor from 0 to 1e6; 0.9*0.5 means the product")
+                yield ParsedField("length T", lambda t: cf.parse_scalar("gamma_steps", t),
+                                  str(self.gamma_steps), label_width=9, id="chain-gamma-steps",
+                                  tooltip="how many steps the factor is applied: 1 to 1e9")
+                yield Static("", id="chain-gamma-result")
+            with VerticalScroll(id="chain-results", classes="results"):
+                yield Static("computing...", id="chain-now")
+                yield Label("|dh_t/dh_0| (●) and |w^t| (○), log scale", classes="section")
+                yield LogChart(id="chain-chart", empty_text="press n to take the first step")
+                yield DataTable(id="chain-table", zebra_stripes=True, cursor_type="row")
+                yield Label("the article's printed trace, recomputed", classes="section")
+                yield Static("", id="chain-article")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#chain-table", DataTable)
+        for label in ("t", "h_t", "local", "dh_t/dh_0", "w^t"):
+            table.add_column(label, key=label)
+        self._draw_gamma()
+        self._draw_article()
+        self._launch()
+
+    # -- inputs -------------------------------------------------------------------
+    @on(ParsedField.Changed, "#chain-weight, #chain-steps, #chain-h0")
+    def _chain_field_changed(self, event: ParsedField.Changed) -> None:
+        if event.error is not None:
+            self.status.show(message=f"✗ {event.error} (last good trace kept)", error=True)
+            return
+        fields = [self.query_one(f"#chain-{n}", ParsedField) for n in ("weight", "steps", "h0")]
+        bad = [f.error for f in fields if f.error]
+        if bad:
+            self.status.show(message=f"✗ {bad[0]} (last good trace kept)", error=True)
+            return
+        self.weight, self.steps, self.h0 = (f.value for f in fields)
+        self._sync_preset()
+        if self._debounce is not None:
+            self._debounce.stop()
+        tr = self.trace
+        if tr is not None and (tr.weight, tr.steps, tr.h0) == (self.weight, self.steps, self.h0):
+            self.status.show(message="up to date", error=False)
+            return  # already on screen
+        self._debounce = self.set_timer(DEBOUNCE_SECONDS, self._launch)
+
+    @on(ParsedField.Changed, "#chain-gamma, #chain-gamma-steps")
+    def _gamma_changed(self, event: ParsedField.Changed) -> None:
+        if event.error is not None:
+            self.status.show(message=f"✗ {event.error} (last good figures kept)", error=True)
+            return
+        gamma = self.query_one("#chain-gamma", ParsedField)
+        steps = self.query_one("#chain-gamma-steps", ParsedField)
+        if gamma.error or steps.error:
+            return
+        self.gamma, self.gamma_steps = gamma.value, steps.value
+        self._draw_gamma()
+        self.status.show(message="up to date", error=False)
+
+    @on(Select.Changed, "#chain-preset")
+    def _preset_chosen(self, event: Select.Changed) -> None:
+        if event.value is Select.NULL or event.value not in cf.CHAIN_PRESETS:
+            return
+        if event.value != event.select.value:  # stale: a newer choice is on its way
+            return
+        self.load_preset(str(event.value))
+
+    def load_preset(self, name: str) -> None:
+        preset = cf.CHAIN_PRESETS[name]
+        select = self.query_one("#chain-preset", Select)
+        if select.value != name:
+            select.value = name
+        self.query_one("#chain-preset-note", Static).update(preset.note)
+        self.query_one("#chain-weight", ParsedField).set_text(short_number(preset.weight))
+        self.query_one("#chain-steps", ParsedField).set_text(str(preset.steps))
+        self.query_one("#chain-h0", ParsedField).set_text(short_number(preset.h0))
+
+    def _sync_preset(self) -> None:
+        match = next((p.name for p in cf.CHAIN_PRESETS.values()
+                      if (p.weight, p.steps, p.h0) == (self.weight, self.steps, self.h0)), None)
+        select = self.query_one("#chain-preset", Select)
+        if match is None and select.value is not Select.NULL:
+            select.clear()
+            self.query_one("#chain-preset-note", Static).update("custom settings")
+        elif match is not None and select.value != match:
+            select.value = match
+
+    # -- actions ----------------------------------------------------------------------
+    def action_step(self, delta: int) -> None:
+        if self.trace is None:
+            return
+        self.position = min(self.trace.steps, max(0, self.position + int(delta)))
+        self._draw_position()
+
+    def action_to_end(self) -> None:
+        if self.trace is not None:
+            self.position = self.trace.steps
+            self._draw_position()
+
+    def action_reset(self) -> None:
+        self.position = 0
+        self._draw_position()
+
+    def action_nudge_weight(self, delta: float) -> None:
+        w = min(100.0, max(-100.0, round(self.weight + float(delta), 6)))
+        self.query_one("#chain-weight", ParsedField).set_text(short_number(w))
+
+    def action_next_preset(self) -> None:
+        names = list(cf.CHAIN_PRESETS)
+        current = self.query_one("#chain-preset", Select).value
+        nxt = names[(names.index(current) + 1) % len(names)] if current in names else names[0]
+        self.load_preset(nxt)
+
+    def action_leave_field(self) -> None:
+        self.query_one("#chain-results").focus()
+
+    def cli_command(self) -> str:
+        return (f"vgtui trace --weight {short_number(self.weight)} --steps {self.steps} "
+                f"--h0 {short_number(self.h0)} && vgtui decay --factors "
+                f"{short_number(self.gamma)} --steps {self.gamma_steps}")
+
+    def demo_prepare(self) -> None:
+        self.load_preset("article")
+        self.position = 3
+        if self.trace is not None:
+            self._draw_position()
+
+    def palette_commands(self):
+        cmds = [(f"Scalar chain preset: {p.title}", p.note, lambda n=p.name: self.load_preset(n))
+                for p in cf.CHAIN_PRESETS.values()]
+        cmds += [
+            ("Scalar chain: next step", "reveal one more step", lambda: self.action_step(1)),
+            ("Scalar chain: previous step", "hide the last step", lambda: self.action_step(-1)),
+            ("Scalar chain: run to the end", "reveal every step", self.action_to_end),
+            ("Scalar chain: reset to t = 0", "start the step-through again", self.action_reset),
+        ]
+        return cmds
+
+    # -- computing ----------------------------------------------------------------------
+    def _launch(self) -> None:
+        w, steps, h0 = self.weight, self.steps, self.h0
+        self.compute(lambda cancelled: cf.scalar_trace(w, steps, h0, cancel=cancelled),
+                     self.show_trace, label=f"tracing w={short_number(w)}, T={steps}")
+
+    def show_trace(self, trace: cf.ScalarTrace) -> None:
+        self.trace = trace
+        self.position = min(self.position, trace.steps)
+        self._table_rows = []
+        self._draw_position()
+        self.status.show(device="closed form (numpy)", dtype="float64 + log10")
+        self._show_field_state()
+
+    def _show_field_state(self) -> None:
+        """'up to date', unless some field still holds a bad entry."""
+        bad = first_field_error(self)
+        if bad:
+            self.status.show(message=f"✗ {bad} (last good result kept)", error=True)
+        else:
+            self.status.show(message="up to date", error=False)
+
+    # -- drawing ------------------------------------------------------------------------
+    def _row_cells(self, k: int) -> list[str]:
+        """Table cells for step index k (0 = h_0)."""
+        tr = self.trace
+        if k == 0:
+            return ["0", format_signed_log10(1 if tr.h0 > 0 else -1 if tr.h0 < 0 else 0,
+                                             math.log10(abs(tr.h0)) if tr.h0 else -math.inf, 3),
+                    "—", "1", "1"]
+        i = k - 1
+        return [str(k), _fmt(tr.h_sign[i], tr.h_log10[i]), _fmt(tr.local_sign[i], tr.local_log10[i]),
+                _fmt(tr.cum_sign[i], tr.cum_log10[i]), _fmt(tr.lin_sign[i], tr.lin_log10[i])]
+
+    def _wanted_rows(self) -> list[int]:
+        p = self.position
+        if p <= TABLE_ROWS:
+            return list(range(p + 1))
+        return [0] + [k + 1 for k in shown_steps(p, target=TABLE_ROWS // 2)]
+
+    def _draw_position(self) -> None:
+        if self.trace is None:
+            return
+        table = self.query_one("#chain-table", DataTable)
+        wanted = self._wanted_rows()
+        have = self._table_rows
+        if have and wanted[:len(have)] == have and len(wanted) >= len(have):
+            for k in wanted[len(have):]:
+                table.add_row(*self._row_cells(k))
+        elif have and have[:len(wanted)] == wanted:
+            for k in have[len(wanted):]:
+                table.remove_row(table.coordinate_to_cell_key((len(wanted), 0)).row_key)
+        else:
+            table.clear()
+            for k in wanted:
+                table.add_row(*self._row_cells(k))
+        self._table_rows = wanted
+        if table.row_count:
+            table.move_cursor(row=table.row_count - 1, animate=False)
+        self._draw_now()
+        self._draw_chart()
+
+    def _draw_now(self) -> None:
+        tr, p = self.trace, self.position
+        w = short_number(tr.weight)
+        if p == 0:
+            text = (f"t = 0 of {tr.steps}: h_0 = {short_number(tr.h0)}; nothing multiplied yet, "
+                    f"dh_0/dh_0 = 1.\nPress n for the next step, e to run to the end.")
+        else:
+            i = p - 1
+            prev_h = (_fmt(tr.h_sign[i - 1], tr.h_log10[i - 1]) if i > 0 else short_number(tr.h0))
+            h = _fmt(tr.h_sign[i], tr.h_log10[i])
+            w_log = math.log10(abs(tr.weight)) if tr.weight else -math.inf
+            if tr.h_sign[i] == 0:
+                one_minus = "1"
+            elif tr.h_log10[i] < math.log10(0.7):  # h_t^2 < 1/2: show what is taken off 1
+                one_minus = f"(1 − {format_log10(2.0 * float(tr.h_log10[i]), 4)})"
+            else:  # near saturation: the exact 1 - h_t^2 from the local derivative
+                one_minus = format_log10(float(tr.local_log10[i] - w_log), 4)
+            prev_cum = _fmt(tr.cum_sign[i - 1], tr.cum_log10[i - 1]) if i > 0 else "1"
+            cum = _fmt(tr.cum_sign[i], tr.cum_log10[i])
+            local = _fmt(tr.local_sign[i], tr.local_log10[i])
+            lin = _fmt(tr.lin_sign[i], tr.lin_log10[i])
+            took = tr.saturation_log10(i)
+            lines = [
+                f"[b]t = {p} of {tr.steps}[/b]",
+                f"h_{p} = tanh({w} × {prev_h}) = {h}",
+                f"local = w (1 − h_{p}²) = {w} × {one_minus} = {local}",
+                f"dh_{p}/dh_0 = {prev_cum} × {local} = [b]{cum}[/b]",
+                f"linear guess w^{p} = {lin}; true ÷ linear = "
+                f"{format_log10(took, 4) if math.isfinite(took) else 'undefined'}"
+                + ("  (saturation took that away)" if math.isfinite(took) and took < -0.01 else ""),
+            ]
+            if p == tr.steps:
+                lines.append("end of the chain: r starts again, b steps back")
+            text = "\n".join(lines)
+        self.query_one("#chain-now", Static).update(text)
+
+    def _draw_chart(self) -> None:
+        tr, p = self.trace, self.position
+        chart = self.query_one("#chain-chart", LogChart)
+        if p == 0:
+            chart.set_series()
+            return
+        chart.set_series(
+            Series("|dh_t/dh_0|", tuple(float(v) for v in tr.cum_log10[:p]), "●", "bold cyan"),
+            Series("|w^t|", tuple(float(v) for v in tr.lin_log10[:p]), "○", "bold magenta"),
+        )
+
+    def _draw_gamma(self) -> None:
+        s = cf.gamma_summary(self.gamma, self.gamma_steps)
+        g = short_number(s.gamma)
+        text = Text()
+        text.append(f"γ^T = {g}^{s.steps:,} = ")
+        text.append(marked(s.power.regime, format_log10(s.power.log10_value, 4)),
+                    style=REGIME_STYLES[s.power.regime])
+        text.append("\n")
+        if s.gamma < 1:
+            for d, k in s.steps_to_lose:
+                text.append(f"lose {cf.lost_label(d):>9}: {steps_text(k)} steps\n")
+        elif s.gamma > 1:
+            for d, k in s.steps_to_grow:
+                text.append(f"grow ×1e{d}: {steps_text(k)} steps\n")
+        else:
+            text.append("γ = 1: the signal neither shrinks nor grows\n")
+        if s.exact_steps_per_decade is not None:
+            text.append(f"one factor of 10 every {s.exact_steps_per_decade:.4g} steps", style="dim")
+        self.query_one("#chain-gamma-result", Static).update(text)
+
+    def _draw_article(self) -> None:
+        lines = [f"{ARTICLES['003']}: w = 0.5, T = 10, h0 = 0.1"]
+        for c in check_all(TRACE_FIGURES):
+            lines.append(f"{c.mark} {c.figure.expression}: computed "
+                         f"{format_signed_log10(c.computed.sign, c.computed.log10, 4)}, "
+                         f"article {c.figure.stated} ({c.words()})")
+        self.query_one("#chain-article", Static).update("\n".join(lines))

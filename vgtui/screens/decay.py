@@ -1,0 +1,465 @@
+"""Decay tables: factor^T in closed form, and the same question measured on real RNNs.
+
+Two tabs. *Closed form*: editable lists of factors and lengths give a table of
+factor^T, each cell marked ▼ ■ ▲, how many steps each factor needs to lose 90%,
+99.9%, 99.9999%, and the articles' own decay figures recomputed. *Measured*: a
+grid of weight scales by activations, all run in one batched engine call, with
+the measured ratio ||dL/dh_1|| / ||dL/dh_T|| beside what the eigenvalue x mean
+derivative shortcut predicts.
+"""
+from __future__ import annotations
+
+import math
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import DataTable, Label, ProgressBar, Static, TabbedContent, TabPane
+
+from ..engine import closed_form as cf
+from ..engine.article_figures import ARTICLES, DECAY_FIGURES, check_all
+from ..engine.config import RNNConfig, parse_field
+from ..engine.errors import VgtuiError
+from ..engine.lists import format_list, short_number
+from ..engine.magnitude import format_log10
+from ..engine.sweep import (DEFAULT_ACTIVATIONS, DEFAULT_SCALES, SweepSpec, parse_scales,
+                            parse_sweep_activations)
+from ..present import REGIME_STYLES, marked, steps_text
+from ..widgets.entry import ParsedField, first_field_error
+from ..widgets.tables import rebuild
+from .base import PageScreen
+
+DEBOUNCE_SECONDS = 0.3
+PROGRESS_AFTER = 0.2  # seconds before a running sweep shows its progress bar
+
+HELP = """\
+**What it shows.** Two tabs (`a` and `m`).
+
+*Closed form* (`a`): every factor (rows) raised to every length T (columns). A gradient
+that is multiplied by the same factor at every step back through time is left with
+`factor^T` after T steps. Each cell is marked so it reads without colour:
+▼ *vanishing* (0.1 or less: over 90% of the signal lost), ■ *stable* (between 0.1 and 10),
+▲ *exploding* (10 or more). Below: the steps each factor needs to lose 90%, 99.9% and
+99.9999% (or, above one, to grow 10, 1000 and a million times), and the decay figures
+the source articles print, recomputed, with a note wherever an article's figure is off.
+
+*Measured* (`m`): real vanilla RNNs, `h_t = f(W_hh h_(t-1) + W_xh x_t)`, one per cell:
+rows of weight scales (W_hh is N(0, 1/n) times the scale), columns of activations, all
+sharing T, hidden size n and seed, computed in **one batched engine call**.
+- *(b) measured*: `||dL/dh_1|| / ||dL/dh_T||` for the loss `L = sum(h_T)` and the fitted
+  per-step factor (a straight line through `log ||dL/dh_t||`).
+- *(c) the shortcut*: the spectral radius of `W_hh` (largest |eigenvalue|) times the mean
+  activation derivative over the run, and the ratio that multiplier alone predicts,
+  `multiplier^(T-1)`. The side-by-side table says how many decades the shortcut is off.
+
+**How to read it.** A factor of 0.9 looks harmless for 10 steps and is ruinous for 100.
+In the measured tab, look down the sigmoid column first (its derivative is at most 0.25),
+then compare (b) with (c) cell by cell: for identity, a linear network, the shortcut
+has only the eigenvalue to get right; for tanh and ReLU the derivatives and the
+direction of the gradient change from step to step, and the shortcut can miss by many
+decades, sometimes with the opposite verdict.
+
+**Things to try.**
+- Factors `0.5,0.9` and lengths `20`: the two differ by five orders of magnitude.
+- A product: `0.9*0.5` is an eigenvalue of 0.9 times a derivative of 0.5 (article 004).
+- Lengths `5000`: `2^5000` and `0.5^5000` are shown exactly, far beyond float range.
+- Measured: scales `1,2,4,6,8` with activations `sigmoid,tanh`: sigmoid needs a much
+  larger weight before it stops vanishing.
+- Raise T to 200 and watch the ▼ cells sink by many more decades.
+
+Keys: `a` closed form · `m` measured · `f` edit factors · `l` edit lengths · `d` restore
+defaults · `p` next preset · Esc leaves an input.
+
+The same numbers: `vgtui decay --factors 0.5,0.9 --steps 10,20,50` and
+`vgtui decay --measured --activations tanh,sigmoid --scales 0.5,1,1.5 --steps 50 --hidden 64`.
+"""
+
+
+class SweepProgress(Message):
+    """Posted from the sweep's worker thread (post_message is thread-safe)."""
+
+    def __init__(self, fraction: float) -> None:
+        super().__init__()
+        self.fraction = fraction
+
+
+class DecayScreen(PageScreen):
+    SCREEN_ID = "decay"
+    TITLE = "Decay tables"
+    HELP = HELP
+    DEMO = ("Decay tables: every factor raised to every length. 0.9 keeps a third of the "
+            "signal after 10 steps and almost nothing after 100; the measured tab runs real "
+            "RNNs and sets the shortcut 'eigenvalue times derivative' beside them.")
+    AUTO_FOCUS = "#decay-table"
+
+    BINDINGS = [
+        Binding("a", "show_tab('tab-closed')", "closed form", id="decay.closed",
+                tooltip="Show the closed-form table"),
+        Binding("m", "show_tab('tab-measured')", "measured", id="decay.measured",
+                tooltip="Show the measured table of real RNNs"),
+        Binding("f", "edit('#decay-factors')", "factors", id="decay.factors",
+                tooltip="Edit the list of factors"),
+        Binding("l", "edit('#decay-lengths')", "lengths", id="decay.lengths",
+                tooltip="Edit the list of lengths"),
+        Binding("d", "defaults", "defaults", id="decay.defaults",
+                tooltip="Restore the default lists and settings"),
+        Binding("p", "next_preset", "preset", id="decay.next_preset",
+                tooltip="Load the next closed-form preset"),
+        Binding("escape", "leave_field", "leave field", show=False, id="decay.leave_field"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.table: cf.DecayTable | None = None
+        self.factors_text = format_list(cf.DEFAULT_FACTORS)
+        self.lengths_text = format_list(cf.DEFAULT_LENGTHS)
+        self.spec = SweepSpec(DEFAULT_SCALES, DEFAULT_ACTIVATIONS, RNNConfig())
+        self.result = None  # the last SweepResult shown
+        self._launched: SweepSpec | None = None
+        self._shown_spec: SweepSpec | None = None
+        self._debounce: Timer | None = None
+        self._progress_timer: Timer | None = None
+        self._preset = "default"
+
+    # -- layout ----------------------------------------------------------------
+    def compose_page(self) -> ComposeResult:
+        base = self.spec.base
+        with TabbedContent(id="decay-tabs", initial="tab-closed"):
+            with TabPane("closed form  factor^T", id="tab-closed"):
+                with VerticalScroll(id="decay-closed"):
+                    with Horizontal(classes="field-line"):
+                        yield ParsedField("factors", cf.parse_factors, self.factors_text,
+                                          id="decay-factors",
+                                          tooltip=cf.FACTORS.describe())
+                        yield ParsedField("lengths T", cf.parse_lengths, self.lengths_text,
+                                          id="decay-lengths", tooltip=cf.LENGTHS.describe())
+                    yield Static("", id="decay-legend")
+                    yield DataTable(id="decay-table", zebra_stripes=True, cursor_type="row")
+                    yield Label("steps to lose (or gain) a share of the signal", classes="section")
+                    yield DataTable(id="decay-steps", zebra_stripes=True, cursor_type="row")
+                    yield Label("decay figures printed in the articles, recomputed",
+                                classes="section")
+                    yield DataTable(id="decay-articles", zebra_stripes=True, cursor_type="row")
+                    yield Static(" · ".join(f"{k}: {v}" for k, v in ARTICLES.items()),
+                                 classes="note")
+            with TabPane("measured on real RNNs", id="tab-measured"):
+                with VerticalScroll(id="decay-measured-pane"):
+                    with Horizontal(classes="field-line"):
+                        yield ParsedField("steps T", lambda t: parse_field("steps", t),
+                                          str(base.steps), id="decay-T",
+                                          tooltip="sequence length: 2 to 200000")
+                        yield ParsedField("hidden n", lambda t: parse_field("hidden", t),
+                                          str(base.hidden), id="decay-hidden",
+                                          tooltip="units in the hidden state: 1 to 2048")
+                        yield ParsedField("seed", lambda t: parse_field("seed", t),
+                                          str(base.seed), id="decay-seed",
+                                          tooltip="random seed for weights and inputs")
+                    with Horizontal(classes="field-line"):
+                        yield ParsedField("scales", parse_scales, format_list(self.spec.scales),
+                                          id="decay-scales", tooltip="weight scales, e.g. 0.5,1,1.5")
+                        yield ParsedField("activations", parse_sweep_activations,
+                                          ",".join(self.spec.activations), id="decay-activations",
+                                          tooltip="any of tanh, sigmoid, relu, leaky_relu, identity")
+                    yield ProgressBar(total=1.0, show_eta=False, id="decay-progress")
+                    yield Static("computing the first measured table (torch is loading)...",
+                                 id="decay-measured-note")
+                    yield Label("(b) measured ||dL/dh_1|| / ||dL/dh_T||  ×fitted factor per step",
+                                classes="section")
+                    yield DataTable(id="decay-measured", zebra_stripes=True, cursor_type="row")
+                    yield Label("(c) the shortcut alone: ρ(W_hh) × mean f'  →  its ratio "
+                                "multiplier^(T−1)", classes="section")
+                    yield DataTable(id="decay-multiplier", zebra_stripes=True, cursor_type="row")
+                    yield Label("side by side: measured against the shortcut", classes="section")
+                    yield DataTable(id="decay-compare", zebra_stripes=True, cursor_type="row")
+
+    def on_mount(self) -> None:
+        self.query_one("#decay-progress", ProgressBar).display = False
+        self.query_one("#decay-legend", Static).update(
+            "▼ vanishing: 0.1 or less (over 90% lost) · ■ stable: between · "
+            "▲ exploding: 10 or more")
+        steps = self.query_one("#decay-steps", DataTable)
+        steps.add_column("factor", key="factor")
+        steps.add_column("per step", key="per")
+        for d in cf.LOSS_DECADES:
+            steps.add_column(f"{cf.lost_label(d)} lost", key=f"lose{d}")
+        for d in cf.LOSS_DECADES:
+            steps.add_column(f"×1e{d}", key=f"grow{d}")
+        steps.add_column("steps per ×10", key="decade")
+        articles = self.query_one("#decay-articles", DataTable)
+        for label in ("", "article", "figure", "article says", "computed", "verdict", "where"):
+            articles.add_column(label, key=label or "mark")
+        compare = self.query_one("#decay-compare", DataTable)
+        for label in ("activation", "scale", "ρ(W_hh)", "mean f'", "ρ × f'", "shortcut ratio",
+                      "measured ratio", "fitted factor", "shortcut off by"):
+            compare.add_column(label, key=label)
+        self._recompute_closed()
+        self._draw_articles()
+        self.request_sweep(self.spec, immediate=True)
+        # focusing the table on mount may scroll the input line out of view; undo that
+        self.call_after_refresh(self.query_one("#decay-closed").scroll_home, animate=False)
+
+    # -- closed form -----------------------------------------------------------------
+    @on(ParsedField.Changed, "#decay-factors, #decay-lengths")
+    def _lists_changed(self, event: ParsedField.Changed) -> None:
+        if event.error is not None:
+            self.status.show(message=f"✗ {event.error} (last good table kept)", error=True)
+            return
+        self._recompute_closed()
+
+    def _recompute_closed(self) -> None:
+        factors = self.query_one("#decay-factors", ParsedField)
+        lengths = self.query_one("#decay-lengths", ParsedField)
+        bad = [f.error for f in (factors, lengths) if f.error]
+        if bad:
+            self.status.show(message=f"✗ {bad[0]} (last good table kept)", error=True)
+            return
+        current = self.table
+        if current is not None and (current.factors, current.lengths) == (
+                tuple(float(f) for f in factors.value), tuple(lengths.value)):
+            self._show_field_state("closed-form table up to date", only_to_clear=True)
+            return  # already on screen
+        try:
+            table = cf.decay_table(factors.value, lengths.value)
+        except VgtuiError as exc:
+            self.status.show(message=f"✗ {exc} (last good table kept)", error=True)
+            return
+        self.factors_text, self.lengths_text = factors.text.strip(), lengths.text.strip()
+        self.table = table
+        self._draw_closed(table)
+        self._show_field_state("closed-form table up to date")
+
+    def _show_field_state(self, message: str, only_to_clear: bool = False) -> None:
+        """Say all is well, unless some field still holds a bad entry. With
+        ``only_to_clear`` the status changes only if it is showing an error."""
+        bad = first_field_error(self)
+        if bad:
+            self.status.show(message=f"✗ {bad} (last good table kept)", error=True)
+        elif not only_to_clear or self.status.has_class("-error"):
+            self.status.show(message=message, error=False)
+
+    def _draw_closed(self, table: cf.DecayTable) -> None:
+        rebuild(self.query_one("#decay-table", DataTable),
+                ["factor"] + [f"T={t:,}" for t in table.lengths],
+                [[Text(short_number(f), style="bold")]
+                 + [Text(marked(c.regime, format_log10(c.log10_value)),
+                         style=REGIME_STYLES[c.regime], justify="right") for c in row]
+                 for f, row in zip(table.factors, table.cells)])
+        steps = self.query_one("#decay-steps", DataTable)
+        steps.clear()
+        for s in table.summaries:
+            per = (f"-{100 * (1 - s.gamma):.4g}%" if s.gamma < 1 else
+                   f"+{100 * (s.gamma - 1):.4g}%" if s.gamma > 1 else "±0%")
+            steps.add_row(short_number(s.gamma), per,
+                          *[Text(steps_text(k), justify="right") for _, k in s.steps_to_lose],
+                          *[Text(steps_text(k), justify="right") for _, k in s.steps_to_grow],
+                          "—" if s.exact_steps_per_decade is None else
+                          f"{s.exact_steps_per_decade:.4g}")
+
+    def _draw_articles(self) -> None:
+        table = self.query_one("#decay-articles", DataTable)
+        table.clear()
+        for c in check_all(DECAY_FIGURES):
+            style = {"agrees": "green", "close": "yellow", "differs": "bold red"}[c.verdict]
+            table.add_row(Text(c.mark, style=style), c.figure.article, c.figure.expression,
+                          c.figure.stated, format_log10(c.computed.log10, 4),
+                          Text(c.words(), style=style), c.figure.context)
+
+    # -- measured -----------------------------------------------------------------------
+    @on(ParsedField.Changed, "#decay-T, #decay-hidden, #decay-seed, #decay-scales, "
+                             "#decay-activations")
+    def _measured_changed(self, event: ParsedField.Changed) -> None:
+        if event.error is not None:
+            self.status.show(message=f"✗ {event.error} (last good table kept)", error=True)
+            return
+        names = ("T", "hidden", "seed", "scales", "activations")
+        fields = {n: self.query_one(f"#decay-{n}", ParsedField) for n in names}
+        bad = [f.error for f in fields.values() if f.error]
+        if bad:
+            self.status.show(message=f"✗ {bad[0]} (last good table kept)", error=True)
+            return
+        try:
+            base = self.spec.base.replace(steps=fields["T"].value, hidden=fields["hidden"].value,
+                                          seed=fields["seed"].value)
+            spec = SweepSpec(fields["scales"].value, fields["activations"].value, base)
+        except VgtuiError as exc:
+            self.status.show(message=f"✗ {exc} (last good table kept)", error=True)
+            return
+        self.request_sweep(spec)
+
+    def request_sweep(self, spec: SweepSpec, immediate: bool = False) -> None:
+        self.spec = spec
+        if self._debounce is not None:
+            self._debounce.stop()
+        if spec == self._launched:
+            self._show_field_state("up to date", only_to_clear=True)
+            return
+        if immediate:
+            self._launch()
+        else:
+            self._debounce = self.set_timer(DEBOUNCE_SECONDS, self._launch)
+
+    def _launch(self) -> None:
+        spec = self.spec
+        self._launched = spec
+        from ..engine.sweep import run_sweep
+
+        bar = self.query_one("#decay-progress", ProgressBar)
+        bar.update(progress=0.0)
+        if self._progress_timer is not None:
+            self._progress_timer.stop()
+        self._progress_timer = self.set_timer(PROGRESS_AFTER, self._show_progress)
+
+        def job(cancelled):
+            last = [-1.0]
+
+            def progress(fraction: float) -> None:
+                if fraction - last[0] >= 0.02:
+                    last[0] = fraction
+                    self.post_message(SweepProgress(fraction))
+
+            return run_sweep(spec, progress=progress, cancel=cancelled)
+
+        cells = len(spec.scales) * len(spec.activations)
+        self.compute(job, self.show_sweep,
+                     label=f"measuring {cells} RNNs in one batch (T={spec.base.steps}, "
+                           f"n={spec.base.hidden})")
+
+    def _show_progress(self) -> None:
+        if self._launched is not None and self._launched != self._shown_spec:
+            self.query_one("#decay-progress", ProgressBar).display = True
+
+    def _hide_progress(self) -> None:
+        if self._progress_timer is not None:
+            self._progress_timer.stop()
+            self._progress_timer = None
+        self.query_one("#decay-progress", ProgressBar).display = False
+
+    @on(SweepProgress)
+    def _progress(self, message: SweepProgress) -> None:
+        self.query_one("#decay-progress", ProgressBar).update(progress=message.fraction)
+
+    def show_compute_error(self, message: str) -> None:
+        self._launched = self._shown_spec
+        self._hide_progress()
+        super().show_compute_error(message)
+
+    def show_sweep(self, result) -> None:
+        self.result = result
+        self._shown_spec = result.spec
+        self._hide_progress()
+        self._draw_measured(result)
+        self.status.show(device=result.device, dtype=result.dtype, seconds=result.seconds)
+        self._show_field_state("up to date")
+
+    def _draw_measured(self, result) -> None:
+        spec = result.spec
+        c = spec.base
+        self.query_one("#decay-measured-note", Static).update(
+            f"{len(result.cells)} RNNs in one batch: {c.init} W_hh × scale, n={c.hidden}, "
+            f"T={c.steps}, inputs N(0, 1) of size {c.input_size}, seed {c.seed}, loss sum(h_T); "
+            f"{result.device}/{result.dtype}, {result.seconds * 1000:.0f} ms.\n"
+            "▼ vanishing · ■ near-stable · ▲ exploding (factor against 0.98..1.02; a 1e-6 or "
+            "1e6 horizon inside the run decides first for measured cells)")
+        grids = {"#decay-measured": "measured", "#decay-multiplier": "shortcut"}
+        for selector, which in grids.items():
+            rows = []
+            for s in spec.scales:
+                row = [Text(f"{s:g}", style="bold")]
+                for a in spec.activations:
+                    cell = result.cell(a, s)
+                    if which == "measured":
+                        text = f"{format_log10(cell.log10_ratio, 1)} ×{cell.factor:.3f}"
+                        regime = cell.verdict
+                    else:
+                        text = f"{cell.multiplier:.3f}→{format_log10(cell.log10_implied_ratio, 1)}"
+                        regime = cell.multiplier_verdict
+                    row.append(Text(marked(regime, text), style=REGIME_STYLES[regime],
+                                    justify="right"))
+                rows.append(row)
+            rebuild(self.query_one(selector, DataTable), ["scale", *spec.activations], rows)
+        compare = self.query_one("#decay-compare", DataTable)
+        compare.clear()
+        for cell in result.cells:
+            off = cell.decades_off
+            compare.add_row(cell.activation, f"{cell.scale:g}", f"{cell.spectral_radius:.4f}",
+                            f"{cell.mean_derivative:.4f}", f"{cell.multiplier:.4f}",
+                            format_log10(cell.log10_implied_ratio),
+                            format_log10(cell.log10_ratio), f"{cell.factor:.4f}",
+                            "—" if not math.isfinite(off) else f"{off:+.1f} decades")
+
+    # -- actions ---------------------------------------------------------------------------
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one("#decay-tabs", TabbedContent).active = tab
+        target = "#decay-table" if tab == "tab-closed" else "#decay-measured"
+        self.query_one(target).focus()
+
+    def action_edit(self, selector: str) -> None:
+        self.action_show_tab("tab-closed")
+        self.query_one(selector, ParsedField).input.focus()
+
+    def action_defaults(self) -> None:
+        self.load_preset("default")
+        defaults = {"T": str(RNNConfig().steps), "hidden": str(RNNConfig().hidden),
+                    "seed": str(RNNConfig().seed), "scales": format_list(DEFAULT_SCALES),
+                    "activations": ",".join(DEFAULT_ACTIVATIONS)}
+        for name, text in defaults.items():
+            self.query_one(f"#decay-{name}", ParsedField).set_text(text)
+
+    def load_preset(self, name: str) -> None:
+        preset = cf.DECAY_PRESETS[name]
+        self._preset = name
+        self.query_one("#decay-factors", ParsedField).set_text(preset.factors)
+        self.query_one("#decay-lengths", ParsedField).set_text(preset.lengths)
+        self.notify(preset.note, title=preset.title, timeout=4)
+
+    def load_measured(self, scales: str, activations: str) -> None:
+        self.action_show_tab("tab-measured")
+        self.query_one("#decay-scales", ParsedField).set_text(scales)
+        self.query_one("#decay-activations", ParsedField).set_text(activations)
+
+    def action_next_preset(self) -> None:
+        names = list(cf.DECAY_PRESETS)
+        nxt = names[(names.index(self._preset) + 1) % len(names)] if self._preset in names else names[0]
+        self.action_show_tab("tab-closed")
+        self.load_preset(nxt)
+
+    def action_leave_field(self) -> None:
+        active = self.query_one("#decay-tabs", TabbedContent).active
+        self.query_one("#decay-table" if active == "tab-closed" else "#decay-measured").focus()
+
+    def cli_command(self) -> str:
+        active = self.query_one("#decay-tabs", TabbedContent).active
+        if active == "tab-measured":
+            spec = self._shown_spec or self.spec
+            c = spec.base
+            return (f"vgtui decay --measured --activations {','.join(spec.activations)} "
+                    f"--scales {format_list(spec.scales)} --steps {c.steps} --hidden {c.hidden} "
+                    f"--seed {c.seed}")
+        if self.table is None:
+            return "vgtui decay"
+        factors = ",".join(short_number(f) for f in self.table.factors)
+        return f"vgtui decay --factors {factors} --steps {format_list(self.table.lengths)}"
+
+    def demo_prepare(self) -> None:
+        self.action_show_tab("tab-closed")
+        self.load_preset("default")
+
+    def palette_commands(self):
+        cmds = [(f"Decay tables preset: {p.title}", p.note, lambda n=p.name: self.load_preset(n))
+                for p in cf.DECAY_PRESETS.values()]
+        cmds += [
+            ("Decay tables: closed form", "factor^T for the lists", lambda: self.action_show_tab("tab-closed")),
+            ("Decay tables: measured on real RNNs", "scales x activations in one batch",
+             lambda: self.action_show_tab("tab-measured")),
+            ("Decay tables: sigmoid against tanh at large scales",
+             "sigmoid's derivative is at most 0.25: how large must the weights be?",
+             lambda: self.load_measured("1,2,4,6,8", "sigmoid,tanh")),
+            ("Decay tables: restore defaults", "default lists and measured settings",
+             self.action_defaults),
+        ]
+        return cmds
+

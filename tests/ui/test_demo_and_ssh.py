@@ -67,7 +67,9 @@ async def test_demo_interval_advances_by_itself_and_escape_ends_it():
     ids = VgtuiApp.demo_screen_ids()
     app = VgtuiApp(demo_interval=0.5)
     async with app.run_test(size=(100, 34)) as pilot:
-        await wait_until(pilot, lambda: app.screen.SCREEN_ID == ids[1], timeout=10)
+        # the narration is set just after the switch: wait for both, not the switch alone
+        await wait_until(pilot, lambda: app.screen.SCREEN_ID == ids[1] and narration(app),
+                         timeout=30)
         assert "every 0.5 s" in narration(app)
         await pilot.press("escape")
         await pilot.pause()

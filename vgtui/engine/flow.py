@@ -491,14 +491,38 @@ class _Recurrence:
         return torch.bmm(a.unsqueeze(1), self.w_hh).squeeze(1)
 
 
-def _simulate(configs, weights: RNNWeights, device, dtype, progress, cancel) -> dict:
-    """The time loops over a batch whose rows are grouped by activation.
-    Returns tensors shaped (T, B) per measured quantity."""
+def forward_states(
+    configs: Sequence[RNNConfig],
+    weights: RNNWeights,
+    *,
+    progress: Callable[[float], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+):
+    """The forward pass alone: (hidden, deriv, log_scales).
+
+    ``deriv[k]`` (T, B, n) is f'(z_(k+1)), the diagonal of the step Jacobian
+    dh_(k+1)/dh_k = diag(f'(z_(k+1))) W_hh. ``hidden[k]`` is h_(k+1), except that rows of
+    relu, leaky relu and identity may be carried rescaled: the true h_(k+1) is
+    hidden[k] * exp(log_scales[k]) (``log_scales`` is None when no row was rescaled;
+    f' is unaffected by the rescaling). Computed on the device and in the dtype of
+    ``weights``; ``progress`` gets the fraction of steps done. Used by the Gradient Flow
+    pass below and by the Jacobian engine (spectrum.py).
+    """
+    import torch
+
+    with torch.no_grad():
+        hidden, deriv, log_scales, _ = _forward(list(configs), weights, progress, cancel)
+    return hidden, deriv, log_scales
+
+
+def _forward(configs, weights: RNNWeights, progress, cancel):
+    """The forward time loop; also returns the step object the backward pass reuses."""
     import torch
 
     from .cells import activate_into
 
     w_xh = weights.w_xh
+    device, dtype = weights.w_hh.device, weights.w_hh.dtype
     batch, n, _ = weights.w_hh.shape
     steps = weights.inputs.shape[1]
     segments = _segments(configs)
@@ -538,7 +562,23 @@ def _simulate(configs, weights: RNNWeights, device, dtype, progress, cancel) -> 
                 shrink = torch.exp(-log_scale).to(dtype).unsqueeze(1)
             log_scales[t] = log_scale
         if t % every == 0:
-            _tick(progress, cancel, 0.5 * t / steps)
+            _tick(progress, cancel, t / steps)
+    return hidden, deriv, log_scales, step
+
+
+
+def _simulate(configs, weights: RNNWeights, device, dtype, progress, cancel) -> dict:
+    """The time loops over a batch whose rows are grouped by activation.
+    Returns tensors shaped (T, B) per measured quantity."""
+    import torch
+
+    w_xh = weights.w_xh
+    batch, n, _ = weights.w_hh.shape
+    steps = weights.inputs.shape[1]
+    every = max(1, steps // 50)  # how often to report progress and look for a cancel
+    forward_progress = None if progress is None else (lambda f: progress(0.5 * f))
+    hidden, deriv, log_scales, step = _forward(configs, weights, forward_progress, cancel)
+    rescale = log_scales is not None
 
     # Forward magnitudes as log10, exact also where the true value is past float range.
     log10_h_norm = torch.log10(torch.linalg.vector_norm(hidden, dim=2).to(torch.float64))

@@ -45,6 +45,19 @@ SCREENS: tuple[ScreenEntry, ...] = (
                 "ActivationsScreen",
                 "f and f' of tanh, sigmoid, ReLU, leaky ReLU, identity and SiLU; max and "
                 "typical derivative for z ~ N(0, s^2); steps to shrink a gradient by 1e-6"),
+    ScreenEntry("jacobian", "Jacobian", "6", "vgtui.screens.jacobian", "JacobianScreen",
+                "the product dh_T/dh_t: its norm, singular values, surviving directions and "
+                "alignment; the two-unit worked example checked"),
+    ScreenEntry("spectrum", "Spectrum & init", "7", "vgtui.screens.spectrum", "SpectrumScreen",
+                "eigenvalues of W_hh for gaussian, orthogonal, identity, Xavier and torch inits; "
+                "radius vs norm; a non-normal example; ||W^k v||"),
+    ScreenEntry("bound", "Bengio bound", "8", "vgtui.screens.bound", "BoundScreen",
+                "measured ||dh_T/dh_t|| against (max|f'| ||W||)^(T-t); sigmoid needs ||W|| > 4; "
+                "the catch-22 sweep"),
+    ScreenEntry("exploding", "Exploding & clipping", "9", "vgtui.screens.exploding",
+                "ExplodingScreen",
+                "growing gradients, the Lyapunov exponent and the edge of chaos, clipping by "
+                "norm, vanishing vs exploding symptoms"),
     ScreenEntry("history", "History & remedies", "", "vgtui.screens.history", "HistoryScreen",
                 "timeline from backpropagation to state-space models; the remedies, what each "
                 "fixes and cannot; parameter sharing and capacity 2^n vs learnability"),

@@ -1,0 +1,76 @@
+"""``vgtui bound``: the measured ||dh_T/dh_t|| against the Bengio bound, and the catch-22 sweep."""
+from __future__ import annotations
+
+from ..engine.magnitude import format_log10
+from ..present import shown_steps
+from .output import console, print_json
+from .rnn_args import add_rnn_fields, config_from, positive_int
+
+NAME = "bound"
+HELP = "measured ||dh_T/dh_t||_2 against the bound (max|f'| ||W_hh||_2)^(T-t)"
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(NAME, help=HELP, allow_abbrev=False, description=(
+        HELP + ", plus the typical-derivative curve (mean|f'| ||W_hh||_2)^(T-t). With --scales, "
+        "also the catch-22 sweep: for each scale, K input sequences through one network, "
+        "counting the ones whose gradient explodes (above 1e6 x its value at T) or vanishes "
+        "(below 1e-6 at t=1)."))
+    add_rnn_fields(p)
+    p.add_argument("--scales", metavar="LIST", help="catch-22 sweep: '1,2,4,8' or 'from:to:count'")
+    p.add_argument("--sequences", type=positive_int(1, 256), default=16, metavar="K",
+                   help="input sequences per scale in the sweep (1 to 256; default 16)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--every", type=positive_int(1, 10**9), default=None, metavar="K",
+                   help="table: show every K-th step")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from ..engine.spectrum import catch22_sweep, jacobian_run, parse_scales
+
+    config = config_from(args)
+    scales = parse_scales(args.scales) if args.scales is not None else None
+    r = jacobian_run(config)
+    sweep = catch22_sweep(config, scales, args.sequences) if scales else None
+    if args.json:
+        data = r.bound_dict()
+        if sweep is not None:
+            data["sweep"] = sweep.to_dict()
+        print_json(data)
+        return 0
+    from rich import box
+    from rich.table import Table
+
+    from ..present_jacobian import bound_summary_lines, catch22_lines
+
+    out = console()
+    c = r.config
+    table = Table(title=f"Bengio bound: {c.activation} RNN, {c.init} W_hh x {c.scale:g}, "
+                  f"n={c.hidden}, T={c.steps}", title_justify="left", header_style="bold",
+                  box=box.SIMPLE_HEAD, pad_edge=False)
+    for name in ("t", "measured", "bound", "step-wise bound", "typical"):
+        table.add_column(name, justify="right", no_wrap=True)
+    step_bound, typical = r.log10_stepwise_bound, r.log10_typical
+    for k in shown_steps(r.steps, args.every):
+        table.add_row(str(k + 1), format_log10(r.log10_product_norm[k]),
+                      format_log10(r.log10_bound[k]), format_log10(step_bound[k]),
+                      format_log10(typical[k]))
+    out.print(table)
+    for line in bound_summary_lines(r):
+        out.print(line)
+    if sweep is not None:
+        st = Table(title=f"catch-22 sweep: {args.sequences} input sequences per scale",
+                   title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+        for name in ("scale", "bound factor", "permits", "exploded", "vanished", "survived",
+                     "median dL/dh_1 ratio", "saturated"):
+            st.add_column(name, justify="right", no_wrap=True)
+        for row in sweep.rows:
+            st.add_row(f"{row.scale:g}", f"{row.bound_factor:.3f}",
+                       "yes" if row.bound_permits else "no", str(row.exploded), str(row.vanished),
+                       str(row.survived), format_log10(row.median_log10_first),
+                       f"{100 * row.saturation:.0f}%")
+        out.print(st)
+        for line in catch22_lines(sweep):
+            out.print(line)
+    return 0

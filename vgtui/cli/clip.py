@@ -1,0 +1,54 @@
+"""``vgtui clip``: the parameter gradient before and after clipping its norm at tau."""
+from __future__ import annotations
+
+from ..engine.magnitude import format_log10
+from ..present import shown_steps
+from .output import console, print_json
+from .rnn_args import add_rnn_fields, config_from, positive_int
+
+NAME = "clip"
+HELP = "gradient of L = sum(h_T) w.r.t. W_hh, W_xh, b before and after clipping by norm"
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(NAME, help=HELP, allow_abbrev=False, description=(
+        HELP + ". Clipping multiplies the whole gradient by min(1, tau/||g||): it caps an "
+        "exploded gradient but never enlarges a vanished one. Per step, the size of that "
+        "step's share of the gradient is listed before and after."))
+    add_rnn_fields(p)
+    p.add_argument("--tau", default="1.0", metavar="X",
+                   help="clipping threshold (a number from 1e-12 to 1e12; default 1.0)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--every", type=positive_int(1, 10**9), default=None, metavar="K",
+                   help="table: show every K-th step")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from ..engine.spectrum import check_tau, clip_gradients
+
+    tau = check_tau(args.tau)
+    (r,) = clip_gradients([config_from(args)], tau)
+    if args.json:
+        print_json(r.to_dict())
+        return 0
+    from rich import box
+    from rich.table import Table
+
+    from ..present_jacobian import clip_lines
+
+    out = console()
+    c = r.config
+    table = Table(title=f"clipping at tau = {tau:g}: {c.activation} RNN, {c.init} W_hh x "
+                  f"{c.scale:g}, n={c.hidden}, T={c.steps}", title_justify="left",
+                  header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    for name in ("t", "|dL/dh_t|", "step share before", "after"):
+        table.add_column(name, justify="right", no_wrap=True)
+    after = r.log10_contribution_after
+    for k in shown_steps(r.steps, args.every):
+        table.add_row(str(k + 1), format_log10(r.log10_grad_h[k]),
+                      format_log10(r.log10_contribution[k]), format_log10(after[k]))
+    out.print(table)
+    for line in clip_lines(r):
+        out.print(line)
+    return 0

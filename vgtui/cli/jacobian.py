@@ -1,0 +1,142 @@
+"""``vgtui jacobian``: the product dh_T/dh_t for every t, or powers of a given matrix."""
+from __future__ import annotations
+
+import math
+
+from ..engine.magnitude import format_log10
+from ..present import shown_steps
+from .common import UsageError
+from .output import console, print_csv, print_json
+from .rnn_args import add_rnn_fields, config_from, given_fields, number, positive_int
+
+NAME = "jacobian"
+HELP = "norm, singular values and effective dimensions of dh_T/dh_t; or ||(d W)^n|| for a matrix"
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(NAME, help=HELP, allow_abbrev=False, description=(
+        HELP + ". The product is built backwards from T and renormalised every step, so "
+        "its norm stays exact in log space. With --matrix, J = derivative x matrix is "
+        "raised to the powers n = 1..steps (numpy, float64)."))
+    add_rnn_fields(p)
+    p.add_argument("--matrix", metavar="ROWS", help="a square matrix, rows split by ';' and "
+                   "entries by ',' (e.g. \"0.5,0.1;0.2,0.4\"); powers of derivative x matrix")
+    p.add_argument("--derivative", type=number(0.0, 10.0), default=None, metavar="X",
+                   help="constant activation derivative for --matrix (a number from 0 to 10; "
+                        "default 1)")
+    p.add_argument("--singular-values", type=positive_int(0, 2048), default=8, metavar="K",
+                   dest="singular_values",
+                   help="JSON: the K largest singular values per t (0 = all; default 8)")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print one JSON object")
+    out.add_argument("--csv", action="store_true", help="print one CSV row per step")
+    p.add_argument("--every", type=positive_int(1, 10**9), default=None, metavar="K",
+                   help="table: show every K-th step")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    if args.matrix is not None:
+        return _run_matrix(args)
+    if args.derivative is not None:
+        raise UsageError("--derivative: only used with --matrix")
+    from ..engine.spectrum import jacobian_run
+
+    config = config_from(args)
+    r = jacobian_run(config)
+    if args.json:
+        print_json(r.to_dict(singular_values=args.singular_values or None))
+    elif args.csv:
+        print_csv(["t", "product_norm", "log10_product_norm", "log10_frobenius_norm",
+                   "effective_dims", "alignment", "alignment_gradient"],
+                  ([k + 1, _lm(r.log10_product_norm[k]), repr(float(r.log10_product_norm[k])),
+                    repr(float(r.log10_frobenius[k])), int(r.effective_dims[k]),
+                    _num(r.alignment[k]), _num(r.alignment_gradient[k])]
+                   for k in range(r.steps)))
+    else:
+        _print_rnn_table(r, args.every)
+    return 0
+
+
+def _lm(v):
+    from ..engine.magnitude import LogMagnitude
+
+    return LogMagnitude(v)
+
+
+def _num(v: float) -> str:
+    return "" if math.isnan(v) else repr(float(v))
+
+
+def _print_rnn_table(r, every) -> None:
+    from rich import box
+    from rich.table import Table
+
+    from ..present_jacobian import jacobian_summary_lines
+
+    out = console()
+    c = r.config
+    table = Table(title=f"dh_T/dh_t: {c.activation} RNN, {c.init} W_hh x {c.scale:g}, n={c.hidden}, "
+                  f"T={c.steps}, {r.device}/{r.dtype}", title_justify="left", header_style="bold",
+                  box=box.SIMPLE_HEAD, pad_edge=False)
+    for name in ("t", "T-t", "||dh_T/dh_t||_2", "||.||_F", "eff. dims", "align u1", "align v1"):
+        table.add_column(name, justify="right", no_wrap=True)
+    indices = shown_steps(r.steps, every)
+    for k in indices:
+        table.add_row(str(k + 1), str(r.steps - 1 - k), format_log10(r.log10_product_norm[k]),
+                      format_log10(r.log10_frobenius[k]), str(int(r.effective_dims[k])),
+                      _align(r.alignment[k]), _align(r.alignment_gradient[k]))
+    out.print(table)
+    if len(indices) < r.steps:
+        out.print(f"showing {len(indices)} of {r.steps} steps; --every 1 shows all, --json or "
+                  "--csv give every step")
+    for line in jacobian_summary_lines(r):
+        out.print(line)
+
+
+def _align(v: float) -> str:
+    return "tie" if math.isnan(v) else f"{v:.4f}"
+
+
+def _run_matrix(args) -> int:
+    from ..engine.spectrum import matrix_powers, parse_matrix
+
+    given = given_fields(args)
+    extra = [n for n in given if n != "steps"]
+    if extra:
+        raise UsageError(f"--{extra[0].replace('_', '-')}: not used with --matrix (only "
+                         "--derivative and --steps are)")
+    matrix = parse_matrix(args.matrix)
+    steps = given.get("steps", 20)
+    m = matrix_powers(matrix, 1.0 if args.derivative is None else args.derivative, steps)
+    if args.json:
+        print_json(m.to_dict())
+        return 0
+    if args.csv:
+        print_csv(["n", "product_norm", "log10_product_norm", "frobenius_norm",
+                   "log10_frobenius_norm", "radius_power", "log10_radius_power"],
+                  ([row["n"], row["product_norm"], repr(row["log10_product_norm"]),
+                    row["frobenius_norm"], repr(row["log10_frobenius_norm"]), row["radius_power"],
+                    repr(row["log10_radius_power"])] for row in m.to_dict()["rows"]))
+        return 0
+    from rich import box
+    from rich.table import Table
+
+    from ..present_jacobian import article_comparison_lines, matrix_summary_lines
+
+    out = console()
+    table = Table(title=f"powers of J = {m.derivative:g} x W", title_justify="left",
+                  header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    for name in ("n", "||J^n||_2", "||J^n||_F", "rho(J)^n"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for k in shown_steps(m.steps, args.every):
+        table.add_row(str(k + 1), format_log10(m.log10_spectral[k]),
+                      format_log10(m.log10_frobenius[k]), format_log10(m.log10_radius_power[k]))
+    out.print(table)
+    for line in matrix_summary_lines(m):
+        out.print(line)
+    for line in article_comparison_lines(m):
+        out.print(line)
+    return 0
+
+

@@ -1,0 +1,56 @@
+"""``vgtui lyapunov``: the largest Lyapunov exponent over a sweep of weight scales."""
+from __future__ import annotations
+
+import math
+
+from .output import console, print_json
+from .rnn_args import add_rnn_fields, config_from
+
+NAME = "lyapunov"
+HELP = "largest Lyapunov exponent of the forward dynamics for each weight scale"
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(NAME, help=HELP, allow_abbrev=False, description=(
+        HELP + ": a unit tangent vector pushed through J_k = diag(f'(z_k)) W_hh and "
+        "renormalised every step (QR); the mean log stretch after a burn-in of T // 5 steps, "
+        "in nats per step. Negative: nearby trajectories merge (gradients vanish); positive: "
+        "they fly apart (gradients explode). All scales run as one batch."))
+    add_rnn_fields(p, skip=("scale",))
+    p.add_argument("--scales", metavar="LIST", default="0.5:3:11",
+                   help="'0.5,1,1.5' or 'from:to:count' (default 0.5:3:11)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from ..engine.spectrum import lyapunov_sweep, parse_scales
+
+    scales = parse_scales(args.scales)
+    config = config_from(args, {"steps": 200}, skip=("scale",))
+    sweep = lyapunov_sweep(config, scales)
+    if args.json:
+        print_json(sweep.to_dict())
+        return 0
+    from rich import box
+    from rich.table import Table
+
+    from ..present_jacobian import lyapunov_lines
+
+    out = console()
+    c = sweep.base
+    table = Table(title=f"Lyapunov exponent: {c.activation} RNN, {c.init} W_hh, n={c.hidden}, "
+                  f"T={c.steps}", title_justify="left", header_style="bold", box=box.SIMPLE_HEAD,
+                  pad_edge=False)
+    for name in ("scale", "exponent", "", "stretch/step", "ln rho(W)", "saturated"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for r in sweep.rows:
+        mark = "▲ chaotic" if r.exponent > 0 else "▼ contracting" if r.exponent < 0 else "■ edge"
+        table.add_row(f"{r.scale:g}", f"{r.exponent:+.4f}", mark,
+                      f"{r.factor:.4f}" if math.isfinite(r.factor) else "inf",
+                      f"{math.log(r.spectral_radius):+.4f}" if r.spectral_radius > 0 else "-inf",
+                      f"{100 * r.saturation:.0f}%")
+    out.print(table)
+    for line in lyapunov_lines(sweep):
+        out.print(line)
+    return 0

@@ -1,0 +1,248 @@
+"""Bengio bound: the measured ||dh_T/dh_t|| against (max|f'| ||W_hh||_2)^(T-t).
+
+Left: presets, RNN settings and the catch-22 sweep's scales. Right: the measured
+norm, the bound and the typical-derivative curve on one log chart, a per-step
+table, and the sweep: for each scale, does the bound allow survival, and how many
+input sequences explode or vanish?
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Label, Static
+
+from ..engine.config import RNNConfig
+from ..engine.errors import ConfigError
+from ..engine.magnitude import format_log10
+from ..engine.spectrum import JACOBIAN_MAX_HIDDEN, JACOBIAN_MAX_STEPS, parse_scales
+from ..present import shown_steps
+from ..present_jacobian import catch22_lines
+from ..widgets.log_chart import LogChart, Series
+from .rnn_page import Extra, Preset, RNNPage
+
+TABLE_ROWS = 100
+
+
+def _parse_sequences(text: str) -> int:
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not math.isfinite(value) or not value.is_integer() or not 1 <= value <= 256:
+        raise ConfigError(f"sequences K must be a whole number from 1 to 256 (got {str(text)[:20]!r})",
+                          "sequences")
+    return int(value)
+
+
+def _parse_scale_list(text: str) -> tuple[float, ...]:
+    return tuple(parse_scales(text))
+
+
+TANH_SWEEP = "0.25:4:16"
+SIGMOID_SWEEP = "1:16:16"
+
+PRESETS = {p.name: p for p in (
+    Preset("sigmoid", "sigmoid, gaussian x 1.0, n=32, T=40",
+           "sigmoid' never exceeds 0.25, so the bound shrinks by 0.25 ||W_hh|| per step: "
+           "nothing can survive unless ||W_hh||_2 > 4.",
+           {"activation": "sigmoid", "init": "gaussian", "scale": 1.0, "hidden": 32, "steps": 40},
+           {"scales": SIGMOID_SWEEP, "sequences": "16"}),
+    Preset("sigmoid-4", "sigmoid, orthogonal x 4 (||W|| = 4)",
+           "Exactly at the break-even: ||W_hh||_2 = 4 makes the bound flat. The measured "
+           "norm still falls, because the derivatives are below their 0.25 peak.",
+           {"activation": "sigmoid", "init": "orthogonal", "scale": 4.0, "hidden": 32, "steps": 40},
+           {"scales": SIGMOID_SWEEP, "sequences": "16"}),
+    Preset("tanh", "tanh, gaussian x 1.0, n=32, T=60",
+           "tanh' peaks at 1, so here the bound already allows growth (||W_hh||_2 is near 2), "
+           "yet the measured norm vanishes: the bound is far from tight.",
+           {"activation": "tanh", "init": "gaussian", "scale": 1.0, "hidden": 32, "steps": 60},
+           {"scales": TANH_SWEEP, "sequences": "16"}),
+    Preset("tanh-orth", "tanh, orthogonal x 1.0, n=32, T=60",
+           "Orthogonal W_hh has ||W||_2 = 1: the bound is exactly 1 at every t, and the "
+           "measured norm falls below it as units saturate.",
+           {"activation": "tanh", "init": "orthogonal", "scale": 1.0, "hidden": 32, "steps": 60},
+           {"scales": TANH_SWEEP, "sequences": "16"}),
+)}
+
+HELP = f"""\
+**What it shows.** Bengio, Simard and Frasconi (1994) bound the gradient's trip back
+from T to t: with `sigma_max = max|f'|` (1 for tanh, 0.25 for sigmoid),
+`||dh_T/dh_t||_2 <= (sigma_max * ||W_hh||_2)^(T-t)`. Each step's Jacobian is
+`diag(f'(z_k)) W_hh`, whose norm is at most `sigma_max * ||W_hh||_2`, and norms of
+products are at most products of norms.
+
+**How to read it.**
+- *chart*: ● the measured `||dh_T/dh_t||_2` (exact, from the Jacobian products),
+  ▲ the bound, ○ the typical-derivative curve `(mean|f'| * ||W_hh||_2)^(T-t)` with the
+  mean of `|f'|` over the whole run. The typical curve is a rule of thumb, *not* a bound:
+  the summary counts the steps where the measurement is above it.
+- *table*: adds the step-wise bound, which uses each step's own largest derivative instead
+  of `sigma_max`; it lies between the measurement and the bound.
+- *sigmoid*: the bound factor is `0.25 * ||W_hh||_2`, below 1 unless `||W_hh||_2 > 4`.
+- *catch-22 sweep*: one network per scale (W_hh from the seed, times the scale) and K input
+  sequences (seeds seed+1 .. seed+K). A sequence *explodes* when `||dL/dh_t||` climbs
+  above 1e6 times its value at T somewhere, and *vanishes* when `||dL/dh_1||` falls below
+  1e-6 times it (L = sum(h_T), as on Gradient Flow). The theorem says survival needs the
+  bound factor ≥ 1; the sweep shows what actually happens at those scales, inputs and all.
+- Caps for the Jacobian products: T ≤ {JACOBIAN_MAX_STEPS}, n ≤ {JACOBIAN_MAX_HIDDEN}.
+
+**Things to try.**
+- Preset *sigmoid*: the ▲ line falls off steeply; now set scale 4 (or preset `||W|| = 4`).
+- Preset *tanh*: the bound allows growth but ● still falls: the bound is loose.
+- Read the sweep: from which scale does the bound permit survival, and from which scale
+  do some inputs explode? Is there a window where neither happens, and how wide is it?
+
+Keys: `+`/`-` nudge the scale by 0.05, `p` cycles presets.
+The same numbers: `vgtui bound ... --scales {TANH_SWEEP} --json`.
+"""
+
+
+@dataclass
+class BoundView:
+    run: Any
+    sweep: Any
+
+
+class BoundScreen(RNNPage):
+    SCREEN_ID = "bound"
+    TITLE = "Bengio bound"
+    HELP = HELP
+    DEMO = ("The Bengio bound: with sigmoid, each step back can keep at most a quarter of the "
+            "gradient times the norm of W_hh, so the triangles fall away and the measured "
+            "dots fall faster still. The sweep below shows the catch-22 in numbers.")
+    AUTO_FOCUS = "#bound-results"
+    PREFIX = "bound"
+    PRESETS = PRESETS
+    DEFAULT_PRESET = "sigmoid"
+    LIMITS_NOTE = (f"Jacobian products: T ≤ {JACOBIAN_MAX_STEPS}, n ≤ {JACOBIAN_MAX_HIDDEN}; "
+                   "sweep: at most 64 scales and 4096 runs")
+    EXTRAS = [
+        Extra("scales", "sweep scales", SIGMOID_SWEEP, _parse_scale_list,
+              "scales for the catch-22 sweep: '1,2,4' or from:to:count"),
+        Extra("sequences", "sequences K", "16", _parse_sequences,
+              "input sequences per scale in the sweep (1 to 256)"),
+    ]
+
+    BINDINGS = [
+        Binding("plus,equals_sign", "nudge_scale(0.05)", "scale+", id="bound.scale_up",
+                tooltip="Raise the weight scale by 0.05"),
+        Binding("minus,underscore", "nudge_scale(-0.05)", "scale-", id="bound.scale_down",
+                tooltip="Lower the weight scale by 0.05"),
+        Binding("p", "next_preset", "preset", id="bound.next_preset", tooltip="Load the next preset"),
+        Binding("escape", "leave_field", "leave field", show=False, id="bound.leave_field"),
+    ]
+
+    def extras_title(self) -> str:
+        return "catch-22 sweep"
+
+    def compose_results(self) -> ComposeResult:
+        yield Static("computing the first result (torch is loading)...", id="bound-summary")
+        yield Label("measured vs bound, per t (log scale)", classes="section")
+        yield LogChart(id="bound-chart")
+        yield DataTable(id="bound-table", zebra_stripes=True, cursor_type="row")
+        yield Label("catch-22 sweep", classes="section", id="bound-sweep-label")
+        yield Static("", id="bound-sweep-lines")
+        yield DataTable(id="bound-sweep-table", zebra_stripes=True, cursor_type="row")
+
+    def setup_tables(self) -> None:
+        table = self.query_one("#bound-table", DataTable)
+        for label in ("t", "T-t", "measured", "bound", "step-wise bound", "typical", "≤ bound"):
+            table.add_column(label, key=label)
+        sweep = self.query_one("#bound-sweep-table", DataTable)
+        for label in ("scale", "bound factor", "permits", "▲ exploded", "▼ vanished", "■ survived",
+                      "median dL/dh_1 ratio", "saturated"):
+            sweep.add_column(label, key=label)
+
+    def make_job(self, config: RNNConfig, extras: dict[str, Any]):
+        scales, sequences = list(extras["scales"]), extras["sequences"]
+
+        def job(cancelled):
+            from ..engine.spectrum import catch22_sweep, jacobian_run
+
+            run = jacobian_run(config, cancel=cancelled)
+            sweep = catch22_sweep(config, scales, sequences, cancel=cancelled)
+            return BoundView(run, sweep)
+
+        return job
+
+    def result_status(self, result):
+        r = result.run
+        return r.device, r.dtype, r.seconds + result.sweep.seconds
+
+    def cli_command(self) -> str:
+        from ..cli.rnn_args import cli_flags
+
+        return " ".join(["vgtui bound"] + cli_flags(self.config) +
+                        [f"--scales {self.extra_texts['scales'].strip()}",
+                         f"--sequences {self.extras['sequences']}"])
+
+    def palette_commands(self):
+        cmds = self.preset_commands("Bengio bound")
+        cmds += [
+            ("Bengio bound: weight scale +0.05", "nudge the scale up", lambda: self.action_nudge_scale(0.05)),
+            ("Bengio bound: weight scale -0.05", "nudge the scale down", lambda: self.action_nudge_scale(-0.05)),
+        ]
+        return cmds
+
+    # -- drawing --------------------------------------------------------------------
+    def draw(self, view: BoundView) -> None:
+        r, sweep = view.run, view.sweep
+        c = r.config
+        need = 1.0 / r.sigma_max
+        allows = "▲ allows survival" if r.bound_factor >= 1 else "▼ forces vanishing"
+        lines = [
+            f"[b]{c.activation}, {c.init} W_hh × {c.scale:g}, n={c.hidden}, T={c.steps}[/b]",
+            f"max|f'| = {r.sigma_max:g} · ||W_hh||₂ = {r.spectral_norm:.4f} · bound factor "
+            f"{r.sigma_max:g} × {r.spectral_norm:.4f} = {r.bound_factor:.4f} per step: {allows}",
+            f"survival needs ||W_hh||₂ ≥ 1 / max|f'| = {need:g}"
+            + (f" (here {r.spectral_norm:.3f}, short by ×{need / r.spectral_norm:.2f})"
+               if r.spectral_norm < need else f" (here {r.spectral_norm:.3f}: met)"),
+            f"measured ||dh_T/dh_1||₂ = {format_log10(r.log10_product_norm[0])}, bound "
+            f"{format_log10(r.log10_bound[0])}: measured above the bound at "
+            f"{r.bound_violations} of {r.steps} steps",
+            f"typical |f'| = {r.typical_derivative:.4f} → typical factor {r.typical_factor:.4f}/step "
+            f"(not a bound: measured is above it at {r.typical_exceeded} of {r.steps - 1} steps)",
+        ]
+        self.query_one("#bound-summary", Static).update("\n".join(lines))
+        self.query_one("#bound-chart", LogChart).set_series(
+            Series("measured ||dh_T/dh_t||₂", tuple(r.log10_product_norm), "●", "bold cyan"),
+            Series("bound (max|f'| ||W||₂)^(T-t)", tuple(r.log10_bound), "▲", "bold red"),
+            Series("typical (mean|f'| ||W||₂)^(T-t)", tuple(r.log10_typical), "○", "yellow"))
+        table = self.query_one("#bound-table", DataTable)
+        table.clear()
+        stepwise, typical = r.log10_stepwise_bound, r.log10_typical
+        for k in shown_steps(r.steps, target=TABLE_ROWS):
+            ok = not (r.log10_product_norm[k] > r.log10_bound[k] + 1e-9 * (1 + abs(r.log10_bound[k]))
+                      if math.isfinite(r.log10_bound[k]) else False)
+            table.add_row(str(k + 1), str(r.steps - 1 - k), format_log10(r.log10_product_norm[k]),
+                          format_log10(r.log10_bound[k]), format_log10(stepwise[k]),
+                          format_log10(typical[k]), "yes" if ok else "NO")
+        self.query_one("#bound-sweep-label", Label).update(
+            f"catch-22 sweep: {len(sweep.rows)} scales × {sweep.rows[0].sequences} input sequences, "
+            f"T={c.steps} (exploded: gain > 1e6; vanished: dL/dh_1 below 1e-6 of dL/dh_T)")
+        sweep_lines = catch22_lines(sweep)
+        if c.activation == "sigmoid":
+            from ..engine.spectrum import ARTICLE_SIGMOID
+
+            boom, total = ARTICLE_SIGMOID.measured(sweep)
+            if total:
+                sweep_lines.append(
+                    f"{'≈' if boom >= 0.25 * total else '≠'} article ({ARTICLE_SIGMOID.source}) says a sigmoid RNN "
+                    f"with ||W_hh||₂ > 4 explodes for many inputs; measured here: {boom} of "
+                    f"{total} sequences at those scales exploded")
+        self.query_one("#bound-sweep-lines", Static).update("\n".join(sweep_lines))
+        st = self.query_one("#bound-sweep-table", DataTable)
+        st.clear()
+        for row in sweep.rows:
+            st.add_row(f"{row.scale:g}", f"{row.bound_factor:.3f}",
+                       "yes" if row.bound_permits else "no", _count(row.exploded, "▲"),
+                       _count(row.vanished, "▼"), _count(row.survived, "■"),
+                       format_log10(row.median_log10_first), f"{100 * row.saturation:.0f}%")
+
+
+def _count(k: int, mark: str) -> str:
+    return f"{k:>3} {mark * min(k, 8)}" if k else "  0"

@@ -1,0 +1,325 @@
+"""Jacobian: the product of step Jacobians that carries the gradient from T back to t.
+
+Left: presets, RNN settings and the two-unit example's matrix. Right: the norm of
+dh_T/dh_t per t, its singular values, the effective memory dimensions, how the
+surviving direction lines up with W_hh's leading eigenvector, a per-step table,
+and the articles' two-unit worked example with its figures checked.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Label, Static
+
+from ..engine.config import RNNConfig
+from ..engine.magnitude import format_log10, format_value
+from ..engine.spectrum import (
+    ARTICLE_MEMORY, EFFECTIVE_DIM_RATIO, JACOBIAN_MAX_HIDDEN, JACOBIAN_MAX_STEPS,
+    MATRIX_MAX_STEPS, check_derivative, parse_matrix,
+)
+from ..present import shown_steps
+from ..present_jacobian import alignment_text, article_comparison_lines, complex_text
+from ..widgets.log_chart import LogChart, Series
+from ..widgets.plane import FixedSparkline
+from .rnn_page import Extra, Preset, RNNPage
+
+TABLE_ROWS = 100
+
+
+def _parse_derivative(text: str) -> float:
+    from ..engine.errors import ConfigError
+
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        raise ConfigError(f"derivative must be a number from 0 to 10 (got {str(text)[:20]!r})",
+                          "derivative") from None
+    return check_derivative(value)
+
+
+def _parse_powers(text: str) -> int:
+    from ..engine.errors import ConfigError
+
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not math.isfinite(value) or not value.is_integer() or not 1 <= value <= MATRIX_MAX_STEPS:
+        raise ConfigError(f"powers n must be a whole number from 1 to {MATRIX_MAX_STEPS} "
+                          f"(got {str(text)[:20]!r})", "powers")
+    return int(value)
+
+
+def _parse_matrix(text: str):
+    parse_matrix(text)  # validates; the text itself is what the job keeps
+    return text.strip()
+
+
+PRESETS = {p.name: p for p in (
+    Preset("tanh-64", "tanh, gaussian x 1.0, n=64, T=60",
+           "The articles' 64-unit picture: how many of the 64 directions still carry gradient "
+           "as the distance T-t grows.",
+           {"activation": "tanh", "init": "gaussian", "scale": 1.0, "hidden": 64, "steps": 60}),
+    Preset("linear-gauss", "identity, gaussian x 0.9, n=16",
+           "A linear RNN: the product is W^(T-t), so the direction of the largest eigenvalue "
+           "wins and the alignment climbs to 1.",
+           {"activation": "identity", "init": "gaussian", "scale": 0.9, "hidden": 16, "steps": 60}),
+    Preset("linear-orth", "identity, orthogonal x 0.9, n=16",
+           "Every singular value is exactly 0.9^(T-t): all 16 directions shrink alike, none "
+           "wins, so the top direction is a tie.",
+           {"activation": "identity", "init": "orthogonal", "scale": 0.9, "hidden": 16,
+            "steps": 60}),
+    Preset("sigmoid", "sigmoid, gaussian x 1.0, n=32, T=40",
+           "sigmoid' is at most 0.25: the product shrinks fast and the directions die off.",
+           {"activation": "sigmoid", "init": "gaussian", "scale": 1.0, "hidden": 32, "steps": 40}),
+    Preset("tanh-2", "tanh, gaussian x 2.0, n=32, T=100",
+           "Near the edge of chaos: the norm neither collapses nor blows up, but only a few "
+           "directions survive.",
+           {"activation": "tanh", "init": "gaussian", "scale": 2.0, "hidden": 32, "steps": 100}),
+)}
+
+HELP = f"""\
+**What it shows.** The gradient that reaches `h_t` from `h_T` is multiplied by
+`P_t = dh_T/dh_t = J_T J_(T-1) ... J_(t+1)`, where each step's Jacobian is
+`J_k = diag(f'(z_k)) W_hh` (`W_hh` with row i scaled by unit i's derivative). This
+screen builds `P_t` for every t, from `t = T` (the identity) back to `t = 1`.
+
+**How to read it.**
+- *norm chart*: `||dh_T/dh_t||_2`, the largest singular value, on a log scale with t on
+  the x axis (step T at the right, where the product is the identity).
+- *singular values*: the top three and the smallest that float64 can resolve. The gap
+  between them is what "directions dying" means.
+- *effective memory dimensions*: how many singular values are at least
+  {EFFECTIVE_DIM_RATIO:g} × the largest. It starts at n for `t = T` and falls as the
+  distance `T - t` grows.
+- *alignment (u1)*: how much of the top **left** singular vector of `P_t` (where a change
+  of `h_t` ends up at `T`) lies along the leading eigenvector of `W_hh` (for a complex
+  leading pair: in the plane of its real and imaginary parts). 1 = fully aligned.
+  *v1* is the same for the top **right** singular vector (the direction the gradient takes
+  at `h_t`) against the leading eigenvector of `W_hh^T`. "tie" means the top two singular
+  values are equal, so there is no single top direction (an orthogonal linear RNN).
+- *two-unit example*: the articles' `W = [[0.5, 0.1], [0.2, 0.4]]` with every derivative
+  0.8, so `J = 0.8 W` and `P = J^n`. Both norms and `rho(J)^n` are computed, and the
+  article's stated figures are set beside them.
+- The product is renormalised at every step with the log of each rescaling kept apart,
+  so 1e-900 is exact; singular values more than 1e13 below the largest are not
+  resolvable and are left out. Caps: T <= {JACOBIAN_MAX_STEPS}, n <= {JACOBIAN_MAX_HIDDEN}
+  (an n×n SVD per step).
+
+**Things to try.**
+- Preset *identity, gaussian*: alignment goes to 1 — the dominant eigenvector survives.
+- Preset *tanh, n=64*: count the surviving directions 50 steps back and compare with the
+  article's "two or three".
+- Preset *identity, orthogonal*: every direction shrinks by exactly the scale per step.
+- Change the matrix to `0.9,0;0,0.9` (normal) or `0.5,2;0,0.5` (sheared) and watch
+  `||J^n||` against `rho^n`.
+
+Keys: `+`/`-` nudge the weight scale by 0.05, `p` cycles presets.
+The same numbers: `vgtui jacobian ... --json` and `vgtui jacobian --matrix "0.5,0.1;0.2,0.4"
+--derivative 0.8 --steps 20`.
+"""
+
+
+@dataclass
+class JacobianView:
+    rnn: Any
+    matrix: Any
+    matrix_key: tuple
+
+
+class JacobianScreen(RNNPage):
+    SCREEN_ID = "jacobian"
+    TITLE = "Jacobian"
+    HELP = HELP
+    DEMO = ("Jacobian: the gradient from step T reaches step t through a product of "
+            "per-step Jacobians. Its norm falls on a log scale, and of 64 directions only a "
+            "handful are still alive fifty steps back.")
+    AUTO_FOCUS = "#jac-results"
+    PREFIX = "jac"
+    PRESETS = PRESETS
+    DEFAULT_PRESET = "tanh-64"
+    LIMITS_NOTE = (f"Jacobian products: T ≤ {JACOBIAN_MAX_STEPS}, n ≤ {JACOBIAN_MAX_HIDDEN} "
+                   "(an n×n SVD per step)")
+    EXTRAS = [
+        Extra("matrix", "matrix W", "0.5,0.1;0.2,0.4", _parse_matrix,
+              "rows split by ';', entries by ','; square, at most 32 x 32"),
+        Extra("derivative", "f' (constant)", "0.8", _parse_derivative,
+              "constant activation derivative: J = f' x W (0 to 10)"),
+        Extra("powers", "powers n", "20", _parse_powers,
+              f"compute ||J^n|| for n = 1..N (1 to {MATRIX_MAX_STEPS})"),
+    ]
+
+    BINDINGS = [
+        Binding("plus,equals_sign", "nudge_scale(0.05)", "scale+", id="jacobian.scale_up",
+                tooltip="Raise the weight scale by 0.05"),
+        Binding("minus,underscore", "nudge_scale(-0.05)", "scale-", id="jacobian.scale_down",
+                tooltip="Lower the weight scale by 0.05"),
+        Binding("p", "next_preset", "preset", id="jacobian.next_preset",
+                tooltip="Load the next preset"),
+        Binding("escape", "leave_field", "leave field", show=False, id="jacobian.leave_field"),
+    ]
+
+    def extras_title(self) -> str:
+        return "two-unit example"
+
+    def compose_results(self) -> ComposeResult:
+        yield Static("computing the first result (torch is loading)...", id="jac-summary")
+        yield Label("||dh_T/dh_t||₂ per t (log scale)", classes="section")
+        yield LogChart(id="jac-chart")
+        yield Label("singular values of dh_T/dh_t", classes="section")
+        yield LogChart(id="jac-sv")
+        yield Label("effective memory dimensions per t", classes="section", id="jac-dims-label")
+        yield FixedSparkline(id="jac-dims")
+        yield Label("alignment of u1 with W_hh's leading eigenvector per t", classes="section",
+                    id="jac-align-label")
+        yield FixedSparkline(id="jac-align")
+        yield DataTable(id="jac-table", zebra_stripes=True, cursor_type="row")
+        yield Label("two-unit worked example: J = f' W, product J^n", classes="section")
+        yield Static("", id="jac-matrix-summary")
+        yield DataTable(id="jac-matrix-table", zebra_stripes=True, cursor_type="row")
+        yield Static("", id="jac-article")
+
+    def setup_tables(self) -> None:
+        table = self.query_one("#jac-table", DataTable)
+        for label in ("t", "T-t", "||·||₂", "||·||_F", "dims", "align u1", "align v1", "s2/s1"):
+            table.add_column(label, key=label)
+        mt = self.query_one("#jac-matrix-table", DataTable)
+        for label in ("n", "||J^n||₂", "||J^n||_F", "ρ(J)^n", "article says"):
+            mt.add_column(label, key=label)
+
+    # -- computing ----------------------------------------------------------------
+    def make_job(self, config: RNNConfig, extras: dict[str, Any]):
+        previous = self.result
+        key = (extras["matrix"], extras["derivative"], extras["powers"])
+
+        def job(cancelled):
+            from ..engine.spectrum import jacobian_run, matrix_powers
+
+            rnn = previous.rnn if previous is not None and previous.rnn.config == config else None
+            if rnn is None:
+                rnn = jacobian_run(config, cancel=cancelled)
+            matrix = previous.matrix if previous is not None and previous.matrix_key == key else None
+            if matrix is None:
+                matrix = matrix_powers(parse_matrix(key[0]), key[1], key[2])
+            return JacobianView(rnn, matrix, key)
+
+        return job
+
+    def result_status(self, result):
+        r = result.rnn
+        return r.device, r.dtype, r.seconds
+
+    def cli_command(self) -> str:
+        from ..cli.rnn_args import cli_flags
+
+        m = self.extras
+        return (" ".join(["vgtui jacobian"] + cli_flags(self.config)) +
+                f' && vgtui jacobian --matrix "{m["matrix"]}" --derivative {m["derivative"]:g} '
+                f'--steps {m["powers"]}')
+
+    def palette_commands(self):
+        cmds = self.preset_commands("Jacobian")
+        cmds += [
+            ("Jacobian: weight scale +0.05", "nudge the scale up", lambda: self.action_nudge_scale(0.05)),
+            ("Jacobian: weight scale -0.05", "nudge the scale down", lambda: self.action_nudge_scale(-0.05)),
+            ("Jacobian: the articles' two-unit example", "W = [[0.5, 0.1], [0.2, 0.4]], f' = 0.8",
+             self.load_two_unit),
+        ]
+        return cmds
+
+    def load_two_unit(self) -> None:
+        from textual.widgets import Input
+
+        for e in self.EXTRAS:
+            self.query_one(f"#extra-{e.name}", Input).value = e.default
+
+    # -- drawing --------------------------------------------------------------------
+    def draw(self, view: JacobianView) -> None:
+        self._draw_rnn(view.rnn)
+        self._draw_matrix(view.matrix)
+
+    def _draw_rnn(self, r) -> None:
+        c = r.config
+        n = c.hidden
+        lines = [
+            f"[b]{c.activation}, {c.init} W_hh × {c.scale:g}, n={n}, T={c.steps}[/b]",
+            f"||dh_T/dh_1||₂ = {format_log10(r.log10_product_norm[0])}   "
+            f"directions alive at t=1: {int(r.effective_dims[0])} of {n} "
+            f"(singular value ≥ {EFFECTIVE_DIM_RATIO:g} × largest)",
+            f"spectral radius {r.spectral_radius:.4f} · spectral norm {r.spectral_norm:.4f} · "
+            f"leading eigenvalue {complex_text(r.leading_eigenvalue)} · "
+            f"|λ₂|/|λ₁| {r.eigen_gap:.3f}",
+            f"alignment at t=1: u1 {alignment_text(r.alignment[0])}, v1 "
+            f"{alignment_text(r.alignment_gradient[0])} · Lyapunov exponent {r.lyapunov:+.4f}/step",
+        ]
+        if ARTICLE_MEMORY.applies(r):
+            got = ARTICLE_MEMORY.computed(r)
+            lo, hi = ARTICLE_MEMORY.dims
+            same = lo <= got <= hi
+            lines.append(f"{'=' if same else '≠'} article ({ARTICLE_MEMORY.source}) says "
+                         f"{lo}–{hi} of {n} directions {ARTICLE_MEMORY.steps_back} steps back; "
+                         f"computed {got}")
+        if r.eigen_gap > 0.999:
+            lines.append("leading eigenvalue not separated (|λ₂| ≈ |λ₁|): alignment is with one "
+                         "of several equally strong directions")
+        self.query_one("#jac-summary", Static).update("\n".join(lines))
+        self.query_one("#jac-chart", LogChart).set_series(
+            Series("||dh_T/dh_t||₂", tuple(r.log10_product_norm), "█", "bold cyan"))
+        sv = r.log10_singular_values
+        series = [Series("s1", tuple(sv[:, 0]), "●", "bold cyan")]
+        for i, (mark, style) in enumerate((("▲", "bold magenta"), ("■", "bold green")), start=1):
+            if n > i:
+                series.append(Series(f"s{i + 1}", tuple(sv[:, i]), mark, style))
+        if n > 3:
+            smallest = []
+            for row in sv:
+                ok = row[~(row != row)]  # drop nan (below the precision floor)
+                smallest.append(float(ok[-1]) if ok.size else math.nan)
+            series.append(Series("smallest resolved", tuple(smallest), "○", "yellow"))
+        self.query_one("#jac-sv", LogChart).set_series(*series)
+        dims = [float(d) for d in r.effective_dims]
+        self.query_one("#jac-dims", FixedSparkline).set_values(dims, n)
+        self.query_one("#jac-dims-label", Label).update(
+            f"effective memory dimensions per t (full height = n = {n}): {int(dims[0])} at t=1 … "
+            f"{int(dims[-1])} at t=T")
+        ties = int(sum(1 for a in r.alignment if math.isnan(a)))
+        self.query_one("#jac-align", FixedSparkline).set_values(r.alignment, 1.0)
+        self.query_one("#jac-align-label", Label).update(
+            "alignment of u1 with W_hh's leading eigenvector per t (full height = 1)"
+            + (f"; {ties} ties drawn as ·" if ties else ""))
+        table = self.query_one("#jac-table", DataTable)
+        table.clear()
+        for k in shown_steps(r.steps, target=TABLE_ROWS):
+            row = sv[k]
+            gap = "-" if n < 2 else ("tiny" if math.isnan(row[1]) else f"{10 ** (row[1] - row[0]):.4f}")
+            table.add_row(str(k + 1), str(r.steps - 1 - k), format_log10(r.log10_product_norm[k]),
+                          format_log10(r.log10_frobenius[k]), str(int(r.effective_dims[k])),
+                          alignment_text(r.alignment[k]), alignment_text(r.alignment_gradient[k]),
+                          gap)
+
+    def _draw_matrix(self, m) -> None:
+        eigs = ", ".join(complex_text(complex(v)) for v in m.eigenvalues_w)
+        self.query_one("#jac-matrix-summary", Static).update(
+            f"J = {m.derivative:g} × W · eigenvalues of W: {eigs} · spectral radius ρ(J) = "
+            f"{m.spectral_radius:.4f} (ρ(W) = {m.spectral_radius_w:.4f}) · ||J||₂ = "
+            f"{m.spectral_norm:.4f}")
+        stated = {row["n"]: row for row in m.article_rows() if row["n"] is not None}
+        table = self.query_one("#jac-matrix-table", DataTable)
+        table.clear()
+        for k in shown_steps(m.steps, target=TABLE_ROWS):
+            row = stated.get(k + 1)
+            note = "" if row is None else (
+                f"{format_value(row['article'], 2)} (computed ×{row['ratio']:.2f})")
+            table.add_row(str(k + 1), format_log10(m.log10_spectral[k]),
+                          format_log10(m.log10_frobenius[k]), format_log10(m.log10_radius_power[k]),
+                          note)
+        lines = article_comparison_lines(m)
+        if lines:
+            text = "\n".join(lines) + "\n(= : the computed value rounds to the article's figure; ≠ : it does not)"
+        else:
+            text = "not the articles' matrix and derivative: no stated figures to compare"
+        self.query_one("#jac-article", Static).update(text)

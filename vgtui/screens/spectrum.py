@@ -1,0 +1,365 @@
+"""Spectrum & init: what the eigenvalues of W_hh say, for several initialisations.
+
+Left: n, scale, seed, K (powers) and the shear of the non-normal example. Right: a
+table of spectral radius against spectral norm per init, the sorted eigenvalue
+magnitudes as sparklines, the eigenvalues of one init in the complex plane against
+the unit circle, and ||W^k v|| for k = 0..K on a log scale.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Label, Select, Static
+
+from ..engine.config import RNNConfig
+from ..engine.errors import ConfigError
+from ..engine.magnitude import format_log10
+from ..engine.spectrum import (
+    INIT_TITLES, NON_NORMAL, POWER_MAX_STEPS, SPECTRUM_INITS, SPECTRUM_MAX_HIDDEN,
+)
+from ..widgets.log_chart import LogChart, Series
+from ..widgets.plane import EIGHTHS, PlotCanvas, PlotSeries, RefLine, bucket_means
+from .rnn_page import Extra, Preset, RNNPage
+
+ALL_INITS = SPECTRUM_INITS + (NON_NORMAL,)
+CIRCLE_POINTS = 720
+
+
+def bars(values: list[float], top: float, width: int) -> str:
+    """One row of eighth-blocks for sorted values on a shared 0..top scale (bucket means
+    when there are more values than cells; '·' where a mean rounds to nothing)."""
+    out = []
+    for mean in bucket_means(values, width):
+        level = 0 if top <= 0 else int(round(8 * min(1.0, max(0.0, mean / top))))
+        out.append(EIGHTHS[level] if level > 0 else "·")
+    return "".join(out)
+
+
+def _parse_power_steps(text: str) -> int:
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not math.isfinite(value) or not value.is_integer() or not 1 <= value <= POWER_MAX_STEPS:
+        raise ConfigError(f"powers K must be a whole number from 1 to {POWER_MAX_STEPS} "
+                          f"(got {str(text)[:20]!r})", "power_steps")
+    return int(value)
+
+
+def _parse_shear(text: str) -> float:
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not math.isfinite(value) or not 0 <= value <= 10:
+        raise ConfigError(f"shear b must be a number from 0 to 10 (got {str(text)[:20]!r})",
+                          "shear")
+    return value
+
+
+def _parse_train_steps(text: str) -> int:
+    from ..engine.spectrum import TRAIN_MAX_STEPS
+
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not math.isfinite(value) or not value.is_integer() or not 0 <= value <= TRAIN_MAX_STEPS:
+        raise ConfigError(f"training steps must be a whole number from 0 (off) to "
+                          f"{TRAIN_MAX_STEPS} (got {str(text)[:20]!r})", "train_steps")
+    return int(value)
+
+
+PRESETS = {p.name: p for p in (
+    Preset("n64", "n=64, scale 1.0",
+           "The articles' 64-unit matrices: gaussian and Xavier sit near the unit circle, "
+           "orthogonal exactly on it, torch's default well inside.",
+           {"hidden": 64, "scale": 1.0}, {"power_steps": "50", "shear": "0.5"}),
+    Preset("n256", "n=256, scale 1.0",
+           "Larger n: the gaussian eigenvalues fill a disc of radius close to the scale "
+           "(the circular law), while the norm is about twice that.",
+           {"hidden": 256, "scale": 1.0}, {"power_steps": "50", "shear": "0.5"}),
+    Preset("shrink", "n=64, scale 0.9, shear b=1",
+           "Every init below the unit circle; the shear example still has norm above 1, so "
+           "||W^k v|| climbs for a while before the spectral radius wins.",
+           {"hidden": 64, "scale": 0.9}, {"power_steps": "200", "shear": "1"}),
+    Preset("small", "n=8, scale 1.0",
+           "Few eigenvalues: easy to count them against the unit circle.",
+           {"hidden": 8, "scale": 1.0}, {"power_steps": "50", "shear": "0.5"}),
+)}
+
+HELP = f"""\
+**What it shows.** Six recurrent matrices `W_hh` at the chosen size n and scale:
+gaussian `N(0, 1/n)`, orthogonal (Haar), identity, Xavier uniform `U(±sqrt(3/n))`
+(variance 1/n), the default of `torch.nn.RNN` `U(±1/sqrt(n))` (variance 1/(3n)), and a
+non-normal *shear* `I + b N` (N: ones just above the diagonal), each times the scale.
+The gaussian, orthogonal and identity matrices are exactly those the RNN screens use for
+the same seed.
+
+**How to read it.**
+- *spectral radius* `rho`: the largest |eigenvalue|, the long-run growth rate of `W^k`.
+  *spectral norm* `||W||_2`: the largest singular value, the most `W` can stretch any
+  vector in one step. `rho <= ||W||_2`, equal for normal matrices (orthogonal, identity);
+  *non-normal* is `||W^T W - W W^T||_F / ||W||_F^2` (0 when normal).
+- *sorted |eigenvalue|*: one sparkline per init, largest on the left.
+- *complex plane*: the eigenvalues (●) of the chosen init against the unit circle; axes
+  at 0. Inside the circle, repeated multiplication shrinks; outside, it grows. Press `v`
+  to show the next init.
+- *||W^k v||*: a seeded random unit vector pushed through W k times, log scale. For the
+  shear matrix every eigenvalue equals the scale, yet `||W^k v||` can climb far above 1
+  before the radius takes over: the spectral norm sets the short run, the radius the
+  long run. The Bengio bound uses the norm; the eigenvalue rule of thumb uses the radius.
+- Eigenvalues are computed in float64 on the CPU (n ≤ {SPECTRUM_MAX_HIDDEN}); those of the
+  identity and shear matrices are their diagonals (triangular matrices), exactly.
+
+**Things to try.**
+- Scale 1.0, n 64: orthogonal `|lambda|` all exactly 1; gaussian radius near 1 but norm near 2.
+- Preset *scale 0.9, shear b=1*: radius 0.9 for every init, yet the shear example's
+  `||W^k v||` peaks far above 1.
+- Raise n to 256: the gaussian disc fills in up to radius about the scale.
+
+Keys: `+`/`-` nudge the scale by 0.05, `v` next init in the plane, `p` cycles presets.
+The same numbers: `vgtui spectrum --hidden 64 --scale 1.0 --json`.
+"""
+
+
+class SpectrumScreen(RNNPage):
+    SCREEN_ID = "spectrum"
+    TITLE = "Spectrum & init"
+    HELP = HELP
+    DEMO = ("Spectrum and initialisation: gaussian eigenvalues scatter across a disc, "
+            "orthogonal ones sit exactly on the unit circle, and a sheared matrix with every "
+            "eigenvalue inside the circle still stretches vectors for a while.")
+    AUTO_FOCUS = "#spec-results"
+    PREFIX = "spec"
+    FIELDS = ["hidden", "scale", "seed"]
+    PRESETS = PRESETS
+    DEFAULT_PRESET = "n64"
+    LIMITS_NOTE = f"Spectra: n ≤ {SPECTRUM_MAX_HIDDEN}, float64 on the CPU"
+    EXTRAS = [
+        Extra("power_steps", "powers K", "50", _parse_power_steps,
+              f"||W^k v|| for k = 0..K (1 to {POWER_MAX_STEPS})"),
+        Extra("shear", "shear b", "0.5", _parse_shear,
+              "superdiagonal of the non-normal example scale x (I + b N) (0 to 10)"),
+        Extra("train_steps", "train steps", "0", _parse_train_steps,
+              "Adam steps on the long-range task for each init (0 = off; up to 500)"),
+    ]
+
+    BINDINGS = [
+        Binding("plus,equals_sign", "nudge_scale(0.05)", "scale+", id="spectrum.scale_up",
+                tooltip="Raise the scale by 0.05"),
+        Binding("minus,underscore", "nudge_scale(-0.05)", "scale-", id="spectrum.scale_down",
+                tooltip="Lower the scale by 0.05"),
+        Binding("t", "train", "train 50", id="spectrum.train",
+                tooltip="Train each init for 50 steps and show how its spectrum moved"),
+        Binding("v", "next_init", "next init", id="spectrum.next_init",
+                tooltip="Show the next initialisation in the complex plane"),
+        Binding("p", "next_preset", "preset", id="spectrum.next_preset",
+                tooltip="Load the next preset"),
+        Binding("escape", "leave_field", "leave field", show=False, id="spectrum.leave_field"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.plane_init = "gaussian"
+
+    def extras_title(self) -> str:
+        return "powers and shear"
+
+    def compose_results(self) -> ComposeResult:
+        yield Static("computing the first result (torch is loading)...", id="spec-summary")
+        yield DataTable(id="spec-table", zebra_stripes=True, cursor_type="row")
+        yield Label("sorted |eigenvalue| per init (largest first)", classes="section",
+                    id="spec-spark-label")
+        for init in ALL_INITS:
+            with Horizontal(classes="spec-spark-row"):
+                yield Label(init, id=f"spec-name-{init}")
+                yield Static("", classes="spec-bars", id=f"spec-spark-{init}")
+                yield Label("", classes="spec-range", id=f"spec-range-{init}")
+        with Horizontal(classes="field-row extra-row"):
+            yield Label("complex plane", classes="field-label")
+            yield Select([(INIT_TITLES[i], i) for i in ALL_INITS], value="gaussian",
+                         allow_blank=False, compact=True, id="spec-plane-init")
+        yield PlotCanvas(id="spec-plane")
+        yield Label("||W^k v|| for k = 0..K (log scale)", classes="section", id="spec-power-label")
+        yield LogChart(id="spec-power", x_label="k")
+        yield Static("", id="spec-notes")
+        yield Label("after a few training steps (press t, or set train steps)", classes="section",
+                    id="spec-train-label")
+        yield Static("", id="spec-train-note")
+        yield DataTable(id="spec-train", zebra_stripes=True, cursor_type="row")
+
+    def setup_tables(self) -> None:
+        train = self.query_one("#spec-train", DataTable)
+        for label in ("init", "ρ before", "ρ after", "||W||₂ before", "||W||₂ after", "moved",
+                      "loss before", "loss after"):
+            train.add_column(label, key=label)
+        table = self.query_one("#spec-table", DataTable)
+        for label in ("init", "radius ρ", "norm ||W||₂", "norm/ρ", "non-normal", "min |λ|",
+                      "||W^K v||", "peak (k)"):
+            table.add_column(label, key=label)
+
+    # -- computing ----------------------------------------------------------------
+    def make_job(self, config: RNNConfig, extras: dict[str, Any]):
+        n, scale, seed = config.hidden, config.scale, config.seed
+        k, shear, train = extras["power_steps"], extras["shear"], extras["train_steps"]
+        previous = self.result
+
+        def job(cancelled):
+            from ..engine.spectrum import spectrum_report, training_drift
+
+            rep = spectrum_report(n, scale, seed, k, shear, cancel=cancelled)
+            drift = None
+            if train:
+                same = (previous is not None and previous.drift is not None
+                        and previous.drift_key == (n, scale, seed, train))
+                drift = previous.drift if same else training_drift(n, scale, seed, train,
+                                                                   cancel=cancelled)
+            rep.drift, rep.drift_key = drift, (n, scale, seed, train)
+            return rep
+
+        return job
+
+    def action_train(self) -> None:
+        from textual.widgets import Input
+
+        field = self.query_one("#extra-train_steps", Input)
+        if field.value.strip() in ("", "0"):
+            field.value = "50"
+
+    def result_status(self, result):
+        return "cpu", "float64", result.seconds
+
+    def cli_command(self) -> str:
+        train = self.extras["train_steps"]
+        return (f"vgtui spectrum --hidden {self.config.hidden} --scale {self.config.scale:g} "
+                f"--seed {self.config.seed} --power-steps {self.extras['power_steps']} "
+                f"--shear {self.extras['shear']:g}" + (f" --train-steps {train}" if train else ""))
+
+    def palette_commands(self):
+        cmds = self.preset_commands("Spectrum")
+        cmds += [(f"Spectrum: show {INIT_TITLES[i]} in the complex plane", "eigenvalues vs unit circle",
+                  lambda i=i: self.show_plane(i)) for i in ALL_INITS]
+        cmds += [
+            ("Spectrum: scale +0.05", "nudge the scale up", lambda: self.action_nudge_scale(0.05)),
+            ("Spectrum: scale -0.05", "nudge the scale down", lambda: self.action_nudge_scale(-0.05)),
+        ]
+        return cmds
+
+    # -- the plane ------------------------------------------------------------------
+    @on(Select.Changed, "#spec-plane-init")
+    def _plane_chosen(self, event: Select.Changed) -> None:
+        event.stop()
+        if event.value in ALL_INITS:
+            self.plane_init = event.value
+            if self.result is not None:
+                self._draw_plane(self.result)
+                self._draw_power(self.result)
+
+    def show_plane(self, init: str) -> None:
+        self.query_one("#spec-plane-init", Select).value = init
+
+    def action_next_init(self) -> None:
+        i = ALL_INITS.index(self.plane_init)
+        self.show_plane(ALL_INITS[(i + 1) % len(ALL_INITS)])
+
+    # -- drawing ------------------------------------------------------------------
+    def draw(self, rep) -> None:
+        self.query_one("#spec-summary", Static).update(
+            f"[b]n = {rep.hidden}, scale {rep.scale:g}, seed {rep.seed}[/b] · v = a seeded random "
+            f"unit vector · K = {rep.power_steps} · shear b = {rep.shear:g}")
+        table = self.query_one("#spec-table", DataTable)
+        table.clear()
+        for e in rep.entries:
+            k, peak = e.power_peak
+            ratio = (f"{e.spectral_norm / e.spectral_radius:.3f}" if e.spectral_radius > 0 else "∞")
+            table.add_row(e.init, f"{e.spectral_radius:.4f}", f"{e.spectral_norm:.4f}", ratio,
+                          f"{e.departure:.1e}", f"{e.magnitudes.min():.4f}",
+                          format_log10(e.log10_power[-1]), f"{format_log10(peak)} ({k})")
+        top = max(max(1.0, e.spectral_radius) for e in rep.entries)
+        width = max(8, self.query_one("#spec-results").size.width - 14 - 16 - 3)
+        for e in rep.entries:
+            mags = [float(m) for m in e.magnitudes]
+            self.query_one(f"#spec-spark-{e.init}", Static).update(bars(mags, top, width))
+            self.query_one(f"#spec-range-{e.init}", Label).update(
+                f"{max(mags):.3f} … {min(mags):.3f}")
+        self.query_one("#spec-spark-label", Label).update(
+            f"sorted |eigenvalue| per init, largest first; full bar = {top:.3f} for every row "
+            "(1 = the unit circle unless a radius is larger)")
+        self._draw_plane(rep)
+        self._draw_power(rep)
+        self._draw_notes(rep)
+        self._draw_training(rep)
+
+    def _draw_plane(self, rep) -> None:
+        e = rep.entry(self.plane_init)
+        circle = tuple((math.cos(2 * math.pi * i / CIRCLE_POINTS),
+                        math.sin(2 * math.pi * i / CIRCLE_POINTS)) for i in range(CIRCLE_POINTS))
+        eig = tuple((float(v.real), float(v.imag)) for v in e.eigenvalues)
+        reach = max(1.05, 1.05 * e.spectral_radius)
+        outside = int(sum(1 for v in e.eigenvalues if abs(v) > 1 + 1e-9))
+        self.query_one("#spec-plane", PlotCanvas).set_plot(
+            PlotSeries("unit circle |z| = 1", circle, "", "dim"),
+            PlotSeries(f"eigenvalues of {e.init} ({outside} of {rep.hidden} outside)", eig, "●",
+                       "bold cyan"),
+            x_range=(-reach, reach), y_range=(-reach, reach), equal_aspect=True,
+            lines=(RefLine("x", 0.0), RefLine("y", 0.0)), x_label="Re", y_label="Im")
+
+    def _draw_power(self, rep) -> None:
+        shown = [self.plane_init] + [i for i in ("orthogonal", NON_NORMAL) if i != self.plane_init]
+        marks = (("●", "bold cyan"), ("○", "green"), ("▲", "bold magenta"))
+        series = [Series(i, tuple(rep.entry(i).log10_power), m, s)
+                  for i, (m, s) in zip(shown, marks)]
+        self.query_one("#spec-power", LogChart).set_series(*series, x_start=0)
+
+    def _draw_notes(self, rep) -> None:
+        lines = []
+        g = rep.entry("gaussian")
+        if rep.scale > 0:
+            lines.append(f"gaussian: ρ / scale = {g.spectral_radius / rep.scale:.3f} and "
+                         f"||W||₂ / scale = {g.spectral_norm / rep.scale:.3f} (random-matrix "
+                         "theory: for large n the radius tends to the scale, the norm to twice it)")
+        o = rep.entry("orthogonal")
+        lines.append(f"orthogonal: |λ| from {o.magnitudes.min():.6f} to {o.magnitudes.max():.6f} "
+                     f"(all equal to the scale); ||W^K v|| = {format_log10(o.log10_power[-1])}")
+        x = rep.entry("xavier")
+        t = rep.entry("torch-default")
+        lines.append(f"Xavier uniform: ρ = {x.spectral_radius:.3f}; torch.nn.RNN default: "
+                     f"ρ = {t.spectral_radius:.3f} (its entries have a third of the variance)")
+        s = rep.entry(NON_NORMAL)
+        k, peak = s.power_peak
+        if peak > 0 and k > 0:
+            trend = (f"peaks at {format_log10(peak)} at k = {k}"
+                     + (f" and is {format_log10(s.log10_power[-1])} at k = {rep.power_steps}"
+                        if k < rep.power_steps else " (still rising at k = K)"))
+        else:
+            trend = f"never rises above 1 (is {format_log10(s.log10_power[-1])} at k = K)"
+        lines.append(f"shear: ρ = {s.spectral_radius:.4f} but ||W||₂ = {s.spectral_norm:.4f}; "
+                     f"||W^k v|| {trend}")
+        self.query_one("#spec-notes", Static).update("\n".join(lines))
+
+    def _draw_training(self, rep) -> None:
+        from ..engine.spectrum import TRAIN_BATCH, TRAIN_LR, TRAIN_SEQUENCE
+
+        table = self.query_one("#spec-train", DataTable)
+        table.clear()
+        drift = rep.drift
+        note = self.query_one("#spec-train-note", Static)
+        if not drift:
+            note.update("off: press t (or set train steps) to train each init and measure how "
+                        "its spectrum moves")
+            return
+        steps = rep.drift_key[3]
+        note.update(f"{steps} Adam steps (lr {TRAIN_LR:g}, batch {TRAIN_BATCH}) of a tanh RNN per "
+                    f"init on the long-range task: the output after {TRAIN_SEQUENCE} steps must "
+                    "repeat the first input (the readout starts at 0, so every loss starts at "
+                    "the same value). 'moved' = ||W_after − W_before||_F / ||W_before||_F.")
+        for d in drift:
+            table.add_row(d.init, f"{d.radius_before:.4f}", f"{d.radius_after:.4f}",
+                          f"{d.norm_before:.4f}", f"{d.norm_after:.4f}", f"{100 * d.change:.1f}%",
+                          f"{d.loss_before:.4f}", f"{d.loss_after:.4f}")

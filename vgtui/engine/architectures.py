@@ -286,7 +286,7 @@ def _attention(config: CompareConfig, device, dtype) -> np.ndarray:
 
     _, u, x = _shared(config, device, dtype)
     d = config.hidden
-    mha = torch.nn.MultiheadAttention(d, 1, batch_first=True)
+    mha = torch.nn.MultiheadAttention(d, 1, batch_first=True, dtype=torch.float64)
     with torch.no_grad():
         mha.in_proj_weight.copy_(torch.randn(3 * d, d, generator=_extra_stream(config.seed, 0),
                                              dtype=torch.float64) / math.sqrt(d))

@@ -190,8 +190,11 @@ def run_compare(config: CompareConfig, *, progress: Callable[[float], None] | No
     if unknown:
         raise ConfigError(f"unknown architecture {unknown[0]!r}; choose from "
                           f"{', '.join(ARCHITECTURES)}", "arch")
+    from . import budget
+
     device = resolve_device(config.device)
     dtype = resolve_dtype(config.dtype, device)
+    budget.check(compare_estimate(config, tuple(which)))
     started = time.perf_counter()
     traces = []
     parts = len(which)
@@ -349,3 +352,48 @@ def compare_config_from(values: dict, base: CompareConfig | None = None) -> Comp
     if unknown:
         raise ConfigError(f"unknown setting {unknown[0]!r}", unknown[0])
     return replace(base or CompareConfig(), **values)
+
+
+def compare_estimate(config: CompareConfig, which: tuple[str, ...] = ARCHITECTURES):
+    """Memory and time of a comparison, for the resource guard (the largest part
+    decides the memory; the times add up)."""
+    from .budget import FLOPS_PER_S, STEP_OVERHEAD_S, Estimate
+    from .gated import stack_estimate
+
+    n, m, steps = config.hidden, config.input_size, config.steps
+    itemsize = 4 if config.dtype == "float32" else 8
+    parts = []
+    for key in which:
+        if key in ("rnn", "lstm", "gru"):
+            parts.append(stack_estimate(config.rnn_config(key)))
+        elif key == "residual":
+            parts.append(Estimate(steps * (4 * n + m) * itemsize,
+                                  2 * steps * 4 * STEP_OVERHEAD_S + 4 * steps * n * n / FLOPS_PER_S,
+                                  "residual"))
+        elif key == "attention":
+            parts.append(Estimate(steps * (8 * n + 2 * m) * itemsize * 3,
+                                  0.01 + 12 * steps * n * n / FLOPS_PER_S, "attention"))
+        else:
+            parts.append(Estimate(steps * n * 16 * 3 + steps * m * 8,
+                                  0.01 + 8 * steps * n * m / FLOPS_PER_S, "ssm"))
+    return Estimate(max(p.bytes for p in parts), sum(p.seconds for p in parts),
+                    f"the comparison at T={steps}, n={n}")
+
+
+# Starting points for the Architectures screen and ``vgtui compare``.
+COMPARE_PRESETS = {
+    "default": ("default (T = 100)", {}),
+    "long": ("T = 1000: the distance grows", {"steps": 1000}),
+    "radius-0.99": ("radius 0.99 over T = 1000", {"steps": 1000, "radius": 0.99}),
+    "radius-1.01": ("radius 1.01: a linear recurrence explodes", {"steps": 300, "radius": 1.01}),
+    "scale-0.5": ("weight scale 0.5: contracting recurrences", {"scale": 0.5}),
+    "bias-3": ("forget bias 3: gated cells keep more", {"forget_bias": 3.0}),
+}
+
+
+def compare_preset(name: str, base: CompareConfig | None = None) -> CompareConfig:
+    if name not in COMPARE_PRESETS:
+        raise ConfigError(f"unknown preset {name!r}; choose one of {', '.join(COMPARE_PRESETS)}",
+                          "preset")
+    keep = {k: getattr(base, k) for k in ("device", "dtype")} if base else {}
+    return CompareConfig(**{**keep, **COMPARE_PRESETS[name][1]})

@@ -60,8 +60,6 @@ KEEP_BLOCK = {"lstm": 1, "gru": 1}
 GATE_MEANS = {"rnn": {}, "lstm": {"input": 0, "forget": 1, "output": 3},
               "gru": {"reset": 0, "update": 1}}
 ARCH_TITLES = {"rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
-# A run that would hold more than this in stored forward states is refused.
-MEMORY_LIMIT_BYTES = 4 * 1024 ** 3
 
 
 # -- weights ------------------------------------------------------------------------
@@ -219,6 +217,16 @@ class LayerTrace:
     verdict: str
 
     @property
+    def log10_h_norm(self) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log10(self.h_norm)
+
+    @property
+    def log10_h_mean_abs(self) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log10(self.h_mean_abs)
+
+    @property
     def cell_path_factor(self) -> float:
         """Per-step factor fitted to the cell path (the geometric-mean forget gate)."""
         if self.log10_cell_path is None:
@@ -252,8 +260,8 @@ class LayerTrace:
             out["cell_path_gap_log10"] = self.cell_path_gap
         out.update({
             "gates": {k: _floats(v) for k, v in self.gates.items()},
-            "h_norm": _floats(self.h_norm),
-            "h_mean_abs": _floats(self.h_mean_abs),
+            "h_norm": [LogMagnitude(v) for v in self.log10_h_norm],
+            "log10_h_norm": _floats(self.log10_h_norm),
             "saturation": _floats(self.saturation),
             "mean_derivative": _floats(self.mean_derivative),
             "spectral_radius": dict(self.spectral_radius),
@@ -292,7 +300,8 @@ class StackRun:
         return int(self.log10_grad_x.shape[0])
 
     def __getattr__(self, name):  # top-layer figures under the vanilla run's names
-        if name in ("log10_grad_h", "log10_grad_c", "h_norm", "h_mean_abs", "saturation",
+        if name in ("log10_grad_h", "log10_grad_c", "h_norm", "h_mean_abs", "log10_h_norm",
+                    "log10_h_mean_abs", "saturation",
                     "mean_derivative", "factor", "vanishing_horizon", "exploding_horizon",
                     "verdict", "gates", "log10_cell_path", "log10_forget_product"):
             return getattr(self.layers[-1], name)
@@ -349,8 +358,10 @@ class StackRun:
             out["grad_c"] = [LogMagnitude(v) for v in top.log10_grad_c]
             out["log10_grad_c"] = _floats(top.log10_grad_c)
         out.update({
-            "h_norm": _floats(top.h_norm),
-            "h_mean_abs": _floats(top.h_mean_abs),
+            "h_norm": [LogMagnitude(v) for v in top.log10_h_norm],
+            "log10_h_norm": _floats(top.log10_h_norm),
+            "h_mean_abs": [LogMagnitude(v) for v in top.log10_h_mean_abs],
+            "log10_h_mean_abs": _floats(top.log10_h_mean_abs),
             "saturation": _floats(top.saturation),
             "mean_derivative": _floats(top.mean_derivative),
             "gates": {k: _floats(v) for k, v in top.gates.items()},
@@ -395,12 +406,25 @@ def _check_stack_batch(configs: Sequence[RNNConfig], weights: StackWeights | Non
             raise ConfigError("weights and configurations differ in cell, layers or batch size")
 
 
-def memory_estimate(config: RNNConfig, batch: int = 1) -> int:
-    """Bytes of forward state a run keeps for its backward pass (roughly)."""
+def stack_estimate(config: RNNConfig, batch: int = 1):
+    """Memory and time of one stack run (forward + backward), for the resource guard.
+
+    Per step, row and layer it keeps h_t, the gate activations (G n), f'(z), the
+    pre-activation gradient (G n) and for the LSTM c_t and log f_t (2 n more)."""
+    from .budget import FLOPS_PER_S, STEP_OVERHEAD_S, Estimate
+
     gates = GATE_COUNT[config.arch]
+    n, m, steps, layers = config.hidden, config.input_size, config.steps, config.layers
     itemsize = 4 if config.dtype == "float32" else 8
-    per_step = config.layers * ((gates + 4) * config.hidden + gates * config.hidden) + config.input_size
-    return config.steps * batch * per_step * itemsize + config.steps * batch * config.hidden * 8
+    per_layer = (2 * gates + 3) * n + (2 * n if config.arch == "lstm" else 0) + 4
+    total = steps * batch * (layers * per_layer + 2 * m) * itemsize
+    total += batch * layers * gates * n * (2 * n + m) * itemsize
+    flops = 2 * steps * batch * layers * 2 * gates * n * (n + m)
+    ops_per_step = {"rnn": 2, "lstm": 5, "gru": 5}[config.arch]
+    seconds = 2 * steps * layers * ops_per_step * STEP_OVERHEAD_S + flops / FLOPS_PER_S
+    what = (f"{config.arch.upper()} x {layers}, T={steps}, n={n}"
+            + (f", batch={batch}" if batch > 1 else ""))
+    return Estimate(int(total), seconds, what)
 
 
 def run_stack_batch(configs: Sequence[RNNConfig], weights: StackWeights | None = None, *,
@@ -414,11 +438,9 @@ def run_stack_batch(configs: Sequence[RNNConfig], weights: StackWeights | None =
 
     configs = list(configs)
     _check_stack_batch(configs, weights)
-    need = memory_estimate(configs[0], len(configs))
-    if need > MEMORY_LIMIT_BYTES:
-        raise ConfigError(f"this run would keep about {need / 1024 ** 3:.1f} GiB of states; use "
-                          "fewer steps, units or layers (limit "
-                          f"{MEMORY_LIMIT_BYTES / 1024 ** 3:.0f} GiB)", "steps")
+    from . import budget
+
+    budget.check(stack_estimate(configs[0], len(configs)))
     device = resolve_device(configs[0].device)
     dtype = resolve_dtype(configs[0].dtype, device)
     started = time.perf_counter()
@@ -732,6 +754,75 @@ def _forget_product(log_f):
     return 0.5 * (torch.logsumexp(2.0 * after, dim=2) - math.log(n))
 
 
+# -- RNN, LSTM and GRU side by side --------------------------------------------------
+CELL_ORDER = ("rnn", "lstm", "gru")
+
+
+@dataclass
+class CellComparison:
+    """A vanilla RNN, an LSTM and a GRU with the same sizes, seed, weight scale and
+    input sequence (and, when given, the user's model on those same inputs)."""
+
+    config: RNNConfig
+    runs: dict  # arch -> StackRun
+    model_run: object | None = None
+    seconds: float = 0.0
+
+    @property
+    def device(self) -> str:
+        return self.runs["lstm"].device
+
+    @property
+    def dtype(self) -> str:
+        return self.runs["lstm"].dtype
+
+    @property
+    def steps(self) -> int:
+        return self.config.steps
+
+
+def compare_cells(config: RNNConfig, model=None, inputs=None, inputs_path: str | None = None, *,
+                  progress: Callable[[float], None] | None = None,
+                  cancel: Callable[[], bool] | None = None) -> CellComparison:
+    """Run the three cells from ``config`` (its arch is ignored; the vanilla cell uses
+    its activation). With a loaded ``model`` its sizes and depth must match the
+    config's and its own measurement is added; ``inputs`` (a (T, m) array) replaces
+    the seeded input sequence for all of them."""
+    import torch
+
+    started = time.perf_counter()
+    model_run = None
+    if model is not None:
+        from .models import model_config, run_model
+
+        given = {"hidden": config.hidden, "input_size": config.input_size,
+                 "layers": config.layers}
+        if inputs is not None:
+            given["steps"] = config.steps
+        mc = model_config(model, config, given, inputs)
+        config = config.replace(steps=mc.steps)
+    parts = len(CELL_ORDER) + (model is not None)
+    runs = {}
+    for done, arch in enumerate(CELL_ORDER):
+        def part(f, _d=done):
+            if progress is not None:
+                progress((_d + f) / parts)
+
+        c = config.replace(arch=arch)
+        weights = None
+        if inputs is not None:
+            from .device import resolve_device, resolve_dtype
+
+            device = resolve_device(c.device)
+            weights = build_stack_weights([c], device, resolve_dtype(c.dtype, device))
+            weights.inputs = torch.from_numpy(np.ascontiguousarray(inputs, dtype=np.float64))[None] \
+                .to(device=device, dtype=weights.inputs.dtype)
+        runs[arch] = run_stack(c, weights, progress=part, cancel=cancel)
+    if model is not None:
+        model_run = run_model(model, mc, inputs, inputs_path, cancel=cancel)
+    return CellComparison(config, runs, model_run, time.perf_counter() - started)
+
+
 # -- the toy comparison ---------------------------------------------------------------
 @dataclass
 class ToyCarousel:
@@ -795,9 +886,64 @@ def toy_carousel(factor: float, gate: float, steps: int) -> ToyCarousel:
 
 
 ARTICLE_TOY = {"factor": 0.7, "gate": 0.98, "steps": 100}
-# What the source article states for its toy (quoted, then checked on screen).
-ARTICLE_TOY_CLAIMS = {"rnn": "about 3.2e-16", "gate": "about 0.13",
-                      "advantage": "about 10^15 times more"}
+# What the source article states for its toy, as numbers, so the screen can check them.
+ARTICLE_TOY_CLAIMS = (
+    ("0.7^100", "rnn", 3.2e-16),
+    ("0.98^100", "gate", 0.13),
+    ("gate / RNN", "advantage", 1e15),
+)
+
+
+@dataclass(frozen=True)
+class ClaimCheck:
+    what: str
+    claimed: float
+    log10_computed: float
+
+    @property
+    def log10_gap(self) -> float:
+        return self.log10_computed - math.log10(self.claimed)
+
+    @property
+    def verdict(self) -> str:
+        """'agrees' within 5%, else how far off and in which direction."""
+        ratio = 10 ** self.log10_gap
+        if abs(ratio - 1) <= 0.05:
+            return "agrees"
+        if ratio > 1:
+            return f"article understates {ratio:.2g}x"
+        return f"article overstates {1 / ratio:.2g}x"
+
+
+def check_article_toy(toy: ToyCarousel) -> list[ClaimCheck] | None:
+    """The article's stated figures against the computed ones (None unless the toy
+    is at the article's own pair and length)."""
+    if (toy.factor, toy.gate, toy.steps) != (ARTICLE_TOY["factor"], ARTICLE_TOY["gate"],
+                                             ARTICLE_TOY["steps"]):
+        return None
+    computed = {"rnn": toy.log10_final_rnn, "gate": toy.log10_final_gate,
+                "advantage": toy.log10_advantage}
+    return [ClaimCheck(what, claimed, computed[key]) for what, key, claimed in ARTICLE_TOY_CLAIMS]
+
+
+# Starting points for the Forget gate screen (changes to FORGET_BASE).
+FORGET_BASE = {"forget_bias": 1.0, "steps": 100, "hidden": 32}
+FORGET_PRESETS = {
+    "bias-0": ("bias 0 (no head start)", {"forget_bias": 0.0}),
+    "bias-1": ("bias 1 (the advice)", {"forget_bias": 1.0}),
+    "bias-3": ("bias 3 (f near 0.95)", {"forget_bias": 3.0}),
+    "long": ("T = 1000, bias 1", {"forget_bias": 1.0, "steps": 1000}),
+    "deep": ("3 layers, bias 1", {"forget_bias": 1.0, "layers": 3}),
+}
+
+
+def forget_preset(name: str, base: RNNConfig | None = None) -> RNNConfig:
+    """A preset's config; device and dtype are kept from ``base``."""
+    if name not in FORGET_PRESETS:
+        raise ConfigError(f"unknown preset {name!r}; choose one of {', '.join(FORGET_PRESETS)}",
+                          "preset")
+    keep = {k: getattr(base, k) for k in ("device", "dtype")} if base else {}
+    return RNNConfig(**{**FORGET_BASE, **keep, **FORGET_PRESETS[name][1]})
 
 
 __all__ = ["StackWeights", "StackRun", "LayerTrace", "StackBatch", "run_stack", "run_stack_batch",

@@ -45,6 +45,13 @@ SCREENS: tuple[ScreenEntry, ...] = (
                 "ActivationsScreen",
                 "f and f' of tanh, sigmoid, ReLU, leaky ReLU, identity and SiLU; max and "
                 "typical derivative for z ~ N(0, s^2); steps to shrink a gradient by 1e-6"),
+    ScreenEntry("forget", "Forget gate", "0", "vgtui.screens.forget", "ForgetScreen",
+                "0.7 per step against a 0.98 forget gate, then RNN, LSTM and GRU on the same "
+                "inputs; forget bias; cell path = product of forget gates"),
+    ScreenEntry("architectures", "Architectures", "", "vgtui.screens.architectures",
+                "ArchitecturesScreen",
+                "gradient at every input position: RNN, LSTM, GRU, residual, self-attention, "
+                "diagonal linear recurrence; how each carries it"),
     ScreenEntry("history", "History & remedies", "", "vgtui.screens.history", "HistoryScreen",
                 "timeline from backpropagation to state-space models; the remedies, what each "
                 "fixes and cannot; parameter sharing and capacity 2^n vs learnability"),

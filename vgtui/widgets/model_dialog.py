@@ -54,9 +54,10 @@ class OpenModelDialog(ModalScreen[ModelChoice | None]):
     OpenModelDialog > Vertical { width: 80; max-width: 96%; height: auto; max-height: 96%;
                                  border: round $accent; background: $surface; padding: 0 1; }
     OpenModelDialog .hint { color: $text-muted; height: auto; }
-    OpenModelDialog Label { margin-top: 1; }
+    OpenModelDialog Label { margin-top: 1; color: $text-accent; }
+    OpenModelDialog Input, OpenModelDialog Select { width: 1fr; }
     OpenModelDialog #model-error { color: $text-error; height: auto; margin-top: 1; }
-    OpenModelDialog #model-state { color: $text-muted; height: 1; }
+    OpenModelDialog #model-state { color: $text-muted; height: auto; }
     OpenModelDialog Horizontal { height: auto; margin-top: 1; }
     OpenModelDialog Button { margin-right: 2; }
     """
@@ -75,19 +76,20 @@ class OpenModelDialog(ModalScreen[ModelChoice | None]):
                          "(torch.save(module.state_dict(), path)); any number of layers, one "
                          "direction. Read with weights_only=True.", classes="hint")
             yield Label("model file (.pt)")
-            yield Input(self.initial_model, placeholder="path/to/model.pt", id="model-path")
+            yield Input(self.initial_model, placeholder="path/to/model.pt", id="model-path",
+                        compact=True)
             yield Label("inputs (.npy of shape (T, input_size); empty: seeded random inputs)")
             yield Input(self.initial_inputs, placeholder="optional: path/to/inputs.npy",
-                        id="inputs-path")
+                        id="inputs-path", compact=True)
             yield Label("cell")
             yield Select([("read from the parameter shapes", "auto"), ("RNN", "rnn"),
                           ("LSTM", "lstm"), ("GRU", "gru")], value="auto", allow_blank=False,
                          compact=True, id="model-arch")
             yield Static("", id="model-error")
-            yield Static("Enter or Open loads · Esc cancels", id="model-state")
+            yield Static("Enter or Open loads · Tab moves · Esc cancels", id="model-state")
             with Horizontal():
-                yield Button("Open", variant="primary", id="model-open")
-                yield Button("Cancel", id="model-cancel")
+                yield Button("Open", variant="primary", id="model-open", compact=True)
+                yield Button("Cancel", id="model-cancel", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#model-path", Input).focus()
@@ -115,7 +117,7 @@ class OpenModelDialog(ModalScreen[ModelChoice | None]):
             choice = read_model(model_path, inputs_path, arch)
         except VgtuiError as exc:
             if not worker.is_cancelled:
-                self.app.call_from_thread(self.show_error, str(exc))
+                self.app.call_from_thread(self.show_error, str(exc), exc.field)
             return
         except Exception as exc:  # anything else still gets one readable line
             if not worker.is_cancelled:
@@ -124,6 +126,9 @@ class OpenModelDialog(ModalScreen[ModelChoice | None]):
         if not worker.is_cancelled:
             self.app.call_from_thread(self.dismiss, choice)
 
-    def show_error(self, message: str) -> None:
+    def show_error(self, message: str, field: str | None = "model") -> None:
+        """Say what is wrong under the fields and put the cursor where to fix it."""
         self.query_one("#model-error", Static).update(f"✗ {message}")
-        self.query_one("#model-state", Static).update("fix the path and press Enter again · Esc cancels")
+        self.query_one("#model-state", Static).update("fix it and press Enter again · Esc cancels")
+        target = {"inputs": "#inputs-path", "arch": "#model-arch"}.get(field or "", "#model-path")
+        self.query_one(target).focus()

@@ -599,7 +599,7 @@ def _forward_layer(arch, weights: StackWeights, layer: int, x, plan, tick) -> di
     rec = {"hidden": hidden, "acts": acts, "deriv": deriv}
     if arch == "lstm":
         cells = rec["cells"] = torch.empty(steps, batch, n, dtype=dtype, device=device)
-        log_f = rec["log_f"] = torch.empty(steps, batch, n, dtype=torch.float64, device=device)
+        pre_f = torch.empty(steps, batch, n, dtype=dtype, device=device)
         c = torch.zeros(batch, n, dtype=dtype, device=device)
     if arch == "gru":
         hn_store = rec["hn"] = torch.empty(steps, batch, n, dtype=dtype, device=device)
@@ -621,7 +621,7 @@ def _forward_layer(arch, weights: StackWeights, layer: int, x, plan, tick) -> di
             h = o * torch.tanh(c)
             acts[t] = torch.cat([i, f, g, o], dim=1)
             cells[t] = c
-            log_f[t] = F.logsigmoid(a[:, n:2 * n].to(torch.float64))
+            pre_f[t] = a[:, n:2 * n]
             deriv[t] = 1.0 - g * g
         else:  # gru
             xin, rh = drive[:, t], recur
@@ -636,6 +636,9 @@ def _forward_layer(arch, weights: StackWeights, layer: int, x, plan, tick) -> di
         hidden[t] = h
         if t % every == 0:
             tick(t / steps)
+    if arch == "lstm":
+        # log f from the pre-activations (log-sigmoid never rounds to log 0), all steps at once.
+        rec["log_f"] = F.logsigmoid(pre_f.to(torch.float64).contiguous())
     return rec
 
 

@@ -35,6 +35,8 @@ from .magnitude import LogMagnitude
 ARCHITECTURES = ("rnn", "lstm", "gru", "residual", "attention", "ssm")
 TITLES = {"rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU", "residual": "residual RNN",
           "attention": "self-attention", "ssm": "diagonal linear (SSM)"}
+SHORT = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU", "residual": "residual",
+         "attention": "attention", "ssm": "SSM"}
 MARKERS = {"rnn": "R", "lstm": "L", "gru": "G", "residual": "+", "attention": "A", "ssm": "S"}
 
 # The update each one computes, and how each carries the gradient, in short words

@@ -10,7 +10,8 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Label, Select, SelectionList, Static
 
 from ..engine.architectures import (ARCHITECTURES, COMPARE_FIELDS, COMPARE_PRESETS, MARKERS,
-                                    TITLES, TRAITS, UPDATES, CompareConfig, compare_preset)
+                                    SHORT, TITLES, TRAITS, UPDATES, CompareConfig,
+                                    compare_preset)
 from ..engine.magnitude import format_log10
 from ..present import horizon_text, shown_steps
 from ..widgets.controls import ControlPanel
@@ -254,7 +255,8 @@ class ArchitecturesScreen(PageScreen):
             f"{MARKERS[t.key]} {format_log10(t.log10_grad[0])}" for t in ranked))
         self.query_one("#arch-summary", Static).update("\n".join(lines))
         self.query_one("#arch-chart", LogChart).set_series(
-            *[Series(t.title, tuple(t.log10_grad), MARKERS[t.key], STYLES[t.key]) for t in r.traces])
+            *[Series(SHORT[t.key], tuple(t.log10_grad), MARKERS[t.key], STYLES[t.key])
+              for t in r.traces])
 
         how = self.query_one("#arch-how", DataTable)
         how.clear()
@@ -274,7 +276,7 @@ class ArchitecturesScreen(PageScreen):
         table.clear(columns=True)
         table.add_column("t", key="t")
         for t in r.traces:
-            table.add_column(f"{MARKERS[t.key]} {t.title}", key=t.key)
+            table.add_column(f"{MARKERS[t.key]} {SHORT[t.key]}", key=t.key)
         for k in shown_steps(r.steps, target=TABLE_ROWS):
             table.add_row(str(k + 1), *[format_log10(t.log10_grad[k]) for t in r.traces])
 

@@ -36,6 +36,7 @@ TABLE_ROWS = 60
 CELL_STYLE = {"rnn": ("R", "bold red"), "lstm": ("L", "bold cyan"), "gru": ("G", "bold green"),
               "model": ("M", "bold magenta")}
 CELL_TITLE = {"rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
+SHORT_TITLE = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 
 HELP = """\
 **What it shows.** Why gating helps, measured rather than asserted.
@@ -402,7 +403,8 @@ class ForgetScreen(PageScreen):
                 title = f"your {getattr(run, 'arch', 'rnn').upper()}"
             else:
                 title = CELL_TITLE[key]
-            series.append(Series(title, tuple(values), marker, style))
+            series.append(Series("model" if key == "model" else SHORT_TITLE[key], tuple(values),
+                                 marker, style))
             vanish, explode = horizons(values)
             factor = fitted_factor(values)
             gates = getattr(run, "gates", {}) or {}

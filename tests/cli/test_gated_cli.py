@@ -44,6 +44,7 @@ def test_flow_stack_table_and_csv(run_cli):
     (["--layers", "17"], "--layers"),
     (["--forget-bias", "x"], "--forget-bias"),
     (["--forget-bias", "100"], "--forget-bias"),
+    (["--arch", "lstm", "--activation", "relu"], "--activation"),
 ])
 def test_bad_stack_flags(run_cli, args, flag):
     code, _, err = run_cli("flow", *args)

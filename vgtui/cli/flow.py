@@ -55,16 +55,26 @@ def build(args) -> tuple[RNNConfig, object, str]:
     if args.inputs and not args.model:
         raise UsageError("--inputs: needs --model (random inputs are drawn from --seed otherwise)")
     if not args.model:
-        return RNNConfig(**{**base.to_dict(), **given}), None, "random init"
+        config = RNNConfig(**{**base.to_dict(), **given})
+        _check_activation(config.arch, given)
+        return config, None, "random init"
     if "forget_bias" in given:
         raise UsageError("--forget-bias: does not apply to --model (the file's own biases are used)")
 
     from ..engine.models import load_inputs, load_model, model_config, model_run_weights, model_source
 
     model = load_model(args.model, arch=given.get("arch"))
+    _check_activation(model.arch, given)
     inputs = load_inputs(args.inputs, model.input_size) if args.inputs else None
     config = model_config(model, base, given, inputs)
     return config, model_run_weights(model, config, inputs), model_source(model, args.inputs, config)
+
+
+def _check_activation(arch: str, given: dict) -> None:
+    """LSTM and GRU cells have fixed nonlinearities: refuse a flag that would do nothing."""
+    if arch != "rnn" and given.get("activation", "tanh") != "tanh":
+        raise UsageError(f"--activation: applies to the vanilla cell only; the {arch.upper()} uses "
+                         "sigmoid gates and tanh")
 
 
 def run(args) -> int:

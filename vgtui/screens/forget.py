@@ -53,6 +53,11 @@ and input sequence; the loss is `L = sum(h_T)` of the top layer. The chart shows
 reaches the input at step t). Markers R, L, G (and M for your model) carry the
 series without colour; ◆ marks points where two series meet.
 
+The draws are shared where the cells line up: the LSTM's candidate g, the GRU's new
+state n and the vanilla RNN use the same `W_hh` and `W_xh`; the LSTM's forget gate and
+the GRU's update gate start from the same weights too (which is why their mean gates
+track each other). What differs is the wiring, not the luck of the draw.
+
 *The forget bias* starts the LSTM's forget gate (the GRU's update gate z, whose
 `z ≈ 1` keeps the old state) at that bias: `f = sigmoid(... + b_f)`. At 0 the gate
 sits near 0.5 and the cell forgets half per step; the usual advice is 1; at 3 the gate
@@ -78,6 +83,8 @@ own cell path replaces the random LSTM's. `x` returns to random cells only.
 
 **Things to try.**
 - Forget bias 0, 1, 2, 3: compare the LSTM's horizon and per-step factor each time.
+  At 0 the untrained LSTM can lose its gradient even faster than the vanilla RNN:
+  gating helps when the gates sit near 1, not by being there.
 - Preset *T = 1000*: the vanilla RNN falls past 1e-300; where do the gated cells end?
 - Set the toy's gate to 0.9 or 0.999 and its length to 1000.
 - Scale 0.5 against 1.5: the vanilla RNN swings; the LSTM's cell path hardly moves.

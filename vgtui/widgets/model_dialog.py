@@ -75,12 +75,10 @@ class OpenModelDialog(ModalScreen[ModelChoice | None]):
             yield Static(f"[b]{self.dialog_title}[/b]: a state_dict of torch.nn.RNN, LSTM or GRU "
                          "(torch.save(module.state_dict(), path)); any number of layers, one "
                          "direction. Read with weights_only=True.", classes="hint")
-            yield Label("model file (.pt)")
-            yield Input(self.initial_model, placeholder="path/to/model.pt", id="model-path",
-                        compact=True)
+            yield Label("model file (.pt), e.g. runs/model.pt")
+            yield Input(self.initial_model, id="model-path", compact=True)
             yield Label("inputs (.npy of shape (T, input_size); empty: seeded random inputs)")
-            yield Input(self.initial_inputs, placeholder="optional: path/to/inputs.npy",
-                        id="inputs-path", compact=True)
+            yield Input(self.initial_inputs, id="inputs-path", compact=True)
             yield Label("cell")
             yield Select([("read from the parameter shapes", "auto"), ("RNN", "rnn"),
                           ("LSTM", "lstm"), ("GRU", "gru")], value="auto", allow_blank=False,

@@ -51,7 +51,7 @@ def files(tmp_path):
 
 async def test_bad_files_are_refused_in_the_dialog_and_the_screen_keeps_its_result(tmp_path):
     gru, rnn, x, linear, bad = files(tmp_path)
-    app = VgtuiApp()
+    app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await started(pilot)
         kept = screen.result
@@ -78,7 +78,7 @@ async def test_bad_files_are_refused_in_the_dialog_and_the_screen_keeps_its_resu
 
 async def test_a_good_model_is_shown_reproduced_and_cleared(tmp_path, run_cli):
     gru, rnn, x, linear, bad = files(tmp_path)
-    app = VgtuiApp()
+    app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await started(pilot)
         dialog = await open_dialog(pilot, screen)
@@ -109,7 +109,7 @@ async def test_a_good_model_is_shown_reproduced_and_cleared(tmp_path, run_cli):
 
 async def test_a_vanilla_model_with_seeded_inputs(tmp_path):
     gru, rnn, x, linear, bad = files(tmp_path)
-    app = VgtuiApp()
+    app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await started(pilot)
         dialog = await open_dialog(pilot, screen)

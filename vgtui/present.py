@@ -60,3 +60,59 @@ def marked(regime: str, text: str) -> str:
 
 def steps_text(steps: int | None, never: str = "never") -> str:
     return never if steps is None else f"{steps:,}"
+
+
+CELL_NAMES = {"rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
+
+
+def stack_title(r) -> str:
+    """'LSTM x 2 layers, n=32, forget bias 1' for a StackRun (weights from a file or seeded)."""
+    c = r.config
+    cell = CELL_NAMES.get(r.arch, r.arch)
+    if r.arch == "rnn":
+        cell = f"{c.activation} {cell}"
+    layers = f" x {len(r.layers)} layers" if len(r.layers) > 1 else ""
+    text = f"{cell}{layers}, n={c.hidden}, m={c.input_size}"
+    if r.source == "random init":
+        text += f", {c.init} W_hh x {c.scale:g}"
+        if r.arch != "rnn":
+            gate = "forget" if r.arch == "lstm" else "update"
+            text += f", {gate} bias {c.forget_bias:g}"
+    return text
+
+
+def stack_summary_lines(r) -> list[str]:
+    """Per-layer figures of a StackRun (and the LSTM cell path) as short lines."""
+    lines = []
+    if len(r.layers) > 1:
+        for layer in r.layers:
+            lines.append(f"layer {layer.index}: ||dL/dh_1|| {_fmt(layer.log10_grad_h[0])}   "
+                         f"fitted factor {layer.factor:.4f}/step   vanishing horizon "
+                         f"{horizon_text(layer.vanishing_horizon, r.steps)}   "
+                         f"{verdict_text(layer.verdict)}")
+    for layer in r.layers:
+        if layer.log10_cell_path is None:
+            continue
+        where = f"layer {layer.index} " if len(r.layers) > 1 else ""
+        lines.append(f"{where}cell path c_T -> c_1 (direct path only, RMS over units) "
+                     f"{_fmt(layer.log10_cell_path[0])}; product of forget gates "
+                     f"{_fmt(layer.log10_forget_product[0])}; largest gap "
+                     f"{gap_text(layer.cell_path_gap)}; per step {layer.cell_path_factor:.4f}")
+    means = ", ".join(f"{name} {sum(v) / len(v):.3f}" for name, v in r.gates.items())
+    if means:
+        lines.append(f"mean gates (top layer, over steps and units): {means}")
+    return lines
+
+
+def gap_text(gap: float) -> str:
+    """A log10 gap between two magnitudes, as a relative difference."""
+    if math.isnan(gap):
+        return "n/a"
+    rel = 10 ** gap - 1
+    return f"{rel:.1e} relative"
+
+
+def _fmt(log10_value: float) -> str:
+    from .engine.magnitude import format_log10
+
+    return format_log10(log10_value)

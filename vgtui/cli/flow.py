@@ -6,25 +6,27 @@ import math
 
 from ..engine.config import FIELD_SPECS, RNNConfig
 from ..engine.errors import ConfigError
-from ..engine.magnitude import format_log10, format_value
+from ..engine.magnitude import format_log10
 from ..engine.presets import FLOW_PRESETS
-from ..present import flow_summary_lines, shown_steps
+from ..present import flow_summary_lines, shown_steps, stack_title
 from .common import UsageError, add_field
 from .output import console, print_csv, print_json
 
 NAME = "flow"
-HELP = "gradient norm per step back through a vanilla RNN (or your torch.nn.RNN)"
-FIELDS = ["activation", "scale", "init", "hidden", "steps", "input_size", "input_scale",
-          "seed", "init_noise", "leaky_slope", "device", "dtype"]
+HELP = ("gradient norm per step back through a vanilla RNN, LSTM or GRU, stacked or not "
+        "(or your own torch.nn.RNN / LSTM / GRU)")
+FIELDS = ["arch", "layers", "forget_bias", "activation", "scale", "init", "hidden", "steps",
+          "input_size", "input_scale", "seed", "init_noise", "leaky_slope", "device", "dtype"]
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser(NAME, help=HELP, description=HELP + ". Loss L = sum(h_T), h_0 = 0.")
+    p = sub.add_parser(NAME, help=HELP, description=HELP + ". Loss L = sum(h_T) of the top layer, h_0 = 0.")
     p.add_argument("--preset", choices=list(FLOW_PRESETS), help="start from a named preset")
     for name in FIELDS:
         add_field(p, name)
-    p.add_argument("--model", metavar="FILE", help="torch.nn.RNN state_dict saved with torch.save "
-                   "(single layer; nonlinearity from --activation)")
+    p.add_argument("--model", metavar="FILE", help="a torch.nn.RNN, LSTM or GRU state_dict saved "
+                   "with torch.save (any number of layers; the cell is read from the parameter "
+                   "shapes, --arch names it explicitly; an RNN's nonlinearity from --activation)")
     p.add_argument("--inputs", metavar="FILE.npy", help="(T, input_size) input sequence for --model")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print one JSON object")
@@ -53,89 +55,130 @@ def build(args) -> tuple[RNNConfig, object, str]:
     if args.inputs and not args.model:
         raise UsageError("--inputs: needs --model (random inputs are drawn from --seed otherwise)")
     if not args.model:
-        return RNNConfig(**{**base.to_dict(), **given}), None, "random init"
-
-    from ..engine.models import load_inputs, load_rnn, model_weights
-
-    model = load_rnn(args.model)
-    for name, actual in (("hidden", model.hidden), ("input_size", model.input_size)):
-        if name in given and given[name] != actual:
-            raise ConfigError(f"{FIELD_SPECS[name].label} {given[name]} does not match the model's "
-                              f"{actual}", name)
-        given[name] = actual
-    if args.inputs:
-        inputs = load_inputs(args.inputs, model.input_size)
-        if "steps" in given and given["steps"] != inputs.shape[0]:
-            raise ConfigError(f"steps {given['steps']} does not match the {inputs.shape[0]} rows "
-                              "of --inputs", "steps")
-        given["steps"] = inputs.shape[0]
-    else:
-        import numpy as np
-        import torch
-
         config = RNNConfig(**{**base.to_dict(), **given})
-        from ..engine.flow import _stream
+        _check_activation(config.arch, given)
+        return config, None, "random init"
+    if "forget_bias" in given:
+        raise UsageError("--forget-bias: does not apply to --model (the file's own biases are used)")
 
-        inputs = (torch.randn(config.steps, config.input_size, generator=_stream(config.seed, 2),
-                              dtype=torch.float64) * config.input_scale).numpy()
-        inputs = np.ascontiguousarray(inputs)
-    config = RNNConfig(**{**base.to_dict(), **given})
-    source = f"model {args.model}" + (f", inputs {args.inputs}" if args.inputs else ", seeded inputs")
-    return config, model_weights(model, inputs), source
+    from ..engine.models import load_inputs, load_model, model_config, model_run_weights, model_source
+
+    model = load_model(args.model, arch=given.get("arch"))
+    _check_activation(model.arch, given)
+    inputs = load_inputs(args.inputs, model.input_size) if args.inputs else None
+    config = model_config(model, base, given, inputs)
+    return config, model_run_weights(model, config, inputs), model_source(model, args.inputs, config)
+
+
+def _check_activation(arch: str, given: dict) -> None:
+    """LSTM and GRU cells have fixed nonlinearities: refuse a flag that would do nothing."""
+    if arch != "rnn" and given.get("activation", "tanh") != "tanh":
+        raise UsageError(f"--activation: applies to the vanilla cell only; the {arch.upper()} uses "
+                         "sigmoid gates and tanh")
 
 
 def run(args) -> int:
-    from ..engine.flow import run_flow
+    from ..engine.gated import run_recurrent
 
     config, weights, source = build(args)
-    result = run_flow(config, weights, source=source)
+    result = run_recurrent(config, weights, source=source)
     if args.json:
         print_json(result.to_dict())
     elif args.csv:
-        print_csv(_columns(), _rows(result, range(result.steps)))
+        print_csv(_columns(result), _rows(result, range(result.steps)))
     else:
         _print_table(result, args.every)
     return 0
 
 
-def _columns() -> list[str]:
-    return ["t", "grad_h", "log10_grad_h", "log10_ratio", "step_factor", "grad_x",
+def _stacked(r) -> bool:
+    return hasattr(r, "layers") and isinstance(r.layers, list)
+
+
+def _columns(r=None) -> list[str]:
+    cols = ["t", "grad_h", "log10_grad_h", "log10_ratio", "step_factor", "grad_x",
             "h_norm", "saturation", "mean_derivative"]
+    if r is not None and _stacked(r):
+        if r.log10_grad_c is not None:
+            cols += ["grad_c", "log10_grad_c", "log10_cell_path", "log10_forget_product"]
+        cols += [f"gate_{name}" for name in r.gates]
+        if len(r.layers) > 1:
+            cols += [f"log10_grad_h_layer{layer.index}" for layer in r.layers]
+    return cols
 
 
 def _rows(r, indices):
     from ..engine.magnitude import LogMagnitude
 
     ratio, step = r.log10_ratio, r.log10_step_factor
+    stacked = _stacked(r)
     for k in indices:
-        yield [k + 1, LogMagnitude(r.log10_grad_h[k]), repr(float(r.log10_grad_h[k])),
-               repr(float(ratio[k])), "" if math.isnan(step[k]) else repr(10.0 ** step[k]),
+        row = [k + 1, LogMagnitude(r.log10_grad_h[k]), repr(float(r.log10_grad_h[k])),
+               repr(float(ratio[k])), "" if math.isnan(step[k]) else repr(float(10.0 ** step[k])),
                LogMagnitude(r.log10_grad_x[k]), LogMagnitude(r.log10_h_norm[k]),
                repr(float(r.saturation[k])), repr(float(r.mean_derivative[k]))]
+        if stacked:
+            if r.log10_grad_c is not None:
+                row += [LogMagnitude(r.log10_grad_c[k]), repr(float(r.log10_grad_c[k])),
+                        repr(float(r.log10_cell_path[k])), repr(float(r.log10_forget_product[k]))]
+            row += [repr(float(v[k])) for v in r.gates.values()]
+            if len(r.layers) > 1:
+                row += [repr(float(layer.log10_grad_h[k])) for layer in r.layers]
+        yield row
 
 
 def _print_table(r, every: int | None) -> None:
     from rich import box
     from rich.table import Table
 
+    from ..present import stack_summary_lines
+
     out = console()
     c = r.config
-    title = (f"{c.activation} RNN, {c.init} W_hh x {c.scale:g}, n={c.hidden}, T={c.steps}, "
-             f"{r.source}, {r.device}/{r.dtype}")
+    stacked = _stacked(r)
+    if stacked:
+        title = (f"{stack_title(r)}, T={c.steps}, {r.source}, {r.device}/{r.dtype}")
+    else:
+        title = (f"{c.activation} RNN, {c.init} W_hh x {c.scale:g}, n={c.hidden}, T={c.steps}, "
+                 f"{r.source}, {r.device}/{r.dtype}")
     table = Table(title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD,
                   pad_edge=False)
-    for name in ("t", "|dL/dh_t|", "ratio to T", "factor", "|dL/dx_t|", "|h_t|", "sat", "f'"):
+    names = ["t", "|dL/dh_t|", "ratio to T", "factor", "|dL/dx_t|"]
+    if stacked and r.log10_grad_c is not None:
+        names.append("|dL/dc_t|")
+    if stacked:
+        names += [name[0] for name in r.gates]  # i f o / r z: mean gate per step
+        names += [f"dh L{layer.index}" for layer in r.layers[:-1]]
+        names += ["|h_t|"]
+    else:
+        names += ["|h_t|", "sat", "f'"]
+    for name in names:
         table.add_column(name, justify="right", no_wrap=True)
     indices = shown_steps(r.steps, every)
     ratio, step = r.log10_ratio, r.log10_step_factor
     for k in indices:
-        table.add_row(str(k + 1), format_log10(r.log10_grad_h[k]), format_log10(ratio[k]),
-                      "-" if math.isnan(step[k]) else f"{10 ** step[k]:.4f}",
-                      format_log10(r.log10_grad_x[k]), format_log10(r.log10_h_norm[k]),
-                      f"{100 * r.saturation[k]:.0f}%", f"{r.mean_derivative[k]:.3f}")
+        cells = [str(k + 1), format_log10(r.log10_grad_h[k]), format_log10(ratio[k]),
+                 "-" if math.isnan(step[k]) else f"{10 ** step[k]:.4f}",
+                 format_log10(r.log10_grad_x[k])]
+        if stacked:
+            if r.log10_grad_c is not None:
+                cells.append(format_log10(r.log10_grad_c[k]))
+            cells += [f"{v[k]:.3f}" for v in r.gates.values()]
+            cells += [format_log10(layer.log10_grad_h[k]) for layer in r.layers[:-1]]
+            cells += [format_log10(r.log10_h_norm[k])]
+        else:
+            cells += [format_log10(r.log10_h_norm[k]), f"{100 * r.saturation[k]:.0f}%",
+                      f"{r.mean_derivative[k]:.3f}"]
+        table.add_row(*cells)
     out.print(table)
     if len(indices) < r.steps:
         out.print(f"showing {len(indices)} of {r.steps} steps; --every 1 shows all, --csv or --json "
                   "give every step")
     for line in flow_summary_lines(r):
         out.print(line)
+    if stacked:
+        if r.gates:
+            out.print(", ".join(f"{name[0]} = mean {name} gate" for name in r.gates)
+                      + " (top layer, over units); dh Lk = ||dL/dh_t|| of layer k")
+        for line in stack_summary_lines(r):
+            out.print(line)

@@ -15,6 +15,8 @@ ACTIVATIONS = ("tanh", "sigmoid", "relu", "leaky_relu", "identity")
 INITS = ("gaussian", "orthogonal", "identity")
 DEVICES = ("auto", "cpu", "cuda")
 DTYPES = ("auto", "float32", "float64")
+# Recurrent cells with torch.nn's conventions: RNN, LSTM (gates i, f, g, o), GRU (r, z, n).
+ARCHES = ("rnn", "lstm", "gru")
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,16 @@ FIELD_SPECS: dict[str, FieldSpec] = {
         FieldSpec("leaky_slope", float, "leaky slope", "negative slope of leaky relu", 0.0, 1.0),
         FieldSpec("device", str, "device", "where torch computes", choices=DEVICES),
         FieldSpec("dtype", str, "dtype", "floating point precision", choices=DTYPES),
+        FieldSpec("arch", str, "cell", "recurrent cell: rnn, lstm or gru", choices=ARCHES),
+        FieldSpec("layers", int, "layers", "stacked recurrent layers", 1, 16),
+        FieldSpec("forget_bias", float, "forget bias",
+                  "bias of the LSTM forget gate (GRU: update gate)", -20.0, 20.0),
+        FieldSpec("radius", float, "eigen radius",
+                  "|eigenvalue| of the diagonal linear recurrence", 0.0, 1.5),
+        FieldSpec("toy_factor", float, "RNN factor", "toy: per-step factor of a plain RNN",
+                  0.0, 10.0),
+        FieldSpec("toy_gate", float, "forget gate", "toy: a constant forget gate", 0.0, 1.0),
+        FieldSpec("toy_steps", int, "toy steps", "toy: steps back", 1, 1_000_000),
     )
 }
 
@@ -82,7 +94,8 @@ def parse_value(spec: FieldSpec, text: Any) -> Any:
     if spec.choices:
         value = str(raw).strip().lower().replace("-", "_") if raw is not None else ""
         aliases = {"leakyrelu": "leaky_relu", "linear": "identity", "normal": "gaussian",
-                   "f32": "float32", "f64": "float64", "double": "float64", "float": "float32"}
+                   "f32": "float32", "f64": "float64", "double": "float64", "float": "float32",
+                   "vanilla": "rnn"}
         value = aliases.get(value, value)
         if value not in spec.choices:
             raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {raw!r})", name)
@@ -113,7 +126,13 @@ def _short(raw: Any) -> str:
 
 @dataclass(frozen=True)
 class RNNConfig:
-    """One vanilla RNN run: h_t = f(b + W_hh h_{t-1} + W_xh x_t), h_0 = 0, L = sum(h_T)."""
+    """One recurrent run, h_0 = 0 (and c_0 = 0), loss L = sum(h_T) of the top layer.
+
+    The default is a single vanilla layer, h_t = f(b + W_hh h_{t-1} + W_xh x_t).
+    ``arch`` picks an LSTM or GRU cell instead (``activation`` then does not apply),
+    ``layers`` stacks cells, and ``forget_bias`` starts the LSTM forget gate (the
+    GRU update gate) at that bias; it does nothing for the vanilla cell.
+    """
 
     activation: str = "tanh"
     init: str = "gaussian"
@@ -127,6 +146,9 @@ class RNNConfig:
     leaky_slope: float = 0.01
     device: str = "auto"
     dtype: str = "auto"
+    arch: str = "rnn"
+    layers: int = 1
+    forget_bias: float = 0.0
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -148,5 +170,6 @@ class RNNConfig:
 
 def same_shape_key(config: RNNConfig) -> tuple:
     """Configs sharing this key can run in one vectorised batch."""
-    return (config.hidden, config.steps, config.input_size, config.device, config.dtype)
+    return (config.hidden, config.steps, config.input_size, config.device, config.dtype,
+            config.arch, config.layers)
 

@@ -326,6 +326,10 @@ def verdict_for(factor: float, vanishing: int | None, exploding: int | None) -> 
 def _check_batch(configs: Sequence[RNNConfig]) -> None:
     if not configs:
         raise ConfigError("a batch needs at least one configuration")
+    stacked = [c for c in configs if c.arch != "rnn" or c.layers != 1]
+    if stacked:
+        raise ConfigError("run_flow computes single-layer vanilla RNNs; LSTM, GRU and stacked "
+                          "layers go through vgtui.engine.gated.run_stack", "arch")
     keys = {same_shape_key(c) for c in configs}
     if len(keys) > 1:
         raise ConfigError("configurations in one batch must share hidden, steps, input size, "

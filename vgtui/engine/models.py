@@ -154,3 +154,208 @@ def model_weights(model: LoadedRNN, inputs: np.ndarray):
 
     return RNNWeights(model.w_hh[None], model.w_xh[None], model.bias[None],
                       torch.from_numpy(np.ascontiguousarray(inputs))[None])
+
+
+# -- any torch.nn.RNN / LSTM / GRU, any number of layers ----------------------------------
+ARCH_BY_GATES = {1: "rnn", 4: "lstm", 3: "gru"}
+ARCH_MODULES = {"rnn": "torch.nn.RNN", "lstm": "torch.nn.LSTM", "gru": "torch.nn.GRU"}
+MAX_LAYERS = 16
+
+
+@dataclass
+class LoadedModel:
+    """A unidirectional torch.nn.RNN, LSTM or GRU read from a state_dict, in float64
+    on the CPU. Per layer: w_ih (G n, m_l), w_hh (G n, n), b_ih and b_hh (G n,), with
+    G = 1 (RNN), 4 (LSTM: i, f, g, o) or 3 (GRU: r, z, n), in torch.nn's layout."""
+
+    path: str
+    arch: str
+    w_ih: list
+    w_hh: list
+    b_ih: list
+    b_hh: list
+    prefix: str = ""
+    has_bias: bool = True
+
+    @property
+    def layers(self) -> int:
+        return len(self.w_hh)
+
+    @property
+    def hidden(self) -> int:
+        return int(self.w_hh[0].shape[1])
+
+    @property
+    def input_size(self) -> int:
+        return int(self.w_ih[0].shape[1])
+
+    def describe(self) -> str:
+        """'LSTM, 2 layers, n=32, m=4' (the module name as torch calls it)."""
+        name = ARCH_MODULES[self.arch].split(".")[-1]
+        layers = f"{self.layers} layer" + ("s" if self.layers > 1 else "")
+        where = f", keys {self.prefix}*" if self.prefix else ""
+        return f"{name}, {layers}, n={self.hidden}, m={self.input_size}{where}"
+
+    def as_rnn(self) -> LoadedRNN:
+        """A single vanilla layer in the vanilla engine's form (biases summed)."""
+        return LoadedRNN(self.path, self.w_hh[0], self.w_ih[0], self.b_ih[0] + self.b_hh[0])
+
+
+def _recurrent_prefix(path: str, state: dict) -> str:
+    """The key prefix of the recurrent module ('' for module.state_dict() of the module
+    itself, 'rnn.' when it was saved as part of a larger model)."""
+    found = sorted({k[: -len("weight_hh_l0")] for k in state if k.endswith("weight_hh_l0")})
+    found = [p for p in found if p == "" or p.endswith(".")]
+    if not found:
+        keys = ", ".join(sorted(state)[:6]) or "nothing"
+        missing = [k for k in ("weight_ih_l0", "weight_hh_l0") if k not in state]
+        raise ModelFileError(f"model file {path} is not a torch.nn.RNN, LSTM or GRU state_dict: "
+                             f"missing {', '.join(missing) or 'weight_hh_l0'} (has {keys})", "model")
+    if len(found) > 1:
+        names = ", ".join(repr(p.rstrip(".")) for p in found[:4])
+        raise ModelFileError(f"model file {path} holds several recurrent modules ({names}); save "
+                             "the one to inspect with its own state_dict()", "model")
+    return found[0]
+
+
+def load_model(path: str, arch: str | None = None) -> LoadedModel:
+    """A torch.nn.RNN / LSTM / GRU state_dict of any depth, its cell read from the
+    parameter shapes (W_hh is (G n, n)); ``arch`` names the cell explicitly and a
+    file that does not fit it is refused. Loaded with weights_only=True."""
+    import torch
+
+    state = load_state_dict(path)
+    prefix = _recurrent_prefix(path, state)
+    sub = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+    odd = sorted(k for k in sub if "_reverse" in k or k.startswith("weight_hr_l"))
+    if odd:
+        what = "bidirectional" if "_reverse" in odd[0] else "projected (proj_size > 0)"
+        raise ModelFileError(f"model file {path} is a {what} module ({prefix}{odd[0]}); only "
+                             "one-direction modules without projections are read", "model")
+    layers = 0
+    while f"weight_hh_l{layers}" in sub:
+        layers += 1
+    if layers > MAX_LAYERS:
+        raise ModelFileError(f"model has {layers} layers; vgtui reads at most {MAX_LAYERS}", "model")
+    w_ih, w_hh, b_ih, b_hh = [], [], [], []
+    gates = None
+    has_bias = "bias_ih_l0" in sub or "bias_hh_l0" in sub
+    for layer in range(layers):
+        name_ih, name_hh = f"{prefix}weight_ih_l{layer}", f"{prefix}weight_hh_l{layer}"
+        if f"weight_ih_l{layer}" not in sub:
+            raise ModelFileError(f"model file {path} has {name_hh} but no {name_ih}", "model")
+        hh, ih = sub[f"weight_hh_l{layer}"], sub[f"weight_ih_l{layer}"]
+        for name, t in ((name_hh, hh), (name_ih, ih)):
+            if not t.is_floating_point():
+                raise ModelFileError(f"{name} must hold floating point numbers, found {t.dtype}",
+                                     "model")
+        if hh.dim() != 2 or hh.shape[1] == 0 or hh.shape[0] % hh.shape[1] != 0 \
+                or hh.shape[0] // hh.shape[1] not in ARCH_BY_GATES:
+            raise ModelFileError(f"{name_hh} must be (n, n) for an RNN, (4n, n) for an LSTM or "
+                                 f"(3n, n) for a GRU, found {tuple(hh.shape)}", "model")
+        n = int(hh.shape[1])
+        g = int(hh.shape[0]) // n
+        if gates is None:
+            gates = g
+            found_arch = ARCH_BY_GATES[g]
+            if arch is not None and arch != found_arch:
+                from .gated import GATE_COUNT
+
+                want = GATE_COUNT[arch]
+                shape = "(n, n)" if want == 1 else f"({want}n, n)"
+                raise ModelFileError(
+                    f"a {ARCH_MODULES[arch]} needs {name_hh} of shape {shape}; the file's "
+                    f"{tuple(hh.shape)} is a {ARCH_MODULES[found_arch]} with n={n}", "arch")
+            hidden = n
+        elif g != gates or n != hidden:
+            raise ModelFileError(f"{name_hh} is {tuple(hh.shape)}, unlike layer 0's "
+                                 f"({gates * hidden}, {hidden})", "model")
+        m_expected = None if layer == 0 else hidden
+        if ih.dim() != 2 or ih.shape[0] != g * n or (m_expected and ih.shape[1] != m_expected):
+            want = f"({g * n}, {m_expected})" if m_expected else f"({g * n}, input_size)"
+            raise ModelFileError(f"{name_ih} must be {want} to match {name_hh}, found "
+                                 f"{tuple(ih.shape)}", "model")
+        if n > 2048 or ih.shape[1] > 1024:
+            raise ModelFileError(f"model is too large for vgtui (hidden {n}, input "
+                                 f"{ih.shape[1]}; limits 2048 and 1024)", "model")
+        biases = []
+        for kind in ("ih", "hh"):
+            key = f"bias_{kind}_l{layer}"
+            if key in sub:
+                b = sub[key]
+                if not b.is_floating_point() or tuple(b.shape) != (g * n,):
+                    raise ModelFileError(f"{prefix}{key} must be ({g * n},) floats, found "
+                                         f"{tuple(b.shape)} {b.dtype}", "model")
+                biases.append(b.to(torch.float64))
+            else:
+                biases.append(torch.zeros(g * n, dtype=torch.float64))
+        tensors = (hh.to(torch.float64), ih.to(torch.float64), *biases)
+        for name, t in zip((name_hh, name_ih, f"{prefix}bias_ih_l{layer}",
+                            f"{prefix}bias_hh_l{layer}"), tensors):
+            if not torch.isfinite(t).all():
+                raise ModelFileError(f"model file {path}: {name} contains nan or inf", "model")
+        w_hh.append(tensors[0])
+        w_ih.append(tensors[1])
+        b_ih.append(tensors[2])
+        b_hh.append(tensors[3])
+    known = {f"{w}_l{layer}" for w in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+             for layer in range(layers)}
+    extra = sorted(k for k in sub if k not in known and "." not in k)
+    if extra:
+        raise ModelFileError(f"model file {path} has keys a torch.nn.{ARCH_BY_GATES[gates].upper()} "
+                             f"does not ({extra[0]}); save the recurrent module's own state_dict()",
+                             "model")
+    return LoadedModel(path, ARCH_BY_GATES[gates], w_ih, w_hh, b_ih, b_hh, prefix, has_bias)
+
+
+def model_config(model: LoadedModel, base, given: dict, inputs: np.ndarray | None):
+    """An RNNConfig for running ``model``: sizes, cell and depth come from the file and
+    any setting that contradicts them is refused, naming it."""
+    from .config import FIELD_SPECS, RNNConfig
+    from .errors import ConfigError
+
+    given = dict(given)
+    actual = {"hidden": model.hidden, "input_size": model.input_size, "layers": model.layers,
+              "arch": model.arch}
+    for name, value in actual.items():
+        if name in given and given[name] != value:
+            raise ConfigError(f"{FIELD_SPECS[name].label} {given[name]} does not match the "
+                              f"model's {value}", name)
+        given[name] = value
+    if inputs is not None:
+        if "steps" in given and given["steps"] != inputs.shape[0]:
+            raise ConfigError(f"steps {given['steps']} does not match the {inputs.shape[0]} rows "
+                              "of the inputs file", "steps")
+        given["steps"] = int(inputs.shape[0])
+    return RNNConfig(**{**base.to_dict(), **given})
+
+
+def model_run_weights(model: LoadedModel, config, inputs: np.ndarray | None):
+    """Weights for the engine: RNNWeights for one vanilla layer (the vanilla engine),
+    StackWeights otherwise. Without an inputs array the seeded inputs are used."""
+    import torch
+
+    from .gated import StackWeights, seeded_inputs
+
+    if inputs is None:
+        x = seeded_inputs(config)
+    else:
+        x = torch.from_numpy(np.ascontiguousarray(inputs, dtype=np.float64))
+    if model.arch == "rnn" and model.layers == 1:
+        return model_weights(model.as_rnn(), x.numpy())
+    return StackWeights(model.arch, [w[None] for w in model.w_ih], [w[None] for w in model.w_hh],
+                        [b[None] for b in model.b_ih], [b[None] for b in model.b_hh], x[None])
+
+
+def model_source(model: LoadedModel, inputs_path: str | None, config) -> str:
+    where = f"inputs {inputs_path}" if inputs_path else f"seeded inputs (seed {config.seed})"
+    return f"model {model.path} ({model.describe()}), {where}"
+
+
+def run_model(model: LoadedModel, config, inputs: np.ndarray | None = None,
+              inputs_path: str | None = None, **kwargs):
+    """Measure a loaded model: a FlowRun for one vanilla layer, a StackRun otherwise."""
+    from .gated import run_recurrent
+
+    weights = model_run_weights(model, config, inputs)
+    return run_recurrent(config, weights, source=model_source(model, inputs_path, config), **kwargs)

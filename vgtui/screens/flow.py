@@ -7,6 +7,7 @@ log-scale chart with decade labels, and the per-step table.
 from __future__ import annotations
 
 import math
+import shlex
 from typing import Any
 
 from textual import on
@@ -19,7 +20,9 @@ from textual.widgets import DataTable, Label, Select, Sparkline, Static
 from ..engine.config import RNNConfig
 from ..engine.magnitude import format_log10, format_value
 from ..engine.presets import FLOW_PRESETS
-from ..present import horizon_text, overflow_text, shown_steps, verdict_text
+from rich.markup import escape
+
+from ..present import horizon_text, overflow_text, shown_steps, stack_title, verdict_text
 from ..widgets.controls import ControlPanel
 from ..widgets.log_chart import LogChart, Series
 from .base import PageScreen
@@ -28,6 +31,7 @@ FIELDS = ["activation", "init", "scale", "init_noise", "hidden", "steps", "input
           "input_scale", "seed", "leaky_slope", "device", "dtype"]
 DEBOUNCE_SECONDS = 0.25
 TABLE_ROWS = 100
+LAYER_STYLES = ("bold cyan", "bold green", "bold magenta", "bold blue", "bold red")
 
 HELP = """\
 **What it shows.** A vanilla RNN `h_t = f(b + W_hh h_(t-1) + W_xh x_t)` runs forward for
@@ -58,7 +62,18 @@ step T at the right.
 - Init *orthogonal* with activation *identity*: the factor equals the scale exactly.
 - Raise T with `]` and watch the horizon stay put while the left edge sinks.
 
-The same numbers: `vgtui flow --activation tanh --scale 1.0 --steps 50 --json`.
+**Your own model.** `o` opens a state_dict of a `torch.nn.RNN`, `LSTM` or `GRU`
+(saved with `torch.save(module.state_dict(), path)`; any number of layers, the cell
+read from the parameter shapes) and optionally a `.npy` input sequence of shape
+`(T, input_size)`; without one, inputs are drawn from *seed* and *input scale*. The
+summary names the file. An RNN's nonlinearity comes from *activation*; scale, init
+and noise do not apply to a loaded model. For an LSTM the chart adds `||dL/dc_t||`
+(marker c); for a stack it draws every layer's `||dL/dh_t||` (markers 1, 2, ...).
+A missing, malformed or mismatched file is refused in the dialog and the last result
+stays. `x` goes back to random weights.
+
+The same numbers: `vgtui flow --activation tanh --scale 1.0 --steps 50 --json`
+(with a model: `vgtui flow --model FILE [--inputs FILE.npy] --json`).
 """
 
 
@@ -82,6 +97,10 @@ class FlowScreen(PageScreen):
                 tooltip="Shorten the sequence by 10%"),
         Binding("p", "next_preset", "preset", id="flow.next_preset",
                 tooltip="Load the next preset"),
+        Binding("o", "open_model", "open model", id="flow.open_model",
+                tooltip="Load your own torch.nn RNN / LSTM / GRU state_dict"),
+        Binding("x", "clear_model", "clear model", id="flow.clear_model",
+                tooltip="Back to random weights"),
         Binding("escape", "leave_field", "leave field", show=False, id="flow.leave_field"),
     ]
 
@@ -92,7 +111,9 @@ class FlowScreen(PageScreen):
         self._pending: RNNConfig | None = None
         self._debounce: Timer | None = None
         self._shown_config: RNNConfig | None = None
-        self._launched: RNNConfig | None = None  # the config last sent to the engine
+        self._launched: tuple | None = None  # (config, model id) last sent to the engine
+        self._shown_key: tuple | None = None
+        self.model = None  # a widgets.model_dialog.ModelChoice while a model is loaded
 
     # -- layout ----------------------------------------------------------------
     def compose_page(self) -> ComposeResult:
@@ -146,11 +167,19 @@ class FlowScreen(PageScreen):
         preset = FLOW_PRESETS[event.value]
         self.query_one("#flow-preset-note", Static).update(preset.note)
         config = preset.config(self.config)
+        if self.model is not None:  # a preset means random weights again
+            self.model = None
+            self._launched = None
+            self.query_one(ControlPanel).set_values(config.to_dict())
+            self.request(config, immediate=True)
+            return
         if config != self.config:
             self.query_one(ControlPanel).set_values(config.to_dict())
             self.request(config)
 
     def _sync_preset_select(self, config: RNNConfig) -> None:
+        if self.model is not None:  # weights from a file: no preset applies
+            return
         match = next((p.name for p in FLOW_PRESETS.values() if p.config(config) == config), None)
         select = self.query_one("#flow-preset", Select)
         if match is None and select.value is not Select.NULL:
@@ -183,8 +212,58 @@ class FlowScreen(PageScreen):
     def action_leave_field(self) -> None:
         self.query_one("#flow-results").focus()
 
+    # -- your own model -----------------------------------------------------------
+    def action_open_model(self) -> None:
+        from ..widgets.model_dialog import OpenModelDialog
+
+        m = self.model
+        self.app.push_screen(OpenModelDialog("Open model (Gradient Flow)",
+                                             m.model_path if m else "",
+                                             (m.inputs_path or "") if m else ""), self.use_model)
+
+    def use_model(self, choice) -> None:
+        """Show a loaded model's gradients; the panel takes its sizes (and steps)."""
+        if choice is None:
+            return
+        self.model = choice
+        changes = {"hidden": choice.model.hidden, "input_size": choice.model.input_size}
+        if choice.inputs is not None:
+            changes["steps"] = int(choice.inputs.shape[0])
+        select = self.query_one("#flow-preset", Select)
+        if select.value is not Select.NULL:
+            select.clear()
+        self.query_one("#flow-preset-note", Static).update(
+            f"weights from {choice.model_path}; x goes back to random weights")
+        self.query_one(ControlPanel).set_values(changes)
+        self._launched = None
+        self.request(self.config.replace(**changes), immediate=True)
+
+    def action_clear_model(self) -> None:
+        if self.model is None:
+            self.status.show(message="no model loaded (o opens one)", error=False)
+            return
+        self.model = None
+        self.query_one("#flow-preset-note", Static).update("custom settings")
+        self._launched = None
+        self._sync_preset_select(self.config)
+        self.request(self.config, immediate=True)
+
     def cli_command(self) -> str:
         c, d = self.config, RNNConfig()
+        if self.model is not None:
+            parts = ["vgtui flow", "--model", shlex.quote(self.model.model_path)]
+            if self.model.inputs_path:
+                parts += ["--inputs", shlex.quote(self.model.inputs_path)]
+            else:
+                parts += [f"--steps {c.steps}", f"--seed {c.seed}", f"--input-scale {c.input_scale}"]
+            if self.model.model.arch == "rnn":
+                parts.append(f"--activation {c.activation}")
+                if c.activation == "leaky_relu":
+                    parts.append(f"--leaky-slope {c.leaky_slope}")
+            for name in ("device", "dtype"):
+                if getattr(c, name) != "auto":
+                    parts.append(f"--{name} {getattr(c, name)}")
+            return " ".join(parts)
         parts = ["vgtui flow"]
         for name in FIELDS:
             value = getattr(c, name)
@@ -203,6 +282,9 @@ class FlowScreen(PageScreen):
             ("Gradient Flow: weight scale -0.05", "nudge the scale down", lambda: self.action_nudge_scale(-0.05)),
             ("Gradient Flow: T +10%", "lengthen the sequence", lambda: self.action_nudge_steps(1)),
             ("Gradient Flow: T -10%", "shorten the sequence", lambda: self.action_nudge_steps(-1)),
+            ("Gradient Flow: open model", "your own torch.nn RNN / LSTM / GRU state_dict",
+             self.action_open_model),
+            ("Gradient Flow: clear model", "back to random weights", self.action_clear_model),
         ]
         return cmds
 
@@ -210,7 +292,7 @@ class FlowScreen(PageScreen):
     def request(self, config: RNNConfig, immediate: bool = False) -> None:
         """Ask for a recompute; rapid edits are coalesced by a short debounce."""
         self.config = config
-        if config == self._launched:  # already shown or on its way
+        if (config, id(self.model)) == self._launched:  # already shown or on its way
             if self._debounce is not None:
                 self._debounce.stop()
             self._pending = None
@@ -228,22 +310,34 @@ class FlowScreen(PageScreen):
         if config is None:
             return
         self._pending = None
-        self._launched = config
+        choice = self.model
+        key = self._launched = (config, id(choice))
 
         def job(cancelled):
-            from ..engine.flow import run_flow  # numpy and torch load in the worker
+            if choice is None:
+                from ..engine.flow import run_flow  # numpy and torch load in the worker
 
-            return run_flow(config, cancel=cancelled)
+                return run_flow(config, cancel=cancelled)
+            from ..engine.models import model_config, run_model
 
-        self.compute(job, self.show_result, label=f"computing T={config.steps}, n={config.hidden}")
+            given = {"hidden": config.hidden, "input_size": config.input_size}
+            if choice.inputs is not None:
+                given["steps"] = config.steps
+            run_config = model_config(choice.model, config, given, choice.inputs)
+            return run_model(choice.model, run_config, choice.inputs, choice.inputs_path,
+                             cancel=cancelled)
+
+        self.compute(job, lambda result: self.show_result(result, key),
+                     label=f"computing T={config.steps}, n={config.hidden}")
 
     def show_compute_error(self, message: str) -> None:
-        self._launched = self._shown_config  # a refused config may be asked for again
+        self._launched = self._shown_key  # a refused config may be asked for again
         super().show_compute_error(message)
 
-    def show_result(self, result) -> None:
+    def show_result(self, result, key: tuple | None = None) -> None:
         self.result = result
         self._shown_config = result.config
+        self._shown_key = key if key is not None else (result.config, id(None))
         self._draw(result)
         self.status.show(device=result.device, dtype=result.dtype, seconds=result.seconds,
                          message="up to date", error=False)
@@ -252,12 +346,23 @@ class FlowScreen(PageScreen):
     def _draw(self, r) -> None:
         c = r.config
         horizon = horizon_text(r.vanishing_horizon, r.steps)
+        stacked = isinstance(getattr(r, "layers", None), list)
+        if r.source == "random init":
+            what = f"{c.activation}, {c.init} W_hh × {c.scale:g}"
+        elif stacked:
+            what = stack_title(r)
+        else:
+            what = f"{c.activation} RNN"
+        matrix = f" (W_hh block {r.spectral_block}, top layer)" if stacked else ""
+        sizes = f"T={c.steps}" if stacked else f"n={c.hidden}, T={c.steps}"
         lines = [
             f"[b]{verdict_text(r.verdict)}[/b] · fitted factor {r.factor:.4f}/step",
             f"vanishing horizon (1e-6): {horizon}",
-            f"spectral radius {r.spectral_radius:.4f} · norm {r.spectral_norm:.4f}",
-            f"{c.activation}, {c.init} W_hh × {c.scale:g}, n={c.hidden}, T={c.steps}",
+            f"spectral radius {r.spectral_radius:.4f} · norm {r.spectral_norm:.4f}{matrix}",
+            f"{what}, {sizes}",
         ]
+        if r.source != "random init":
+            lines.append(f"source: {escape(r.source)}")
         if r.exploding_horizon is not None:
             lines.append(f"exploding horizon (1e6) {r.exploding_horizon} steps")
         if r.forward_overflow_step is not None:
@@ -276,8 +381,17 @@ class FlowScreen(PageScreen):
         self.query_one("#flow-sat-label", Label).update(
             f"forward saturated (|f'|<0.1): mean {100 * sum(sat) / len(sat):.0f}%, "
             f"max {100 * max(sat):.0f}%")
-        self.query_one("#flow-chart", LogChart).set_series(
-            Series("||dL/dh_t||", tuple(r.log10_grad_h), "█", "bold cyan"))
+        chart = self.query_one("#flow-chart", LogChart)
+        if stacked and (len(r.layers) > 1 or r.log10_grad_c is not None):
+            series = [Series(f"layer {layer.index}", tuple(layer.log10_grad_h),
+                             str(layer.index % 10), LAYER_STYLES[(layer.index - 1) % len(LAYER_STYLES)])
+                      for layer in r.layers] if len(r.layers) > 1 else [
+                Series("||dL/dh_t||", tuple(r.log10_grad_h), "h", "bold cyan")]
+            if r.log10_grad_c is not None:
+                series.append(Series("dL/dc top", tuple(r.log10_grad_c), "c", "bold yellow"))
+            chart.set_series(*series)
+        else:
+            chart.set_series(Series("||dL/dh_t||", tuple(r.log10_grad_h), "█", "bold cyan"))
 
         table = self.query_one("#flow-table", DataTable)
         table.clear()

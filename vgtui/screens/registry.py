@@ -58,6 +58,13 @@ SCREENS: tuple[ScreenEntry, ...] = (
                 "ExplodingScreen",
                 "growing gradients, the Lyapunov exponent and the edge of chaos, clipping by "
                 "norm, vanishing vs exploding symptoms"),
+    ScreenEntry("forget", "Forget gate", "0", "vgtui.screens.forget", "ForgetScreen",
+                "0.7 per step against a 0.98 forget gate, then RNN, LSTM and GRU on the same "
+                "inputs; forget bias; cell path = product of forget gates"),
+    ScreenEntry("architectures", "Architectures", "", "vgtui.screens.architectures",
+                "ArchitecturesScreen",
+                "gradient at every input position: RNN, LSTM, GRU, residual, self-attention, "
+                "diagonal linear recurrence; how each carries it"),
     ScreenEntry("history", "History & remedies", "", "vgtui.screens.history", "HistoryScreen",
                 "timeline from backpropagation to state-space models; the remedies, what each "
                 "fixes and cannot; parameter sharing and capacity 2^n vs learnability"),

@@ -1,0 +1,954 @@
+"""LSTM, GRU and stacked recurrent layers: forward, hand-derived backward, log space.
+
+The cells follow torch.nn exactly, so a state_dict from torch.nn.LSTM / GRU / RNN
+drops straight in:
+
+    LSTM  a = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh, split into blocks i, f, g, o
+          i, f, o = sigmoid(.), g = tanh(.), c_t = f*c_{t-1} + i*g, h_t = o*tanh(c_t)
+    GRU   blocks r, z, n of the input part (xr, xz, xn) and hidden part (hr, hz, hn)
+          r = sigmoid(xr + hr), z = sigmoid(xz + hz), n = tanh(xn + r*hn)
+          h_t = (1 - z)*n + z*h_{t-1}
+    RNN   h_t = f(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)
+
+Layer l > 1 reads the hidden states of layer l - 1 as its inputs. The loss is
+L = sum(h_T) of the top layer, h_0 = c_0 = 0, exactly as for the vanilla engine.
+
+Backward pass (derived by hand, per layer, from the top layer down). With dh the
+total dL/dh_t of a layer (what comes back from step t+1 plus what the layer above
+sends down at step t), for the LSTM:
+
+    dc  = dc_carry + dh * o * (1 - tanh(c_t)^2)          (the total dL/dc_t)
+    da  = [dc*g*i(1-i), dc*c_{t-1}*f(1-f), dc*i*(1-g^2), dh*tanh(c_t)*o(1-o)]
+    dh_{t-1} (from this step) = W_hh^T da,  dc_carry for t-1 = dc * f,
+    dL/d(input_t) = W_ih^T da
+
+and for the GRU, with d_n = dh*(1-z)*(1-n^2):
+
+    input side  [d_n*hn*r(1-r), dh*(h_{t-1}-n)*z(1-z), d_n]          -> W_ih^T
+    hidden side [same r and z parts, d_n*r] -> W_hh^T, plus dh*z directly.
+
+Every carried vector (dh and, for the LSTM, dc, renormalised together) is kept
+as a unit direction and a running log of its length, so magnitudes of 1e-3000
+stay exact. Each layer keeps its own log scale; where two contributions meet,
+the smaller is rescaled to the larger.
+
+Batched over configurations sharing (arch, layers, n, T, m, device, dtype): one
+Python loop over time per layer, batch dimensions in the tensors.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .config import RNNConfig, same_shape_key
+from .errors import ConfigError
+from .flow import (LOG10_E, SATURATION_THRESHOLD, Cancelled, _floats, _tick, fitted_factor,
+                   horizons, verdict_for)
+from .magnitude import LogMagnitude, from_log10
+
+GATE_COUNT = {"rnn": 1, "lstm": 4, "gru": 3}
+BLOCK_NAMES = {"rnn": ("h",), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
+# The block that makes the new content (its W_hh block plays the vanilla W_hh's part).
+CANDIDATE_BLOCK = {"rnn": 0, "lstm": 2, "gru": 2}
+# The block whose bias ``forget_bias`` sets: the LSTM forget gate, the GRU update gate.
+KEEP_BLOCK = {"lstm": 1, "gru": 1}
+# Mean gate activations reported per step (name -> block).
+GATE_MEANS = {"rnn": {}, "lstm": {"input": 0, "forget": 1, "output": 3},
+              "gru": {"reset": 0, "update": 1}}
+ARCH_TITLES = {"rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
+
+
+# -- weights ------------------------------------------------------------------------
+@dataclass
+class StackWeights:
+    """Explicit weights for a batch of stacks. Per layer l: w_ih (B, G n, m_l),
+    w_hh (B, G n, n), b_ih and b_hh (B, G n); inputs (B, T, m). G is 1, 4 or 3."""
+
+    arch: str
+    w_ih: list
+    w_hh: list
+    b_ih: list
+    b_hh: list
+    inputs: object
+
+    @property
+    def batch(self) -> int:
+        return int(self.inputs.shape[0])
+
+    @property
+    def layers(self) -> int:
+        return len(self.w_hh)
+
+    @property
+    def hidden(self) -> int:
+        return int(self.w_hh[0].shape[-1])
+
+    def to(self, device, dtype) -> "StackWeights":
+        def move(ts):
+            return [t.to(device=device, dtype=dtype) for t in ts]
+
+        return StackWeights(self.arch, move(self.w_ih), move(self.w_hh), move(self.b_ih),
+                            move(self.b_hh), self.inputs.to(device=device, dtype=dtype))
+
+
+def _stack_stream(seed: int, layer: int, block: int, kind: int):
+    """Generators for the extra gate blocks and layers, apart from the vanilla
+    engine's streams (those stay with layer 1's candidate block and the inputs)."""
+    import torch
+
+    g = torch.Generator(device="cpu")
+    g.manual_seed(2 ** 40 + seed * 4096 + layer * 64 + block * 8 + kind)
+    return g
+
+
+def _square_matrix(config: RNNConfig, layer: int, block: int):
+    """An n x n recurrent block drawn like the vanilla W_hh (same init rule)."""
+    import torch
+
+    from .flow import recurrent_matrix
+
+    if layer == 0 and block == CANDIDATE_BLOCK[config.arch]:
+        return recurrent_matrix(config)  # identical to the vanilla RNN's W_hh
+    n = config.hidden
+    if config.init == "gaussian":
+        w = torch.randn(n, n, generator=_stack_stream(config.seed, layer, block, 0),
+                        dtype=torch.float64) / math.sqrt(n)
+    elif config.init == "orthogonal":
+        a = torch.randn(n, n, generator=_stack_stream(config.seed, layer, block, 0),
+                        dtype=torch.float64)
+        q, r = torch.linalg.qr(a)
+        signs = torch.sign(torch.diagonal(r))
+        signs[signs == 0] = 1.0
+        w = q * signs
+    else:
+        w = torch.eye(n, dtype=torch.float64)
+    w = w * config.scale
+    if config.init_noise > 0:
+        w = w + config.init_noise * torch.randn(
+            n, n, generator=_stack_stream(config.seed, layer, block, 3), dtype=torch.float64)
+    return w
+
+
+def _input_matrix(config: RNNConfig, layer: int, block: int):
+    import torch
+
+    from .flow import _stream
+
+    n = config.hidden
+    m = config.input_size if layer == 0 else n
+    if layer == 0 and block == CANDIDATE_BLOCK[config.arch]:
+        gen = _stream(config.seed, 1)  # the vanilla engine's W_xh
+    else:
+        gen = _stack_stream(config.seed, layer, block, 1)
+    return torch.randn(n, m, generator=gen, dtype=torch.float64) / math.sqrt(m)
+
+
+def seeded_inputs(config: RNNConfig):
+    """The (T, m) input sequence for a seed: the same for every cell and the vanilla engine."""
+    import torch
+
+    from .flow import _stream
+
+    return torch.randn(config.steps, config.input_size, generator=_stream(config.seed, 2),
+                       dtype=torch.float64) * config.input_scale
+
+
+def build_stack_weights(configs: Sequence[RNNConfig], device, dtype) -> StackWeights:
+    """Seeded weights for each config (sharing arch, layers and sizes), stacked.
+
+    Every block of W_hh is drawn with the config's init and scale; W_ih blocks are
+    N(0, 1/m); biases are 0 except the forget (LSTM) or update (GRU) gate's input
+    bias, which is ``forget_bias``. Layer 1's candidate block uses exactly the
+    vanilla engine's W_hh and W_xh, and the inputs are the vanilla engine's too.
+    """
+    import torch
+
+    arch, layers = configs[0].arch, configs[0].layers
+    gates = GATE_COUNT[arch]
+    per_layer = {k: [[] for _ in range(layers)] for k in ("w_ih", "w_hh", "b_ih", "b_hh")}
+    inputs = []
+    for c in configs:
+        n = c.hidden
+        for layer in range(layers):
+            per_layer["w_hh"][layer].append(torch.cat(
+                [_square_matrix(c, layer, k) for k in range(gates)]))
+            per_layer["w_ih"][layer].append(torch.cat(
+                [_input_matrix(c, layer, k) for k in range(gates)]))
+            b_ih = torch.zeros(gates * n, dtype=torch.float64)
+            if arch in KEEP_BLOCK:
+                k = KEEP_BLOCK[arch]
+                b_ih[k * n:(k + 1) * n] = c.forget_bias
+            per_layer["b_ih"][layer].append(b_ih)
+            per_layer["b_hh"][layer].append(torch.zeros(gates * n, dtype=torch.float64))
+        inputs.append(seeded_inputs(c))
+
+    def stack(ts):
+        return torch.stack(ts).to(device=device, dtype=dtype)
+
+    return StackWeights(arch, *[[stack(ts) for ts in per_layer[k]]
+                                for k in ("w_ih", "w_hh", "b_ih", "b_hh")], stack(inputs))
+
+
+# -- results ------------------------------------------------------------------------
+@dataclass
+class LayerTrace:
+    """One layer's measurements. Arrays have length T; index k is step k+1."""
+
+    index: int  # 1-based, 1 is the layer that reads the inputs
+    arch: str
+    log10_grad_h: np.ndarray
+    log10_grad_c: np.ndarray | None
+    h_norm: np.ndarray
+    h_mean_abs: np.ndarray
+    saturation: np.ndarray
+    mean_derivative: np.ndarray
+    gates: dict
+    log10_cell_path: np.ndarray | None
+    log10_forget_product: np.ndarray | None
+    spectral_radius: dict
+    spectral_norm: dict
+    factor: float
+    vanishing_horizon: int | None
+    exploding_horizon: int | None
+    verdict: str
+
+    @property
+    def log10_h_norm(self) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log10(self.h_norm)
+
+    @property
+    def log10_h_mean_abs(self) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log10(self.h_mean_abs)
+
+    @property
+    def cell_path_factor(self) -> float:
+        """Per-step factor fitted to the cell path (the geometric-mean forget gate)."""
+        if self.log10_cell_path is None:
+            return math.nan
+        return fitted_factor(self.log10_cell_path)
+
+    @property
+    def cell_path_gap(self) -> float:
+        """Largest |log10 difference| between the measured cell path and the product
+        of forget gates, over the steps where both are finite."""
+        if self.log10_cell_path is None:
+            return math.nan
+        a, b = self.log10_cell_path, self.log10_forget_product
+        ok = np.isfinite(a) & np.isfinite(b)
+        return float(np.max(np.abs(a[ok] - b[ok]))) if ok.any() else math.nan
+
+    def to_dict(self) -> dict:
+        out = {
+            "layer": self.index,
+            "grad_h": [LogMagnitude(v) for v in self.log10_grad_h],
+            "log10_grad_h": _floats(self.log10_grad_h),
+        }
+        if self.log10_grad_c is not None:
+            out["grad_c"] = [LogMagnitude(v) for v in self.log10_grad_c]
+            out["log10_grad_c"] = _floats(self.log10_grad_c)
+            out["cell_path"] = [LogMagnitude(v) for v in self.log10_cell_path]
+            out["log10_cell_path"] = _floats(self.log10_cell_path)
+            out["forget_product"] = [LogMagnitude(v) for v in self.log10_forget_product]
+            out["log10_forget_product"] = _floats(self.log10_forget_product)
+            out["cell_path_factor"] = self.cell_path_factor
+            out["cell_path_gap_log10"] = self.cell_path_gap
+        out.update({
+            "gates": {k: _floats(v) for k, v in self.gates.items()},
+            "h_norm": [LogMagnitude(v) for v in self.log10_h_norm],
+            "log10_h_norm": _floats(self.log10_h_norm),
+            "saturation": _floats(self.saturation),
+            "mean_derivative": _floats(self.mean_derivative),
+            "spectral_radius": dict(self.spectral_radius),
+            "spectral_norm": dict(self.spectral_norm),
+            "factor": self.factor,
+            "vanishing_horizon": self.vanishing_horizon,
+            "exploding_horizon": self.exploding_horizon,
+            "verdict": self.verdict,
+        })
+        return out
+
+
+@dataclass
+class StackRun:
+    """A stack's measurements. Whole-run figures (grad_h, factor, horizons, verdict,
+    h_norm, saturation) are those of the top layer, the one the loss reads;
+    ``layers`` holds every layer. Spectral figures are of the top layer's candidate
+    block of W_hh (the whole W_hh for a vanilla cell)."""
+
+    config: RNNConfig
+    source: str
+    arch: str
+    layers: list
+    log10_grad_x: np.ndarray
+    forward_overflow_step: int | None
+    device: str
+    dtype: str
+    seconds: float
+
+    @property
+    def top(self) -> LayerTrace:
+        return self.layers[-1]
+
+    @property
+    def steps(self) -> int:
+        return int(self.log10_grad_x.shape[0])
+
+    def __getattr__(self, name):  # top-layer figures under the vanilla run's names
+        if name in ("log10_grad_h", "log10_grad_c", "h_norm", "h_mean_abs", "log10_h_norm",
+                    "log10_h_mean_abs", "saturation",
+                    "mean_derivative", "factor", "vanishing_horizon", "exploding_horizon",
+                    "verdict", "gates", "log10_cell_path", "log10_forget_product"):
+            return getattr(self.layers[-1], name)
+        raise AttributeError(name)
+
+    @property
+    def spectral_block(self) -> str:
+        return BLOCK_NAMES[self.arch][CANDIDATE_BLOCK[self.arch]]
+
+    @property
+    def spectral_radius(self) -> float:
+        return self.top.spectral_radius[self.spectral_block]
+
+    @property
+    def spectral_norm(self) -> float:
+        return self.top.spectral_norm[self.spectral_block]
+
+    @property
+    def grad_h(self) -> np.ndarray:
+        return np.array([from_log10(v) for v in self.log10_grad_h])
+
+    @property
+    def grad_x(self) -> np.ndarray:
+        return np.array([from_log10(v) for v in self.log10_grad_x])
+
+    @property
+    def log10_ratio(self) -> np.ndarray:
+        return self.log10_grad_h - self.log10_grad_h[-1]
+
+    @property
+    def log10_step_factor(self) -> np.ndarray:
+        out = np.full(self.steps, np.nan)
+        with np.errstate(invalid="ignore"):
+            out[:-1] = self.log10_grad_h[:-1] - self.log10_grad_h[1:]
+        return out
+
+    def to_dict(self, resolved: bool = True) -> dict:
+        config = self.config.to_dict()
+        if resolved:
+            config["device"], config["dtype"] = self.device, self.dtype
+        top = self.top
+        out = {
+            "config": config,
+            "source": self.source,
+            "arch": self.arch,
+            "steps": self.steps,
+            "grad_h": [LogMagnitude(v) for v in top.log10_grad_h],
+            "log10_grad_h": _floats(top.log10_grad_h),
+            "grad_x": [LogMagnitude(v) for v in self.log10_grad_x],
+            "log10_grad_x": _floats(self.log10_grad_x),
+            "log10_ratio": _floats(self.log10_ratio),
+        }
+        if top.log10_grad_c is not None:
+            out["grad_c"] = [LogMagnitude(v) for v in top.log10_grad_c]
+            out["log10_grad_c"] = _floats(top.log10_grad_c)
+        out.update({
+            "h_norm": [LogMagnitude(v) for v in top.log10_h_norm],
+            "log10_h_norm": _floats(top.log10_h_norm),
+            "h_mean_abs": [LogMagnitude(v) for v in top.log10_h_mean_abs],
+            "log10_h_mean_abs": _floats(top.log10_h_mean_abs),
+            "saturation": _floats(top.saturation),
+            "mean_derivative": _floats(top.mean_derivative),
+            "gates": {k: _floats(v) for k, v in top.gates.items()},
+            "spectral_radius": self.spectral_radius,
+            "spectral_norm": self.spectral_norm,
+            "spectral_of": f"W_hh block {self.spectral_block} of layer {top.index}",
+            "factor": top.factor,
+            "vanishing_horizon": top.vanishing_horizon,
+            "exploding_horizon": top.exploding_horizon,
+            "verdict": top.verdict,
+            "forward_overflow_step": self.forward_overflow_step,
+            "layers": [layer.to_dict() for layer in self.layers],
+        })
+        return out
+
+
+@dataclass
+class StackBatch:
+    runs: list = field(default_factory=list)
+    seconds: float = 0.0
+
+    def __len__(self) -> int:
+        return len(self.runs)
+
+    def __getitem__(self, i: int) -> StackRun:
+        return self.runs[i]
+
+    def __iter__(self):
+        return iter(self.runs)
+
+
+# -- running ------------------------------------------------------------------------
+def _check_stack_batch(configs: Sequence[RNNConfig], weights: StackWeights | None) -> None:
+    if not configs:
+        raise ConfigError("a batch needs at least one configuration")
+    if len({same_shape_key(c) for c in configs}) > 1:
+        raise ConfigError("configurations in one batch must share cell, layers, hidden, steps, "
+                          "input size, device and dtype")
+    if weights is not None:
+        c = configs[0]
+        if weights.arch != c.arch or weights.layers != c.layers or weights.batch != len(configs):
+            raise ConfigError("weights and configurations differ in cell, layers or batch size")
+
+
+def stack_estimate(config: RNNConfig, batch: int = 1):
+    """Memory and time of one stack run (forward + backward), for the resource guard.
+
+    Per step, row and layer it keeps h_t, the gate activations (G n), f'(z), the
+    pre-activation gradient (G n) and for the LSTM c_t and log f_t (2 n more)."""
+    from .budget import FLOPS_PER_S, STEP_OVERHEAD_S, Estimate
+
+    gates = GATE_COUNT[config.arch]
+    n, m, steps, layers = config.hidden, config.input_size, config.steps, config.layers
+    itemsize = 4 if config.dtype == "float32" else 8
+    per_layer = (2 * gates + 3) * n + (2 * n if config.arch == "lstm" else 0) + 4
+    total = steps * batch * (layers * per_layer + 2 * m) * itemsize
+    total += batch * layers * gates * n * (2 * n + m) * itemsize
+    flops = 2 * steps * batch * layers * 2 * gates * n * (n + m)
+    ops_per_step = {"rnn": 2, "lstm": 5, "gru": 5}[config.arch]
+    seconds = 2 * steps * layers * ops_per_step * STEP_OVERHEAD_S + flops / FLOPS_PER_S
+    what = (f"{config.arch.upper()} x {layers}, T={steps}, n={n}"
+            + (f", batch={batch}" if batch > 1 else ""))
+    return Estimate(int(total), seconds, what)
+
+
+def run_stack_batch(configs: Sequence[RNNConfig], weights: StackWeights | None = None, *,
+                    source: str = "random init",
+                    progress: Callable[[float], None] | None = None,
+                    cancel: Callable[[], bool] | None = None) -> StackBatch:
+    """Forward and backward passes for every config of one shape in one computation."""
+    import torch
+
+    from .device import dtype_name, resolve_device, resolve_dtype
+
+    configs = list(configs)
+    _check_stack_batch(configs, weights)
+    from . import budget
+
+    budget.check(stack_estimate(configs[0], len(configs)))
+    device = resolve_device(configs[0].device)
+    dtype = resolve_dtype(configs[0].dtype, device)
+    started = time.perf_counter()
+    if weights is None:
+        weights = build_stack_weights(configs, device, dtype)
+    else:
+        weights = weights.to(device, dtype)
+    with torch.no_grad():
+        raw = _simulate_stack(configs, weights, device, dtype, progress, cancel)
+        spectral = [_spectral(w, weights.arch) for w in weights.w_hh]
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    elapsed = time.perf_counter() - started
+
+    def np_(t):
+        return t.to(torch.float64).cpu().numpy()
+
+    arch = weights.arch
+    runs = []
+    for b, c in enumerate(configs):
+        traces = []
+        for layer, rec in enumerate(raw["layers"]):
+            log10_gh = np_(rec["log_gh"][:, b]) * LOG10_E
+            factor = fitted_factor(log10_gh)
+            vanish, explode = horizons(log10_gh)
+            is_lstm = arch == "lstm"
+            rho, sigma = spectral[layer]
+            traces.append(LayerTrace(
+                index=layer + 1, arch=arch, log10_grad_h=log10_gh,
+                log10_grad_c=np_(rec["log_gc"][:, b]) * LOG10_E if is_lstm else None,
+                h_norm=np_(rec["h_norm"][:, b]), h_mean_abs=np_(rec["h_mean_abs"][:, b]),
+                saturation=np_(rec["saturation"][:, b]),
+                mean_derivative=np_(rec["mean_derivative"][:, b]),
+                gates={k: np_(v[:, b]) for k, v in rec["gates"].items()},
+                log10_cell_path=np_(rec["log_cell_path"][:, b]) * LOG10_E if is_lstm else None,
+                log10_forget_product=(np_(rec["log_forget_product"][:, b]) * LOG10_E
+                                      if is_lstm else None),
+                spectral_radius={k: float(v[b]) for k, v in rho.items()},
+                spectral_norm={k: float(v[b]) for k, v in sigma.items()},
+                factor=factor, vanishing_horizon=vanish, exploding_horizon=explode,
+                verdict=verdict_for(factor, vanish, explode)))
+        overflow = int(raw["overflow_step"][b])
+        runs.append(StackRun(config=c, source=source, arch=arch, layers=traces,
+                             log10_grad_x=np_(raw["log_gx"][:, b]) * LOG10_E,
+                             forward_overflow_step=overflow if overflow > 0 else None,
+                             device=str(device), dtype=dtype_name(dtype), seconds=elapsed))
+    return StackBatch(runs, elapsed)
+
+
+def run_stack(config: RNNConfig, weights: StackWeights | None = None, **kwargs) -> StackRun:
+    """A single configuration (a batch of one)."""
+    return run_stack_batch([config], weights, **kwargs)[0]
+
+
+def run_recurrent(config: RNNConfig, weights=None, **kwargs):
+    """The right engine for a config: the vanilla one for a single vanilla layer
+    (a FlowRun), the stack engine otherwise (a StackRun)."""
+    from .flow import RNNWeights, run_flow
+
+    if isinstance(weights, RNNWeights) or (
+            weights is None and config.arch == "rnn" and config.layers == 1):
+        return run_flow(config, weights, **kwargs)
+    return run_stack(config, weights, **kwargs)
+
+
+def _spectral(w_hh, arch: str):
+    """Spectral radius and norm of each n x n block of W_hh, per batch row."""
+    import torch
+
+    batch, rows, n = w_hh.shape
+    blocks = w_hh.reshape(batch, rows // n, n, n).to(torch.float64)
+    rho = torch.linalg.eigvals(blocks).abs().amax(dim=-1).cpu().numpy()
+    sigma = torch.linalg.matrix_norm(blocks, ord=2).cpu().numpy()
+    names = BLOCK_NAMES[arch]
+    return ({k: rho[:, i] for i, k in enumerate(names)},
+            {k: sigma[:, i] for i, k in enumerate(names)})
+
+
+def _simulate_stack(configs, weights: StackWeights, device, dtype, progress, cancel) -> dict:
+    """Every layer forward (bottom up), then every layer backward (top down)."""
+    import torch
+
+    from .cells import ActivationPlan
+
+    arch = weights.arch
+    layers = weights.layers
+    batch, steps, _ = weights.inputs.shape
+    n = weights.hidden
+    plan = None
+    if arch == "rnn":
+        plan = ActivationPlan([c.activation for c in configs], [c.leaky_slope for c in configs],
+                              device, dtype)
+    total = 2 * layers
+    stored = []
+    x = weights.inputs  # (B, T, m)
+    overflow = torch.zeros(batch, dtype=torch.int64, device=device)
+    for layer in range(layers):
+        def tick(f, _l=layer):
+            _tick(progress, cancel, (_l + f) / total)
+
+        rec = _forward_layer(arch, weights, layer, x, plan, tick)
+        stored.append(rec)
+        x = rec["hidden"].transpose(0, 1)  # (B, T, n): the next layer's inputs
+        bad = ~torch.isfinite(rec["hidden"]).all(dim=2)  # (T, B)
+        first = torch.where(bad.any(dim=0), bad.to(torch.int64).argmax(dim=0) + 1,
+                            torch.zeros(batch, dtype=torch.int64, device=device))
+        overflow = torch.where((overflow == 0) | ((first > 0) & (first < overflow)), first, overflow)
+
+    # The loss sends ones into the top layer's h_T.
+    above_dir = torch.zeros(steps, batch, n, dtype=dtype, device=device)
+    above_dir[steps - 1] = 1.0 / math.sqrt(n)
+    above_log = torch.full((steps, batch), -math.inf, dtype=torch.float64, device=device)
+    above_log[steps - 1] = 0.5 * math.log(n)
+    results = [None] * layers
+    for layer in range(layers - 1, -1, -1):
+        def tick(f, _l=layer):
+            _tick(progress, cancel, (layers + (layers - 1 - _l) + f) / total)
+
+        out = _backward_layer(arch, weights, layer, stored[layer], above_dir, above_log,
+                              weights.inputs if layer == 0 else stored[layer - 1]["hidden"]
+                              .transpose(0, 1), tick)
+        above_dir, above_log = out.pop("dx_dir"), out.pop("dx_log")
+        rec = stored[layer]
+        hidden = rec["hidden"]
+        deriv = rec["deriv"]
+        out.update({
+            "h_norm": torch.linalg.vector_norm(hidden, dim=2),
+            "h_mean_abs": hidden.abs().mean(dim=2),
+            "saturation": (deriv.abs() < SATURATION_THRESHOLD).to(dtype).mean(dim=2),
+            "mean_derivative": deriv.mean(dim=2),
+            "gates": {name: rec["acts"][:, :, k * n:(k + 1) * n].mean(dim=2)
+                      for name, k in GATE_MEANS[arch].items()},
+        })
+        if arch == "lstm":
+            out["log_forget_product"] = _forget_product(rec["log_f"])
+        results[layer] = out
+    return {"layers": results, "log_gx": above_log, "overflow_step": overflow}
+
+
+def _forward_layer(arch, weights: StackWeights, layer: int, x, plan, tick) -> dict:
+    """One layer over the whole sequence; keeps what its backward pass needs."""
+    import torch
+    import torch.nn.functional as F
+
+    w_ih, w_hh = weights.w_ih[layer], weights.w_hh[layer]
+    b_ih, b_hh = weights.b_ih[layer], weights.b_hh[layer]
+    batch, steps, _ = x.shape
+    n = w_hh.shape[-1]
+    dtype, device = w_hh.dtype, w_hh.device
+    drive = torch.baddbmm(b_ih.unsqueeze(1), x, w_ih.transpose(1, 2))  # (B, T, G n)
+    w_hh_t = w_hh.transpose(1, 2).contiguous()  # (B, n, G n)
+    gates = GATE_COUNT[arch]
+    hidden = torch.empty(steps, batch, n, dtype=dtype, device=device)
+    acts = torch.empty(steps, batch, gates * n, dtype=dtype, device=device)
+    deriv = torch.empty(steps, batch, n, dtype=dtype, device=device)
+    rec = {"hidden": hidden, "acts": acts, "deriv": deriv}
+    if arch == "lstm":
+        cells = rec["cells"] = torch.empty(steps, batch, n, dtype=dtype, device=device)
+        pre_f = torch.empty(steps, batch, n, dtype=dtype, device=device)
+        c = torch.zeros(batch, n, dtype=dtype, device=device)
+    if arch == "gru":
+        hn_store = rec["hn"] = torch.empty(steps, batch, n, dtype=dtype, device=device)
+    h = torch.zeros(batch, n, dtype=dtype, device=device)
+    every = max(1, steps // 50)
+    for t in range(steps):
+        recur = torch.baddbmm(b_hh.unsqueeze(1), h.unsqueeze(1), w_hh_t)[:, 0]  # (B, G n)
+        if arch == "rnn":
+            h, d = plan(drive[:, t] + recur)
+            deriv[t] = d
+            acts[t] = h
+        elif arch == "lstm":
+            a = drive[:, t] + recur
+            i = torch.sigmoid(a[:, :n])
+            f = torch.sigmoid(a[:, n:2 * n])
+            g = torch.tanh(a[:, 2 * n:3 * n])
+            o = torch.sigmoid(a[:, 3 * n:])
+            c = f * c + i * g
+            h = o * torch.tanh(c)
+            acts[t] = torch.cat([i, f, g, o], dim=1)
+            cells[t] = c
+            pre_f[t] = a[:, n:2 * n]
+            deriv[t] = 1.0 - g * g
+        else:  # gru
+            xin, rh = drive[:, t], recur
+            r = torch.sigmoid(xin[:, :n] + rh[:, :n])
+            z = torch.sigmoid(xin[:, n:2 * n] + rh[:, n:2 * n])
+            hn = rh[:, 2 * n:]
+            new = torch.tanh(xin[:, 2 * n:] + r * hn)
+            h = (1.0 - z) * new + z * h
+            acts[t] = torch.cat([r, z, new], dim=1)
+            hn_store[t] = hn
+            deriv[t] = 1.0 - new * new
+        hidden[t] = h
+        if t % every == 0:
+            tick(t / steps)
+    if arch == "lstm":
+        # log f from the pre-activations (log-sigmoid never rounds to log 0), all steps at once.
+        rec["log_f"] = F.logsigmoid(pre_f.to(torch.float64).contiguous())
+    return rec
+
+
+def _backward_layer(arch, weights: StackWeights, layer: int, rec: dict, above_dir, above_log,
+                    x, tick) -> dict:
+    """One layer backward through time, in log space.
+
+    ``above_dir[t]`` (unit vectors, or zero) times exp(``above_log[t]``) is what the
+    layer above (or the loss) sends into this layer's h_t. Returns log ||dL/dh_t||,
+    log ||dL/dc_t|| (LSTM), the isolated cell path (LSTM), and the gradient sent to
+    this layer's inputs as directions and logs.
+    """
+    import torch
+
+    w_ih, w_hh = weights.w_ih[layer], weights.w_hh[layer]
+    steps, batch, n = rec["hidden"].shape
+    dtype, device = w_hh.dtype, w_hh.device
+    f64 = torch.float64
+    acts, hidden, deriv = rec["acts"], rec["hidden"], rec["deriv"]
+    zero = torch.zeros(batch, n, dtype=dtype, device=device)
+    one = torch.ones((), dtype=dtype, device=device)
+    neg_inf = torch.full((batch,), -math.inf, dtype=f64, device=device)
+
+    log_gh = torch.empty(steps, batch, dtype=f64, device=device)
+    scale = torch.empty(steps, batch, dtype=f64, device=device)  # log scale of pre_in[t]
+    pre_in = torch.empty(steps, batch, w_ih.shape[1], dtype=dtype, device=device)
+    carry_h = zero
+    carry_c = zero
+    carry_log = neg_inf.clone()  # -inf: the carried vectors are exactly zero
+    out = {}
+    if arch == "lstm":
+        log_gc = out["log_gc"] = torch.empty(steps, batch, dtype=f64, device=device)
+        cell_path = out["log_cell_path"] = torch.empty(steps, batch, dtype=f64, device=device)
+        u = torch.full((batch, n), 1.0 / math.sqrt(n), dtype=dtype, device=device)
+        u_log = torch.full((batch,), 0.5 * math.log(n), dtype=f64, device=device)
+        cells = rec["cells"]
+    every = max(1, steps // 50)
+    for t in range(steps - 1, -1, -1):
+        # Bring the carry from t+1 and the gradient from above to a common scale.
+        s = torch.maximum(carry_log, above_log[t])
+        s = torch.where(torch.isinf(s), torch.zeros_like(s), s)
+        w_carry = torch.exp(carry_log - s).to(dtype).unsqueeze(1)
+        w_above = torch.exp(above_log[t] - s).to(dtype).unsqueeze(1)
+        dh = carry_h * w_carry + above_dir[t] * w_above
+        log_gh[t] = s + torch.log(torch.linalg.vector_norm(dh, dim=1).to(f64))
+        scale[t] = s
+        h_prev = hidden[t - 1] if t > 0 else zero
+        if arch == "rnn":
+            da = dh * deriv[t]
+            pre_in[t] = da
+            pre_h = da
+            direct = None
+        elif arch == "lstm":
+            a = acts[t]
+            i, f, g, o = a[:, :n], a[:, n:2 * n], a[:, 2 * n:3 * n], a[:, 3 * n:]
+            tc = torch.tanh(cells[t])
+            c_prev = cells[t - 1] if t > 0 else zero
+            dc = carry_c * w_carry + dh * o * (1.0 - tc * tc)
+            log_gc[t] = s + torch.log(torch.linalg.vector_norm(dc, dim=1).to(f64))
+            da = torch.cat([dc * g * i * (1.0 - i), dc * c_prev * f * (1.0 - f),
+                            dc * i * (1.0 - g * g), dh * tc * o * (1.0 - o)], dim=1)
+            pre_in[t] = da
+            pre_h = da
+            direct = None
+            cell_path[t] = u_log - 0.5 * math.log(n)  # as a root-mean-square over units
+            if t > 0:
+                v = u * f
+                norm = torch.linalg.vector_norm(v, dim=1)
+                u = v / torch.where(norm > 0, norm, one).unsqueeze(1)
+                u_log = u_log + torch.log(norm.to(f64))
+            dc_prev = dc * f
+        else:  # gru
+            a = acts[t]
+            r, z, new = a[:, :n], a[:, n:2 * n], a[:, 2 * n:]
+            d_new = dh * (1.0 - z) * (1.0 - new * new)
+            d_z = dh * (h_prev - new) * z * (1.0 - z)
+            d_r = d_new * rec["hn"][t] * r * (1.0 - r)
+            pre_in[t] = torch.cat([d_r, d_z, d_new], dim=1)
+            pre_h = torch.cat([d_r, d_z, d_new * r], dim=1)
+            direct = dh * z
+        if t > 0:
+            dh_prev = torch.bmm(pre_h.unsqueeze(1), w_hh)[:, 0]
+            if direct is not None:
+                dh_prev = dh_prev + direct
+            sq = torch.linalg.vector_norm(dh_prev, dim=1) ** 2
+            if arch == "lstm":
+                sq = sq + torch.linalg.vector_norm(dc_prev, dim=1) ** 2
+            norm = torch.sqrt(sq)
+            safe = torch.where(norm > 0, norm, one).unsqueeze(1)
+            carry_h = dh_prev / safe
+            if arch == "lstm":
+                carry_c = dc_prev / safe
+            carry_log = torch.where(norm > 0, s + torch.log(norm.to(f64)), neg_inf)
+        if t % every == 0:
+            tick((steps - t) / steps)
+
+    # What goes to the inputs of this layer: W_ih^T (pre-activation gradient), all t at once.
+    dx = torch.einsum("tbg,bgm->tbm", pre_in, w_ih)
+    dx_norm = torch.linalg.vector_norm(dx, dim=2)
+    out["dx_dir"] = dx / torch.where(dx_norm > 0, dx_norm, one).unsqueeze(2)
+    out["dx_log"] = scale + torch.log(dx_norm.to(f64))
+    out["log_gh"] = log_gh
+    return out
+
+
+def _forget_product(log_f):
+    """log of the root-mean-square (over units) of prod_{k=t+1..T} f_k, per step, from
+    the forget gates' logs (log-sigmoid of their pre-activations, so never 0)."""
+    import torch
+
+    steps, _, n = log_f.shape
+    after = torch.zeros_like(log_f)
+    if steps > 1:
+        # after[t] = sum of log f over steps t+1 .. T (a reversed cumulative sum).
+        after[:-1] = torch.flip(torch.cumsum(torch.flip(log_f[1:], [0]), 0), [0])
+    return 0.5 * (torch.logsumexp(2.0 * after, dim=2) - math.log(n))
+
+
+# -- RNN, LSTM and GRU side by side --------------------------------------------------
+CELL_ORDER = ("rnn", "lstm", "gru")
+
+
+@dataclass
+class CellComparison:
+    """A vanilla RNN, an LSTM and a GRU with the same sizes, seed, weight scale and
+    input sequence (and, when given, the user's model on those same inputs)."""
+
+    config: RNNConfig
+    runs: dict  # arch -> StackRun
+    model_run: object | None = None
+    seconds: float = 0.0
+
+    @property
+    def device(self) -> str:
+        return self.runs["lstm"].device
+
+    @property
+    def dtype(self) -> str:
+        return self.runs["lstm"].dtype
+
+    @property
+    def steps(self) -> int:
+        return self.config.steps
+
+
+def compare_cells(config: RNNConfig, model=None, inputs=None, inputs_path: str | None = None, *,
+                  progress: Callable[[float], None] | None = None,
+                  cancel: Callable[[], bool] | None = None) -> CellComparison:
+    """Run the three cells from ``config`` (its arch is ignored; the vanilla cell uses
+    its activation). With a loaded ``model`` its sizes and depth must match the
+    config's and its own measurement is added; ``inputs`` (a (T, m) array) replaces
+    the seeded input sequence for all of them."""
+    import torch
+
+    started = time.perf_counter()
+    model_run = None
+    if model is not None:
+        from .models import model_config, run_model
+
+        given = {"hidden": config.hidden, "input_size": config.input_size,
+                 "layers": config.layers}
+        if inputs is not None:
+            given["steps"] = config.steps
+        mc = model_config(model, config, given, inputs)
+        config = config.replace(steps=mc.steps)
+    parts = len(CELL_ORDER) + (model is not None)
+    runs = {}
+    for done, arch in enumerate(CELL_ORDER):
+        def part(f, _d=done):
+            if progress is not None:
+                progress((_d + f) / parts)
+
+        c = config.replace(arch=arch)
+        weights = None
+        if inputs is not None:
+            from .device import resolve_device, resolve_dtype
+
+            device = resolve_device(c.device)
+            weights = build_stack_weights([c], device, resolve_dtype(c.dtype, device))
+            weights.inputs = torch.from_numpy(np.ascontiguousarray(inputs, dtype=np.float64))[None] \
+                .to(device=device, dtype=weights.inputs.dtype)
+        runs[arch] = run_stack(c, weights, progress=part, cancel=cancel)
+    if model is not None:
+        model_run = run_model(model, mc, inputs, inputs_path, cancel=cancel)
+    return CellComparison(config, runs, model_run, time.perf_counter() - started)
+
+
+# -- the toy comparison ---------------------------------------------------------------
+@dataclass
+class ToyCarousel:
+    """A per-step factor against a constant forget gate over the same steps."""
+
+    factor: float
+    gate: float
+    steps: int
+    log10_rnn: np.ndarray  # k steps back, k = 0..steps
+    log10_gate: np.ndarray
+
+    @property
+    def log10_final_rnn(self) -> float:
+        return float(self.log10_rnn[-1])
+
+    @property
+    def log10_final_gate(self) -> float:
+        return float(self.log10_gate[-1])
+
+    @property
+    def log10_advantage(self) -> float:
+        """log10 of how many times more of the gradient the gate keeps."""
+        a, b = self.log10_final_gate, self.log10_final_rnn
+        if a == b:
+            return 0.0
+        return a - b
+
+    def steps_to(self, log10_level: float) -> tuple[int | None, int | None]:
+        """Steps back until each falls below 10**log10_level (None: never, within steps)."""
+        out = []
+        for series in (self.log10_rnn, self.log10_gate):
+            hit = np.nonzero(series < log10_level)[0]
+            out.append(int(hit[0]) if hit.size else None)
+        return out[0], out[1]
+
+    def to_dict(self) -> dict:
+        horizon_rnn, horizon_gate = self.steps_to(-6.0)
+        return {
+            "factor": self.factor, "gate": self.gate, "steps": self.steps,
+            "rnn_final": LogMagnitude(self.log10_final_rnn),
+            "log10_rnn_final": self.log10_final_rnn,
+            "gate_final": LogMagnitude(self.log10_final_gate),
+            "log10_gate_final": self.log10_final_gate,
+            "log10_advantage": self.log10_advantage,
+            "rnn_horizon": horizon_rnn, "gate_horizon": horizon_gate,
+        }
+
+
+def toy_carousel(factor: float, gate: float, steps: int) -> ToyCarousel:
+    """factor**k and gate**k for k = 0..steps, as log10 (exact zeros as -inf). No torch."""
+    k = np.arange(steps + 1, dtype=np.float64)
+
+    def powers(base: float) -> np.ndarray:
+        if base == 0:
+            out = np.full(steps + 1, -math.inf)
+            out[0] = 0.0
+            return out
+        return k * math.log10(base)
+
+    return ToyCarousel(float(factor), float(gate), int(steps), powers(factor), powers(gate))
+
+
+ARTICLE_TOY = {"factor": 0.7, "gate": 0.98, "steps": 100}
+# What the source article states for its toy, as numbers, so the screen can check them.
+ARTICLE_TOY_CLAIMS = (
+    ("0.7^100", "rnn", 3.2e-16),
+    ("0.98^100", "gate", 0.13),
+    ("gate / RNN", "advantage", 1e15),
+)
+
+
+@dataclass(frozen=True)
+class ClaimCheck:
+    what: str
+    claimed: float
+    log10_computed: float
+
+    @property
+    def log10_gap(self) -> float:
+        return self.log10_computed - math.log10(self.claimed)
+
+    @property
+    def verdict(self) -> str:
+        """'agrees' within 5%, else how far off and in which direction."""
+        ratio = 10 ** self.log10_gap
+        if abs(ratio - 1) <= 0.05:
+            return "agrees"
+        if ratio > 1:
+            return f"article understates {ratio:.2g}x"
+        return f"article overstates {1 / ratio:.2g}x"
+
+
+def check_article_toy(toy: ToyCarousel) -> list[ClaimCheck] | None:
+    """The article's stated figures against the computed ones (None unless the toy
+    is at the article's own pair and length)."""
+    if (toy.factor, toy.gate, toy.steps) != (ARTICLE_TOY["factor"], ARTICLE_TOY["gate"],
+                                             ARTICLE_TOY["steps"]):
+        return None
+    computed = {"rnn": toy.log10_final_rnn, "gate": toy.log10_final_gate,
+                "advantage": toy.log10_advantage}
+    return [ClaimCheck(what, claimed, computed[key]) for what, key, claimed in ARTICLE_TOY_CLAIMS]
+
+
+# Starting points for the Forget gate screen (changes to FORGET_BASE).
+FORGET_BASE = {"forget_bias": 1.0, "steps": 100, "hidden": 32}
+FORGET_PRESETS = {
+    "bias-0": ("bias 0 (no head start)", {"forget_bias": 0.0}),
+    "bias-1": ("bias 1 (the advice)", {"forget_bias": 1.0}),
+    "bias-3": ("bias 3 (f near 0.95)", {"forget_bias": 3.0}),
+    "long": ("T = 1000, bias 1", {"forget_bias": 1.0, "steps": 1000}),
+    "deep": ("3 layers, bias 1", {"forget_bias": 1.0, "layers": 3}),
+}
+
+
+def forget_preset(name: str, base: RNNConfig | None = None) -> RNNConfig:
+    """A preset's config; device and dtype are kept from ``base``."""
+    if name not in FORGET_PRESETS:
+        raise ConfigError(f"unknown preset {name!r}; choose one of {', '.join(FORGET_PRESETS)}",
+                          "preset")
+    keep = {k: getattr(base, k) for k in ("device", "dtype")} if base else {}
+    return RNNConfig(**{**FORGET_BASE, **keep, **FORGET_PRESETS[name][1]})
+
+
+__all__ = ["StackWeights", "StackRun", "LayerTrace", "StackBatch", "run_stack", "run_stack_batch",
+           "run_recurrent", "build_stack_weights", "seeded_inputs", "toy_carousel", "ToyCarousel",
+           "Cancelled", "ARCH_TITLES", "GATE_COUNT", "BLOCK_NAMES"]

@@ -1,0 +1,528 @@
+"""Forget gate: why the LSTM's cell keeps a gradient alive, measured.
+
+First the toy: a per-step factor against a constant forget gate over the same
+number of steps (closed form, computed as logs). Then the real thing: a vanilla
+RNN, an LSTM and a GRU with the same sizes, weights scale, seed and input
+sequence, their per-step gradients on one log chart, and the LSTM's cell path
+measured on its own against the product of its forget gates.
+"""
+from __future__ import annotations
+
+import math
+import shlex
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.timer import Timer
+from textual.widgets import DataTable, Label, Select, Static
+
+from ..engine.config import RNNConfig
+from ..engine.flow import fitted_factor, horizons, verdict_for
+from ..engine.gated import (ARTICLE_TOY, CELL_ORDER, FORGET_BASE, FORGET_PRESETS,
+                            check_article_toy, forget_preset, toy_carousel)
+from ..engine.magnitude import format_log10
+from ..present import gap_text, horizon_text, shown_steps, verdict_text
+from ..widgets.controls import ControlPanel
+from ..widgets.log_chart import LogChart, Series
+from .base import PageScreen
+
+FIELDS = ["forget_bias", "steps", "hidden", "input_size", "layers", "scale", "input_scale",
+          "seed", "device", "dtype"]
+TOY_FIELDS = ["toy_factor", "toy_gate", "toy_steps"]
+DEBOUNCE_SECONDS = 0.25
+TABLE_ROWS = 60
+CELL_STYLE = {"rnn": ("R", "bold red"), "lstm": ("L", "bold cyan"), "gru": ("G", "bold green"),
+              "model": ("M", "bold magenta")}
+CELL_TITLE = {"rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
+SHORT_TITLE = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
+
+HELP = """\
+**What it shows.** Why gating helps, measured rather than asserted.
+
+*The toy.* A plain RNN that keeps a fraction `γ` of the gradient per step keeps `γ^k`
+after `k` steps; an LSTM cell whose forget gate sits at `f` keeps `f^k` along its cell.
+The article's pair is 0.7 against 0.98 over 100 steps; change all three numbers. Where
+the article states a figure, the screen checks it against the computed one.
+
+*The real cells.* A vanilla tanh RNN, an LSTM (gates i, f, g, o as in torch.nn.LSTM)
+and a GRU (r, z, n as in torch.nn.GRU), with the same hidden size, weight scale, seed
+and input sequence; the loss is `L = sum(h_T)` of the top layer. The chart shows
+`||dL/dh_t||` per step for each (`v` switches to `||dL/dx_t||`, the gradient that
+reaches the input at step t). Markers R, L, G (and M for your model) carry the
+series without colour; ◆ marks points where two series meet.
+
+The draws are shared where the cells line up: the LSTM's candidate g, the GRU's new
+state n and the vanilla RNN use the same `W_hh` and `W_xh`; the LSTM's forget gate and
+the GRU's update gate start from the same weights too (which is why their mean gates
+track each other). What differs is the wiring, not the luck of the draw.
+
+*The forget bias* starts the LSTM's forget gate (the GRU's update gate z, whose
+`z ≈ 1` keeps the old state) at that bias: `f = sigmoid(... + b_f)`. At 0 the gate
+sits near 0.5 and the cell forgets half per step; the usual advice is 1; at 3 the gate
+is near 0.95. Raise it with `+` and watch the LSTM's horizon move out.
+
+*The cell path.* `c_t = f_t * c_(t-1) + i_t * g_t`. Hold every gate fixed and follow
+only the direct path from `c_T` back to `c_t`: the engine measures that path with a
+backward pass of its own, and separately multiplies the forget gates unit by unit
+(both shown as a root-mean-square over units). The two agree to rounding: the cell
+path *is* the product of forget gates. The full `||dL/dc_t||` also carries the paths
+through `h` and the gates.
+
+**How to read it.**
+- *horizon*: steps back until the gradient is below 1e-6 of its value at T.
+- *per step*: the factor of a straight-line fit to `log10` of the gradient.
+- Numbers past float range (1e-400) are exact: the engine keeps logs.
+- With more than one layer, `l` picks the layer whose `||dL/dh_t||` is drawn.
+
+**Your own model.** `o` opens a torch.nn.RNN / LSTM / GRU state_dict (any depth) and an
+optional `.npy` input sequence. The random cells take the model's sizes and inputs, so
+the comparison is like for like; the model is drawn as series M, and an LSTM model's
+own cell path replaces the random LSTM's. `x` returns to random cells only.
+
+**Things to try.**
+- Forget bias 0, 1, 2, 3: compare the LSTM's horizon and per-step factor each time.
+  At 0 the untrained LSTM can lose its gradient even faster than the vanilla RNN:
+  gating helps when the gates sit near 1, not by being there.
+- Preset *T = 1000*: the vanilla RNN falls past 1e-300; where do the gated cells end?
+- Set the toy's gate to 0.9 or 0.999 and its length to 1000.
+- Scale 0.5 against 1.5: the vanilla RNN swings; the LSTM's cell path hardly moves.
+
+The same numbers: `vgtui flow --arch lstm --forget-bias 1 --steps 100 --json`
+(and `--arch rnn` / `--arch gru` for the other two).
+"""
+
+
+class ForgetScreen(PageScreen):
+    SCREEN_ID = "forget"
+    TITLE = "Forget gate"
+    HELP = HELP
+    DEMO = ("Forget gate: the article's toy, 0.7 against 0.98 over 100 steps, then a real RNN, "
+            "LSTM and GRU on the same inputs. Raising the forget bias from 0 to 3 pushes the "
+            "LSTM's horizon out, and its cell path equals the product of its forget gates.")
+    AUTO_FOCUS = "#forget-results"
+
+    BINDINGS = [
+        Binding("plus,equals_sign", "nudge_bias(0.5)", "bias+", id="forget.bias_up",
+                tooltip="Raise the forget-gate bias by 0.5"),
+        Binding("minus,underscore", "nudge_bias(-0.5)", "bias-", id="forget.bias_down",
+                tooltip="Lower the forget-gate bias by 0.5"),
+        Binding("right_square_bracket", "nudge_steps(1)", "T+10%", id="forget.steps_up",
+                tooltip="Lengthen the sequence by 10%"),
+        Binding("left_square_bracket", "nudge_steps(-1)", "T-10%", id="forget.steps_down",
+                tooltip="Shorten the sequence by 10%"),
+        Binding("v", "toggle_quantity", "dh/dx", id="forget.quantity",
+                tooltip="Switch the chart between ||dL/dh_t|| and ||dL/dx_t||"),
+        Binding("l", "next_layer", "layer", id="forget.layer",
+                tooltip="Show the next layer's ||dL/dh_t|| (stacks)"),
+        Binding("o", "open_model", "open model", id="forget.open_model",
+                tooltip="Load your own torch.nn RNN / LSTM / GRU state_dict"),
+        Binding("x", "clear_model", "clear model", id="forget.clear_model",
+                tooltip="Back to random cells only"),
+        Binding("p", "next_preset", "preset", id="forget.next_preset",
+                tooltip="Load the next preset"),
+        Binding("a", "article_toy", "article toy", id="forget.article_toy",
+                tooltip="Put the toy back at the article's 0.7 vs 0.98 over 100 steps"),
+        Binding("escape", "leave_field", "leave field", show=False, id="forget.leave_field"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.config = RNNConfig(**FORGET_BASE)
+        self.toy = dict(toy_factor=ARTICLE_TOY["factor"], toy_gate=ARTICLE_TOY["gate"],
+                        toy_steps=ARTICLE_TOY["steps"])
+        self.toy_result = None
+        self.result = None
+        self.model = None  # a widgets.model_dialog.ModelChoice
+        self.quantity = "h"
+        self.layer_view = None  # None: the top layer
+        self._pending = None
+        self._launched = None
+        self._shown = None
+        self._debounce: Timer | None = None
+
+    # -- layout ----------------------------------------------------------------
+    def compose_page(self) -> ComposeResult:
+        with Horizontal(id="forget-body"):
+            with VerticalScroll(id="forget-controls", classes="controls"):
+                yield Label("toy: factor vs gate", classes="section")
+                yield ControlPanel(TOY_FIELDS, self.toy, id="forget-toy-panel")
+                yield Label("preset", classes="section")
+                yield Select([(title, name) for name, (title, _) in FORGET_PRESETS.items()],
+                             value="bias-1", allow_blank=True, prompt="(custom)", compact=True,
+                             id="forget-preset")
+                yield Label("cells (shared settings)", classes="section")
+                yield ControlPanel(FIELDS, self.config.to_dict(), id="forget-panel")
+                yield Label("model", classes="section")
+                yield Static("none: o opens one", id="forget-model", classes="note")
+            with VerticalScroll(id="forget-results", classes="results"):
+                yield Label("toy: gradient kept after k steps back (log scale)", classes="section")
+                yield Static("", id="forget-toy")
+                yield LogChart(id="forget-toy-chart", x_label="k")
+                yield Label("RNN, LSTM and GRU on the same inputs", classes="section",
+                            id="forget-chart-label")
+                yield Static("computing the first result (torch is loading)...", id="forget-summary")
+                yield LogChart(id="forget-chart")
+                yield Label("LSTM cell path against the product of forget gates", classes="section",
+                            id="forget-cell-label")
+                yield Static("", id="forget-cell")
+                yield LogChart(id="forget-cell-chart")
+                yield DataTable(id="forget-table", zebra_stripes=True, cursor_type="row")
+
+    def on_mount(self) -> None:
+        self._draw_toy()
+        self.call_after_refresh(self.request, self.config, True)
+
+    # -- toy ---------------------------------------------------------------------
+    @on(ControlPanel.Changed, "#forget-toy-panel")
+    def _toy_changed(self, event: ControlPanel.Changed) -> None:
+        if event.values is None:
+            first = next(iter(event.errors.values()))
+            self.status.show(message=f"✗ {first} (last good result kept)", error=True)
+            return
+        self.toy = dict(event.values)
+        self._draw_toy()
+        self.status.show(message="up to date", error=False)
+
+    def _draw_toy(self) -> None:
+        toy = toy_carousel(self.toy["toy_factor"], self.toy["toy_gate"], self.toy["toy_steps"])
+        self.toy_result = toy
+        h_rnn, h_gate = toy.steps_to(-6.0)
+        k = toy.steps
+        lines = [
+            f"R {toy.factor:g}^{k} = {format_log10(toy.log10_final_rnn)}",
+            f"f {toy.gate:g}^{k} = {format_log10(toy.log10_final_gate)}",
+            f"the gate keeps {format_log10(toy.log10_advantage)} times more "
+            f"(10^{toy.log10_advantage:.2f})" if math.isfinite(toy.log10_advantage)
+            else "one of the two is exactly 0 (a factor of 0)",
+            f"below 1e-6: R after {_steps(h_rnn, k)}, f after {_steps(h_gate, k)}",
+        ]
+        checks = check_article_toy(toy)
+        if checks:
+            lines.append("the article's figures, checked:")
+            for c in checks:
+                mark = "✓" if c.verdict == "agrees" else "✗"
+                lines.append(f" {mark} {c.what}: article {c.claimed:.2g}, computed "
+                             f"{format_log10(c.log10_computed)}, {c.verdict}")
+        else:
+            lines.append("(a: back to the article's 0.7 vs 0.98 over 100 steps)")
+        self.query_one("#forget-toy", Static).update("\n".join(lines))
+        self.query_one("#forget-toy-chart", LogChart).set_series(
+            Series(f"{toy.factor:g}^k", tuple(toy.log10_rnn), "R", "bold red"),
+            Series(f"{toy.gate:g}^k", tuple(toy.log10_gate), "f", "bold cyan"), x_start=0)
+
+    def action_article_toy(self) -> None:
+        values = dict(toy_factor=ARTICLE_TOY["factor"], toy_gate=ARTICLE_TOY["gate"],
+                      toy_steps=ARTICLE_TOY["steps"])
+        self.query_one("#forget-toy-panel", ControlPanel).set_values(values)
+        self.toy = values
+        self._draw_toy()
+
+    # -- cells ---------------------------------------------------------------------
+    @on(ControlPanel.Changed, "#forget-panel")
+    def _settings_changed(self, event: ControlPanel.Changed) -> None:
+        if event.values is None:
+            first = next(iter(event.errors.values()))
+            self.status.show(message=f"✗ {first} (last good result kept)", error=True)
+            return
+        try:
+            config = self.config.replace(**event.values)
+        except Exception as exc:
+            self.status.show(message=f"✗ {exc} (last good result kept)", error=True)
+            return
+        self._sync_preset(config)
+        self.request(config)
+
+    @on(Select.Changed, "#forget-preset")
+    def _preset_chosen(self, event: Select.Changed) -> None:
+        if event.value is Select.NULL or event.value not in FORGET_PRESETS:
+            return
+        config = forget_preset(event.value, self.config)
+        if self.model is not None and any(getattr(config, k) != getattr(self.config, k)
+                                          for k in ("hidden", "input_size", "layers")):
+            self.clear_model(quiet=True)
+        self.query_one("#forget-panel", ControlPanel).set_values(config.to_dict())
+        self.request(config)
+
+    def _sync_preset(self, config: RNNConfig) -> None:
+        match = next((name for name in FORGET_PRESETS if forget_preset(name, config) == config), None)
+        select = self.query_one("#forget-preset", Select)
+        if match is None and select.value is not Select.NULL:
+            select.clear()
+        elif match is not None and select.value != match:
+            select.value = match
+
+    def load_preset(self, name: str) -> None:
+        self.query_one("#forget-preset", Select).value = name
+
+    def action_next_preset(self) -> None:
+        names = list(FORGET_PRESETS)
+        current = self.query_one("#forget-preset", Select).value
+        self.load_preset(names[(names.index(current) + 1) % len(names)] if current in names else names[0])
+
+    def action_nudge_bias(self, delta: float) -> None:
+        bias = min(20.0, max(-20.0, round(self.config.forget_bias + float(delta), 6)))
+        self.query_one("#forget-panel", ControlPanel).set_values({"forget_bias": bias})
+        self.request(self.config.replace(forget_bias=bias), immediate=True)
+
+    def action_nudge_steps(self, direction: int) -> None:
+        t = self.config.steps
+        t = max(t + 1, round(t * 1.1)) if int(direction) > 0 else max(1, min(t - 1, round(t / 1.1)))
+        t = min(t, 200_000)
+        self.query_one("#forget-panel", ControlPanel).set_values({"steps": t})
+        self.request(self.config.replace(steps=t), immediate=True)
+
+    def action_toggle_quantity(self) -> None:
+        self.quantity = "x" if self.quantity == "h" else "h"
+        if self.result is not None:
+            self._draw(self.result)
+
+    def action_next_layer(self) -> None:
+        layers = self.config.layers if self.result is None else self.result.config.layers
+        if layers <= 1:
+            self.status.show(message="one layer only: set layers above 1 to pick a layer",
+                             error=False)
+            return
+        current = layers - 1 if self.layer_view is None else self.layer_view
+        self.layer_view = (current + 1) % layers
+        if self.result is not None:
+            self._draw(self.result)
+
+    def action_leave_field(self) -> None:
+        self.query_one("#forget-results").focus()
+
+    # -- your model ------------------------------------------------------------------
+    def action_open_model(self) -> None:
+        from ..widgets.model_dialog import OpenModelDialog
+
+        previous = self.model
+        dialog = OpenModelDialog("Open model (Forget gate)",
+                                 previous.model_path if previous else "",
+                                 previous.inputs_path or "" if previous else "")
+        self.app.push_screen(dialog, self.use_model)
+
+    def use_model(self, choice) -> None:
+        """Take a loaded model: the cells adopt its sizes (and inputs) and it is added."""
+        if choice is None:
+            return
+        self.model = choice
+        m = choice.model
+        changes = {"hidden": m.hidden, "input_size": m.input_size, "layers": m.layers}
+        if choice.inputs is not None:
+            changes["steps"] = int(choice.inputs.shape[0])
+        self.query_one("#forget-model", Static).update(f"{choice.label()}\nx clears it")
+        self.layer_view = None
+        config = self.config.replace(**changes)
+        self.query_one("#forget-panel", ControlPanel).set_values(changes)
+        self._launched = None
+        self.request(config, immediate=True)
+
+    def action_clear_model(self) -> None:
+        self.clear_model()
+
+    def clear_model(self, quiet: bool = False) -> None:
+        if self.model is None:
+            if not quiet:
+                self.status.show(message="no model loaded", error=False)
+            return
+        self.model = None
+        self.query_one("#forget-model", Static).update("none: o opens one")
+        self._launched = None
+        self.request(self.config, immediate=True)
+
+    # -- computing -------------------------------------------------------------------
+    def request(self, config: RNNConfig, immediate: bool = False) -> None:
+        self.config = config
+        key = (config, id(self.model))
+        if key == self._launched:
+            if self._debounce is not None:
+                self._debounce.stop()
+            self._pending = None
+            return
+        self._pending = config
+        if self._debounce is not None:
+            self._debounce.stop()
+        if immediate:
+            self._launch()
+        else:
+            self._debounce = self.set_timer(DEBOUNCE_SECONDS, self._launch)
+
+    def _launch(self) -> None:
+        config = self._pending
+        if config is None:
+            return
+        self._pending = None
+        model = self.model
+        self._launched = (config, id(model))
+
+        def job(cancelled):
+            from ..engine.gated import compare_cells
+
+            if model is None:
+                return compare_cells(config, cancel=cancelled)
+            return compare_cells(config, model.model, model.inputs, model.inputs_path,
+                                 cancel=cancelled)
+
+        self.compute(job, self.show_result,
+                     label=f"computing RNN, LSTM and GRU, T={config.steps}, n={config.hidden}")
+
+    def show_compute_error(self, message: str) -> None:
+        self._launched = self._shown
+        super().show_compute_error(message)
+
+    def show_result(self, result) -> None:
+        self.result = result
+        self._shown = (result.config, id(self.model) if result.model_run is not None else id(None))
+        if self.layer_view is not None and self.layer_view >= result.config.layers:
+            self.layer_view = None
+        self._draw(result)
+        self.status.show(device=result.device, dtype=result.dtype, seconds=result.seconds,
+                         message="up to date", error=False)
+
+    # -- drawing ---------------------------------------------------------------------
+    def _series_values(self, run, layer_index: int):
+        if self.quantity == "x":
+            return run.log10_grad_x
+        layers = getattr(run, "layers", None)
+        if isinstance(layers, list) and layer_index < len(layers):
+            return layers[layer_index].log10_grad_h
+        return run.log10_grad_h
+
+    def _draw(self, r) -> None:
+        c = r.config
+        top = c.layers - 1
+        layer_index = top if self.layer_view is None else self.layer_view
+        what = "||dL/dx_t||" if self.quantity == "x" else "||dL/dh_t||"
+        where = "" if self.quantity == "x" or c.layers == 1 else f", layer {layer_index + 1} of {c.layers}"
+        self.query_one("#forget-chart-label", Label).update(
+            f"RNN, LSTM, GRU, same inputs: {what}{where}")
+        lines = [f"forget bias {c.forget_bias:g} (LSTM f, GRU z) · T={c.steps} · n={c.hidden}"
+                 + (f" · {c.layers} layers" if c.layers > 1 else "")]
+        series = []
+        entries = [(arch, r.runs[arch]) for arch in CELL_ORDER]
+        if r.model_run is not None:
+            entries.append(("model", r.model_run))
+        for key, run in entries:
+            marker, style = CELL_STYLE[key]
+            values = self._series_values(run, layer_index)
+            if key == "model":
+                title = f"your {getattr(run, 'arch', 'rnn').upper()}"
+            else:
+                title = CELL_TITLE[key]
+            series.append(Series("model" if key == "model" else SHORT_TITLE[key], tuple(values),
+                                 marker, style))
+            vanish, explode = horizons(values)
+            factor = fitted_factor(values)
+            gates = getattr(run, "gates", {}) or {}
+            gate_text = ""
+            for name, short in (("forget", "f"), ("update", "z")):
+                if name in gates:
+                    gate_text = f" · mean {short} {sum(gates[name]) / len(gates[name]):.3f}"
+            lines.append(f"{marker} {title}: t=1 {format_log10(values[0])} · {factor:.3f}/step · "
+                         f"horizon {horizon_text(vanish, len(values))} · "
+                         f"{verdict_text(verdict_for(factor, vanish, explode))}{gate_text}")
+        if r.model_run is not None:
+            lines.append(f"M = {r.model_run.source}")
+        self.query_one("#forget-summary", Static).update("\n".join(lines))
+        self.query_one("#forget-chart", LogChart).set_series(*series)
+        self._draw_cell(r, layer_index)
+        self._draw_table(r, layer_index)
+
+    def _cell_run(self, r):
+        model = r.model_run
+        if model is not None and getattr(model, "arch", "rnn") == "lstm":
+            return model, "your LSTM"
+        return r.runs["lstm"], f"LSTM, forget bias {r.config.forget_bias:g}"
+
+    def _draw_cell(self, r, layer_index: int) -> None:
+        run, title = self._cell_run(r)
+        layer = run.layers[min(layer_index, len(run.layers) - 1)]
+        where = f", layer {layer.index}" if len(run.layers) > 1 else ""
+        self.query_one("#forget-cell-label", Label).update(f"{title}{where}: cell path")
+        gap = layer.cell_path_gap
+        ok = "✓ equal to rounding" if gap < 1e-9 else "✗ they differ"
+        toy_gate = self.toy["toy_gate"]
+        mean_f = layer.gates["forget"]
+        lines = [
+            f"p cell path c_T → c_1, measured: {format_log10(layer.log10_cell_path[0])}",
+            f"f product of forget gates: {format_log10(layer.log10_forget_product[0])}",
+            f"largest gap {gap_text(gap)} {ok}",
+            f"per step {layer.cell_path_factor:.4f} · mean f {sum(mean_f) / len(mean_f):.3f} · "
+            f"toy gate {toy_gate:g}",
+            f"c full ||dL/dc_1|| (every path): {format_log10(layer.log10_grad_c[0])}",
+            "(cell path: only c_t = f*c_(t-1) + ..., gates held; RMS over units)",
+        ]
+        self.query_one("#forget-cell", Static).update("\n".join(lines))
+        self.query_one("#forget-cell-chart", LogChart).set_series(
+            Series("dL/dc", tuple(layer.log10_grad_c), "c", "bold yellow"),
+            Series("cell path", tuple(layer.log10_cell_path), "p", "bold cyan"),
+            Series("Π f", tuple(layer.log10_forget_product), "f", "bold blue"))
+
+    def _draw_table(self, r, layer_index: int) -> None:
+        table = self.query_one("#forget-table", DataTable)
+        table.clear(columns=True)
+        cell_run, _ = self._cell_run(r)
+        layer = cell_run.layers[min(layer_index, len(cell_run.layers) - 1)]
+        grad = "dx" if self.quantity == "x" else "dh"
+        columns = ["t", f"R |{grad}|", f"L |{grad}|", f"G |{grad}|"]
+        entries = [r.runs[a] for a in CELL_ORDER]
+        if r.model_run is not None:
+            columns.append(f"M |{grad}|")
+            entries.append(r.model_run)
+        columns += ["|dL/dc_t|", "cell path", "Π f", "mean f", "mean z"]
+        for label in columns:
+            table.add_column(label, key=label)
+        values = [self._series_values(run, layer_index) for run in entries]
+        gru_z = r.runs["gru"].layers[min(layer_index, r.config.layers - 1)].gates["update"]
+        for k in shown_steps(r.steps, target=TABLE_ROWS):
+            table.add_row(str(k + 1), *[format_log10(v[k]) for v in values],
+                          format_log10(layer.log10_grad_c[k]), format_log10(layer.log10_cell_path[k]),
+                          format_log10(layer.log10_forget_product[k]),
+                          f"{layer.gates['forget'][k]:.3f}", f"{gru_z[k]:.3f}")
+
+    # -- commands ----------------------------------------------------------------------
+    def cli_command(self) -> str:
+        c = self.config
+        parts = ["vgtui flow"]
+        if self.model is not None:
+            parts += ["--model", shlex.quote(self.model.model_path)]
+            if self.model.inputs_path:
+                parts += ["--inputs", shlex.quote(self.model.inputs_path)]
+            else:
+                parts += ["--steps", str(c.steps), "--seed", str(c.seed),
+                          "--input-scale", str(c.input_scale)]
+        else:
+            parts += ["--arch lstm", f"--forget-bias {c.forget_bias}", f"--steps {c.steps}",
+                      f"--hidden {c.hidden}", f"--input-size {c.input_size}",
+                      f"--layers {c.layers}", f"--scale {c.scale}",
+                      f"--input-scale {c.input_scale}", f"--seed {c.seed}"]
+        if c.device != "auto":
+            parts.append(f"--device {c.device}")
+        if c.dtype != "auto":
+            parts.append(f"--dtype {c.dtype}")
+        return " ".join(parts)
+
+    def demo_prepare(self) -> None:
+        self.load_preset("bias-0")
+
+    def palette_commands(self):
+        cmds = [(f"Forget gate preset: {title}", "load this starting point",
+                 lambda n=name: self.load_preset(n)) for name, (title, _) in FORGET_PRESETS.items()]
+        cmds += [
+            ("Forget gate: open model", "load your own torch.nn RNN / LSTM / GRU state_dict",
+             self.action_open_model),
+            ("Forget gate: clear model", "back to random cells only", self.action_clear_model),
+            ("Forget gate: forget bias +0.5", "raise the forget-gate bias",
+             lambda: self.action_nudge_bias(0.5)),
+            ("Forget gate: forget bias -0.5", "lower the forget-gate bias",
+             lambda: self.action_nudge_bias(-0.5)),
+            ("Forget gate: switch dL/dh and dL/dx", "what the chart shows", self.action_toggle_quantity),
+            ("Forget gate: next layer", "which layer's gradient the chart shows", self.action_next_layer),
+            ("Forget gate: article's toy pair", "0.7 against 0.98 over 100 steps", self.action_article_toy),
+        ]
+        return cmds
+
+
+def _steps(horizon: int | None, steps: int) -> str:
+    return f"{horizon} steps" if horizon is not None else f"more than {steps} steps"

@@ -12,7 +12,7 @@ from ..engine.errors import VgtuiError
 from .common import EXIT_USAGE, Parser, UsageError, describe_error, fail
 
 # One module per lookup; each defines NAME, add_parser(sub) and run(args).
-LOOKUPS = ["flow"]
+LOOKUPS = ["flow", "train"]
 
 
 def build_parser() -> Parser:

@@ -146,7 +146,7 @@ def reading(result: ExperimentResult) -> list[str]:
     if result.cancelled:
         lines.append(f"Cancelled after {len(runs)} of {result.planned} runs: this reading "
                      "covers the finished runs only.")
-    lines.append("Rule: " + verdict_rule_text() + ", on held-out examples.")
+    lines.append("Verdict rule: " + verdict_rule_text() + ".")
     groups = summary_groups(runs)
     archs = [a for a in ("rnn", "lstm", "gru") if any(g.arch == a for g in groups)]
     for arch in archs:

@@ -24,7 +24,9 @@ Nothing here imports torch at module level.
 from __future__ import annotations
 
 import math
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Callable, Sequence
 
@@ -706,7 +708,7 @@ class ExperimentResult:
 
         return {
             "config": self.config.to_dict(),
-            "rule": verdict_rule_text(),
+            "rule": "verdict " + verdict_rule_text(),
             "grad_step1_means": GRAD_STEP1_MEANING,
             "runs_planned": self.planned, "runs_done": len(self.runs),
             "cancelled": self.cancelled, "seconds": self.seconds,
@@ -723,9 +725,9 @@ GRAD_STEP1_MEANING = ("grad_step1 is ||d loss / d x_1||: the gradient of one exa
 
 
 def verdict_rule_text() -> str:
-    return (f"learned: held-out loss below {LEARNED_RATIO:g} x the baseline (the loss of the "
-            f"best constant prediction); partial: below {PARTIAL_RATIO:g} x; otherwise not "
-            "learned")
+    return (f"on held-out examples, ✓ learned if the loss is below {LEARNED_RATIO:g} x the "
+            f"baseline (the loss of the best constant prediction), ~ partial if below "
+            f"{PARTIAL_RATIO:g} x, ✗ not learned otherwise")
 
 
 class ExperimentCancelled(Cancelled):
@@ -749,6 +751,31 @@ class ExperimentProgress:
 
 
 # -- running ---------------------------------------------------------------------------
+
+_THREADS_LOCK = threading.Lock()
+_THREADS_USERS = [0, 0]  # [active users, thread count to restore]
+
+
+@contextmanager
+def one_thread():
+    """Torch on one CPU thread while inside (nested and concurrent uses share the
+    setting; the first to enter saves the old count, the last to leave restores it).
+    The matrices here are small, and one thread makes every run repeat bit for bit."""
+    import torch
+
+    with _THREADS_LOCK:
+        if _THREADS_USERS[0] == 0:
+            _THREADS_USERS[1] = torch.get_num_threads()
+            torch.set_num_threads(1)
+        _THREADS_USERS[0] += 1
+    try:
+        yield
+    finally:
+        with _THREADS_LOCK:
+            _THREADS_USERS[0] -= 1
+            if _THREADS_USERS[0] == 0:
+                torch.set_num_threads(_THREADS_USERS[1])
+
 
 def train_run(config: ExperimentConfig, spec: RunSpec, *, device=None, dtype=None,
               cancel: Callable[[], bool] | None = None,
@@ -863,8 +890,6 @@ def run_experiment(config: ExperimentConfig, *,
     Torch computes on one CPU thread here: the matrices are small, and one thread
     makes every run repeat bit for bit for a seed.
     """
-    import torch
-
     from .device import dtype_name, resolve_device, resolve_dtype
 
     device = resolve_device(config.device)
@@ -873,14 +898,12 @@ def run_experiment(config: ExperimentConfig, *,
     total = sum(config.work(s) for s in plan) or 1.0
     finished: list[RunResult] = []
     start = time.perf_counter()
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
 
     def result(cancelled: bool) -> ExperimentResult:
         return ExperimentResult(config, list(finished), len(plan), cancelled,
                                 time.perf_counter() - start, str(device), dtype_name(dtype))
 
-    try:
+    with one_thread():
         done_work = 0.0
         for i, spec in enumerate(plan):
             last = [0.0]
@@ -907,23 +930,22 @@ def run_experiment(config: ExperimentConfig, *,
             if on_run is not None:
                 on_run(run)
         return result(False)
-    finally:
-        torch.set_num_threads(threads)
 
 
-def truncation_probe(config: ExperimentConfig, arch: str | None = None,
-                     length: int | None = None, seed: int | None = None):
-    """Gradient profiles at initialisation with full and with truncated BPTT on one
-    held-out batch, no training: (full, truncated) numpy arrays of ||dl/dx_t||.
-    Instant, so the screen can show the exact zeros before anything is trained."""
-    import torch
-
+def truncation_probe(config: ExperimentConfig, truncate: int | None = None,
+                     arch: str | None = None, length: int | None = None,
+                     seed: int | None = None) -> "TruncationProbe":
+    """Gradient profiles ||dl/dx_t|| at initialisation with full and with truncated
+    BPTT (window ``truncate``, else the config's) on one held-out batch, no
+    training. Quick, so the screen can show the exact zeros before any training."""
     from .device import resolve_device, resolve_dtype
 
     arch = arch or config.archs[0]
     length = length or max(config.lengths)
     seed = config.first_seed if seed is None else seed
-    k = config.truncate
+    k = truncate if truncate is not None else config.truncate
+    if k is None:
+        raise ConfigError("truncation probe needs a window k", "truncate")
     device = resolve_device(config.device)
     dtype = resolve_dtype(config.dtype, device)
     m, outputs = task_sizes(config.task, config.symbols)
@@ -933,13 +955,9 @@ def truncation_probe(config: ExperimentConfig, arch: str | None = None,
                       _generator(seed, length, 1), noise=config.noise, symbols=config.symbols)
     x = x.to(device=device, dtype=dtype)
     y = y.to(device=device) if is_classification(config.task) else y.to(device=device, dtype=dtype)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with one_thread():
         full, _ = input_gradient_profile(config.task, model, x, y, None)
         cut, _ = input_gradient_profile(config.task, model, x, y, k)
-    finally:
-        torch.set_num_threads(threads)
     return TruncationProbe(arch, length, seed, k, full, cut)
 
 
@@ -973,3 +991,36 @@ class TruncationProbe:
                 "truncate": self.truncate, "cut_steps": self.cut_steps,
                 "max_beyond_window": self.max_beyond, "inside_window_equal": self.inside_equal,
                 "full": self.full.tolist(), "truncated": self.truncated.tolist()}
+
+
+# -- the matching command line ------------------------------------------------------------
+
+# setting -> flag of ``vgtui train`` where they differ from --setting-name
+EXPERIMENT_FLAGS = {"archs": "--arch", "train_steps": "--steps"}
+FLAG_ORDER = ["task", "lengths", "archs", "optimizer", "seeds", "first_seed", "train_steps",
+              "lr", "clip", "forget_bias", "truncate", "hidden", "batch", "noise", "symbols",
+              "eval_size", "device", "dtype"]
+
+
+def flag_for(name: str) -> str:
+    return EXPERIMENT_FLAGS.get(name, "--" + name.replace("_", "-"))
+
+
+def command_line(config: ExperimentConfig) -> str:
+    """The ``vgtui train`` command that runs this config: settings that differ from
+    the defaults, plus task, lengths, arch, optimizer and seeds always."""
+    d = ExperimentConfig()
+    always = ("task", "lengths", "archs", "optimizer", "seeds")
+    parts = ["vgtui train"]
+    for name in FLAG_ORDER:
+        value = getattr(config, name)
+        if value == getattr(d, name) and name not in always:
+            continue
+        if isinstance(value, tuple):
+            text = ",".join(str(v) for v in value)
+        elif value is None:
+            text = EXPERIMENT_FIELDS[name].none_word
+        else:
+            text = str(value)
+        parts.append(f"{flag_for(name)} {text}")
+    return " ".join(parts)

@@ -938,7 +938,7 @@ def truncation_probe(config: ExperimentConfig, truncate: int | None = None,
     """Gradient profiles ||dl/dx_t|| at initialisation with full and with truncated
     BPTT (window ``truncate``, else the config's) on one held-out batch, no
     training. Quick, so the screen can show the exact zeros before any training."""
-    from .device import resolve_device, resolve_dtype
+    from .device import dtype_name, resolve_device, resolve_dtype
 
     arch = arch or config.archs[0]
     length = length or max(config.lengths)
@@ -958,7 +958,7 @@ def truncation_probe(config: ExperimentConfig, truncate: int | None = None,
     with one_thread():
         full, _ = input_gradient_profile(config.task, model, x, y, None)
         cut, _ = input_gradient_profile(config.task, model, x, y, k)
-    return TruncationProbe(arch, length, seed, k, full, cut)
+    return TruncationProbe(arch, length, seed, k, full, cut, str(device), dtype_name(dtype))
 
 
 @dataclass
@@ -969,6 +969,8 @@ class TruncationProbe:
     truncate: int | None
     full: np.ndarray
     truncated: np.ndarray
+    device: str = "cpu"
+    dtype: str = "float64"
 
     @property
     def cut_steps(self) -> int:

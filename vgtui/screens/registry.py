@@ -31,6 +31,10 @@ SCREENS: tuple[ScreenEntry, ...] = (
     ScreenEntry("flow", "Gradient Flow", "1", "vgtui.screens.flow", "FlowScreen",
                 "gradient norm per step back through a vanilla RNN, forward saturation, "
                 "spectral radius and norm, horizon and verdict"),
+    ScreenEntry("experiments", "Experiments", "", "vgtui.screens.experiments",
+                "ExperimentsScreen",
+                "train RNN / LSTM / GRU on long-range tasks: verdicts against the baseline, "
+                "step-1 gradients, truncated BPTT"),
 )
 
 

@@ -127,23 +127,6 @@ class _Progress:
         self.progress.__exit__(*exc)
 
 
-BARS = "▁▂▃▄▅▆▇█"
-
-
-def mini_curve(values, width: int = 12) -> str:
-    """A one-line text sparkline (for the terminal table) of a loss curve."""
-    vals = [float(v) for v in values if math.isfinite(float(v))]
-    if not vals:
-        return ""
-    n = len(vals)
-    buckets = [vals[i * n // width:max(i * n // width + 1, (i + 1) * n // width)]
-               for i in range(min(width, n))]
-    means = [sum(b) / len(b) for b in buckets]
-    lo, hi = min(means), max(means)
-    span = hi - lo or 1.0
-    return "".join(BARS[min(7, int((m - lo) / span * 7.999))] for m in means)
-
-
 def verdict_cell(verdict: str) -> str:
     return f"{VERDICT_MARKS.get(verdict, '?')} {verdict}"
 
@@ -158,7 +141,7 @@ def print_table(result) -> None:
     from rich import box
     from rich.table import Table
 
-    from ..engine.experiment_report import reading
+    from ..engine.experiment_report import CURVE_TOP, loss_curve_text, reading
     from ..engine.experiments import TASK_TITLES
 
     out = console()
@@ -187,11 +170,12 @@ def print_table(result) -> None:
         if acc:
             row.append(f"{100 * r.accuracy:.0f}%" if r.accuracy is not None else "")
         row += [verdict_cell(r.verdict), grad_cell(r.grad_step1_init, r), grad_cell(r.grad_step1, r),
-                mini_curve(r.eval_loss if len(r.eval_loss) > 2 else r.train_loss)]
+                loss_curve_text(r)]
         table.add_row(*row)
     out.print(table)
     took = f" in {result.seconds:.1f} s" if math.isfinite(result.seconds) else ""
     out.print(f"{len(result.runs)} of {result.planned} runs{took}. |dl/dx1| is the gradient of an "
-              "example's loss with respect to its input at step 1 (mean over held-out examples).")
+              "example's loss with respect to its input at step 1 (mean over held-out examples); "
+              f"the loss curve is training loss / baseline over the updates, 0 to {CURVE_TOP:g}.")
     for line in reading(result):
         out.print("· " + line)

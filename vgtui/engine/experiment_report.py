@@ -79,6 +79,32 @@ def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
 
 
+CURVE_BARS = "▁▂▃▄▅▆▇█"
+# The loss curve is drawn as loss / baseline on one fixed scale for every run, so
+# curves compare across rows: the bottom bar is 0, the top is this ratio or more.
+CURVE_TOP = 1.25
+
+
+def loss_curve_text(run: RunResult, width: int = 12) -> str:
+    """The training loss over the updates as ``width`` bars of loss / baseline on a
+    fixed 0 .. 1.25 scale (bucket means); '!' where a bucket is not finite."""
+    values = [float(v) for v in run.train_loss]
+    n = len(values)
+    if n == 0 or run.baseline <= 0:
+        return ""
+    width = min(width, n)
+    out = []
+    for i in range(width):
+        chunk = values[i * n // width:max(i * n // width + 1, (i + 1) * n // width)]
+        if not all(math.isfinite(v) for v in chunk):
+            out.append("!")
+            continue
+        ratio = sum(chunk) / len(chunk) / run.baseline
+        level = int(min(max(ratio, 0.0), CURVE_TOP) / CURVE_TOP * (len(CURVE_BARS) - 1) + 0.5)
+        out.append(CURVE_BARS[level])
+    return "".join(out)
+
+
 def summary_groups(runs: list[RunResult]) -> list[Group]:
     groups: dict[tuple[str, int], list[RunResult]] = {}
     for r in runs:

@@ -16,7 +16,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.renderables.sparkline import Sparkline as SparklineRenderable
 from textual.timer import Timer
 from textual.validation import ValidationResult, Validator
 from textual.widgets import (DataTable, Input, Label, ProgressBar, Select, Sparkline, Static,
@@ -27,6 +26,7 @@ from ..engine.errors import ConfigError
 from ..engine.experiments import (ARCH_TITLES, EXPERIMENT_FIELDS, EXPERIMENT_PRESETS,
                                   VERDICT_MARKS, ExperimentConfig, ExperimentResult,
                                   command_line, parse_experiment_field)
+from ..engine.experiment_report import loss_curve_text
 from ..engine.magnitude import format_value
 from ..widgets.log_chart import LogChart, Series
 from .base import PageScreen
@@ -61,7 +61,9 @@ Each run trains on fresh batches; the verdict comes from held-out examples.
   averaged over held-out examples, before (*init*) and after training. It is what must be
   non-zero for the network to learn to use step 1. A learned run can show a tiny value:
   once the answer is stored in a stable state, small changes to `x_1` no longer matter.
-- *curve*: the training loss over the updates (a sparkline; low is good).
+- *loss curve*: the training loss over the updates as loss / baseline, on one fixed scale
+  for every row (lowest bar 0, highest bar 1.25 or more): a line that stays high never
+  left the baseline; one that drops learned.
 - The **reading** below the table is computed from the rows: where each cell beat the
   baseline, how fast the step-1 gradient falls with T, and what that says.
 - **Run** tab: the highlighted row's loss, its step-1 gradient during training (log10),
@@ -185,13 +187,13 @@ class ExperimentsScreen(PageScreen):
             with TabPane("Run", id="tab-run"):
                 with VerticalScroll(id="exp-run"):
                     yield Static("No run yet: press r to start.", id="exp-run-title")
-                    yield Label("training loss per update", classes="section", id="exp-loss-label")
+                    yield Static("training loss per update", classes="section", id="exp-loss-label")
                     yield Sparkline([], id="exp-loss", summary_function=_mean)
-                    yield Label("log10 ||dl/dx_1|| per update (training batch)", classes="section",
-                                id="exp-g1-label")
+                    yield Static("log10 ||dl/dx_1|| per update (training batch)",
+                                 classes="section", id="exp-g1-label")
                     yield Sparkline([], id="exp-g1", summary_function=_mean)
-                    yield Label("||gradient of all weights|| per update, before clipping",
-                                classes="section", id="exp-gnorm-label")
+                    yield Static("||gradient of all weights|| per update, before clipping",
+                                 classes="section", id="exp-gnorm-label")
                     yield Sparkline([], id="exp-gnorm", summary_function=_mean)
                     yield Label("||dl/dx_t|| for every step t, held-out examples",
                                 classes="section")
@@ -479,7 +481,7 @@ class ExperimentsScreen(PageScreen):
     # -- drawing -------------------------------------------------------------------------
     def _add_row(self, r) -> None:
         table = self.query_one("#exp-table", DataTable)
-        curve = SparklineRenderable(list(r.train_loss), width=12, summary_function=_mean)
+        curve = loss_curve_text(r, 12)
         acc = f"{100 * r.accuracy:.0f}%" if r.accuracy is not None else "-"
         table.add_row(r.arch, str(r.length), str(r.seed), SHORT_VERDICTS.get(r.verdict, r.verdict),
                       f"{r.ratio:.2f}", _grad(r.grad_step1_init, r), _grad(r.grad_step1, r),
@@ -536,23 +538,23 @@ class ExperimentsScreen(PageScreen):
         loss = [float(v) for v in r.train_loss if math.isfinite(v)]
         self.query_one("#exp-loss", Sparkline).data = loss
         if loss:
-            self.query_one("#exp-loss-label", Label).update(
+            self.query_one("#exp-loss-label", Static).update(
                 f"training loss per update: {loss[0]:.3f} → {loss[-1]:.3f} "
                 f"(min {min(loss):.3f}, max {max(loss):.3f})")
         g1 = [math.log10(v) for v in r.train_grad_step1 if v > 0 and math.isfinite(v)]
         self.query_one("#exp-g1", Sparkline).data = g1
         if g1:
-            self.query_one("#exp-g1-label", Label).update(
+            self.query_one("#exp-g1-label", Static).update(
                 f"log10 ||dl/dx_1|| per update (training batch): {g1[0]:.1f} → {g1[-1]:.1f} "
                 f"(range {min(g1):.1f} to {max(g1):.1f})")
         elif len(r.train_grad_step1):
-            self.query_one("#exp-g1-label", Label).update(
+            self.query_one("#exp-g1-label", Static).update(
                 "||dl/dx_1|| per update: exactly 0 at every update (step 1 is outside the "
                 "truncation window)" if r.cut_steps else "||dl/dx_1|| per update: 0 (underflow)")
         gn = [float(v) for v in r.param_grad_norm if math.isfinite(v)]
         self.query_one("#exp-gnorm", Sparkline).data = gn
         if gn:
-            self.query_one("#exp-gnorm-label", Label).update(
+            self.query_one("#exp-gnorm-label", Static).update(
                 f"||gradient of all weights|| per update, before clipping: median "
                 f"{format_value(sorted(gn)[len(gn) // 2], 2)}, max {format_value(max(gn), 2)}")
         self.query_one("#exp-profile", LogChart).set_series(

@@ -325,3 +325,50 @@ def test_train_run_runs_one_spec():
     out = task_loss("first", torch.zeros(3, 1, dtype=torch.float64),
                     torch.ones(3, dtype=torch.float64))
     assert float(out) == 1.0
+
+
+# -- the reading ------------------------------------------------------------------------------
+
+def _runs_for(config, lengths=(5, 10)):
+    """Real (tiny) runs on the same task, to be read as if they came from ``config``."""
+    small = tiny(task=config.task, lengths=lengths, archs=("rnn",), train_steps=5)
+    return run_experiment(small).runs
+
+
+def test_reading_compares_with_the_article_figures_for_its_preset():
+    from vgtui.engine.experiment_report import reading
+    from vgtui.engine.experiments import EXPERIMENT_PRESETS, ExperimentResult
+
+    config = EXPERIMENT_PRESETS["article-first"].config()
+    runs = _runs_for(config)
+    text = "\n".join(reading(ExperimentResult(config, runs, 10, False, 1.0, "cpu", "float64")))
+    assert "article 000 prints final losses" in text
+    assert f"T=5: 0.02 vs {runs[0].final_loss:.2f}" in text
+    other = "\n".join(reading(ExperimentResult(tiny(task="first"), runs, 2, False, 1.0, "cpu",
+                                               "float64")))
+    assert "article 000" not in other
+
+
+def test_reading_states_the_rule_and_counts_from_the_runs():
+    from vgtui.engine.experiment_report import loss_curve_text, reading, summary_groups
+
+    result = run_experiment(tiny(lengths=(4, 9), archs=("rnn", "gru"), seeds=2))
+    lines = reading(result)
+    assert lines[0].startswith("Verdict rule")
+    groups = summary_groups(result.runs)
+    assert [(g.arch, g.length, g.n) for g in groups] == [("rnn", 4, 2), ("rnn", 9, 2),
+                                                          ("gru", 4, 2), ("gru", 9, 2)]
+    for g in groups:
+        assert g.learned == sum(r.learned for r in g.runs)
+    assert any(line.startswith("rnn step-1 gradient") for line in lines)
+    curve = loss_curve_text(result.runs[0], 5)
+    assert len(curve) == 5 and set(curve) <= set("▁▂▃▄▅▆▇█!")
+
+
+def test_reading_of_a_truncated_experiment_reports_exact_zeros():
+    from vgtui.engine.experiment_report import reading
+
+    result = run_experiment(tiny(lengths=(3, 9), truncate=4))
+    text = "\n".join(reading(result))
+    assert "k = 4" in text and "exactly 0" in text
+    assert "Runs with T <= k: " in text

@@ -202,3 +202,27 @@ async def test_copy_as_command_reproduces_the_table(run_cli):
     rows = json.loads(out)["rows"]
     assert [r["final_loss"] for r in rows] == [r.final_loss for r in result.runs]
     assert [r["grad_step1"] for r in rows] == [r.grad_step1 for r in result.runs]
+
+
+async def test_t_key_runs_the_truncation_demo_and_the_view_counts_learned_runs():
+    app = VgtuiApp(start_screen="experiments")
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await opened(pilot)
+        screen.query_one("#exp-tabs ContentTabs").focus()
+        # shrink the demo so the test is quick: same preset, fewer updates
+        from vgtui.engine import experiments
+
+        original = experiments.EXPERIMENT_PRESETS["truncated"]
+        quick = experiments.ExperimentPreset(original.name, original.title, original.note,
+                                             {**original.changes, "train_steps": 10,
+                                              "seeds": 1, "hidden": 4, "eval_size": 32})
+        experiments.EXPERIMENT_PRESETS["truncated"] = quick
+        try:
+            await pilot.press("t")
+            await wait_until(pilot, lambda: screen.result is not None, timeout=60)
+        finally:
+            experiments.EXPERIMENT_PRESETS["truncated"] = original
+        assert screen.query_one("#exp-tabs").active == "tab-trunc"
+        assert screen.result.config.truncate == 8
+        text = text_of(screen.query_one("#exp-trunc-runs"))
+        assert "T > k:" in text and "exactly 0" in text and "T <= k:" in text

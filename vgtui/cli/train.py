@@ -70,6 +70,7 @@ def build(args) -> ExperimentConfig:
 
 
 def run(args) -> int:
+    from ..engine import experiment_report  # noqa: F401 - loaded before the long part
     from ..engine.experiments import ExperimentCancelled, run_experiment
 
     config = build(args)

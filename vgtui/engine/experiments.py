@@ -278,6 +278,9 @@ class ExperimentPreset:
     title: str
     note: str
     changes: dict[str, Any] = field(default_factory=dict)
+    # Figures an article prints for this set-up: {T: final loss}, shown beside the measured.
+    claims: dict[int, float] = field(default_factory=dict)
+    claim_source: str = ""
 
     def config(self, base: ExperimentConfig | None = None) -> ExperimentConfig:
         keep = {k: getattr(base, k) for k in ("device", "dtype")} if base else {}
@@ -312,7 +315,9 @@ EXPERIMENT_PRESETS: dict[str, ExperimentPreset] = {p.name: p for p in (
         "0.02, 0.15, 0.85, 1.00 and 1.00 for T = 5, 10, 20, 50, 100; here they are "
         "measured (on fresh and held-out data, not one fixed set of 100).",
         {"task": "first", "archs": ("rnn",), "optimizer": "adam", "hidden": 32, "batch": 100,
-         "train_steps": 500, "noise": 0.0, "seeds": 2}),
+         "train_steps": 500, "noise": 0.0, "seeds": 2},
+        claims={5: 0.02, 10: 0.15, 20: 0.85, 50: 1.00, 100: 1.00},
+        claim_source="article 000"),
     ExperimentPreset(
         "adding", "adding problem, Adam + clipping",
         "Two marked values among T uniform ones; the baseline (always guess 1) has mean "
@@ -326,6 +331,14 @@ EXPERIMENT_PRESETS: dict[str, ExperimentPreset] = {p.name: p for p in (
         {"lengths": (5, 20), "archs": ("rnn", "lstm"), "seeds": 1, "train_steps": 40,
          "hidden": 8, "batch": 16, "eval_size": 64}),
 )}
+
+
+def matching_preset(config: ExperimentConfig) -> ExperimentPreset | None:
+    """The preset this config is (device and dtype aside), if any."""
+    for p in EXPERIMENT_PRESETS.values():
+        if p.config(config) == config:
+            return p
+    return None
 
 
 def quick_config(base: ExperimentConfig | None = None, **given: Any) -> ExperimentConfig:

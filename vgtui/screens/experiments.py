@@ -71,14 +71,16 @@ Each run trains on fresh batches; the verdict comes from held-out examples.
   before and after training.
 - **Truncation** tab: with truncated BPTT the hidden state is detached every k steps
   (counted back from T), so the gradient at steps more than k before T is exactly zero,
-  and a dependency longer than k cannot be learned.
+  and a dependency longer than k cannot be learned. The state itself still flows forward
+  from chunk to chunk (the "stateful" form); only the gradient is cut. `t` runs a
+  truncated experiment.
 
 **Things to try.**
 - The default (latch, SGD): the RNN learns at T = 5 and stays at chance at T = 100.
 - Preset *Adam + clipping*: a vanilla RNN may now learn much longer dependencies: Adam's
   step does not shrink with the gradient.
 - Preset *forget bias*: LSTM with the forget gate biased open (3) against torch's default.
-- Preset *truncated*: k = 8, lengths 5..20.
+- Preset *truncated* (key `t`): k = 8, lengths 5..20.
 - Set noise to 0: how much of the difficulty is the noise?
 - Preset *article 000's test* and compare with the figures the article prints.
 
@@ -134,6 +136,8 @@ class ExperimentsScreen(PageScreen):
                 tooltip="Stop the runs; finished rows stay"),
         Binding("p", "next_preset", "preset", id="experiments.next_preset",
                 tooltip="Load the next preset"),
+        Binding("t", "truncation_demo", "truncation demo", id="experiments.truncation_demo",
+                tooltip="Load the truncated-BPTT preset (k = 8) and run it"),
         Binding("right_square_bracket", "next_tab(1)", "next tab", id="experiments.next_tab",
                 tooltip="Show the next tab"),
         Binding("left_square_bracket", "next_tab(-1)", "prev tab", id="experiments.prev_tab",
@@ -358,8 +362,13 @@ class ExperimentsScreen(PageScreen):
         current = ids.index(tabs.active) if tabs.active in ids else 0
         tabs.active = ids[(current + int(step)) % len(ids)]
 
+    def action_truncation_demo(self) -> None:
+        self.set_settings(EXPERIMENT_PRESETS["truncated"].config(self.config))
+        self.query_one("#exp-preset", Select).value = "truncated"
+        self.action_run(tab="tab-trunc")
+
     # -- running -------------------------------------------------------------------------
-    def action_run(self) -> None:
+    def action_run(self, tab: str = "tab-results") -> None:
         config, errors = self._read_form()
         if config is None:
             self._show_errors(errors)
@@ -381,8 +390,9 @@ class ExperimentsScreen(PageScreen):
         all_bar.update(total=1.0, progress=0.0)
         self._show_state(f"starting {config.runs} runs...")
         self.status.show(message=f"training {config.runs} runs (x cancels)", error=False)
-        self.query_one("#exp-tabs", TabbedContent).active = "tab-results"
-        self.query_one("#exp-table", DataTable).focus()
+        self.query_one("#exp-tabs", TabbedContent).active = tab
+        self.query_one("#exp-table" if tab == "tab-results" else "#exp-trunc-table",
+                       DataTable).focus()
         self._train(config, self._cancel_event)
 
     def action_cancel(self) -> None:
@@ -621,8 +631,8 @@ class ExperimentsScreen(PageScreen):
         c = self.shown_config
         widget = self.query_one("#exp-trunc-runs", Static)
         if c is None or c.truncate is None or not self.runs:
-            widget.update("Trained runs: run an experiment with truncate k set (preset "
-                          "'truncated') to see which lengths are learned with a window.")
+            widget.update("Trained runs: press t to train with k = 8 on T = 5, 8, 10, 20 "
+                          "(preset 'truncated') and see which lengths are learned.")
             return
         k = c.truncate
         cut = [r for r in self.runs if r.cut_steps > 0]

@@ -254,9 +254,10 @@ def _optimizer_lines(cfg, runs: list[RunResult]) -> list[str]:
         total = sum(r.train_steps for r in runs)
         clipped = sum(r.clipped_steps for r in runs)
         if total:
+            share = 100 * clipped / total
             out.append(f"Clipping at {cfg.clip:g} acted on {clipped} of {total} updates "
-                       f"({100 * clipped / total:.0f}%). Clipping caps large gradients; it "
-                       "cannot make a small one larger.")
+                       f"({share:.2g}%). Clipping caps large gradients; it cannot make a small "
+                       "one larger.")
     return out
 
 

@@ -197,10 +197,19 @@ def reading(result: ExperimentResult) -> list[str]:
     beat = [r for r in runs if r.verdict in ("learned", "partial") and r.grad_step1_init > 0]
     stuck = [r for r in runs if r.verdict == "not learned" and r.grad_step1_init > 0]
     if beat and stuck:
+        med_beat = _median_log(r.grad_step1_init for r in beat)
+        med_stuck = _median_log(r.grad_step1_init for r in stuck)
         lines.append(
             f"Runs that beat the baseline started with a median step-1 gradient of "
-            f"{_fmt_log(_median_log(r.grad_step1_init for r in beat))}; runs that did not, "
-            f"{_fmt_log(_median_log(r.grad_step1_init for r in stuck))}.")
+            f"{_fmt_log(med_beat)}; runs that did not, {_fmt_log(med_stuck)}.")
+        if med_stuck > med_beat - 1:  # within a factor of 10, or larger
+            lines.append(
+                "Here the step-1 gradient at initialisation does not separate the runs that "
+                "learned from those that did not: the gradient reaches step 1, yet the long "
+                "runs fail. What is left is the forward pass: the trace of step 1 must "
+                "outlast every later input"
+                + (", and each noisy input dilutes it." if cfg.task == "adding" or cfg.noise > 0
+                   else "."))
 
     lines.extend(_optimizer_lines(cfg, runs))
     lines.extend(_gate_lines(cfg, runs, groups))

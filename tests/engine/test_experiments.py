@@ -343,7 +343,7 @@ def test_reading_compares_with_the_article_figures_for_its_preset():
     runs = _runs_for(config)
     text = "\n".join(reading(ExperimentResult(config, runs, 10, False, 1.0, "cpu", "float64")))
     assert "article 000 prints final losses" in text
-    assert f"T=5: 0.02 vs {runs[0].final_loss:.2f}" in text
+    assert f"T=5: 0.02 vs {runs[0].final_loss:.2g}" in text
     other = "\n".join(reading(ExperimentResult(tiny(task="first"), runs, 2, False, 1.0, "cpu",
                                                "float64")))
     assert "article 000" not in other

@@ -257,7 +257,7 @@ def _optimizer_lines(cfg, runs: list[RunResult]) -> list[str]:
         out.append(
             f"A learned run can still pass almost no gradient back: after training, "
             f"{r.label()} has ||dl/dx_1|| / ||dl/dx_T|| = {_fmt_log(r.log10_reach)}. Holding a "
-            f"value robustly against noise means contracting small perturbations, which is "
+            f"value robustly means contracting small perturbations of the state, which is "
             f"the same thing as a vanishing gradient (Bengio et al. 1994).")
     if cfg.clip is not None:
         total = sum(r.train_steps for r in runs)
@@ -349,7 +349,7 @@ def _claim_lines(cfg, groups: list[Group]) -> list[str]:
     for g in groups:
         if g.length in preset.claims:
             measured = median(r.final_loss for r in g.runs)
-            pairs.append(f"T={g.length}: {preset.claims[g.length]:.2f} vs {measured:.2f}")
+            pairs.append(f"T={g.length}: {preset.claims[g.length]:.2f} vs {measured:.2g}")
     if not pairs:
         return []
     return [f"{preset.claim_source} prints final losses for this set-up; article vs measured "

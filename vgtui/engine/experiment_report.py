@@ -202,12 +202,16 @@ def reading(result: ExperimentResult) -> list[str]:
         lines.append(
             f"Runs that beat the baseline started with a median step-1 gradient of "
             f"{_fmt_log(med_beat)}; runs that did not, {_fmt_log(med_stuck)}.")
-        if med_stuck > med_beat - 1:  # within a factor of 10, or larger
+        reach = _median_log(10.0 ** r.log10_reach_init for r in stuck
+                            if math.isfinite(r.log10_reach_init))
+        # within a factor of 10 of the learned runs, and at least 1/1000 of the gradient
+        # at step T arriving at step 1: the gradient is not what is missing
+        if med_stuck > med_beat - 1 and math.isfinite(reach) and reach > -3:
             lines.append(
                 "Here the step-1 gradient at initialisation does not separate the runs that "
-                "learned from those that did not: the gradient reaches step 1, yet the long "
-                "runs fail. What is left is the forward pass: the trace of step 1 must "
-                "outlast every later input"
+                "learned from those that did not, and in the runs that failed a fair share of "
+                f"it arrives (median ||dl/dx_1|| / ||dl/dx_T|| = {_fmt_log(reach)}). What is "
+                "left is the forward pass: the trace of step 1 must outlast every later input"
                 + (", and each noisy input dilutes it." if cfg.task == "adding" or cfg.noise > 0
                    else "."))
 

@@ -65,6 +65,10 @@ SCREENS: tuple[ScreenEntry, ...] = (
                 "ArchitecturesScreen",
                 "gradient at every input position: RNN, LSTM, GRU, residual, self-attention, "
                 "diagonal linear recurrence; how each carries it"),
+    ScreenEntry("experiments", "Experiments", "", "vgtui.screens.experiments",
+                "ExperimentsScreen",
+                "train RNN / LSTM / GRU on long-range tasks: verdicts against the baseline, "
+                "step-1 gradients, truncated BPTT"),
     ScreenEntry("history", "History & remedies", "", "vgtui.screens.history", "HistoryScreen",
                 "timeline from backpropagation to state-space models; the remedies, what each "
                 "fixes and cannot; parameter sharing and capacity 2^n vs learnability"),

@@ -1,0 +1,689 @@
+"""Experiments: train RNN / LSTM / GRU on a long-range task and see what is learned.
+
+Settings on the first tab; `r` starts the runs in a thread worker, `x` stops them
+(finished rows stay). Rows arrive in the results table as runs finish, with a
+loss sparkline each, and a reading computed from the rows beneath. The run tab
+shows one run's curves and its gradient per step; the truncation tab shows that
+truncated BPTT leaves the gradient beyond k exactly zero.
+"""
+from __future__ import annotations
+
+import math
+import threading
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.timer import Timer
+from textual.validation import ValidationResult, Validator
+from textual.widgets import (DataTable, Input, Label, ProgressBar, Select, Sparkline, Static,
+                             TabbedContent, TabPane)
+from textual.worker import get_current_worker
+
+from ..engine.errors import ConfigError
+from ..engine.experiments import (ARCH_TITLES, EXPERIMENT_FIELDS, EXPERIMENT_PRESETS,
+                                  VERDICT_MARKS, ExperimentConfig, ExperimentResult,
+                                  command_line, parse_experiment_field)
+from ..engine.experiment_report import loss_curve_text
+from ..engine.magnitude import format_value
+from ..widgets.log_chart import LogChart, Series
+from .base import PageScreen
+
+SETTINGS = ["task", "lengths", "archs", "optimizer", "seeds", "train_steps", "lr", "clip",
+            "forget_bias", "truncate", "hidden", "batch", "noise", "symbols", "first_seed",
+            "eval_size", "device", "dtype"]
+PROBE_DEBOUNCE = 0.3
+# The verdict in few columns, marker first so it reads without colour.
+SHORT_VERDICTS = {"learned": "✓ yes", "partial": "~ partly", "not learned": "✗ no",
+                  "diverged": "! diverged"}
+# The truncation tab shows a window even when training runs without one.
+PROBE_WINDOW = 10
+
+HELP = """\
+**What it shows.** Real training runs. A `torch.nn.RNN` (tanh), `LSTM` or `GRU` with a
+linear readout on `h_T` learns a task whose answer sits at step 1:
+
+- *first*: predict `x_1` (a N(0,1) number) at step T; later inputs are noise.
+- *latch*: a symbol (one-hot) at step 1, noise after it; name the symbol at step T.
+- *adding*: every step has a value U(0,1) and a marker; two steps are marked; predict
+  their sum.
+
+Each run trains on fresh batches; the verdict comes from held-out examples.
+
+**How to read it.**
+- *baseline*: the loss of the best constant prediction on the held-out set: the variance of
+  the targets (first: about 1; adding: about 1/6) or the entropy of the labels (latch: about
+  ln 2 = 0.693 nats). *ratio* = final loss / baseline; 1 means nothing was learned.
+- *verdict*: ✓ learned (ratio below 0.5), ~ partial (below 0.9), ✗ not learned, ! diverged.
+- *|dl/dx1|*: the gradient of one example's loss with respect to its input at step 1,
+  averaged over held-out examples, before (*init*) and after training. It is what must be
+  non-zero for the network to learn to use step 1. A learned run can show a tiny value:
+  once the answer is stored in a stable state, small changes to `x_1` no longer matter.
+- *loss curve*: the training loss over the updates as loss / baseline, on one fixed scale
+  for every row (lowest bar 0, highest bar 1.25 or more): a line that stays high never
+  left the baseline; one that drops learned.
+- The **reading** below the table is computed from the rows: where each cell beat the
+  baseline, how fast the step-1 gradient falls with T, and what that says.
+- **Run** tab: the highlighted row's loss, its step-1 gradient during training (log10),
+  the norm of the weight gradient (what clipping acts on), and `||dl/dx_t||` for every t
+  before and after training.
+- **Truncation** tab: with truncated BPTT the hidden state is detached every k steps
+  (counted back from T), so the gradient at steps more than k before T is exactly zero,
+  and a dependency longer than k cannot be learned. The state itself still flows forward
+  from chunk to chunk (the "stateful" form); only the gradient is cut. `t` runs a
+  truncated experiment.
+
+**Things to try.**
+- The default (latch, SGD): the RNN learns at T = 5 and stays at chance at T = 100.
+- Preset *Adam + clipping*: a vanilla RNN may now learn much longer dependencies: Adam's
+  step does not shrink with the gradient.
+- Preset *forget bias*: LSTM with the forget gate biased open (3) against torch's default.
+- Preset *truncated* (key `t`): k = 8, lengths 5..20.
+- Set noise to 0: how much of the difficulty is the noise?
+- Preset *article 000's test* and compare with the figures the article prints.
+
+Defaults: latch, SGD momentum 0.9 lr 0.1, 300 updates of 32 examples, 16 units, noise
+0.2, 3 seeds, T = 5..100: about a minute on two cores. The same runs:
+`vgtui train --task latch --lengths 5,10,20,50,100 --arch rnn,lstm,gru --optimizer sgd
+--seeds 3 --json`.
+"""
+
+
+class FieldCheck(Validator):
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.field = name
+
+    def validate(self, value: str) -> ValidationResult:
+        try:
+            parse_experiment_field(self.field, value)
+        except ConfigError as exc:
+            return self.failure(str(exc), value)
+        return self.success()
+
+
+def _text(value: Any, name: str) -> str:
+    if value is None:
+        return EXPERIMENT_FIELDS[name].none_word
+    if isinstance(value, tuple):
+        return ",".join(str(v) for v in value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value)) if abs(value) < 1e15 else repr(value)
+    return str(value)
+
+
+def _grad(value: float, run=None) -> str:
+    if value == 0.0 and run is not None and run.underflow:
+        return "<min"
+    return format_value(value, 2)
+
+
+class ExperimentsScreen(PageScreen):
+    SCREEN_ID = "experiments"
+    TITLE = "Experiments"
+    HELP = HELP
+    DEMO = ("Experiments: real training runs. A vanilla RNN, an LSTM and a GRU learn to "
+            "recall a symbol from step 1. Watch the table fill in: short sequences are "
+            "learned, long ones stay at the baseline, and the step-1 gradient says why.")
+    AUTO_FOCUS = "#exp-tabs ContentTabs"
+
+    BINDINGS = [
+        Binding("r", "run", "run", id="experiments.run",
+                tooltip="Start the experiment with the current settings"),
+        Binding("x", "cancel", "cancel", id="experiments.cancel",
+                tooltip="Stop the runs; finished rows stay"),
+        Binding("p", "next_preset", "preset", id="experiments.next_preset",
+                tooltip="Load the next preset"),
+        Binding("t", "truncation_demo", "truncation demo", id="experiments.truncation_demo",
+                tooltip="Load the truncated-BPTT preset (k = 8) and run it"),
+        Binding("right_square_bracket", "next_tab(1)", "next tab", id="experiments.next_tab",
+                tooltip="Show the next tab"),
+        Binding("left_square_bracket", "next_tab(-1)", "prev tab", id="experiments.prev_tab",
+                tooltip="Show the previous tab"),
+        Binding("escape", "leave_field", "leave field", show=False,
+                id="experiments.leave_field"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.config = ExperimentConfig()
+        self.running_config: ExperimentConfig | None = None
+        self.shown_config: ExperimentConfig | None = None  # config of the rows in the table
+        self.runs: list = []
+        self.result: ExperimentResult | None = None
+        self.running = False
+        self.probe = None
+        self._cancel_event = threading.Event()
+        self._probe_timer: Timer | None = None
+        self._run_index = -1
+        self._errors: dict[str, str] = {}
+
+    # -- layout ------------------------------------------------------------------------
+    def compose_page(self) -> ComposeResult:
+        with Vertical(id="exp-progress"):
+            yield Static("", id="exp-state")
+            with Horizontal(classes="exp-bar-row"):
+                yield Label("run ", classes="exp-bar-label")
+                yield ProgressBar(total=1.0, show_eta=True, id="exp-run-bar")
+            with Horizontal(classes="exp-bar-row"):
+                yield Label("all ", classes="exp-bar-label")
+                yield ProgressBar(total=1.0, show_eta=True, id="exp-all-bar")
+        with TabbedContent(id="exp-tabs", initial="tab-settings"):
+            with TabPane("Settings", id="tab-settings"):
+                with VerticalScroll(id="exp-settings"):
+                    yield Label("preset", classes="section")
+                    yield Select([(p.title, p.name) for p in EXPERIMENT_PRESETS.values()],
+                                 value="default", allow_blank=True, prompt="(custom)",
+                                 compact=True, id="exp-preset")
+                    yield Static(EXPERIMENT_PRESETS["default"].note, id="exp-preset-note",
+                                 classes="note")
+                    yield Label("settings (Enter or r runs; Esc leaves a field)", classes="section")
+                    for name in SETTINGS:
+                        yield from self._field_row(name)
+                    yield Static("", id="exp-plan", classes="note")
+            with TabPane("Results", id="tab-results"):
+                with VerticalScroll(id="exp-results"):
+                    yield DataTable(id="exp-table", zebra_stripes=True, cursor_type="row")
+                    yield Static("No runs yet: press r to train with the current settings "
+                                 "(Settings tab).", id="exp-reading")
+            with TabPane("Run", id="tab-run"):
+                with VerticalScroll(id="exp-run"):
+                    yield Static("No run yet: press r to start.", id="exp-run-title")
+                    yield Static("training loss per update", classes="section", id="exp-loss-label")
+                    yield Sparkline([], id="exp-loss", summary_function=_mean)
+                    yield Static("log10 ||dl/dx_1|| per update (training batch)",
+                                 classes="section", id="exp-g1-label")
+                    yield Sparkline([], id="exp-g1", summary_function=_mean)
+                    yield Static("||gradient of all weights|| per update, before clipping",
+                                 classes="section", id="exp-gnorm-label")
+                    yield Sparkline([], id="exp-gnorm", summary_function=_mean)
+                    yield Label("||dl/dx_t|| for every step t, held-out examples",
+                                classes="section")
+                    yield LogChart(id="exp-profile", empty_text="no run yet")
+            with TabPane("Truncation", id="tab-trunc"):
+                with VerticalScroll(id="exp-trunc"):
+                    yield Static("computing...", id="exp-trunc-summary")
+                    yield LogChart(id="exp-trunc-chart", empty_text="computing...")
+                    yield Static("", id="exp-trunc-runs")
+                    yield DataTable(id="exp-trunc-table", zebra_stripes=True, cursor_type="row")
+
+    def _field_row(self, name: str) -> ComposeResult:
+        spec = EXPERIMENT_FIELDS[name]
+        tip = f"{spec.help}: {spec.describe_range()}"
+        with Horizontal(classes="exp-field-row"):
+            yield Label(spec.label, classes="exp-field-label")
+            if spec.choices and not spec.many:
+                yield Select([(c, c) for c in spec.choices], value=getattr(self.config, name),
+                             allow_blank=False, compact=True, id=f"exp-field-{name}",
+                             tooltip=tip)
+            else:
+                yield Input(_text(getattr(self.config, name), name), compact=True,
+                            id=f"exp-field-{name}", validators=[FieldCheck(name)],
+                            validate_on=["changed"], tooltip=tip, select_on_focus=True)
+        yield Static("", classes="exp-field-error", id=f"exp-error-{name}")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#exp-table", DataTable)
+        for label, key in (("arch", "arch"), ("T", "T"), ("seed", "seed"),
+                           ("learned", "verdict"), ("ratio", "ratio"), ("|dl/dx1| init", "g1i"),
+                           ("|dl/dx1| end", "g1"), ("loss curve", "curve"), ("loss", "loss"),
+                           ("baseline", "base"), ("acc", "acc")):
+            table.add_column(label, key=key)
+        trunc = self.query_one("#exp-trunc-table", DataTable)
+        for label in ("t", "steps before T", "full BPTT", "truncated", "window"):
+            trunc.add_column(label, key=label)
+        self._show_plan()
+        self._show_state("idle: press r to run the experiment (Settings tab to change it)")
+        self._request_probe(immediate=True)
+
+    # -- settings ------------------------------------------------------------------------
+    def _widget(self, name: str):
+        return self.query_one(f"#exp-field-{name}")
+
+    def _read_form(self) -> tuple[ExperimentConfig | None, dict[str, str]]:
+        values, errors = {}, {}
+        for name in SETTINGS:
+            try:
+                values[name] = parse_experiment_field(name, self._widget(name).value)
+            except ConfigError as exc:
+                errors[name] = str(exc)
+        if errors:
+            return None, errors
+        try:
+            return ExperimentConfig(**values), {}
+        except ConfigError as exc:
+            return None, {exc.field or "seeds": str(exc)}
+
+    def _show_errors(self, errors: dict[str, str]) -> None:
+        self._errors = errors
+        for name in SETTINGS:
+            label = self.query_one(f"#exp-error-{name}", Static)
+            label.update(errors.get(name, ""))
+            label.set_class(name in errors, "-shown")
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _setting_changed(self, event) -> None:
+        widget = event.control
+        if not (widget.id or "").startswith("exp-field-"):
+            return
+        event.stop()
+        config, errors = self._read_form()
+        self._show_errors(errors)
+        if config is None:
+            first = next(iter(errors.values()))
+            self.status.show(message=f"✗ {first} (last good settings kept)", error=True)
+            return
+        changed = config != self.config
+        self.config = config
+        self._sync_preset_select()
+        self._show_plan()
+        if changed:
+            self.status.show(message="settings changed: press r to run", error=False)
+            self._request_probe()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        if (event.input.id or "").startswith("exp-field-"):
+            event.stop()
+            self.action_run()
+
+    def set_settings(self, config: ExperimentConfig) -> None:
+        """Show ``config`` in the form (the form's change events then adopt it)."""
+        for name in SETTINGS:
+            widget = self._widget(name)
+            value = getattr(config, name)
+            if isinstance(widget, Select):
+                if widget.value != value:
+                    widget.value = value
+            else:
+                text = _text(value, name)
+                if widget.value != text:
+                    widget.value = text
+                    widget.cursor_position = len(text)
+        self.config = config
+        self._show_errors({})
+        self._show_plan()
+        self._request_probe()
+
+    @on(Select.Changed, "#exp-preset")
+    def _preset_chosen(self, event: Select.Changed) -> None:
+        event.stop()
+        if event.value is Select.NULL or event.value not in EXPERIMENT_PRESETS:
+            return
+        preset = EXPERIMENT_PRESETS[event.value]
+        self.query_one("#exp-preset-note", Static).update(preset.note)
+        config = preset.config(self.config)
+        if config != self.config:
+            self.set_settings(config)
+
+    def _sync_preset_select(self) -> None:
+        match = next((p.name for p in EXPERIMENT_PRESETS.values()
+                      if p.config(self.config) == self.config), None)
+        select = self.query_one("#exp-preset", Select)
+        if match is None and select.value is not Select.NULL:
+            select.clear()
+            self.query_one("#exp-preset-note", Static).update("custom settings")
+        elif match is not None and select.value != match:
+            select.value = match
+
+    def load_preset(self, name: str) -> None:
+        self.query_one("#exp-preset", Select).value = name
+
+    def action_next_preset(self) -> None:
+        names = list(EXPERIMENT_PRESETS)
+        current = self.query_one("#exp-preset", Select).value
+        nxt = names[(names.index(current) + 1) % len(names)] if current in names else names[0]
+        self.load_preset(nxt)
+        self.status.show(message=f"preset: {EXPERIMENT_PRESETS[nxt].title} (press r to run)")
+
+    def _show_plan(self) -> None:
+        c = self.config
+        lr = f"{c.learning_rate:g}" + (" (auto)" if c.lr is None else "")
+        text = (f"{c.runs} runs: {len(c.lengths)} lengths x {len(c.archs)} cells x {c.seeds} "
+                f"seeds, {c.train_steps} updates each, {c.optimizer} lr {lr}"
+                + (", momentum 0.9" if c.optimizer == "sgd" else "") + ".")
+        if c.forget_bias is not None and "lstm" not in c.archs:
+            text += " The forget bias applies to the LSTM only."
+        if c.task == "adding":
+            text += " The adding task ignores noise (its values are the distractors)."
+        if c.task != "latch" and c.symbols != 2:
+            text += " Symbols apply to the latch task only."
+        self.query_one("#exp-plan", Static).update(text)
+
+    def action_leave_field(self) -> None:
+        self.query_one("#exp-tabs ContentTabs").focus()
+
+    def action_next_tab(self, step: int) -> None:
+        tabs = self.query_one("#exp-tabs", TabbedContent)
+        ids = ["tab-settings", "tab-results", "tab-run", "tab-trunc"]
+        current = ids.index(tabs.active) if tabs.active in ids else 0
+        tabs.active = ids[(current + int(step)) % len(ids)]
+
+    def action_truncation_demo(self) -> None:
+        self.set_settings(EXPERIMENT_PRESETS["truncated"].config(self.config))
+        self.query_one("#exp-preset", Select).value = "truncated"
+        self.action_run(tab="tab-trunc")
+
+    # -- running -------------------------------------------------------------------------
+    def action_run(self, tab: str = "tab-results") -> None:
+        config, errors = self._read_form()
+        if config is None:
+            self._show_errors(errors)
+            first = next(iter(errors.values()))
+            self.status.show(message=f"✗ {first} (fix it, then press r)", error=True)
+            return
+        self.config = config
+        self._cancel_event = threading.Event()
+        self.running_config = config
+        self.shown_config = config
+        self.runs = []
+        self.result = None
+        self.running = True
+        self._run_index = -1
+        self.query_one("#exp-table", DataTable).clear()
+        self.query_one("#exp-reading", Static).update("")
+        all_bar = self.query_one("#exp-all-bar", ProgressBar)
+        all_bar.update(total=None)
+        all_bar.update(total=1.0, progress=0.0)
+        self._show_state(f"starting {config.runs} runs...")
+        self.status.show(message=f"training {config.runs} runs (x cancels)", error=False)
+        self.query_one("#exp-tabs", TabbedContent).active = tab
+        self.query_one("#exp-table" if tab == "tab-results" else "#exp-trunc-table",
+                       DataTable).focus()
+        self._train(config, self._cancel_event)
+
+    def action_cancel(self) -> None:
+        if not self.running:
+            self.status.show(message="nothing is running", error=False)
+            return
+        self._cancel_event.set()
+        self._show_state("cancelling...")
+
+    @work(thread=True, exclusive=True, group="experiment", exit_on_error=False)
+    def _train(self, config: ExperimentConfig, cancel_event: threading.Event) -> None:
+        from ..engine.errors import VgtuiError
+        from ..engine.experiments import ExperimentCancelled, run_experiment
+
+        worker = get_current_worker()
+
+        def stop() -> bool:
+            return cancel_event.is_set() or worker.is_cancelled
+
+        def post(callback, *args) -> None:
+            if not worker.is_cancelled:
+                self.app.call_from_thread(callback, config, *args)
+
+        try:
+            result = run_experiment(config, cancel=stop,
+                                    progress=lambda p: post(self._on_progress, p),
+                                    on_run=lambda r: post(self._on_run, r))
+        except ExperimentCancelled as exc:
+            post(self._on_done, exc.result)
+            return
+        except VgtuiError as exc:
+            post(self._on_error, str(exc))
+            return
+        except MemoryError:
+            post(self._on_error, "out of memory: try fewer examples or a smaller hidden size")
+            return
+        except Exception as exc:  # keep the app alive and say what happened
+            post(self._on_error, f"internal error: {type(exc).__name__}: {exc}")
+            return
+        post(self._on_done, result)
+
+    def _on_progress(self, config: ExperimentConfig, p) -> None:
+        if config is not self.running_config:
+            return
+        run_bar = self.query_one("#exp-run-bar", ProgressBar)
+        if p.run_index != self._run_index:
+            self._run_index = p.run_index
+            run_bar.update(total=None)
+            run_bar.update(total=p.train_steps, progress=0)
+        run_bar.update(progress=p.step)
+        self.query_one("#exp-all-bar", ProgressBar).update(progress=p.work_done / p.work_total)
+        if not self._cancel_event.is_set():
+            self._show_state(f"run {p.run_index + 1}/{p.runs}: {p.label}, update "
+                             f"{p.step}/{p.train_steps} · {p.elapsed:.0f} s so far · x cancels")
+
+    def _on_run(self, config: ExperimentConfig, run) -> None:
+        if config is not self.running_config:
+            return
+        self.runs.append(run)
+        self._add_row(run)
+        self._update_reading(ExperimentResult(config, list(self.runs), config.runs, False,
+                                              math.nan, run.device, run.dtype))
+        if len(self.runs) == 1:
+            self._show_run(run)
+        self._draw_truncation_runs()
+
+    def _on_done(self, config: ExperimentConfig, result: ExperimentResult) -> None:
+        if config is not self.running_config:
+            return
+        self.running = False
+        self.result = result
+        self.runs = list(result.runs)
+        self._update_reading(result)
+        self._draw_truncation_runs()
+        if result.cancelled:
+            self._show_state(f"cancelled: {len(result.runs)} of {result.planned} runs finished "
+                             "and kept · r runs again")
+            self.status.show(message="cancelled; finished rows kept", error=False)
+        else:
+            self.query_one("#exp-all-bar", ProgressBar).update(progress=1.0)
+            self._show_state(f"done: {len(result.runs)} runs in {result.seconds:.1f} s · "
+                             "r runs again")
+            self.status.show(device=result.device, dtype=result.dtype, seconds=result.seconds,
+                             message="up to date", error=False)
+
+    def _on_error(self, config: ExperimentConfig, message: str) -> None:
+        if config is not self.running_config:
+            return
+        self.running = False
+        self._show_state(f"stopped: {message} · finished rows kept")
+        self.show_compute_error(message)
+
+    def _show_state(self, text: str) -> None:
+        self.query_one("#exp-state", Static).update(text)
+
+    # -- drawing -------------------------------------------------------------------------
+    def _add_row(self, r) -> None:
+        table = self.query_one("#exp-table", DataTable)
+        curve = loss_curve_text(r, 12)
+        acc = f"{100 * r.accuracy:.0f}%" if r.accuracy is not None else "-"
+        table.add_row(r.arch, str(r.length), str(r.seed), SHORT_VERDICTS.get(r.verdict, r.verdict),
+                      f"{r.ratio:.2f}", _grad(r.grad_step1_init, r), _grad(r.grad_step1, r),
+                      curve, f"{r.final_loss:.4f}", f"{r.baseline:.4f}", acc,
+                      key=str(r.index))
+
+    def _update_reading(self, result: ExperimentResult) -> None:
+        from ..engine.experiment_report import reading
+
+        self.query_one("#exp-reading", Static).update(
+            "[b]Reading[/b] (computed from the rows above)\n"
+            + "\n".join("· " + _escape(line) for line in reading(result)))
+
+    @on(DataTable.RowHighlighted, "#exp-table")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        run = self._run_for_key(event.row_key.value if event.row_key else None)
+        if run is not None:
+            self._show_run(run)
+
+    @on(DataTable.RowSelected, "#exp-table")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        run = self._run_for_key(event.row_key.value if event.row_key else None)
+        if run is not None:
+            self._show_run(run)
+            self.query_one("#exp-tabs", TabbedContent).active = "tab-run"
+
+    def _run_for_key(self, key: str | None):
+        for r in self.runs:
+            if str(r.index) == key:
+                return r
+        return None
+
+    def _show_run(self, r) -> None:
+        c = self.shown_config or self.config
+        lines = [f"[b]{ARCH_TITLES[r.arch]}, T = {r.length}, seed {r.seed}[/b]: "
+                 f"{VERDICT_MARKS.get(r.verdict, '?')} {r.verdict}",
+                 f"held-out loss {r.initial_loss:.4f} at start → {r.final_loss:.4f} after "
+                 f"{r.train_steps} updates; baseline {r.baseline:.4f} (ratio {r.ratio:.2f})"]
+        if r.accuracy is not None:
+            lines.append(f"accuracy {100 * r.accuracy:.1f}% (chance {100 * r.chance:.1f}%)")
+        lines.append(f"|dl/dx_1|: {_grad(r.grad_step1_init, r)} at init → "
+                     f"{_grad(r.grad_step1, r)} after; |dl/dx_T|: {format_value(r.grad_stepT_init, 2)}"
+                     f" → {format_value(r.grad_stepT, 2)}")
+        if r.spectral_radius_init is not None:
+            lines.append(f"spectral radius of W_hh: {r.spectral_radius_init:.3f} → "
+                         f"{r.spectral_radius_final:.3f}")
+        if r.keep_gate_init is not None:
+            gate = "forget gate" if r.arch == "lstm" else "update (keep) gate"
+            lines.append(f"{gate} at rest: {r.keep_gate_init:.3f} → {r.keep_gate_final:.3f}")
+        if c.clip is not None:
+            lines.append(f"clipping at {c.clip:g} acted on {r.clipped_steps} of "
+                         f"{r.train_steps} updates")
+        self.query_one("#exp-run-title", Static).update("\n".join(lines))
+        loss = [float(v) for v in r.train_loss if math.isfinite(v)]
+        self.query_one("#exp-loss", Sparkline).data = loss
+        if loss:
+            self.query_one("#exp-loss-label", Static).update(
+                f"training loss per update: {loss[0]:.3f} → {loss[-1]:.3f} "
+                f"(min {min(loss):.3f}, max {max(loss):.3f})")
+        g1 = [math.log10(v) for v in r.train_grad_step1 if v > 0 and math.isfinite(v)]
+        self.query_one("#exp-g1", Sparkline).data = g1
+        if g1:
+            self.query_one("#exp-g1-label", Static).update(
+                f"log10 ||dl/dx_1|| per update (training batch): {g1[0]:.1f} → {g1[-1]:.1f} "
+                f"(range {min(g1):.1f} to {max(g1):.1f})")
+        elif len(r.train_grad_step1):
+            self.query_one("#exp-g1-label", Static).update(
+                "||dl/dx_1|| per update: exactly 0 at every update (step 1 is outside the "
+                "truncation window)" if r.cut_steps else "||dl/dx_1|| per update: 0 (underflow)")
+        gn = [float(v) for v in r.param_grad_norm if math.isfinite(v)]
+        self.query_one("#exp-gnorm", Sparkline).data = gn
+        if gn:
+            self.query_one("#exp-gnorm-label", Static).update(
+                f"||gradient of all weights|| per update, before clipping: median "
+                f"{format_value(sorted(gn)[len(gn) // 2], 2)}, max {format_value(max(gn), 2)}")
+        self.query_one("#exp-profile", LogChart).set_series(
+            Series("before training", tuple(_log10s(r.grad_profile_init)), "○", "bold yellow"),
+            Series("after training", tuple(_log10s(r.grad_profile)), "●", "bold cyan"))
+
+    # -- truncation view --------------------------------------------------------------------
+    def probe_window(self) -> int:
+        return self.config.truncate if self.config.truncate is not None else PROBE_WINDOW
+
+    def _request_probe(self, immediate: bool = False) -> None:
+        if self._probe_timer is not None:
+            self._probe_timer.stop()
+        if immediate:
+            self._launch_probe()
+        else:
+            self._probe_timer = self.set_timer(PROBE_DEBOUNCE, self._launch_probe)
+
+    def _launch_probe(self) -> None:
+        from ..engine.experiments import truncation_probe
+
+        config = self.config
+        k = self.probe_window()
+        length = max(max(config.lengths), k + 5)
+        length = min(length, 1000)
+        self.compute(lambda cancelled: truncation_probe(config, k, length=length),
+                     self._show_probe, label="gradient with and without truncation")
+
+    def _show_probe(self, probe) -> None:
+        self.probe = probe
+        if not self.running:
+            self.status.show(device=probe.device, dtype=probe.dtype,
+                             message="truncation view up to date", error=False)
+        k, T = probe.truncate, probe.length
+        cut = probe.cut_steps
+        mode = (f"k = {k} (the truncate setting)" if self.config.truncate is not None else
+                f"k = {k} (truncation is off in the settings; this view uses k = {k})")
+        beyond = probe.max_beyond
+        lines = [
+            f"[b]Truncated BPTT[/b], {mode}: the hidden state is detached every {k} steps "
+            f"counted back from T, so the loss at T reaches only the last {k} inputs.",
+            f"{ARCH_TITLES[probe.arch]}, T = {T}, seed {probe.seed}, at initialisation: "
+            f"largest ||dl/dx_t|| more than {k} steps before T is "
+            + ("[b]exactly 0[/b]" if beyond == 0.0 else format_value(beyond))
+            + f" over {cut} steps; inside the window the truncated gradient "
+            + ("equals full BPTT." if probe.inside_equal else "differs from full BPTT."),
+            f"Full BPTT at step 1: {format_value(float(probe.full[0]), 2)}; truncated: "
+            f"{format_value(float(probe.truncated[0]), 2)}.",
+        ]
+        self.query_one("#exp-trunc-summary", Static).update("\n".join(lines))
+        self.query_one("#exp-trunc-chart", LogChart).set_series(
+            Series("full BPTT", tuple(_log10s(probe.full)), "○", "bold yellow"),
+            Series(f"truncated k={k}", tuple(_log10s(probe.truncated)), "●", "bold cyan"))
+        table = self.query_one("#exp-trunc-table", DataTable)
+        table.clear()
+        for i in _probe_rows(T, k):
+            inside = T - (i + 1) < k
+            table.add_row(str(i + 1), str(T - (i + 1)), format_value(float(probe.full[i]), 3),
+                          format_value(float(probe.truncated[i]), 3),
+                          "inside" if inside else "■ cut (exact 0)")
+        self._draw_truncation_runs()
+
+    def _draw_truncation_runs(self) -> None:
+        c = self.shown_config
+        widget = self.query_one("#exp-trunc-runs", Static)
+        if c is None or c.truncate is None or not self.runs:
+            widget.update("Trained runs: press t to train with k = 8 on T = 5, 8, 10, 20 "
+                          "(preset 'truncated') and see which lengths are learned.")
+            return
+        k = c.truncate
+        cut = [r for r in self.runs if r.cut_steps > 0]
+        inside = [r for r in self.runs if r.cut_steps == 0]
+        lines = [f"[b]Trained runs with k = {k}[/b]"]
+        if inside:
+            lines.append(f"T <= k: {sum(r.learned for r in inside)} of {len(inside)} learned "
+                         f"(T = {', '.join(str(t) for t in sorted({r.length for r in inside}))})")
+        if cut:
+            worst = max(r.grad_beyond_window for r in cut)
+            lines.append(f"T > k: {sum(r.learned for r in cut)} of {len(cut)} learned "
+                         f"(T = {', '.join(str(t) for t in sorted({r.length for r in cut}))}); "
+                         f"largest gradient beyond the window in any of them, before or after "
+                         f"training: " + ("exactly 0" if worst == 0.0 else format_value(worst)))
+        widget.update("\n".join(lines))
+
+    # -- app hooks -----------------------------------------------------------------------
+    def cli_command(self) -> str:
+        return command_line(self.shown_config or self.config)
+
+    def demo_prepare(self) -> None:
+        self.load_preset("quick")
+        self.call_after_refresh(self.action_run)
+
+    def palette_commands(self):
+        cmds = [(f"Experiments preset: {p.title}", p.note, lambda n=p.name: self.load_preset(n))
+                for p in EXPERIMENT_PRESETS.values()]
+        cmds += [
+            ("Experiments: run", "train with the current settings", self.action_run),
+            ("Experiments: cancel", "stop the runs, keep finished rows", self.action_cancel),
+            ("Experiments: truncation view", "gradient beyond k is exactly zero",
+             lambda: setattr(self.query_one("#exp-tabs", TabbedContent), "active", "tab-trunc")),
+        ]
+        return cmds
+
+
+def _mean(values) -> float:
+    return sum(values) / len(values)
+
+
+def _log10s(values) -> list[float]:
+    return [math.log10(float(v)) if v > 0 else (-math.inf if v == 0 else math.nan)
+            for v in values]
+
+
+def _probe_rows(T: int, k: int) -> list[int]:
+    """Rows for the truncation table: the first steps, both sides of the cut, the last."""
+    cut = max(0, T - k)
+    idx = set(range(min(3, T))) | set(range(max(0, cut - 3), min(T, cut + 3))) | {T - 1}
+    return sorted(i for i in idx if 0 <= i < T)
+
+
+def _escape(text: str) -> str:
+    return text.replace("[", r"\[")

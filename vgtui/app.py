@@ -88,6 +88,10 @@ class VgtuiApp(App):
             self.notify(f"There is no screen {screen_id!r} in this build of vgtui.",
                         severity="warning")
             return
+        # Overlays (help, palette, pickers, dialogs) belong to the screen being left:
+        # close them, so none is left behind in another mode's stack.
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
         self.switch_mode(screen_id)
 
     # -- demo mode --------------------------------------------------------------
@@ -200,8 +204,9 @@ class VgtuiApp(App):
         screen, so a palette under a help overlay would be pushed twice and crash."""
         from textual.command import CommandPalette
 
+        stacks = self._screen_stacks.values()  # every mode's stack, not only this one
         if self.use_command_palette and not any(
-                isinstance(s, CommandPalette) for s in self.screen_stack):
+                isinstance(s, CommandPalette) for stack in stacks for s in stack):
             self.push_screen(CommandPalette(id="--command-palette"))
 
     def action_help(self) -> None:

@@ -21,3 +21,24 @@ def run_cli(capsys):
         return code, out, err
 
     return run
+
+
+def _dump_async_tasks(signum, frame):  # pragma: no cover - a debugging aid
+    """`kill -USR1 <pid>` on a stuck test run prints every asyncio task's stack."""
+    import asyncio
+    import faulthandler
+
+    faulthandler.dump_traceback(all_threads=True)
+    try:
+        loop = asyncio.get_event_loop()
+        for task in asyncio.all_tasks(loop):
+            task.print_stack(file=sys.stderr)
+    except RuntimeError:
+        pass
+
+
+if hasattr(os, "getpid"):
+    import signal
+
+    if hasattr(signal, "SIGUSR1"):
+        signal.signal(signal.SIGUSR1, _dump_async_tasks)

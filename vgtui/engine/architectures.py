@@ -31,6 +31,7 @@ from .config import RNNConfig, parse_field
 from .errors import ConfigError
 from .flow import LOG10_E, _floats, _tick, fitted_factor, horizons
 from .magnitude import LogMagnitude
+from .device import on_engine_threads
 
 ARCHITECTURES = ("rnn", "lstm", "gru", "residual", "attention", "ssm")
 TITLES = {"rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU", "residual": "residual RNN",
@@ -179,6 +180,7 @@ class CompareResult:
         }
 
 
+@on_engine_threads
 def run_compare(config: CompareConfig, *, progress: Callable[[float], None] | None = None,
                 cancel: Callable[[], bool] | None = None,
                 which: tuple[str, ...] = ARCHITECTURES) -> CompareResult:

@@ -24,9 +24,7 @@ Nothing here imports torch at module level.
 from __future__ import annotations
 
 import math
-import threading
 import time
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Callable, Sequence
 
@@ -765,29 +763,12 @@ class ExperimentProgress:
 
 # -- running ---------------------------------------------------------------------------
 
-_THREADS_LOCK = threading.Lock()
-_THREADS_USERS = [0, 0]  # [active users, thread count to restore]
-
-
-@contextmanager
 def one_thread():
-    """Torch on one CPU thread while inside (nested and concurrent uses share the
-    setting; the first to enter saves the old count, the last to leave restores it).
-    The matrices here are small, and one thread makes every run repeat bit for bit."""
-    import torch
+    """Torch on one CPU thread while inside: the matrices here are small, and one
+    thread makes every run repeat bit for bit (shared with the rest of the engine)."""
+    from .device import engine_threads
 
-    with _THREADS_LOCK:
-        if _THREADS_USERS[0] == 0:
-            _THREADS_USERS[1] = torch.get_num_threads()
-            torch.set_num_threads(1)
-        _THREADS_USERS[0] += 1
-    try:
-        yield
-    finally:
-        with _THREADS_LOCK:
-            _THREADS_USERS[0] -= 1
-            if _THREADS_USERS[0] == 0:
-                torch.set_num_threads(_THREADS_USERS[1])
+    return engine_threads()
 
 
 def train_run(config: ExperimentConfig, spec: RunSpec, *, device=None, dtype=None,

@@ -24,6 +24,7 @@ import numpy as np
 from .config import RNNConfig, same_shape_key
 from .errors import ConfigError
 from .magnitude import FLOAT_LOG10_MAX, LogMagnitude, from_log10
+from .device import on_engine_threads
 
 LOG10_E = math.log10(math.e)
 # A gradient below 1e-6 of its value at T counts as gone; above 1e6 as exploded.
@@ -336,6 +337,7 @@ def _check_batch(configs: Sequence[RNNConfig]) -> None:
                           "device and dtype")
 
 
+@on_engine_threads
 def run_flow_batch(
     configs: Sequence[RNNConfig],
     weights: RNNWeights | None = None,

@@ -49,6 +49,7 @@ from .errors import ConfigError
 from .flow import (LOG10_E, SATURATION_THRESHOLD, Cancelled, _floats, _tick, fitted_factor,
                    horizons, verdict_for)
 from .magnitude import LogMagnitude, from_log10
+from .device import on_engine_threads
 
 GATE_COUNT = {"rnn": 1, "lstm": 4, "gru": 3}
 BLOCK_NAMES = {"rnn": ("h",), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
@@ -427,6 +428,7 @@ def stack_estimate(config: RNNConfig, batch: int = 1):
     return Estimate(int(total), seconds, what)
 
 
+@on_engine_threads
 def run_stack_batch(configs: Sequence[RNNConfig], weights: StackWeights | None = None, *,
                     source: str = "random init",
                     progress: Callable[[float], None] | None = None,
@@ -784,6 +786,7 @@ class CellComparison:
         return self.config.steps
 
 
+@on_engine_threads
 def compare_cells(config: RNNConfig, model=None, inputs=None, inputs_path: str | None = None, *,
                   progress: Callable[[float], None] | None = None,
                   cancel: Callable[[], bool] | None = None) -> CellComparison:

@@ -35,6 +35,7 @@ from .config import FIELD_SPECS, FieldSpec, parse_field
 from .errors import ConfigError
 from .flow import Cancelled
 from .magnitude import LogMagnitude
+from .device import on_engine_threads
 
 MODELS = ("factor", "rnn", "lstm")
 MODEL_TITLES = {
@@ -469,6 +470,7 @@ def lstm_weights(hidden: int, input_size: int, scale: float, forget_bias: float,
                        uniform((4 * n,), 3))
 
 
+@on_engine_threads
 def lstm_log10_grads(weights: LSTMWeights, sequences: Sequence[np.ndarray], device, dtype,
                      cancel: Callable[[], bool] | None = None) -> tuple[list[np.ndarray],
                                                                         list[float]]:

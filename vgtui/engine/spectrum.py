@@ -46,6 +46,7 @@ import numpy as np
 from .config import RNNConfig
 from .errors import ConfigError
 from .magnitude import LogMagnitude
+from .device import on_engine_threads
 
 LOG10_E = math.log10(math.e)
 # Products of n x n Jacobians cost n^3 per step; these caps keep a lookup under ~20 s.
@@ -359,6 +360,7 @@ class JacobianBatch:
         return iter(self.runs)
 
 
+@on_engine_threads
 def jacobian_products(
     configs: Sequence[RNNConfig],
     weights=None,
@@ -558,6 +560,7 @@ def parse_scales(text: str, low: float = 0.0, high: float = 100.0, most: int = 6
     return [round(v, 12) for v in values]
 
 
+@on_engine_threads
 def lyapunov_sweep(
     base: RNNConfig,
     scales: Sequence[float],
@@ -672,6 +675,7 @@ class Catch22Sweep:
                 "survival_scales": self.survival_scales}
 
 
+@on_engine_threads
 def catch22_sweep(
     base: RNNConfig,
     scales: Sequence[float],
@@ -1047,6 +1051,7 @@ class SpectrumReport:
         return out
 
 
+@on_engine_threads
 def spectrum_report(hidden: int, scale: float, seed: int = 0, power_steps: int = 50,
                     shear: float = 0.5, inits: Sequence[str] = SPECTRUM_INITS + (NON_NORMAL,),
                     cancel: Callable[[], bool] | None = None) -> SpectrumReport:
@@ -1203,6 +1208,7 @@ class ClipRun:
         }
 
 
+@on_engine_threads
 def clip_gradients(
     configs: Sequence[RNNConfig],
     tau: float,
@@ -1389,6 +1395,7 @@ class TrainingDrift:
         return dict(self.__dict__)
 
 
+@on_engine_threads
 def training_drift(hidden: int, scale: float, seed: int = 0, steps: int = 50,
                    inits: Sequence[str] = SPECTRUM_INITS,
                    cancel: Callable[[], bool] | None = None) -> list[TrainingDrift]:

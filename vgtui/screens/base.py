@@ -146,7 +146,14 @@ class PageScreen(Screen):
                                           f"internal error: {type(exc).__name__}: {exc}")
             return
         if not worker.is_cancelled:
-            self.app.call_from_thread(on_result, result)
+            self.app.call_from_thread(self._deliver, on_result, result)
+
+    def _deliver(self, on_result, result) -> None:
+        """Show a result on the UI thread; a drawing error is reported, not swallowed."""
+        try:
+            on_result(result)
+        except Exception as exc:  # the last good figures stay; the status says why
+            self.show_compute_error(f"internal error while drawing: {type(exc).__name__}: {exc}")
 
     def show_compute_error(self, message: str) -> None:
         """An engine refusal: say so, keep the last good result on screen."""

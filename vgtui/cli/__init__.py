@@ -16,7 +16,9 @@ LOOKUPS = ["flow", "decay", "activations", "trace", "longrange", "capacity", "ja
            "spectrum", "bound", "lyapunov", "clip", "compare", "train"]
 
 
-def build_parser() -> Parser:
+def build_parser(with_lookups: bool = True) -> Parser:
+    """The parser; without lookups it only knows the app's own flags (a bare ``vgtui``
+    then starts without importing the thirteen lookup modules and numpy)."""
     from .. import __version__
 
     parser = Parser(prog="vgtui", description="A terminal explorer of vanishing and exploding "
@@ -31,14 +33,29 @@ def build_parser() -> Parser:
     parser.add_argument("--ansi", action="store_true",
                         help="draw with the terminal's own 16-colour palette (also "
                              "VGTUI_ANSI=1; ctrl+t switches in the app)")
+    if not with_lookups:
+        parser.set_defaults(command=None)
+        return parser
     sub = parser.add_subparsers(dest="command", metavar="LOOKUP")
     for name in LOOKUPS:
         import_module(f"{__name__}.{name}").add_parser(sub)
     return parser
 
 
+def _wants_lookups(argv: list[str]) -> bool:
+    """True unless the command line only holds the app's own flags."""
+    takes_value = {"--screen", "--demo-interval"}
+    previous = ""
+    for arg in argv:
+        if arg in ("-h", "--help") or (not arg.startswith("-") and previous not in takes_value):
+            return True
+        previous = arg.split("=", 1)[0]
+    return False
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(_wants_lookups(argv)).parse_args(argv)
     if args.command is None:
         return _launch_app(args)
     prog = f"vgtui {args.command}"

@@ -198,7 +198,8 @@ class LongRangeScreen(PageScreen):
         for label in ("t", "token", "", "|dL/dx_t|", "ratio", "share", "signal"):
             tokens.add_column(label, key=label or "glyph")
         self._show_fields(self.config.model)
-        self.request(self.config, immediate=True)
+        # After the first paint, so the opening screen draws as early as it can.
+        self.call_after_refresh(self.request, self.config, True)
 
     # -- reading the controls ----------------------------------------------------
     def _read(self) -> tuple[LongRangeConfig | None, dict[str, str]]:

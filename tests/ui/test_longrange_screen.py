@@ -17,6 +17,7 @@ async def started(pilot):
     app = pilot.app
     await wait_until(pilot, lambda: isinstance(app.screen, LongRangeScreen)
                      and app.screen.result is not None)
+    await pilot.pause(0.2)  # let the layout settle (a scrollbar may appear with the result)
     return app.screen
 
 

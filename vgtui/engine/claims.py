@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 import re
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable, Sequence
@@ -159,7 +160,12 @@ def _log10_abs(value: float, log10: float | None) -> float:
     return math.log10(abs(value)) if value else -math.inf
 
 
-def _ratio_words(ratio: float) -> str:
+def _ratio_words(ratio: float, ratio_log: float | None = None) -> str:
+    """How the article's figure compares with the computed value, in words."""
+    if ratio_log is not None and not math.isfinite(ratio):
+        if ratio_log > 0:
+            return f"article's figure is 10^{ratio_log:.1f} times the computed value"
+        return f"computed value is 10^{-ratio_log:.1f} times the article's figure"
     if 0.5 <= ratio <= 2.0:
         pct = 100.0 * (ratio - 1.0)
         if abs(pct) < 0.05:
@@ -197,11 +203,12 @@ def judge(stated: Stated, value: float | None, log10: float | None = None) -> Ju
         return Judgement("approx" if rel <= APPROX_TOLERANCE else "fails",
                          f"computed value is {side} the stated bound: {_ratio_words(ratio)}",
                          ratio, rel)
-    if number == 0 or value == 0:
+    is_zero = value == 0 and (log10 is None or log10 == -math.inf)
+    if number == 0 or is_zero:
         same = number == value
         if same:
             return Judgement("holds", "both are exactly 0", None, 0.0)
-        words = (f"computed value is 0, the article's figure {number:g}" if value == 0 else
+        words = (f"computed value is 0, the article's figure {number:g}" if is_zero else
                  f"article's figure is 0, the computed value {value:g}")
         return Judgement("fails", words, None, math.inf)
     ls = math.log10(abs(number))
@@ -211,7 +218,8 @@ def judge(stated: Stated, value: float | None, log10: float | None = None) -> Ju
     if stated.mode == "order":
         gap = abs(ratio_log)
         verdict = "holds" if gap <= ORDER_HOLDS else "approx" if gap <= ORDER_APPROX else "fails"
-        return Judgement(verdict, f"{gap:.2f} decades apart ({_ratio_words(ratio)})", ratio, rel)
+        return Judgement(verdict, f"{gap:.2f} decades apart ({_ratio_words(ratio, ratio_log)})",
+                         ratio, rel)
     _, mode, digits = precision_of(stated.figure)
     if math.isfinite(value) and abs(lv) < 300:
         if mode == "decimals":
@@ -227,8 +235,8 @@ def judge(stated: Stated, value: float | None, log10: float | None = None) -> Ju
         if rel >= 5e-4:
             words += f" ({_ratio_words(ratio)})"
         return Judgement("holds", words, ratio, rel)
-    return Judgement("approx" if rel <= APPROX_TOLERANCE else "fails", _ratio_words(ratio),
-                     ratio, rel)
+    return Judgement("approx" if rel <= APPROX_TOLERANCE else "fails",
+                     _ratio_words(ratio, ratio_log), ratio, rel)
 
 
 # -- claims ----------------------------------------------------------------------------
@@ -389,6 +397,7 @@ class Spec:
     unit: str = ""
     needs: str = "closed"
     note: str = ""
+    figure: tuple | None = None  # (article, expression, context) of an article_figures entry
 
 
 @dataclass
@@ -663,16 +672,16 @@ def effective_multiplier_stats(hidden: int, entry_std: float, seeds: int, steps:
     from .flow import Cancelled, _stream
     from .spectrum import init_matrix
 
+    import torch
+
     radii, derivs, logs = [], [], []
     for seed in range(seeds):
         if cancel is not None and cancel():
             raise Cancelled()
-        w = init_matrix("gaussian", hidden, entry_std * math.sqrt(hidden), seed).numpy()
-        import torch
-
-        h = torch.randn(hidden, generator=_stream(seed, 5), dtype=torch.float64).numpy()
-        rho = float(np.max(np.abs(np.linalg.eigvals(w))))
-        mean_d = float(np.mean(cf.derivative("tanh", w @ h)))
+        w = init_matrix("gaussian", hidden, entry_std * math.sqrt(hidden), seed)
+        h = torch.randn(hidden, generator=_stream(seed, 5), dtype=torch.float64)
+        rho = float(torch.linalg.eigvals(w).abs().max())
+        mean_d = float(np.mean(cf.derivative("tanh", (w @ h).numpy())))
         radii.append(rho)
         derivs.append(mean_d)
         logs.append(steps * math.log10(rho * mean_d))
@@ -785,14 +794,20 @@ def _figure_words(figure) -> tuple[str, str]:
     kind, args = figure.kind, figure.args
     if kind == "power":
         f, t = args
-        return (f"{figure.expression}: a factor of {short_number(f)} per step, compounded over "
-                f"{t} steps", f"{short_number(f)}^{t} in closed form (log10 kept exactly)")
+        if f < 1:
+            what = f"the share of the gradient left after {t} steps at {short_number(f)} per step"
+        elif f > 1:
+            what = f"the growth after {t} steps at {short_number(f)} per step"
+        else:
+            what = f"{t} steps at exactly 1 per step"
+        return (f"{figure.expression}: {what}",
+                f"{short_number(f)}^{t} in closed form (log10 kept exactly)")
     if kind == "derivative":
         name, z = args
-        return (f"the derivative of {name} at z = {short_number(z)}",
+        return (f"{figure.expression}: the slope of {name} at z = {short_number(z)}",
                 f"{name}'({short_number(z)}) in closed form")
     if kind == "max_derivative":
-        return (f"the largest value {args[0]}' takes anywhere",
+        return (f"{figure.expression}: the largest slope {args[0]} has anywhere",
                 "a dense grid over [-20, 20], refined by golden-section search")
     w, steps, h0, column, t = args
     words = {"h": "the state h_t", "local": "the local derivative w(1 - h_t^2)",
@@ -814,7 +829,8 @@ def figure_spec(article: str, expression: str, *, where: str | None = None,
     slug = key or _figure_slug(figure)
     return Spec(f"{article}-{slug}", article, where or f"§{figure.context}", claim or words,
                 stated, _figure_value(figure), how, "vgtui.engine." + _FIGURE_ENGINE[figure.kind],
-                screen or default_screen, hint or default_hint, "", "closed", note)
+                screen or default_screen, hint or default_hint, "", "closed", note,
+                (figure.article, figure.expression, figure.context))
 
 
 def _percent_lost(factor: float, steps: int) -> Callable[[_Engine], Computed]:
@@ -1257,21 +1273,27 @@ def build_claims(levels: Sequence[str] = LEVELS, experiment=None,
     started = time.perf_counter()
     engine = _Engine(cancel, experiment)
     claims = []
-    for spec in SPECS:
-        if spec.needs == "torch" and "torch" not in levels:
-            continue
-        engine.check_cancel()
-        got = spec.compute(engine)
-        j = judge(spec.stated, got.value, got.log10)
-        note = "; ".join(x for x in (got.note, spec.note) if x)
-        claims.append(Claim(spec.id, spec.article, spec.where, spec.claim, spec.stated,
-                            got.value, got.log10, j.verdict, j.difference, j.ratio, spec.how,
-                            spec.engine, spec.screen, spec.hint, spec.unit, spec.needs, note))
     version = None
-    if "torch" in levels:
-        import torch
+    with ExitStack() as stack:
+        if "torch" in levels:
+            import torch
 
-        version = torch.__version__
+            from .experiments import one_thread
+
+            version = torch.__version__
+            # Small matrices: one thread is faster, and repeats bit for bit.
+            stack.enter_context(one_thread())
+        for spec in SPECS:
+            if spec.needs == "torch" and "torch" not in levels:
+                continue
+            engine.check_cancel()
+            got = spec.compute(engine)
+            j = judge(spec.stated, got.value, got.log10)
+            note = "; ".join(x for x in (got.note, spec.note) if x)
+            claims.append(Claim(spec.id, spec.article, spec.where, spec.claim, spec.stated,
+                                got.value, got.log10, j.verdict, j.difference, j.ratio,
+                                spec.how, spec.engine, spec.screen, spec.hint, spec.unit,
+                                spec.needs, note))
     return ClaimsList(claims, UNCHECKED, levels, experiment is not None,
                       time.perf_counter() - started, version)
 

@@ -22,7 +22,10 @@ from ..engine.claims import (ARTICLES, RULES, VERDICT_MARKS, VERDICT_WORDS, VERD
 from .base import PageScreen
 from .registry import SCREENS
 
+COUNT_WORDS = {"holds": "hold", "approx": "approx.", "fails": "fail", "pending": "not measured"}
 VERDICT_STYLES = {"holds": "green", "approx": "yellow", "fails": "bold red", "pending": "dim"}
+MODE_WORDS = {"value": "a value", "order": "an order of magnitude", "range": "a range",
+              "at_least": "a lower bound", "at_most": "an upper bound"}
 ALL = "all"
 ARTICLE_OPTIONS = [("all articles", ALL)] + [(f"{k} {v[:24]}", k) for k, v in ARTICLES.items()]
 VERDICT_OPTIONS = [("all verdicts", ALL)] + [(verdict_text(v), v) for v in VERDICTS]
@@ -195,10 +198,10 @@ class ClaimsScreen(PageScreen):
             counts_widget.update("building the list...")
             return
         counts = self.result.counts(self.shown)
-        parts = [f"{VERDICT_MARKS[v]} {counts[v]} {VERDICT_WORDS[v]}" for v in VERDICTS]
-        line = " · ".join(parts) + f"  [dim]({len(self.shown)} of {len(self.result.claims)})[/dim]"
+        parts = [f"{VERDICT_MARKS[v]} {counts[v]} {COUNT_WORDS[v]}" for v in VERDICTS]
+        line = " · ".join(parts) + f" [dim]· {len(self.shown)} of {len(self.result.claims)}[/dim]"
         if self.torch_pending:
-            line += "  [dim]· torch claims computing…[/dim]"
+            line += " [dim]· torch claims computing…[/dim]"
         counts_widget.update(line)
 
     def current_claim(self):
@@ -228,17 +231,17 @@ class ClaimsScreen(PageScreen):
             f"[{style}]{escape(verdict_text(c.verdict))}[/{style}] · {c.article} "
             f"{escape(c.where)} · [dim]{escape(c.id)}[/dim]",
             f"[b]{escape(c.claim)}[/b]",
-            f"article says [b]{escape(c.stated.text)}[/b] (read as {c.stated.describe_mode()})"
-            f" · computed [b]{escape(c.value_text(6))}[/b]{log_text}",
+            f"article: [b]{escape(c.stated.text)}[/b] [dim]({MODE_WORDS[c.stated.mode]})[/dim]"
+            f" · computed: [b]{escape(c.value_text(6))}[/b]{log_text}",
             f"difference: {escape(c.difference)}",
-            f"how: {escape(c.how)} [dim]({escape(c.engine)})[/dim]",
+            f"how: {escape(c.how)} [dim]· {escape(c.engine)}[/dim]",
         ]
         if c.note:
             lines.append(f"note: {escape(c.note)}")
         if c.verdict == "pending":
             lines.append("m trains the network here (about half a minute; x cancels)")
-        lines.append(f"shown on: [b]{escape(title)}[/b]{key_text}"
-                     + (f" — {escape(c.hint)}" if c.hint else "") + " · Enter or o opens it")
+        lines.append(f"shown on: [b]{escape(title)}[/b]{key_text} (Enter opens it)"
+                     + (f" — {escape(c.hint)}" if c.hint else ""))
         detail.update("\n".join(lines))
 
     @on(DataTable.RowHighlighted, "#claims-table")
@@ -274,6 +277,9 @@ class ClaimsScreen(PageScreen):
 
     def on_resize(self, event) -> None:
         super().on_resize(event)
+        # The detail panel scrolls (Tab reaches it); on tall terminals it shows everything.
+        self.query_one("#claims-detail-box").styles.max_height = \
+            7 if event.size.height < 36 else 14
         width = max(20, min(90, event.size.width - 46))
         if width != self._claim_width:
             self._claim_width = width

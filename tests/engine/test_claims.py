@@ -228,7 +228,7 @@ def test_steps_to_vanish(closed, gamma, claim_id):
 
 
 def test_two_unit_example_against_numpy(closed):
-    w = np.array([[0.5, 0.1], [0.2, 0.4]])
+    w = np.asarray(((0.5, 0.1), (0.2, 0.4)))
     j = 0.8 * w
     assert value(closed, "000-two-unit-rho") == pytest.approx(np.max(np.abs(np.linalg.eigvals(j))))
     for n in (1, 5, 10, 20):
@@ -307,13 +307,13 @@ def test_default_torch_rnn_claims_by_autograd(full):
     with torch.random.fork_rng(devices=[]):
         for seed in range(C.TORCH_RNN_SEEDS):
             torch.manual_seed(seed)
-            rnn = nn.RNN(10, 64, batch_first=True)  # the article's module and inputs
-            x = torch.randn(1, 30, 10)
-            rnn = rnn.double()
-            x = x.double().requires_grad_(True)
-            out, _ = rnn(x, torch.zeros(1, 1, 64, dtype=torch.float64))
-            out[0, -1, :].sum().backward()
-            logs.append(np.log10(x.grad[0].norm(dim=1).numpy()))
+            net = nn.RNN(10, 64)  # drawn as the article draws its module, then its inputs
+            seq = torch.randn(1, 30, 10)
+            net = net.double()
+            x = seq.double().transpose(0, 1).requires_grad_(True)  # (T, batch, m)
+            out, _ = net(x, torch.zeros(1, 1, 64, dtype=torch.float64))
+            out[-1, 0, :].sum().backward()
+            logs.append(np.log10(x.grad[:, 0].norm(dim=1).numpy()))
     med = np.median(np.array(logs), axis=0)
     for t0 in (29, 20, 10, 0):
         assert math.log10(value(full, f"000-torch-rnn-t{t0}")) == pytest.approx(med[t0],
@@ -419,7 +419,7 @@ def test_filters(full):
     assert fails and all(c.verdict == "fails" for c in fails)
     both = C.filter_claims(full.claims, article=("000", "004"), verdict=("fails", "approx"))
     assert both and all(c.article in ("000", "004") for c in both)
-    words = C.filter_claims(full.claims, text="FOUR-UNIT t = 19")
+    words = C.filter_claims(full.claims, text="FOUR-UNIT ||dL/dh_19||")
     assert [c.id for c in words] == ["003-four-unit-t19"]
     assert C.filter_claims(full.claims, text="no such words at all") == []
 

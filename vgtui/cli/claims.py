@@ -80,7 +80,7 @@ def _print(result, shown) -> None:
     table.add_column("difference", ratio=2)
     for c in shown:
         style = VERDICT_STYLES[c.verdict]
-        table.add_row(Text(c.mark, style=style), c.id, c.claim, c.stated.text, c.value_text(),
+        table.add_row(Text(c.mark, style=style), c.id, c.claim, c.stated.text, c.value_text(6),
                       Text(c.difference, style=style))
     out.print(table)
     counts = result.counts(shown)

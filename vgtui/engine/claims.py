@@ -34,13 +34,13 @@ import math
 import re
 import time
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Callable, Sequence
 
 from . import closed_form as cf
 from .errors import ConfigError
-from .magnitude import LogMagnitude, SignedLogMagnitude, format_log10
+from .magnitude import SignedLogMagnitude, format_log10
 
 # -- verdicts --------------------------------------------------------------------------
 VERDICTS = ("holds", "approx", "fails", "pending")
@@ -50,6 +50,9 @@ VERDICT_WORDS = {"holds": "holds", "approx": "holds approximately", "fails": "do
 APPROX_TOLERANCE = 0.10  # relative, for values, ranges and bounds
 ORDER_HOLDS = 0.5  # decades
 ORDER_APPROX = 1.0  # decades
+
+MODE_WORDS = {"value": "a value", "order": "an order of magnitude", "range": "a range",
+              "at_least": "a lower bound", "at_most": "an upper bound"}
 
 ARTICLES = {
     "000": "Bengio, Simard & Frasconi (1994), a walkthrough",
@@ -104,7 +107,7 @@ class Stated:
     high: str | None = None  # upper end of a range
 
     def __post_init__(self) -> None:
-        if self.mode not in ("value", "order", "range", "at_least", "at_most"):
+        if self.mode not in MODE_WORDS:
             raise ValueError(self.mode)
         precision_of(self.figure)
         if self.mode == "range" and self.high is None:
@@ -117,13 +120,6 @@ class Stated:
     @property
     def upper(self) -> float | None:
         return None if self.high is None else precision_of(self.high)[0]
-
-    def describe_mode(self) -> str:
-        return {"value": "a value, judged at its printed precision",
-                "order": "an order of magnitude",
-                "range": "a range",
-                "at_least": "a lower bound",
-                "at_most": "an upper bound"}[self.mode]
 
 
 def said(figure: str, text: str | None = None) -> Stated:
@@ -606,12 +602,12 @@ def default_torch_rnn_gradients(seeds: int = TORCH_RNN_SEEDS):
     with torch.random.fork_rng(devices=[]):
         for seed in range(seeds):
             torch.manual_seed(seed)
-            rnn = nn.RNN(10, 64, batch_first=True)
-            x = torch.randn(1, 30, 10)
-            w_hh.append(rnn.weight_hh_l0.detach().clone())
-            w_xh.append(rnn.weight_ih_l0.detach().clone())
-            bias.append((rnn.bias_ih_l0 + rnn.bias_hh_l0).detach().clone())
-            xs.append(x[0])
+            module = nn.RNN(input_size=10, hidden_size=64)  # batch_first changes no draw
+            inputs = torch.randn(1, 30, 10)
+            w_hh.append(module.weight_hh_l0.detach().clone())
+            w_xh.append(module.weight_ih_l0.detach().clone())
+            bias.append((module.bias_ih_l0 + module.bias_hh_l0).detach().clone())
+            xs.append(inputs[0])
     weights = RNNWeights(*(torch.stack(t).double() for t in (w_hh, w_xh, bias, xs)))
     config = RNNConfig(activation="tanh", hidden=64, input_size=10, steps=30, device="cpu",
                        dtype="float64")
@@ -810,10 +806,10 @@ def _figure_words(figure) -> tuple[str, str]:
         return (f"{figure.expression}: the largest slope {args[0]} has anywhere",
                 "a dense grid over [-20, 20], refined by golden-section search")
     w, steps, h0, column, t = args
-    words = {"h": "the state h_t", "local": "the local derivative w(1 - h_t^2)",
-             "cum": "the gradient dh_t/dh_0 (product of local derivatives)"}[column]
-    return (f"scalar chain h_t = tanh({short_number(w)} h_(t-1)) from h_0 = {short_number(h0)}: "
-            f"{words} at t = {t}", "the chain run step by step in log space")
+    words = {"h": f"h_{t}", "local": f"the local slope w(1 - h_{t}^2)",
+             "cum": f"dh_{t}/dh_0 (the product of the local slopes)"}[column]
+    return (f"{words} in the chain h_t = tanh({short_number(w)} h_(t-1)), h_0 = "
+            f"{short_number(h0)}", "the chain run step by step in log space")
 
 
 def figure_spec(article: str, expression: str, *, where: str | None = None,
@@ -1079,7 +1075,7 @@ def _specs() -> list[Spec]:
     ]
     for n, fig in ((1, "0.464"), (5, "0.021"), (10, "0.00043"), (20, "1.8e-7")):
         out.append(S(f"000-two-unit-norm-{n}", a, "§Worked 2-unit example, numpy code",
-                     f"the code's printed ||J^{n}|| for J = 0.8 W", said(fig),
+                     f"||J^{n}|| for J = 0.8 W, as the 2-unit code prints it", said(fig),
                      _two_unit_norm(n), f"J^{n} in numpy float64, its Frobenius norm",
                      "vgtui.engine.spectrum.matrix_powers", "jacobian",
                      "matrix W = 0.5,0.1;0.2,0.4, f' = 0.8, steps 20"))
@@ -1133,7 +1129,8 @@ def _specs() -> list[Spec]:
     ]
     for t, fig in ((5, "0.116"), (10, "0.013"), (20, "1.8e-4"), (50, "4.4e-10"), (100, "1.9e-19")):
         out.append(S(f"000-xavier-T{t}", a, "§Eigenvalues, Xavier code",
-                     f"with Xavier-scaled 64×64 W and f' = 0.65, the gradient after {t} steps",
+                     f"after {t} steps: the gradient with a Xavier-scaled 64×64 W and "
+                     "f' = 0.65",
                      said(fig, f"~{fig}"), _xavier_table(t),
                      f"(ρ × 0.65)^{t}, ρ the median radius of 64×64 gaussian N(0, 1/n) matrices",
                      "vgtui.engine.spectrum.spectrum_report", "spectrum",
@@ -1141,8 +1138,8 @@ def _specs() -> list[Spec]:
                      needs="torch"))
     for t, fig in ((5, "0.02"), (10, "0.15"), (20, "0.85"), (50, "1.00"), (100, "1.00")):
         out.append(S(f"000-train-T{t}", a, "§Experiments code",
-                     f"a 32-unit tanh RNN trained (Adam, 500 updates) to output its first "
-                     f"input after T = {t} steps ends at this loss", said(fig),
+                     f"T = {t}: final loss of a 32-unit tanh RNN trained (Adam, 500 "
+                     "updates) to output its first input at the last step", said(fig),
                      (lambda e, t=t: _training_loss(e, t)),
                      "the Experiments preset article-first (2 seeds, held-out loss)",
                      "vgtui.engine.experiments.run_experiment", "experiments",
@@ -1165,7 +1162,7 @@ def _specs() -> list[Spec]:
     ]
     for t0, fig in ((29, "0.5"), (20, "0.01"), (10, "1e-4"), (0, "1e-7")):
         out.append(S(f"000-torch-rnn-t{t0}", a, "§Measuring gradient norms code",
-                     f"a default nn.RNN(10, 64) over 30 steps: ||dL/dx_t|| at t = {t0} "
+                     f"||dL/dx_t|| at t = {t0} for a default nn.RNN(10, 64) over 30 steps "
                      "(typical)", about(fig), _torch_rnn_step(t0),
                      "torch's nn.RNN initialisation per seed; gradients by the flow engine",
                      "vgtui.engine.flow.run_flow_batch", "flow",
@@ -1221,7 +1218,7 @@ def _specs() -> list[Spec]:
     for t, fig in ((1, "2.354e-04"), (2, "3.731e-04"), (5, "1.486e-03"), (10, "1.484e-02"),
                    (15, "1.514e-01"), (19, "1.118"), (20, "2.000")):
         out.append(S(f"003-four-unit-t{t}", a, "§PyTorch 4-unit code",
-                     f"the script's printed ||dL/dh_t|| at t = {t}", said(fig),
+                     f"||dL/dh_{t}|| as printed by the 4-unit script", said(fig),
                      _four_unit_step(t), "the script's weights and inputs (torch.manual_seed(0), "
                      "float32 draws), gradients by the flow engine in float64",
                      "vgtui.engine.flow.run_flow_batch", "flow",

@@ -14,20 +14,21 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
-from textual.widgets import DataTable, Input, Label, Select, Static
+from textual.widgets import DataTable, Input, Select, Static
 from textual.worker import get_current_worker
 
-from ..engine.claims import (ARTICLES, RULES, VERDICT_MARKS, VERDICT_WORDS, VERDICTS,
+from ..engine.claims import (ARTICLES, MODE_WORDS, RULES, VERDICT_MARKS, VERDICT_WORDS, VERDICTS,
                              build_claims, filter_claims, verdict_text)
 from .base import PageScreen
 from .registry import SCREENS
 
 COUNT_WORDS = {"holds": "hold", "approx": "approx.", "fails": "fail", "pending": "not measured"}
 VERDICT_STYLES = {"holds": "green", "approx": "yellow", "fails": "bold red", "pending": "dim"}
-MODE_WORDS = {"value": "a value", "order": "an order of magnitude", "range": "a range",
-              "at_least": "a lower bound", "at_most": "an upper bound"}
 ALL = "all"
-ARTICLE_OPTIONS = [("all articles", ALL)] + [(f"{k} {v[:24]}", k) for k, v in ARTICLES.items()]
+SHORT_TITLES = {"000": "Bengio walkthrough", "001": "textbook section", "002": "BPTT note",
+                "003": "Chapter 16", "004": "lesson"}
+ARTICLE_OPTIONS = [("all articles", ALL)] + [(f"{k} {SHORT_TITLES.get(k, '')}", k)
+                                             for k in ARTICLES]
 VERDICT_OPTIONS = [("all verdicts", ALL)] + [(verdict_text(v), v) for v in VERDICTS]
 
 HELP = """\
@@ -219,8 +220,8 @@ class ClaimsScreen(PageScreen):
                 "" if self.article == ALL else f"article {self.article}",
                 "" if self.verdict == ALL else VERDICT_WORDS[self.verdict],
                 f"'{self.search}'" if self.search.strip() else "") if x)
-            detail.update(f"No claim matches {escape(words) or 'these filters'}; r shows every "
-                          "claim.")
+            detail.update(Text(f"No claim matches {words or 'these filters'}; r shows every "
+                               "claim."))
             return
         style = VERDICT_STYLES[c.verdict]
         title, key = screen_title(c.screen)

@@ -35,7 +35,7 @@ async def test_table_counts_and_detail_at_80x24():
         counts = text_of(screen.query_one("#claims-counts"))
         for v in C.VERDICTS:
             assert f"{C.VERDICT_MARKS[v]} {result.counts()[v]}" in counts
-        assert f"{len(result.claims)} of {len(result.claims)}" in counts
+        assert f"{len(result.claims)}/{len(result.claims)}" in counts
         detail = text_of(screen.query_one("#claims-detail"))
         first = result.claims[0]
         assert first.id in detail and "computed:" in detail and "shown on:" in detail

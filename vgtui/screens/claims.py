@@ -17,12 +17,12 @@ from textual.markup import escape
 from textual.widgets import DataTable, Input, Select, Static
 from textual.worker import get_current_worker
 
-from ..engine.claims import (ARTICLES, MODE_WORDS, RULES, VERDICT_MARKS, VERDICT_WORDS, VERDICTS,
+from ..engine.claims import (ARTICLES, MODE_WORDS, RULES, UNCHECKED, VERDICT_MARKS, VERDICT_WORDS, VERDICTS,
                              build_claims, filter_claims, verdict_text)
 from .base import PageScreen
 from .registry import SCREENS
 
-COUNT_WORDS = {"holds": "hold", "approx": "approx.", "fails": "fail", "pending": "not measured"}
+COUNT_WORDS = {"holds": "hold", "approx": "approx.", "fails": "fail", "pending": "unmeasured"}
 VERDICT_STYLES = {"holds": "green", "approx": "yellow", "fails": "bold red", "pending": "dim"}
 ALL = "all"
 SHORT_TITLES = {"000": "Bengio walkthrough", "001": "textbook section", "002": "BPTT note",
@@ -50,9 +50,10 @@ difference, how it was computed (and by which engine function), and the screen t
 demonstrates it. The closed-form claims appear at once; the claims about torch networks
 and random matrices follow a second or two later.
 
-**Keys.** ↑/↓ move; Enter or `o` opens the claim's screen; `a` cycles the article, `v`
+**Keys.** ↑/↓ move; Tab reaches the panel below (↑/↓ scroll it); Enter or `o` opens the
+claim's screen; `a` cycles the article, `v`
 the verdict; `/` types search words (Esc leaves the field); `r` shows every claim again;
-`m` measures the training losses, `x` cancels that.
+`m` measures the training losses, `x` cancels that; `n` lists what was not checked.
 
 **Things to try.**
 - `v` until "does not hold": the two-unit example's norms, the (0.9·0.5)^T table of article
@@ -62,8 +63,9 @@ the verdict; `/` types search words (Esc leaves the field); `r` shows every clai
 - Press `c` for the command line that prints the same list (`--json` for every field).
 
 **Not checked.** A few statements have no definite number to recompute (they are about
-unspecified trained networks, or their formulas did not survive in the text): the help
-line under the counts says how many, and `vgtui claims --json` lists them with reasons.
+unspecified trained networks, or their formulas did not survive in the text): `n` lists
+them with the reason for each (and the screen where you can measure the idea yourself);
+`vgtui claims --json` has them under `not_checked`.
 """ + f"\n**Verdict rules.** {RULES}.\n"
 
 
@@ -96,6 +98,8 @@ class ClaimsScreen(PageScreen):
                 tooltip="Clear the filters: every claim"),
         Binding("m", "measure", "measure losses", id="claims.measure",
                 tooltip="Train article 000's test network (about 30 s) to judge its losses"),
+        Binding("n", "toggle_unchecked", "not checked", id="claims.unchecked",
+                tooltip="Show the statements left out of the list, and why"),
         Binding("x", "cancel_measure", "cancel", show=False, id="claims.cancel",
                 tooltip="Stop the training started by m"),
         Binding("escape", "leave_field", "leave field", show=False, id="claims.leave_field"),
@@ -111,6 +115,7 @@ class ClaimsScreen(PageScreen):
         self.search = ""
         self.measuring = False
         self.torch_pending = True
+        self.show_unchecked = False
         self._cancel_event = threading.Event()
         self._claim_width = 36
 
@@ -200,7 +205,8 @@ class ClaimsScreen(PageScreen):
             return
         counts = self.result.counts(self.shown)
         parts = [f"{VERDICT_MARKS[v]} {counts[v]} {COUNT_WORDS[v]}" for v in VERDICTS]
-        line = " · ".join(parts) + f" [dim]· {len(self.shown)} of {len(self.result.claims)}[/dim]"
+        line = "  ".join(parts) + (f" [dim]· {len(self.shown)}/{len(self.result.claims)} · "
+                                    f"{len(UNCHECKED)} unchecked (n)[/dim]")
         if self.torch_pending:
             line += " [dim]· torch claims computing…[/dim]"
         counts_widget.update(line)
@@ -214,6 +220,9 @@ class ClaimsScreen(PageScreen):
 
     def _draw_detail(self) -> None:
         detail = self.query_one("#claims-detail", Static)
+        if self.show_unchecked:
+            self._draw_unchecked(detail)
+            return
         c = self.current_claim()
         if c is None:
             words = " ".join(x for x in (
@@ -245,8 +254,22 @@ class ClaimsScreen(PageScreen):
                      + (f" — {escape(c.hint)}" if c.hint else ""))
         detail.update("\n".join(lines))
 
+    def _draw_unchecked(self, detail: Static) -> None:
+        lines = [f"[b]Not checked ({len(UNCHECKED)})[/b]: statements with no definite number "
+                 "to recompute · n returns to the claim"]
+        for u in UNCHECKED:
+            title, _ = screen_title(u.screen)
+            lines.append(f"• {u.article} {escape(u.where)}: {escape(u.what)}. "
+                         f"[dim]Why: {escape(u.reason)} ({escape(title)})[/dim]")
+        detail.update("\n".join(lines))
+
+    def action_toggle_unchecked(self) -> None:
+        self.show_unchecked = not self.show_unchecked
+        self._draw_detail()
+
     @on(DataTable.RowHighlighted, "#claims-table")
     def _moved(self, event: DataTable.RowHighlighted) -> None:
+        self.show_unchecked = False
         self._draw_detail()
 
     @on(DataTable.RowSelected, "#claims-table")
@@ -419,5 +442,7 @@ class ClaimsScreen(PageScreen):
         cmds += [("Claims: measure the training losses", "train article 000's test network "
                   "(about 30 s) so its five losses get verdicts", self.action_measure),
                  ("Claims: open the highlighted claim's screen", "the screen that demonstrates "
-                  "it", self.action_open_screen)]
+                  "it", self.action_open_screen),
+                 ("Claims: what was not checked, and why", "statements with no definite number",
+                  self.action_toggle_unchecked)]
         return cmds

@@ -4,12 +4,13 @@ checked against the closed forms.
 Each entry records what an article printed (as text, with the precision it was
 printed at) and how to compute it; ``check`` recomputes it now and says whether
 the article's figure agrees at its own precision, is close (within 10%), or
-differs. The screens show the computed value first and the article's beside it.
+differs, by the same rules as the Claims list (``claims.judge``), which takes
+every figure here as one of its claims. The screens show the computed value
+first and the article's beside it.
 """
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 from . import closed_form as cf
@@ -101,6 +102,7 @@ DECAY_FIGURES: tuple[ArticleFigure, ...] = (
     _power(0.25, 20, "003", "sigmoid bound over 20 steps", "1e-12", order_only=True),
     _power(0.7, 13, "003", "subject-verb gap of 13 tokens", "0.01"),
     _power(0.5, 10, "003", "ten steps at 0.5", "0.001"),
+    _power(0.5, 20, "003", "twenty steps at 0.5", "1e-6", order_only=True),
     _power(0.9, 10, "001", "scalar example table", "0.35"),
     _power(0.9, 50, "001", "scalar example table", "0.005"),
     _power(0.9, 100, "001", "scalar example table", "0.000026"),
@@ -108,6 +110,10 @@ DECAY_FIGURES: tuple[ArticleFigure, ...] = (
     _power(0.7, 20, "000", "0.7 per step", "0.0008"),
     _power(0.7, 50, "000", "0.7 per step", "1.8e-8"),
     _power(0.9, 50, "000", "gamma = 0.9 over 50 steps", "0.005"),
+    _power(0.46, 5, "000", "two-unit example, its rho = 0.46", "0.021"),
+    _power(0.46, 10, "000", "two-unit example, its rho = 0.46", "0.00043"),
+    _power(0.46, 20, "000", "two-unit example, its rho = 0.46", "1.8e-7"),
+    _power(0.8, 17, "000", "17 Jacobians of norm 0.8", "0.023"),
     _power(0.95, 100, "000", "compound interest", "0.006"),
     _power(0.42, 20, "000", "tanh' = 0.42 over 20 steps", "2e-8"),
     _power(0.2, 20, "000", "sigmoid' = 0.20 over 20 steps", "1e-14"),
@@ -130,6 +136,11 @@ DERIVATIVE_FIGURES: tuple[ArticleFigure, ...] = (
     _deriv("sigmoid", 1.0, "000", "derivative printout", "0.20"),
     _deriv("sigmoid", 2.0, "000", "derivative printout", "0.10"),
     _deriv("sigmoid", 5.0, "000", "sigmoid tails", "0.007"),
+    ArticleFigure("000", "activation table", "max tanh'", "1.0", "max_derivative", ("tanh",)),
+    ArticleFigure("000", "activation table", "max sigmoid'", "0.25", "max_derivative", ("sigmoid",)),
+    ArticleFigure("000", "activation table", "max relu'", "1.0", "max_derivative", ("relu",)),
+    ArticleFigure("001", "tanh can reach 1 near zero", "max tanh'", "1", "max_derivative", ("tanh",)),
+    _deriv("tanh", 0.0, "004", "tanh derivative comments", "1"),
     _deriv("tanh", 2.0, "004", "tanh derivative comments", "0.07"),
     _deriv("tanh", 5.0, "004", "tanh derivative comments", "0.00018"),
     _deriv("tanh", 1.0, "003", "activation table, typical (|z| = 1)", "0.42"),
@@ -138,6 +149,7 @@ DERIVATIVE_FIGURES: tuple[ArticleFigure, ...] = (
     ArticleFigure("003", "activation table", "max tanh'", "1.00", "max_derivative", ("tanh",)),
     ArticleFigure("003", "activation table", "max relu'", "1.00", "max_derivative", ("relu",)),
     ArticleFigure("003", "activation table", "max identity'", "1.00", "max_derivative", ("identity",)),
+    ArticleFigure("004", "key takeaways", "max tanh'", "1", "max_derivative", ("tanh",)),
 )
 
 TRACE_FIGURES: tuple[ArticleFigure, ...] = (
@@ -170,42 +182,22 @@ def compute(figure: ArticleFigure) -> SignedLogMagnitude:
     raise ValueError(figure.kind)
 
 
-_NUMBER = re.compile(r"^[-+]?(\d+)(?:\.(\d*))?(?:[eE]([-+]?\d+))?$")
-
-
 def _precision(stated: str) -> tuple[float, str, int]:
-    """(value, mode, digits): mode "decimals" for fixed-point text such as 0.0008,
-    "significant" for scientific or whole-number text such as 7.9e-4 or 3325."""
-    text = stated.replace(",", "").strip()
-    m = _NUMBER.match(text)
-    if not m:
-        raise ValueError(f"cannot read the stated figure {stated!r}")
-    value = float(text)
-    whole, frac, exp = m.group(1), m.group(2), m.group(3)
-    if frac is not None and exp is None:
-        return value, "decimals", len(frac)
-    digits = (whole.lstrip("0") + (frac or "")) if whole.strip("0") else (frac or "").lstrip("0")
-    return value, "significant", max(1, len(digits))
+    from .claims import precision_of
+
+    return precision_of(stated)
 
 
 def check(figure: ArticleFigure) -> FigureCheck:
+    """The figure recomputed and judged by the Claims rules (claims.judge)."""
+    from .claims import about, judge, said
+
     computed = compute(figure)
+    stated = about(figure.stated) if figure.order_only else said(figure.stated)
+    j = judge(stated, float(computed), computed.log10 if computed.sign else None)
+    verdict = {"holds": "agrees", "approx": "close", "fails": "differs"}[j.verdict]
     value = float(computed)
-    stated, mode, digits = _precision(figure.stated)
-    rel = abs(value - stated) / abs(value) if value else math.inf
-    if figure.order_only:
-        same = round(computed.log10) == round(math.log10(abs(stated)))
-        return FigureCheck(figure, computed, "agrees" if same else "differs", rel)
-    if mode == "decimals":
-        rounded = round(value, digits)
-    else:
-        rounded = float(f"{value:.{digits - 1}e}")
-    if math.isclose(rounded, stated, rel_tol=1e-9, abs_tol=10.0 ** -(digits + 3) if mode == "decimals" else 0.0):
-        verdict = "agrees"
-    elif rel <= 0.10:
-        verdict = "close"
-    else:
-        verdict = "differs"
+    rel = abs(value - stated.number) / abs(value) if value else math.inf
     return FigureCheck(figure, computed, verdict, rel)
 
 

@@ -75,6 +75,9 @@ SCREENS: tuple[ScreenEntry, ...] = (
     ScreenEntry("quiz", "Quiz", "", "vgtui.screens.quiz", "QuizScreen",
                 "questions with explanations; several ask you to predict a number the engine "
                 "then computes"),
+    ScreenEntry("claims", "Claims", "", "vgtui.screens.claims", "ClaimsScreen",
+                "every number the articles state beside the value computed now: holds, holds "
+                "approximately or does not hold, with the difference and the screen that shows it"),
 )
 
 

@@ -1,0 +1,169 @@
+"""The Claims screen driven through Pilot: filters, detail, Enter opens a screen,
+measuring the training claims, help, command line."""
+from types import SimpleNamespace
+
+from textual.widgets import DataTable, Input, Select
+
+from vgtui.app import VgtuiApp
+from vgtui.engine import claims as C
+from vgtui.screens.claims import ClaimsScreen
+
+from .helpers import text_of, wait_until
+
+
+async def ready(pilot, torch: bool = True) -> ClaimsScreen:
+    app = pilot.app
+    await wait_until(pilot, lambda: isinstance(app.screen, ClaimsScreen))
+    screen = app.screen
+    await wait_until(pilot, lambda: screen.result is not None
+                     and (not torch or "torch" in screen.result.levels), timeout=60)
+    await pilot.pause()
+    return screen
+
+
+def rows(screen) -> list[str]:
+    table = screen.query_one("#claims-table", DataTable)
+    return [table.coordinate_to_cell_key((i, 0)).row_key.value for i in range(table.row_count)]
+
+
+async def test_table_counts_and_detail_at_80x24():
+    app = VgtuiApp(start_screen="claims")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        result = screen.result
+        assert rows(screen) == [c.id for c in result.claims]
+        counts = text_of(screen.query_one("#claims-counts"))
+        for v in C.VERDICTS:
+            assert f"{C.VERDICT_MARKS[v]} {result.counts()[v]}" in counts
+        assert f"{len(result.claims)}/{len(result.claims)}" in counts
+        detail = text_of(screen.query_one("#claims-detail"))
+        first = result.claims[0]
+        assert first.id in detail and "computed:" in detail and "shown on:" in detail
+        await pilot.press("down", "down")
+        await pilot.pause()
+        assert result.claims[2].id in text_of(screen.query_one("#claims-detail"))
+        assert screen.query_one("#claims-table").region.height >= 5
+
+
+async def test_verdict_article_and_search_filters():
+    app = VgtuiApp(start_screen="claims")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        await pilot.press("v")  # all -> holds
+        await pilot.pause()
+        assert screen.verdict == "holds"
+        await pilot.press("v", "v")  # -> approx -> fails
+        await pilot.pause()
+        assert screen.verdict == "fails"
+        assert screen.query_one("#claims-verdict", Select).value == "fails"
+        shown = [screen.result.get(i) for i in rows(screen)]
+        assert shown and all(c.verdict == "fails" for c in shown)
+        assert "✗ does not hold" in text_of(screen.query_one("#claims-detail"))
+        await pilot.press("a")  # -> article 000
+        await pilot.pause()
+        assert screen.article == "000"
+        assert all(screen.result.get(i).article == "000" for i in rows(screen))
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input)
+        await pilot.press(*"two-unit")
+        await pilot.pause()
+        ids = rows(screen)
+        assert ids and all("two-unit" in i for i in ids)
+        assert screen.cli_command() == ("vgtui claims --article 000 --verdict fails "
+                                        "--search two-unit")
+        await pilot.press("escape")
+        assert app.focused is screen.query_one("#claims-table")
+        await pilot.press("r")
+        await pilot.pause()
+        assert len(rows(screen)) == len(screen.result.claims)
+        assert screen.cli_command() == "vgtui claims"
+
+
+async def test_select_widgets_filter_too():
+    app = VgtuiApp(start_screen="claims")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot)
+        screen.query_one("#claims-article", Select).value = "004"
+        await pilot.pause()
+        assert screen.article == "004"
+        assert rows(screen) and all(i.startswith("004-") for i in rows(screen))
+        screen.query_one("#claims-verdict", Select).value = "holds"
+        await pilot.pause()
+        assert all(screen.result.get(i).verdict == "holds" for i in rows(screen))
+
+
+async def test_hostile_search_text_shows_a_message_and_keeps_the_list():
+    app = VgtuiApp(start_screen="claims")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        kept = screen.result
+        field = screen.query_one("#claims-search", Input)
+        for text in ("x" * 2000, "[b]oops[/b", "😀 1e999 nan", ""):
+            field.value = text
+            await pilot.pause()
+            assert screen.result is kept
+        field.value = "no claim says this"
+        await pilot.pause()
+        assert rows(screen) == []
+        assert "No claim matches" in text_of(screen.query_one("#claims-detail"))
+        await pilot.press("enter", "o")  # nothing highlighted: nothing happens
+        assert app.screen is screen
+
+
+async def test_enter_opens_the_claims_screen():
+    app = VgtuiApp(start_screen="claims")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot, torch=False)
+        screen.set_filters(search="two-unit-norm")
+        await pilot.pause()
+        assert rows(screen)[0] == "000-two-unit-norm-1"
+        screen.query_one("#claims-table").focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: getattr(app.screen, "SCREEN_ID", "") == "jacobian")
+        app.action_goto("claims")
+        await wait_until(pilot, lambda: app.screen is screen)
+        screen.set_filters(search="relu-at-0")
+        await pilot.pause()
+        await pilot.press("o")
+        await wait_until(pilot, lambda: getattr(app.screen, "SCREEN_ID", "") == "activations")
+
+
+async def test_measuring_fills_in_the_training_claims(monkeypatch):
+    runs = [SimpleNamespace(arch="rnn", length=t, final_loss=loss, baseline=1.0, seed=0)
+            for t, loss in ((5, 0.02), (10, 0.15), (20, 0.9), (50, 1.0), (100, 1.0))]
+    calls = []
+
+    def fake(progress=None, cancel=None):
+        calls.append(1)
+        return SimpleNamespace(runs=runs, cancelled=False, planned=5)
+
+    monkeypatch.setattr(C, "measure_training", fake)
+    app = VgtuiApp(start_screen="claims")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await ready(pilot, torch=False)
+        assert screen.result.counts()["pending"] == 5
+        await pilot.press("m")
+        await wait_until(pilot, lambda: screen.result.measured, timeout=60)
+        assert calls == [1]
+        assert screen.result.counts()["pending"] == 0
+        assert screen.result.get("000-train-T5").verdict == "holds"
+        assert screen.cli_command().endswith("--measure")
+        await pilot.press("x")
+        assert "nothing is training" in text_of(screen.status)
+
+
+async def test_help_palette_and_demo_state():
+    app = VgtuiApp(start_screen="claims")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot, torch=False)
+        names = [name for name, _, _ in screen.palette_commands()]
+        assert "Claims: only 'does not hold'" in names and "Claims: article 003" in names
+        screen.demo_prepare()
+        await pilot.pause()
+        assert screen.verdict == "fails"
+        assert all(screen.result.get(i).verdict == "fails" for i in rows(screen))
+        await pilot.press("f1")
+        await pilot.pause()
+        from vgtui.widgets.help import HelpScreen
+
+        assert isinstance(app.screen, HelpScreen)

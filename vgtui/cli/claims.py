@@ -1,0 +1,98 @@
+"""``vgtui claims``: every numeric claim of the source articles, recomputed, with a verdict."""
+from __future__ import annotations
+
+import sys
+
+from ..engine.claims import (ARTICLES, RULES, VERDICT_MARKS, VERDICT_WORDS, VERDICTS,
+                             build_claims, filter_claims, measure_training, parse_choices)
+from .common import list_type
+from .output import console, print_json
+
+NAME = "claims"
+HELP = "the articles' numeric claims beside the values the engine computes, with verdicts"
+VERDICT_STYLES = {"holds": "green", "approx": "yellow", "fails": "bold red", "pending": "dim"}
+
+
+def _articles(text: str) -> tuple[str, ...]:
+    return parse_choices(text, tuple(ARTICLES), "article", "article")
+
+
+def _verdicts(text: str) -> tuple[str, ...]:
+    return parse_choices(text, VERDICTS, "verdict", "verdict")
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(NAME, help=HELP, description=HELP + ". Verdicts: " + RULES + ".")
+    p.add_argument("--article", type=list_type(_articles, "article"), metavar="LIST",
+                   help="only these articles: " + ", ".join(ARTICLES) + " (comma-separated)")
+    p.add_argument("--verdict", type=list_type(_verdicts, "verdict"), metavar="LIST",
+                   help="only these verdicts: holds, approx, fails, pending (comma-separated)")
+    p.add_argument("--search", metavar="WORDS", default="",
+                   help="only claims whose text contains every one of these words")
+    p.add_argument("--closed-only", action="store_true",
+                   help="only the closed-form claims: no torch is loaded, so it answers at once")
+    p.add_argument("--measure", action="store_true",
+                   help="also train the network of article 000's test (the Experiments preset "
+                        "article-first, about half a minute on a small CPU) so its five loss "
+                        "claims get verdicts")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(run=run)
+
+
+def _progress(p) -> None:
+    if sys.stderr.isatty():
+        sys.stderr.write(f"\rtraining for the loss claims: run {p.run_index + 1}/{p.runs}, "
+                         f"{100 * p.work_done / p.work_total:3.0f}% ")
+        sys.stderr.flush()
+
+
+def run(args) -> int:
+    experiment = None
+    if args.measure:
+        experiment = measure_training(progress=_progress)
+        if sys.stderr.isatty():
+            sys.stderr.write("\n")
+    levels = ("closed", "training") if args.closed_only else ("closed", "torch", "training")
+    result = build_claims(levels, experiment=experiment)
+    shown = filter_claims(result.claims, args.article, args.verdict, args.search)
+    if args.json:
+        print_json(result.to_dict(shown))
+    else:
+        _print(result, shown)
+    return 0
+
+
+def _print(result, shown) -> None:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    out = console()
+    table = Table(title="claims of the source articles, recomputed now "
+                        "(✓ holds · ≈ holds approximately · ✗ does not hold · ? not measured)",
+                  title_justify="left", header_style="bold", box=box.SIMPLE_HEAD,
+                  pad_edge=False)
+    table.add_column("", no_wrap=True)
+    table.add_column("id", no_wrap=True)
+    table.add_column("claim", ratio=3)
+    table.add_column("article", no_wrap=True)
+    table.add_column("computed", justify="right", no_wrap=True)
+    table.add_column("difference", ratio=2)
+    for c in shown:
+        style = VERDICT_STYLES[c.verdict]
+        table.add_row(Text(c.mark, style=style), c.id, c.claim, c.stated.text, c.value_text(6),
+                      Text(c.difference, style=style))
+    out.print(table)
+    counts = result.counts(shown)
+    out.print(" · ".join(f"{VERDICT_MARKS[v]} {counts[v]} {VERDICT_WORDS[v]}" for v in VERDICTS)
+              + f"   ({len(shown)} of {len(result.claims)} claims shown)")
+    if "torch" not in result.levels:
+        out.print("closed-form claims only (--closed-only): the claims about torch networks "
+                  "and random matrices are left out")
+    if not result.measured and counts["pending"]:
+        out.print("? the training losses are measured with --measure (about half a minute), "
+                  "or on the Experiments screen, preset article-first")
+    out.print(f"rules: {RULES}")
+    out.print(f"not checked ({len(result.unchecked)}): "
+              + "; ".join(f"{u.article} {u.where}: {u.what}" for u in result.unchecked)
+              + " (--json gives the reasons)")

@@ -126,6 +126,9 @@ class ArchitecturesScreen(PageScreen):
                 yield Label("per position", classes="section")
                 yield DataTable(id="arch-table", zebra_stripes=True, cursor_type="row")
 
+    def has_result(self) -> bool:
+        return self.result is not None
+
     def on_mount(self) -> None:
         how = self.query_one("#arch-how", DataTable)
         for label in ("arch", "recurrence", "gradient path back", "parallel training",

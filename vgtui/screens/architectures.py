@@ -111,7 +111,7 @@ class ArchitecturesScreen(PageScreen):
                              id="arch-preset")
                 yield Label("shown (Space toggles)", classes="section")
                 yield SelectionList(*[(f"{MARKERS[a]} {TITLES[a]}", a, True) for a in ARCHITECTURES],
-                                    id="arch-show")
+                                    compact=True, id="arch-show")
                 yield Label("settings", classes="section")
                 yield ControlPanel(COMPARE_FIELDS, self.config.to_dict(), id="arch-panel")
             with VerticalScroll(id="arch-results", classes="results"):

@@ -89,15 +89,26 @@ def test_screen_picker_at_80x24(snap_compare):
     assert snap_compare(VgtuiApp(start_screen="flow"), terminal_size=SIZE, run_before=run_before)
 
 
-def test_decay_measured_tab_at_80x24(snap_compare):
-    """The measured tab of the decay tables: real RNNs in one batch."""
-    async def run_before(pilot) -> None:
-        await until_ready(pilot, "decay")
-        await pilot.press("m")
-        await pilot.wait_for_scheduled_animations()
-        await pilot.pause()
+# Other tabs worth a look at 80x24: (screen, keys pressed once it is ready).
+EXTRA_VIEWS = {
+    "decay-measured": ("decay", ("m",)),
+    "history-remedies": ("history", ("r",)),
+    "history-capacity": ("history", ("s",)),
+    "experiments-truncation": ("experiments", ("]", "]", "]")),
+}
 
-    assert snap_compare(VgtuiApp(start_screen="decay"), terminal_size=SIZE,
+
+@pytest.mark.parametrize("view", list(EXTRA_VIEWS))
+def test_other_tab_at_80x24(snap_compare, view):
+    screen_id, keys = EXTRA_VIEWS[view]
+
+    async def run_before(pilot) -> None:
+        await until_ready(pilot, screen_id)
+        await pilot.press(*keys)
+        await pilot.wait_for_scheduled_animations()
+        await until_ready(pilot, screen_id)
+
+    assert snap_compare(VgtuiApp(start_screen=screen_id), terminal_size=SIZE,
                         run_before=run_before)
 
 

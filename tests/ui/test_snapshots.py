@@ -89,6 +89,23 @@ def test_screen_picker_at_80x24(snap_compare):
     assert snap_compare(VgtuiApp(start_screen="flow"), terminal_size=SIZE, run_before=run_before)
 
 
+def test_command_box_at_80x24(snap_compare):
+    from textual.widgets import Input
+
+    from vgtui.widgets.pickers import CommandBox
+
+    async def run_before(pilot) -> None:
+        await until_ready(pilot, "flow")
+        await pilot.press("c")
+        app = pilot.app
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandBox))
+        app.screen.query_one(Input).cursor_blink = False  # a blinking cursor is timing
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
+
+    assert snap_compare(VgtuiApp(start_screen="flow"), terminal_size=SIZE, run_before=run_before)
+
+
 # Other tabs worth a look at 80x24: (screen, keys pressed once it is ready).
 EXTRA_VIEWS = {
     "decay-measured": ("decay", ("m",)),

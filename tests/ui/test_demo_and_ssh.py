@@ -128,7 +128,8 @@ async def test_no_color_keeps_the_verdicts_readable(monkeypatch, changes, marker
         screen.query_one(ControlPanel).set_values(changes)
         await wait_until(pilot, lambda: all(getattr(screen.result.config, k) == v
                                             for k, v in changes.items()))
-        await pilot.pause()
+        await wait_until(pilot, lambda: marker in screen_text(app.export_screenshot()),
+                         timeout=10)
         svg = app.export_screenshot()
     assert grey_only(svg), "colour under NO_COLOR"
     assert marker in screen_text(svg)
@@ -157,7 +158,9 @@ async def test_no_color_keeps_verdicts_readable_on_more_screens(monkeypatch, scr
                          and app.screen.is_ready(), timeout=60)
         for key in keys:
             await pilot.press(key)
-        await pilot.pause()
+        # a switched tab draws on a later refresh: wait for it rather than guess
+        await wait_until(pilot, lambda: all(m in screen_text(app.export_screenshot())
+                                            for m in markers), timeout=10)
         svg = app.export_screenshot()
         summary = text_of(app.screen.query_one("#bound-summary")) if screen_id == "bound" else ""
     assert grey_only(svg), "colour under NO_COLOR"

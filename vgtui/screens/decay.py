@@ -400,7 +400,9 @@ class DecayScreen(PageScreen):
     def action_show_tab(self, tab: str) -> None:
         self.query_one("#decay-tabs", TabbedContent).active = tab
         target = "#decay-table" if tab == "tab-closed" else "#decay-measured"
-        self.query_one(target).focus()
+        # no scrolling to the table: on a pane that has just appeared that could scroll
+        # the fields and the legend out of view at 80x24 (the table is near the top)
+        self.query_one(target).focus(scroll_visible=False)
 
     def action_edit(self, selector: str) -> None:
         self.action_show_tab("tab-closed")

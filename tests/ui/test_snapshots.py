@@ -29,7 +29,8 @@ READY_TIMEOUT = 120.0
 @pytest.fixture(autouse=True)
 def stable_environment(monkeypatch):
     monkeypatch.setenv(STABLE_ENV, "1")
-    for name in ("NO_COLOR", "VGTUI_ANSI", "TEXTUAL_THEME"):
+    for name in ("NO_COLOR", "VGTUI_ANSI", "TEXTUAL_THEME", "TEXTUAL_FILTERS",
+                 "TEXTUAL_DIM_FACTOR", "TEXTUAL_COLOR_SYSTEM", "TEXTUAL_ANIMATIONS"):
         monkeypatch.delenv(name, raising=False)
 
 

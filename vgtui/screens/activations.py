@@ -126,6 +126,9 @@ class ActivationsScreen(PageScreen):
                                         if k in ("000", "003", "004")),
                              classes="note", id="act-article-note")
 
+    def has_result(self) -> bool:
+        return self.table is not None
+
     def on_mount(self) -> None:
         self._recompute()
         self._draw_articles()

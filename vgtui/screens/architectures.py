@@ -111,7 +111,7 @@ class ArchitecturesScreen(PageScreen):
                              id="arch-preset")
                 yield Label("shown (Space toggles)", classes="section")
                 yield SelectionList(*[(f"{MARKERS[a]} {TITLES[a]}", a, True) for a in ARCHITECTURES],
-                                    id="arch-show")
+                                    compact=True, id="arch-show")
                 yield Label("settings", classes="section")
                 yield ControlPanel(COMPARE_FIELDS, self.config.to_dict(), id="arch-panel")
             with VerticalScroll(id="arch-results", classes="results"):
@@ -125,6 +125,9 @@ class ArchitecturesScreen(PageScreen):
                 yield Static("", id="arch-note", classes="note")
                 yield Label("per position", classes="section")
                 yield DataTable(id="arch-table", zebra_stripes=True, cursor_type="row")
+
+    def has_result(self) -> bool:
+        return self.result is not None
 
     def on_mount(self) -> None:
         how = self.query_one("#arch-how", DataTable)

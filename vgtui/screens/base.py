@@ -58,7 +58,7 @@ class PageScreen(Screen):
 
     def on_screen_resume(self) -> None:
         app = self.app
-        if getattr(app, "torch_version", None):
+        if getattr(app, "torch_version", None) and not self.status.stable:
             self.status.show(message=f"torch {app.torch_version}")
         if not getattr(app, "demo_active", False):
             self.show_demo_narration(None)
@@ -116,37 +116,60 @@ class PageScreen(Screen):
     def demo_prepare(self) -> None:
         """Put the screen in the state its DEMO narration talks about (a preset)."""
 
+    # -- readiness (tests and snapshots wait on it) -------------------------------
+    def has_result(self) -> bool:
+        """Whether the screen's first result is drawn. Screens that compute (in a worker
+        or after the first refresh) override this; a page drawn in compose is ready."""
+        return True
+
+    def is_ready(self) -> bool:
+        """The first result is on screen and no engine job is still out."""
+        return self.is_mounted and self._jobs_settled >= self._jobs_asked and self.has_result()
+
     # -- computing off the UI thread ------------------------------------------
+    _jobs_asked = 0  # compute() calls so far; the latest one settles the screen
+    _jobs_settled = 0
+
     def compute(self, job: Callable[[Callable[[], bool]], Any],
                 on_result: Callable[[Any], None], label: str = "computing") -> None:
         """Run ``job(cancelled)`` in a worker; a newer request cancels an older one."""
+        self._jobs_asked += 1
         self.status.show(message=f"{label}...")
-        self._compute_worker(job, on_result)
+        self._compute_worker(job, on_result, self._jobs_asked)
+
+    def _settle(self, serial: int, deliver: Callable[..., None], *args: Any) -> None:
+        try:
+            deliver(*args)
+        finally:
+            self._jobs_settled = max(self._jobs_settled, serial)
 
     @work(thread=True, exclusive=True, group="compute", exit_on_error=False)
-    def _compute_worker(self, job, on_result) -> None:
+    def _compute_worker(self, job, on_result, serial: int) -> None:
         from ..engine.flow import Cancelled
 
         worker = get_current_worker()
+
+        def report(deliver, *args) -> None:
+            self.app.call_from_thread(self._settle, serial, deliver, *args)
+
         try:
             result = job(lambda: worker.is_cancelled)
         except Cancelled:
             return
         except VgtuiError as exc:
             if not worker.is_cancelled:
-                self.app.call_from_thread(self.show_compute_error, str(exc))
+                report(self.show_compute_error, str(exc))
             return
         except MemoryError:
-            self.app.call_from_thread(self.show_compute_error,
-                                      "out of memory: try fewer steps or a smaller hidden size")
+            report(self.show_compute_error,
+                   "out of memory: try fewer steps or a smaller hidden size")
             return
         except Exception as exc:  # keep the app alive and say what happened
             if not worker.is_cancelled:
-                self.app.call_from_thread(self.show_compute_error,
-                                          f"internal error: {type(exc).__name__}: {exc}")
+                report(self.show_compute_error, f"internal error: {type(exc).__name__}: {exc}")
             return
         if not worker.is_cancelled:
-            self.app.call_from_thread(self._deliver, on_result, result)
+            report(self._deliver, on_result, result)
 
     def _deliver(self, on_result, result) -> None:
         """Show a result on the UI thread; a drawing error is reported, not swallowed."""

@@ -146,6 +146,9 @@ class ChainScreen(PageScreen):
                 yield Label("the article's printed trace, recomputed", classes="section")
                 yield Static("", id="chain-article")
 
+    def has_result(self) -> bool:
+        return self.trace is not None
+
     def on_mount(self) -> None:
         table = self.query_one("#chain-table", DataTable)
         for label in ("t", "h_t", "local", "dh_t/dh_0", "w^t"):

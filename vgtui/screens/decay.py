@@ -30,6 +30,7 @@ from ..engine.sweep import (DEFAULT_ACTIVATIONS, DEFAULT_SCALES, SweepSpec, pars
                             parse_sweep_activations)
 from ..present import REGIME_STYLES, marked, steps_text
 from ..widgets.entry import ParsedField, first_field_error
+from ..widgets.status_line import stable_output
 from ..widgets.tables import rebuild
 from .base import PageScreen
 
@@ -175,6 +176,9 @@ class DecayScreen(PageScreen):
                     yield DataTable(id="decay-multiplier", zebra_stripes=True, cursor_type="row")
                     yield Label("side by side: measured against the shortcut", classes="section")
                     yield DataTable(id="decay-compare", zebra_stripes=True, cursor_type="row")
+
+    def has_result(self) -> bool:
+        return self.table is not None and self.result is not None
 
     def on_mount(self) -> None:
         self.query_one("#decay-progress", ProgressBar).display = False
@@ -361,7 +365,8 @@ class DecayScreen(PageScreen):
         self.query_one("#decay-measured-note", Static).update(
             f"{len(result.cells)} RNNs in one batch: {c.init} W_hh × scale, n={c.hidden}, "
             f"T={c.steps}, inputs N(0, 1) of size {c.input_size}, seed {c.seed}, loss sum(h_T); "
-            f"{result.device}/{result.dtype}, {result.seconds * 1000:.0f} ms.\n"
+            f"{result.device}/{result.dtype}"
+            + ("." if stable_output() else f", {result.seconds * 1000:.0f} ms.") + "\n"
             "▼ vanishing · ■ near-stable · ▲ exploding (factor against 0.98..1.02; a 1e-6 or "
             "1e6 horizon inside the run decides first for measured cells)")
         grids = {"#decay-measured": "measured", "#decay-multiplier": "shortcut"}
@@ -395,7 +400,9 @@ class DecayScreen(PageScreen):
     def action_show_tab(self, tab: str) -> None:
         self.query_one("#decay-tabs", TabbedContent).active = tab
         target = "#decay-table" if tab == "tab-closed" else "#decay-measured"
-        self.query_one(target).focus()
+        # no scrolling to the table: on a pane that has just appeared that could scroll
+        # the fields and the legend out of view at 80x24 (the table is near the top)
+        self.query_one(target).focus(scroll_visible=False)
 
     def action_edit(self, selector: str) -> None:
         self.action_show_tab("tab-closed")

@@ -224,6 +224,9 @@ class ExperimentsScreen(PageScreen):
                             validate_on=["changed"], tooltip=tip, select_on_focus=True)
         yield Static("", classes="exp-field-error", id=f"exp-error-{name}")
 
+    def has_result(self) -> bool:
+        return self.probe is not None
+
     def on_mount(self) -> None:
         table = self.query_one("#exp-table", DataTable)
         for label, key in (("arch", "arch"), ("T", "T"), ("seed", "seed"),

@@ -138,7 +138,7 @@ class ExplodingScreen(RNNPage):
     EXTRAS = [
         Extra("tau", "clip tau", "5", _parse_tau,
               "clip the gradient norm at tau (1e-12 to 1e12)"),
-        Extra("scales", "λ sweep scales", DEFAULT_SCALES, _parse_scale_list,
+        Extra("scales", "sweep scales", DEFAULT_SCALES, _parse_scale_list,
               "weight scales for the Lyapunov sweep: '0.5,1,2' or from:to:count"),
     ]
 

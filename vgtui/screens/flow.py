@@ -137,6 +137,9 @@ class FlowScreen(PageScreen):
                 yield LogChart(id="flow-chart")
                 yield DataTable(id="flow-table", zebra_stripes=True, cursor_type="row")
 
+    def has_result(self) -> bool:
+        return self.result is not None
+
     def on_mount(self) -> None:
         table = self.query_one("#flow-table", DataTable)
         for label in ("t", "|dL/dh_t|", "ratio to T", "factor", "|dL/dx_t|", "|h_t|", "sat"):

@@ -170,6 +170,9 @@ class ForgetScreen(PageScreen):
                 yield LogChart(id="forget-cell-chart")
                 yield DataTable(id="forget-table", zebra_stripes=True, cursor_type="row")
 
+    def has_result(self) -> bool:
+        return self.result is not None
+
     def on_mount(self) -> None:
         self._draw_toy()
         self.call_after_refresh(self.request, self.config, True)

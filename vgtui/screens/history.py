@@ -245,7 +245,9 @@ class HistoryScreen(PageScreen):
         remedies = self.query_one("#hist-remedies", DataTable)
         remedies.add_columns("remedy", "fixes", "shown on")
         for k, r in enumerate(REMEDIES):
-            short = r.fixes if len(r.fixes) <= 34 else r.fixes[:33] + "…"
+            # 30 characters keep the 'shown on' column inside 80 columns (the detail
+            # pane below shows the whole text)
+            short = r.fixes if len(r.fixes) <= 30 else r.fixes[:29] + "…"
             remedies.add_row(r.name, short, screen_title(r.screen), key=str(k))
         table = self.query_one("#cap-table", DataTable)
         table.add_columns("parameter", "shape", "count", "shared across time?")

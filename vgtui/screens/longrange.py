@@ -190,6 +190,9 @@ class LongRangeScreen(PageScreen):
                 yield Label("every token (Enter makes the row the key word)", classes="section")
                 yield DataTable(id="lr-tokens", zebra_stripes=True, cursor_type="row")
 
+    def has_result(self) -> bool:
+        return self.result is not None
+
     def on_mount(self) -> None:
         sweep = self.query_one("#lr-sweep", DataTable)
         for label in ("gap", "distance", "key/last", "signal"):

@@ -68,6 +68,9 @@ class QuizScreen(PageScreen):
             yield OptionList(id="quiz-options")
             yield Static("", id="quiz-feedback")
 
+    def has_result(self) -> bool:
+        return self.quiz is not None
+
     def on_mount(self) -> None:
         self.start_round(0)
 

@@ -121,6 +121,9 @@ class RNNPage(PageScreen):
     def extras_title(self) -> str:
         return "inputs"
 
+    def has_result(self) -> bool:
+        return self.result is not None
+
     def on_mount(self) -> None:
         self.setup_tables()
         self.request(immediate=True)

@@ -53,7 +53,7 @@ class CommandBox(ModalScreen[None]):
     CommandBox { align: center middle; }
     CommandBox > Vertical { width: 90%; height: auto; border: round $accent;
                             background: $surface; padding: 0 1; }
-    CommandBox Label { color: $text-muted; }
+    CommandBox Label { color: $text-muted; width: 100%; }  /* wraps at 80 columns */
     """
     BINDINGS = [Binding("escape", "close", "close", id="command.close")]
 

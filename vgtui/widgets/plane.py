@@ -173,6 +173,25 @@ class PlotCanvas(Widget):
 
         ref_cells: dict[tuple[int, int], str] = {}
         ref_labels: dict[tuple[int, int], str] = {}
+
+        def place_label(label: str, spots: list[tuple[int, int]]) -> None:
+            """Write ``label`` at the first (row, start) where it hides no point, curve or
+            other label (on a narrow plot the first choice often would), else at the spot
+            where it hides least."""
+            def hidden(spot: tuple[int, int]) -> int:
+                r, start = spot
+                return sum(1 for i in range(len(label))
+                           if (r, start + i) in marks or (r, start + i) in ref_labels
+                           or bits[r][start + i])
+            spots = [(r, max(0, min(start, cols - len(label)))) for r, start in spots
+                     if 0 <= r < rows]
+            if not spots:
+                return
+            r, start = min(spots, key=lambda spot: (hidden(spot) > 0, hidden(spot)))
+            for i, ch in enumerate(label[:cols]):
+                ref_labels[(r, start + i)] = ch
+
+        labels_to_place = []
         for ln in lines:
             if ln.axis == "y":
                 d = dot(x0, ln.value)
@@ -182,9 +201,10 @@ class PlotCanvas(Widget):
                 for c in range(cols):
                     ref_cells.setdefault((r, c), "┄")
                 if ln.label:
-                    start = max(0, cols - len(ln.label) - 1)
-                    for i, ch in enumerate(ln.label):
-                        ref_labels[(r, start + i)] = ch
+                    right, left = cols - len(ln.label) - 1, 0
+                    labels_to_place.append((ln.label, [(r, right), (r, left), (r - 1, right),
+                                                       (r + 1, right), (r - 1, left),
+                                                       (r + 1, left)]))
             else:
                 d = dot(ln.value, y0 + 1e-12 * (y1 - y0))
                 if d is None:
@@ -193,9 +213,11 @@ class PlotCanvas(Widget):
                 for r in range(rows):
                     ref_cells[(r, c)] = "┼" if ref_cells.get((r, c)) == "┄" else "┆"
                 if ln.label:
-                    start = min(max(0, c - len(ln.label) // 2), max(0, cols - len(ln.label)))
-                    for i, ch in enumerate(ln.label):
-                        ref_labels[(0, start + i)] = ch
+                    centred, before = c - len(ln.label) // 2, c - len(ln.label) - 1
+                    labels_to_place.append((ln.label, [(0, centred), (0, before), (1, before),
+                                                       (rows - 1, before), (rows - 1, centred)]))
+        for label, spots in labels_to_place:
+            place_label(label, spots)
 
         tick_rows: dict[int, str] = {}
         for t in y_ticks:

@@ -1,7 +1,21 @@
-"""The status line at the foot of every page: device, dtype, compute time, notes."""
+"""The status line at the foot of every page: device, dtype, compute time, notes.
+
+With ``VGTUI_STABLE_STATUS=1`` in the environment it leaves out everything that
+changes from run to run (compute times, the torch version), so that snapshot
+tests of whole screens compare equal across runs and machines.
+"""
 from __future__ import annotations
 
+import os
+
 from textual.widgets import Static
+
+STABLE_ENV = "VGTUI_STABLE_STATUS"
+
+
+def stable_output() -> bool:
+    """True when run-to-run details (timings, versions) are to be left out."""
+    return os.environ.get(STABLE_ENV, "").strip().lower() not in ("", "0", "false", "no")
 
 
 class StatusLine(Static):
@@ -15,7 +29,8 @@ class StatusLine(Static):
         self.device = "device ?"
         self.dtype = ""
         self.timing = ""
-        self.message = "torch loading..."
+        self.stable = stable_output()
+        self.message = "" if self.stable else "torch loading..."
 
     def show(self, *, device: str | None = None, dtype: str | None = None,
              seconds: float | None = None, message: str | None = None, error: bool = False) -> None:
@@ -23,7 +38,7 @@ class StatusLine(Static):
             self.device = device
         if dtype is not None:
             self.dtype = dtype
-        if seconds is not None:
+        if seconds is not None and not self.stable:
             self.timing = f"computed in {seconds * 1000:.1f} ms" if seconds < 10 else f"computed in {seconds:.1f} s"
         if message is not None:
             self.message = message

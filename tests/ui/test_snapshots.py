@@ -1,0 +1,164 @@
+"""Snapshot tests: every screen in the registry at 80x24, the help overlay and the
+screen picker (pytest-textual-snapshot's ``snap_compare``).
+
+The list of screens comes from the registry, so a screen added later is covered at
+once: its test fails until its snapshot is made and looked at
+(``pytest tests/ui/test_snapshots.py --snapshot-update``). The report of a failing
+run is written to snapshot_report.html.
+
+Determinism: each shot is taken only once the screen says its first result is drawn
+and no engine job is out (``PageScreen.is_ready``); ``VGTUI_STABLE_STATUS=1`` leaves
+compute times and the torch version out of the status line; GPUs are hidden
+(tests/conftest.py) and theme switches in the environment are cleared.
+"""
+from __future__ import annotations
+
+import pytest
+
+from vgtui.app import VgtuiApp
+from vgtui.screens.registry import SCREENS
+from vgtui.widgets.status_line import STABLE_ENV
+
+from .helpers import wait_until
+
+SIZE = (80, 24)
+# The first screen of a run also waits for torch's import on a busy machine.
+READY_TIMEOUT = 120.0
+
+
+@pytest.fixture(autouse=True)
+def stable_environment(monkeypatch):
+    monkeypatch.setenv(STABLE_ENV, "1")
+    for name in ("NO_COLOR", "VGTUI_ANSI", "TEXTUAL_THEME", "TEXTUAL_FILTERS",
+                 "TEXTUAL_DIM_FACTOR", "TEXTUAL_COLOR_SYSTEM", "TEXTUAL_ANIMATIONS"):
+        monkeypatch.delenv(name, raising=False)
+
+
+async def until_ready(pilot, screen_id: str) -> None:
+    """Wait until ``screen_id`` is the page shown and its first result is drawn."""
+    app = pilot.app
+
+    def ready() -> bool:
+        screen = app.screen
+        return getattr(screen, "SCREEN_ID", "") == screen_id and screen.is_ready()
+
+    await wait_until(pilot, ready, timeout=READY_TIMEOUT)
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause()
+
+
+def waiting_for(screen_id: str):
+    async def run_before(pilot) -> None:
+        await until_ready(pilot, screen_id)
+    return run_before
+
+
+@pytest.mark.parametrize("screen_id", [s.id for s in SCREENS])
+def test_screen_at_80x24(snap_compare, screen_id):
+    assert snap_compare(VgtuiApp(start_screen=screen_id), terminal_size=SIZE,
+                        run_before=waiting_for(screen_id))
+
+
+def test_help_overlay_at_80x24(snap_compare):
+    from textual.widgets import Markdown
+
+    from vgtui.widgets.help import HelpScreen
+
+    async def run_before(pilot) -> None:
+        await until_ready(pilot, "flow")
+        await pilot.press("f1")
+        app = pilot.app
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen)
+                         and len(app.screen.query_one(Markdown).children) > 0)
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
+
+    assert snap_compare(VgtuiApp(start_screen="flow"), terminal_size=SIZE, run_before=run_before)
+
+
+def test_screen_picker_at_80x24(snap_compare):
+    from vgtui.widgets.pickers import ScreenPicker
+
+    async def run_before(pilot) -> None:
+        await until_ready(pilot, "flow")
+        await pilot.press("g")
+        app = pilot.app
+        await wait_until(pilot, lambda: isinstance(app.screen, ScreenPicker))
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
+
+    assert snap_compare(VgtuiApp(start_screen="flow"), terminal_size=SIZE, run_before=run_before)
+
+
+def test_command_box_at_80x24(snap_compare):
+    from textual.widgets import Input
+
+    from vgtui.widgets.pickers import CommandBox
+
+    async def run_before(pilot) -> None:
+        await until_ready(pilot, "flow")
+        await pilot.press("c")
+        app = pilot.app
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandBox))
+        app.screen.query_one(Input).cursor_blink = False  # a blinking cursor is timing
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
+
+    assert snap_compare(VgtuiApp(start_screen="flow"), terminal_size=SIZE, run_before=run_before)
+
+
+# Other tabs worth a look at 80x24: (screen, keys pressed once it is ready).
+EXTRA_VIEWS = {
+    "decay-measured": ("decay", ("m",)),
+    "history-remedies": ("history", ("r",)),
+    "history-capacity": ("history", ("s",)),
+    "experiments-truncation": ("experiments", ("]", "]", "]")),
+}
+
+
+@pytest.mark.parametrize("view", list(EXTRA_VIEWS))
+def test_other_tab_at_80x24(snap_compare, view):
+    screen_id, keys = EXTRA_VIEWS[view]
+
+    async def run_before(pilot) -> None:
+        await until_ready(pilot, screen_id)
+        await pilot.press(*keys)
+        await pilot.wait_for_scheduled_animations()
+        await until_ready(pilot, screen_id)
+
+    assert snap_compare(VgtuiApp(start_screen=screen_id), terminal_size=SIZE,
+                        run_before=run_before)
+
+
+async def test_is_ready_waits_for_the_first_result_and_status_is_stable():
+    """The hooks the snapshots rely on: not ready before the worker's result is drawn;
+    no timing or torch version in the status line under VGTUI_STABLE_STATUS."""
+    from vgtui.screens.flow import FlowScreen
+
+    from .helpers import text_of
+
+    app = VgtuiApp(start_screen="flow")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, FlowScreen)
+        if screen.result is None:
+            assert not screen.is_ready()
+        await until_ready(pilot, "flow")
+        assert screen.result is not None and screen._jobs_settled == screen._jobs_asked
+        await wait_until(pilot, lambda: app.torch_version is not None, timeout=READY_TIMEOUT)
+        screen.on_screen_resume()
+        status = text_of(screen.status)
+        assert "up to date" in status
+        assert "computed in" not in status and "torch" not in status
+
+
+async def test_status_shows_timings_without_the_switch(monkeypatch):
+    monkeypatch.delenv(STABLE_ENV)
+    from .helpers import text_of
+
+    app = VgtuiApp(start_screen="chain")
+    async with app.run_test(size=SIZE) as pilot:
+        await until_ready(pilot, "chain")
+        app.screen.status.show(seconds=0.0123)
+        assert "computed in 12.3 ms" in text_of(app.screen.status)

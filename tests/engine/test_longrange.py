@@ -185,4 +185,4 @@ def test_an_lstm_run_too_big_for_memory_is_refused_before_it_starts():
     config = LongRangeConfig(model="lstm", hidden=2048, filler=5000, gaps=(0, 5000))
     with pytest.raises(ConfigError) as info:
         run_longrange(config)
-    assert info.value.field == "hidden" and "GiB" in str(info.value)
+    assert info.value.field == "hidden" and "GB" in str(info.value) and "limit" in str(info.value)

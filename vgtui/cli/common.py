@@ -27,7 +27,25 @@ class Parser(argparse.ArgumentParser):
         self._negative_number_matcher = re.compile(r"^-(\d|\.\d)[\d.eE+\-*,;×\s]*$")
 
     def error(self, message: str) -> NoReturn:
-        fail(f"{self.prog}: error: {message}")
+        fail(f"{self.prog}: error: {self._with_range(message)}")
+
+    def _with_range(self, message: str) -> str:
+        """argparse's 'expected one argument' says nothing of what the flag takes: add it."""
+        found = re.match(r"argument (--[\w-]+)(?:/[^:]*)?: expected one argument$", message)
+        if not found:
+            return message
+        action = self._option_string_actions.get(found.group(1))
+        accepts = accepted_text(action) if action is not None else ""
+        return f"argument {found.group(1)}: expected a value" + (f": {accepts}" if accepts else "")
+
+    def _get_values(self, action, arg_strings):
+        # argparse drops a lone '--' even from '--flag=--', which then reaches the type
+        # converter as an empty list; treat it as the text it is.
+        if action.option_strings and action.nargs is None and arg_strings == ["--"]:
+            value = self._get_value(action, "--")
+            self._check_value(action, value)
+            return value
+        return super()._get_values(action, arg_strings)
 
     def add_subparsers(self, **kwargs):  # sub-parsers inherit the one-line error
         kwargs.setdefault("parser_class", Parser)
@@ -55,13 +73,29 @@ def field_type(name: str):
 def add_field(parser: argparse.ArgumentParser, name: str, default: Any = None) -> None:
     spec = FIELD_SPECS[name]
     help_text = f"{spec.help} ({spec.describe_range()})"
-    parser.add_argument(spec.flag, dest=name, type=field_type(name), default=default,
-                        metavar="NAME" if spec.choices else ("N" if spec.kind is int else "X"),
-                        help=help_text)
+    action = parser.add_argument(spec.flag, dest=name, type=field_type(name), default=default,
+                                 metavar="NAME" if spec.choices else
+                                 ("N" if spec.kind is int else "X"), help=help_text)
+    action.accepts = spec.describe_range()
 
 
-def describe_error(exc: VgtuiError) -> str:
-    """'--scale: message' when the error names a setting, else the message."""
+def accepted_text(action: argparse.Action) -> str:
+    """What a flag accepts, for messages: its declared range, its choices, or its help."""
+    accepts = getattr(action, "accepts", "")
+    if accepts:
+        return accepts
+    if action.choices:
+        return "one of " + ", ".join(map(str, action.choices))
+    return " ".join((action.help or "").split())
+
+
+def describe_error(exc: VgtuiError, flags: dict[str, str] | None = None) -> str:
+    """'--scale: message' when the error names a setting, else the message.
+
+    ``flags`` maps engine field names to a lookup's own flag where they differ (the
+    scalar chain's ``trace_steps`` is ``vgtui trace --steps``)."""
+    if exc.field and flags and exc.field in flags:
+        return f"{flags[exc.field]}: {exc}"
     if exc.field and exc.field in FIELD_SPECS:
         return f"{FIELD_SPECS[exc.field].flag}: {exc}"
     if exc.field:

@@ -55,7 +55,7 @@ def add_parser(sub) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--curves", action="store_true",
                    help="with --json: include per-update loss and gradient curves in each row")
-    p.set_defaults(run=run)
+    p.set_defaults(run=run, field_flags={name: flag(name) for name in EXPERIMENT_FIELDS})
 
 
 def build(args) -> ExperimentConfig:

@@ -330,6 +330,9 @@ def scalar_trace(weight: float, steps: int, h0: float = 0.1,
     w = float(parse_scalar("weight", weight))
     steps = int(parse_scalar("trace_steps", steps))
     h0 = float(parse_scalar("h0", h0))
+    from . import budget
+
+    budget.check(budget.trace_estimate(steps))
     n = steps
     out = {name: np.empty(n) for name in ("hs", "hl", "ls", "ll", "cs", "cl", "ws", "wl")}
     w_sign = _sign(w)

@@ -805,6 +805,16 @@ def compare_cells(config: RNNConfig, model=None, inputs=None, inputs_path: str |
         mc = model_config(model, config, given, inputs)
         config = config.replace(steps=mc.steps)
     parts = len(CELL_ORDER) + (model is not None)
+    from . import budget
+
+    # The three cells (and the model) run one after another: their times add up.
+    total = stack_estimate(config.replace(arch=CELL_ORDER[0]))
+    for arch in CELL_ORDER[1:]:
+        total = total + stack_estimate(config.replace(arch=arch))
+    if model is not None:
+        total = total + stack_estimate(mc)
+    budget.check(total.named(f"RNN, LSTM and GRU x {config.layers}, T={config.steps}, "
+                             f"n={config.hidden}"))
     runs = {}
     for done, arch in enumerate(CELL_ORDER):
         def part(f, _d=done):

@@ -145,10 +145,11 @@ def parse_lr_field(name: str, raw: Any) -> Any:
         raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {_short(raw)})",
                           name) from None
     if not math.isfinite(number):
-        raise ConfigError(f"{spec.label} must be finite (got {_short(raw)})", name)
+        raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {_short(raw)})", name)
     if spec.kind is int:
         if not number.is_integer():
-            raise ConfigError(f"{spec.label} must be a whole number (got {_short(raw)})", name)
+            raise ConfigError(f"{spec.label} must be {spec.describe_range()}, a whole number (got "
+                              f"{_short(raw)})", name)
         number = int(number)
     if number < spec.low or number > spec.high:
         raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {_short(raw)})",
@@ -550,16 +551,29 @@ def lstm_log10_grads(weights: LSTMWeights, sequences: Sequence[np.ndarray], devi
     return out, mean_forget
 
 
-# The LSTM keeps every step's gates and cell state for its backward pass.
-LSTM_MEMORY_LIMIT = 2 * 1024 ** 3
+def longrange_estimate(config: "LongRangeConfig", lengths: Sequence[int], itemsize: int = 8):
+    """Memory and time of the sentence and its gap sweep (the resource guard): the
+    closed form is one number per token; the RNN runs the flow engine once per length;
+    the LSTM runs every length in one padded batch and keeps each step's gates and
+    cell state (about 10 n numbers per step and sequence) for its backward pass."""
+    from .budget import FLOPS_PER_S, STEP_OVERHEAD_S, Estimate, flow_estimate
 
-
-def _check_lstm_memory(steps: int, rows: int, hidden: int, itemsize: int) -> None:
-    need = steps * rows * 10 * hidden * itemsize
-    if need > LSTM_MEMORY_LIMIT:
-        raise ConfigError(f"this LSTM run would hold about {need / 1024 ** 3:.1f} GiB of gates "
-                          f"({rows} sequences of up to {steps} tokens, n={hidden}); lower the "
-                          "hidden size, the gap or the sweep gaps", "hidden")
+    n, m = config.hidden, config.input_size
+    what = (f"the {config.model} model over {len(lengths)} sequences of up to {max(lengths)} "
+            f"tokens, n={n}")
+    advice = "lower the hidden size, the filler, or the sweep gaps"
+    if config.model == "factor":
+        return Estimate(sum(lengths) * 16, sum(lengths) * 1e-7, what, "filler", advice)
+    if config.model == "rnn":
+        total = Estimate(0, 0.0, what)
+        for length in lengths:
+            total = total + flow_estimate(1, n, length, m, itemsize)
+        return total.named(what, "hidden", advice)
+    steps, rows = max(lengths), len(lengths)
+    memory = steps * rows * (10 * n + m) * itemsize
+    flops = steps * rows * 2 * 4 * n * (n + m) * 2
+    seconds = steps * 2 * 10 * STEP_OVERHEAD_S + flops / FLOPS_PER_S
+    return Estimate(int(memory), seconds, what, "hidden", advice)
 
 
 def _tick(cancel) -> None:
@@ -583,6 +597,16 @@ def run_longrange(config: LongRangeConfig, *, cancel: Callable[[], bool] | None 
     gaps = list(config.gaps)
     details: dict[str, Any] = {}
     device, dtype = "cpu", "float64"
+    from . import budget
+
+    itemsize = 8
+    if config.model != "factor":
+        from .device import resolve_device, resolve_dtype
+
+        itemsize = resolve_dtype(config.dtype, resolve_device(config.device)).itemsize
+    lengths = [len(seq)] + [len(tokens) + gap for gap in gaps
+                            if config.model != "rnn" or gap != config.filler]
+    budget.check(longrange_estimate(config, lengths, itemsize))
 
     if config.model == "factor":
         grads = factor_log10_grads(len(seq), config.factor)
@@ -609,8 +633,6 @@ def run_longrange(config: LongRangeConfig, *, cancel: Callable[[], bool] | None 
         dev = resolve_device(config.device)
         dt = resolve_dtype(config.dtype, dev)
         sequences = [seq] + [build_sequence(tokens, key, gap)[0] for gap in gaps]
-        _check_lstm_memory(max(len(s) for s in sequences), len(sequences), config.hidden,
-                           dt.itemsize)
         weights = lstm_weights(config.hidden, config.input_size, config.scale,
                                config.forget_bias, config.seed)
         inputs = [embed(s, config.seed, config.input_size, config.input_scale) for s in sequences]

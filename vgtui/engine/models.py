@@ -38,8 +38,14 @@ def _check_path(path: str, what: str) -> None:
         raise ModelFileError(f"{what} file not found: {path}", what)
     if os.path.isdir(path):
         raise ModelFileError(f"{what} path is a directory, not a file: {path}", what)
-    if os.path.getsize(path) == 0:
+    size = os.path.getsize(path)
+    if size == 0:
         raise ModelFileError(f"{what} file is empty: {path}", what)
+    from .budget import Estimate, check
+
+    # Reading holds the file and its tensors at once: about twice its size.
+    check(Estimate(2 * size, size / 500e6, f"reading the {what} file {path}", what,
+                   "use a smaller file"))
 
 
 def _unpickling_message(path: str, text: str) -> str:

@@ -70,10 +70,17 @@ def field_type(name: str):
     return convert
 
 
-def add_field(parser: argparse.ArgumentParser, name: str, default: Any = None) -> None:
+def add_field(parser: argparse.ArgumentParser, name: str, default: Any = None,
+              high: float | None = None) -> None:
+    """The flag of engine setting ``name``; ``high`` narrows its range for a lookup whose
+    engine allows less (the Jacobian products keep n x n matrices per step)."""
     spec = FIELD_SPECS[name]
+    if high is not None:
+        from dataclasses import replace
+
+        spec = replace(spec, high=high)
     help_text = f"{spec.help} ({spec.describe_range()})"
-    action = parser.add_argument(spec.flag, dest=name, type=field_type(name), default=default,
+    action = parser.add_argument(spec.flag, dest=name, type=spec_type(spec), default=default,
                                  metavar="NAME" if spec.choices else
                                  ("N" if spec.kind is int else "X"), help=help_text)
     action.accepts = spec.describe_range()
@@ -81,7 +88,7 @@ def add_field(parser: argparse.ArgumentParser, name: str, default: Any = None) -
 
 def accepted_text(action: argparse.Action) -> str:
     """What a flag accepts, for messages: its declared range, its choices, or its help."""
-    accepts = getattr(action, "accepts", "")
+    accepts = getattr(action, "accepts", "") or getattr(action.type, "accepts", "")
     if accepts:
         return accepts
     if action.choices:
@@ -114,6 +121,7 @@ def spec_type(spec):
             raise argparse.ArgumentTypeError(str(exc)) from None
 
     convert.__name__ = spec.label
+    convert.accepts = spec.describe_range()
     return convert
 
 
@@ -127,15 +135,53 @@ def list_type(parse, label: str):
             raise argparse.ArgumentTypeError(str(exc)) from None
 
     convert.__name__ = label
+    spec = getattr(parse, "spec", None)
+    if spec is not None:
+        convert.accepts = spec.describe()
     return convert
 
 
-def positive_int(text: str) -> int:
-    """An argparse type for --every and similar counts."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1 (got {text!r})") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1 (got {text!r})")
-    return value
+def _shown(text: str) -> str:
+    return repr(text) if len(text) <= 20 else repr(text[:17] + "...")
+
+
+def whole(low: int, high: int):
+    """An argparse type for a count from ``low`` to ``high`` ('1e3' is 1000)."""
+    accepts = f"a whole number from {low} to {high}"
+
+    def convert(text: str) -> int:
+        try:
+            value = float(text)
+        except (TypeError, ValueError):
+            raise argparse.ArgumentTypeError(f"must be {accepts} (got {_shown(text)})") from None
+        if not value.is_integer() or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be {accepts} (got {_shown(text)})")
+        return int(value)
+
+    convert.__name__ = "count"
+    convert.accepts = accepts
+    return convert
+
+
+def real(low: float, high: float):
+    """An argparse type for a finite number from ``low`` to ``high``."""
+    import math
+
+    accepts = f"a number from {low:g} to {high:g}"
+
+    def convert(text: str) -> float:
+        try:
+            value = float(text)
+        except (TypeError, ValueError):
+            raise argparse.ArgumentTypeError(f"must be {accepts} (got {_shown(text)})") from None
+        if not math.isfinite(value) or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be {accepts} (got {_shown(text)})")
+        return value
+
+    convert.__name__ = "number"
+    convert.accepts = accepts
+    return convert
+
+
+# --every on every lookup that prints a long table
+positive_int = whole(1, 10**9)

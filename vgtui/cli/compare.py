@@ -5,7 +5,7 @@ from ..engine.architectures import (ARCHITECTURES, COMPARE_FIELDS, MARKERS, TITL
                                      CompareConfig)
 from ..engine.magnitude import format_log10
 from ..present import horizon_text, shown_steps
-from .common import UsageError, add_field
+from .common import UsageError, add_field, positive_int
 from .output import console, print_csv, print_json
 
 NAME = "compare"
@@ -23,21 +23,9 @@ def add_parser(sub) -> None:
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print one JSON object")
     out.add_argument("--csv", action="store_true", help="print one CSV row per arch and position")
-    p.add_argument("--every", type=_positive_int, default=None, metavar="K",
+    p.add_argument("--every", type=positive_int, default=None, metavar="K",
                    help="table: show every K-th position (default: about 40 rows)")
     p.set_defaults(run=run)
-
-
-def _positive_int(text: str) -> int:
-    import argparse
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1 (got {text!r})") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1 (got {text!r})")
-    return value
 
 
 def parse_only(text: str | None) -> tuple[str, ...]:

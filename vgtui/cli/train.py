@@ -74,6 +74,13 @@ def run(args) -> int:
     from ..engine.experiments import ExperimentCancelled, run_experiment
 
     config = build(args)
+    from ..engine import budget
+    from ..engine.device import resolve_device, resolve_dtype
+    from ..engine.experiments import experiment_estimate
+
+    # Refused before the progress bars appear, so the refusal is the only line on stderr.
+    itemsize = resolve_dtype(config.dtype, resolve_device(config.device)).itemsize
+    budget.check(experiment_estimate(config, itemsize=itemsize))
     finished = []
     with _Progress(config) as bar:
         try:

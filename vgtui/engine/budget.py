@@ -31,6 +31,10 @@ DEFAULT_SECONDS = 600.0
 # would take far too long (the estimate errs on the fast side).
 STEP_OVERHEAD_S = 30e-6
 FLOPS_PER_S = 20e9
+# Work of an SVD of an n x n matrix (about 12 n^3 flops with both singular bases) and of
+# a general eigendecomposition (about 25 n^3).
+SVD_FLOPS = 12
+EIG_FLOPS = 25
 
 
 class ResourceError(ConfigError):
@@ -75,18 +79,27 @@ def _env_float(name: str, default: float) -> float:
     return value if value > 0 else default
 
 
-def flow_estimate(batch: int, hidden: int, steps: int, input_size: int, dtype_bytes: int) -> Estimate:
+def spectral_seconds(hidden: int, matrices: int) -> float:
+    """Spectral radius (eigenvalues) and spectral norm (singular values) of ``matrices``
+    n x n matrices: what every run reports beside its gradients."""
+    return matrices * (EIG_FLOPS + SVD_FLOPS) * hidden ** 3 / FLOPS_PER_S
+
+
+def flow_estimate(batch: int, hidden: int, steps: int, input_size: int, dtype_bytes: int,
+                  matrices: int | None = None) -> Estimate:
     """Memory and time of one vanilla-RNN flow computation (forward + backward).
 
     Per step and row it keeps h_t, f'(z_t), the gradient direction and the input drive
     (4 n numbers), plus the inputs and a few (T, B) series; the weights take
-    about two n x n matrices per distinct W_hh.
+    about two n x n matrices per distinct W_hh. ``matrices`` distinct W_hh (default:
+    one per row) are decomposed for their spectral radius and norm.
     """
     per_step = batch * (4 * hidden + 2 * input_size + 12) * dtype_bytes
     weights = batch * (2 * hidden * hidden + hidden * input_size + hidden) * dtype_bytes
     total = steps * per_step + weights
     flops = 2 * steps * batch * 2 * hidden * hidden
-    seconds = 2 * steps * STEP_OVERHEAD_S + flops / FLOPS_PER_S
+    seconds = (2 * steps * STEP_OVERHEAD_S + flops / FLOPS_PER_S
+               + spectral_seconds(hidden, batch if matrices is None else matrices))
     return Estimate(int(total), seconds, f"T={steps}, n={hidden}, batch={batch}")
 
 
@@ -120,10 +133,6 @@ def _seconds(s: float) -> str:
 
 
 # -- estimates for the other computations ------------------------------------------------
-# Fixed costs per step of a Python loop of a few torch calls, per SVD of an n x n
-# matrix (about 12 n^3 flops with both singular bases), per eigendecomposition (~25 n^3).
-SVD_FLOPS = 12
-EIG_FLOPS = 25
 
 
 def _rows(batch: int) -> str:
@@ -143,7 +152,7 @@ def jacobian_estimate(batch: int, hidden: int, steps: int, input_size: int,
     total = (forward_bytes(batch, n, steps, input_size, itemsize)
              + steps * batch * (n * 8 + 48) + 10 * batch * n * n * itemsize)
     flops = steps * batch * (SVD_FLOPS + 2) * n ** 3
-    seconds = steps * 12 * STEP_OVERHEAD_S + flops / FLOPS_PER_S
+    seconds = steps * 12 * STEP_OVERHEAD_S + flops / FLOPS_PER_S + 2 * spectral_seconds(n, batch)
     return Estimate(int(total), seconds, f"Jacobian products at T={steps}, n={n}{_rows(batch)}",
                     "steps", "use fewer steps or a smaller hidden size")
 
@@ -154,7 +163,7 @@ def lyapunov_estimate(scales: int, hidden: int, steps: int, input_size: int,
     n = hidden
     total = forward_bytes(scales, n, steps, input_size, itemsize) + 4 * scales * n * n * itemsize
     flops = 2 * steps * scales * 2 * n * n
-    seconds = steps * 8 * STEP_OVERHEAD_S + flops / FLOPS_PER_S
+    seconds = steps * 8 * STEP_OVERHEAD_S + flops / FLOPS_PER_S + spectral_seconds(n, scales)
     return Estimate(int(total), seconds, f"a Lyapunov sweep of {scales} scales at T={steps}, n={n}",
                     "steps", "use fewer steps, scales or units")
 
@@ -168,7 +177,7 @@ def clip_estimate(batch: int, hidden: int, steps: int, input_size: int,
              + steps * batch * (3 * n + input_size + 16) * itemsize
              + 6 * batch * n * (n + input_size) * itemsize)
     flops = steps * batch * (4 * n * n + 2 * n * (n + input_size + 1))
-    seconds = steps * 8 * STEP_OVERHEAD_S + flops / FLOPS_PER_S
+    seconds = steps * 8 * STEP_OVERHEAD_S + flops / FLOPS_PER_S + spectral_seconds(n, batch)
     return Estimate(int(total), seconds, f"clipping at T={steps}, n={n}{_rows(batch)}",
                     "steps", "use fewer steps or a smaller hidden size")
 

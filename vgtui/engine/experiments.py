@@ -892,6 +892,12 @@ def train_run(config: ExperimentConfig, spec: RunSpec, *, device=None, dtype=Non
     )
 
 
+# Fixed costs (optimistic) of one optimizer update (zero_grad, clipping, the step and the
+# bookkeeping around them) and of one run (building the model, the held-out batch).
+UPDATE_OVERHEAD_S = 1e-3
+RUN_OVERHEAD_S = 10e-3
+
+
 def run_estimate(config: ExperimentConfig, arch: str, length: int, itemsize: int = 8, *,
                  train_steps: int | None = None, eval_size: int | None = None,
                  profiles: int = 2):
@@ -908,8 +914,8 @@ def run_estimate(config: ExperimentConfig, arch: str, length: int, itemsize: int
     cell = 2 * g * n * (n + m)  # flops per example and step, forward
     per_step = STEP_OVERHEAD_S * (0.5 if arch == "rnn" else 1.0)
     evals = (EVAL_POINTS + 1) if updates else 0
-    seconds = (updates * (3 * length * config.batch * cell / FLOPS_PER_S
-                          + length * per_step + 20 * STEP_OVERHEAD_S)
+    seconds = (RUN_OVERHEAD_S + updates * (3 * length * config.batch * cell / FLOPS_PER_S
+                                           + length * per_step + UPDATE_OVERHEAD_S)
                + evals * (length * held * cell / FLOPS_PER_S + length * per_step)
                + profiles * 3 * (length * held * cell / FLOPS_PER_S + length * per_step))
     kept = ((g + 3) * n + 2 * m) * itemsize * 2

@@ -411,7 +411,7 @@ def stack_estimate(config: RNNConfig, batch: int = 1):
 
     Per step, row and layer it keeps h_t, the gate activations (G n), f'(z), the
     pre-activation gradient (G n) and for the LSTM c_t and log f_t (2 n more)."""
-    from .budget import FLOPS_PER_S, STEP_OVERHEAD_S, Estimate
+    from .budget import FLOPS_PER_S, STEP_OVERHEAD_S, Estimate, spectral_seconds
 
     gates = GATE_COUNT[config.arch]
     n, m, steps, layers = config.hidden, config.input_size, config.steps, config.layers
@@ -421,7 +421,8 @@ def stack_estimate(config: RNNConfig, batch: int = 1):
     total += batch * layers * gates * n * (2 * n + m) * itemsize
     flops = 2 * steps * batch * layers * 2 * gates * n * (n + m)
     ops_per_step = {"rnn": 2, "lstm": 5, "gru": 5}[config.arch]
-    seconds = 2 * steps * layers * ops_per_step * STEP_OVERHEAD_S + flops / FLOPS_PER_S
+    seconds = (2 * steps * layers * ops_per_step * STEP_OVERHEAD_S + flops / FLOPS_PER_S
+               + spectral_seconds(n, batch * layers * gates))
     what = (f"{config.arch.upper()} x {layers}, T={steps}, n={n}"
             + (f", batch={batch}" if batch > 1 else ""))
     return Estimate(int(total), seconds, what)

@@ -95,7 +95,7 @@ def parse_number_list(spec: ListSpec, text: Any) -> tuple:
         if number not in values:
             values.append(number)
     if len(values) > spec.max_items:
-        raise ConfigError(f"{spec.label}: {len(values)} entries, at most {spec.max_items}",
+        raise ConfigError(f"{spec.label}: {len(values)} entries; enter {spec.describe()}",
                           spec.name)
     return tuple(values)
 

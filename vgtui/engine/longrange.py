@@ -119,7 +119,7 @@ LR_SPECS: dict[str, FieldSpec] = {s.name: s for s in (
     FieldSpec("filler", int, "filler", "filler tokens inserted after the key word", 0,
               MAX_FILLER),
     FieldSpec("key", int, "key word", "1-based position of the word the meaning hinges on "
-              "(0 = the example's word, else the first token)", 0, MAX_TOKENS),
+              "(0 = the example's word, else the first token)", 0, MAX_TOKENS - 1),
     FieldSpec("forget_bias", float, "forget bias", "added to the LSTM forget-gate bias",
               -20.0, 20.0),
 )}
@@ -159,11 +159,11 @@ def parse_lr_field(name: str, raw: Any) -> Any:
 
 def parse_gaps(raw: Any) -> tuple[int, ...]:
     """'0,5,10' (or a sequence) -> sorted distinct gaps, each 0..MAX_FILLER."""
+    accepts = f"1 to {MAX_GAPS} whole numbers from 0 to {MAX_FILLER}, comma-separated"
     if isinstance(raw, str):
         parts = [p.strip() for p in raw.replace(";", ",").split(",")]
         if any(p == "" for p in parts):
-            raise ConfigError(f"gaps must be a comma-separated list of whole numbers from 0 to "
-                              f"{MAX_FILLER} (got {_short(raw)})", "gaps")
+            raise ConfigError(f"gaps must be {accepts} (got {_short(raw)})", "gaps")
     else:
         parts = list(raw)
     values = []
@@ -179,19 +179,23 @@ def parse_gaps(raw: Any) -> tuple[int, ...]:
         values.append(int(number))
     values = sorted(set(values))
     if not values or len(values) > MAX_GAPS:
-        raise ConfigError(f"gaps must list 1 to {MAX_GAPS} values (got {len(values)})", "gaps")
+        raise ConfigError(f"gaps must be {accepts} (got {len(values)} values)", "gaps")
     return tuple(values)
 
 
 def parse_text(raw: Any) -> str:
     text = " ".join(str(raw if raw is not None else "").split())
+    # Bytes that were not UTF-8 reach Python as lone surrogates: show them as U+FFFD.
+    text = re.sub("[\ud800-\udfff]", "\ufffd", text)
+    accepts = (f"2 to {MAX_TOKENS} tokens (words or punctuation marks), at most {MAX_TEXT} "
+               "characters")
     if len(text) > MAX_TEXT:
-        raise ConfigError(f"sentence is too long: at most {MAX_TEXT} characters", "sentence")
+        raise ConfigError(f"sentence is too long ({len(text)} characters): enter {accepts}",
+                          "sentence")
     count = len(tokenize(text))
-    if count < 2:
-        raise ConfigError("sentence needs at least 2 tokens (words or punctuation)", "sentence")
-    if count > MAX_TOKENS:
-        raise ConfigError(f"sentence has {count} tokens; at most {MAX_TOKENS}", "sentence")
+    if not 2 <= count <= MAX_TOKENS:
+        raise ConfigError(f"sentence has {count} token{'s' if count != 1 else ''}: enter "
+                          f"{accepts}", "sentence")
     return text
 
 
@@ -232,9 +236,10 @@ class LongRangeConfig:
                 value = parse_lr_field(f.name, value)
             object.__setattr__(self, f.name, value)
         count = len(tokenize(self.text))
-        if self.key > count:
-            raise ConfigError(f"key word must be a token position from 1 to {count} "
-                              f"(got {self.key})", "key")
+        if self.key > count - 1:
+            raise ConfigError(f"key word must be a token position from 1 to {count - 1} (before "
+                              f"the last token), or 0 for the example's word (got {self.key})",
+                              "key")
 
     def replace(self, **changes: Any) -> "LongRangeConfig":
         return replace(self, **changes)

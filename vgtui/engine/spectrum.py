@@ -77,10 +77,10 @@ def max_derivative(activation: str, leaky_slope: float = 0.01) -> float:
 def check_jacobian_limits(config: RNNConfig) -> None:
     """Refuse sizes whose per-step n x n products would take minutes."""
     if config.steps > JACOBIAN_MAX_STEPS:
-        raise ConfigError(f"steps T must be at most {JACOBIAN_MAX_STEPS} for Jacobian products "
+        raise ConfigError(f"steps T must be from 1 to {JACOBIAN_MAX_STEPS} for Jacobian products "
                           f"(an n x n matrix per step; got {config.steps})", "steps")
     if config.hidden > JACOBIAN_MAX_HIDDEN:
-        raise ConfigError(f"hidden size n must be at most {JACOBIAN_MAX_HIDDEN} for Jacobian "
+        raise ConfigError(f"hidden size n must be from 1 to {JACOBIAN_MAX_HIDDEN} for Jacobian "
                           f"products (got {config.hidden})", "hidden")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..engine.architectures import (ARCHITECTURES, COMPARE_FIELDS, MARKERS, TITLES, UPDATES,
                                      CompareConfig)
 from ..engine.magnitude import format_log10
-from ..present import horizon_text, shown_steps
+from ..present import factor_text, horizon_text, shown_steps
 from .common import UsageError, add_field, positive_int
 from .output import console, print_csv, print_json
 
@@ -93,7 +93,7 @@ def _print_table(result, every: int | None) -> None:
         how.add_row(name, s["recurrence"], s["gradient_path"], s["parallel_training"],
                     str(t.path_steps))
         measured.add_row(name, format_log10(t.log10_grad[0]), format_log10(t.log10_grad[-1]),
-                         format_log10(t.log10_first_over_last), f"{t.factor:.4f}",
+                         format_log10(t.log10_first_over_last), factor_text(t.factor),
                          horizon_text(t.horizon, t.steps), str(t.exact_zeros))
     out.print(how)
     out.print(measured)

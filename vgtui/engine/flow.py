@@ -300,7 +300,9 @@ def fitted_factor(log10_grad: np.ndarray) -> float:
 def horizons(log10_grad: np.ndarray) -> tuple[int | None, int | None]:
     """Steps back from T until the gradient first falls below 1e-6 (or rises above 1e6)
     of its value at T; None where that never happens within the run."""
-    rel = log10_grad - log10_grad[-1]
+    from .magnitude import log10_ratio
+
+    rel = log10_ratio(log10_grad, log10_grad[-1])  # n/a throughout when it is 0 at T
     back = rel[::-1]  # back[k] is k steps before T
     vanish = np.nonzero(back < -HORIZON_LOG10)[0]
     explode = np.nonzero(back > HORIZON_LOG10)[0]

@@ -34,7 +34,7 @@ import numpy as np
 from .config import FIELD_SPECS, FieldSpec, parse_field
 from .errors import ConfigError
 from .flow import Cancelled
-from .magnitude import LogMagnitude
+from .magnitude import LogMagnitude, log10_ratio
 
 MODELS = ("factor", "rnn", "lstm")
 MODEL_TITLES = {
@@ -307,12 +307,12 @@ class LongRangeResult:
     @property
     def log10_ratio(self) -> np.ndarray:
         """log10 of ||dL/dx_t|| / ||dL/dx_T||: 0 at the last token."""
-        return self.log10_grad - self.log10_grad[-1]
+        return log10_ratio(self.log10_grad, self.log10_grad[-1])
 
     @property
     def log10_share(self) -> np.ndarray:
         """log10 of each token's fraction of the summed ||dL/dx_t|| over all tokens."""
-        return self.log10_grad - log10_sum(self.log10_grad)
+        return log10_ratio(self.log10_grad, log10_sum(self.log10_grad))
 
     @property
     def key_log10_ratio(self) -> float:
@@ -619,7 +619,7 @@ def run_longrange(config: LongRangeConfig, *, cancel: Callable[[], bool] | None 
         for gap in gaps:
             length = len(tokens) + gap
             ratio = factor_log10_grads(length, config.factor)
-            sweep.append(SweepPoint(gap, length - 1 - key, float(ratio[key] - ratio[-1])))
+            sweep.append(SweepPoint(gap, length - 1 - key, log10_ratio(ratio[key], ratio[-1])))
     elif config.model == "rnn":
         grads, run = rnn_log10_grads(config, seq, cancel)
         details.update(spectral_radius=run.spectral_radius, spectral_norm=run.spectral_norm,
@@ -631,7 +631,7 @@ def run_longrange(config: LongRangeConfig, *, cancel: Callable[[], bool] | None 
                 g = grads
             else:
                 g, _ = rnn_log10_grads(config, build_sequence(tokens, key, gap)[0], cancel)
-            sweep.append(SweepPoint(gap, len(tokens) + gap - 1 - key, float(g[key] - g[-1])))
+            sweep.append(SweepPoint(gap, len(tokens) + gap - 1 - key, log10_ratio(g[key], g[-1])))
     else:
         from .device import dtype_name, resolve_device, resolve_dtype
 
@@ -644,7 +644,7 @@ def run_longrange(config: LongRangeConfig, *, cancel: Callable[[], bool] | None 
         all_grads, forget = lstm_log10_grads(weights, inputs, dev, dt, cancel)
         grads = all_grads[0]
         details.update(mean_forget_gate=forget[0])
-        sweep = [SweepPoint(gap, len(tokens) + gap - 1 - key, float(g[key] - g[-1]))
+        sweep = [SweepPoint(gap, len(tokens) + gap - 1 - key, log10_ratio(g[key], g[-1]))
                  for gap, g in zip(gaps, all_grads[1:])]
         device, dtype = str(dev), dtype_name(dt)
 

@@ -45,7 +45,7 @@ import numpy as np
 
 from .config import RNNConfig
 from .errors import ConfigError
-from .magnitude import LogMagnitude
+from .magnitude import LogMagnitude, log10_ratio
 
 LOG10_E = math.log10(math.e)
 # Products of n x n Jacobians cost n^3 per step; these caps keep a lookup under ~20 s.
@@ -1210,12 +1210,12 @@ class ClipRun:
     @property
     def log10_first_to_last(self) -> float:
         """log10 of (step 1's share) / (step T's share), before clipping."""
-        return float(self.log10_contribution[0] - self.log10_contribution[-1])
+        return log10_ratio(self.log10_contribution[0], self.log10_contribution[-1])
 
     @property
     def log10_first_to_last_after(self) -> float:
         after = self.log10_contribution_after
-        return float(after[0] - after[-1])
+        return log10_ratio(after[0], after[-1])
 
     def to_dict(self) -> dict:
         c = self.config.to_dict()

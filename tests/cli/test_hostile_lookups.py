@@ -38,6 +38,9 @@ from vgtui.engine.longrange import EXAMPLES, MODELS
 from vgtui.engine.presets import FLOW_PRESETS
 from vgtui.engine.spectrum import NON_NORMAL, SPECTRUM_INITS
 
+# A numpy warning (0/0, overflow) is a silent nan or inf on its way out: an error here.
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
+
 SCALE = max(1, int(os.environ.get("VGTUI_HOSTILE_EXAMPLES", "1")))
 SECONDS = "0.3"  # the time budget while these run: big valid sizes are refused at once
 NONE_WORDS = ("", "none", "off", "auto", "default", "no", "-")
@@ -463,6 +466,7 @@ def test_valid_values_succeed(key, run_cli, monkeypatch):
             assert "about" in err
             return
         assert code == 0, err
+        assert err == "", err
         assert isinstance(json.loads(out), dict)
 
     check()

@@ -113,10 +113,12 @@ class _Progress:
         from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                                    TimeElapsedColumn, TimeRemainingColumn)
 
+        console = Console(stderr=True)  # bars only on a terminal: a pipe gets no stray lines
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(),
                                  TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
                                  TextColumn("ETA"), TimeRemainingColumn(),
-                                 console=Console(stderr=True), transient=True)
+                                 console=console, transient=True,
+                                 disable=not console.is_terminal)
         self.progress.__enter__()
         self.overall = self.progress.add_task(f"{self.config.runs} runs", total=1.0)
         self.current = self.progress.add_task("run", total=self.config.train_steps)

@@ -168,6 +168,8 @@ def _tangent_exponents(w_hh, deriv, count: int, burn_in: int, seed: int, cancel=
     """
     import torch
 
+    from .flow import safe_norm
+
     steps, batch, n = deriv.shape
     device, dtype = deriv.device, deriv.dtype
     g = torch.Generator(device="cpu")
@@ -179,7 +181,7 @@ def _tangent_exponents(w_hh, deriv, count: int, burn_in: int, seed: int, cancel=
     for k in range(steps):
         moved = deriv[k].unsqueeze(2) * torch.bmm(w_hh, q)
         if count == 1:
-            norm = torch.linalg.vector_norm(moved, dim=1)  # (B, 1)
+            norm = safe_norm(moved, 1)  # (B, 1), exact also for tiny weights
             q = moved / torch.where(norm > 0, norm, torch.ones_like(norm)).unsqueeze(1)
             stretch = norm
         else:
@@ -966,9 +968,11 @@ def matrix_powers(matrix, derivative: float, steps: int) -> MatrixPowers:
             spec[k:] = -math.inf
             fro[k:] = -math.inf
             break
-        spec[k] = log_scale + math.log10(top)
-        fro[k] = log_scale + math.log10(np.linalg.norm(product))
         product = product / top
+        spec[k] = log_scale + math.log10(top)
+        # Frobenius norm of the renormalised product: the squares of tiny entries
+        # (1e-200) would underflow before the division.
+        fro[k] = spec[k] + math.log10(np.linalg.norm(product))
         log_scale += math.log10(top)
     return MatrixPowers(w, d, np.linalg.eigvals(w), np.linalg.eigvals(j), spec, fro)
 
@@ -1258,6 +1262,8 @@ def clip_gradients(
 
     from . import budget
 
+    from .flow import safe_norm, tiny_weights
+
     tau = check_tau(tau)
     if configs:
         c = configs[0]
@@ -1266,6 +1272,7 @@ def clip_gradients(
     configs, device, dtype, weights = _prepare(configs, weights)
     started = time.perf_counter()
     w = weights.w_hh
+    scaled_norms = tiny_weights(w)
     batch, n, _ = w.shape
     steps = weights.inputs.shape[1]
     with torch.no_grad():
@@ -1287,7 +1294,7 @@ def clip_gradients(
             dirs[k] = a[:, 0]
             if k > 0:
                 v = torch.bmm(a, w)
-                size = torch.linalg.vector_norm(v, dim=2)
+                size = safe_norm(v, 2) if scaled_norms else torch.linalg.vector_norm(v, dim=2)
                 u = v / torch.where(size > 0, size, one).unsqueeze(2)
                 log_norm = log_norm + torch.log(size[:, 0].to(torch.float64))
             if k % every == 0:

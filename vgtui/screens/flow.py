@@ -13,6 +13,7 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.containers import Horizontal, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import DataTable, Label, Select, Sparkline, Static
@@ -233,8 +234,8 @@ class FlowScreen(PageScreen):
         select = self.query_one("#flow-preset", Select)
         if select.value is not Select.NULL:
             select.clear()
-        self.query_one("#flow-preset-note", Static).update(
-            f"weights from {choice.model_path}; x goes back to random weights")
+        self.query_one("#flow-preset-note", Static).update(Content(
+            f"weights from {choice.model_path}; x goes back to random weights"))
         self.query_one(ControlPanel).set_values(changes)
         self._launched = None
         self.request(self.config.replace(**changes), immediate=True)

@@ -15,6 +15,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import DataTable, Label, Select, Static
 
@@ -311,7 +312,7 @@ class ForgetScreen(PageScreen):
         changes = {"hidden": m.hidden, "input_size": m.input_size, "layers": m.layers}
         if choice.inputs is not None:
             changes["steps"] = int(choice.inputs.shape[0])
-        self.query_one("#forget-model", Static).update(f"{choice.label()}\nx clears it")
+        self.query_one("#forget-model", Static).update(Content(f"{choice.label()}\nx clears it"))
         self.layer_view = None
         config = self.config.replace(**changes)
         self.query_one("#forget-panel", ControlPanel).set_values(changes)

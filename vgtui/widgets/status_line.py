@@ -1,6 +1,7 @@
 """The status line at the foot of every page: device, dtype, compute time, notes."""
 from __future__ import annotations
 
+from textual.content import Content
 from textual.widgets import Static
 
 
@@ -29,4 +30,4 @@ class StatusLine(Static):
             self.message = message
         self.set_class(error, "-error")
         parts = [p for p in (self.device, self.dtype, self.timing, self.message) if p]
-        self.update(" · ".join(parts))
+        self.update(Content(" · ".join(parts)))  # messages quote user input: no markup

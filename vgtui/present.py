@@ -23,6 +23,36 @@ def shown_steps(steps: int, every: int | None = None, target: int = 50) -> list[
     return sorted(set(range(0, steps, every)) | {0, steps - 1})
 
 
+def factor_text(value: float, digits: int = 4) -> str:
+    """A per-step factor: 'n/a' where it is undefined (fewer than two nonzero gradients to
+    fit), never 'nan'."""
+    if math.isnan(value):
+        return "n/a"
+    if math.isinf(value):
+        return "over 1e308" if value > 0 else "-inf"
+    return f"{value:.{digits}f}"
+
+
+def per_step(value: float, digits: int = 4) -> str:
+    """'0.9712/step', or 'n/a (fewer than two nonzero gradients to fit)'."""
+    if math.isnan(value):
+        return "n/a (fewer than two nonzero gradients to fit)"
+    return f"{factor_text(value, digits)}/step"
+
+
+def zero_note(log10_values, what: str = "||dL/dh_t||") -> str | None:
+    """Where a gradient is exactly zero going back, say why instead of leaving a bare 0."""
+    import numpy as np
+
+    values = np.asarray(log10_values, dtype=float)
+    zero = np.nonzero(values == -np.inf)[0]
+    if not zero.size:
+        return None
+    last = int(zero[-1]) + 1
+    return (f"{what} is exactly 0 at step {last} and before: every unit had f'(z) = 0 there "
+            "(dead relu units, or tanh/sigmoid saturated past float64's resolution)")
+
+
 def horizon_text(horizon: int | None, steps: int) -> str:
     return f"{horizon} steps" if horizon is not None else f"beyond {steps - 1}"
 
@@ -36,7 +66,7 @@ def flow_summary_lines(r) -> list[str]:
     """Whole-run figures of a FlowRun as a few short lines."""
     lines = [
         f"spectral radius {r.spectral_radius:.4f}   spectral norm {r.spectral_norm:.4f}   "
-        f"fitted factor {r.factor:.4f}/step",
+        f"fitted factor {per_step(r.factor)}",
         f"vanishing horizon (1e-6): {horizon_text(r.vanishing_horizon, r.steps)}"
         + (f"   exploding horizon (1e6): {r.exploding_horizon} steps"
            if r.exploding_horizon is not None else ""),
@@ -44,6 +74,9 @@ def flow_summary_lines(r) -> list[str]:
     ]
     if r.forward_overflow_step is not None:
         lines.append(overflow_text(r.forward_overflow_step))
+    note = zero_note(r.log10_grad_h)
+    if note:
+        lines.append(note)
     return lines
 
 
@@ -87,7 +120,7 @@ def stack_summary_lines(r) -> list[str]:
     if len(r.layers) > 1:
         for layer in r.layers:
             lines.append(f"layer {layer.index}: ||dL/dh_1|| {_fmt(layer.log10_grad_h[0])}   "
-                         f"fitted factor {layer.factor:.4f}/step   vanishing horizon "
+                         f"fitted factor {per_step(layer.factor)}   vanishing horizon "
                          f"{horizon_text(layer.vanishing_horizon, r.steps)}   "
                          f"{verdict_text(layer.verdict)}")
     for layer in r.layers:
@@ -97,7 +130,7 @@ def stack_summary_lines(r) -> list[str]:
         lines.append(f"{where}cell path c_T -> c_1 (direct path only, RMS over units) "
                      f"{_fmt(layer.log10_cell_path[0])}; product of forget gates "
                      f"{_fmt(layer.log10_forget_product[0])}; largest gap "
-                     f"{gap_text(layer.cell_path_gap)}; per step {layer.cell_path_factor:.4f}")
+                     f"{gap_text(layer.cell_path_gap)}; per step {factor_text(layer.cell_path_factor)}")
     means = ", ".join(f"{name} {sum(v) / len(v):.3f}" for name, v in r.gates.items())
     if means:
         lines.append(f"mean gates (top layer, over steps and units): {means}")

@@ -8,6 +8,7 @@ import math
 
 from .engine.longrange import MODEL_TITLES
 from .engine.magnitude import format_log10, split_log10
+from .present import factor_text, per_step
 
 # One glyph per decade lost, from the last token's own level down to 1e-8.
 LEVELS = "█▇▆▅▄▃▂▁"
@@ -43,7 +44,7 @@ def glyph_style(log10_ratio: float) -> str:
 def short_ratio(log10_ratio: float) -> str:
     """A compact label: 1, 0.70, 0.049, 3e-4, 1e-412; exact magnitude, never 0."""
     if math.isnan(log10_ratio):
-        return "nan"
+        return "n/a"
     if log10_ratio == -math.inf:
         return "0"
     if log10_ratio == math.inf:
@@ -63,7 +64,7 @@ def short_ratio(log10_ratio: float) -> str:
 def percent_text(log10_share: float) -> str:
     """A share as a percentage; below 0.01% in scientific form."""
     if math.isnan(log10_share):
-        return "nan"
+        return "n/a"
     if log10_share >= -4:
         return f"{100 * 10 ** log10_share:.2f}%"
     return format_log10(log10_share + 2, 1) + "%"
@@ -96,11 +97,16 @@ def summary_lines(r) -> list[str]:
              f"key word '{key}' (token {r.key_index + 1} of {r.steps}, {r.distance} steps before "
              f"the last): {format_log10(r.key_log10_ratio)} of the last token's signal"]
     if r.distance:
-        lines.append(f"equivalent per-step factor over that distance: {r.implied_factor:.4f}")
+        lines.append(f"equivalent per-step factor over that distance: "
+                     f"{factor_text(r.implied_factor)}")
+    if r.log10_grad[-1] == -math.inf:
+        lines.append("the last token itself gets no gradient (every unit has f'(z) = 0 at the "
+                     "last step: dead relu units), so every share of it is undefined (n/a)")
     d = r.details
     if "spectral_radius" in d:
         lines.append(f"W_hh spectral radius {d['spectral_radius']:.4f}, spectral norm "
-                     f"{d['spectral_norm']:.4f}, fitted factor {d['fitted_factor']:.4f}/step")
+                     f"{d['spectral_norm']:.4f}, fitted factor "
+                     f"{per_step(d['fitted_factor'])}")
     if "mean_forget_gate" in d:
         lines.append(f"mean forget gate over the sentence {d['mean_forget_gate']:.4f}")
     return lines

@@ -164,10 +164,9 @@ def test_bad_settings_raise_config_error_naming_the_setting(changes, field):
 
 
 def test_key_on_the_last_token_is_refused():
-    config = LongRangeConfig(text="a b c", key=3)
-    with pytest.raises(ConfigError) as info:
-        run_longrange(config)
-    assert info.value.field == "key"
+    with pytest.raises(ConfigError) as info:  # refused by the config itself, naming 1 to 2
+        LongRangeConfig(text="a b c", key=3)
+    assert info.value.field == "key" and "from 1 to 2" in str(info.value)
 
 
 def test_gaps_are_sorted_and_unique():
@@ -185,4 +184,4 @@ def test_an_lstm_run_too_big_for_memory_is_refused_before_it_starts():
     config = LongRangeConfig(model="lstm", hidden=2048, filler=5000, gaps=(0, 5000))
     with pytest.raises(ConfigError) as info:
         run_longrange(config)
-    assert info.value.field == "hidden" and "GiB" in str(info.value)
+    assert info.value.field == "hidden" and "GB" in str(info.value) and "limit" in str(info.value)

@@ -105,7 +105,7 @@ async def test_jacobian_cap_is_refused_inline():
         screen = await started(pilot, "jacobian")
         kept = screen.result
         await set_field(pilot, screen, "steps", "5000")
-        await wait_until(pilot, lambda: "at most 1000" in text_of(screen.status))
+        await wait_until(pilot, lambda: "1 to 1000" in text_of(screen.status))
         assert screen.result is kept
         await set_field(pilot, screen, "scale", "abc")
         await pilot.pause(0.3)

@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         fail(f"{prog}: error: {exc}")
     except VgtuiError as exc:
-        fail(f"{prog}: error: {describe_error(exc)}")
+        fail(f"{prog}: error: {describe_error(exc, getattr(args, 'field_flags', None))}")
     except KeyboardInterrupt:
         fail(f"{prog}: interrupted", 130)
     except BrokenPipeError:

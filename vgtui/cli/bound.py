@@ -16,7 +16,9 @@ def add_parser(sub) -> None:
         "also the catch-22 sweep: for each scale, K input sequences through one network, "
         "counting the ones whose gradient explodes (above 1e6 x its value at T) or vanishes "
         "(below 1e-6 at t=1)."))
-    add_rnn_fields(p)
+    from ..engine.spectrum import JACOBIAN_MAX_HIDDEN, JACOBIAN_MAX_STEPS
+
+    add_rnn_fields(p, limits={"steps": JACOBIAN_MAX_STEPS, "hidden": JACOBIAN_MAX_HIDDEN})
     p.add_argument("--scales", metavar="LIST", help="catch-22 sweep: '1,2,4,8' or 'from:to:count'")
     p.add_argument("--sequences", type=positive_int(1, 256), default=16, metavar="K",
                    help="input sequences per scale in the sweep (1 to 256; default 16)")

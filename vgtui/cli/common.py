@@ -27,7 +27,25 @@ class Parser(argparse.ArgumentParser):
         self._negative_number_matcher = re.compile(r"^-(\d|\.\d)[\d.eE+\-*,;×\s]*$")
 
     def error(self, message: str) -> NoReturn:
-        fail(f"{self.prog}: error: {message}")
+        fail(f"{self.prog}: error: {self._with_range(message)}")
+
+    def _with_range(self, message: str) -> str:
+        """argparse's 'expected one argument' says nothing of what the flag takes: add it."""
+        found = re.match(r"argument (--[\w-]+)(?:/[^:]*)?: expected one argument$", message)
+        if not found:
+            return message
+        action = self._option_string_actions.get(found.group(1))
+        accepts = accepted_text(action) if action is not None else ""
+        return f"argument {found.group(1)}: expected a value" + (f": {accepts}" if accepts else "")
+
+    def _get_values(self, action, arg_strings):
+        # argparse drops a lone '--' even from '--flag=--', which then reaches the type
+        # converter as an empty list; treat it as the text it is.
+        if action.option_strings and action.nargs is None and arg_strings == ["--"]:
+            value = self._get_value(action, "--")
+            self._check_value(action, value)
+            return value
+        return super()._get_values(action, arg_strings)
 
     def add_subparsers(self, **kwargs):  # sub-parsers inherit the one-line error
         kwargs.setdefault("parser_class", Parser)
@@ -52,16 +70,39 @@ def field_type(name: str):
     return convert
 
 
-def add_field(parser: argparse.ArgumentParser, name: str, default: Any = None) -> None:
+def add_field(parser: argparse.ArgumentParser, name: str, default: Any = None,
+              high: float | None = None) -> None:
+    """The flag of engine setting ``name``; ``high`` narrows its range for a lookup whose
+    engine allows less (the Jacobian products keep n x n matrices per step)."""
     spec = FIELD_SPECS[name]
+    if high is not None:
+        from dataclasses import replace
+
+        spec = replace(spec, high=high)
     help_text = f"{spec.help} ({spec.describe_range()})"
-    parser.add_argument(spec.flag, dest=name, type=field_type(name), default=default,
-                        metavar="NAME" if spec.choices else ("N" if spec.kind is int else "X"),
-                        help=help_text)
+    action = parser.add_argument(spec.flag, dest=name, type=spec_type(spec), default=default,
+                                 metavar="NAME" if spec.choices else
+                                 ("N" if spec.kind is int else "X"), help=help_text)
+    action.accepts = spec.describe_range()
 
 
-def describe_error(exc: VgtuiError) -> str:
-    """'--scale: message' when the error names a setting, else the message."""
+def accepted_text(action: argparse.Action) -> str:
+    """What a flag accepts, for messages: its declared range, its choices, or its help."""
+    accepts = getattr(action, "accepts", "") or getattr(action.type, "accepts", "")
+    if accepts:
+        return accepts
+    if action.choices:
+        return "one of " + ", ".join(map(str, action.choices))
+    return " ".join((action.help or "").split())
+
+
+def describe_error(exc: VgtuiError, flags: dict[str, str] | None = None) -> str:
+    """'--scale: message' when the error names a setting, else the message.
+
+    ``flags`` maps engine field names to a lookup's own flag where they differ (the
+    scalar chain's ``trace_steps`` is ``vgtui trace --steps``)."""
+    if exc.field and flags and exc.field in flags:
+        return f"{flags[exc.field]}: {exc}"
     if exc.field and exc.field in FIELD_SPECS:
         return f"{FIELD_SPECS[exc.field].flag}: {exc}"
     if exc.field:
@@ -80,6 +121,7 @@ def spec_type(spec):
             raise argparse.ArgumentTypeError(str(exc)) from None
 
     convert.__name__ = spec.label
+    convert.accepts = spec.describe_range()
     return convert
 
 
@@ -93,15 +135,53 @@ def list_type(parse, label: str):
             raise argparse.ArgumentTypeError(str(exc)) from None
 
     convert.__name__ = label
+    spec = getattr(parse, "spec", None)
+    if spec is not None:
+        convert.accepts = spec.describe()
     return convert
 
 
-def positive_int(text: str) -> int:
-    """An argparse type for --every and similar counts."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1 (got {text!r})") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1 (got {text!r})")
-    return value
+def _shown(text: str) -> str:
+    return repr(text) if len(text) <= 20 else repr(text[:17] + "...")
+
+
+def whole(low: int, high: int):
+    """An argparse type for a count from ``low`` to ``high`` ('1e3' is 1000)."""
+    accepts = f"a whole number from {low} to {high}"
+
+    def convert(text: str) -> int:
+        try:
+            value = float(text)
+        except (TypeError, ValueError):
+            raise argparse.ArgumentTypeError(f"must be {accepts} (got {_shown(text)})") from None
+        if not value.is_integer() or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be {accepts} (got {_shown(text)})")
+        return int(value)
+
+    convert.__name__ = "count"
+    convert.accepts = accepts
+    return convert
+
+
+def real(low: float, high: float):
+    """An argparse type for a finite number from ``low`` to ``high``."""
+    import math
+
+    accepts = f"a number from {low:g} to {high:g}"
+
+    def convert(text: str) -> float:
+        try:
+            value = float(text)
+        except (TypeError, ValueError):
+            raise argparse.ArgumentTypeError(f"must be {accepts} (got {_shown(text)})") from None
+        if not math.isfinite(value) or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be {accepts} (got {_shown(text)})")
+        return value
+
+    convert.__name__ = "number"
+    convert.accepts = accepts
+    return convert
+
+
+# --every on every lookup that prints a long table
+positive_int = whole(1, 10**9)

@@ -4,8 +4,8 @@ from __future__ import annotations
 from ..engine.architectures import (ARCHITECTURES, COMPARE_FIELDS, MARKERS, TITLES, UPDATES,
                                      CompareConfig)
 from ..engine.magnitude import format_log10
-from ..present import horizon_text, shown_steps
-from .common import UsageError, add_field
+from ..present import factor_text, horizon_text, shown_steps
+from .common import UsageError, add_field, positive_int
 from .output import console, print_csv, print_json
 
 NAME = "compare"
@@ -23,21 +23,9 @@ def add_parser(sub) -> None:
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print one JSON object")
     out.add_argument("--csv", action="store_true", help="print one CSV row per arch and position")
-    p.add_argument("--every", type=_positive_int, default=None, metavar="K",
+    p.add_argument("--every", type=positive_int, default=None, metavar="K",
                    help="table: show every K-th position (default: about 40 rows)")
     p.set_defaults(run=run)
-
-
-def _positive_int(text: str) -> int:
-    import argparse
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1 (got {text!r})") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1 (got {text!r})")
-    return value
 
 
 def parse_only(text: str | None) -> tuple[str, ...]:
@@ -105,7 +93,7 @@ def _print_table(result, every: int | None) -> None:
         how.add_row(name, s["recurrence"], s["gradient_path"], s["parallel_training"],
                     str(t.path_steps))
         measured.add_row(name, format_log10(t.log10_grad[0]), format_log10(t.log10_grad[-1]),
-                         format_log10(t.log10_first_over_last), f"{t.factor:.4f}",
+                         format_log10(t.log10_first_over_last), factor_text(t.factor),
                          horizon_text(t.horizon, t.steps), str(t.exact_zeros))
     out.print(how)
     out.print(measured)

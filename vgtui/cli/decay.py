@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..engine import closed_form as cf
 from ..engine.lists import short_number
 from ..engine.magnitude import format_log10
-from ..present import REGIME_STYLES, marked, steps_text
+from ..present import factor_text, REGIME_STYLES, marked, steps_text
 from .common import UsageError, add_field, list_type
 from .output import console, print_json
 
@@ -130,7 +130,7 @@ def print_measured(result) -> None:
         for a in spec.activations:
             cell = result.cell(a, s)
             cells.append(Text(marked(cell.verdict, f"{format_log10(cell.log10_ratio)} "
-                                     f"x{cell.factor:.3f}"), style=REGIME_STYLES[cell.verdict]))
+                                     f"x{factor_text(cell.factor, 3)}"), style=REGIME_STYLES[cell.verdict]))
             multipliers.append(Text(marked(cell.multiplier_verdict,
                                            f"{cell.multiplier:.3f} -> "
                                            f"{format_log10(cell.log10_implied_ratio)}"),

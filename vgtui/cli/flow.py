@@ -1,7 +1,6 @@
 """``vgtui flow``: gradient magnitude per step for a vanilla RNN or your own model."""
 from __future__ import annotations
 
-import argparse
 import math
 
 from ..engine.config import FIELD_SPECS, RNNConfig
@@ -9,7 +8,7 @@ from ..engine.errors import ConfigError
 from ..engine.magnitude import format_log10
 from ..engine.presets import FLOW_PRESETS
 from ..present import flow_summary_lines, shown_steps, stack_title
-from .common import UsageError, add_field
+from .common import UsageError, add_field, positive_int
 from .output import console, print_csv, print_json
 
 NAME = "flow"
@@ -31,19 +30,9 @@ def add_parser(sub) -> None:
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print one JSON object")
     out.add_argument("--csv", action="store_true", help="print one CSV row per step")
-    p.add_argument("--every", type=_positive_int, default=None, metavar="K",
+    p.add_argument("--every", type=positive_int, default=None, metavar="K",
                    help="table: show every K-th step (default: about 50 rows for long runs)")
     p.set_defaults(run=run)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1 (got {text!r})") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1 (got {text!r})")
-    return value
 
 
 def build(args) -> tuple[RNNConfig, object, str]:

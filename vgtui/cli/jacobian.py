@@ -18,7 +18,12 @@ def add_parser(sub) -> None:
         HELP + ". The product is built backwards from T and renormalised every step, so "
         "its norm stays exact in log space. With --matrix, J = derivative x matrix is "
         "raised to the powers n = 1..steps (numpy, float64)."))
-    add_rnn_fields(p)
+    from ..engine.spectrum import JACOBIAN_MAX_HIDDEN, JACOBIAN_MAX_STEPS, MATRIX_MAX_STEPS
+
+    add_rnn_fields(p, skip=("steps",), limits={"hidden": JACOBIAN_MAX_HIDDEN})
+    p.add_argument("--steps", dest="steps", default=None, metavar="N",
+                   help=f"sequence length T (a whole number from 1 to {JACOBIAN_MAX_STEPS}; with "
+                        f"--matrix the powers n = 1..T, 1 to {MATRIX_MAX_STEPS}, default 20)")
     p.add_argument("--matrix", metavar="ROWS", help="a square matrix, rows split by ';' and "
                    "entries by ',' (e.g. \"0.5,0.1;0.2,0.4\"); powers of derivative x matrix")
     p.add_argument("--derivative", type=number(0.0, 10.0), default=None, metavar="X",
@@ -35,7 +40,20 @@ def add_parser(sub) -> None:
     p.set_defaults(run=run)
 
 
+def _steps(args, high: int) -> None:
+    """--steps is read here: its range depends on --matrix."""
+    from dataclasses import replace
+
+    from ..engine.config import FIELD_SPECS, parse_value
+
+    if args.steps is not None:
+        args.steps = parse_value(replace(FIELD_SPECS["steps"], high=high), args.steps)
+
+
 def run(args) -> int:
+    from ..engine.spectrum import JACOBIAN_MAX_STEPS, MATRIX_MAX_STEPS
+
+    _steps(args, MATRIX_MAX_STEPS if args.matrix is not None else JACOBIAN_MAX_STEPS)
     if args.matrix is not None:
         return _run_matrix(args)
     if args.derivative is not None:

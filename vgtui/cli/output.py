@@ -35,6 +35,10 @@ def to_json(obj: Any, indent: int = 2, _level: int = 0) -> str:
     if isinstance(obj, float):
         return _number(obj)
     if isinstance(obj, str):
+        try:
+            obj.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates (bytes that were not UTF-8): escaped
+            return json.dumps(obj)
         return json.dumps(obj, ensure_ascii=False)
     if isinstance(obj, dict):
         if not obj:

@@ -6,16 +6,18 @@ import argparse
 from typing import Any
 
 from ..engine.config import RNNConfig
-from .common import add_field
+from .common import add_field, real, whole
 
 RNN_FIELDS = ["activation", "init", "scale", "init_noise", "hidden", "steps", "input_size",
               "input_scale", "seed", "leaky_slope", "device", "dtype"]
 
 
-def add_rnn_fields(parser: argparse.ArgumentParser, skip: tuple[str, ...] = ()) -> None:
+def add_rnn_fields(parser: argparse.ArgumentParser, skip: tuple[str, ...] = (),
+                   limits: dict[str, int] | None = None) -> None:
+    """Every RNNConfig flag; ``limits`` lowers a flag's upper bound for this lookup."""
     for name in RNN_FIELDS:
         if name not in skip:
-            add_field(parser, name)
+            add_field(parser, name, high=(limits or {}).get(name))
 
 
 def given_fields(args, skip: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -30,37 +32,11 @@ def config_from(args, defaults: dict[str, Any] | None = None,
 
 
 def positive_int(low: int, high: int):
-    def convert(text: str) -> int:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"must be a whole number from {low} to {high} (got {text[:20]!r})") from None
-        if not value.is_integer() or not low <= value <= high:
-            raise argparse.ArgumentTypeError(
-                f"must be a whole number from {low} to {high} (got {text[:20]!r})")
-        return int(value)
-
-    convert.__name__ = "count"
-    return convert
+    return whole(low, high)
 
 
 def number(low: float, high: float):
-    def convert(text: str) -> float:
-        import math
-
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"must be a number from {low:g} to {high:g} (got {text[:20]!r})") from None
-        if not math.isfinite(value) or not low <= value <= high:
-            raise argparse.ArgumentTypeError(
-                f"must be a number from {low:g} to {high:g} (got {text[:20]!r})")
-        return value
-
-    convert.__name__ = "number"
-    return convert
+    return real(low, high)
 
 
 def cli_flags(config: RNNConfig, always: tuple[str, ...] = ("activation", "scale", "steps"),

@@ -17,7 +17,9 @@ def add_parser(sub) -> None:
         HELP + ". Inits: " + ", ".join(SPECTRUM_INITS) + f", and {NON_NORMAL} "
         "(scale x (I + b N), N ones above the diagonal: a non-normal matrix whose norm "
         "exceeds its spectral radius). Float64 on the CPU."))
-    add_field(p, "hidden", 64)
+    from ..engine.spectrum import SPECTRUM_MAX_HIDDEN
+
+    add_field(p, "hidden", 64, high=SPECTRUM_MAX_HIDDEN)
     add_field(p, "scale", 1.0)
     add_field(p, "seed", 0)
     p.add_argument("--init", choices=list(SPECTRUM_INITS) + [NON_NORMAL, "all"], default="all",

@@ -26,7 +26,7 @@ def add_parser(sub) -> None:
     p.add_argument("--every", type=positive_int, default=None, metavar="K",
                    help="table: show every K-th step (default: about 50 rows for long runs)")
     p.add_argument("--json", action="store_true", help="print one JSON object (every step)")
-    p.set_defaults(run=run)
+    p.set_defaults(run=run, field_flags={"trace_steps": "--steps"})
 
 
 def run(args) -> int:

@@ -55,7 +55,7 @@ def add_parser(sub) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--curves", action="store_true",
                    help="with --json: include per-update loss and gradient curves in each row")
-    p.set_defaults(run=run)
+    p.set_defaults(run=run, field_flags={name: flag(name) for name in EXPERIMENT_FIELDS})
 
 
 def build(args) -> ExperimentConfig:
@@ -74,6 +74,13 @@ def run(args) -> int:
     from ..engine.experiments import ExperimentCancelled, run_experiment
 
     config = build(args)
+    from ..engine import budget
+    from ..engine.device import resolve_device, resolve_dtype
+    from ..engine.experiments import experiment_estimate
+
+    # Refused before the progress bars appear, so the refusal is the only line on stderr.
+    itemsize = resolve_dtype(config.dtype, resolve_device(config.device)).itemsize
+    budget.check(experiment_estimate(config, itemsize=itemsize))
     finished = []
     with _Progress(config) as bar:
         try:
@@ -106,10 +113,12 @@ class _Progress:
         from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                                    TimeElapsedColumn, TimeRemainingColumn)
 
+        console = Console(stderr=True)  # bars only on a terminal: a pipe gets no stray lines
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(),
                                  TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
                                  TextColumn("ETA"), TimeRemainingColumn(),
-                                 console=Console(stderr=True), transient=True)
+                                 console=console, transient=True,
+                                 disable=not console.is_terminal)
         self.progress.__enter__()
         self.overall = self.progress.add_task(f"{self.config.runs} runs", total=1.0)
         self.current = self.progress.add_task("run", total=self.config.train_steps)

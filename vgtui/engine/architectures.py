@@ -30,7 +30,7 @@ import numpy as np
 from .config import RNNConfig, parse_field
 from .errors import ConfigError
 from .flow import LOG10_E, _floats, _tick, fitted_factor, horizons
-from .magnitude import LogMagnitude
+from .magnitude import LogMagnitude, log10_ratio
 from .device import on_engine_threads
 
 ARCHITECTURES = ("rnn", "lstm", "gru", "residual", "attention", "ssm")
@@ -128,9 +128,9 @@ class ArchTrace:
     @property
     def log10_first_over_last(self) -> float:
         a, b = self.log10_grad[0], self.log10_grad[-1]
-        if a == b:
+        if a == b and math.isfinite(a):
             return 0.0
-        return float(a - b)
+        return log10_ratio(a, b)  # n/a when both are exactly 0
 
     def summary(self) -> dict:
         recurrence, path, parallel = TRAITS[self.key]

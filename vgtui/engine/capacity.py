@@ -27,6 +27,11 @@ CAP_SPECS: dict[str, FieldSpec] = {s.name: s for s in (
 )}
 
 
+def _short(raw: Any) -> str:
+    text = repr(raw) if isinstance(raw, str) else str(raw)
+    return text if len(text) <= 24 else text[:21] + "..."
+
+
 def parse_cap_field(name: str, raw: Any) -> Any:
     if name not in CAP_SPECS:
         return parse_field(name, raw)
@@ -35,13 +40,14 @@ def parse_cap_field(name: str, raw: Any) -> Any:
     try:
         number = float(text)
     except (TypeError, ValueError):
-        raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {raw!r})",
+        raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {_short(raw)})",
                           name) from None
     if not math.isfinite(number) or number < spec.low or number > spec.high:
-        raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {raw!r})", name)
+        raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {_short(raw)})", name)
     if spec.kind is int:
         if not number.is_integer():
-            raise ConfigError(f"{spec.label} must be a whole number (got {raw!r})", name)
+            raise ConfigError(f"{spec.label} must be {spec.describe_range()}, a whole number "
+                              f"(got {_short(raw)})", name)
         return int(number)
     return number
 

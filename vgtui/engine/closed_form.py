@@ -325,11 +325,16 @@ def _sign(x: float) -> int:
 
 
 def scalar_trace(weight: float, steps: int, h0: float = 0.1,
-                 cancel: Callable[[], bool] | None = None) -> ScalarTrace:
-    """Run the chain and record every column, exactly, in log space."""
+                 cancel: Callable[[], bool] | None = None, *, guard: bool = True) -> ScalarTrace:
+    """Run the chain and record every column, exactly, in log space. ``guard=False`` is
+    for the fixed, tiny checks of the articles' own figures (not a user's request)."""
     w = float(parse_scalar("weight", weight))
     steps = int(parse_scalar("trace_steps", steps))
     h0 = float(parse_scalar("h0", h0))
+    from . import budget
+
+    if guard:
+        budget.check(budget.trace_estimate(steps))
     n = steps
     out = {name: np.empty(n) for name in ("hs", "hl", "ls", "ll", "cs", "cl", "ws", "wl")}
     w_sign = _sign(w)

@@ -109,10 +109,11 @@ def parse_value(spec: FieldSpec, text: Any) -> Any:
             f"{spec.label} must be {spec.describe_range()} (got {_short(raw)})", name
         ) from None
     if not math.isfinite(number):
-        raise ConfigError(f"{spec.label} must be finite (got {_short(raw)})", name)
+        raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {_short(raw)})", name)
     if spec.kind is int:
         if not float(number).is_integer():
-            raise ConfigError(f"{spec.label} must be a whole number (got {_short(raw)})", name)
+            raise ConfigError(f"{spec.label} must be {spec.describe_range()}, a whole number (got "
+                              f"{_short(raw)})", name)
         number = int(number)
     if (spec.low is not None and number < spec.low) or (spec.high is not None and number > spec.high):
         raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {_short(raw)})", name)

@@ -153,12 +153,14 @@ def _parse_one(spec: ExperimentField, raw: Any) -> Any:
         raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {_short(raw)})",
                           spec.name) from None
     if not math.isfinite(number):
-        raise ConfigError(f"{spec.label} must be finite (got {_short(raw)})", spec.name)
+        raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {_short(raw)})",
+                          spec.name)
     if spec.kind is int:
         if not number.is_integer():
-            raise ConfigError(f"{spec.label} must be whole numbers (got {_short(raw)})"
-                              if spec.many else
-                              f"{spec.label} must be a whole number (got {_short(raw)})", spec.name)
+            raise ConfigError(f"{spec.label} must be {spec.describe_range()}, whole numbers "
+                              f"(got {_short(raw)})" if spec.many else
+                              f"{spec.label} must be {spec.describe_range()}, a whole number "
+                              f"(got {_short(raw)})", spec.name)
         number = int(number)
     if (spec.low is not None and number < spec.low) or (spec.high is not None and number > spec.high):
         raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {_short(raw)})",
@@ -671,7 +673,7 @@ class RunResult:
             "spectral_radius_init": self.spectral_radius_init,
             "spectral_radius_final": self.spectral_radius_final,
             "keep_gate_init": self.keep_gate_init, "keep_gate_final": self.keep_gate_final,
-            "seconds": self.seconds, "device": self.device, "dtype": self.dtype,
+            "device": self.device, "dtype": self.dtype,
         }
         if curves:
             row.update({
@@ -722,11 +724,14 @@ class ExperimentResult:
             "rule": "verdict " + verdict_rule_text(),
             "grad_step1_means": GRAD_STEP1_MEANING,
             "runs_planned": self.planned, "runs_done": len(self.runs),
-            "cancelled": self.cancelled, "seconds": self.seconds,
+            "cancelled": self.cancelled,
             "device": self.device, "dtype": self.dtype,
             "rows": [r.to_row(curves) for r in self.runs],
             "summary": [g.to_dict() for g in summary_groups(self.runs)],
             "reading": reading(self),
+            # Wall-clock times differ from run to run by design: kept apart from the
+            # results, so everything else repeats exactly for a seed.
+            "timing": {"seconds": self.seconds, "run_seconds": [r.seconds for r in self.runs]},
         }
 
 
@@ -868,6 +873,53 @@ def train_run(config: ExperimentConfig, spec: RunSpec, *, device=None, dtype=Non
     )
 
 
+# Fixed costs (optimistic) of one optimizer update (zero_grad, clipping, the step and the
+# bookkeeping around them) and of one run (building the model, the held-out batch).
+UPDATE_OVERHEAD_S = 1e-3
+RUN_OVERHEAD_S = 10e-3
+
+
+def run_estimate(config: ExperimentConfig, arch: str, length: int, itemsize: int = 8, *,
+                 train_steps: int | None = None, eval_size: int | None = None,
+                 profiles: int = 2):
+    """Memory and time of one training run (the resource guard's estimate): every
+    update runs the cell forward and back over ``length`` steps of ``batch`` examples
+    (autograd keeps each step's gates), plus the held-out evaluations and the two
+    input-gradient profiles on ``eval_size`` examples."""
+    from .budget import FLOPS_PER_S, STEP_OVERHEAD_S, Estimate
+
+    updates = config.train_steps if train_steps is None else train_steps
+    held = config.eval_size if eval_size is None else eval_size
+    g, n = GATE_BLOCKS[arch], config.hidden
+    m, _ = task_sizes(config.task, config.symbols)
+    cell = 2 * g * n * (n + m)  # flops per example and step, forward
+    per_step = STEP_OVERHEAD_S * (0.5 if arch == "rnn" else 1.0)
+    evals = (EVAL_POINTS + 1) if updates else 0
+    seconds = (RUN_OVERHEAD_S + updates * (3 * length * config.batch * cell / FLOPS_PER_S
+                                           + length * per_step + UPDATE_OVERHEAD_S)
+               + evals * (length * held * cell / FLOPS_PER_S + length * per_step)
+               + profiles * 3 * (length * held * cell / FLOPS_PER_S + length * per_step))
+    kept = ((g + 3) * n + 2 * m) * itemsize * 2
+    memory = length * max(config.batch if updates else 0, held) * kept
+    return Estimate(int(memory), seconds, f"{arch.upper()} T={length}")
+
+
+def experiment_estimate(config: ExperimentConfig, runs: Sequence[RunSpec] | None = None,
+                        itemsize: int = 8):
+    """The whole experiment: the largest run's memory, the sum of the runs' times."""
+    from .budget import Estimate
+
+    plan = list(runs) if runs is not None else config.plan()
+    total = Estimate(0, 0.0, "")
+    for spec in plan:
+        total = total + run_estimate(config, spec.arch, spec.length, itemsize)
+    return total.named(f"{len(plan)} training runs of {config.train_steps} updates x "
+                       f"{config.batch} (n={config.hidden}, T up to "
+                       f"{max((s.length for s in plan), default=0)})", "train_steps",
+                       "use fewer lengths, architectures, seeds or training steps, shorter "
+                       "sequences, a smaller batch or hidden size")
+
+
 def run_experiment(config: ExperimentConfig, *,
                    progress: Callable[[ExperimentProgress], None] | None = None,
                    cancel: Callable[[], bool] | None = None,
@@ -886,9 +938,12 @@ def run_experiment(config: ExperimentConfig, *,
     """
     from .device import dtype_name, resolve_device, resolve_dtype
 
+    from . import budget
+
     device = resolve_device(config.device)
     dtype = resolve_dtype(config.dtype, device)
     plan = list(runs) if runs is not None else config.plan()
+    budget.check(experiment_estimate(config, plan, dtype.itemsize))
     total = sum(config.work(s) for s in plan) or 1.0
     finished: list[RunResult] = []
     start = time.perf_counter()
@@ -940,8 +995,14 @@ def truncation_probe(config: ExperimentConfig, truncate: int | None = None,
     k = truncate if truncate is not None else config.truncate
     if k is None:
         raise ConfigError("truncation probe needs a window k", "truncate")
+    from . import budget
+
     device = resolve_device(config.device)
     dtype = resolve_dtype(config.dtype, device)
+    budget.check(run_estimate(config, arch, length, dtype.itemsize, train_steps=0,
+                              eval_size=min(config.eval_size, 256)).named(
+        f"the truncation probe ({arch.upper()}, T={length}, n={config.hidden})", "hidden",
+        "use shorter sequences or a smaller hidden size"))
     m, outputs = task_sizes(config.task, config.symbols)
     model = build_model(arch, m, config.hidden, outputs, seed, config.forget_bias)
     model = model.to(device=device, dtype=dtype)

@@ -301,7 +301,9 @@ def fitted_factor(log10_grad: np.ndarray) -> float:
 def horizons(log10_grad: np.ndarray) -> tuple[int | None, int | None]:
     """Steps back from T until the gradient first falls below 1e-6 (or rises above 1e6)
     of its value at T; None where that never happens within the run."""
-    rel = log10_grad - log10_grad[-1]
+    from .magnitude import log10_ratio
+
+    rel = log10_ratio(log10_grad, log10_grad[-1])  # n/a throughout when it is 0 at T
     back = rel[::-1]  # back[k] is k steps before T
     vanish = np.nonzero(back < -HORIZON_LOG10)[0]
     explode = np.nonzero(back > HORIZON_LOG10)[0]
@@ -358,8 +360,11 @@ def run_flow_batch(
     device = resolve_device(configs[0].device)
     dtype = resolve_dtype(configs[0].dtype, device)
     first = configs[0]
+    # Rows that differ only in scale share one W_hh base: decomposed once.
+    matrices = len({(c.seed, c.init) if c.init_noise == 0 and weights is None else b
+                    for b, c in enumerate(configs)})
     budget.check(budget.flow_estimate(len(configs), first.hidden, first.steps, first.input_size,
-                                      torch.finfo(dtype).bits // 8))
+                                      torch.finfo(dtype).bits // 8, matrices))
     started = time.perf_counter()
     if weights is None:
         weights = build_weights(configs, device, dtype)
@@ -573,6 +578,28 @@ def _forward(configs, weights: RNNWeights, progress, cancel):
 
 
 
+def safe_norm(v, dim: int):
+    """The Euclidean norm along ``dim``, exact also for tiny entries: the squares of
+    numbers below about 1e-154 (1e-19 in float32) underflow to 0, so the vector is first
+    divided by its largest entry. An all-zero vector keeps norm 0."""
+    import torch
+
+    big = v.abs().amax(dim=dim, keepdim=True)
+    scaled = v / torch.where(big > 0, big, torch.ones_like(big))
+    return torch.linalg.vector_norm(scaled, dim=dim) * big.squeeze(dim)
+
+
+def tiny_weights(w) -> bool:
+    """True when some row's matrix is so small (weight scale about 1e-140 or less in float64)
+    that a gradient's squared entries would underflow: the time loops then take the
+    slower, scaled norm (``safe_norm``) at every step."""
+    import torch
+
+    limit = math.sqrt(torch.finfo(w.dtype).tiny) * 1e12
+    rows = w.abs().reshape(w.shape[0], -1).amax(dim=1)
+    return bool((rows < limit).any())
+
+
 def _simulate(configs, weights: RNNWeights, device, dtype, progress, cancel) -> dict:
     """The time loops over a batch whose rows are grouped by activation.
     Returns tensors shaped (T, B) per measured quantity."""
@@ -587,7 +614,7 @@ def _simulate(configs, weights: RNNWeights, device, dtype, progress, cancel) -> 
     rescale = log_scales is not None
 
     # Forward magnitudes as log10, exact also where the true value is past float range.
-    log10_h_norm = torch.log10(torch.linalg.vector_norm(hidden, dim=2).to(torch.float64))
+    log10_h_norm = torch.log10(safe_norm(hidden, 2).to(torch.float64))
     log10_h_mean_abs = torch.log10((torch.linalg.vector_norm(hidden, ord=1, dim=2) / n)
                                    .to(torch.float64))
     if rescale:
@@ -605,9 +632,14 @@ def _simulate(configs, weights: RNNWeights, device, dtype, progress, cancel) -> 
     unit = torch.empty(steps, batch, n, dtype=dtype, device=device)
     unit[steps - 1] = 1.0 / math.sqrt(n)
     tiny = torch.finfo(dtype).tiny
+    scaled = tiny_weights(weights.w_hh)
     for t in range(steps - 1, 0, -1):
         v = step.backward(t, unit[t])  # W_hh^T (f'(z_t) * u_t)
-        norm = torch.linalg.vector_norm(v, dim=1, out=stretch[t - 1])
+        if scaled:
+            norm = stretch[t - 1]
+            norm.copy_(safe_norm(v, 1))
+        else:
+            norm = torch.linalg.vector_norm(v, dim=1, out=stretch[t - 1])
         # An exactly zero gradient stays zero (its stretch logs as -inf).
         torch.div(v, norm.clamp_min(tiny).unsqueeze(1), out=unit[t - 1])
         if t % every == 0:
@@ -619,7 +651,7 @@ def _simulate(configs, weights: RNNWeights, device, dtype, progress, cancel) -> 
     log_g = log_g + 0.5 * math.log(n)
 
     # dL/dx_t = W_xh^T (f'(z_t) * g_t) for every step in one batched product.
-    gx = torch.linalg.vector_norm(torch.einsum("tbn,bnm->tbm", deriv * unit, w_xh), dim=2)
+    gx = safe_norm(torch.einsum("tbn,bnm->tbm", deriv * unit, w_xh), 2)
     log_gx = log_g + torch.log(gx.to(torch.float64))
 
     return {

@@ -412,7 +412,7 @@ def stack_estimate(config: RNNConfig, batch: int = 1):
 
     Per step, row and layer it keeps h_t, the gate activations (G n), f'(z), the
     pre-activation gradient (G n) and for the LSTM c_t and log f_t (2 n more)."""
-    from .budget import FLOPS_PER_S, STEP_OVERHEAD_S, Estimate
+    from .budget import FLOPS_PER_S, STEP_OVERHEAD_S, Estimate, spectral_seconds
 
     gates = GATE_COUNT[config.arch]
     n, m, steps, layers = config.hidden, config.input_size, config.steps, config.layers
@@ -422,7 +422,8 @@ def stack_estimate(config: RNNConfig, batch: int = 1):
     total += batch * layers * gates * n * (2 * n + m) * itemsize
     flops = 2 * steps * batch * layers * 2 * gates * n * (n + m)
     ops_per_step = {"rnn": 2, "lstm": 5, "gru": 5}[config.arch]
-    seconds = 2 * steps * layers * ops_per_step * STEP_OVERHEAD_S + flops / FLOPS_PER_S
+    seconds = (2 * steps * layers * ops_per_step * STEP_OVERHEAD_S + flops / FLOPS_PER_S
+               + spectral_seconds(n, batch * layers * gates))
     what = (f"{config.arch.upper()} x {layers}, T={steps}, n={n}"
             + (f", batch={batch}" if batch > 1 else ""))
     return Estimate(int(total), seconds, what)
@@ -655,7 +656,14 @@ def _backward_layer(arch, weights: StackWeights, layer: int, rec: dict, above_di
     """
     import torch
 
+    from .flow import safe_norm, tiny_weights
+
     w_ih, w_hh = weights.w_ih[layer], weights.w_hh[layer]
+    scaled = tiny_weights(w_hh)
+
+    def norm_of(v):
+        return safe_norm(v, 1) if scaled else torch.linalg.vector_norm(v, dim=1)
+
     steps, batch, n = rec["hidden"].shape
     dtype, device = w_hh.dtype, w_hh.device
     f64 = torch.float64
@@ -685,7 +693,7 @@ def _backward_layer(arch, weights: StackWeights, layer: int, rec: dict, above_di
         w_carry = torch.exp(carry_log - s).to(dtype).unsqueeze(1)
         w_above = torch.exp(above_log[t] - s).to(dtype).unsqueeze(1)
         dh = carry_h * w_carry + above_dir[t] * w_above
-        log_gh[t] = s + torch.log(torch.linalg.vector_norm(dh, dim=1).to(f64))
+        log_gh[t] = s + torch.log(norm_of(dh).to(f64))
         scale[t] = s
         h_prev = hidden[t - 1] if t > 0 else zero
         if arch == "rnn":
@@ -699,7 +707,7 @@ def _backward_layer(arch, weights: StackWeights, layer: int, rec: dict, above_di
             tc = torch.tanh(cells[t])
             c_prev = cells[t - 1] if t > 0 else zero
             dc = carry_c * w_carry + dh * o * (1.0 - tc * tc)
-            log_gc[t] = s + torch.log(torch.linalg.vector_norm(dc, dim=1).to(f64))
+            log_gc[t] = s + torch.log(norm_of(dc).to(f64))
             da = torch.cat([dc * g * i * (1.0 - i), dc * c_prev * f * (1.0 - f),
                             dc * i * (1.0 - g * g), dh * tc * o * (1.0 - o)], dim=1)
             pre_in[t] = da
@@ -725,10 +733,14 @@ def _backward_layer(arch, weights: StackWeights, layer: int, rec: dict, above_di
             dh_prev = torch.bmm(pre_h.unsqueeze(1), w_hh)[:, 0]
             if direct is not None:
                 dh_prev = dh_prev + direct
-            sq = torch.linalg.vector_norm(dh_prev, dim=1) ** 2
-            if arch == "lstm":
-                sq = sq + torch.linalg.vector_norm(dc_prev, dim=1) ** 2
-            norm = torch.sqrt(sq)
+            if scaled:  # tiny weights: norms that do not underflow
+                norm = safe_norm(torch.cat([dh_prev, dc_prev], dim=1) if arch == "lstm"
+                                 else dh_prev, 1)
+            else:
+                sq = torch.linalg.vector_norm(dh_prev, dim=1) ** 2
+                if arch == "lstm":
+                    sq = sq + torch.linalg.vector_norm(dc_prev, dim=1) ** 2
+                norm = torch.sqrt(sq)
             safe = torch.where(norm > 0, norm, one).unsqueeze(1)
             carry_h = dh_prev / safe
             if arch == "lstm":
@@ -739,7 +751,7 @@ def _backward_layer(arch, weights: StackWeights, layer: int, rec: dict, above_di
 
     # What goes to the inputs of this layer: W_ih^T (pre-activation gradient), all t at once.
     dx = torch.einsum("tbg,bgm->tbm", pre_in, w_ih)
-    dx_norm = torch.linalg.vector_norm(dx, dim=2)
+    dx_norm = safe_norm(dx, 2)
     out["dx_dir"] = dx / torch.where(dx_norm > 0, dx_norm, one).unsqueeze(2)
     out["dx_log"] = scale + torch.log(dx_norm.to(f64))
     out["log_gh"] = log_gh
@@ -808,6 +820,16 @@ def compare_cells(config: RNNConfig, model=None, inputs=None, inputs_path: str |
         mc = model_config(model, config, given, inputs)
         config = config.replace(steps=mc.steps)
     parts = len(CELL_ORDER) + (model is not None)
+    from . import budget
+
+    # The three cells (and the model) run one after another: their times add up.
+    total = stack_estimate(config.replace(arch=CELL_ORDER[0]))
+    for arch in CELL_ORDER[1:]:
+        total = total + stack_estimate(config.replace(arch=arch))
+    if model is not None:
+        total = total + stack_estimate(mc)
+    budget.check(total.named(f"RNN, LSTM and GRU x {config.layers}, T={config.steps}, "
+                             f"n={config.hidden}"))
     runs = {}
     for done, arch in enumerate(CELL_ORDER):
         def part(f, _d=done):

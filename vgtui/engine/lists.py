@@ -82,19 +82,20 @@ def parse_number_list(spec: ListSpec, text: Any) -> tuple:
             raise ConfigError(f"{spec.label}: {_short(entry)} is not a number (enter "
                               f"{spec.describe()})", spec.name) from None
         if not math.isfinite(number):
-            raise ConfigError(f"{spec.label}: {_short(entry)} is not finite", spec.name)
+            raise ConfigError(f"{spec.label}: {_short(entry)} is not finite (enter "
+                              f"{spec.describe()})", spec.name)
         if spec.kind is int:
             if not float(number).is_integer():
-                raise ConfigError(f"{spec.label}: {_short(entry)} is not a whole number",
-                                  spec.name)
+                raise ConfigError(f"{spec.label}: {_short(entry)} is not a whole number "
+                                  f"(enter {spec.describe()})", spec.name)
             number = int(number)
         if (spec.low is not None and number < spec.low) or (spec.high is not None and number > spec.high):
             raise ConfigError(f"{spec.label}: {_short(entry)} is outside {_num(spec.low)} to "
-                              f"{_num(spec.high)}", spec.name)
+                              f"{_num(spec.high)} (enter {spec.describe()})", spec.name)
         if number not in values:
             values.append(number)
     if len(values) > spec.max_items:
-        raise ConfigError(f"{spec.label}: {len(values)} entries, at most {spec.max_items}",
+        raise ConfigError(f"{spec.label}: {len(values)} entries; enter {spec.describe()}",
                           spec.name)
     return tuple(values)
 

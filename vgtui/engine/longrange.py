@@ -34,7 +34,7 @@ import numpy as np
 from .config import FIELD_SPECS, FieldSpec, parse_field
 from .errors import ConfigError
 from .flow import Cancelled
-from .magnitude import LogMagnitude
+from .magnitude import LogMagnitude, log10_ratio
 from .device import on_engine_threads
 
 MODELS = ("factor", "rnn", "lstm")
@@ -120,7 +120,7 @@ LR_SPECS: dict[str, FieldSpec] = {s.name: s for s in (
     FieldSpec("filler", int, "filler", "filler tokens inserted after the key word", 0,
               MAX_FILLER),
     FieldSpec("key", int, "key word", "1-based position of the word the meaning hinges on "
-              "(0 = the example's word, else the first token)", 0, MAX_TOKENS),
+              "(0 = the example's word, else the first token)", 0, MAX_TOKENS - 1),
     FieldSpec("forget_bias", float, "forget bias", "added to the LSTM forget-gate bias",
               -20.0, 20.0),
 )}
@@ -146,10 +146,11 @@ def parse_lr_field(name: str, raw: Any) -> Any:
         raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {_short(raw)})",
                           name) from None
     if not math.isfinite(number):
-        raise ConfigError(f"{spec.label} must be finite (got {_short(raw)})", name)
+        raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {_short(raw)})", name)
     if spec.kind is int:
         if not number.is_integer():
-            raise ConfigError(f"{spec.label} must be a whole number (got {_short(raw)})", name)
+            raise ConfigError(f"{spec.label} must be {spec.describe_range()}, a whole number (got "
+                              f"{_short(raw)})", name)
         number = int(number)
     if number < spec.low or number > spec.high:
         raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {_short(raw)})",
@@ -159,11 +160,11 @@ def parse_lr_field(name: str, raw: Any) -> Any:
 
 def parse_gaps(raw: Any) -> tuple[int, ...]:
     """'0,5,10' (or a sequence) -> sorted distinct gaps, each 0..MAX_FILLER."""
+    accepts = f"1 to {MAX_GAPS} whole numbers from 0 to {MAX_FILLER}, comma-separated"
     if isinstance(raw, str):
         parts = [p.strip() for p in raw.replace(";", ",").split(",")]
         if any(p == "" for p in parts):
-            raise ConfigError(f"gaps must be a comma-separated list of whole numbers from 0 to "
-                              f"{MAX_FILLER} (got {_short(raw)})", "gaps")
+            raise ConfigError(f"gaps must be {accepts} (got {_short(raw)})", "gaps")
     else:
         parts = list(raw)
     values = []
@@ -179,19 +180,23 @@ def parse_gaps(raw: Any) -> tuple[int, ...]:
         values.append(int(number))
     values = sorted(set(values))
     if not values or len(values) > MAX_GAPS:
-        raise ConfigError(f"gaps must list 1 to {MAX_GAPS} values (got {len(values)})", "gaps")
+        raise ConfigError(f"gaps must be {accepts} (got {len(values)} values)", "gaps")
     return tuple(values)
 
 
 def parse_text(raw: Any) -> str:
     text = " ".join(str(raw if raw is not None else "").split())
+    # Bytes that were not UTF-8 reach Python as lone surrogates: show them as U+FFFD.
+    text = re.sub("[\ud800-\udfff]", "\ufffd", text)
+    accepts = (f"2 to {MAX_TOKENS} tokens (words or punctuation marks), at most {MAX_TEXT} "
+               "characters")
     if len(text) > MAX_TEXT:
-        raise ConfigError(f"sentence is too long: at most {MAX_TEXT} characters", "sentence")
+        raise ConfigError(f"sentence is too long ({len(text)} characters): enter {accepts}",
+                          "sentence")
     count = len(tokenize(text))
-    if count < 2:
-        raise ConfigError("sentence needs at least 2 tokens (words or punctuation)", "sentence")
-    if count > MAX_TOKENS:
-        raise ConfigError(f"sentence has {count} tokens; at most {MAX_TOKENS}", "sentence")
+    if not 2 <= count <= MAX_TOKENS:
+        raise ConfigError(f"sentence has {count} token{'s' if count != 1 else ''}: enter "
+                          f"{accepts}", "sentence")
     return text
 
 
@@ -232,9 +237,10 @@ class LongRangeConfig:
                 value = parse_lr_field(f.name, value)
             object.__setattr__(self, f.name, value)
         count = len(tokenize(self.text))
-        if self.key > count:
-            raise ConfigError(f"key word must be a token position from 1 to {count} "
-                              f"(got {self.key})", "key")
+        if self.key > count - 1:
+            raise ConfigError(f"key word must be a token position from 1 to {count - 1} (before "
+                              f"the last token), or 0 for the example's word (got {self.key})",
+                              "key")
 
     def replace(self, **changes: Any) -> "LongRangeConfig":
         return replace(self, **changes)
@@ -302,12 +308,12 @@ class LongRangeResult:
     @property
     def log10_ratio(self) -> np.ndarray:
         """log10 of ||dL/dx_t|| / ||dL/dx_T||: 0 at the last token."""
-        return self.log10_grad - self.log10_grad[-1]
+        return log10_ratio(self.log10_grad, self.log10_grad[-1])
 
     @property
     def log10_share(self) -> np.ndarray:
         """log10 of each token's fraction of the summed ||dL/dx_t|| over all tokens."""
-        return self.log10_grad - log10_sum(self.log10_grad)
+        return log10_ratio(self.log10_grad, log10_sum(self.log10_grad))
 
     @property
     def key_log10_ratio(self) -> float:
@@ -552,16 +558,29 @@ def lstm_log10_grads(weights: LSTMWeights, sequences: Sequence[np.ndarray], devi
     return out, mean_forget
 
 
-# The LSTM keeps every step's gates and cell state for its backward pass.
-LSTM_MEMORY_LIMIT = 2 * 1024 ** 3
+def longrange_estimate(config: "LongRangeConfig", lengths: Sequence[int], itemsize: int = 8):
+    """Memory and time of the sentence and its gap sweep (the resource guard): the
+    closed form is one number per token; the RNN runs the flow engine once per length;
+    the LSTM runs every length in one padded batch and keeps each step's gates and
+    cell state (about 10 n numbers per step and sequence) for its backward pass."""
+    from .budget import FLOPS_PER_S, STEP_OVERHEAD_S, Estimate, flow_estimate
 
-
-def _check_lstm_memory(steps: int, rows: int, hidden: int, itemsize: int) -> None:
-    need = steps * rows * 10 * hidden * itemsize
-    if need > LSTM_MEMORY_LIMIT:
-        raise ConfigError(f"this LSTM run would hold about {need / 1024 ** 3:.1f} GiB of gates "
-                          f"({rows} sequences of up to {steps} tokens, n={hidden}); lower the "
-                          "hidden size, the gap or the sweep gaps", "hidden")
+    n, m = config.hidden, config.input_size
+    what = (f"the {config.model} model over {len(lengths)} sequences of up to {max(lengths)} "
+            f"tokens, n={n}")
+    advice = "lower the hidden size, the filler, or the sweep gaps"
+    if config.model == "factor":
+        return Estimate(sum(lengths) * 16, sum(lengths) * 1e-7, what, "filler", advice)
+    if config.model == "rnn":
+        total = Estimate(0, 0.0, what)
+        for length in lengths:
+            total = total + flow_estimate(1, n, length, m, itemsize)
+        return total.named(what, "hidden", advice)
+    steps, rows = max(lengths), len(lengths)
+    memory = steps * rows * (10 * n + m) * itemsize
+    flops = steps * rows * 2 * 4 * n * (n + m) * 2
+    seconds = steps * 2 * 10 * STEP_OVERHEAD_S + flops / FLOPS_PER_S
+    return Estimate(int(memory), seconds, what, "hidden", advice)
 
 
 def _tick(cancel) -> None:
@@ -585,6 +604,16 @@ def run_longrange(config: LongRangeConfig, *, cancel: Callable[[], bool] | None 
     gaps = list(config.gaps)
     details: dict[str, Any] = {}
     device, dtype = "cpu", "float64"
+    from . import budget
+
+    itemsize = 8
+    if config.model != "factor":
+        from .device import resolve_device, resolve_dtype
+
+        itemsize = resolve_dtype(config.dtype, resolve_device(config.device)).itemsize
+    lengths = [len(seq)] + [len(tokens) + gap for gap in gaps
+                            if config.model != "rnn" or gap != config.filler]
+    budget.check(longrange_estimate(config, lengths, itemsize))
 
     if config.model == "factor":
         grads = factor_log10_grads(len(seq), config.factor)
@@ -592,7 +621,7 @@ def run_longrange(config: LongRangeConfig, *, cancel: Callable[[], bool] | None 
         for gap in gaps:
             length = len(tokens) + gap
             ratio = factor_log10_grads(length, config.factor)
-            sweep.append(SweepPoint(gap, length - 1 - key, float(ratio[key] - ratio[-1])))
+            sweep.append(SweepPoint(gap, length - 1 - key, log10_ratio(ratio[key], ratio[-1])))
     elif config.model == "rnn":
         grads, run = rnn_log10_grads(config, seq, cancel)
         details.update(spectral_radius=run.spectral_radius, spectral_norm=run.spectral_norm,
@@ -604,22 +633,20 @@ def run_longrange(config: LongRangeConfig, *, cancel: Callable[[], bool] | None 
                 g = grads
             else:
                 g, _ = rnn_log10_grads(config, build_sequence(tokens, key, gap)[0], cancel)
-            sweep.append(SweepPoint(gap, len(tokens) + gap - 1 - key, float(g[key] - g[-1])))
+            sweep.append(SweepPoint(gap, len(tokens) + gap - 1 - key, log10_ratio(g[key], g[-1])))
     else:
         from .device import dtype_name, resolve_device, resolve_dtype
 
         dev = resolve_device(config.device)
         dt = resolve_dtype(config.dtype, dev)
         sequences = [seq] + [build_sequence(tokens, key, gap)[0] for gap in gaps]
-        _check_lstm_memory(max(len(s) for s in sequences), len(sequences), config.hidden,
-                           dt.itemsize)
         weights = lstm_weights(config.hidden, config.input_size, config.scale,
                                config.forget_bias, config.seed)
         inputs = [embed(s, config.seed, config.input_size, config.input_scale) for s in sequences]
         all_grads, forget = lstm_log10_grads(weights, inputs, dev, dt, cancel)
         grads = all_grads[0]
         details.update(mean_forget_gate=forget[0])
-        sweep = [SweepPoint(gap, len(tokens) + gap - 1 - key, float(g[key] - g[-1]))
+        sweep = [SweepPoint(gap, len(tokens) + gap - 1 - key, log10_ratio(g[key], g[-1]))
                  for gap, g in zip(gaps, all_grads[1:])]
         device, dtype = str(dev), dtype_name(dt)
 

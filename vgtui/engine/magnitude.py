@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+# How an undefined number (nan: 0/0, a fit with too few nonzero points) is shown.
+NOT_DEFINED = "n/a"
 # log10 of the smallest and largest magnitudes a float64 holds without loss.
 FLOAT_LOG10_MIN = -307.0
 FLOAT_LOG10_MAX = 308.0
@@ -34,6 +36,17 @@ def to_log10(value: float) -> float:
     return math.log10(abs(value))
 
 
+def log10_ratio(a, b):
+    """log10 of (10^a / 10^b) for magnitudes held as log10 (floats or numpy arrays).
+
+    0/0 and inf/inf are undefined: nan, quietly (shown as "n/a"), never a warning."""
+    import numpy as np
+
+    with np.errstate(invalid="ignore"):
+        out = np.subtract(a, b)
+    return float(out) if np.ndim(out) == 0 else out
+
+
 def split_log10(log10_value: float) -> tuple[float, int]:
     """(mantissa, exponent) with 1 <= mantissa < 10 and value = m * 10**e."""
     exponent = math.floor(log10_value)
@@ -46,10 +59,11 @@ def split_log10(log10_value: float) -> tuple[float, int]:
 def format_log10(log10_value: float, digits: int = 3) -> str:
     """Scientific text for a magnitude given as log10: 2.354e-04, 3.16e-3010.
 
-    An exact zero (log10 = -inf) prints as "0"; nan prints as "nan".
+    An exact zero (log10 = -inf) prints as "0"; an undefined value (nan, such as a ratio
+    of two exact zeros) prints as "n/a".
     """
     if math.isnan(log10_value):
-        return "nan"
+        return NOT_DEFINED
     if log10_value == -math.inf:
         return "0"
     if log10_value == math.inf:
@@ -64,7 +78,7 @@ def format_log10(log10_value: float, digits: int = 3) -> str:
 def format_value(value: float, digits: int = 3) -> str:
     """Scientific text for a plain float, using the same style."""
     if math.isnan(value):
-        return "nan"
+        return NOT_DEFINED
     if value == 0:
         return "0"
     if math.isinf(value):

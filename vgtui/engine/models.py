@@ -38,18 +38,27 @@ def _check_path(path: str, what: str) -> None:
         raise ModelFileError(f"{what} file not found: {path}", what)
     if os.path.isdir(path):
         raise ModelFileError(f"{what} path is a directory, not a file: {path}", what)
-    if os.path.getsize(path) == 0:
+    size = os.path.getsize(path)
+    if size == 0:
         raise ModelFileError(f"{what} file is empty: {path}", what)
+    from .budget import Estimate, check
+
+    # Reading holds the file and its tensors at once: about twice its size.
+    check(Estimate(2 * size, size / 500e6, f"reading the {what} file {path}", what,
+                   "use a smaller file"))
 
 
 def _unpickling_message(path: str, text: str) -> str:
     """torch's safe-loader errors are paragraphs; keep the part a user can act on."""
     import re
 
-    found = re.search(r"Unsupported global: GLOBAL (\S+)", text)
+    found = re.search(r"GLOBAL ([\w.]+)", text)
     if found:
         return (f"model file {path} was refused: it asks to run {found.group(1)} on load, which "
-                "the safe loader (weights_only=True) never does")
+                "the safe loader (weights_only=True) never does; save module.state_dict()")
+    if "Weights only load failed" in text:
+        return (f"model file {path} was refused: it holds Python objects beyond tensors, which "
+                "the safe loader (weights_only=True) never builds; save module.state_dict()")
     return f"model file {path} could not be read: not a torch.save file (or it is damaged)"
 
 
@@ -59,9 +68,13 @@ def load_state_dict(path: str) -> dict:
 
     import torch
 
+    import warnings
+
     _check_path(path, "model")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch's notes on pickle protocols are not for users
+            warnings.simplefilter("ignore")
+            state = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         raise ModelFileError(_unpickling_message(path, str(exc)), "model") from None
     except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile) as exc:
@@ -129,9 +142,14 @@ def load_inputs(path: str, input_size: int, max_steps: int = 200_000) -> np.ndar
     except (OSError, EOFError) as exc:
         raise ModelFileError(f"inputs file {path} could not be read as .npy: {str(exc)[:160]}", "inputs") from None
     if not isinstance(arr, np.ndarray):
-        raise ModelFileError(f"inputs file {path} does not hold one array (an .npz?)", "inputs")
+        if hasattr(arr, "close"):  # an .npz (or any zip) archive: let go of the file
+            arr.close()
+        raise ModelFileError(f"inputs file {path} does not hold one array (an .npz or zip "
+                             "archive?); save one (T, input_size) array with numpy.save",
+                             "inputs")
     if arr.dtype.kind not in "fiub":
-        raise ModelFileError(f"inputs must be numbers, found dtype {arr.dtype}", "inputs")
+        raise ModelFileError(f"inputs must be real numbers (float, int or bool), found dtype "
+                             f"{arr.dtype}", "inputs")
     if arr.ndim == 1 and input_size == 1:
         arr = arr[:, None]
     if arr.ndim != 2 or arr.shape[1] != input_size:

@@ -45,7 +45,7 @@ import numpy as np
 
 from .config import RNNConfig
 from .errors import ConfigError
-from .magnitude import LogMagnitude
+from .magnitude import LogMagnitude, log10_ratio
 from .device import on_engine_threads
 
 LOG10_E = math.log10(math.e)
@@ -78,11 +78,18 @@ def max_derivative(activation: str, leaky_slope: float = 0.01) -> float:
 def check_jacobian_limits(config: RNNConfig) -> None:
     """Refuse sizes whose per-step n x n products would take minutes."""
     if config.steps > JACOBIAN_MAX_STEPS:
-        raise ConfigError(f"steps T must be at most {JACOBIAN_MAX_STEPS} for Jacobian products "
+        raise ConfigError(f"steps T must be from 1 to {JACOBIAN_MAX_STEPS} for Jacobian products "
                           f"(an n x n matrix per step; got {config.steps})", "steps")
     if config.hidden > JACOBIAN_MAX_HIDDEN:
-        raise ConfigError(f"hidden size n must be at most {JACOBIAN_MAX_HIDDEN} for Jacobian "
+        raise ConfigError(f"hidden size n must be from 1 to {JACOBIAN_MAX_HIDDEN} for Jacobian "
                           f"products (got {config.hidden})", "hidden")
+
+
+def _itemsize(config: RNNConfig) -> int:
+    """Bytes per number of the dtype a config will run in (for the resource guard)."""
+    from .device import resolve_device, resolve_dtype
+
+    return resolve_dtype(config.dtype, resolve_device(config.device)).itemsize
 
 
 def _floats(arr) -> list:
@@ -162,6 +169,8 @@ def _tangent_exponents(w_hh, deriv, count: int, burn_in: int, seed: int, cancel=
     """
     import torch
 
+    from .flow import safe_norm
+
     steps, batch, n = deriv.shape
     device, dtype = deriv.device, deriv.dtype
     g = torch.Generator(device="cpu")
@@ -173,7 +182,7 @@ def _tangent_exponents(w_hh, deriv, count: int, burn_in: int, seed: int, cancel=
     for k in range(steps):
         moved = deriv[k].unsqueeze(2) * torch.bmm(w_hh, q)
         if count == 1:
-            norm = torch.linalg.vector_norm(moved, dim=1)  # (B, 1)
+            norm = safe_norm(moved, 1)  # (B, 1), exact also for tiny weights
             q = moved / torch.where(norm > 0, norm, torch.ones_like(norm)).unsqueeze(1)
             stretch = norm
         else:
@@ -374,8 +383,14 @@ def jacobian_products(
     from .device import dtype_name
     from .flow import forward_states
 
+    from . import budget
+
     for c in configs:
         check_jacobian_limits(c)
+    if configs:
+        c = configs[0]
+        budget.check(budget.jacobian_estimate(len(configs), c.hidden, c.steps, c.input_size,
+                                              _itemsize(c)))
     configs, device, dtype, weights = _prepare(configs, weights)
     started = time.perf_counter()
     w = weights.w_hh
@@ -527,21 +542,25 @@ class LyapunovSweep:
 
 def parse_scales(text: str, low: float = 0.0, high: float = 100.0, most: int = 64) -> list[float]:
     """'0.5,1,1.5' or 'a:b:k' (k evenly spaced values from a to b) -> checked floats."""
+    accepts = (f"numbers from {low:g} to {high:g}, comma-separated (at most {most}), or a range "
+               f"from:to:count such as 0.5:2:16 (count 2 to {most})")
     raw = (text or "").strip()
     if not raw:
-        raise ConfigError("scales is empty: give numbers like 0.5,1,1.5 or a range 0.5:2:16",
-                          "scales")
+        raise ConfigError(f"scales is empty: enter {accepts}", "scales")
+    shown = repr(raw) if len(raw) <= 24 else repr(raw[:21] + "...")
     if ":" in raw:
         parts = raw.split(":")
         try:
+            if len(parts) != 3:
+                raise ValueError
             a, b, k = float(parts[0]), float(parts[1]), int(parts[2])
-        except (ValueError, IndexError):
-            raise ConfigError(f"scales range must look like 0.5:2:16 (from:to:count), got {raw!r}"[:200],
-                              "scales") from None
-        if len(parts) != 3 or k < 2:
-            raise ConfigError("scales range needs from:to:count with count >= 2", "scales")
-        if k > most:
-            raise ConfigError(f"scales: at most {most} values (got {k})", "scales")
+        except (ValueError, OverflowError):
+            raise ConfigError(f"scales must be {accepts} (got {shown})", "scales") from None
+        if not 2 <= k <= most:
+            raise ConfigError(f"scales: a range needs a count from 2 to {most} (got {k}); "
+                              f"enter {accepts}", "scales")
+        if not (math.isfinite(a) and math.isfinite(b)):
+            raise ConfigError(f"scales must be {accepts} (got {shown})", "scales")
         values = [a + (b - a) * i / (k - 1) for i in range(k)]
     else:
         values = []
@@ -549,10 +568,13 @@ def parse_scales(text: str, low: float = 0.0, high: float = 100.0, most: int = 6
             try:
                 values.append(float(part))
             except ValueError:
-                raise ConfigError(f"scales must be numbers separated by commas (bad entry "
-                                  f"{part.strip()[:20]!r})", "scales") from None
+                bad = part.strip()
+                bad = repr(bad) if len(bad) <= 20 else repr(bad[:17] + "...")
+                raise ConfigError(f"scales: {bad} is not a number; enter {accepts}",
+                                  "scales") from None
     if len(values) > most:
-        raise ConfigError(f"scales: at most {most} values (got {len(values)})", "scales")
+        raise ConfigError(f"scales: at most {most} values (got {len(values)}); enter {accepts}",
+                          "scales")
     for v in values:
         if not math.isfinite(v) or v < low or v > high:
             raise ConfigError(f"scales must each be a number from {low:g} to {high:g} (got {v!r})",
@@ -582,6 +604,10 @@ def lyapunov_sweep(
         raise ConfigError(f"Lyapunov sweep too large: scales x n^2 x T must be at most "
                           f"{LYAPUNOV_MAX_WORK:.0e} (got {work:.1e}); use fewer steps, scales or "
                           "units", "steps")
+    from . import budget
+
+    budget.check(budget.lyapunov_estimate(len(scales), base.hidden, base.steps, base.input_size,
+                                          _itemsize(base)))
     configs = [base.replace(scale=float(s)) for s in scales]
     configs, device, dtype, weights = _prepare(configs)
     started = time.perf_counter()
@@ -702,6 +728,14 @@ def catch22_sweep(
                           "sequences")
     if len(scales) * sequences > 4096:
         raise ConfigError("scales x sequences must be at most 4096", "sequences")
+    from . import budget
+
+    # Checked before any weights are built: every (scale, sequence) row has its own copy.
+    budget.check(budget.flow_estimate(len(scales) * sequences, base.hidden, base.steps,
+                                      base.input_size, 8).named(
+        f"the catch-22 sweep ({len(scales)} scales x {sequences} sequences, T={base.steps}, "
+        f"n={base.hidden})", "sequences", "use fewer scales, sequences or steps, or a smaller "
+        "hidden size"))
     configs = []
     w_hh, w_xh, bias, inputs = [], [], [], []
     for s in scales:
@@ -923,6 +957,9 @@ def matrix_powers(matrix, derivative: float, steps: int) -> MatrixPowers:
     if not isinstance(steps, int) or not 1 <= steps <= MATRIX_MAX_STEPS:
         raise ConfigError(f"steps must be a whole number from 1 to {MATRIX_MAX_STEPS} (got {steps!r})",
                           "steps")
+    from . import budget
+
+    budget.check(budget.matrix_estimate(w.shape[0], steps))
     j = d * w
     spec = np.empty(steps)
     fro = np.empty(steps)
@@ -935,9 +972,11 @@ def matrix_powers(matrix, derivative: float, steps: int) -> MatrixPowers:
             spec[k:] = -math.inf
             fro[k:] = -math.inf
             break
-        spec[k] = log_scale + math.log10(top)
-        fro[k] = log_scale + math.log10(np.linalg.norm(product))
         product = product / top
+        spec[k] = log_scale + math.log10(top)
+        # Frobenius norm of the renormalised product: the squares of tiny entries
+        # (1e-200) would underflow before the division.
+        fro[k] = spec[k] + math.log10(np.linalg.norm(product))
         log_scale += math.log10(top)
     return MatrixPowers(w, d, np.linalg.eigvals(w), np.linalg.eigvals(j), spec, fro)
 
@@ -1073,6 +1112,9 @@ def spectrum_report(hidden: int, scale: float, seed: int = 0, power_steps: int =
                           f"(got {power_steps!r})", "power_steps")
     if not math.isfinite(shear) or not 0 <= shear <= 10:
         raise ConfigError(f"shear b must be a number from 0 to 10 (got {shear!r})", "shear")
+    from . import budget
+
+    budget.check(budget.spectrum_estimate(hidden, len(inits), power_steps))
     started = time.perf_counter()
     v0 = torch.randn(hidden, generator=_stream(seed, 5), dtype=torch.float64).numpy()
     v0 = v0 / np.linalg.norm(v0)
@@ -1177,12 +1219,12 @@ class ClipRun:
     @property
     def log10_first_to_last(self) -> float:
         """log10 of (step 1's share) / (step T's share), before clipping."""
-        return float(self.log10_contribution[0] - self.log10_contribution[-1])
+        return log10_ratio(self.log10_contribution[0], self.log10_contribution[-1])
 
     @property
     def log10_first_to_last_after(self) -> float:
         after = self.log10_contribution_after
-        return float(after[0] - after[-1])
+        return log10_ratio(after[0], after[-1])
 
     def to_dict(self) -> dict:
         c = self.config.to_dict()
@@ -1224,10 +1266,19 @@ def clip_gradients(
     from .device import dtype_name
     from .flow import forward_states
 
+    from . import budget
+
+    from .flow import safe_norm, tiny_weights
+
     tau = check_tau(tau)
+    if configs:
+        c = configs[0]
+        budget.check(budget.clip_estimate(len(configs), c.hidden, c.steps, c.input_size,
+                                          _itemsize(c)))
     configs, device, dtype, weights = _prepare(configs, weights)
     started = time.perf_counter()
     w = weights.w_hh
+    scaled_norms = tiny_weights(w)
     batch, n, _ = w.shape
     steps = weights.inputs.shape[1]
     with torch.no_grad():
@@ -1249,7 +1300,7 @@ def clip_gradients(
             dirs[k] = a[:, 0]
             if k > 0:
                 v = torch.bmm(a, w)
-                size = torch.linalg.vector_norm(v, dim=2)
+                size = safe_norm(v, 2) if scaled_norms else torch.linalg.vector_norm(v, dim=2)
                 u = v / torch.where(size > 0, size, one).unsqueeze(2)
                 log_norm = log_norm + torch.log(size[:, 0].to(torch.float64))
             if k % every == 0:
@@ -1413,8 +1464,11 @@ def training_drift(hidden: int, scale: float, seed: int = 0, steps: int = 50,
     if hidden > TRAIN_MAX_HIDDEN:
         raise ConfigError(f"hidden size n must be at most {TRAIN_MAX_HIDDEN} for training "
                           f"(got {hidden})", "hidden")
+    from . import budget
+
     inits = list(inits)
     b = len(inits)
+    budget.check(budget.drift_estimate(hidden, b, steps, TRAIN_SEQUENCE, TRAIN_BATCH))
     w0 = torch.stack([init_matrix(i, hidden, scale, seed) for i in inits])
     w_hh = w0.clone().requires_grad_(True)
     # The same input weights for every init, so only W_hh differs between them.

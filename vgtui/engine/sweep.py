@@ -160,7 +160,8 @@ class SweepResult:
             "multiplier_definition": "spectral radius of W_hh x mean f'(z_t) over units and "
                                      "steps 2..T; implied ratio = multiplier^(T-1)",
             "rows": [c.to_dict() for c in self.cells],
-            "seconds": self.seconds,
+            # Wall-clock time differs between runs by design: kept apart from the results.
+            "timing": {"seconds": self.seconds},
         }
 
 

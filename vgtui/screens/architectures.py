@@ -13,7 +13,7 @@ from ..engine.architectures import (ARCHITECTURES, COMPARE_FIELDS, COMPARE_PRESE
                                     SHORT, TITLES, TRAITS, UPDATES, CompareConfig,
                                     compare_preset)
 from ..engine.magnitude import format_log10
-from ..present import horizon_text, shown_steps
+from ..present import factor_text, horizon_text, shown_steps
 from ..widgets.controls import ControlPanel
 from ..widgets.log_chart import LogChart, Series
 from .base import PageScreen
@@ -270,7 +270,7 @@ class ArchitecturesScreen(PageScreen):
             name = f"{MARKERS[t.key]} {t.title}"
             how.add_row(name, recurrence, path, parallel, str(t.path_steps))
             measured.add_row(name, format_log10(t.log10_grad[0]), format_log10(t.log10_grad[-1]),
-                             format_log10(t.log10_first_over_last), f"{t.factor:.4f}",
+                             format_log10(t.log10_first_over_last), factor_text(t.factor),
                              horizon_text(t.horizon, t.steps), str(t.exact_zeros))
         self.query_one("#arch-note", Static).update("\n".join(
             f"{MARKERS[t.key]} {UPDATES[t.key]}" for t in r.traces))

@@ -28,7 +28,7 @@ from ..engine.lists import format_list, short_number
 from ..engine.magnitude import format_log10
 from ..engine.sweep import (DEFAULT_ACTIVATIONS, DEFAULT_SCALES, SweepSpec, parse_scales,
                             parse_sweep_activations)
-from ..present import REGIME_STYLES, marked, steps_text
+from ..present import factor_text, REGIME_STYLES, marked, steps_text
 from ..widgets.entry import ParsedField, first_field_error
 from ..widgets.status_line import stable_output
 from ..widgets.tables import rebuild
@@ -377,7 +377,7 @@ class DecayScreen(PageScreen):
                 for a in spec.activations:
                     cell = result.cell(a, s)
                     if which == "measured":
-                        text = f"{format_log10(cell.log10_ratio, 1)} ×{cell.factor:.3f}"
+                        text = f"{format_log10(cell.log10_ratio, 1)} ×{factor_text(cell.factor, 3)}"
                         regime = cell.verdict
                     else:
                         text = f"{cell.multiplier:.3f}→{format_log10(cell.log10_implied_ratio, 1)}"
@@ -393,7 +393,7 @@ class DecayScreen(PageScreen):
             compare.add_row(cell.activation, f"{cell.scale:g}", f"{cell.spectral_radius:.4f}",
                             f"{cell.mean_derivative:.4f}", f"{cell.multiplier:.4f}",
                             format_log10(cell.log10_implied_ratio),
-                            format_log10(cell.log10_ratio), f"{cell.factor:.4f}",
+                            format_log10(cell.log10_ratio), factor_text(cell.factor),
                             "—" if not math.isfinite(off) else f"{off:+.1f} decades")
 
     # -- actions ---------------------------------------------------------------------------

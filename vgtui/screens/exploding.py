@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Label, Static
 from ..engine.config import RNNConfig
 from ..engine.magnitude import format_log10
 from ..engine.spectrum import check_tau, parse_scales
-from ..present import horizon_text, verdict_text
+from ..present import horizon_text, per_step, verdict_text
 from ..present_jacobian import lyapunov_lines
 from ..widgets.log_chart import LogChart, Series
 from ..widgets.plane import PlotCanvas, PlotSeries, RefLine
@@ -235,7 +235,7 @@ class ExplodingScreen(RNNPage):
             f"[b]{verdict_text(f.verdict)}[/b]  {c.activation}, {c.init} W_hh × {c.scale:g}, "
             f"n={c.hidden}, T={c.steps}",
             f"spectral radius {f.spectral_radius:.4f} · spectral norm {f.spectral_norm:.4f} · "
-            f"fitted factor {f.factor:.4f}/step going back",
+            f"fitted factor {per_step(f.factor)} going back",
             f"largest ||dL/dh_t|| = {format_log10(max(finite)) if finite else 'n/a'} at t = "
             f"{peak_k + 1}; ||dL/dh_1|| / ||dL/dh_T|| = {format_log10(f.log10_ratio[0])}",
             f"exploding horizon (1e6): {horizon_text(f.exploding_horizon, f.steps)} · vanishing "

@@ -13,6 +13,7 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.containers import Horizontal, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import DataTable, Label, Select, Sparkline, Static
@@ -22,7 +23,8 @@ from ..engine.magnitude import format_log10, format_value
 from ..engine.presets import FLOW_PRESETS
 from rich.markup import escape
 
-from ..present import horizon_text, overflow_text, shown_steps, stack_title, verdict_text
+from ..present import (horizon_text, overflow_text, per_step, shown_steps,
+                       stack_title, verdict_text, zero_note)
 from ..widgets.controls import ControlPanel
 from ..widgets.log_chart import LogChart, Series
 from .base import PageScreen
@@ -235,8 +237,8 @@ class FlowScreen(PageScreen):
         select = self.query_one("#flow-preset", Select)
         if select.value is not Select.NULL:
             select.clear()
-        self.query_one("#flow-preset-note", Static).update(
-            f"weights from {choice.model_path}; x goes back to random weights")
+        self.query_one("#flow-preset-note", Static).update(Content(
+            f"weights from {choice.model_path}; x goes back to random weights"))
         self.query_one(ControlPanel).set_values(changes)
         self._launched = None
         self.request(self.config.replace(**changes), immediate=True)
@@ -359,7 +361,7 @@ class FlowScreen(PageScreen):
         matrix = f" (W_hh block {r.spectral_block}, top layer)" if stacked else ""
         sizes = f"T={c.steps}" if stacked else f"n={c.hidden}, T={c.steps}"
         lines = [
-            f"[b]{verdict_text(r.verdict)}[/b] · fitted factor {r.factor:.4f}/step",
+            f"[b]{verdict_text(r.verdict)}[/b] · fitted factor {per_step(r.factor)}",
             f"vanishing horizon (1e-6): {horizon}",
             f"spectral radius {r.spectral_radius:.4f} · norm {r.spectral_norm:.4f}{matrix}",
             f"{what}, {sizes}",
@@ -370,6 +372,9 @@ class FlowScreen(PageScreen):
             lines.append(f"exploding horizon (1e6) {r.exploding_horizon} steps")
         if r.forward_overflow_step is not None:
             lines.append("⚠ " + overflow_text(r.forward_overflow_step))
+        note = zero_note(r.log10_grad_h)
+        if note:
+            lines.append("⚠ " + note)
         self.query_one("#flow-summary", Static).update("\n".join(lines))
         self.query_one("#flow-summary").set_classes(f"verdict-{r.verdict}")
 

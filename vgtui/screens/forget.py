@@ -15,6 +15,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import DataTable, Label, Select, Static
 
@@ -23,7 +24,7 @@ from ..engine.flow import fitted_factor, horizons, verdict_for
 from ..engine.gated import (ARTICLE_TOY, CELL_ORDER, FORGET_BASE, FORGET_PRESETS,
                             check_article_toy, forget_preset, toy_carousel)
 from ..engine.magnitude import format_log10
-from ..present import gap_text, horizon_text, shown_steps, verdict_text
+from ..present import factor_text, gap_text, horizon_text, per_step, shown_steps, verdict_text
 from ..widgets.controls import ControlPanel
 from ..widgets.log_chart import LogChart, Series
 from .base import PageScreen
@@ -314,7 +315,7 @@ class ForgetScreen(PageScreen):
         changes = {"hidden": m.hidden, "input_size": m.input_size, "layers": m.layers}
         if choice.inputs is not None:
             changes["steps"] = int(choice.inputs.shape[0])
-        self.query_one("#forget-model", Static).update(f"{choice.label()}\nx clears it")
+        self.query_one("#forget-model", Static).update(Content(f"{choice.label()}\nx clears it"))
         self.layer_view = None
         config = self.config.replace(**changes)
         self.query_one("#forget-panel", ControlPanel).set_values(changes)
@@ -422,7 +423,7 @@ class ForgetScreen(PageScreen):
             for name, short in (("forget", "f"), ("update", "z")):
                 if name in gates:
                     gate_text = f" · mean {short} {sum(gates[name]) / len(gates[name]):.3f}"
-            lines.append(f"{marker} {title}: t=1 {format_log10(values[0])} · {factor:.3f}/step · "
+            lines.append(f"{marker} {title}: t=1 {format_log10(values[0])} · {per_step(factor, 3)} · "
                          f"horizon {horizon_text(vanish, len(values))} · "
                          f"{verdict_text(verdict_for(factor, vanish, explode))}{gate_text}")
         if r.model_run is not None:
@@ -451,7 +452,7 @@ class ForgetScreen(PageScreen):
             f"p cell path c_T → c_1, measured: {format_log10(layer.log10_cell_path[0])}",
             f"f product of forget gates: {format_log10(layer.log10_forget_product[0])}",
             f"largest gap {gap_text(gap)} {ok}",
-            f"per step {layer.cell_path_factor:.4f} · mean f {sum(mean_f) / len(mean_f):.3f} · "
+            f"per step {factor_text(layer.cell_path_factor)} · mean f {sum(mean_f) / len(mean_f):.3f} · "
             f"toy gate {toy_gate:g}",
             f"c full ||dL/dc_1|| (every path): {format_log10(layer.log10_grad_c[0])}",
             "(cell path: only c_t = f*c_(t-1) + ..., gates held; RMS over units)",

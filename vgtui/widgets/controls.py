@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from textual.content import Content
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -127,7 +128,7 @@ class ControlPanel(Vertical):
         for name in self.fields:
             label = self.query_one(f"#error-{name}", Static)
             message = errors.get(name, "")
-            label.update(message)
+            label.update(Content(message))  # plain text: user input is no markup
             label.set_class(bool(message), "-shown")
         self.post_message(self.Changed(self, None if errors else values, errors, field))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from textual.content import Content
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -103,7 +104,7 @@ class ParsedField(Vertical):
             value = self.parse(event.value)
         except VgtuiError as exc:
             self.error = str(exc)
-            error_line.update(f"✗ {self.error}")
+            error_line.update(Content(f"✗ {self.error}"))  # user text is not markup
             error_line.add_class("-shown")
             self.post_message(self.Changed(self, None, self.error))
             return

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from textual.content import Content
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -126,7 +127,8 @@ class OpenModelDialog(ModalScreen[ModelChoice | None]):
 
     def show_error(self, message: str, field: str | None = "model") -> None:
         """Say what is wrong under the fields and put the cursor where to fix it."""
-        self.query_one("#model-error", Static).update(f"✗ {message}")
+        # paths and file contents are the user's: plain text, never read as markup
+        self.query_one("#model-error", Static).update(Content(f"✗ {message}"))
         self.query_one("#model-state", Static).update("fix it and press Enter again · Esc cancels")
         target = {"inputs": "#inputs-path", "arch": "#model-arch"}.get(field or "", "#model-path")
         self.query_one(target).focus()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 
+from textual.content import Content
 from textual.widgets import Static
 
 STABLE_ENV = "VGTUI_STABLE_STATUS"
@@ -44,4 +45,4 @@ class StatusLine(Static):
             self.message = message
         self.set_class(error, "-error")
         parts = [p for p in (self.device, self.dtype, self.timing, self.message) if p]
-        self.update(" · ".join(parts))
+        self.update(Content(" · ".join(parts)))  # messages quote user input: no markup

@@ -31,6 +31,7 @@ CASES = {
     "clip": ["--steps", "40", "--hidden", "8", "--tau", "0.5"],
     "compare": ["--steps", "30", "--hidden", "8"],
     "train": ["--quick", "--steps", "5", "--hidden", "4"],
+    "claims": ["--closed-only"],
 }
 TIMING_KEYS = {"timing"}
 

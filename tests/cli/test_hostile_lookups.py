@@ -376,9 +376,14 @@ def _value_flags(sub) -> set[str]:
             if a.option_strings and a.nargs != 0 and a.dest != "help"}
 
 
+# Flags whose bad values are checked elsewhere: the claims filters (merged after this
+# table was written) in tests/cli/test_claims_cli.py; a hypothesis row is still to do.
+COVERED_ELSEWHERE = {"claims": {"--article", "--verdict", "--search"}}
+
+
 def test_every_flag_of_every_lookup_is_covered():
     subs = _subparsers()
-    covered = {name: set() for name in LOOKUPS}
+    covered = {name: set(COVERED_ELSEWHERE.get(name, ())) for name in LOOKUPS}
     for key, entry in TABLE.items():
         lookup = entry.get("lookup", key)
         covered[lookup] |= set(entry["flags"]) | set(entry.get("skip", ()))

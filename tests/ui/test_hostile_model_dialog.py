@@ -40,7 +40,10 @@ async def test_every_hostile_file_is_refused_inline(screen_id, hostile_model_fil
         for label, model, inputs, words, _flag in cases:
             error.update("")
             await _submit(pilot, dialog, model, inputs)
-            await wait_until(pilot, lambda: words in text_of(error), timeout=30)
+            try:
+                await wait_until(pilot, lambda: words in text_of(error), timeout=30)
+            except AssertionError:
+                raise AssertionError(f"{label}: {text_of(error)!r}")
             assert isinstance(app.screen, OpenModelDialog), label
         assert not marker.exists(), "a pickle ran code on load"
         # a path full of markup is shown as text, not read as markup

@@ -96,7 +96,7 @@ def test_model_files_that_do_not_fit(tmp_path, run_cli):
     cases = [
         (["--model", str(good), "--inputs", str(wrong_inputs)], "(T, 3)"),
         (["--model", str(empty)], "empty"),
-        (["--model", str(garbage)], "refused"),
+        (["--model", str(garbage)], "could not be read"),
         (["--model", str(not_sd)], "state_dict"),
         (["--model", str(lstm)], "torch.nn.RNN"),
         (["--model", str(tmp_path)], "directory"),

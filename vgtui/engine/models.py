@@ -56,7 +56,12 @@ def _unpickling_message(path: str, text: str) -> str:
     if found:
         return (f"model file {path} was refused: it asks to run {found.group(1)} on load, which "
                 "the safe loader (weights_only=True) never does; save module.state_dict()")
-    if "Weights only load failed" in text:
+    try:
+        with open(path, "rb") as fh:
+            pickled = fh.read(1) == b"\x80"  # a pickle (protocol 2+) starts with PROTO
+    except OSError:
+        pickled = False
+    if "Weights only load failed" in text and (pickled or "Unsupported operand" not in text):
         return (f"model file {path} was refused: it holds Python objects beyond tensors, which "
                 "the safe loader (weights_only=True) never builds; save module.state_dict()")
     return f"model file {path} could not be read: not a torch.save file (or it is damaged)"

@@ -142,6 +142,9 @@ async def test_measuring_fills_in_the_training_claims(monkeypatch):
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await ready(pilot, torch=False)
         assert screen.result.counts()["pending"] == 5
+        await pilot.press("m")  # asks first
+        await pilot.pause()
+        assert calls == [] and "m again" in text_of(screen.status)
         await pilot.press("m")
         await wait_until(pilot, lambda: screen.result.measured, timeout=60)
         assert calls == [1]

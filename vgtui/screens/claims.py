@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shlex
 import threading
+import time
 
 from rich.text import Text
 from textual import on, work
@@ -25,6 +26,7 @@ from .registry import SCREENS
 COUNT_WORDS = {"holds": "hold", "approx": "approx.", "fails": "fail", "pending": "unmeasured"}
 VERDICT_STYLES = {"holds": "green", "approx": "yellow", "fails": "bold red", "pending": "dim"}
 ALL = "all"
+CONFIRM_SECONDS = 5.0
 SHORT_TITLES = {"000": "Bengio walkthrough", "001": "textbook section", "002": "BPTT note",
                 "003": "Chapter 16", "004": "lesson"}
 ARTICLE_OPTIONS = [("all articles", ALL)] + [(f"{k} {SHORT_TITLES.get(k, '')}", k)
@@ -42,7 +44,8 @@ beside the value vgtui computes when the list is built, with a verdict:
 - `≈ holds approximately`: within 10% (one decade for an order of magnitude);
 - `✗ does not hold`: further off; the difference says by how much;
 - `? not measured yet`: the five training losses of article 000's test need a training
-  run of about half a minute: press `m` (or run the Experiments preset article-first).
+  run of about half a minute: press `m` twice (or run the Experiments preset
+  article-first).
 
 **How to read it.** The table lists marker, article, claim, the article's figure and the
 computed value. The panel below explains the highlighted claim: both values, the
@@ -53,7 +56,7 @@ and random matrices follow a second or two later.
 **Keys.** ↑/↓ move; Tab reaches the panel below (↑/↓ scroll it); Enter or `o` opens the
 claim's screen; `a` cycles the article, `v`
 the verdict; `/` types search words (Esc leaves the field); `r` shows every claim again;
-`m` measures the training losses, `x` cancels that; `n` lists what was not checked.
+`m` `m` measures the training losses, `x` cancels that; `n` lists what was not checked.
 
 **Things to try.**
 - `v` until "does not hold": the two-unit example's norms, the (0.9·0.5)^T table of article
@@ -97,7 +100,7 @@ class ClaimsScreen(PageScreen):
         Binding("r", "reset_filters", "all claims", id="claims.reset",
                 tooltip="Clear the filters: every claim"),
         Binding("m", "measure", "measure losses", id="claims.measure",
-                tooltip="Train article 000's test network (about 30 s) to judge its losses"),
+                tooltip="Press twice: train article 000's test network (about 30 s) for its losses"),
         Binding("n", "toggle_unchecked", "not checked", id="claims.unchecked",
                 tooltip="Show the statements left out of the list, and why"),
         Binding("x", "cancel_measure", "cancel", show=False, id="claims.cancel",
@@ -116,6 +119,7 @@ class ClaimsScreen(PageScreen):
         self.measuring = False
         self.torch_pending = True
         self.show_unchecked = False
+        self._measure_armed_until = 0.0
         self._cancel_event = threading.Event()
         self._claim_width = 36
 
@@ -249,7 +253,7 @@ class ClaimsScreen(PageScreen):
         if c.note:
             lines.append(f"note: {escape(c.note)}")
         if c.verdict == "pending":
-            lines.append("m trains the network here (about half a minute; x cancels)")
+            lines.append("m twice trains the network here (about half a minute; x cancels)")
         lines.append(f"shown on: [b]{escape(title)}[/b]{key_text} (Enter opens it)"
                      + (f" — {escape(c.hint)}" if c.hint else ""))
         detail.update("\n".join(lines))
@@ -349,9 +353,24 @@ class ClaimsScreen(PageScreen):
 
     # -- measuring the training claims ---------------------------------------------------
     def action_measure(self) -> None:
+        """The first m asks, a second m within a few seconds starts: the training takes
+        about half a minute of CPU, too much to start by a stray key."""
         if self.measuring:
             self.status.show(message="already training (x cancels)", error=False)
             return
+        now = time.monotonic()
+        if now > self._measure_armed_until:
+            self._measure_armed_until = now + CONFIRM_SECONDS
+            self.status.show(message=f"m again within {CONFIRM_SECONDS:g} s trains article 000's "
+                             "test network (about half a minute; x cancels)", error=False)
+            return
+        self.start_measure()
+
+    def start_measure(self) -> None:
+        if self.measuring:
+            self.status.show(message="already training (x cancels)", error=False)
+            return
+        self._measure_armed_until = 0.0
         self.measuring = True
         self._cancel_event = threading.Event()
         self.status.show(message="training article 000's test network: starting (x cancels)",
@@ -440,7 +459,7 @@ class ClaimsScreen(PageScreen):
         cmds += [(f"Claims: article {k}", v, lambda k=k: self.set_filters(article=k))
                  for k, v in ARTICLES.items()]
         cmds += [("Claims: measure the training losses", "train article 000's test network "
-                  "(about 30 s) so its five losses get verdicts", self.action_measure),
+                  "(about 30 s) so its five losses get verdicts", self.start_measure),
                  ("Claims: open the highlighted claim's screen", "the screen that demonstrates "
                   "it", self.action_open_screen),
                  ("Claims: what was not checked, and why", "statements with no definite number",

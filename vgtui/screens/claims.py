@@ -137,6 +137,9 @@ class ClaimsScreen(PageScreen):
             with VerticalScroll(id="claims-detail-box"):
                 yield Static("", id="claims-detail")
 
+    def has_result(self) -> bool:
+        return self.result is not None and not self.torch_pending
+
     def on_mount(self) -> None:
         table = self.query_one("#claims-table", DataTable)
         table.add_column("", key="mark")

@@ -200,8 +200,9 @@ class VgtuiApp(App):
         self.notify(f"Saved {path}", title=f"screenshot of {screen_id}")
 
     def action_command_palette(self) -> None:
-        """Textual's palette, but never a second one: Textual only checks the top
-        screen, so a palette under a help overlay would be pushed twice and crash."""
+        """Textual's palette, but never a second one anywhere: Textual only checks the
+        top screen, so a palette under a help overlay, or one left open in another mode
+        (a demo that moved on), would be pushed twice under the same id and crash."""
         from textual.command import CommandPalette
 
         stacks = self._screen_stacks.values()  # every mode's stack, not only this one

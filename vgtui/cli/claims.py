@@ -68,8 +68,9 @@ def _print(result, shown) -> None:
     from rich.text import Text
 
     out = console()
-    table = Table(title="claims of the source articles, recomputed now "
-                        "(✓ holds · ≈ holds approximately · ✗ does not hold · ? not measured)",
+    title = ("claims of the source articles, recomputed now "
+             "(✓ holds · ≈ holds approximately · ✗ does not hold · ? not measured)")
+    table = Table(title=title,
                   title_justify="left", header_style="bold", box=box.SIMPLE_HEAD,
                   pad_edge=False)
     table.add_column("", no_wrap=True)

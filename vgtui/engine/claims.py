@@ -166,7 +166,8 @@ def _ratio_words(ratio: float, ratio_log: float | None = None) -> str:
         pct = 100.0 * (ratio - 1.0)
         if abs(pct) < 0.05:
             return "article's figure equals the computed value to 0.05%"
-        return f"article's figure is {abs(pct):.1f}% {'above' if pct > 0 else 'below'} the computed value"
+        side = "above" if pct > 0 else "below"
+        return f"article's figure is {abs(pct):.1f}% {side} the computed value"
     if ratio > 2.0:
         return f"article's figure is {ratio:.3g}× the computed value"
     return f"computed value is {1.0 / ratio:.3g}× the article's figure"
@@ -854,8 +855,9 @@ def _power_ratio(num: tuple[float, int], den: tuple[float, int]) -> Callable[[_E
 
 def _two_unit_radius(engine: _Engine) -> Computed:
     m = engine.two_unit
+    magnitudes = sorted((abs(v) for v in m.eigenvalues_w), reverse=True)
     return Computed(m.spectral_radius, note=(
-        f"eigenvalues of W are {', '.join(f'{abs(v):.4g}' for v in sorted(m.eigenvalues_w, key=abs, reverse=True))}; "
+        f"eigenvalues of W are {', '.join(f'{v:.4g}' for v in magnitudes)}; "
         f"those of J = {m.derivative:g} W are {m.derivative:g} times them, so ρ(J) = "
         f"{m.spectral_radius:.4f} (ρ(W) = {m.spectral_radius_w:.4f})"))
 
@@ -1063,7 +1065,8 @@ def _specs() -> list[Spec]:
         S("000-two-unit-rho", a, "§Worked 2-unit example", "the Jacobian 0.8 W of the 2-unit "
           "example (W = [[0.5, 0.1], [0.2, 0.4]]) has spectral radius 0.46",
           said("0.46", "ρ ≈ 0.46"), _two_unit_radius, "eigenvalues of 0.8 W with numpy",
-          "vgtui.engine.spectrum.matrix_powers", "jacobian", "matrix W = 0.5,0.1;0.2,0.4, f' = 0.8"),
+          "vgtui.engine.spectrum.matrix_powers", "jacobian",
+          "matrix W = 0.5,0.1;0.2,0.4, f' = 0.8"),
         figure_spec(a, "0.46^5", where="§Worked 2-unit example", screen="jacobian",
                     hint="the article figures below the matrix panel",
                     note="the article's own 0.46 raised to the power; right as arithmetic, but "
@@ -1099,7 +1102,8 @@ def _specs() -> list[Spec]:
         figure_spec(a, "0.2^20", where="§Derivative code"),
         S("000-sigmoid-needs-4", a, "§Theorem", "a sigmoid RNN's gradient can only survive if "
           "||W_hh|| exceeds 4", said("4", "||W_hh|| > 4"), _sigmoid_needed_norm,
-          "1 / max sigmoid'", f"{cfp}.max_derivative", "bound", "sigmoid: survival needs ||W|| ≥ 4"),
+          "1 / max sigmoid'", f"{cfp}.max_derivative", "bound",
+          "sigmoid: survival needs ||W|| ≥ 4"),
         S("000-xavier-tanh-0.65", a, "§Eigenvalues, Xavier code", "0.65 is a typical tanh "
           "derivative", said("0.65"), _typical_tanh, "Gauss-Legendre quadrature of "
           "E|tanh'(z)|, z ~ N(0, 1)", f"{cfp}.typical_derivative", "activations",
@@ -1132,7 +1136,8 @@ def _specs() -> list[Spec]:
                      f"after {t} steps: the gradient with a Xavier-scaled 64×64 W and "
                      "f' = 0.65",
                      said(fig, f"~{fig}"), _xavier_table(t),
-                     f"(ρ × 0.65)^{t}, ρ the median radius of 64×64 gaussian N(0, 1/n) matrices",
+                     f"(ρ × 0.65)^{t}, ρ the median radius of 64×64 gaussian N(0, 1/n) "
+                     "matrices",
                      "vgtui.engine.spectrum.spectrum_report", "spectrum",
                      "gaussian init, n = 64: the radius moves from seed to seed",
                      needs="torch"))
@@ -1243,7 +1248,8 @@ def _specs() -> list[Spec]:
           "vgtui.engine.flow.run_flow_batch", "exploding", "preset '4 units at 1.5'",
           needs="torch"),
         figure_spec(a, "0.7^13", where="§Long-term dependencies", screen="longrange",
-                    hint="factor 0.7 over the 13-token gap"),
+                    hint="factor model at 0.7: a sentence with the key word 13 tokens back "
+                         "(s edits the sentence)"),
     ]
     a = "004"
     out += [figure_spec(a, f"(0.9*0.5)^{t}", where="§Eigenvalue code") for t in (10, 20, 50, 100)]

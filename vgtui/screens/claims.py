@@ -18,8 +18,9 @@ from textual.markup import escape
 from textual.widgets import DataTable, Input, Select, Static
 from textual.worker import get_current_worker
 
-from ..engine.claims import (ARTICLES, MODE_WORDS, RULES, UNCHECKED, VERDICT_MARKS, VERDICT_WORDS, VERDICTS,
-                             build_claims, filter_claims, verdict_text)
+from ..engine.claims import (ARTICLES, MODE_WORDS, RULES, UNCHECKED, VERDICT_MARKS,
+                             VERDICT_WORDS, VERDICTS, build_claims, filter_claims,
+                             verdict_text)
 from .base import PageScreen
 from .registry import SCREENS
 
@@ -100,7 +101,8 @@ class ClaimsScreen(PageScreen):
         Binding("r", "reset_filters", "all claims", id="claims.reset",
                 tooltip="Clear the filters: every claim"),
         Binding("m", "measure", "measure losses", id="claims.measure",
-                tooltip="Press twice: train article 000's test network (about 30 s) for its losses"),
+                tooltip="Press twice: train article 000's test network (about 30 s) for "
+                        "its losses"),
         Binding("n", "toggle_unchecked", "not checked", id="claims.unchecked",
                 tooltip="Show the statements left out of the list, and why"),
         Binding("x", "cancel_measure", "cancel", show=False, id="claims.cancel",
@@ -457,7 +459,8 @@ class ClaimsScreen(PageScreen):
 
     def palette_commands(self):
         cmds = [("Claims: every claim", "clear the filters", self.action_reset_filters)]
-        cmds += [(f"Claims: only '{VERDICT_WORDS[v]}'", f"claims whose verdict is {verdict_text(v)}",
+        cmds += [(f"Claims: only '{VERDICT_WORDS[v]}'",
+                  f"claims whose verdict is {verdict_text(v)}",
                   lambda v=v: self.set_filters(verdict=v)) for v in VERDICTS]
         cmds += [(f"Claims: article {k}", v, lambda k=k: self.set_filters(article=k))
                  for k, v in ARTICLES.items()]

@@ -94,3 +94,40 @@ def activate_into(kind: str, z, leaky_slope, h_out, d_out) -> None:
         h, d = activate(kind, z, leaky_slope)
         h_out.copy_(h)
         d_out.copy_(d)
+
+
+def activate_in_place(kind: str, z, leaky_slope, d_out) -> None:
+    """Like ``activate_into``, but f(z) replaces z where it stands (the time loop writes
+    each step's pre-activations straight into the hidden-state buffer). Identity writes
+    nothing: its derivative is the constant 1, which the caller fills in once."""
+    import torch
+
+    if kind == "tanh":
+        torch.tanh(z, out=z)
+        torch.addcmul(_one(z), z, z, value=-1.0, out=d_out)
+    elif kind == "sigmoid":
+        torch.sigmoid(z, out=z)
+        torch.addcmul(z, z, z, value=-1.0, out=d_out)
+    elif kind == "relu":
+        z.clamp_(min=0.0)
+        torch.sign(z, out=d_out)  # 1 where z > 0, 0 elsewhere (relu'(0) = 0)
+    elif kind == "identity":
+        return
+    else:
+        h, d = activate(kind, z, leaky_slope)
+        z.copy_(h)
+        d_out.copy_(d)
+
+
+_ONES: dict = {}
+
+
+def _one(z):
+    """A 0-dim tensor 1 of z's dtype and device, made once (it broadcasts in addcmul)."""
+    import torch
+
+    key = (z.dtype, z.device)
+    one = _ONES.get(key)
+    if one is None:
+        one = _ONES[key] = torch.ones((), dtype=z.dtype, device=z.device)
+    return one

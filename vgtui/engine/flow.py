@@ -58,33 +58,85 @@ class SharedRecurrence:
     def select(self, index) -> "SharedRecurrence":
         return SharedRecurrence(self.base, self.scales[index], self.noise)
 
+    def stack(self):
+        """The (B, n, n) matrices themselves."""
+        w = self.scales.view(-1, 1, 1) * self.base
+        return w if self.noise is None else w + self.noise
 
-@dataclass
+
 class RNNWeights:
-    """Explicit weights for a batch: W_hh (B,n,n), W_xh (B,n,m), b (B,n), x (B,T,m)."""
+    """Explicit weights for a batch: W_hh (B,n,n), W_xh (B,n,m), b (B,n), x (B,T,m).
 
-    w_hh: object
-    w_xh: object
-    bias: object
-    inputs: object
-    shared: SharedRecurrence | None = None
+    With ``shared`` given, ``w_hh`` may be None: the (B, n, n) stack is then built only
+    when something asks for it, since the time loops need the base matrix alone (a
+    sweep of 256 scales would otherwise copy 256 matrices it never reads).
+    ``same_inputs`` says every row holds the same W_xh, b and x (one seed): they are
+    stored as broadcast views of one row and the input drive is computed once.
+    """
+
+    def __init__(self, w_hh, w_xh, bias, inputs, shared: SharedRecurrence | None = None,
+                 same_inputs: bool = False) -> None:
+        if w_hh is None and shared is None:
+            raise ValueError("RNNWeights needs W_hh or a shared recurrence")
+        self._w_hh = w_hh
+        self.w_xh = w_xh
+        self.bias = bias
+        self.inputs = inputs
+        self.shared = shared
+        self.same_inputs = same_inputs
+
+    @property
+    def w_hh(self):
+        if self._w_hh is None:
+            self._w_hh = self.shared.stack()
+        return self._w_hh
 
     @property
     def batch(self) -> int:
-        return int(self.w_hh.shape[0])
+        return int(self.w_xh.shape[0])
+
+    @property
+    def hidden(self) -> int:
+        return int(self.w_xh.shape[1])
+
+    @property
+    def dtype(self):
+        return self.w_xh.dtype
+
+    @property
+    def device(self):
+        return self.w_xh.device
+
+    def _inputs_map(self, fn):
+        """fn applied to (W_xh, b, x); to one row only when every row shares them."""
+        if not self.same_inputs:
+            return [fn(t) for t in (self.w_xh, self.bias, self.inputs)]
+        return [fn(t[:1]).expand(self.batch, *t.shape[1:]) for t in
+                (self.w_xh, self.bias, self.inputs)]
 
     def to(self, device, dtype) -> "RNNWeights":
-        return RNNWeights(*(t.to(device=device, dtype=dtype) for t in
-                            (self.w_hh, self.w_xh, self.bias, self.inputs)),
-                          None if self.shared is None else self.shared.to(device, dtype))
+        def move(t):
+            return t.to(device=device, dtype=dtype)
+
+        return RNNWeights(None if self._w_hh is None else move(self._w_hh),
+                          *self._inputs_map(move),
+                          None if self.shared is None else self.shared.to(device, dtype),
+                          self.same_inputs)
 
     def select(self, index) -> "RNNWeights":
         """The batch rows in ``index`` (a list of ints), in that order."""
         import torch
 
-        idx = torch.as_tensor(index, device=self.w_hh.device)
-        return RNNWeights(self.w_hh[idx], self.w_xh[idx], self.bias[idx], self.inputs[idx],
-                          None if self.shared is None else self.shared.select(idx.to(self.shared.scales.device)))
+        idx = torch.as_tensor(index, device=self.device)
+        if self.same_inputs:
+            w_xh, bias, inputs = (t[:1].expand(len(index), *t.shape[1:]) for t in
+                                  (self.w_xh, self.bias, self.inputs))
+        else:
+            w_xh, bias, inputs = self.w_xh[idx], self.bias[idx], self.inputs[idx]
+        return RNNWeights(None if self._w_hh is None else self._w_hh[idx], w_xh, bias, inputs,
+                          None if self.shared is None else
+                          self.shared.select(idx.to(self.shared.scales.device)),
+                          self.same_inputs)
 
     def with_sharing(self) -> "RNNWeights":
         """A batch of one is trivially shared: its own W_hh with scale 1."""
@@ -94,7 +146,17 @@ class RNNWeights:
 
         ones = torch.ones(1, dtype=self.w_hh.dtype, device=self.w_hh.device)
         return RNNWeights(self.w_hh, self.w_xh, self.bias, self.inputs,
-                          SharedRecurrence(self.w_hh[0], ones))
+                          SharedRecurrence(self.w_hh[0], ones), self.same_inputs)
+
+    def tiny(self) -> bool:
+        """``tiny_weights`` of the stack, read off the base and scales when shared."""
+        shared = self.shared
+        if self._w_hh is None and shared.noise is None:
+            import torch
+
+            limit = math.sqrt(torch.finfo(shared.base.dtype).tiny) * 1e12
+            return bool((shared.scales.abs() * shared.base.abs().amax() < limit).any())
+        return tiny_weights(self.w_hh)
 
 
 def _stream(seed: int, stream: int):
@@ -145,35 +207,57 @@ def recurrent_matrix(config: RNNConfig):
     return w if noise is None else w + noise
 
 
+def _input_key(c: RNNConfig) -> tuple:
+    return (c.seed, c.hidden, c.input_size, c.steps, c.input_scale)
+
+
 def build_weights(configs: Sequence[RNNConfig], device, dtype) -> RNNWeights:
     """Seeded weights and inputs for each config, stacked into one batch."""
     import torch
 
+    def draw_inputs(c):
+        w_xh = torch.randn(c.hidden, c.input_size, generator=_stream(c.seed, 1),
+                           dtype=torch.float64) / math.sqrt(c.input_size)
+        inputs = torch.randn(c.steps, c.input_size, generator=_stream(c.seed, 2),
+                             dtype=torch.float64) * c.input_scale
+        return w_xh, torch.zeros(c.hidden, dtype=torch.float64), inputs
+
+    def move(t):
+        return t.to(device=device, dtype=dtype)
+
+    batch = len(configs)
     # Configs that differ only in scale (and activation) share one base matrix.
-    bases = {(c.init, c.seed, c.hidden, c.init_noise) for c in configs}
-    w_hh, w_xh, bias, inputs = [], [], [], []
     base_cache: dict = {}
     for c in configs:
         key = (c.init, c.seed, c.hidden, c.init_noise)
         if key not in base_cache:
             base_cache[key] = (base_matrix(c), noise_matrix(c))
-        base, noise = base_cache[key]
-        w_hh.append(base * c.scale if noise is None else base * c.scale + noise)
-        w_xh.append(torch.randn(c.hidden, c.input_size, generator=_stream(c.seed, 1),
-                                dtype=torch.float64) / math.sqrt(c.input_size))
-        bias.append(torch.zeros(c.hidden, dtype=torch.float64))
-        inputs.append(torch.randn(c.steps, c.input_size, generator=_stream(c.seed, 2),
-                                  dtype=torch.float64) * c.input_scale)
-
-    def stack(ts):
-        return torch.stack(ts).to(device=device, dtype=dtype)
-
-    shared = None
-    if len(bases) == 1:
+    shared = w_hh = None
+    if len(base_cache) == 1:
         base, noise = next(iter(base_cache.values()))
-        shared = SharedRecurrence(base, torch.tensor([c.scale for c in configs], dtype=torch.float64),
-                                  noise).to(device, dtype)
-    return RNNWeights(stack(w_hh), stack(w_xh), stack(bias), stack(inputs), shared)
+        shared = SharedRecurrence(base, torch.tensor([c.scale for c in configs],
+                                                     dtype=torch.float64), noise).to(device, dtype)
+    else:
+        mats = []
+        for c in configs:
+            base, noise = base_cache[(c.init, c.seed, c.hidden, c.init_noise)]
+            mats.append(base * c.scale if noise is None else base * c.scale + noise)
+        w_hh = move(torch.stack(mats))
+
+    # One seed for every row (a sweep over scales or activations): one draw, broadcast.
+    if len({_input_key(c) for c in configs}) == 1:
+        w_xh, bias, inputs = (move(t).unsqueeze(0).expand(batch, *t.shape)
+                              for t in draw_inputs(configs[0]))
+        return RNNWeights(w_hh, w_xh, bias, inputs, shared, same_inputs=True)
+    cache: dict = {}
+    rows = []
+    for c in configs:
+        key = _input_key(c)
+        if key not in cache:
+            cache[key] = draw_inputs(c)
+        rows.append(cache[key])
+    w_xh, bias, inputs = (move(torch.stack(ts)) for ts in zip(*rows))
+    return RNNWeights(w_hh, w_xh, bias, inputs, shared)
 
 
 @dataclass
@@ -289,13 +373,24 @@ def _floats(arr: np.ndarray) -> list:
 
 def fitted_factor(log10_grad: np.ndarray) -> float:
     """Per-step factor gamma from a least-squares fit of log10||g_t|| = a + (T-t) log10 gamma."""
-    steps_back = np.arange(log10_grad.shape[0] - 1, -1, -1, dtype=np.float64)
+    return float(fitted_factors(np.asarray(log10_grad, dtype=np.float64)[:, None])[0])
+
+
+def fitted_factors(log10_grad: np.ndarray) -> np.ndarray:
+    """``fitted_factor`` for every column of a (T, B) array at once (the closed-form
+    least-squares slope over each column's finite entries); nan where fewer than two."""
+    steps = log10_grad.shape[0]
+    x = np.arange(steps - 1, -1, -1, dtype=np.float64)[:, None]
     ok = np.isfinite(log10_grad)
-    if ok.sum() < 2:
-        return math.nan
-    x, y = steps_back[ok], log10_grad[ok]
-    slope = np.polyfit(x, y, 1)[0]
-    return float(10.0 ** slope) if slope < 308 else math.inf
+    count = ok.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        x_mean = (x * ok).sum(axis=0) / count
+        y = np.where(ok, log10_grad, 0.0)
+        y_mean = y.sum(axis=0) / count
+        dx = np.where(ok, x - x_mean, 0.0)
+        slope = (dx * (y - y_mean)).sum(axis=0) / (dx * dx).sum(axis=0)
+        factor = np.where(slope < 308, 10.0 ** np.minimum(slope, 308), np.inf)
+    return np.where(count >= 2, factor, np.nan)
 
 
 def horizons(log10_grad: np.ndarray) -> tuple[int | None, int | None]:
@@ -395,9 +490,10 @@ def run_flow_batch(
     arrays = {k: v.to(torch.float64).cpu().numpy()[..., inverse] for k, v in raw.items()}
     rho, sigma = rho[inverse], sigma[inverse]
     runs = []
+    factors = fitted_factors(arrays["log10_grad_h"])
     for b, c in enumerate(configs):
         log10_gh = arrays["log10_grad_h"][:, b]
-        factor = fitted_factor(log10_gh)
+        factor = float(factors[b])
         vanish, explode = horizons(log10_gh)
         overflow = arrays["overflow_step"][b]
         runs.append(FlowRun(
@@ -449,18 +545,21 @@ def _spectral(weights: RNNWeights):
 class _Recurrence:
     """The matrix products of one time step, chosen for the batch's structure.
 
-    ``forward(h, drive)`` gives the rows W_hh h + drive; ``backward(deriv_t, u)`` gives
-    the rows W_hh^T (deriv_t * u). With a shared base (every W_hh = s_b A) they are
-    single matrix products with the per-row scale folded into h or into f' once for
-    all steps; otherwise batched matrix-vector products.
+    ``forward(h, drive, out)`` writes the rows W_hh h + drive; ``backward(a, out)`` writes
+    the rows W_hh^T a. With a shared base (every W_hh = s_b A) they are single matrix
+    products; in the backward pass the scale is left out of the product and its log
+    added to every step's stretch instead (``log_scales``), since only the norm of the
+    gradient is kept and s_b A^T a = s_b (A^T a). Otherwise batched matrix-vector
+    products.
     """
 
-    def __init__(self, weights: RNNWeights, deriv) -> None:
+    def __init__(self, weights: RNNWeights) -> None:
         import torch
 
         self.torch = torch
         shared = weights.shared
         self.mode = "batched"
+        self.log_scales = None
         if shared is not None:
             self.base = shared.base
             self.base_t = shared.base.t().contiguous()
@@ -470,36 +569,33 @@ class _Recurrence:
             unit = bool((shared.scales == 1).all())
             self.mode = "shared" if shared.noise is None and unit else \
                 "scaled" if shared.noise is None else "noisy"
+            if self.mode == "scaled":
+                self.log_scales = torch.log(shared.scales.abs().to(torch.float64))
+                self.scaled_h = torch.empty(weights.batch, weights.hidden,
+                                            dtype=weights.dtype, device=weights.device)
         else:
             self.w_hh = weights.w_hh
             self.w_hh_t = weights.w_hh.transpose(1, 2).contiguous()
-        self.deriv = deriv
 
-    def forward(self, h, drive):
+    def forward(self, h, drive, out) -> None:
         torch = self.torch
         if self.mode == "shared":
-            return torch.addmm(drive, h, self.base_t)
-        if self.mode == "scaled":
-            return torch.addmm(drive, h * self.scales, self.base_t)
-        if self.mode == "noisy":
-            return torch.addmm(torch.addmm(drive, h * self.scales, self.base_t), h, self.noise_t)
-        return torch.baddbmm(drive.unsqueeze(1), h.unsqueeze(1), self.w_hh_t).squeeze(1)
+            torch.addmm(drive, h, self.base_t, out=out)
+        elif self.mode == "scaled":
+            torch.addmm(drive, torch.mul(h, self.scales, out=self.scaled_h), self.base_t, out=out)
+        elif self.mode == "noisy":
+            torch.addmm(torch.addmm(drive, h * self.scales, self.base_t), h, self.noise_t, out=out)
+        else:
+            torch.baddbmm(drive.unsqueeze(1), h.unsqueeze(1), self.w_hh_t, out=out.unsqueeze(1))
 
-    def prepare_backward(self) -> None:
-        """Fold the per-row scale into the stored derivatives once (scaled mode)."""
-        if self.mode == "scaled":
-            self.deriv_scaled = self.deriv * self.scales
-
-    def backward(self, t: int, u):
+    def backward(self, a, out) -> None:
         torch = self.torch
-        if self.mode == "shared":
-            return (self.deriv[t] * u) @ self.base
-        if self.mode == "scaled":
-            return (self.deriv_scaled[t] * u) @ self.base
-        a = self.deriv[t] * u
-        if self.mode == "noisy":
-            return torch.addmm(a @ self.noise, a * self.scales, self.base)
-        return torch.bmm(a.unsqueeze(1), self.w_hh).squeeze(1)
+        if self.mode in ("shared", "scaled"):
+            torch.mm(a, self.base, out=out)
+        elif self.mode == "noisy":
+            torch.addmm(a @ self.noise, a * self.scales, self.base, out=out)
+        else:
+            torch.bmm(a.unsqueeze(1), self.w_hh, out=out.unsqueeze(1))
 
 
 def forward_states(
@@ -526,27 +622,37 @@ def forward_states(
     return hidden, deriv, log_scales
 
 
+def _input_drive(weights: RNNWeights):
+    """x_t W_xh^T + b for all steps at once, time first: (T, B, n), or (T, 1, n) when
+    every row has the same inputs (it then broadcasts over the batch)."""
+    import torch
+
+    if weights.same_inputs:
+        return torch.addmm(weights.bias[0], weights.inputs[0], weights.w_xh[0].t()).unsqueeze(1)
+    return torch.baddbmm(weights.bias.unsqueeze(1), weights.inputs,
+                         weights.w_xh.transpose(1, 2)).transpose(0, 1).contiguous()
+
+
 def _forward(configs, weights: RNNWeights, progress, cancel):
     """The forward time loop; also returns the step object the backward pass reuses."""
     import torch
 
-    from .cells import activate_into
+    from .cells import activate_in_place
 
-    w_xh = weights.w_xh
-    device, dtype = weights.w_hh.device, weights.w_hh.dtype
-    batch, n, _ = weights.w_hh.shape
+    device, dtype = weights.device, weights.dtype
+    batch, n = weights.batch, weights.hidden
     steps = weights.inputs.shape[1]
     segments = _segments(configs)
     slopes = torch.tensor([c.leaky_slope for c in configs], dtype=dtype, device=device).view(-1, 1)
     every = max(1, steps // 50)  # how often to report progress and look for a cancel
-
-    # Input drive for all steps at once, time first: (T, B, n) = x W_xh^T + b.
-    drive = torch.baddbmm(weights.bias.unsqueeze(1), weights.inputs,
-                          w_xh.transpose(1, 2)).transpose(0, 1).contiguous()
+    drive = _input_drive(weights)
 
     hidden = torch.empty(steps, batch, n, dtype=dtype, device=device)
     deriv = torch.empty(steps, batch, n, dtype=dtype, device=device)
-    step = _Recurrence(weights, deriv)
+    for kind, lo, hi in segments:
+        if kind == "identity":
+            deriv[:, lo:hi] = 1.0  # constant: written once, not at every step
+    step = _Recurrence(weights)
     # relu, leaky relu and identity satisfy f(c z) = c f(z) and f'(c z) = f'(z) for c > 0,
     # so their rows may be carried as h = exp(log_scale) * hidden with hidden kept in
     # range: the forward pass of an exploding network stays exact instead of reaching
@@ -555,27 +661,39 @@ def _forward(configs, weights: RNNWeights, progress, cancel):
     rescale = bool(homogeneous.any())
     limit = 1e100 if dtype == torch.float64 else 1e15
     check_every = 1 if dtype != torch.float64 else 4
+    # On the CPU a row is rescaled only once one has grown past the limit (reading the
+    # check is free there), and until then the loop does no bookkeeping at all; on a GPU
+    # that read would stall the device at every check, so the bookkeeping always runs.
+    carrying = rescale and device.type != "cpu"
     log_scale = torch.zeros(batch, dtype=torch.float64, device=device)
     log_scales = torch.zeros(steps, batch, dtype=torch.float64, device=device) if rescale else None
     shrink = torch.ones(batch, 1, dtype=dtype, device=device)  # exp(-log_scale)
     h = torch.zeros(batch, n, dtype=dtype, device=device)
+    # Per-step views made up front: indexing inside the loop costs more than the
+    # elementwise work on a small batch.
+    hidden_at, drive_at = hidden.unbind(0), drive.unbind(0)
+    pieces = [(kind, hidden[:, lo:hi].unbind(0), deriv[:, lo:hi].unbind(0), slopes[lo:hi])
+              for kind, lo, hi in segments if kind != "identity"]
     for t in range(steps):
-        z = step.forward(h, drive[t] * shrink if rescale else drive[t])
-        for kind, lo, hi in segments:
-            activate_into(kind, z[lo:hi], slopes[lo:hi], hidden[t, lo:hi], deriv[t, lo:hi])
-        h = hidden[t]
-        if rescale:
-            if t % check_every == 0:
-                norm = torch.linalg.vector_norm(h, dim=1)
-                factor = torch.where(homogeneous & (norm > limit), norm, torch.ones_like(norm))
+        h_next = hidden_at[t]
+        step.forward(h, drive_at[t] * shrink if carrying else drive_at[t], out=h_next)
+        for kind, h_piece, d_piece, slope in pieces:
+            activate_in_place(kind, h_piece[t], slope, d_piece[t])
+        h = h_next
+        if rescale and t % check_every == 0:
+            norm = torch.linalg.vector_norm(h, dim=1)
+            over = homogeneous & (norm > limit)
+            if carrying or bool(over.any()):
+                carrying = True
+                factor = torch.where(over, norm, torch.ones_like(norm))
                 h.div_(factor.unsqueeze(1))
                 log_scale = log_scale + torch.log(factor.to(torch.float64))
                 shrink = torch.exp(-log_scale).to(dtype).unsqueeze(1)
+        if carrying:
             log_scales[t] = log_scale
         if t % every == 0:
             _tick(progress, cancel, t / steps)
     return hidden, deriv, log_scales, step
-
 
 
 def safe_norm(v, dim: int):
@@ -587,6 +705,20 @@ def safe_norm(v, dim: int):
     big = v.abs().amax(dim=dim, keepdim=True)
     scaled = v / torch.where(big > 0, big, torch.ones_like(big))
     return torch.linalg.vector_norm(scaled, dim=dim) * big.squeeze(dim)
+
+
+def row_norms(v):
+    """``safe_norm`` over the last axis, at the price of a plain norm: only the rows
+    whose plain norm left the range where squaring is exact are recomputed."""
+    import torch
+
+    norm = torch.linalg.vector_norm(v, dim=-1)
+    finfo = torch.finfo(v.dtype)
+    low, high = math.sqrt(finfo.tiny) * 1e6, math.sqrt(finfo.max) * 1e-6
+    odd = ~((norm > low) & (norm < high))  # also catches 0, inf and nan
+    if bool(odd.any()):
+        norm[odd] = safe_norm(v[odd], -1)
+    return norm
 
 
 def tiny_weights(w) -> bool:
@@ -605,8 +737,7 @@ def _simulate(configs, weights: RNNWeights, device, dtype, progress, cancel) -> 
     Returns tensors shaped (T, B) per measured quantity."""
     import torch
 
-    w_xh = weights.w_xh
-    batch, n, _ = weights.w_hh.shape
+    batch, n = weights.batch, weights.hidden
     steps = weights.inputs.shape[1]
     every = max(1, steps // 50)  # how often to report progress and look for a cancel
     forward_progress = None if progress is None else (lambda f: progress(0.5 * f))
@@ -614,9 +745,8 @@ def _simulate(configs, weights: RNNWeights, device, dtype, progress, cancel) -> 
     rescale = log_scales is not None
 
     # Forward magnitudes as log10, exact also where the true value is past float range.
-    log10_h_norm = torch.log10(safe_norm(hidden, 2).to(torch.float64))
-    log10_h_mean_abs = torch.log10((torch.linalg.vector_norm(hidden, ord=1, dim=2) / n)
-                                   .to(torch.float64))
+    log10_h_norm = torch.log10(row_norms(hidden).to(torch.float64))
+    log10_h_mean_abs = torch.log10((hidden.abs().sum(dim=2) / n).to(torch.float64))
     if rescale:
         log10_h_norm = log10_h_norm + log_scales * LOG10_E
         log10_h_mean_abs = log10_h_mean_abs + log_scales * LOG10_E
@@ -624,41 +754,50 @@ def _simulate(configs, weights: RNNWeights, device, dtype, progress, cancel) -> 
     overflow_step = torch.where(bad.any(dim=0), bad.to(torch.int64).argmax(dim=0) + 1,
                                 torch.zeros(batch, dtype=torch.int64, device=device))
 
-    # Backward: unit[t] is the direction of g_t = dL/dh_t, renormalised at every step;
+    # Backward: carry the direction u_t of g_t = dL/dh_t, renormalised at every step;
     # stretch[t-1] = ||g_{t-1}|| / ||g_t||. Log-norms come from the stretches after the
-    # loop in one pass, so the loop itself does five small operations per step.
-    step.prepare_backward()
+    # loop in one pass. dirs[t] first holds u_t and is then overwritten, in place, by
+    # a_t = f'(z_t) * u_t, which the input gradients need after the loop.
     stretch = torch.ones(steps, batch, dtype=dtype, device=device)
-    unit = torch.empty(steps, batch, n, dtype=dtype, device=device)
-    unit[steps - 1] = 1.0 / math.sqrt(n)
+    dirs = torch.empty(steps, batch, n, dtype=dtype, device=device)
+    dirs[steps - 1] = 1.0 / math.sqrt(n)
     tiny = torch.finfo(dtype).tiny
-    scaled = tiny_weights(weights.w_hh)
+    scaled = weights.tiny()
+    dirs_at, deriv_at, stretch_at = dirs.unbind(0), deriv.unbind(0), stretch.unbind(0)
     for t in range(steps - 1, 0, -1):
-        v = step.backward(t, unit[t])  # W_hh^T (f'(z_t) * u_t)
+        a = torch.mul(deriv_at[t], dirs_at[t], out=dirs_at[t])
+        v = dirs_at[t - 1]
+        step.backward(a, out=v)  # W_hh^T a_t, up to the row's scale
+        norm = stretch_at[t - 1]
         if scaled:
-            norm = stretch[t - 1]
             norm.copy_(safe_norm(v, 1))
         else:
-            norm = torch.linalg.vector_norm(v, dim=1, out=stretch[t - 1])
+            torch.linalg.vector_norm(v, dim=1, out=norm)
         # An exactly zero gradient stays zero (its stretch logs as -inf).
-        torch.div(v, norm.clamp_min(tiny).unsqueeze(1), out=unit[t - 1])
+        v.mul_(torch.reciprocal(norm.clamp_min(tiny)).unsqueeze(1))
         if t % every == 0:
             _tick(progress, cancel, 0.5 + 0.5 * (steps - t) / steps)
+    dirs[0].mul_(deriv[0])
     # log ||g_t|| = log ||g_T|| + the log stretches of the steps from T back to t
     # (stretch[T-1] stays 1, so a reversed cumulative sum gives every t at once).
     log_stretch = torch.log(stretch.to(torch.float64))
+    if step.log_scales is not None:
+        log_stretch[:-1] += step.log_scales
     log_g = torch.flip(torch.cumsum(torch.flip(log_stretch, [0]), 0), [0])
     log_g = log_g + 0.5 * math.log(n)
 
-    # dL/dx_t = W_xh^T (f'(z_t) * g_t) for every step in one batched product.
-    gx = safe_norm(torch.einsum("tbn,bnm->tbm", deriv * unit, w_xh), 2)
+    # dL/dx_t = W_xh^T a_t * ||g_t|| for every step in one batched product.
+    if weights.same_inputs:
+        gx = row_norms(dirs @ weights.w_xh[0])
+    else:
+        gx = row_norms(torch.einsum("tbn,bnm->tbm", dirs, weights.w_xh))
     log_gx = log_g + torch.log(gx.to(torch.float64))
 
     return {
         "log10_h_norm": log10_h_norm,
         "log10_h_mean_abs": log10_h_mean_abs,
         # every derivative here is >= 0, so no abs is needed
-        "saturation": (deriv < SATURATION_THRESHOLD).to(dtype).mean(dim=2),
+        "saturation": (deriv < SATURATION_THRESHOLD).sum(dim=2, dtype=torch.int32).to(dtype) / n,
         "mean_derivative": deriv.mean(dim=2),
         "log10_grad_h": log_g * LOG10_E,
         "log10_grad_x": log_gx * LOG10_E,

@@ -364,4 +364,13 @@ def write_markdown(outcomes: list[Outcome], where: str) -> None:
         mark = "SKIP" if o.passed is None else ("PASS" if o.passed else "FAIL")
         ratio = "" if o.ratio is None else f"{o.ratio:.3g}"
         lines.append(f"| {mark} {o.name} | {o.target} | {o.measured} | {ratio} | {o.detail} |")
-    (ROOT / "BENCHMARKS.md").write_text("\n".join(lines) + "\n")
+    path = ROOT / "BENCHMARKS.md"
+    # What people wrote below the marker (profiles, notes on missed targets) survives a
+    # rewrite of the table above it.
+    notes = ""
+    if path.exists() and NOTES_MARKER in path.read_text():
+        notes = path.read_text().split(NOTES_MARKER, 1)[1]
+    path.write_text("\n".join(lines) + "\n\n" + NOTES_MARKER + notes.rstrip() + "\n")
+
+
+NOTES_MARKER = "<!-- notes: kept when the table above is rewritten -->"

@@ -91,6 +91,9 @@ class VgtuiApp(App):
         # Overlays (help, palette, pickers, dialogs) belong to the screen being left:
         # close them, so none is left behind in another mode's stack.
         while len(self.screen_stack) > 1:
+            # Stop the overlay's own workers first: the palette's search, finishing after
+            # its list was removed, would otherwise fail on the missing widget.
+            self.workers.cancel_node(self.screen)
             self.pop_screen()
         self.switch_mode(screen_id)
 
@@ -205,10 +208,12 @@ class VgtuiApp(App):
         (a demo that moved on), would be pushed twice under the same id and crash."""
         from textual.command import CommandPalette
 
+        from .widgets.pickers import Palette
+
         stacks = self._screen_stacks.values()  # every mode's stack, not only this one
         if self.use_command_palette and not any(
                 isinstance(s, CommandPalette) for stack in stacks for s in stack):
-            self.push_screen(CommandPalette(id="--command-palette"))
+            self.push_screen(Palette(id="--command-palette"))
 
     def action_help(self) -> None:
         screen = self.screen

@@ -60,3 +60,24 @@ async def test_svg_screenshot_is_written(tmp_path, monkeypatch):
 def test_unknown_screen_flag_is_refused(run_cli):
     code, _, err = run_cli("--screen", "nope")
     assert code == 2 and "unknown screen" in err and err.count("\n") == 1
+
+
+async def test_switching_screens_while_the_palette_searches_does_not_crash():
+    """The fuzz test found it: a screen switch closes an open palette while its search
+    worker is still running; that worker must not then reach for the removed list."""
+    from textual.command import CommandPalette
+
+    app = VgtuiApp(start_screen="flow")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        for target in ("decay", "jacobian", "flow", "claims"):
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            assert isinstance(app.screen, CommandPalette)
+            for key in "infr":
+                await pilot.press(key)  # each key starts a fresh search
+            app.action_goto(target)  # before the search can finish
+            await pilot.pause(0.3)
+            assert len(app.screen_stack) == 1
+            assert app.screen.SCREEN_ID == target
+        assert app.is_running

@@ -6,7 +6,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.timer import Timer
 from textual.widgets import DataTable, Label, Select, SelectionList, Static
 
 from ..engine.architectures import (ARCHITECTURES, COMPARE_FIELDS, COMPARE_PRESETS, MARKERS,
@@ -16,9 +15,8 @@ from ..engine.magnitude import format_log10
 from ..present import factor_text, horizon_text, shown_steps
 from ..widgets.controls import ControlPanel
 from ..widgets.log_chart import LogChart, Series
-from .base import PageScreen
+from .base import PageScreen, Requests, next_name, sync_select
 
-DEBOUNCE_SECONDS = 0.25
 TABLE_ROWS = 60
 STYLES = {"rnn": "bold red", "lstm": "bold cyan", "gru": "bold green", "residual": "bold yellow",
           "attention": "bold magenta", "ssm": "bold blue"}
@@ -97,10 +95,8 @@ class ArchitecturesScreen(PageScreen):
         self.config = CompareConfig()
         self.which = ARCHITECTURES
         self.result = None
-        self._pending = None
-        self._launched = None
         self._shown = None
-        self._debounce: Timer | None = None
+        self.requests = Requests(self, self._launch)
 
     def compose_page(self) -> ComposeResult:
         with Horizontal(id="arch-body"):
@@ -170,20 +166,14 @@ class ArchitecturesScreen(PageScreen):
         self.request(config)
 
     def _sync_preset(self, config: CompareConfig) -> None:
-        match = next((n for n in COMPARE_PRESETS if compare_preset(n, config) == config), None)
-        select = self.query_one("#arch-preset", Select)
-        if match is None and select.value is not Select.NULL:
-            select.clear()
-        elif match is not None and select.value != match:
-            select.value = match
+        sync_select(self.query_one("#arch-preset", Select), COMPARE_PRESETS,
+                    lambda name: compare_preset(name, config) == config)
 
     def load_preset(self, name: str) -> None:
         self.query_one("#arch-preset", Select).value = name
 
     def action_next_preset(self) -> None:
-        names = list(COMPARE_PRESETS)
-        current = self.query_one("#arch-preset", Select).value
-        self.load_preset(names[(names.index(current) + 1) % len(names)] if current in names else names[0])
+        self.load_preset(next_name(COMPARE_PRESETS, self.query_one("#arch-preset", Select).value))
 
     def _nudge(self, name: str, value) -> None:
         self.query_one("#arch-panel", ControlPanel).set_values({name: value})
@@ -206,26 +196,9 @@ class ArchitecturesScreen(PageScreen):
     # -- computing -------------------------------------------------------------------
     def request(self, config: CompareConfig, immediate: bool = False) -> None:
         self.config = config
-        key = (config, self.which)
-        if key == self._launched:
-            if self._debounce is not None:
-                self._debounce.stop()
-            self._pending = None
-            return
-        self._pending = key
-        if self._debounce is not None:
-            self._debounce.stop()
-        if immediate:
-            self._launch()
-        else:
-            self._debounce = self.set_timer(DEBOUNCE_SECONDS, self._launch)
+        self.requests.ask((config, self.which), immediate)
 
-    def _launch(self) -> None:
-        key = self._pending
-        if key is None:
-            return
-        self._pending = None
-        self._launched = key
+    def _launch(self, key) -> None:
         config, which = key
 
         def job(cancelled):
@@ -237,7 +210,7 @@ class ArchitecturesScreen(PageScreen):
                      label=f"computing {len(which)} architectures, T={config.steps}")
 
     def show_compute_error(self, message: str) -> None:
-        self._launched = self._shown
+        self.requests.launched_was(self._shown)
         super().show_compute_error(message)
 
     def show_result(self, result) -> None:

@@ -23,8 +23,71 @@ from ..widgets.help import HelpScreen
 from ..widgets.status_line import StatusLine
 
 PaletteCommand = tuple[str, str, Callable[[], Any]]
+# Edits closer together than this are coalesced into one recompute.
+DEBOUNCE_SECONDS = 0.25
 # Below this many columns x rows a page cannot lay out; a notice replaces it.
 MIN_SIZE = (60, 20)
+
+
+class Requests:
+    """A screen's recompute requests, keyed by the state they are for.
+
+    Edits closer together than ``delay`` launch once, for the last state; a request for
+    the state last launched is dropped (it is on screen or on its way). After a refusal
+    the screen calls ``launched_was(shown)`` so that the refused state may be asked for
+    again while the last good one stays current.
+    """
+
+    def __init__(self, screen: Screen, launch: Callable[[Any], None],
+                 delay: float = DEBOUNCE_SECONDS) -> None:
+        self._screen = screen
+        self._launch = launch
+        self.delay = delay
+        self.pending: Any = None
+        self.launched: Any = None
+        self._timer = None
+
+    def ask(self, key: Any, immediate: bool = False) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        if key == self.launched:
+            self.pending = None
+            return
+        self.pending = key
+        if immediate:
+            self.flush()
+        else:
+            self._timer = self._screen.set_timer(self.delay, self.flush)
+
+    def flush(self) -> None:
+        key, self.pending = self.pending, None
+        if key is None:
+            return
+        self.launched = key
+        self._launch(key)
+
+    def launched_was(self, key: Any = None) -> None:
+        """Treat ``key`` as the last launch (None: the next request always launches)."""
+        self.launched = key
+
+
+def sync_select(select, names, matches: Callable[[str], bool]) -> None:
+    """Show in a preset Select the first name that ``matches`` the current settings, or
+    no choice at all once the settings have left every preset."""
+    from textual.widgets import Select
+
+    match = next((name for name in names if matches(name)), None)
+    if match is None and select.value is not Select.NULL:
+        select.clear()
+    elif match is not None and select.value != match:
+        select.value = match
+
+
+def next_name(names, current) -> str:
+    """The name after ``current`` in ``names``, wrapping; the first when it is not one."""
+    names = list(names)
+    return names[(names.index(current) + 1) % len(names)] if current in names else names[0]
 
 
 class PageScreen(Screen):

@@ -24,7 +24,7 @@ from ..engine.magnitude import format_log10, format_signed_log10
 from ..present import REGIME_STYLES, marked, shown_steps, steps_text
 from ..widgets.entry import ParsedField, first_field_error
 from ..widgets.log_chart import LogChart, Series
-from .base import PageScreen
+from .base import PageScreen, next_name
 
 TABLE_ROWS = 120  # beyond this many revealed steps the table is thinned
 DEBOUNCE_SECONDS = 0.15
@@ -240,10 +240,7 @@ class ChainScreen(PageScreen):
         self.query_one("#chain-weight", ParsedField).set_text(short_number(w))
 
     def action_next_preset(self) -> None:
-        names = list(cf.CHAIN_PRESETS)
-        current = self.query_one("#chain-preset", Select).value
-        nxt = names[(names.index(current) + 1) % len(names)] if current in names else names[0]
-        self.load_preset(nxt)
+        self.load_preset(next_name(cf.CHAIN_PRESETS, self.query_one("#chain-preset", Select).value))
 
     def action_leave_field(self) -> None:
         self.query_one("#chain-results").focus()

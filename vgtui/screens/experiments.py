@@ -29,7 +29,7 @@ from ..engine.experiments import (ARCH_TITLES, EXPERIMENT_FIELDS, EXPERIMENT_PRE
 from ..engine.experiment_report import loss_curve_text
 from ..engine.magnitude import format_value
 from ..widgets.log_chart import LogChart, Series
-from .base import PageScreen
+from .base import PageScreen, next_name
 
 SETTINGS = ["task", "lengths", "archs", "optimizer", "seeds", "train_steps", "lr", "clip",
             "forget_bias", "truncate", "hidden", "batch", "noise", "symbols", "first_seed",
@@ -336,9 +336,7 @@ class ExperimentsScreen(PageScreen):
         self.query_one("#exp-preset", Select).value = name
 
     def action_next_preset(self) -> None:
-        names = list(EXPERIMENT_PRESETS)
-        current = self.query_one("#exp-preset", Select).value
-        nxt = names[(names.index(current) + 1) % len(names)] if current in names else names[0]
+        nxt = next_name(EXPERIMENT_PRESETS, self.query_one("#exp-preset", Select).value)
         self.load_preset(nxt)
         self.status.show(message=f"preset: {EXPERIMENT_PRESETS[nxt].title} (press r to run)")
 

@@ -15,7 +15,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.containers import Horizontal, VerticalScroll
-from textual.timer import Timer
 from textual.widgets import DataTable, Label, Select, Sparkline, Static
 
 from ..engine.config import RNNConfig
@@ -27,11 +26,10 @@ from ..present import (horizon_text, overflow_text, per_step, shown_steps,
                        stack_title, verdict_text, zero_note)
 from ..widgets.controls import ControlPanel
 from ..widgets.log_chart import LogChart, Series
-from .base import PageScreen
+from .base import PageScreen, Requests, next_name, sync_select
 
 FIELDS = ["activation", "init", "scale", "init_noise", "hidden", "steps", "input_size",
           "input_scale", "seed", "leaky_slope", "device", "dtype"]
-DEBOUNCE_SECONDS = 0.25
 TABLE_ROWS = 100
 LAYER_STYLES = ("bold cyan", "bold green", "bold magenta", "bold blue", "bold red")
 
@@ -110,10 +108,9 @@ class FlowScreen(PageScreen):
         super().__init__()
         self.config = RNNConfig()
         self.result = None
-        self._pending: RNNConfig | None = None
-        self._debounce: Timer | None = None
         self._shown_config: RNNConfig | None = None
-        self._launched: tuple | None = None  # (config, model id) last sent to the engine
+        # keyed by (config, model id): a loaded model changes what a config means
+        self.requests = Requests(self, self._launch)
         self._shown_key: tuple | None = None
         self.model = None  # a widgets.model_dialog.ModelChoice while a model is loaded
 
@@ -174,7 +171,7 @@ class FlowScreen(PageScreen):
         config = preset.config(self.config)
         if self.model is not None:  # a preset means random weights again
             self.model = None
-            self._launched = None
+            self.requests.launched_was(None)
             self.query_one(ControlPanel).set_values(config.to_dict())
             self.request(config, immediate=True)
             return
@@ -185,22 +182,17 @@ class FlowScreen(PageScreen):
     def _sync_preset_select(self, config: RNNConfig) -> None:
         if self.model is not None:  # weights from a file: no preset applies
             return
-        match = next((p.name for p in FLOW_PRESETS.values() if p.config(config) == config), None)
         select = self.query_one("#flow-preset", Select)
-        if match is None and select.value is not Select.NULL:
-            select.clear()
+        before = select.value
+        sync_select(select, FLOW_PRESETS, lambda name: FLOW_PRESETS[name].config(config) == config)
+        if select.value is Select.NULL and before is not Select.NULL:
             self.query_one("#flow-preset-note", Static).update("custom settings")
-        elif match is not None and select.value != match:
-            select.value = match
 
     def load_preset(self, name: str) -> None:
         self.query_one("#flow-preset", Select).value = name
 
     def action_next_preset(self) -> None:
-        names = list(FLOW_PRESETS)
-        current = self.query_one("#flow-preset", Select).value
-        nxt = names[(names.index(current) + 1) % len(names)] if current in names else names[0]
-        self.load_preset(nxt)
+        self.load_preset(next_name(FLOW_PRESETS, self.query_one("#flow-preset", Select).value))
 
     def action_nudge_scale(self, delta: float) -> None:
         scale = min(100.0, max(0.0, round(self.config.scale + float(delta), 6)))
@@ -240,7 +232,7 @@ class FlowScreen(PageScreen):
         self.query_one("#flow-preset-note", Static).update(Content(
             f"weights from {choice.model_path}; x goes back to random weights"))
         self.query_one(ControlPanel).set_values(changes)
-        self._launched = None
+        self.requests.launched_was(None)
         self.request(self.config.replace(**changes), immediate=True)
 
     def action_clear_model(self) -> None:
@@ -249,7 +241,7 @@ class FlowScreen(PageScreen):
             return
         self.model = None
         self.query_one("#flow-preset-note", Static).update("custom settings")
-        self._launched = None
+        self.requests.launched_was(None)
         self._sync_preset_select(self.config)
         self.request(self.config, immediate=True)
 
@@ -297,26 +289,10 @@ class FlowScreen(PageScreen):
     def request(self, config: RNNConfig, immediate: bool = False) -> None:
         """Ask for a recompute; rapid edits are coalesced by a short debounce."""
         self.config = config
-        if (config, id(self.model)) == self._launched:  # already shown or on its way
-            if self._debounce is not None:
-                self._debounce.stop()
-            self._pending = None
-            return
-        self._pending = config
-        if self._debounce is not None:
-            self._debounce.stop()
-        if immediate:
-            self._launch()
-        else:
-            self._debounce = self.set_timer(DEBOUNCE_SECONDS, self._launch)
+        self.requests.ask((config, id(self.model)), immediate)
 
-    def _launch(self) -> None:
-        config = self._pending
-        if config is None:
-            return
-        self._pending = None
-        choice = self.model
-        key = self._launched = (config, id(choice))
+    def _launch(self, key: tuple) -> None:
+        config, choice = key[0], self.model
 
         def job(cancelled):
             if choice is None:
@@ -336,7 +312,7 @@ class FlowScreen(PageScreen):
                      label=f"computing T={config.steps}, n={config.hidden}")
 
     def show_compute_error(self, message: str) -> None:
-        self._launched = self._shown_key  # a refused config may be asked for again
+        self.requests.launched_was(self._shown_key)  # a refused config may be asked for again
         super().show_compute_error(message)
 
     def show_result(self, result, key: tuple | None = None) -> None:

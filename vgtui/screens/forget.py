@@ -16,7 +16,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.timer import Timer
 from textual.widgets import DataTable, Label, Select, Static
 
 from ..engine.config import RNNConfig
@@ -27,12 +26,11 @@ from ..engine.magnitude import format_log10
 from ..present import factor_text, gap_text, horizon_text, per_step, shown_steps, verdict_text
 from ..widgets.controls import ControlPanel
 from ..widgets.log_chart import LogChart, Series
-from .base import PageScreen
+from .base import PageScreen, Requests, next_name, sync_select
 
 FIELDS = ["forget_bias", "steps", "hidden", "input_size", "layers", "scale", "input_scale",
           "seed", "device", "dtype"]
 TOY_FIELDS = ["toy_factor", "toy_gate", "toy_steps"]
-DEBOUNCE_SECONDS = 0.25
 TABLE_ROWS = 60
 CELL_STYLE = {"rnn": ("R", "bold red"), "lstm": ("L", "bold cyan"), "gru": ("G", "bold green"),
               "model": ("M", "bold magenta")}
@@ -138,10 +136,8 @@ class ForgetScreen(PageScreen):
         self.model = None  # a widgets.model_dialog.ModelChoice
         self.quantity = "h"
         self.layer_view = None  # None: the top layer
-        self._pending = None
-        self._launched = None
         self._shown = None
-        self._debounce: Timer | None = None
+        self.requests = Requests(self, self._launch)
 
     # -- layout ----------------------------------------------------------------
     def compose_page(self) -> ComposeResult:
@@ -250,20 +246,14 @@ class ForgetScreen(PageScreen):
         self.request(config)
 
     def _sync_preset(self, config: RNNConfig) -> None:
-        match = next((name for name in FORGET_PRESETS if forget_preset(name, config) == config), None)
-        select = self.query_one("#forget-preset", Select)
-        if match is None and select.value is not Select.NULL:
-            select.clear()
-        elif match is not None and select.value != match:
-            select.value = match
+        sync_select(self.query_one("#forget-preset", Select), FORGET_PRESETS,
+                    lambda name: forget_preset(name, config) == config)
 
     def load_preset(self, name: str) -> None:
         self.query_one("#forget-preset", Select).value = name
 
     def action_next_preset(self) -> None:
-        names = list(FORGET_PRESETS)
-        current = self.query_one("#forget-preset", Select).value
-        self.load_preset(names[(names.index(current) + 1) % len(names)] if current in names else names[0])
+        self.load_preset(next_name(FORGET_PRESETS, self.query_one("#forget-preset", Select).value))
 
     def action_nudge_bias(self, delta: float) -> None:
         bias = min(20.0, max(-20.0, round(self.config.forget_bias + float(delta), 6)))
@@ -319,7 +309,7 @@ class ForgetScreen(PageScreen):
         self.layer_view = None
         config = self.config.replace(**changes)
         self.query_one("#forget-panel", ControlPanel).set_values(changes)
-        self._launched = None
+        self.requests.launched_was(None)
         self.request(config, immediate=True)
 
     def action_clear_model(self) -> None:
@@ -332,33 +322,16 @@ class ForgetScreen(PageScreen):
             return
         self.model = None
         self.query_one("#forget-model", Static).update("none: o opens one")
-        self._launched = None
+        self.requests.launched_was(None)
         self.request(self.config, immediate=True)
 
     # -- computing -------------------------------------------------------------------
     def request(self, config: RNNConfig, immediate: bool = False) -> None:
         self.config = config
-        key = (config, id(self.model))
-        if key == self._launched:
-            if self._debounce is not None:
-                self._debounce.stop()
-            self._pending = None
-            return
-        self._pending = config
-        if self._debounce is not None:
-            self._debounce.stop()
-        if immediate:
-            self._launch()
-        else:
-            self._debounce = self.set_timer(DEBOUNCE_SECONDS, self._launch)
+        self.requests.ask((config, id(self.model)), immediate)
 
-    def _launch(self) -> None:
-        config = self._pending
-        if config is None:
-            return
-        self._pending = None
-        model = self.model
-        self._launched = (config, id(model))
+    def _launch(self, key) -> None:
+        config, model = key[0], self.model
 
         def job(cancelled):
             from ..engine.gated import compare_cells
@@ -372,7 +345,7 @@ class ForgetScreen(PageScreen):
                      label=f"computing RNN, LSTM and GRU, T={config.steps}, n={config.hidden}")
 
     def show_compute_error(self, message: str) -> None:
-        self._launched = self._shown
+        self.requests.launched_was(self._shown)
         super().show_compute_error(message)
 
     def show_result(self, result) -> None:

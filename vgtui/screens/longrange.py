@@ -14,7 +14,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.timer import Timer
 from textual.validation import ValidationResult, Validator
 from textual.widgets import DataTable, Input, Label, Select, Static
 
@@ -27,12 +26,11 @@ from ..present_longrange import (glyph_legend, percent_text, signal_bar, summary
                                  token_glyph)
 from ..widgets.controls import ControlPanel
 from ..widgets.token_strip import TokenStrip
-from .base import PageScreen
+from .base import PageScreen, Requests, next_name
 
 PANEL_FIELDS = ["activation", "init", "scale", "hidden", "input_size", "seed"]
 LSTM_HIDDEN = ("activation", "init")  # settings an LSTM does not use
 FILLER_STEPS = (0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
-DEBOUNCE_SECONDS = 0.25
 TOKEN_ROWS = 80
 
 HELP = """\
@@ -138,10 +136,8 @@ class LongRangeScreen(PageScreen):
         super().__init__()
         self.config = example_config("keys")
         self.result = None
-        self._pending: LongRangeConfig | None = None
-        self._launched: LongRangeConfig | None = None
+        self.requests = Requests(self, self._launch)
         self._shown: LongRangeConfig | None = None
-        self._debounce: Timer | None = None
 
     # -- layout ------------------------------------------------------------------
     def compose_page(self) -> ComposeResult:
@@ -325,9 +321,7 @@ class LongRangeScreen(PageScreen):
         self.set_model(MODELS[(MODELS.index(self.config.model) + 1) % len(MODELS)])
 
     def action_next_example(self) -> None:
-        names = list(EXAMPLES)
-        current = self.config.example_name()
-        self.load_example(names[(names.index(current) + 1) % len(names)] if current else names[0])
+        self.load_example(next_name(EXAMPLES, self.config.example_name()))
 
     def _field(self, input_id: str, default):
         """The value now in a field (the config may lag behind rapid key presses)."""
@@ -430,32 +424,16 @@ class LongRangeScreen(PageScreen):
     # -- computing -------------------------------------------------------------------
     def request(self, config: LongRangeConfig, immediate: bool = False) -> None:
         self.config = config
-        if config == self._launched:
-            if self._debounce is not None:
-                self._debounce.stop()
-            self._pending = None
-            return
-        self._pending = config
-        if self._debounce is not None:
-            self._debounce.stop()
-        if immediate:
-            self._launch()
-        else:
-            self._debounce = self.set_timer(DEBOUNCE_SECONDS, self._launch)
+        self.requests.ask(config, immediate)
 
-    def _launch(self) -> None:
-        config = self._pending
-        if config is None:
-            return
-        self._pending = None
-        self._launched = config
+    def _launch(self, config: LongRangeConfig) -> None:
         from ..engine.longrange import run_longrange
 
         self.compute(lambda cancelled: run_longrange(config, cancel=cancelled), self.show_result,
                      label=f"computing {MODEL_TITLES[config.model]}")
 
     def show_compute_error(self, message: str) -> None:
-        self._launched = self._shown
+        self.requests.launched_was(self._shown)
         super().show_compute_error(message)
 
     def show_result(self, result) -> None:

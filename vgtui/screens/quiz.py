@@ -15,6 +15,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..engine.quiz import ANSWER_KEYS
+from ..widgets.pickers import PagingSafeOptionList
 from .base import PageScreen
 
 HELP = """\
@@ -65,7 +66,7 @@ class QuizScreen(PageScreen):
         with VerticalScroll(id="quiz-body"):
             yield Static("building the questions...", id="quiz-progress")
             yield Static("", id="quiz-prompt")
-            yield OptionList(id="quiz-options")
+            yield PagingSafeOptionList(id="quiz-options")
             yield Static("", id="quiz-feedback")
 
     def has_result(self) -> bool:

@@ -14,16 +14,14 @@ from typing import Any, Callable, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.timer import Timer
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Input, Label, Select, Static
 
 from ..engine.config import RNNConfig
 from ..engine.errors import VgtuiError
 from ..widgets.controls import ControlPanel
-from .base import PageScreen
+from .base import PageScreen, Requests, next_name
 
-DEBOUNCE_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
@@ -81,9 +79,7 @@ class RNNPage(PageScreen):
         self.extra_texts = {e.name: preset.extras.get(e.name, e.default) for e in self.EXTRAS}
         self.result: Any = None
         self._shown: tuple | None = None
-        self._launched: tuple | None = None
-        self._pending: tuple | None = None
-        self._debounce: Timer | None = None
+        self.requests = Requests(self, self._launch)
         self._extra_errors: dict[str, str] = {}
 
     # -- layout -------------------------------------------------------------------
@@ -215,10 +211,7 @@ class RNNPage(PageScreen):
         self.query_one(f"#{self.PREFIX}-preset", Select).value = name
 
     def action_next_preset(self) -> None:
-        names = list(self.PRESETS)
-        current = self.query_one(f"#{self.PREFIX}-preset", Select).value
-        nxt = names[(names.index(current) + 1) % len(names)] if current in names else names[0]
-        self.load_preset(nxt)
+        self.load_preset(next_name(self.PRESETS, self.query_one(f"#{self.PREFIX}-preset", Select).value))
 
     def action_nudge_scale(self, delta: float) -> None:
         scale = min(100.0, max(0.0, round(self.config.scale + float(delta), 6)))
@@ -241,23 +234,9 @@ class RNNPage(PageScreen):
     def request(self, immediate: bool = False) -> None:
         if self._extra_errors:
             return
-        state = self.state()
-        if self._debounce is not None:
-            self._debounce.stop()
-        if state == self._launched:
-            self._pending = None
-            return
-        self._pending = state
-        if immediate:
-            self._launch()
-        else:
-            self._debounce = self.set_timer(DEBOUNCE_SECONDS, self._launch)
+        self.requests.ask(self.state(), immediate)
 
-    def _launch(self) -> None:
-        if self._pending is None:
-            return
-        state, self._pending = self._pending, None
-        self._launched = state
+    def _launch(self, state: tuple) -> None:
         config, extras = self.config, dict(self.extras)
         job = self.make_job(config, extras)
         self.compute(job, lambda result: self._deliver(state, result),
@@ -289,5 +268,5 @@ class RNNPage(PageScreen):
         """Put a result on screen (every subclass defines it)."""
 
     def show_compute_error(self, message: str) -> None:
-        self._launched = self._shown  # a refused state may be asked for again
+        self.requests.launched_was(self._shown)  # a refused state may be asked for again
         super().show_compute_error(message)

@@ -1,12 +1,63 @@
-"""Small modal dialogs: the screen picker and the copy-as-command box."""
+"""Small modal dialogs: the screen picker, the copy-as-command box, the command palette."""
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.command import CommandList, CommandPalette
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
+
+# Textual 8.2's OptionList measures its lines only once it has a size; Page Up / Page
+# Down pressed before that (a fast typist right after opening a list) raise KeyError
+# inside it. These two keep the key harmless: the list just does not move.
+
+
+class PagingSafeOptionList(OptionList):
+    def action_page_up(self) -> None:
+        try:
+            super().action_page_up()
+        except KeyError:
+            pass
+
+    def action_page_down(self) -> None:
+        try:
+            super().action_page_down()
+        except KeyError:
+            pass
+
+
+class Palette(CommandPalette):
+    """Textual's command palette with two guards for fast typists: paging its list before
+    the list is laid out does nothing, and a search that finishes after the palette has
+    been closed (a key typed just after Enter starts one) leaves the removed list alone
+    instead of failing on it (Textual 8.2 raises NoMatches there and stops the app)."""
+
+    def _list_gone(self) -> bool:
+        return not self.query(CommandList)
+
+    def _action_command_list(self, action: str) -> None:
+        try:
+            super()._action_command_list(action)
+        except KeyError:
+            pass
+
+    def _refresh_command_list(self, *args, **kwargs) -> None:
+        if not self._list_gone():
+            super()._refresh_command_list(*args, **kwargs)
+
+    def _watch__list_visible(self) -> None:
+        if not self._list_gone():
+            super()._watch__list_visible()
+
+    async def _watch__show_busy(self) -> None:
+        if not self._list_gone():
+            await super()._watch__show_busy()
+
+    def _start_no_matches_countdown(self, search_value: str) -> None:
+        if not self._list_gone():
+            super()._start_no_matches_countdown(search_value)
 
 
 class ScreenPicker(ModalScreen[str | None]):
@@ -30,7 +81,7 @@ class ScreenPicker(ModalScreen[str | None]):
             yield Label(" Go to screen (Enter opens, Esc closes)")
             options = [Option(f"{key or ' '}  {title} — {summary}", id=sid)
                        for sid, key, title, summary in self.entries]
-            yield OptionList(*options, id="picker-list")
+            yield PagingSafeOptionList(*options, id="picker-list")
 
     def on_mount(self) -> None:
         option_list = self.query_one(OptionList)

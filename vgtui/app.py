@@ -88,6 +88,8 @@ class VgtuiApp(App):
             self.notify(f"There is no screen {screen_id!r} in this build of vgtui.",
                         severity="warning")
             return
+        # A demo move still on its way would land after this and undo the user's choice.
+        self.workers.cancel_group(self, "demo")
         # Overlays (help, palette, pickers, dialogs) belong to the screen being left:
         # close them, so none is left behind in another mode's stack.
         while len(self.screen_stack) > 1:
@@ -114,7 +116,7 @@ class VgtuiApp(App):
         self.demo_index = ids.index(screen_id) if screen_id in ids else 0
         if self.demo_interval:
             self._demo_timer = self.set_interval(self.demo_interval, self._demo_tick)
-        self.run_worker(self._demo_show(), exclusive=True, group="demo")
+        self.run_worker(self._demo_show, exclusive=True, group="demo")
 
     def _demo_tick(self) -> None:
         if self.demo_active:
@@ -123,7 +125,7 @@ class VgtuiApp(App):
     def _demo_move(self, delta: int) -> None:
         ids = self.demo_screen_ids()
         self.demo_index = (self.demo_index + delta) % len(ids)
-        self.run_worker(self._demo_show(), exclusive=True, group="demo")
+        self.run_worker(self._demo_show, exclusive=True, group="demo")
 
     async def _demo_show(self) -> None:
         ids = self.demo_screen_ids()

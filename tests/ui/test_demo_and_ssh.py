@@ -238,3 +238,16 @@ async def test_a_failing_demo_preset_does_not_stop_the_demo(monkeypatch):
         assert any("demo preset failed" in str(n.message) for n in app._notifications)
         await pilot.press("right")
         await wait_until(pilot, lambda: app.screen.SCREEN_ID == ids[1])
+
+
+async def test_a_goto_during_a_demo_move_wins():
+    """A demo step still on its way must not undo a screen the user chose after it."""
+    from vgtui.screens.flow import FlowScreen
+
+    app = VgtuiApp(start_screen="decay", demo=True)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        app.action_demo_step(1)  # queues the move to the next demo screen
+        app.action_goto("flow")  # ... and the user picks a screen before it lands
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, FlowScreen)

@@ -86,6 +86,9 @@ async def test_random_keys_on_every_screen_never_crash(tmp_path, monkeypatch):
         await fuzz(pilot, rng, total - per_screen * len(SCREENS))
         await close_overlays(pilot)
 
+        if app.demo_active:  # the palette's "start demo" may have been typed
+            app.action_demo_stop()
+            await pilot.pause()
         # Afterwards the app still computes the right numbers.
         from vgtui.engine import RNNConfig
         from vgtui.engine.flow import run_flow

@@ -120,3 +120,35 @@ def test_row_norms_exact_at_both_ends_of_the_range(dtype):
     got = row_norms(v).to(torch.float64).numpy()
     for g, (a, b) in zip(got, v.to(torch.float64).tolist()):
         assert g == pytest.approx(math.hypot(a, b), rel=1e-6 if dtype == torch.float32 else 1e-14)
+
+
+def test_results_do_not_depend_on_the_thread_count(monkeypatch):
+    """Large loops may run on every core when the machine is idle; the numbers must be
+    the same bits as on one thread, or the JSON would depend on the machine's load."""
+    configs = [RNNConfig(activation=a, scale=s, hidden=64, steps=30, seed=1)
+               for a in ("tanh", "relu") for s in np.linspace(0.5, 1.5, 40)]
+    runs = {}
+    for threads in ("1", "2"):
+        monkeypatch.setenv("VGTUI_THREADS", threads)
+        runs[threads] = run_flow_batch(configs)
+    for a, b in zip(runs["1"], runs["2"]):
+        assert np.array_equal(a.log10_grad_h, b.log10_grad_h)
+        assert np.array_equal(a.log10_grad_x, b.log10_grad_x)
+        assert np.array_equal(a.log10_h_norm, b.log10_h_norm)
+
+
+def test_loop_threads_only_for_large_products_on_a_free_machine(monkeypatch):
+    from vgtui.engine import device
+
+    monkeypatch.delenv("VGTUI_THREADS", raising=False)
+    monkeypatch.setattr(device.os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(device, "_others_running", lambda: 0)
+    assert device.loop_thread_count(device.PARALLEL_WORK) == 4
+    assert device.loop_thread_count(device.PARALLEL_WORK - 1) == 0  # small: one thread
+    monkeypatch.setattr(device, "_others_running", lambda: 3)
+    assert device.loop_thread_count(10 ** 9) == 0  # the other cores are taken
+    monkeypatch.setattr(device, "_others_running", lambda: None)
+    assert device.loop_thread_count(10 ** 9) == 0  # unknown: assume busy
+    monkeypatch.setattr(device, "_others_running", lambda: 0)
+    monkeypatch.setenv("VGTUI_THREADS", "1")
+    assert device.loop_thread_count(10 ** 9) == 0  # the user's choice wins

@@ -81,3 +81,15 @@ def test_opening_screen_computes_its_first_result_without_torch():
                          timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "computed-without-torch" in out.stdout
+
+
+def test_the_opening_screen_loads_no_numerics_before_it_draws():
+    """What the first screen's modules import is start-up time: numpy, torch and the
+    Markdown help viewer wait until they are needed (a worker, the first F1)."""
+    code = ("import sys, vgtui.app, vgtui.screens.longrange; "
+            "print(sorted(m for m in ('numpy', 'torch', 'textual.widgets._markdown') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]", out.stdout

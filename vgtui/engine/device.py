@@ -16,9 +16,12 @@ def engine_thread_count() -> int:
     """Torch CPU threads for engine work: VGTUI_THREADS, default 1 (0 keeps torch's own).
 
     The engine's work is many small products in a time loop; on a shared 2-core machine
-    torch's second thread waits for a busy core at every step and made runs 5-10x
-    slower, while on an idle one it gained little. One thread is also bit-for-bit
-    repeatable."""
+    torch's second thread waits for a busy core at every step (the 256-configuration
+    sweep took 120-400 ms on two threads against 67 ms on one while another program kept
+    one core busy), and small products gain nothing from it. One thread also makes the
+    linear algebra (eigenvalues, singular values, QR) bit-for-bit repeatable, which it
+    is not across thread counts. Large time loops may still use every core: see
+    ``loop_threads``."""
     try:
         return max(0, int(os.environ.get("VGTUI_THREADS", "1")))
     except ValueError:
@@ -48,6 +51,73 @@ def engine_threads():
             _THREADS_USERS[0] -= 1
             if _THREADS_USERS[0] == 0:
                 torch.set_num_threads(_THREADS_USERS[1])
+
+
+# A time loop whose per-step product has at least this many multiply-adds (batch x n x n)
+# runs faster on every core: the sweep of 256 configurations with n = 64 (about 1e6) in
+# 50 ms against 66 ms on one thread. Below it, waking a second thread costs more than
+# it saves.
+PARALLEL_WORK = 2 ** 18
+
+
+def loop_thread_count(work: int) -> int:
+    """Threads for a vectorised time loop of per-step size ``work``: every core when the
+    products are large and no other program is running right now, else 0 (keep the
+    engine's count). VGTUI_THREADS, when set, always wins."""
+    if os.environ.get("VGTUI_THREADS", "").strip():
+        return 0
+    cores = os.cpu_count() or 1
+    if work < PARALLEL_WORK or cores < 2:
+        return 0
+    others = _others_running()
+    return cores if others is not None and others <= cores - 2 else 0
+
+
+def _others_running() -> float | None:
+    """How many threads of other programs are running now: Linux's count of runnable
+    threads less this process's own (the load average would lag by a minute and count
+    this process's work, torch's spinning pool threads included); elsewhere the load
+    average less one; None when neither is known."""
+    try:
+        with open("/proc/loadavg") as f:
+            running = int(f.read().split()[3].split("/")[0])
+        own = 0
+        for task in os.listdir("/proc/self/task"):
+            try:
+                with open(f"/proc/self/task/{task}/stat") as f:
+                    own += f.read().rsplit(")", 1)[1].split()[0] == "R"
+            except (OSError, IndexError):
+                continue
+        return max(0, running - max(own, 1))
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return max(0.0, os.getloadavg()[0] - 1)
+    except (OSError, AttributeError):
+        return None
+
+
+@contextmanager
+def loop_threads(work: int):
+    """Every core for the inside of a large time loop (see ``loop_thread_count``), never
+    more than torch's own count. Only matrix products and row-wise operations run
+    inside, and those give the same bits on any number of threads (tested), so the
+    results do not depend on the machine's load."""
+    import torch
+
+    wanted = loop_thread_count(work)
+    if wanted <= 1:
+        yield
+        return
+    with _THREADS_LOCK:
+        before = torch.get_num_threads()
+        ceiling = _THREADS_USERS[1] if _THREADS_USERS[0] else before
+        torch.set_num_threads(max(1, min(wanted, ceiling)))
+    try:
+        yield
+    finally:
+        with _THREADS_LOCK:
+            torch.set_num_threads(before)
 
 
 def on_engine_threads(fn):

@@ -28,3 +28,8 @@ class DeviceError(VgtuiError):
 
 class ModelFileError(VgtuiError):
     """A model or inputs file is missing, unreadable or does not fit."""
+
+
+class Cancelled(Exception):
+    """Raised inside a computation when its cancel callback says stop (not an error:
+    the caller asked for it)."""

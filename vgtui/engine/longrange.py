@@ -29,11 +29,8 @@ import zlib
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Callable, Sequence
 
-import numpy as np
-
 from .config import FIELD_SPECS, FieldSpec, parse_field
-from .errors import ConfigError
-from .flow import Cancelled
+from .errors import Cancelled, ConfigError
 from .magnitude import LogMagnitude, log10_ratio
 from .device import on_engine_threads
 
@@ -371,6 +368,7 @@ def _num(x: float) -> float | None:
 
 def log10_sum(log10_values: Sequence[float]) -> float:
     """log10 of the sum of 10**v, exact for values far outside float range."""
+    import numpy as np
     arr = np.asarray(log10_values, dtype=np.float64)
     finite = arr[np.isfinite(arr)]
     if np.any(arr == math.inf):
@@ -394,12 +392,14 @@ def build_sequence(tokens: list[str], key: int, gap: int) -> tuple[list[str], li
 
 def token_embedding(token: str, seed: int, size: int, scale: float) -> np.ndarray:
     """A fixed random vector per word (case-folded) and seed: N(0, 1) x scale."""
+    import numpy as np
     word = zlib.crc32(token.lower().encode("utf-8"))
     rng = np.random.default_rng([word, seed])
     return rng.standard_normal(size) * scale
 
 
 def embed(tokens: Sequence[str], seed: int, size: int, scale: float) -> np.ndarray:
+    import numpy as np
     cache: dict[str, np.ndarray] = {}
     rows = []
     for tok in tokens:
@@ -414,12 +414,14 @@ def embed(tokens: Sequence[str], seed: int, size: int, scale: float) -> np.ndarr
 
 def factor_log10_grads(length: int, factor: float) -> np.ndarray:
     """Closed form: token t (0-based) of ``length`` receives factor^(length-1-t)."""
+    import numpy as np
     steps_back = np.arange(length - 1, -1, -1, dtype=np.float64)
     return steps_back * math.log10(factor)
 
 
 def rnn_log10_grads(config: LongRangeConfig, tokens: Sequence[str], cancel=None):
     """||dL/dx_t|| (log10) for a vanilla RNN from the flow engine, and the FlowRun."""
+    import numpy as np
     import torch
 
     from .config import RNNConfig
@@ -488,6 +490,7 @@ def lstm_log10_grads(weights: LSTMWeights, sequences: Sequence[np.ndarray], devi
     magnitudes far below float range stay exact. Also returns the mean forget
     gate over each sequence's tokens and units.
     """
+    import numpy as np
     import torch
 
     lengths = [int(s.shape[0]) for s in sequences]
@@ -594,6 +597,7 @@ def run_longrange(config: LongRangeConfig, *, cancel: Callable[[], bool] | None 
                   ) -> LongRangeResult:
     """Per-token gradient share for the sentence (with ``config.filler`` inserted)
     and the key word's share for every gap in ``config.gaps``."""
+    import numpy as np
     started = time.perf_counter()
     tokens = config.tokens
     key = config.resolved_key() - 1

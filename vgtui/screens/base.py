@@ -19,7 +19,6 @@ from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from ..engine.errors import VgtuiError
-from ..widgets.help import HelpScreen
 from ..widgets.status_line import StatusLine
 
 PaletteCommand = tuple[str, str, Callable[[], Any]]
@@ -155,6 +154,8 @@ class PageScreen(Screen):
     def show_help(self) -> None:
         keys = "\n".join(f"- `{b.key_display or b.key}`: {b.description}"
                          for b in self._bindings_for_help())
+        from ..widgets.help import HelpScreen  # Markdown loads on the first F1, not at start
+
         self.app.push_screen(HelpScreen(self.TITLE, self.HELP,
                                         f"## Keys on this screen\n\n{keys}" if keys else ""))
 

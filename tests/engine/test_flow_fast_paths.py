@@ -152,3 +152,16 @@ def test_loop_threads_only_for_large_products_on_a_free_machine(monkeypatch):
     monkeypatch.setattr(device, "_others_running", lambda: 0)
     monkeypatch.setenv("VGTUI_THREADS", "1")
     assert device.loop_thread_count(10 ** 9) == 0  # the user's choice wins
+
+
+def test_long_runs_index_step_by_step_with_the_same_results(monkeypatch):
+    from vgtui.engine import flow
+
+    configs = [RNNConfig(activation=a, scale=1.1, hidden=6, steps=40, seed=2)
+               for a in ("tanh", "relu", "identity")]
+    views = run_flow_batch(configs)
+    monkeypatch.setattr(flow, "VIEWS_AT_ONCE", 10)  # as if T were past the limit
+    indexed = run_flow_batch(configs)
+    for a, b in zip(views, indexed):
+        assert np.array_equal(a.log10_grad_h, b.log10_grad_h)
+        assert np.array_equal(a.log10_h_norm, b.log10_h_norm)

@@ -737,8 +737,8 @@ def _forward(configs, weights: RNNWeights, progress, cancel, scratch: _Scratch |
     h = torch.zeros(batch, n, dtype=dtype, device=device)
     # Per-step views made up front: indexing inside the loop costs more than the
     # elementwise work on a small batch.
-    hidden_at, drive_at = hidden.unbind(0), drive.unbind(0)
-    pieces = [(kind, hidden[:, lo:hi].unbind(0), deriv[:, lo:hi].unbind(0), slopes[lo:hi])
+    hidden_at, drive_at = _by_step(hidden), _by_step(drive)
+    pieces = [(kind, _by_step(hidden[:, lo:hi]), _by_step(deriv[:, lo:hi]), slopes[lo:hi])
               for kind, lo, hi in segments if kind != "identity"]
     for t in range(steps):
         h_next = hidden_at[t]
@@ -760,6 +760,17 @@ def _forward(configs, weights: RNNWeights, progress, cancel, scratch: _Scratch |
         if t % every == 0:
             _tick(progress, cancel, t / steps)
     return hidden, deriv, log_scales, step
+
+
+# Up to this many steps the loops take every step's view in one call; past it, one view
+# at a time (a view is a few hundred bytes, so T = 100,000 would hold 200 MB of them).
+VIEWS_AT_ONCE = 4096
+
+
+def _by_step(tensor):
+    """``tensor[t]`` for every step t: the views made up front for a short run, the
+    tensor itself (indexed step by step) for a long one."""
+    return tensor.unbind(0) if tensor.shape[0] <= VIEWS_AT_ONCE else tensor
 
 
 def safe_norm(v, dim: int):
@@ -859,7 +870,7 @@ def _backward(weights: RNNWeights, deriv, dirs, step: _Recurrence, progress, can
     dirs[steps - 1] = 1.0 / math.sqrt(n)
     tiny = torch.finfo(dtype).tiny
     scaled = weights.tiny()
-    dirs_at, deriv_at, stretch_at = dirs.unbind(0), deriv.unbind(0), stretch.unbind(0)
+    dirs_at, deriv_at, stretch_at = _by_step(dirs), _by_step(deriv), _by_step(stretch)
     for t in range(steps - 1, 0, -1):
         a = torch.mul(deriv_at[t], dirs_at[t], out=dirs_at[t])
         v = dirs_at[t - 1]

@@ -6,7 +6,7 @@ from textual.binding import Binding
 from textual.command import CommandList, CommandPalette
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList
+from textual.widgets import Input, Label, LoadingIndicator, OptionList
 from textual.widgets.option_list import Option
 
 # Textual 8.2's OptionList measures its lines only once it has a size; Page Up / Page
@@ -51,9 +51,12 @@ class Palette(CommandPalette):
         if not self._list_gone():
             super()._watch__list_visible()
 
-    async def _watch__show_busy(self) -> None:
+    def _watch__show_busy(self) -> None:
+        # Textual's own watcher is a coroutine with nothing to await, which is dropped
+        # unawaited when the palette closes first; the same two class changes, at once.
         if not self._list_gone():
-            await super()._watch__show_busy()
+            self.query_one(LoadingIndicator).set_class(self._show_busy, "--visible")
+            self.query_one(CommandList).set_class(self._show_busy, "--populating")
 
     def _start_no_matches_countdown(self, search_value: str) -> None:
         if not self._list_gone():

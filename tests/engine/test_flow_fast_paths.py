@@ -165,3 +165,20 @@ def test_long_runs_index_step_by_step_with_the_same_results(monkeypatch):
     for a, b in zip(views, indexed):
         assert np.array_equal(a.log10_grad_h, b.log10_grad_h)
         assert np.array_equal(a.log10_h_norm, b.log10_h_norm)
+
+
+def test_the_gpu_style_bookkeeping_gives_the_same_numbers(monkeypatch):
+    """On CUDA the forward pass keeps its log-scale bookkeeping at every step instead of
+    reading the device; no GPU is lent here, so that branch runs on the CPU and must
+    agree with the CPU branch, rescaled exploding rows included."""
+    from vgtui.engine import flow
+
+    configs = [RNNConfig(activation=a, scale=s, hidden=8, steps=700, seed=3)
+               for a in ("relu", "identity", "tanh") for s in (0.5, 5.0)]
+    cpu_style = run_flow_batch(configs)
+    monkeypatch.setattr(flow, "_cheap_host_reads", lambda device: False)
+    gpu_style = run_flow_batch(configs)
+    for a, b in zip(cpu_style, gpu_style):
+        np.testing.assert_allclose(a.log10_grad_h, b.log10_grad_h, rtol=1e-12, atol=1e-9)
+        np.testing.assert_allclose(a.log10_h_norm, b.log10_h_norm, rtol=1e-12, atol=1e-9)
+    assert max(r.log10_h_norm[-1] for r in cpu_style) > 300  # rows past float range ran

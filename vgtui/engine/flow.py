@@ -730,7 +730,7 @@ def _forward(configs, weights: RNNWeights, progress, cancel, scratch: _Scratch |
     # On the CPU a row is rescaled only once one has grown past the limit (reading the
     # check is free there), and until then the loop does no bookkeeping at all; on a GPU
     # that read would stall the device at every check, so the bookkeeping always runs.
-    carrying = rescale and device.type != "cpu"
+    carrying = rescale and not _cheap_host_reads(device)
     log_scale = torch.zeros(batch, dtype=torch.float64, device=device)
     log_scales = torch.zeros(steps, batch, dtype=torch.float64, device=device) if rescale else None
     shrink = torch.ones(batch, 1, dtype=dtype, device=device)  # exp(-log_scale)
@@ -760,6 +760,12 @@ def _forward(configs, weights: RNNWeights, progress, cancel, scratch: _Scratch |
         if t % every == 0:
             _tick(progress, cancel, t / steps)
     return hidden, deriv, log_scales, step
+
+
+def _cheap_host_reads(device) -> bool:
+    """Whether reading a device value from Python costs nothing (the CPU) rather than a
+    stall of the device (CUDA)."""
+    return device.type == "cpu"
 
 
 # Up to this many steps the loops take every step's view in one call; past it, one view

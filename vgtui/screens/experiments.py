@@ -8,6 +8,7 @@ truncated BPTT leaves the gradient beyond k exactly zero.
 """
 from __future__ import annotations
 
+from functools import partial
 import math
 import threading
 from typing import Any
@@ -17,7 +18,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.timer import Timer
-from textual.validation import ValidationResult, Validator
 from textual.widgets import (DataTable, Input, Label, ProgressBar, Select, Sparkline, Static,
                              TabbedContent, TabPane)
 from textual.worker import get_current_worker
@@ -28,6 +28,7 @@ from ..engine.experiments import (ARCH_TITLES, EXPERIMENT_FIELDS, EXPERIMENT_PRE
                                   command_line, parse_experiment_field)
 from ..engine.experiment_report import loss_curve_text
 from ..engine.magnitude import format_value
+from ..widgets.entry import ParseValidator
 from ..widgets.log_chart import LogChart, Series
 from .base import PageScreen, next_name
 
@@ -89,19 +90,6 @@ Defaults: latch, SGD momentum 0.9 lr 0.1, 300 updates of 32 examples, 16 units, 
 `vgtui train --task latch --lengths 5,10,20,50,100 --arch rnn,lstm,gru --optimizer sgd
 --seeds 3 --json`.
 """
-
-
-class FieldCheck(Validator):
-    def __init__(self, name: str) -> None:
-        super().__init__()
-        self.field = name
-
-    def validate(self, value: str) -> ValidationResult:
-        try:
-            parse_experiment_field(self.field, value)
-        except ConfigError as exc:
-            return self.failure(str(exc), value)
-        return self.success()
 
 
 def _text(value: Any, name: str) -> str:
@@ -220,7 +208,7 @@ class ExperimentsScreen(PageScreen):
                              tooltip=tip)
             else:
                 yield Input(_text(getattr(self.config, name), name), compact=True,
-                            id=f"exp-field-{name}", validators=[FieldCheck(name)],
+                            id=f"exp-field-{name}", validators=[ParseValidator(partial(parse_experiment_field, name))],
                             validate_on=["changed"], tooltip=tip, select_on_focus=True)
         yield Static("", classes="exp-field-error", id=f"exp-error-{name}")
 

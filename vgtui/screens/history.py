@@ -6,18 +6,19 @@ gradient gamma^T, computed for the sizes you enter.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
-from textual.validation import ValidationResult, Validator
 from textual.widgets import DataTable, Input, Label, Static, TabbedContent, TabPane
 
 from ..engine.capacity import CAP_SPECS, CapacityConfig, compute_capacity, parse_cap_field
 from ..engine.errors import ConfigError
 from ..engine.magnitude import format_log10
+from ..widgets.entry import ParseValidator
 from .base import PageScreen
 from .registry import SCREENS
 
@@ -151,19 +152,6 @@ below shows the whole entry. Enter (or `o`) opens the screen that demonstrates t
 """
 
 
-class CapValidator(Validator):
-    def __init__(self, name: str) -> None:
-        super().__init__()
-        self.field = name
-
-    def validate(self, value: str) -> ValidationResult:
-        try:
-            parse_cap_field(self.field, value)
-        except ConfigError as exc:
-            return self.failure(str(exc), value)
-        return self.success()
-
-
 CAP_INPUTS = {"cap-hidden": ("hidden", "hidden n"), "cap-input": ("input_size", "input m"),
               "cap-output": ("output", "output o"), "cap-steps": ("steps", "steps T"),
               "cap-factor": ("factor", "factor γ")}
@@ -219,7 +207,7 @@ class HistoryScreen(PageScreen):
                             with Vertical(classes="cap-field"):
                                 yield Label(label, classes="cap-label")
                                 yield Input(self._value_text(name), id=input_id, compact=True,
-                                            validators=[CapValidator(name)],
+                                            validators=[ParseValidator(partial(parse_cap_field, name))],
                                             validate_on=["changed"], select_on_focus=True,
                                             tooltip=self._tip(name))
                     yield Static("", id="cap-error")

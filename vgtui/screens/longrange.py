@@ -8,13 +8,13 @@ collapsing as the gap grows.
 """
 from __future__ import annotations
 
+from functools import partial
 import shlex
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.validation import ValidationResult, Validator
 from textual.widgets import DataTable, Input, Label, Select, Static
 
 from ..engine.errors import ConfigError
@@ -25,6 +25,7 @@ from ..present import shown_steps
 from ..present_longrange import (glyph_legend, percent_text, signal_bar, summary_lines,
                                  token_glyph)
 from ..widgets.controls import ControlPanel
+from ..widgets.entry import ParseValidator
 from ..widgets.token_strip import TokenStrip
 from .base import PageScreen, Requests, next_name
 
@@ -71,24 +72,13 @@ The same numbers: `vgtui longrange --example keys --model rnn --json`.
 """
 
 
-class SpecValidator(Validator):
-    """Checks one long-range setting with the engine's own parser."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__()
-        self.field = name
-
-    def validate(self, value: str) -> ValidationResult:
-        try:
-            if self.field == "text":
-                parse_text(value)
-            elif self.field == "gaps":
-                parse_gaps(value)
-            else:
-                parse_lr_field(self.field, value)
-        except ConfigError as exc:
-            return self.failure(str(exc), value)
-        return self.success()
+def lr_parser(name: str):
+    """The engine's own parser for one long-range setting (for the inputs' validators)."""
+    if name == "text":
+        return parse_text
+    if name == "gaps":
+        return parse_gaps
+    return partial(parse_lr_field, name)
 
 
 INPUTS = {  # input id -> (config field, label)
@@ -152,7 +142,7 @@ class LongRangeScreen(PageScreen):
                              value="keys", allow_blank=True, prompt="(your own sentence)",
                              compact=True, id="lr-example")
                 yield Input(c.text, id="lr-sentence", compact=True, validate_on=["changed"],
-                            validators=[SpecValidator("text")], select_on_focus=False,
+                            validators=[ParseValidator(lr_parser("text"))], select_on_focus=False,
                             tooltip="Type any sentence (2 to 400 tokens); Esc leaves the field")
                 yield Static("", classes="field-error lr-error", id="error-lr-sentence")
                 yield Static(EXAMPLES["keys"].note, id="lr-note", classes="note")
@@ -167,7 +157,7 @@ class LongRangeScreen(PageScreen):
                     with Horizontal(classes="lr-row", id=f"row-{input_id}"):
                         yield Label(label, classes="lr-label")
                         yield Input(values[input_id], id=input_id, compact=True,
-                                    validators=[SpecValidator(name)], validate_on=["changed"],
+                                    validators=[ParseValidator(lr_parser(name))], validate_on=["changed"],
                                     select_on_focus=True, tooltip=tip)
                     yield Static("", classes="field-error lr-error", id=f"error-{input_id}")
                 yield ControlPanel(PANEL_FIELDS, {

@@ -14,12 +14,12 @@ from typing import Any, Callable, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.validation import ValidationResult, Validator
 from textual.widgets import Input, Label, Select, Static
 
 from ..engine.config import RNNConfig
 from ..engine.errors import VgtuiError
 from ..widgets.controls import ControlPanel
+from ..widgets.entry import ParseValidator
 from .base import PageScreen, Requests, next_name
 
 
@@ -46,19 +46,6 @@ class Preset:
     def config(self, base: RNNConfig | None = None, defaults: dict[str, Any] | None = None) -> RNNConfig:
         keep = {k: v for k, v in (base.to_dict() if base else {}).items() if k in ("device", "dtype")}
         return RNNConfig(**{**RNNConfig().to_dict(), **(defaults or {}), **keep, **self.changes})
-
-
-class ExtraValidator(Validator):
-    def __init__(self, parse: Callable[[str], Any]) -> None:
-        super().__init__()
-        self.parse = parse
-
-    def validate(self, value: str) -> ValidationResult:
-        try:
-            self.parse(value)
-        except VgtuiError as exc:
-            return self.failure(str(exc), value)
-        return self.success()
 
 
 class RNNPage(PageScreen):
@@ -99,7 +86,7 @@ class RNNPage(PageScreen):
                         with Horizontal(classes="field-row extra-row"):
                             yield Label(e.label, classes="field-label")
                             yield Input(self.extra_texts[e.name], compact=True, id=f"extra-{e.name}",
-                                        validators=[ExtraValidator(e.parse)],
+                                        validators=[ParseValidator(e.parse)],
                                         validate_on=["changed"], tooltip=e.tooltip,
                                         select_on_focus=True)
                         yield Static("", classes="field-error extra-error",

@@ -7,6 +7,7 @@ when all fields are valid, or with the errors when some are not.
 """
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Iterable
 
 from textual.content import Content
@@ -14,24 +15,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.validation import ValidationResult, Validator
 from textual.widgets import Input, Label, Select, Static
 
 from ..engine.config import FIELD_SPECS, parse_field
 from ..engine.errors import ConfigError
-
-
-class FieldValidator(Validator):
-    def __init__(self, name: str) -> None:
-        super().__init__()
-        self.field = name
-
-    def validate(self, value: str) -> ValidationResult:
-        try:
-            parse_field(self.field, value)
-        except ConfigError as exc:
-            return self.failure(str(exc), value)
-        return self.success()
+from .entry import ParseValidator
 
 
 def _text(value: Any) -> str:
@@ -84,7 +72,7 @@ class ControlPanel(Vertical):
                                  allow_blank=False, compact=True, id=f"field-{name}", tooltip=tip)
                 else:
                     yield Input(_text(self.initial[name]), compact=True, id=f"field-{name}",
-                                validators=[FieldValidator(name)], validate_on=["changed"],
+                                validators=[ParseValidator(partial(parse_field, name))], validate_on=["changed"],
                                 tooltip=tip, select_on_focus=True)
             yield Static("", classes="field-error", id=f"error-{name}")
 

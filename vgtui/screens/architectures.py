@@ -139,11 +139,9 @@ class ArchitecturesScreen(PageScreen):
     # -- controls --------------------------------------------------------------------
     @on(ControlPanel.Changed, "#arch-panel")
     def _settings_changed(self, event: ControlPanel.Changed) -> None:
-        if event.values is None:
-            first = next(iter(event.errors.values()))
-            self.status.show(message=f"✗ {first} (last good result kept)", error=True)
+        config = self.config_from_panel(event, self.config)
+        if config is None:
             return
-        config = self.config.replace(**event.values)
         self._sync_preset(config)
         self.request(config)
 

@@ -242,6 +242,26 @@ class PageScreen(Screen):
         except Exception as exc:  # the last good figures stay; the status says why
             self.show_compute_error(f"internal error while drawing: {type(exc).__name__}: {exc}")
 
+    def panel_refused(self, event) -> bool:
+        """True (after saying why, inline) when a ControlPanel change has a bad field."""
+        if event.values is not None:
+            return False
+        first = next(iter(event.errors.values()))
+        self.status.show(message=f"✗ {first} (last good result kept)", error=True)
+        return True
+
+    def config_from_panel(self, event, current):
+        """The configuration a ControlPanel change asks for, built on ``current``; None,
+        after saying why inline, when a field is bad or the fields do not fit together
+        (a check only the whole configuration can make)."""
+        if self.panel_refused(event):
+            return None
+        try:
+            return current.replace(**event.values)
+        except (VgtuiError, ValueError) as exc:
+            self.status.show(message=f"✗ {exc} (last good result kept)", error=True)
+            return None
+
     def show_compute_error(self, message: str) -> None:
         """An engine refusal: say so, keep the last good result on screen."""
         self.status.show(message=f"✗ {message} (last good result kept)", error=True)

@@ -150,14 +150,8 @@ class FlowScreen(PageScreen):
     # -- controls ---------------------------------------------------------------
     @on(ControlPanel.Changed, "#flow-panel")
     def _settings_changed(self, event: ControlPanel.Changed) -> None:
-        if event.values is None:
-            first = next(iter(event.errors.values()))
-            self.status.show(message=f"✗ {first} (last good result kept)", error=True)
-            return
-        try:
-            config = self.config.replace(**event.values)
-        except Exception as exc:  # cross-field problems the panel cannot see
-            self.status.show(message=f"✗ {exc} (last good result kept)", error=True)
+        config = self.config_from_panel(event, self.config)
+        if config is None:
             return
         self._sync_preset_select(config)
         self.request(config)

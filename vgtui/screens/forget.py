@@ -177,9 +177,7 @@ class ForgetScreen(PageScreen):
     # -- toy ---------------------------------------------------------------------
     @on(ControlPanel.Changed, "#forget-toy-panel")
     def _toy_changed(self, event: ControlPanel.Changed) -> None:
-        if event.values is None:
-            first = next(iter(event.errors.values()))
-            self.status.show(message=f"✗ {first} (last good result kept)", error=True)
+        if self.panel_refused(event):
             return
         self.toy = dict(event.values)
         self._draw_toy()
@@ -222,14 +220,8 @@ class ForgetScreen(PageScreen):
     # -- cells ---------------------------------------------------------------------
     @on(ControlPanel.Changed, "#forget-panel")
     def _settings_changed(self, event: ControlPanel.Changed) -> None:
-        if event.values is None:
-            first = next(iter(event.errors.values()))
-            self.status.show(message=f"✗ {first} (last good result kept)", error=True)
-            return
-        try:
-            config = self.config.replace(**event.values)
-        except Exception as exc:
-            self.status.show(message=f"✗ {exc} (last good result kept)", error=True)
+        config = self.config_from_panel(event, self.config)
+        if config is None:
             return
         self._sync_preset(config)
         self.request(config)

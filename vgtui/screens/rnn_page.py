@@ -117,14 +117,8 @@ class RNNPage(PageScreen):
     # -- events -------------------------------------------------------------------
     @on(ControlPanel.Changed)
     def _settings_changed(self, event: ControlPanel.Changed) -> None:
-        if event.values is None:
-            first = next(iter(event.errors.values()))
-            self.status.show(message=f"✗ {first} (last good result kept)", error=True)
-            return
-        try:
-            config = self.config.replace(**event.values)
-        except VgtuiError as exc:
-            self.status.show(message=f"✗ {exc} (last good result kept)", error=True)
+        config = self.config_from_panel(event, self.config)
+        if config is None:
             return
         self.config = config
         self._sync_preset_select()

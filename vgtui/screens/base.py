@@ -41,6 +41,8 @@ class Requests:
                  delay: float = DEBOUNCE_SECONDS) -> None:
         self._screen = screen
         self._launch = launch
+        # the settings are back to what is shown: an error about an edit since is stale
+        self._current = getattr(screen, "show_up_to_date", None)
         self.delay = delay
         self.pending: Any = None
         self.launched: Any = None
@@ -52,6 +54,8 @@ class Requests:
             self._timer = None
         if key == self.launched:
             self.pending = None
+            if self._current is not None:
+                self._current()
             return
         self.pending = key
         if immediate:
@@ -241,6 +245,12 @@ class PageScreen(Screen):
             on_result(result)
         except Exception as exc:  # the last good figures stay; the status says why
             self.show_compute_error(f"internal error while drawing: {type(exc).__name__}: {exc}")
+
+    def show_up_to_date(self) -> None:
+        """The settings match the result on screen again: clear a stale error (unless a
+        computation is still on its way, whose own message stands)."""
+        if self._jobs_settled >= self._jobs_asked:
+            self.status.show(message="up to date", error=False)
 
     def panel_refused(self, event) -> bool:
         """True (after saying why, inline) when a ControlPanel change has a bad field."""

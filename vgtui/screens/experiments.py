@@ -274,6 +274,8 @@ class ExperimentsScreen(PageScreen):
         if changed:
             self.status.show(message="settings changed: press r to run", error=False)
             self._request_probe()
+        elif self.status.has_class("-error"):  # back to the settings before the bad edit
+            self.status.show(message="settings as they were", error=False)
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

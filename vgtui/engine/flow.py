@@ -657,7 +657,7 @@ class _Scratch:
     recently returned first. CPU only: CUDA has its own caching allocator.
     """
 
-    def __init__(self, limit: int = 192 * 2**20) -> None:
+    def __init__(self, limit: int = 128 * 2**20) -> None:
         import threading
 
         self.limit = limit

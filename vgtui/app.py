@@ -32,13 +32,13 @@ class VgtuiApp(App):
     SUB_TITLE = "vanishing and exploding gradients in RNNs"
     MODES = {s.id: s.factory() for s in SCREENS}
     BINDINGS = _goto_bindings() + [
-        Binding("f1,question_mark", "help", "help", id="app.help",
+        Binding("f1,question_mark", "help", "help", key_display="F1", id="app.help",
                 tooltip="Explain the current screen"),
         Binding("g", "pick_screen", "screens", id="app.screens",
                 tooltip="List every screen and open one"),
-        Binding("c", "copy_command", "as command", id="app.copy_command",
+        Binding("c", "copy_command", "as command", show=False, id="app.copy_command",
                 tooltip="Show the vgtui command that prints this screen's figures"),
-        Binding("ctrl+s", "save_svg", "SVG", id="app.screenshot",
+        Binding("ctrl+s", "save_svg", "SVG", show=False, id="app.screenshot",
                 tooltip="Save an SVG screenshot in the current directory"),
         Binding("ctrl+t", "toggle_ansi", "ANSI theme", show=False, id="app.ansi",
                 tooltip="Switch between the default theme and the terminal's own palette"),

@@ -86,7 +86,7 @@ async def test_switching_screens_while_the_palette_searches_does_not_crash():
 
 
 @pytest.mark.parametrize("screen_id, input_id", [
-    ("architectures", "#field-steps"), ("jacobian", "#extra-matrix"),
+    ("architectures", "#field-steps"), ("jacobian", "#field-matrix"),
     ("longrange", "#lr-sentence"), ("experiments", "#exp-field-lengths"),
 ])
 async def test_an_error_clears_when_the_setting_goes_back(screen_id, input_id):

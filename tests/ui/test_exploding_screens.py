@@ -22,7 +22,10 @@ def screen_text(app) -> str:
 
 async def _apply(pilot, screen, changes, matches):
     before = screen.result
-    screen.query_one(ControlPanel).set_values(changes)
+    if hasattr(screen, "apply"):
+        screen.apply(changes)
+    else:
+        screen.query_one(ControlPanel).set_values(changes)
     await wait_until(pilot, lambda: screen.result is not before and matches(screen.result),
                      timeout=120)
     await pilot.pause(0.3)

@@ -28,7 +28,7 @@ async def set_field(pilot, screen, name, text):
 
 
 async def set_extra(pilot, screen, name, text):
-    field = screen.query_one(f"#extra-{name}")
+    field = screen.query_one(f"#field-{name}")
     field.focus()
     await pilot.pause()
     field.value = text
@@ -92,9 +92,9 @@ async def test_jacobian_bad_extra_shows_inline_error_and_keeps_result(name, bad)
         kept = screen.result
         await set_extra(pilot, screen, name, bad)
         await pilot.pause(0.5)
-        error = screen.query_one(f"#extra-error-{name}")
+        error = screen.query_one(f"#error-{name}")
         assert error.has_class("-shown") and text_of(error)
-        assert screen.query_one(f"#extra-{name}").has_class("-invalid")
+        assert screen.query_one(f"#field-{name}").has_class("-invalid")
         assert "last good result kept" in text_of(screen.status)
         assert screen.result is kept
 
@@ -121,10 +121,8 @@ async def test_jacobian_keys_presets_help_and_palette():
         first = screen.result
         await pilot.press("plus")
         await wait_until(pilot, lambda: screen.result.rnn.config.scale == 1.05)
-        assert screen.query_one(ControlPanel).raw("scale") == "1.05"
-        await pilot.press("p")  # custom settings now: p starts again at the first preset
-        await wait_until(pilot, lambda: screen.result.rnn.config.scale == 1.0)
-        await pilot.press("p")
+        assert screen.query_one("#jac-panel", ControlPanel).raw("scale") == "1.05"
+        await pilot.press("p")  # the preset after the one last chosen (the first)
         await wait_until(pilot, lambda: screen.result.rnn.config.activation == "identity")
         assert screen.result.rnn.alignment[0] > 0.99  # the dominant eigenvector survives
         assert first is not screen.result
@@ -205,7 +203,7 @@ async def test_spectrum_bad_input_and_cap():
         kept = screen.result
         await set_extra(pilot, screen, "shear", "-2")
         await pilot.pause(0.4)
-        assert screen.query_one("#extra-error-shear").has_class("-shown")
+        assert screen.query_one("#error-shear").has_class("-shown")
         assert screen.result is kept
         await set_extra(pilot, screen, "shear", "0.5")
         await set_field(pilot, screen, "hidden", "600")
@@ -248,7 +246,7 @@ async def test_bound_bad_sweep_input_keeps_result():
         kept = screen.result
         await set_extra(pilot, screen, "scales", "1,x")
         await pilot.pause(0.4)
-        assert screen.query_one("#extra-error-scales").has_class("-shown")
+        assert screen.query_one("#error-scales").has_class("-shown")
         assert "last good result kept" in text_of(screen.status)
         assert screen.result is kept
         # a preset writes its own sweep scales over the bad text and computes again
@@ -256,7 +254,7 @@ async def test_bound_bad_sweep_input_keeps_result():
         screen.load_preset("tanh")
         await wait_until(pilot, lambda: screen.result is not kept
                          and screen.result.run.config.activation == "tanh", timeout=30)
-        assert not screen.query_one("#extra-error-scales").has_class("-shown")
+        assert not screen.query_one("#error-scales").has_class("-shown")
 
 
 async def test_bound_preset_tanh():
@@ -325,7 +323,7 @@ async def test_exploding_bad_tau_keeps_result_and_help_opens():
         kept = screen.result
         await set_extra(pilot, screen, "tau", "0")
         await pilot.pause(0.4)
-        assert screen.query_one("#extra-error-tau").has_class("-shown")
+        assert screen.query_one("#error-tau").has_class("-shown")
         assert screen.result is kept
         screen.query_one("#exp-results").focus()
         await pilot.press("f1")

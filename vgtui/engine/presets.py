@@ -63,3 +63,20 @@ def flow_preset(name: str) -> FlowPreset:
     if key not in FLOW_PRESETS:
         raise ConfigError(f"unknown preset {name!r}; choose one of {', '.join(FLOW_PRESETS)}", "preset")
     return FLOW_PRESETS[key]
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named starting point of a topic: field values applied over its defaults."""
+
+    name: str  # the one name: --preset NAME, the palette, the picker
+    title: str
+    note: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+def presets_for(topic: str) -> tuple[Preset, ...]:
+    """The presets of a topic, in the order ``p`` cycles them."""
+    if topic == "flow":
+        return tuple(Preset(p.name, p.title, p.note, dict(p.changes)) for p in FLOW_PRESETS.values())
+    return ()

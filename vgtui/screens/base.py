@@ -112,11 +112,11 @@ class PageScreen(Screen):
         yield from ()
 
     def _title_text(self) -> str:
-        from .registry import entry
+        from ..topics import topic
 
-        key = entry(self.SCREEN_ID).key if self.SCREEN_ID else ""
+        key = topic(self.SCREEN_ID).key if self.SCREEN_ID else ""
         prefix = f"[{key}] " if key else ""
-        return f"vgtui › {prefix}{self.TITLE}   [dim]F1 help · ctrl+p commands[/dim]"
+        return f"vgtui › {prefix}{self.TITLE}   [dim]F1 help · c command · ctrl+p palette[/dim]"
 
     @property
     def status(self) -> StatusLine:

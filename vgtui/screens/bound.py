@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import DataTable, Label, Static
 
 from ..engine.config import RNNConfig
@@ -22,7 +21,9 @@ from ..engine.spectrum import JACOBIAN_MAX_HIDDEN, JACOBIAN_MAX_STEPS, parse_sca
 from ..present import shown_steps
 from ..present_jacobian import catch22_lines
 from ..widgets.log_chart import LogChart, Series
-from .rnn_page import Extra, Preset, RNNPage
+from ..widgets.controls import PanelField
+from .config_page import Job
+from .rnn_page import RNNPage, RNNSettings, rnn_preset
 
 TABLE_ROWS = 100
 
@@ -38,35 +39,36 @@ def _parse_sequences(text: str) -> int:
     return int(value)
 
 
-def _parse_scale_list(text: str) -> tuple[float, ...]:
-    return tuple(parse_scales(text))
+def _parse_scale_list(text: str) -> str:
+    parse_scales(text)  # validates; the text as typed is what the command shows
+    return str(text).strip()
 
 
 TANH_SWEEP = "0.25:4:16"
 SIGMOID_SWEEP = "1:16:16"
 
-PRESETS = {p.name: p for p in (
-    Preset("sigmoid", "sigmoid, gaussian x 1.0, n=32, T=40",
+PRESETS = (
+    rnn_preset("sigmoid", "sigmoid, gaussian x 1.0, n=32, T=40",
            "sigmoid' never exceeds 0.25, so the bound shrinks by 0.25 ||W_hh|| per step: "
            "nothing can survive unless ||W_hh||_2 > 4.",
            {"activation": "sigmoid", "init": "gaussian", "scale": 1.0, "hidden": 32, "steps": 40},
            {"scales": SIGMOID_SWEEP, "sequences": "16"}),
-    Preset("sigmoid-4", "sigmoid, orthogonal x 4 (||W|| = 4)",
+    rnn_preset("sigmoid-4", "sigmoid, orthogonal x 4 (||W|| = 4)",
            "Exactly at the break-even: ||W_hh||_2 = 4 makes the bound flat. The measured "
            "norm still falls, because the derivatives are below their 0.25 peak.",
            {"activation": "sigmoid", "init": "orthogonal", "scale": 4.0, "hidden": 32, "steps": 40},
            {"scales": SIGMOID_SWEEP, "sequences": "16"}),
-    Preset("tanh", "tanh, gaussian x 1.0, n=32, T=60",
+    rnn_preset("tanh", "tanh, gaussian x 1.0, n=32, T=60",
            "tanh' peaks at 1, so here the bound already allows growth (||W_hh||_2 is near 2), "
            "yet the measured norm vanishes: the bound is far from tight.",
            {"activation": "tanh", "init": "gaussian", "scale": 1.0, "hidden": 32, "steps": 60},
            {"scales": TANH_SWEEP, "sequences": "16"}),
-    Preset("tanh-orth", "tanh, orthogonal x 1.0, n=32, T=60",
+    rnn_preset("tanh-orth", "tanh, orthogonal x 1.0, n=32, T=60",
            "Orthogonal W_hh has ||W||_2 = 1: the bound is exactly 1 at every t, and the "
            "measured norm falls below it as units saturate.",
            {"activation": "tanh", "init": "orthogonal", "scale": 1.0, "hidden": 32, "steps": 60},
            {"scales": TANH_SWEEP, "sequences": "16"}),
-)}
+)
 
 HELP = f"""\
 **What it shows.** Bengio, Simard and Frasconi (1994) bound the gradient's trip back
@@ -120,24 +122,17 @@ class BoundScreen(RNNPage):
     DEFAULT_PRESET = "sigmoid"
     LIMITS_NOTE = (f"Jacobian products: T ≤ {JACOBIAN_MAX_STEPS}, n ≤ {JACOBIAN_MAX_HIDDEN}; "
                    "sweep: at most 64 scales and 4096 runs")
-    EXTRAS = [
-        Extra("scales", "sweep scales", SIGMOID_SWEEP, _parse_scale_list,
-              "scales for the catch-22 sweep: '1,2,4' or from:to:count"),
-        Extra("sequences", "sequences K", "16", _parse_sequences,
-              "input sequences per scale in the sweep (1 to 256)"),
-    ]
+    EXTRAS_TITLE = "catch-22 sweep"
+    EXTRA_DEFAULTS = {"scales": SIGMOID_SWEEP, "sequences": "16"}
+    DEMO_PRESET = "sigmoid"
+    EXTRAS = (
+        PanelField("scales", "sweep scales", _parse_scale_list,
+                   "scales for the catch-22 sweep: '1,2,4' or from:to:count"),
+        PanelField("sequences", "sequences K", _parse_sequences,
+                   "input sequences per scale in the sweep (1 to 256)", low=1, high=256,
+                   whole=True),
+    )
 
-    BINDINGS = [
-        Binding("plus,equals_sign", "nudge_scale(0.05)", "scale+", id="bound.scale_up",
-                tooltip="Raise the weight scale by 0.05"),
-        Binding("minus,underscore", "nudge_scale(-0.05)", "scale-", id="bound.scale_down",
-                tooltip="Lower the weight scale by 0.05"),
-        Binding("p", "next_preset", "preset", id="bound.next_preset", tooltip="Load the next preset"),
-        Binding("escape", "leave_field", "leave field", show=False, id="bound.leave_field"),
-    ]
-
-    def extras_title(self) -> str:
-        return "catch-22 sweep"
 
     def compose_results(self) -> ComposeResult:
         yield Static("computing the first result (torch is loading)...", id="bound-summary")
@@ -157,36 +152,23 @@ class BoundScreen(RNNPage):
                       "median dL/dh_1 ratio", "saturated"):
             sweep.add_column(label, key=label)
 
-    def make_job(self, config: RNNConfig, extras: dict[str, Any]):
-        scales, sequences = list(extras["scales"]), extras["sequences"]
+    def compute_rnn(self, config: RNNConfig, extras: dict[str, Any], job: Job):
+        from ..engine.spectrum import catch22_sweep, jacobian_run
 
-        def job(cancelled):
-            from ..engine.spectrum import catch22_sweep, jacobian_run
-
-            run = jacobian_run(config, cancel=cancelled)
-            sweep = catch22_sweep(config, scales, sequences, cancel=cancelled)
-            return BoundView(run, sweep)
-
-        return job
+        scales = list(parse_scales(extras["scales"]))
+        run = jacobian_run(config, cancel=job.cancelled)
+        sweep = catch22_sweep(config, scales, extras["sequences"], cancel=job.cancelled)
+        return BoundView(run, sweep)
 
     def result_status(self, result):
         r = result.run
-        return r.device, r.dtype, r.seconds + result.sweep.seconds
+        return {"device": r.device, "dtype": r.dtype, "seconds": r.seconds + result.sweep.seconds}
 
-    def cli_command(self) -> str:
+    def command(self, settings: RNNSettings) -> str:
         from ..cli.rnn_args import cli_flags
 
-        return " ".join(["vgtui bound"] + cli_flags(self.config) +
-                        [f"--scales {self.extra_texts['scales'].strip()}",
-                         f"--sequences {self.extras['sequences']}"])
-
-    def palette_commands(self):
-        cmds = self.preset_commands("Bengio bound")
-        cmds += [
-            ("Bengio bound: weight scale +0.05", "nudge the scale up", lambda: self.action_nudge_scale(0.05)),
-            ("Bengio bound: weight scale -0.05", "nudge the scale down", lambda: self.action_nudge_scale(-0.05)),
-        ]
-        return cmds
+        return " ".join(["vgtui bound"] + cli_flags(settings.rnn) +
+                        [f"--scales {settings['scales']}", f"--sequences {settings['sequences']}"])
 
     # -- drawing --------------------------------------------------------------------
     def draw(self, view: BoundView) -> None:

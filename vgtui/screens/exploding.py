@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import DataTable, Label, Static
 
 from ..engine.config import RNNConfig
@@ -22,7 +21,9 @@ from ..present import horizon_text, per_step, verdict_text
 from ..present_jacobian import lyapunov_lines
 from ..widgets.log_chart import LogChart, Series
 from ..widgets.plane import PlotCanvas, PlotSeries, RefLine
-from .rnn_page import Extra, Preset, RNNPage
+from ..widgets.controls import PanelField
+from .config_page import Job
+from .rnn_page import RNNPage, RNNSettings, rnn_preset
 
 DEFAULT_SCALES = "0.5:3:11"
 
@@ -31,8 +32,9 @@ def _parse_tau(text: str) -> float:
     return check_tau(text)
 
 
-def _parse_scale_list(text: str) -> tuple[float, ...]:
-    return tuple(parse_scales(text))
+def _parse_scale_list(text: str) -> str:
+    parse_scales(text)  # validates; the text as typed is what the command shows
+    return str(text).strip()
 
 
 def reference_config(config: RNNConfig) -> RNNConfig:
@@ -40,29 +42,29 @@ def reference_config(config: RNNConfig) -> RNNConfig:
     return config.replace(activation="sigmoid", init="gaussian", scale=1.0, init_noise=0.0)
 
 
-PRESETS = {p.name: p for p in (
-    Preset("tanh-orth-3", "tanh, orthogonal x 3.0, n=32, T=100",
+PRESETS = (
+    rnn_preset("tanh-orth-3", "tanh, orthogonal x 3.0, n=32, T=100",
            "Every eigenvalue has modulus 3: going back, the gradient grows until saturation "
            "pushes back, and clipping has real work to do.",
            {"activation": "tanh", "init": "orthogonal", "scale": 3.0, "hidden": 32, "steps": 100},
            {"tau": "5", "scales": DEFAULT_SCALES}),
-    Preset("linear-1.1", "identity, gaussian x 1.1, n=32, T=100",
+    rnn_preset("linear-1.1", "identity, gaussian x 1.1, n=32, T=100",
            "A linear RNN with spectral radius above 1: nothing saturates, so the gradient grows "
            "by about the radius at every step back.",
            {"activation": "identity", "init": "gaussian", "scale": 1.1, "hidden": 32, "steps": 100},
            {"tau": "5", "scales": "0.5:1.5:11"}),
-    Preset("four-unit-1.5", "4 units, W_hh = 1.5 I + noise, T = 20",
+    rnn_preset("four-unit-1.5", "4 units, W_hh = 1.5 I + noise, T = 20",
            "The 4-unit network of seed 003 with its 0.5 changed to 1.5, as that article "
            "suggests trying; compare what it says you will see with what is measured.",
            {"activation": "tanh", "init": "identity", "scale": 1.5, "init_noise": 0.05,
             "hidden": 4, "input_size": 2, "input_scale": 0.05, "steps": 20},
            {"tau": "5", "scales": DEFAULT_SCALES}),
-    Preset("tanh-1", "tanh, gaussian x 1.0, n=32, T=100",
+    rnn_preset("tanh-1", "tanh, gaussian x 1.0, n=32, T=100",
            "The usual initialisation: the exponent is negative, gradients vanish, and clipping "
            "does nothing useful.",
            {"activation": "tanh", "init": "gaussian", "scale": 1.0, "hidden": 32, "steps": 100},
            {"tau": "5", "scales": DEFAULT_SCALES}),
-)}
+)
 
 SYMPTOMS = (
     ("going back in time", "shrinks by a steady factor per step, soon below any useful size",
@@ -135,25 +137,16 @@ class ExplodingScreen(RNNPage):
     PRESETS = PRESETS
     DEFAULT_PRESET = "tanh-orth-3"
     LIMITS_NOTE = "Lyapunov sweep: at most 64 scales, and scales × n² × T ≤ 5e10"
-    EXTRAS = [
-        Extra("tau", "clip tau", "5", _parse_tau,
-              "clip the gradient norm at tau (1e-12 to 1e12)"),
-        Extra("scales", "sweep scales", DEFAULT_SCALES, _parse_scale_list,
-              "weight scales for the Lyapunov sweep: '0.5,1,2' or from:to:count"),
-    ]
+    EXTRAS_TITLE = "clipping and sweep"
+    EXTRA_DEFAULTS = {"tau": "5", "scales": DEFAULT_SCALES}
+    DEMO_PRESET = "tanh-orth-3"
+    EXTRAS = (
+        PanelField("tau", "clip tau", _parse_tau,
+                   "clip the gradient norm at tau (1e-12 to 1e12)"),
+        PanelField("scales", "sweep scales", _parse_scale_list,
+                   "weight scales for the Lyapunov sweep: '0.5,1,2' or from:to:count"),
+    )
 
-    BINDINGS = [
-        Binding("plus,equals_sign", "nudge_scale(0.05)", "scale+", id="exploding.scale_up",
-                tooltip="Raise the weight scale by 0.05"),
-        Binding("minus,underscore", "nudge_scale(-0.05)", "scale-", id="exploding.scale_down",
-                tooltip="Lower the weight scale by 0.05"),
-        Binding("p", "next_preset", "preset", id="exploding.next_preset",
-                tooltip="Load the next preset"),
-        Binding("escape", "leave_field", "leave field", show=False, id="exploding.leave_field"),
-    ]
-
-    def extras_title(self) -> str:
-        return "clipping and sweep"
 
     def compose_results(self) -> ComposeResult:
         yield Static("computing the first result (torch is loading)...", id="exp-summary")
@@ -183,40 +176,29 @@ class ExplodingScreen(RNNPage):
                       "step 1 / step T"):
             ct.add_column(label, key=label + str(len(ct.columns)))
 
-    def make_job(self, config: RNNConfig, extras: dict[str, Any]):
-        tau, scales = extras["tau"], list(extras["scales"])
+    def compute_rnn(self, config: RNNConfig, extras: dict[str, Any], job: Job):
+        from ..engine.flow import run_flow
+        from ..engine.spectrum import clip_gradients, gradient_bound_log10, lyapunov_sweep
 
-        def job(cancelled):
-            from ..engine.flow import run_flow
-            from ..engine.spectrum import clip_gradients, gradient_bound_log10, lyapunov_sweep
-
-            flow = run_flow(config, cancel=cancelled)
-            lyap = lyapunov_sweep(config, scales, cancel=cancelled)
-            clip, ref = clip_gradients([config, reference_config(config)], tau, cancel=cancelled)
-            return ExplodingView(flow, lyap, clip, ref, gradient_bound_log10(flow))
-
-        return job
+        tau, scales = extras["tau"], list(parse_scales(extras["scales"]))
+        flow = run_flow(config, cancel=job.cancelled)
+        lyap = lyapunov_sweep(config, scales, cancel=job.cancelled)
+        clip, ref = clip_gradients([config, reference_config(config)], tau, cancel=job.cancelled)
+        return ExplodingView(flow, lyap, clip, ref, gradient_bound_log10(flow))
 
     def result_status(self, result):
         f = result.flow
-        return f.device, f.dtype, f.seconds + result.lyapunov.seconds + result.clip.seconds
+        return {"device": f.device, "dtype": f.dtype,
+                "seconds": f.seconds + result.lyapunov.seconds + result.clip.seconds}
 
-    def cli_command(self) -> str:
+    def command(self, settings: RNNSettings) -> str:
         from ..cli.rnn_args import cli_flags
 
-        flags = cli_flags(self.config)
-        lyap = cli_flags(self.config, always=("activation", "steps"), skip=("scale",))
+        flags = cli_flags(settings.rnn)
+        lyap = cli_flags(settings.rnn, always=("activation", "steps"), skip=("scale",))
         return (" ".join(["vgtui flow"] + flags) + " && " +
-                " ".join(["vgtui lyapunov"] + lyap + [f"--scales {self.extra_texts['scales'].strip()}"])
-                + " && " + " ".join(["vgtui clip"] + flags + [f"--tau {self.extras['tau']:g}"]))
-
-    def palette_commands(self):
-        cmds = self.preset_commands("Exploding")
-        cmds += [
-            ("Exploding: weight scale +0.05", "nudge the scale up", lambda: self.action_nudge_scale(0.05)),
-            ("Exploding: weight scale -0.05", "nudge the scale down", lambda: self.action_nudge_scale(-0.05)),
-        ]
-        return cmds
+                " ".join(["vgtui lyapunov"] + lyap + [f"--scales {settings['scales']}"])
+                + " && " + " ".join(["vgtui clip"] + flags + [f"--tau {settings['tau']:g}"]))
 
     # -- drawing --------------------------------------------------------------------
     def draw(self, v: ExplodingView) -> None:
@@ -252,9 +234,10 @@ class ExplodingScreen(RNNPage):
     def _article_note(self, v: ExplodingView) -> str:
         from ..engine.spectrum import ARTICLE_GROWTH
 
-        if not self._preset_matches(PRESETS["four-unit-1.5"]):
-            return ""
         f = v.flow
+        wanted = self.preset_config("four-unit-1.5").rnn
+        if wanted.replace(device=f.config.device, dtype=f.config.dtype) != f.config:
+            return ""
         finite = [x for x in f.log10_grad_h if math.isfinite(x)]
         measured = max(finite) if finite else math.nan
         bound = float(v.bound_log10[0])
@@ -270,7 +253,7 @@ class ExplodingScreen(RNNPage):
         rows = sorted(sweep.rows, key=lambda r: r.scale)
         pts = tuple((r.scale, r.exponent) for r in rows if math.isfinite(r.exponent))
         lines = [RefLine("y", 0.0, "λ = 0: edge of chaos")]
-        lines.append(RefLine("x", self.config.scale, f"scale {self.config.scale:g}"))
+        lines.append(RefLine("x", v.flow.config.scale, f"scale {v.flow.config.scale:g}"))
         lows = [p[1] for p in pts] + [0.0]
         span = (min(lows), max(max(lows), 0.0))
         pad = 0.1 * max(1e-3, span[1] - span[0])
@@ -341,6 +324,6 @@ class ExplodingScreen(RNNPage):
 
     def _exponent_here(self, v: ExplodingView) -> str:
         for r in v.lyapunov.rows:
-            if math.isclose(r.scale, self.config.scale, rel_tol=1e-9, abs_tol=1e-12):
+            if math.isclose(r.scale, v.flow.config.scale, rel_tol=1e-9, abs_tol=1e-12):
                 return f"{r.exponent:+.3f}/step"
         return "(scale not in the sweep)"

@@ -10,26 +10,24 @@ import math
 import shlex
 from typing import Any
 
-from textual import on
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Label, Select, Sparkline, Static
+from textual.widgets import DataTable, Label, Sparkline, Static
 
 from ..engine.config import RNNConfig
-from ..engine.magnitude import format_log10, format_value
-from ..engine.presets import FLOW_PRESETS
-from rich.markup import escape
-
+from ..engine.magnitude import format_log10
 from ..present import (horizon_text, overflow_text, per_step, shown_steps,
                        stack_title, verdict_text, zero_note)
-from ..widgets.controls import ControlPanel
+from ..topics import topic
 from ..widgets.log_chart import LogChart, Series
-from .base import PageScreen, Requests, next_name, sync_select
+from .config_page import PRESETS_HERE, ConfigPage, Job, Nudge, Section
 
-FIELDS = ["activation", "init", "scale", "init_noise", "hidden", "steps", "input_size",
-          "input_scale", "seed", "leaky_slope", "device", "dtype"]
+FIELDS = ("activation", "init", "scale", "init_noise", "hidden", "steps", "input_size",
+          "input_scale", "seed", "leaky_slope", "device", "dtype")
+# Settings that shape random weights: they do not apply while a model file is loaded.
+RANDOM_WEIGHT_FIELDS = ("scale", "init", "init_noise")
 TABLE_ROWS = 100
 LAYER_STYLES = ("bold cyan", "bold green", "bold magenta", "bold blue", "bold red")
 
@@ -77,7 +75,7 @@ The same numbers: `vgtui flow --activation tanh --scale 1.0 --steps 50 --json`
 """
 
 
-class FlowScreen(PageScreen):
+class FlowScreen(ConfigPage):
     SCREEN_ID = "flow"
     TITLE = "Gradient Flow"
     HELP = HELP
@@ -85,125 +83,78 @@ class FlowScreen(PageScreen):
             "gradient by W_hh^T diag(f'), and sigmoid' never exceeds 0.25, so the bars "
             "fall away to the left: the first steps get almost no learning signal.")
     AUTO_FOCUS = "#flow-results"
-
+    PREFIX = "flow"
+    CONTROLS = (PRESETS_HERE, Section("settings", FIELDS))
+    PRESETS = topic("flow").presets
+    DEFAULT_PRESET = "default"
+    DEMO_PRESET = "sigmoid-20"
+    NUDGES = (
+        Nudge("+,=", "scale", step=0.05, label="scale+", group="scale",
+              tooltip="Raise the weight scale by 0.05"),
+        Nudge("-,_", "scale", step=-0.05, label="scale-", group="scale",
+              tooltip="Lower the weight scale by 0.05"),
+        Nudge("]", "steps", factor=1.1, label="T+10%", group="T",
+              tooltip="Lengthen the sequence by 10%"),
+        Nudge("[", "steps", factor=1 / 1.1, label="T-10%", group="T",
+              tooltip="Shorten the sequence by 10%"),
+    )
     BINDINGS = [
-        Binding("plus,equals_sign", "nudge_scale(0.05)", "scale+", id="flow.scale_up",
-                tooltip="Raise the weight scale by 0.05"),
-        Binding("minus,underscore", "nudge_scale(-0.05)", "scale-", id="flow.scale_down",
-                tooltip="Lower the weight scale by 0.05"),
-        Binding("right_square_bracket", "nudge_steps(1)", "T+10%", id="flow.steps_up",
-                tooltip="Lengthen the sequence by 10%"),
-        Binding("left_square_bracket", "nudge_steps(-1)", "T-10%", id="flow.steps_down",
-                tooltip="Shorten the sequence by 10%"),
-        Binding("p", "next_preset", "preset", id="flow.next_preset",
-                tooltip="Load the next preset"),
         Binding("o", "open_model", "open model", id="flow.open_model",
                 tooltip="Load your own torch.nn RNN / LSTM / GRU state_dict"),
-        Binding("x", "clear_model", "clear model", id="flow.clear_model",
+        Binding("x", "clear_model", "clear model", show=False, id="flow.clear_model",
                 tooltip="Back to random weights"),
-        Binding("escape", "leave_field", "leave field", show=False, id="flow.leave_field"),
     ]
 
     def __init__(self) -> None:
-        super().__init__()
-        self.config = RNNConfig()
-        self.result = None
-        self._shown_config: RNNConfig | None = None
-        # keyed by (config, model id): a loaded model changes what a config means
-        self.requests = Requests(self, self._launch)
-        self._shown_key: tuple | None = None
         self.model = None  # a widgets.model_dialog.ModelChoice while a model is loaded
+        super().__init__()
 
-    # -- layout ----------------------------------------------------------------
-    def compose_page(self) -> ComposeResult:
-        with Horizontal(id="flow-body"):
-            with VerticalScroll(id="flow-controls", classes="controls"):
-                yield Label("preset", classes="section")
-                yield Select([(p.title, p.name) for p in FLOW_PRESETS.values()],
-                             value="default", allow_blank=True, prompt="(custom)",
-                             compact=True, id="flow-preset")
-                yield Static(FLOW_PRESETS["default"].note, id="flow-preset-note", classes="note")
-                yield Label("settings", classes="section")
-                yield ControlPanel(FIELDS, self.config.to_dict(), id="flow-panel")
-            with VerticalScroll(id="flow-results", classes="results"):
-                yield Static("computing the first result (torch is loading)...", id="flow-summary")
-                yield Label("forward  ||h_t|| per step", classes="section", id="flow-hnorm-label")
-                yield Sparkline([], id="flow-hnorm")
-                yield Label("forward  saturated share (|f'| < 0.1)", classes="section",
-                            id="flow-sat-label")
-                yield Sparkline([], id="flow-sat")
-                yield Label("backward ||dL/dh_t||, log scale", classes="section")
-                yield LogChart(id="flow-chart")
-                yield DataTable(id="flow-table", zebra_stripes=True, cursor_type="row")
+    # -- what the page computes ------------------------------------------------------
+    def default_values(self) -> dict:
+        return RNNConfig().to_dict()
 
-    def has_result(self) -> bool:
-        return self.result is not None
+    def make_config(self, values) -> RNNConfig:
+        return RNNConfig(**{**RNNConfig().to_dict(), **values})
 
-    def on_mount(self) -> None:
+    def request_context(self):
+        return self.model
+
+    def working_label(self, config: RNNConfig) -> str:
+        return f"computing T={config.steps}, n={config.hidden}"
+
+    def compute(self, config: RNNConfig, job: Job):
+        choice = job.context
+        if choice is None:
+            from ..engine.flow import run_flow  # numpy and torch load in the worker
+
+            return run_flow(config, cancel=job.cancelled)
+        from ..engine.models import model_config, run_model
+
+        given = {"hidden": config.hidden, "input_size": config.input_size}
+        if choice.inputs is None:
+            given["steps"] = config.steps
+        run_config = model_config(choice.model, config, given, choice.inputs)
+        return run_model(choice.model, run_config, choice.inputs, choice.inputs_path,
+                         cancel=job.cancelled)
+
+    # -- layout ------------------------------------------------------------------------
+    def compose_results(self) -> ComposeResult:
+        yield Static(self.FIRST_MESSAGE, id="flow-summary")
+        yield Label("forward  ||h_t|| per step", classes="section", id="flow-hnorm-label")
+        yield Sparkline([], id="flow-hnorm")
+        yield Label("forward  saturated share (|f'| < 0.1)", classes="section",
+                    id="flow-sat-label")
+        yield Sparkline([], id="flow-sat")
+        yield Label("backward ||dL/dh_t||, log scale", classes="section")
+        yield LogChart(id="flow-chart")
+        yield DataTable(id="flow-table", zebra_stripes=True, cursor_type="row")
+
+    def setup_tables(self) -> None:
         table = self.query_one("#flow-table", DataTable)
         for label in ("t", "|dL/dh_t|", "ratio to T", "factor", "|dL/dx_t|", "|h_t|", "sat"):
             table.add_column(label, key=label)
-        # After the first paint: the first result needs torch, whose import would
-        # otherwise hold the GIL while the screen is being drawn.
-        self.call_after_refresh(self.request, self.config, True)
 
-    # -- controls ---------------------------------------------------------------
-    @on(ControlPanel.Changed, "#flow-panel")
-    def _settings_changed(self, event: ControlPanel.Changed) -> None:
-        config = self.config_from_panel(event, self.config)
-        if config is None:
-            return
-        self._sync_preset_select(config)
-        self.request(config)
-
-    @on(Select.Changed, "#flow-preset")
-    def _preset_chosen(self, event: Select.Changed) -> None:
-        if event.value is Select.NULL or event.value not in FLOW_PRESETS:
-            return
-        preset = FLOW_PRESETS[event.value]
-        self.query_one("#flow-preset-note", Static).update(preset.note)
-        config = preset.config(self.config)
-        if self.model is not None:  # a preset means random weights again
-            self.model = None
-            self.requests.launched_was(None)
-            self.query_one(ControlPanel).set_values(config.to_dict())
-            self.request(config, immediate=True)
-            return
-        if config != self.config:
-            self.query_one(ControlPanel).set_values(config.to_dict())
-            self.request(config)
-
-    def _sync_preset_select(self, config: RNNConfig) -> None:
-        if self.model is not None:  # weights from a file: no preset applies
-            return
-        select = self.query_one("#flow-preset", Select)
-        before = select.value
-        sync_select(select, FLOW_PRESETS, lambda name: FLOW_PRESETS[name].config(config) == config)
-        if select.value is Select.NULL and before is not Select.NULL:
-            self.query_one("#flow-preset-note", Static).update("custom settings")
-
-    def load_preset(self, name: str) -> None:
-        self.query_one("#flow-preset", Select).value = name
-
-    def action_next_preset(self) -> None:
-        self.load_preset(next_name(FLOW_PRESETS, self.query_one("#flow-preset", Select).value))
-
-    def action_nudge_scale(self, delta: float) -> None:
-        scale = min(100.0, max(0.0, round(self.config.scale + float(delta), 6)))
-        self.query_one(ControlPanel).set_values({"scale": scale})
-        self.request(self.config.replace(scale=scale), immediate=True)
-
-    def action_nudge_steps(self, direction: int) -> None:
-        t = self.config.steps
-        t = max(t + 1, round(t * 1.1)) if int(direction) > 0 else max(1, min(t - 1, round(t / 1.1)))
-        t = min(t, 200_000)
-        self.query_one(ControlPanel).set_values({"steps": t})
-        self.request(self.config.replace(steps=t), immediate=True)
-
-    def action_leave_field(self) -> None:
-        self.query_one("#flow-results").focus()
-
-    # -- your own model -----------------------------------------------------------
+    # -- your own model ------------------------------------------------------------------
     def action_open_model(self) -> None:
         from ..widgets.model_dialog import OpenModelDialog
 
@@ -220,27 +171,35 @@ class FlowScreen(PageScreen):
         changes = {"hidden": choice.model.hidden, "input_size": choice.model.input_size}
         if choice.inputs is not None:
             changes["steps"] = int(choice.inputs.shape[0])
-        select = self.query_one("#flow-preset", Select)
-        if select.value is not Select.NULL:
-            select.clear()
-        self.query_one("#flow-preset-note", Static).update(Content(
-            f"weights from {choice.model_path}; x goes back to random weights"))
-        self.query_one(ControlPanel).set_values(changes)
-        self.requests.launched_was(None)
-        self.request(self.config.replace(**changes), immediate=True)
+        self.set_values(changes)
+        self._show_model_state()
+        self.request(immediate=True)
 
     def action_clear_model(self) -> None:
         if self.model is None:
             self.status.show(message="no model loaded (o opens one)", error=False)
             return
         self.model = None
-        self.query_one("#flow-preset-note", Static).update("custom settings")
-        self.requests.launched_was(None)
-        self._sync_preset_select(self.config)
-        self.request(self.config, immediate=True)
+        self._show_model_state()
+        self.request(immediate=True)
 
-    def cli_command(self) -> str:
-        c, d = self.config, RNNConfig()
+    def before_preset(self, preset) -> None:
+        if self.model is not None:  # a preset means random weights again
+            self.model = None
+            self._show_model_state()
+
+    def _show_model_state(self) -> None:
+        loaded = self.model is not None
+        self.query_one("#flow-panel").set_enabled(
+            RANDOM_WEIGHT_FIELDS, not loaded,
+            "does not apply: the weights come from the loaded model (x clears it)")
+        if loaded:
+            self.query_one("#flow-preset-note", Static).update(Content(
+                f"weights from {self.model.model_path}; scale, init and noise do not apply; "
+                "x goes back to random weights"))
+
+    def command(self, c: RNNConfig) -> str:
+        d = RNNConfig()
         if self.model is not None:
             parts = ["vgtui flow", "--model", shlex.quote(self.model.model_path)]
             if self.model.inputs_path:
@@ -262,63 +221,15 @@ class FlowScreen(PageScreen):
                 parts.append(f"--{name.replace('_', '-')} {value}")
         return " ".join(parts)
 
-    def demo_prepare(self) -> None:
-        self.load_preset("sigmoid-20")
-
-    def palette_commands(self):
-        cmds = [(f"Gradient Flow preset: {p.title}", p.note, lambda n=p.name: self.load_preset(n))
-                for p in FLOW_PRESETS.values()]
-        cmds += [
-            ("Gradient Flow: weight scale +0.05", "nudge the scale up", lambda: self.action_nudge_scale(0.05)),
-            ("Gradient Flow: weight scale -0.05", "nudge the scale down", lambda: self.action_nudge_scale(-0.05)),
-            ("Gradient Flow: T +10%", "lengthen the sequence", lambda: self.action_nudge_steps(1)),
-            ("Gradient Flow: T -10%", "shorten the sequence", lambda: self.action_nudge_steps(-1)),
+    def extra_commands(self):
+        return [
             ("Gradient Flow: open model", "your own torch.nn RNN / LSTM / GRU state_dict",
              self.action_open_model),
             ("Gradient Flow: clear model", "back to random weights", self.action_clear_model),
         ]
-        return cmds
-
-    # -- computing ----------------------------------------------------------------
-    def request(self, config: RNNConfig, immediate: bool = False) -> None:
-        """Ask for a recompute; rapid edits are coalesced by a short debounce."""
-        self.config = config
-        self.requests.ask((config, id(self.model)), immediate)
-
-    def _launch(self, key: tuple) -> None:
-        config, choice = key[0], self.model
-
-        def job(cancelled):
-            if choice is None:
-                from ..engine.flow import run_flow  # numpy and torch load in the worker
-
-                return run_flow(config, cancel=cancelled)
-            from ..engine.models import model_config, run_model
-
-            given = {"hidden": config.hidden, "input_size": config.input_size}
-            if choice.inputs is not None:
-                given["steps"] = config.steps
-            run_config = model_config(choice.model, config, given, choice.inputs)
-            return run_model(choice.model, run_config, choice.inputs, choice.inputs_path,
-                             cancel=cancelled)
-
-        self.compute(job, lambda result: self.show_result(result, key),
-                     label=f"computing T={config.steps}, n={config.hidden}")
-
-    def show_compute_error(self, message: str) -> None:
-        self.requests.launched_was(self._shown_key)  # a refused config may be asked for again
-        super().show_compute_error(message)
-
-    def show_result(self, result, key: tuple | None = None) -> None:
-        self.result = result
-        self._shown_config = result.config
-        self._shown_key = key if key is not None else (result.config, id(None))
-        self._draw(result)
-        self.status.show(device=result.device, dtype=result.dtype, seconds=result.seconds,
-                         message="up to date", error=False)
 
     # -- drawing --------------------------------------------------------------------
-    def _draw(self, r) -> None:
+    def draw(self, r) -> None:
         c = r.config
         horizon = horizon_text(r.vanishing_horizon, r.steps)
         stacked = isinstance(getattr(r, "layers", None), list)

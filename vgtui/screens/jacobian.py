@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import DataTable, Label, Static
 
 from ..engine.config import RNNConfig
@@ -25,7 +24,9 @@ from ..present import shown_steps
 from ..present_jacobian import alignment_text, article_comparison_lines, complex_text
 from ..widgets.log_chart import LogChart, Series
 from ..widgets.plane import FixedSparkline
-from .rnn_page import Extra, Preset, RNNPage
+from ..widgets.controls import PanelField
+from .config_page import Job
+from .rnn_page import RNNPage, RNNSettings, rnn_preset
 
 TABLE_ROWS = 100
 
@@ -59,28 +60,28 @@ def _parse_matrix(text: str):
     return text.strip()
 
 
-PRESETS = {p.name: p for p in (
-    Preset("tanh-64", "tanh, gaussian x 1.0, n=64, T=60",
+PRESETS = (
+    rnn_preset("tanh-64", "tanh, gaussian x 1.0, n=64, T=60",
            "The articles' 64-unit picture: how many of the 64 directions still carry gradient "
            "as the distance T-t grows.",
            {"activation": "tanh", "init": "gaussian", "scale": 1.0, "hidden": 64, "steps": 60}),
-    Preset("linear-gauss", "identity, gaussian x 0.9, n=16",
+    rnn_preset("linear-gauss", "identity, gaussian x 0.9, n=16",
            "A linear RNN: the product is W^(T-t), so the direction of the largest eigenvalue "
            "wins and the alignment climbs to 1.",
            {"activation": "identity", "init": "gaussian", "scale": 0.9, "hidden": 16, "steps": 60}),
-    Preset("linear-orth", "identity, orthogonal x 0.9, n=16",
+    rnn_preset("linear-orth", "identity, orthogonal x 0.9, n=16",
            "Every singular value is exactly 0.9^(T-t): all 16 directions shrink alike, none "
            "wins, so the top direction is a tie.",
            {"activation": "identity", "init": "orthogonal", "scale": 0.9, "hidden": 16,
             "steps": 60}),
-    Preset("sigmoid", "sigmoid, gaussian x 1.0, n=32, T=40",
+    rnn_preset("sigmoid", "sigmoid, gaussian x 1.0, n=32, T=40",
            "sigmoid' is at most 0.25: the product shrinks fast and the directions die off.",
            {"activation": "sigmoid", "init": "gaussian", "scale": 1.0, "hidden": 32, "steps": 40}),
-    Preset("tanh-2", "tanh, gaussian x 2.0, n=32, T=100",
+    rnn_preset("tanh-2", "tanh, gaussian x 2.0, n=32, T=100",
            "Near the edge of chaos: the norm neither collapses nor blows up, but only a few "
            "directions survive.",
            {"activation": "tanh", "init": "gaussian", "scale": 2.0, "hidden": 32, "steps": 100}),
-)}
+)
 
 HELP = f"""\
 **What it shows.** The gradient that reaches `h_t` from `h_T` is multiplied by
@@ -142,29 +143,21 @@ class JacobianScreen(RNNPage):
     PREFIX = "jac"
     PRESETS = PRESETS
     DEFAULT_PRESET = "tanh-64"
+    DEMO_PRESET = "tanh-64"
+    EXTRAS_TITLE = "two-unit example"
+    EXTRA_DEFAULTS = {"matrix": "0.5,0.1;0.2,0.4", "derivative": "0.8", "powers": "20"}
     LIMITS_NOTE = (f"Jacobian products: T ≤ {JACOBIAN_MAX_STEPS}, n ≤ {JACOBIAN_MAX_HIDDEN} "
                    "(an n×n SVD per step)")
-    EXTRAS = [
-        Extra("matrix", "matrix W", "0.5,0.1;0.2,0.4", _parse_matrix,
-              "rows split by ';', entries by ','; square, at most 32 x 32"),
-        Extra("derivative", "f' (constant)", "0.8", _parse_derivative,
-              "constant activation derivative: J = f' x W (0 to 10)"),
-        Extra("powers", "powers n", "20", _parse_powers,
-              f"compute ||J^n|| for n = 1..N (1 to {MATRIX_MAX_STEPS})"),
-    ]
+    EXTRAS = (
+        PanelField("matrix", "matrix W", _parse_matrix,
+                   "rows split by ';', entries by ','; square, at most 32 x 32"),
+        PanelField("derivative", "f' (constant)", _parse_derivative,
+                   "constant activation derivative: J = f' x W (0 to 10)", low=0.0, high=10.0),
+        PanelField("powers", "powers n", _parse_powers,
+                   f"compute ||J^n|| for n = 1..N (1 to {MATRIX_MAX_STEPS})", low=1,
+                   high=MATRIX_MAX_STEPS, whole=True),
+    )
 
-    BINDINGS = [
-        Binding("plus,equals_sign", "nudge_scale(0.05)", "scale+", id="jacobian.scale_up",
-                tooltip="Raise the weight scale by 0.05"),
-        Binding("minus,underscore", "nudge_scale(-0.05)", "scale-", id="jacobian.scale_down",
-                tooltip="Lower the weight scale by 0.05"),
-        Binding("p", "next_preset", "preset", id="jacobian.next_preset",
-                tooltip="Load the next preset"),
-        Binding("escape", "leave_field", "leave field", show=False, id="jacobian.leave_field"),
-    ]
-
-    def extras_title(self) -> str:
-        return "two-unit example"
 
     def compose_results(self) -> ComposeResult:
         yield Static("computing the first result (torch is loading)...", id="jac-summary")
@@ -192,50 +185,38 @@ class JacobianScreen(RNNPage):
             mt.add_column(label, key=label)
 
     # -- computing ----------------------------------------------------------------
-    def make_job(self, config: RNNConfig, extras: dict[str, Any]):
-        previous = self.result
+    def compute_rnn(self, config: RNNConfig, extras: dict[str, Any], job: Job):
+        from ..engine.spectrum import jacobian_run, matrix_powers
+
+        previous = self.result  # a part whose inputs did not change is kept, not redone
         key = (extras["matrix"], extras["derivative"], extras["powers"])
-
-        def job(cancelled):
-            from ..engine.spectrum import jacobian_run, matrix_powers
-
-            rnn = previous.rnn if previous is not None and previous.rnn.config == config else None
-            if rnn is None:
-                rnn = jacobian_run(config, cancel=cancelled)
-            matrix = previous.matrix if previous is not None and previous.matrix_key == key else None
-            if matrix is None:
-                matrix = matrix_powers(parse_matrix(key[0]), key[1], key[2])
-            return JacobianView(rnn, matrix, key)
-
-        return job
+        rnn = previous.rnn if previous is not None and previous.rnn.config == config else None
+        if rnn is None:
+            rnn = jacobian_run(config, cancel=job.cancelled)
+        matrix = previous.matrix if previous is not None and previous.matrix_key == key else None
+        if matrix is None:
+            matrix = matrix_powers(parse_matrix(key[0]), key[1], key[2])
+        return JacobianView(rnn, matrix, key)
 
     def result_status(self, result):
         r = result.rnn
-        return r.device, r.dtype, r.seconds
+        return {"device": r.device, "dtype": r.dtype, "seconds": r.seconds}
 
-    def cli_command(self) -> str:
+    def command(self, settings: RNNSettings) -> str:
         from ..cli.rnn_args import cli_flags
 
-        m = self.extras
-        return (" ".join(["vgtui jacobian"] + cli_flags(self.config)) +
+        m = dict(settings.extra)
+        return (" ".join(["vgtui jacobian"] + cli_flags(settings.rnn)) +
                 f' && vgtui jacobian --matrix "{m["matrix"]}" --derivative {m["derivative"]:g} '
                 f'--steps {m["powers"]}')
 
-    def palette_commands(self):
-        cmds = self.preset_commands("Jacobian")
-        cmds += [
-            ("Jacobian: weight scale +0.05", "nudge the scale up", lambda: self.action_nudge_scale(0.05)),
-            ("Jacobian: weight scale -0.05", "nudge the scale down", lambda: self.action_nudge_scale(-0.05)),
-            ("Jacobian: the articles' two-unit example", "W = [[0.5, 0.1], [0.2, 0.4]], f' = 0.8",
-             self.load_two_unit),
-        ]
-        return cmds
+    def extra_commands(self):
+        return [("Jacobian: the articles' two-unit example",
+                 "W = [[0.5, 0.1], [0.2, 0.4]], f' = 0.8", self.load_two_unit)]
 
     def load_two_unit(self) -> None:
-        from textual.widgets import Input
-
-        for e in self.EXTRAS:
-            self.query_one(f"#extra-{e.name}", Input).value = e.default
+        self.set_values(self.EXTRA_DEFAULTS)
+        self.request(immediate=True)
 
     # -- drawing --------------------------------------------------------------------
     def draw(self, view: JacobianView) -> None:

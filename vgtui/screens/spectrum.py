@@ -24,7 +24,9 @@ from ..engine.spectrum import (
 )
 from ..widgets.log_chart import LogChart, Series
 from ..widgets.plane import EIGHTHS, PlotCanvas, PlotSeries, RefLine, bucket_means
-from .rnn_page import Extra, Preset, RNNPage
+from ..widgets.controls import PanelField
+from .config_page import Job
+from .rnn_page import RNNPage, RNNSettings, rnn_preset
 
 ALL_INITS = SPECTRUM_INITS + (NON_NORMAL,)
 CIRCLE_POINTS = 720
@@ -75,23 +77,23 @@ def _parse_train_steps(text: str) -> int:
     return int(value)
 
 
-PRESETS = {p.name: p for p in (
-    Preset("n64", "n=64, scale 1.0",
+PRESETS = (
+    rnn_preset("n64", "n=64, scale 1.0",
            "The articles' 64-unit matrices: gaussian and Xavier sit near the unit circle, "
            "orthogonal exactly on it, torch's default well inside.",
            {"hidden": 64, "scale": 1.0}, {"power_steps": "50", "shear": "0.5"}),
-    Preset("n256", "n=256, scale 1.0",
+    rnn_preset("n256", "n=256, scale 1.0",
            "Larger n: the gaussian eigenvalues fill a disc of radius close to the scale "
            "(the circular law), while the norm is about twice that.",
            {"hidden": 256, "scale": 1.0}, {"power_steps": "50", "shear": "0.5"}),
-    Preset("shrink", "n=64, scale 0.9, shear b=1",
+    rnn_preset("shrink", "n=64, scale 0.9, shear b=1",
            "Every init below the unit circle; the shear example still has norm above 1, so "
            "||W^k v|| climbs for a while before the spectral radius wins.",
            {"hidden": 64, "scale": 0.9}, {"power_steps": "200", "shear": "1"}),
-    Preset("small", "n=8, scale 1.0",
+    rnn_preset("small", "n=8, scale 1.0",
            "Few eigenvalues: easy to count them against the unit circle.",
            {"hidden": 8, "scale": 1.0}, {"power_steps": "50", "shear": "0.5"}),
-)}
+)
 
 HELP = f"""\
 **What it shows.** Six recurrent matrices `W_hh` at the chosen size n and scale:
@@ -137,39 +139,35 @@ class SpectrumScreen(RNNPage):
             "eigenvalue inside the circle still stretches vectors for a while.")
     AUTO_FOCUS = "#spec-results"
     PREFIX = "spec"
-    FIELDS = ["hidden", "scale", "seed"]
+    FIELDS = ("hidden", "scale", "seed")
     PRESETS = PRESETS
     DEFAULT_PRESET = "n64"
     LIMITS_NOTE = f"Spectra: n ≤ {SPECTRUM_MAX_HIDDEN}, float64 on the CPU"
-    EXTRAS = [
-        Extra("power_steps", "powers K", "50", _parse_power_steps,
-              f"||W^k v|| for k = 0..K (1 to {POWER_MAX_STEPS})"),
-        Extra("shear", "shear b", "0.5", _parse_shear,
-              "superdiagonal of the non-normal example scale x (I + b N) (0 to 10)"),
-        Extra("train_steps", "train steps", "0", _parse_train_steps,
-              "Adam steps on the long-range task for each init (0 = off; up to 500)"),
-    ]
-
+    EXTRAS_TITLE = "powers and shear"
+    EXTRA_DEFAULTS = {"power_steps": "50", "shear": "0.5", "train_steps": "0"}
+    DEMO_PRESET = "n64"
+    EXTRAS = (
+        PanelField("power_steps", "powers K", _parse_power_steps,
+                   f"||W^k v|| for k = 0..K (1 to {POWER_MAX_STEPS})", low=1,
+                   high=POWER_MAX_STEPS, whole=True),
+        PanelField("shear", "shear b", _parse_shear,
+                   "superdiagonal of the non-normal example scale x (I + b N) (0 to 10)",
+                   low=0.0, high=10.0),
+        PanelField("train_steps", "train steps", _parse_train_steps,
+                   "Adam steps on the long-range task for each init (0 = off; up to 500)",
+                   low=0, whole=True),
+    )
     BINDINGS = [
-        Binding("plus,equals_sign", "nudge_scale(0.05)", "scale+", id="spectrum.scale_up",
-                tooltip="Raise the scale by 0.05"),
-        Binding("minus,underscore", "nudge_scale(-0.05)", "scale-", id="spectrum.scale_down",
-                tooltip="Lower the scale by 0.05"),
         Binding("t", "train", "train 50", id="spectrum.train",
                 tooltip="Train each init for 50 steps and show how its spectrum moved"),
         Binding("v", "next_init", "next init", id="spectrum.next_init",
                 tooltip="Show the next initialisation in the complex plane"),
-        Binding("p", "next_preset", "preset", id="spectrum.next_preset",
-                tooltip="Load the next preset"),
-        Binding("escape", "leave_field", "leave field", show=False, id="spectrum.leave_field"),
     ]
+
 
     def __init__(self) -> None:
         super().__init__()
         self.plane_init = "gaussian"
-
-    def extras_title(self) -> str:
-        return "powers and shear"
 
     def compose_results(self) -> ComposeResult:
         yield Static("computing the first result (torch is loading)...", id="spec-summary")
@@ -205,51 +203,39 @@ class SpectrumScreen(RNNPage):
             table.add_column(label, key=label)
 
     # -- computing ----------------------------------------------------------------
-    def make_job(self, config: RNNConfig, extras: dict[str, Any]):
+    def compute_rnn(self, config: RNNConfig, extras: dict[str, Any], job: Job):
+        from ..engine.spectrum import spectrum_report, training_drift
+
         n, scale, seed = config.hidden, config.scale, config.seed
         k, shear, train = extras["power_steps"], extras["shear"], extras["train_steps"]
-        previous = self.result
-
-        def job(cancelled):
-            from ..engine.spectrum import spectrum_report, training_drift
-
-            rep = spectrum_report(n, scale, seed, k, shear, cancel=cancelled)
-            drift = None
-            if train:
-                same = (previous is not None and previous.drift is not None
-                        and previous.drift_key == (n, scale, seed, train))
-                drift = previous.drift if same else training_drift(n, scale, seed, train,
-                                                                   cancel=cancelled)
-            rep.drift, rep.drift_key = drift, (n, scale, seed, train)
-            return rep
-
-        return job
+        previous = self.result  # a training run already done is kept, not redone
+        rep = spectrum_report(n, scale, seed, k, shear, cancel=job.cancelled)
+        drift = None
+        if train:
+            same = (previous is not None and previous.drift is not None
+                    and previous.drift_key == (n, scale, seed, train))
+            drift = previous.drift if same else training_drift(n, scale, seed, train,
+                                                               cancel=job.cancelled)
+        rep.drift, rep.drift_key = drift, (n, scale, seed, train)
+        return rep
 
     def action_train(self) -> None:
-        from textual.widgets import Input
-
-        field = self.query_one("#extra-train_steps", Input)
-        if field.value.strip() in ("", "0"):
-            field.value = "50"
+        if self.extras.get("train_steps", 0) == 0:
+            self.set_values({"train_steps": "50"})
+            self.request(immediate=True)
 
     def result_status(self, result):
-        return "cpu", "float64", result.seconds
+        return {"device": "cpu", "dtype": "float64", "seconds": result.seconds}
 
-    def cli_command(self) -> str:
-        train = self.extras["train_steps"]
-        return (f"vgtui spectrum --hidden {self.config.hidden} --scale {self.config.scale:g} "
-                f"--seed {self.config.seed} --power-steps {self.extras['power_steps']} "
-                f"--shear {self.extras['shear']:g}" + (f" --train-steps {train}" if train else ""))
+    def command(self, settings: RNNSettings) -> str:
+        c, train = settings.rnn, settings["train_steps"]
+        return (f"vgtui spectrum --hidden {c.hidden} --scale {c.scale:g} "
+                f"--seed {c.seed} --power-steps {settings['power_steps']} "
+                f"--shear {settings['shear']:g}" + (f" --train-steps {train}" if train else ""))
 
-    def palette_commands(self):
-        cmds = self.preset_commands("Spectrum")
-        cmds += [(f"Spectrum: show {INIT_TITLES[i]} in the complex plane", "eigenvalues vs unit circle",
-                  lambda i=i: self.show_plane(i)) for i in ALL_INITS]
-        cmds += [
-            ("Spectrum: scale +0.05", "nudge the scale up", lambda: self.action_nudge_scale(0.05)),
-            ("Spectrum: scale -0.05", "nudge the scale down", lambda: self.action_nudge_scale(-0.05)),
-        ]
-        return cmds
+    def extra_commands(self):
+        return [(f"Spectrum: show {INIT_TITLES[i]} in the complex plane",
+                 "eigenvalues vs unit circle", lambda i=i: self.show_plane(i)) for i in ALL_INITS]
 
     # -- the plane ------------------------------------------------------------------
     @on(Select.Changed, "#spec-plane-init")

@@ -1,35 +1,75 @@
-"""ControlPanel: one compact row per engine setting, validated inline.
+"""ControlPanel: one compact row per setting, validated inline.
 
-Each field parses through the engine's ``parse_field`` (via a Textual
-Validator), so the TUI accepts exactly what the CLI accepts and says why not in
-the same words. The panel posts ``ControlPanel.Changed`` with every parsed value
-when all fields are valid, or with the errors when some are not.
+Each field parses through an engine parser (``parse_field`` for the engine's own
+settings, or the parser a ``PanelField`` names), so the TUI accepts exactly what the
+CLI accepts and says why not in the same words. The panel posts
+``ControlPanel.Changed`` whenever a person edits a field; the page then reads every
+field as shown (``parsed``). Values written by the program (a preset, a nudge) are
+written quietly: no message, so a programmatic write can never race a person typing.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from functools import partial
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
-from textual.content import Content
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 
-from ..engine.config import FIELD_SPECS, parse_field
-from ..engine.errors import ConfigError
+from ..engine.config import FIELD_SPECS, parse_value
+from ..engine.errors import VgtuiError
 from .entry import ParseValidator
+from .field_input import FieldInput
 
 
-def _text(value: Any) -> str:
+def value_text(value: Any) -> str:
+    """How a value is written in a field (1.0 as "1", 0.05 as "0.05")."""
     if isinstance(value, float):
-        return repr(value) if not value.is_integer() else str(int(value)) if abs(value) < 1e15 else repr(value)
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, (tuple, list)):
+        return ",".join(value_text(v) for v in value)
     return str(value)
 
 
+@dataclass(frozen=True)
+class PanelField:
+    """One field of a control panel: its label, parser, limits and help."""
+
+    name: str
+    label: str
+    parse: Callable[[Any], Any]
+    tip: str = ""
+    choices: tuple[str, ...] = ()
+    low: float | None = None
+    high: float | None = None
+    whole: bool = False
+    text: Callable[[Any], str] = value_text
+
+    @classmethod
+    def setting(cls, name: str, label: str | None = None, low: float | None = None,
+                high: float | None = None) -> "PanelField":
+        """An engine setting (FIELD_SPECS), optionally with narrower limits."""
+        spec = FIELD_SPECS[name]
+        if low is not None or high is not None:
+            spec = replace(spec, low=spec.low if low is None else low,
+                           high=spec.high if high is None else high)
+        return cls(name, label or spec.label, partial(parse_value, spec),
+                   f"{spec.help}: {spec.describe_range()}", spec.choices, spec.low, spec.high,
+                   spec.kind is int)
+
+
+def as_field(item: "str | PanelField") -> PanelField:
+    return item if isinstance(item, PanelField) else PanelField.setting(item)
+
+
 class ControlPanel(Vertical):
-    """Rows of label + input (or select) for the named engine settings."""
+    """Rows of label + input (or select) for the given fields."""
 
     DEFAULT_CSS = """
     ControlPanel { height: auto; }
@@ -38,9 +78,12 @@ class ControlPanel(Vertical):
     ControlPanel Input, ControlPanel Select { width: 1fr; }
     ControlPanel .field-error { color: $text-error; height: auto; display: none; padding-left: 1; }
     ControlPanel .field-error.-shown { display: block; }
+    ControlPanel .field-row.-disabled .field-label { text-style: strike; }
     """
 
     class Changed(Message):
+        """A person edited ``field``; ``values``/``errors`` are every field as shown."""
+
         def __init__(self, panel: "ControlPanel", values: dict[str, Any] | None,
                      errors: dict[str, str], field: str) -> None:
             super().__init__()
@@ -53,64 +96,107 @@ class ControlPanel(Vertical):
         def control(self) -> "ControlPanel":
             return self.panel
 
-    def __init__(self, fields: Iterable[str], values: dict[str, Any], *,
+    def __init__(self, fields: Iterable[str | PanelField], values: Mapping[str, Any], *,
                  labels: dict[str, str] | None = None, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.fields = list(fields)
+        self.specs = {f.name: f for f in map(as_field, fields)}
+        if labels:
+            self.specs = {n: replace(f, label=labels.get(n, f.label)) for n, f in self.specs.items()}
+        self.fields = list(self.specs)
         self.initial = dict(values)
-        self.labels = labels or {}
         self._errors: dict[str, str] = {}
 
+    @property
+    def field_names(self) -> list[str]:
+        return self.fields
+
     def compose(self) -> ComposeResult:
-        for name in self.fields:
-            spec = FIELD_SPECS[name]
-            tip = f"{spec.help}: {spec.describe_range()}"
-            with Horizontal(classes="field-row"):
-                yield Label(self.labels.get(name, spec.label), classes="field-label")
+        for name, spec in self.specs.items():
+            with Horizontal(classes="field-row", id=f"row-{name}"):
+                yield Label(spec.label, classes="field-label")
+                initial = self.initial.get(name, "")
                 if spec.choices:
-                    yield Select([(c, c) for c in spec.choices], value=self.initial[name],
-                                 allow_blank=False, compact=True, id=f"field-{name}", tooltip=tip)
+                    try:
+                        chosen = spec.parse(initial)
+                    except VgtuiError:
+                        chosen = spec.choices[0]
+                    yield Select([(c, c) for c in spec.choices], value=chosen,
+                                 allow_blank=False, compact=True, id=f"field-{name}",
+                                 tooltip=spec.tip)
                 else:
-                    yield Input(_text(self.initial[name]), compact=True, id=f"field-{name}",
-                                validators=[ParseValidator(partial(parse_field, name))], validate_on=["changed"],
-                                tooltip=tip, select_on_focus=True)
+                    text = initial if isinstance(initial, str) else spec.text(initial)
+                    yield FieldInput(text, compact=True, id=f"field-{name}",
+                                     validators=[ParseValidator(spec.parse)],
+                                     validate_on=["changed"], tooltip=spec.tip,
+                                     select_on_focus=True)
             yield Static("", classes="field-error", id=f"error-{name}")
+
+    def on_mount(self) -> None:
+        self._refresh_errors()
 
     # -- reading and writing -------------------------------------------------
     def raw(self, name: str) -> Any:
-        widget = self.query_one(f"#field-{name}")
-        return widget.value
+        return self.query_one(f"#field-{name}").value
+
+    def parse(self, name: str, value: Any) -> Any:
+        return self.specs[name].parse(value)
+
+    def bounds(self, name: str) -> tuple[float | None, float | None, bool]:
+        spec = self.specs[name]
+        return spec.low, spec.high, spec.whole
 
     def parsed(self) -> tuple[dict[str, Any], dict[str, str]]:
         values, errors = {}, {}
-        for name in self.fields:
+        for name, spec in self.specs.items():
             try:
-                values[name] = parse_field(name, self.raw(name))
-            except ConfigError as exc:
+                values[name] = spec.parse(self.raw(name))
+            except VgtuiError as exc:
                 errors[name] = str(exc)
         return values, errors
 
-    def set_values(self, values: dict[str, Any]) -> None:
-        """Show these values (those named in this panel); fires Changed as typing would."""
-        for name, value in values.items():
-            if name not in self.fields:
+    def set_values(self, values: Mapping[str, Any], quiet: bool = False) -> None:
+        """Show these values (those named in this panel). ``quiet``: post nothing (the
+        page recomputes itself); otherwise Changed follows as if a person had typed."""
+        changed = False
+        with self.prevent(Input.Changed, Select.Changed) if quiet else _nothing():
+            for name, value in values.items():
+                spec = self.specs.get(name)
+                if spec is None:
+                    continue
+                widget = self.query_one(f"#field-{name}")
+                if isinstance(widget, Select):
+                    try:
+                        value = spec.parse(value)
+                    except VgtuiError:
+                        continue
+                    if widget.value != value:
+                        widget.value = value
+                        changed = True
+                else:
+                    text = value if isinstance(value, str) else spec.text(value)
+                    if widget.value != text:
+                        widget.value = text
+                        widget.cursor_position = len(text)
+                        changed = True
+        if quiet and changed:
+            self._refresh_errors()
+
+    def set_enabled(self, names: Iterable[str], enabled: bool, reason: str = "") -> None:
+        """Disable (or enable again) fields that do not apply, saying why in the tooltip."""
+        for name in names:
+            if name not in self.specs:
                 continue
             widget = self.query_one(f"#field-{name}")
-            if isinstance(widget, Select):
-                if widget.value != value:
-                    widget.value = value
-            else:
-                text = _text(value)
-                if widget.value != text:
-                    widget.value = text
-                    widget.cursor_position = len(text)
+            widget.disabled = not enabled
+            widget.tooltip = self.specs[name].tip if enabled else (reason or "does not apply")
+            self.query_one(f"#row-{name}").set_class(not enabled, "-disabled")
 
     @property
     def errors(self) -> dict[str, str]:
         return dict(self._errors)
 
     # -- events --------------------------------------------------------------
-    def _announce(self, field: str) -> None:
+    def _refresh_errors(self) -> tuple[dict[str, Any], dict[str, str]]:
         values, errors = self.parsed()
         self._errors = errors
         for name in self.fields:
@@ -118,6 +204,10 @@ class ControlPanel(Vertical):
             message = errors.get(name, "")
             label.update(Content(message))  # plain text: user input is no markup
             label.set_class(bool(message), "-shown")
+        return values, errors
+
+    def _announce(self, field: str) -> None:
+        values, errors = self._refresh_errors()
         self.post_message(self.Changed(self, None if errors else values, errors, field))
 
     @on(Input.Changed)
@@ -129,3 +219,11 @@ class ControlPanel(Vertical):
     def _select_changed(self, event: Select.Changed) -> None:
         event.stop()
         self._announce((event.select.id or "").removeprefix("field-"))
+
+
+class _nothing:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False

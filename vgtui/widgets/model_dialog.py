@@ -22,7 +22,7 @@ from textual.worker import get_current_worker
 from ..engine.errors import VgtuiError
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed by identity: each load is a new choice
 class ModelChoice:
     """A model read from disk, checked, and ready for the engine."""
 

@@ -1,0 +1,624 @@
+"""ConfigPage: the one base of every screen that computes from settings.
+
+A screen declares what is particular to it and nothing else:
+
+- ``CONTROLS``: the sections of its control column, each a titled list of fields (engine
+  settings by name, or ``PanelField``s with their own parser), and where the preset
+  picker goes;
+- ``NUDGES``: single keys that step a field (``+``/``-`` on the weight scale, ``]``/``[``
+  on T), bounded by the field's own limits;
+- ``make_config(values)``: the configuration the fields ask for (hashable);
+- ``compute(config, job)``: the engine call, run in a thread worker;
+- ``draw(result)``: how a result is shown;
+- ``command(config)``: the ``vgtui <lookup>`` line that prints the same figures.
+
+This class owns the rest, once: fields to configuration, debounced requests keyed by the
+configuration, the worker and the dropping of stale results, the configuration on
+screen, presets (picker, ``p`` cycling in a stable order, ``d`` back to defaults),
+nudges, and inline refusals that keep the last good result. Results, refusals and
+progress travel from the worker as typed messages (``Computed``, ``Refused``,
+``Progress``), so every screen receives them on one path.
+
+A key press reaches the engine like this: the key edits a field (or a nudge or preset
+writes one) -> ``ControlPanel.Changed`` -> ``values()`` reads every field as shown ->
+``make_config`` -> ``Requests.ask`` (debounced; the configuration on screen or on its way
+is not asked for again) -> ``_work`` in a thread -> ``compute`` -> ``Computed`` posted
+back -> ``draw`` on the UI thread.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, ClassVar, Hashable, Iterable, Mapping
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Label, Select, Static
+from textual.worker import get_current_worker
+
+from ..engine.errors import VgtuiError
+from ..widgets.controls import ControlPanel, PanelField, as_field
+from .base import PageScreen
+
+# Edits closer together than this are coalesced into one recompute.
+DEBOUNCE_SECONDS = 0.25
+
+
+@dataclass(frozen=True)
+class Section:
+    """A titled group of fields in the control column."""
+
+    title: str
+    fields: tuple[str | PanelField, ...]
+    id: str = "panel"  # the ControlPanel's id is "<PREFIX>-<id>"
+
+
+PRESETS_HERE = "presets"  # marks where the preset picker goes in CONTROLS
+
+
+@dataclass(frozen=True)
+class Nudge:
+    """A key that steps one field: by ``step`` (added) or by ``factor`` (multiplied, at
+    least one unit for whole-number fields), never past the field's limits."""
+
+    keys: str  # as a person types them: "+,=" or "]"
+    field: str
+    step: float = 0.0
+    factor: float = 0.0
+    label: str = ""  # short footer text, e.g. "scale+"
+    tooltip: str = ""
+    group: str = ""  # footer group shared by the up and down keys, e.g. "scale"
+    show: bool = True
+
+
+@dataclass
+class Job:
+    """What the worker hands to ``compute``: cancellation and progress reports."""
+
+    cancelled: Callable[[], bool]
+    report: Callable[[float, str], None] = lambda fraction, text="": None
+    context: Any = None  # the screen's request_context() when the request was made
+
+    def progress(self, fraction: float, text: str = "") -> None:
+        self.report(fraction, text)
+
+
+_KEY_NAMES = {"+": "plus", "=": "equals_sign", "-": "minus", "_": "underscore",
+              "]": "right_square_bracket", "[": "left_square_bracket",
+              ">": "greater_than_sign", "<": "less_than_sign", ".": "full_stop",
+              ",": "comma", "/": "slash", " ": "space"}
+
+
+def key_names(keys: str) -> str:
+    """Textual's key names for keys written as typed ("+,=" -> "plus,equals_sign")."""
+    return ",".join(_KEY_NAMES.get(k, k) for k in keys.split(",") if k) if keys != "," else "comma"
+
+
+def nudge_bindings(prefix: str, nudges: Iterable[Nudge]) -> list[Binding]:
+    groups: dict[str, Binding.Group] = {}
+    out = []
+    for n in nudges:
+        group = groups.setdefault(n.group, Binding.Group(n.group, compact=True)) if n.group else None
+        shown = n.keys.split(",")[0]
+        out.append(Binding(key_names(n.keys), f"nudge({n.field!r}, {n.step!r}, {n.factor!r})",
+                           n.label, key_display=shown, show=n.show, group=group,
+                           id=f"{prefix}.nudge.{n.field}.{'up' if (n.step or n.factor - 1) > 0 else 'down'}",
+                           tooltip=n.tooltip or n.label))
+    return out
+
+
+# -- typed messages from the worker ------------------------------------------------------
+class Computed(Message):
+    """A result for the configuration ``key`` (request number ``serial``)."""
+
+    def __init__(self, serial: int, key: Hashable, result: Any, seconds: float) -> None:
+        super().__init__()
+        self.serial, self.key, self.result, self.seconds = serial, key, result, seconds
+
+
+class Refused(Message):
+    """The engine refused (or failed on) the configuration ``key``."""
+
+    def __init__(self, serial: int, key: Hashable, message: str) -> None:
+        super().__init__()
+        self.serial, self.key, self.message = serial, key, message
+
+
+class Progress(Message):
+    """How far request ``serial`` has come (0..1), with an optional note."""
+
+    def __init__(self, serial: int, fraction: float, text: str = "") -> None:
+        super().__init__()
+        self.serial, self.fraction, self.text = serial, fraction, text
+
+
+class Requests:
+    """Recompute requests, keyed by the configuration they are for.
+
+    Edits closer together than ``delay`` launch once, for the last configuration; a
+    request for the configuration last launched is dropped (it is on screen or on its
+    way) and tells the screen its settings are current again. After a refusal the screen
+    sets ``launched`` back to what is shown, so that the refused configuration may be
+    asked for again while the last good one stays current.
+    """
+
+    def __init__(self, page: "ConfigPage", launch: Callable[[Hashable], None]) -> None:
+        self._page = page
+        self._launch = launch
+        self.pending: Hashable | None = None
+        self.launched: Hashable | None = None
+        self._timer = None
+
+    def ask(self, key: Hashable, immediate: bool = False, delay: float = DEBOUNCE_SECONDS) -> None:
+        self.cancel()
+        if key == self.launched:
+            self._page.settings_current()
+            return
+        self.pending = key
+        if immediate or delay <= 0:
+            self.flush()
+        else:
+            self._timer = self._page.set_timer(delay, self.flush)
+
+    def cancel(self) -> None:
+        """Forget a request not yet launched (its field no longer shows it)."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self.pending = None
+
+    def flush(self) -> None:
+        self._timer = None
+        key, self.pending = self.pending, None
+        if key is None:
+            return
+        self.launched = key
+        self._launch(key)
+
+
+class ConfigPage(PageScreen):
+    """A screen computed from settings; see the module docstring."""
+
+    PREFIX: ClassVar[str] = "page"
+    CONTROLS: ClassVar[tuple[Section | str, ...]] = ()
+    NUDGES: ClassVar[tuple[Nudge, ...]] = ()
+    PRESETS: ClassVar[tuple[Any, ...]] = ()  # engine Presets (name, title, note, values)
+    DEFAULT_PRESET: ClassVar[str] = ""  # the preset the screen opens on ("" = defaults)
+    DEMO_PRESET: ClassVar[str] = ""  # the preset the demo narration talks about
+    KEEP_ON_PRESET: ClassVar[tuple[str, ...]] = ("device", "dtype")
+    DEBOUNCE: ClassVar[float] = DEBOUNCE_SECONDS
+    LIMITS_NOTE: ClassVar[str] = ""
+    FIRST_MESSAGE: ClassVar[str] = "computing the first result (torch is loading)..."
+
+    BASE_BINDINGS: ClassVar[list[Binding]] = []
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        # The bindings are complete before Textual reads them (in super's hook).
+        if "NUDGES" in cls.__dict__ or "BINDINGS" in cls.__dict__:
+            own = list(cls.__dict__.get("BINDINGS", []))
+            prefix = cls.__dict__.get("SCREEN_ID") or cls.PREFIX
+            generic = []
+            if cls.PRESETS:
+                generic.append(Binding("p", "next_preset", "preset", id=f"{prefix}.next_preset",
+                                       tooltip="Load the next preset (in the order the picker "
+                                               "lists them)"))
+            generic.append(Binding("d", "defaults", "defaults", show=False,
+                                   id=f"{prefix}.defaults",
+                                   tooltip="Put every setting back to the screen's defaults"))
+            generic.append(Binding("escape", "leave_field", "leave field", show=False,
+                                   id=f"{prefix}.leave_field"))
+            cls.BINDINGS = nudge_bindings(prefix, cls.NUDGES) + own + generic
+        super().__init_subclass__(**kwargs)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.result: Any = None
+        self.shown_key: Hashable | None = None  # the request key of the result on screen
+        self.requests = Requests(self, self._launch)
+        self.launches = 0  # engine jobs started (tests count them)
+        self._serial = 0
+        self._preset_cursor = -1  # the preset last chosen, for p's stable order
+        start = self.preset(self.DEFAULT_PRESET) if self.DEFAULT_PRESET else None
+        if start is not None:
+            self._preset_cursor = self.PRESETS.index(start)
+        self._initial = self.preset_values(start, {}) if start else self.default_values()
+        self.config: Any = self.make_config(self.parse_values(self._initial))
+
+    @classmethod
+    def field_specs(cls) -> dict[str, PanelField]:
+        """Every field of the control column, by name."""
+        return {f.name: f for item in cls.CONTROLS if isinstance(item, Section)
+                for f in map(as_field, item.fields)}
+
+    def parse_values(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Values (or texts) parsed by their fields' parsers; VgtuiError if one is bad."""
+        specs = self.field_specs()
+        return {name: specs[name].parse(value) if name in specs else value
+                for name, value in values.items()}
+
+    # == what a screen declares =================================================
+    def default_values(self) -> dict[str, Any]:
+        """Every field's value when nothing is chosen (parsed values or texts)."""
+        return {}
+
+    def make_config(self, values: Mapping[str, Any]) -> Hashable:
+        """The configuration the fields ask for; VgtuiError when they do not fit together."""
+        return tuple(sorted(values.items()))
+
+    def compute(self, config: Any, job: Job) -> Any:
+        """The engine call (in a thread worker)."""
+        raise NotImplementedError
+
+    def draw(self, result: Any) -> None:
+        """Show a result (UI thread)."""
+
+    def command(self, config: Any) -> str | None:
+        """The ``vgtui <lookup>`` line that prints the figures of ``config``."""
+        return None
+
+    def compose_results(self) -> ComposeResult:
+        yield from ()
+
+    def compose_controls_extra(self) -> ComposeResult:
+        """Widgets below the fields (a model note, a list of series...)."""
+        yield from ()
+
+    def request_context(self) -> Hashable:
+        """State beside the fields that changes what a configuration means (a loaded
+        model); part of every request key."""
+        return None
+
+    def result_status(self, result: Any) -> dict[str, Any]:
+        """device / dtype / seconds of a result, for the status line."""
+        return {k: getattr(result, k) for k in ("device", "dtype", "seconds")
+                if isinstance(getattr(result, k, None), (str, float, int))}
+
+    def working_label(self, config: Any) -> str:
+        return "computing"
+
+    # == layout ====================================================================
+    def compose_page(self) -> ComposeResult:
+        p = self.PREFIX
+        with Horizontal(id=f"{p}-body", classes="page-columns"):
+            with VerticalScroll(id=f"{p}-controls", classes="controls"):
+                for item in self.CONTROLS:
+                    if item == PRESETS_HERE:
+                        yield from self._compose_presets()
+                    else:
+                        yield Label(item.title, classes="section")
+                        yield ControlPanel(item.fields, self._initial, id=f"{p}-{item.id}")
+                yield from self.compose_controls_extra()
+                if self.LIMITS_NOTE:
+                    yield Static(self.LIMITS_NOTE, classes="note limits-note")
+            with VerticalScroll(id=f"{p}-results", classes="results"):
+                yield from self.compose_results()
+
+    def _compose_presets(self) -> ComposeResult:
+        p = self.PREFIX
+        start = self.preset(self.DEFAULT_PRESET)
+        yield Label("preset", classes="section")
+        yield Select([(pr.title, pr.name) for pr in self.PRESETS],
+                     value=start.name if start else Select.NULL, allow_blank=True,
+                     prompt="(custom)", compact=True, id=f"{p}-preset")
+        yield Static(Content(start.note if start else "defaults"), id=f"{p}-preset-note",
+                     classes="note")
+
+    def on_mount(self) -> None:
+        self.setup_tables()
+        # After the first paint: the first result may need torch, whose import would
+        # otherwise hold the GIL while the screen is drawn.
+        self.call_after_refresh(self.request, True)
+
+    def setup_tables(self) -> None:
+        """Add DataTable columns (screens with fixed tables override this)."""
+
+    def has_result(self) -> bool:
+        return self.result is not None
+
+    # == fields ====================================================================
+    @property
+    def panels(self) -> list[ControlPanel]:
+        return list(self.query(ControlPanel))
+
+    def values(self) -> tuple[dict[str, Any], dict[str, str]]:
+        """Every field as shown, parsed; and the errors of those that do not parse."""
+        values: dict[str, Any] = {}
+        errors: dict[str, str] = {}
+        for panel in self.panels:
+            v, e = panel.parsed()
+            values.update(v)
+            errors.update(e)
+        return values, errors
+
+    def set_values(self, values: Mapping[str, Any]) -> None:
+        """Write these values into the fields (without each firing a recompute)."""
+        for panel in self.panels:
+            panel.set_values(values, quiet=True)
+
+    def apply(self, values: Mapping[str, Any]) -> None:
+        """Write these values into the fields and compute what they ask for at once."""
+        self.set_values(values)
+        self.request(immediate=True)
+
+    @on(ControlPanel.Changed)
+    def _panel_changed(self, event: ControlPanel.Changed) -> None:
+        event.stop()
+        self.on_fields_edited(event.field)
+        self.request()
+
+    def on_fields_edited(self, field: str) -> None:
+        """A person edited ``field`` (screens that react beyond recomputing override)."""
+
+    def request(self, immediate: bool = False) -> None:
+        """Ask for the result of what the fields show now (debounced unless immediate)."""
+        if not self.is_mounted:
+            return
+        values, errors = self.values()
+        if errors:
+            self.requests.cancel()  # a pending request no longer matches the fields
+            first = next(iter(errors.values()))
+            self.status.show(message=f"✗ {first} (last good result kept)", error=True)
+            self._sync_preset(values, errors)
+            return
+        try:
+            config = self.make_config(values)
+        except (VgtuiError, ValueError) as exc:
+            self.requests.cancel()
+            self.status.show(message=f"✗ {exc} (last good result kept)", error=True)
+            return
+        self.config = config
+        self._sync_preset(values, errors)
+        self.requests.ask((config, self.request_context()), immediate, self.DEBOUNCE)
+
+    def settings_current(self) -> None:
+        """The fields ask for what is on screen (or on its way): a stale error goes."""
+        if self._serial_settled >= self._serial and self.shown_key == self.requests.launched:
+            self.status.show(message="up to date", error=False)
+
+    # == presets ===================================================================
+    def preset(self, name: str):
+        return next((p for p in self.PRESETS if p.name == name), None)
+
+    def preset_values(self, preset, current: Mapping[str, Any]) -> dict[str, Any]:
+        """The fields a preset asks for: defaults, the preset's values, and the current
+        device and dtype (a preset is about the network, not the machine)."""
+        values = {**self.default_values(), **dict(preset.values)}
+        for name in self.KEEP_ON_PRESET:
+            if name in current:
+                values[name] = current[name]
+        return values
+
+    def preset_config(self, name: str) -> Any:
+        """The configuration preset ``name`` stands for (with today's device and dtype)."""
+        values, _ = self.values()
+        return self.make_config(self.parse_values(self.preset_values(self.preset(name), values)))
+
+    def load_preset(self, name: str) -> None:
+        """Put the fields at preset ``name`` and compute it at once."""
+        preset = self.preset(name)
+        if preset is None:
+            self.status.show(message=f"✗ no preset {name!r} on this screen", error=True)
+            return
+        self._preset_cursor = self.PRESETS.index(preset)
+        values, _ = self.values()
+        self.before_preset(preset)
+        self.set_values(self.preset_values(preset, values))
+        self.request(immediate=True)
+
+    def before_preset(self, preset) -> None:
+        """Hook: a preset is about to be applied (a loaded model is put away, say)."""
+
+    def action_next_preset(self) -> None:
+        if not self.PRESETS:
+            return
+        self.load_preset(self.PRESETS[(self._preset_cursor + 1) % len(self.PRESETS)].name)
+
+    def action_defaults(self) -> None:
+        values, _ = self.values()
+        self._preset_cursor = -1
+        defaults = self.default_values()
+        for name in self.KEEP_ON_PRESET:
+            if name in values:
+                defaults[name] = values[name]
+        self.before_preset(None)
+        self.set_values(defaults)
+        self.request(immediate=True)
+        self.status.show(message="settings back to the screen's defaults", error=False)
+
+    @on(Select.Changed)
+    def _preset_picked(self, event: Select.Changed) -> None:
+        if event.select.id != f"{self.PREFIX}-preset":
+            return
+        event.stop()
+        if event.value is not Select.NULL and self.preset(event.value) is not None:
+            self.load_preset(event.value)
+
+    def _matching_preset(self, values: Mapping[str, Any]):
+        if self.request_context() is not None:
+            return None  # weights from a file: no preset describes them
+        for preset in self.PRESETS:
+            wanted = self.preset_values(preset, values)
+            try:
+                if all(self._parsed(name, wanted[name]) == values.get(name) for name in wanted
+                       if name in values):
+                    return preset
+            except VgtuiError:
+                continue
+        return None
+
+    def _parsed(self, name: str, value: Any) -> Any:
+        spec = self.field_specs().get(name)
+        return spec.parse(value) if spec is not None else value
+
+    def _sync_preset(self, values: Mapping[str, Any], errors: Mapping[str, str]) -> None:
+        """Show the preset the fields match, or none; never fires a preset choice."""
+        if not self.PRESETS:
+            return
+        try:
+            select = self.query_one(f"#{self.PREFIX}-preset", Select)
+            note = self.query_one(f"#{self.PREFIX}-preset-note", Static)
+        except Exception:
+            return
+        match = None if errors else self._matching_preset(values)
+        with self.prevent(Select.Changed):
+            if match is None:
+                if select.value is not Select.NULL:
+                    select.clear()
+                note.update(Content(self.custom_note()))
+            else:
+                if select.value != match.name:
+                    select.value = match.name
+                note.update(Content(match.note))
+
+    def custom_note(self) -> str:
+        return "custom settings"
+
+    # == nudges ====================================================================
+    def action_nudge(self, name: str, step: float = 0.0, factor: float = 0.0) -> None:
+        values, errors = self.values()
+        if name in errors or name not in values:
+            self.status.show(message=f"✗ fix {name.replace('_', ' ')} first "
+                             "(last good result kept)", error=True)
+            return
+        panel = next(p for p in self.panels if name in p.field_names)
+        low, high, whole = panel.bounds(name)
+        value = values[name]
+        if factor:
+            if factor > 1:
+                new = max(value + 1, round(value * factor)) if whole else value * factor
+            else:
+                new = min(value - 1, round(value * factor)) if whole else value * factor
+        else:
+            new = value + step
+        new = round(new, 6) if not whole else int(new)
+        if low is not None:
+            new = max(low, new)
+        if high is not None:
+            new = min(high, new)
+        if whole:
+            new = int(new)
+        panel.set_values({name: new}, quiet=True)
+        self.on_fields_edited(name)
+        self.request(immediate=True)
+
+    def action_leave_field(self) -> None:
+        self.query_one(f"#{self.PREFIX}-results").focus()
+
+    # == computing =================================================================
+    _serial_settled = 0
+
+    def _launch(self, key: Hashable) -> None:
+        config, context = key
+        self._serial += 1
+        self._jobs_asked += 1
+        self.launches += 1
+        self.status.show(message=f"{self.working_label(config)}...", error=False)
+        self._work(self._serial, key, config, context)
+
+    @work(thread=True, exclusive=True, group="compute", exit_on_error=False)
+    def _work(self, serial: int, key: Hashable, config: Any, context: Any) -> None:
+        worker = get_current_worker()
+
+        def report(fraction: float, text: str = "") -> None:
+            if not worker.is_cancelled:
+                self.post_message(Progress(serial, fraction, text))
+
+        started = time.perf_counter()
+        try:
+            result = self.compute(config, Job(lambda: worker.is_cancelled, report, context))
+        except Exception as exc:  # noqa: BLE001 - every failure becomes one inline line
+            if not worker.is_cancelled and not _is_cancel(exc):
+                self.post_message(Refused(serial, key, refusal_text(exc)))
+            elif worker.is_cancelled:
+                return
+            return
+        if not worker.is_cancelled:
+            self.post_message(Computed(serial, key, result, time.perf_counter() - started))
+
+    @on(Computed)
+    def _computed(self, message: Computed) -> None:
+        message.stop()
+        if message.serial < self._serial:
+            return  # a newer request is on its way
+        self._settle(message.serial)
+        previous = self.result
+        self.result = message.result
+        try:
+            self.draw(message.result)
+        except Exception as exc:  # the last good figures stay; the status says why
+            self.result = previous
+            self.requests.launched = self.shown_key
+            self.status.show(message=f"✗ internal error while drawing: {type(exc).__name__}: "
+                             f"{exc} (last good result kept)", error=True)
+            return
+        self.shown_key = message.key
+        status = {"seconds": message.seconds, **self.result_status(message.result)}
+        self.status.show(**status, message="up to date", error=False)
+        self.after_draw()
+
+    def after_draw(self) -> None:
+        """Hook: a new result is on screen."""
+
+    @on(Refused)
+    def _refused(self, message: Refused) -> None:
+        message.stop()
+        if message.serial < self._serial:
+            return
+        self._settle(message.serial)
+        self.requests.launched = self.shown_key  # the refused settings may be asked again
+        self.show_compute_error(message.message)
+
+    @on(Progress)
+    def _progressed(self, message: Progress) -> None:
+        message.stop()
+        if message.serial == self._serial:
+            self.show_progress(message.fraction, message.text)
+
+    def show_progress(self, fraction: float, text: str) -> None:
+        """Screens with a progress bar override; the default writes the status line."""
+        self.status.show(message=f"{self.working_label(self.config)}: {100 * fraction:.0f}%"
+                         + (f" {text}" if text else ""), error=False)
+
+    def _settle(self, serial: int) -> None:
+        self._serial_settled = max(self._serial_settled, serial)
+        self._jobs_settled = self._jobs_asked if serial >= self._serial else self._jobs_settled
+
+    # == commands ==================================================================
+    def cli_command(self) -> str | None:
+        return self.command(self.config)
+
+    def demo_prepare(self) -> None:
+        if self.DEMO_PRESET:
+            self.load_preset(self.DEMO_PRESET)
+
+    def palette_commands(self):
+        title = self.TITLE
+        cmds = [(f"{title} preset: {p.title}", f"{p.name}: {p.note}",
+                 lambda n=p.name: self.load_preset(n)) for p in self.PRESETS]
+        for n in self.NUDGES:
+            cmds.append((f"{title}: {n.tooltip or n.label}", f"key {n.keys.split(',')[0]}",
+                         lambda n=n: self.action_nudge(n.field, n.step, n.factor)))
+        cmds.append((f"{title}: back to defaults", "key d: every setting as the screen opened",
+                     self.action_defaults))
+        return cmds + self.extra_commands()
+
+    def extra_commands(self):
+        """Palette entries beyond presets, nudges and defaults."""
+        return []
+
+
+def _is_cancel(exc: BaseException) -> bool:
+    return type(exc).__name__ == "Cancelled"
+
+
+def refusal_text(exc: BaseException) -> str:
+    """One line for the status bar from any exception the engine raised."""
+    if isinstance(exc, VgtuiError):
+        return str(exc)
+    if isinstance(exc, MemoryError):
+        return "out of memory: try fewer steps or a smaller hidden size"
+    return f"internal error: {type(exc).__name__}: {exc}"

@@ -97,7 +97,7 @@ async def test_keys_presets_help_and_command(run_cli):
         await settle(pilot, screen, radius=0.995)
         await pilot.press("right_square_bracket")
         await settle(pilot, screen, steps=110)
-        await pilot.press("p")  # custom settings -> the first preset
+        await pilot.press("d")  # back to the defaults
         await settle(pilot, screen, steps=100, scale=1.0, radius=1.0)
         first = screen.result.trace("rnn").log10_grad[0]
         screen.load_preset("scale-0.5")

@@ -79,4 +79,14 @@ def presets_for(topic: str) -> tuple[Preset, ...]:
     """The presets of a topic, in the order ``p`` cycles them."""
     if topic == "flow":
         return tuple(Preset(p.name, p.title, p.note, dict(p.changes)) for p in FLOW_PRESETS.values())
+    if topic == "forget":
+        from .gated import FORGET_BASE, FORGET_PRESETS
+
+        return tuple(Preset(name, title, title, {**FORGET_BASE, **changes})
+                     for name, (title, changes) in FORGET_PRESETS.items())
+    if topic == "architectures":
+        from .architectures import COMPARE_PRESETS
+
+        return tuple(Preset(name, title, title, dict(changes))
+                     for name, (title, changes) in COMPARE_PRESETS.items())
     return ()

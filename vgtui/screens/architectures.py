@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Label, Select, SelectionList, Static
+from textual.widgets import DataTable, Label, SelectionList, Static
 
-from ..engine.architectures import (ARCHITECTURES, COMPARE_FIELDS, COMPARE_PRESETS, MARKERS,
-                                    SHORT, TITLES, TRAITS, UPDATES, CompareConfig,
-                                    compare_preset)
+from ..engine.architectures import (ARCHITECTURES, COMPARE_FIELDS, MARKERS, SHORT, TITLES,
+                                    TRAITS, UPDATES, CompareConfig)
 from ..engine.magnitude import format_log10
 from ..present import factor_text, horizon_text, shown_steps
-from ..widgets.controls import ControlPanel
+from ..topics import topic
 from ..widgets.log_chart import LogChart, Series
-from .base import PageScreen, Requests, next_name, sync_select
+from .config_page import PRESETS_HERE, ConfigPage, Job, Nudge, Section
 
 TABLE_ROWS = 60
 STYLES = {"rnn": "bold red", "lstm": "bold cyan", "gru": "bold green", "residual": "bold yellow",
@@ -63,7 +60,7 @@ log10_grad).
 """
 
 
-class ArchitecturesScreen(PageScreen):
+class ArchitecturesScreen(ConfigPage):
     SCREEN_ID = "architectures"
     TITLE = "Architectures"
     HELP = HELP
@@ -71,61 +68,65 @@ class ArchitecturesScreen(PageScreen):
             "away with distance; gated cells fall more slowly; self-attention and a linear "
             "recurrence with eigenvalues on the unit circle do not fall at all.")
     AUTO_FOCUS = "#arch-results"
-
-    BINDINGS = [
-        Binding("plus,equals_sign", "nudge_scale(0.05)", "scale+", id="arch.scale_up",
-                tooltip="Raise the recurrent weight scale by 0.05"),
-        Binding("minus,underscore", "nudge_scale(-0.05)", "scale-", id="arch.scale_down",
-                tooltip="Lower the recurrent weight scale by 0.05"),
-        Binding("right_square_bracket", "nudge_steps(1)", "T+10%", id="arch.steps_up",
-                tooltip="Lengthen the sequence by 10%"),
-        Binding("left_square_bracket", "nudge_steps(-1)", "T-10%", id="arch.steps_down",
-                tooltip="Shorten the sequence by 10%"),
-        Binding("greater_than_sign", "nudge_radius(0.005)", "radius+", id="arch.radius_up",
-                tooltip="Raise the linear recurrence's eigenvalue radius by 0.005"),
-        Binding("less_than_sign", "nudge_radius(-0.005)", "radius-", id="arch.radius_down",
-                tooltip="Lower the linear recurrence's eigenvalue radius by 0.005"),
-        Binding("p", "next_preset", "preset", id="arch.next_preset",
-                tooltip="Load the next preset"),
-        Binding("escape", "leave_field", "leave field", show=False, id="arch.leave_field"),
-    ]
+    PREFIX = "arch"
+    CONTROLS = (PRESETS_HERE, Section("settings", COMPARE_FIELDS))
+    PRESETS = topic("architectures").presets
+    DEFAULT_PRESET = "default"
+    DEMO_PRESET = "long"
+    NUDGES = (
+        Nudge("+,=", "scale", step=0.05, label="scale+", group="scale",
+              tooltip="Raise the recurrent weight scale by 0.05"),
+        Nudge("-,_", "scale", step=-0.05, label="scale-", group="scale",
+              tooltip="Lower the recurrent weight scale by 0.05"),
+        Nudge("]", "steps", factor=1.1, label="T+10%", group="T",
+              tooltip="Lengthen the sequence by 10%"),
+        Nudge("[", "steps", factor=1 / 1.1, label="T-10%", group="T",
+              tooltip="Shorten the sequence by 10%"),
+        Nudge(">", "radius", step=0.005, label="radius+", group="radius", show=False,
+              tooltip="Raise the linear recurrence's eigenvalue radius by 0.005"),
+        Nudge("<", "radius", step=-0.005, label="radius-", group="radius", show=False,
+              tooltip="Lower the linear recurrence's eigenvalue radius by 0.005"),
+    )
 
     def __init__(self) -> None:
-        super().__init__()
-        self.config = CompareConfig()
         self.which = ARCHITECTURES
-        self.result = None
-        self._shown = None
-        self.requests = Requests(self, self._launch)
+        super().__init__()
 
-    def compose_page(self) -> ComposeResult:
-        with Horizontal(id="arch-body"):
-            with VerticalScroll(id="arch-controls", classes="controls"):
-                yield Label("preset", classes="section")
-                yield Select([(title, name) for name, (title, _) in COMPARE_PRESETS.items()],
-                             value="default", allow_blank=True, prompt="(custom)", compact=True,
-                             id="arch-preset")
-                yield Label("shown (Space toggles)", classes="section")
-                yield SelectionList(*[(f"{MARKERS[a]} {TITLES[a]}", a, True) for a in ARCHITECTURES],
-                                    compact=True, id="arch-show")
-                yield Label("settings", classes="section")
-                yield ControlPanel(COMPARE_FIELDS, self.config.to_dict(), id="arch-panel")
-            with VerticalScroll(id="arch-results", classes="results"):
-                yield Static("computing the first result (torch is loading)...", id="arch-summary")
-                yield Label("||dL/dx_t|| at every input position (log scale)", classes="section")
-                yield LogChart(id="arch-chart", x_label="t")
-                yield Label("how each carries the gradient", classes="section")
-                yield DataTable(id="arch-how", zebra_stripes=True, cursor_type="row")
-                yield Label("measured: the first input against the last", classes="section")
-                yield DataTable(id="arch-measured", zebra_stripes=True, cursor_type="row")
-                yield Static("", id="arch-note", classes="note")
-                yield Label("per position", classes="section")
-                yield DataTable(id="arch-table", zebra_stripes=True, cursor_type="row")
+    def default_values(self) -> dict:
+        return CompareConfig().to_dict()
 
-    def has_result(self) -> bool:
-        return self.result is not None
+    def make_config(self, values) -> CompareConfig:
+        return CompareConfig(**{**CompareConfig().to_dict(), **values})
 
-    def on_mount(self) -> None:
+    def request_context(self):
+        return self.which
+
+    def working_label(self, config: CompareConfig) -> str:
+        return f"computing {len(self.which)} architectures, T={config.steps}"
+
+    def compute(self, config: CompareConfig, job: Job):
+        from ..engine.architectures import run_compare
+
+        return run_compare(config, which=job.context, cancel=job.cancelled)
+
+    def compose_controls_extra(self) -> ComposeResult:
+        yield Label("shown (Space toggles)", classes="section")
+        yield SelectionList(*[(f"{MARKERS[a]} {TITLES[a]}", a, True) for a in ARCHITECTURES],
+                            compact=True, id="arch-show")
+
+    def compose_results(self) -> ComposeResult:
+        yield Static(self.FIRST_MESSAGE, id="arch-summary")
+        yield Label("||dL/dx_t|| at every input position (log scale)", classes="section")
+        yield LogChart(id="arch-chart", x_label="t")
+        yield Label("how each carries the gradient", classes="section")
+        yield DataTable(id="arch-how", zebra_stripes=True, cursor_type="row")
+        yield Label("measured: the first input against the last", classes="section")
+        yield DataTable(id="arch-measured", zebra_stripes=True, cursor_type="row")
+        yield Static("", id="arch-note", classes="note")
+        yield Label("per position", classes="section")
+        yield DataTable(id="arch-table", zebra_stripes=True, cursor_type="row")
+
+    def setup_tables(self) -> None:
         how = self.query_one("#arch-how", DataTable)
         for label in ("arch", "recurrence", "gradient path back", "parallel training",
                       "steps x_1→out"):
@@ -134,92 +135,20 @@ class ArchitecturesScreen(PageScreen):
         for label in ("arch", "|dL/dx_1|", "|dL/dx_T|", "x_1 / x_T", "per step", "horizon",
                       "exact 0s"):
             measured.add_column(label, key=label)
-        self.call_after_refresh(self.request, self.config, True)
-
-    # -- controls --------------------------------------------------------------------
-    @on(ControlPanel.Changed, "#arch-panel")
-    def _settings_changed(self, event: ControlPanel.Changed) -> None:
-        config = self.config_from_panel(event, self.config)
-        if config is None:
-            return
-        self._sync_preset(config)
-        self.request(config)
 
     @on(SelectionList.SelectedChanged, "#arch-show")
     def _shown_changed(self, event: SelectionList.SelectedChanged) -> None:
+        event.stop()
         chosen = tuple(a for a in ARCHITECTURES if a in event.selection_list.selected)
         if not chosen:
             self.status.show(message="✗ tick at least one architecture (last good result kept)",
                              error=True)
             return
         self.which = chosen
-        self.request(self.config, immediate=True)
-
-    @on(Select.Changed, "#arch-preset")
-    def _preset_chosen(self, event: Select.Changed) -> None:
-        if event.value is Select.NULL or event.value not in COMPARE_PRESETS:
-            return
-        config = compare_preset(event.value, self.config)
-        self.query_one("#arch-panel", ControlPanel).set_values(config.to_dict())
-        self.request(config)
-
-    def _sync_preset(self, config: CompareConfig) -> None:
-        sync_select(self.query_one("#arch-preset", Select), COMPARE_PRESETS,
-                    lambda name: compare_preset(name, config) == config)
-
-    def load_preset(self, name: str) -> None:
-        self.query_one("#arch-preset", Select).value = name
-
-    def action_next_preset(self) -> None:
-        self.load_preset(next_name(COMPARE_PRESETS, self.query_one("#arch-preset", Select).value))
-
-    def _nudge(self, name: str, value) -> None:
-        self.query_one("#arch-panel", ControlPanel).set_values({name: value})
-        self.request(self.config.replace(**{name: value}), immediate=True)
-
-    def action_nudge_scale(self, delta: float) -> None:
-        self._nudge("scale", min(100.0, max(0.0, round(self.config.scale + float(delta), 6))))
-
-    def action_nudge_radius(self, delta: float) -> None:
-        self._nudge("radius", min(1.5, max(0.0, round(self.config.radius + float(delta), 6))))
-
-    def action_nudge_steps(self, direction: int) -> None:
-        t = self.config.steps
-        t = max(t + 1, round(t * 1.1)) if int(direction) > 0 else max(1, min(t - 1, round(t / 1.1)))
-        self._nudge("steps", min(t, 200_000))
-
-    def action_leave_field(self) -> None:
-        self.query_one("#arch-results").focus()
-
-    # -- computing -------------------------------------------------------------------
-    def request(self, config: CompareConfig, immediate: bool = False) -> None:
-        self.config = config
-        self.requests.ask((config, self.which), immediate)
-
-    def _launch(self, key) -> None:
-        config, which = key
-
-        def job(cancelled):
-            from ..engine.architectures import run_compare
-
-            return run_compare(config, which=which, cancel=cancelled)
-
-        self.compute(job, self.show_result,
-                     label=f"computing {len(which)} architectures, T={config.steps}")
-
-    def show_compute_error(self, message: str) -> None:
-        self.requests.launched_was(self._shown)
-        super().show_compute_error(message)
-
-    def show_result(self, result) -> None:
-        self.result = result
-        self._shown = (result.config, tuple(t.key for t in result.traces))
-        self._draw(result)
-        self.status.show(device=result.device, dtype=result.dtype, seconds=result.seconds,
-                         message="up to date", error=False)
+        self.request(immediate=True)
 
     # -- drawing ---------------------------------------------------------------------
-    def _draw(self, r) -> None:
+    def draw(self, r) -> None:
         c = r.config
         lines = [f"T={c.steps} · n={c.hidden} · m={c.input_size} · weight scale {c.scale:g} · "
                  f"forget bias {c.forget_bias:g} · eigen radius {c.radius:g} · seed {c.seed}",
@@ -255,8 +184,8 @@ class ArchitecturesScreen(PageScreen):
             table.add_row(str(k + 1), *[format_log10(t.log10_grad[k]) for t in r.traces])
 
     # -- commands ----------------------------------------------------------------------
-    def cli_command(self) -> str:
-        c, d = self.config, CompareConfig()
+    def command(self, c: CompareConfig) -> str:
+        d = CompareConfig()
         parts = ["vgtui compare", f"--steps {c.steps}"]
         for name in COMPARE_FIELDS:
             value = getattr(c, name)
@@ -265,19 +194,3 @@ class ArchitecturesScreen(PageScreen):
         if self.which != ARCHITECTURES:
             parts.append("--only " + ",".join(self.which))
         return " ".join(parts)
-
-    def demo_prepare(self) -> None:
-        self.load_preset("long")
-
-    def palette_commands(self):
-        cmds = [(f"Architectures preset: {title}", "load this starting point",
-                 lambda n=name: self.load_preset(n)) for name, (title, _) in COMPARE_PRESETS.items()]
-        cmds += [
-            ("Architectures: weight scale +0.05", "nudge the scale up", lambda: self.action_nudge_scale(0.05)),
-            ("Architectures: weight scale -0.05", "nudge the scale down", lambda: self.action_nudge_scale(-0.05)),
-            ("Architectures: radius +0.005", "the linear recurrence's |λ|", lambda: self.action_nudge_radius(0.005)),
-            ("Architectures: radius -0.005", "the linear recurrence's |λ|", lambda: self.action_nudge_radius(-0.005)),
-            ("Architectures: T +10%", "lengthen the sequence", lambda: self.action_nudge_steps(1)),
-            ("Architectures: T -10%", "shorten the sequence", lambda: self.action_nudge_steps(-1)),
-        ]
-        return cmds

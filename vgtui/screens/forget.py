@@ -11,26 +11,26 @@ from __future__ import annotations
 import math
 import shlex
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.widgets import DataTable, Label, Select, Static
+from textual.widgets import DataTable, Label, Static
 
 from ..engine.config import RNNConfig
 from ..engine.flow import fitted_factor, horizons, verdict_for
-from ..engine.gated import (ARTICLE_TOY, CELL_ORDER, FORGET_BASE, FORGET_PRESETS,
-                            check_article_toy, forget_preset, toy_carousel)
+from ..engine.gated import (ARTICLE_TOY, CELL_ORDER, FORGET_BASE, check_article_toy,
+                            toy_carousel)
 from ..engine.magnitude import format_log10
 from ..present import factor_text, gap_text, horizon_text, per_step, shown_steps, verdict_text
-from ..widgets.controls import ControlPanel
+from ..topics import topic
 from ..widgets.log_chart import LogChart, Series
-from .base import PageScreen, Requests, next_name, sync_select
+from .config_page import PRESETS_HERE, ConfigPage, Job, Nudge, Section
 
-FIELDS = ["forget_bias", "steps", "hidden", "input_size", "layers", "scale", "input_scale",
-          "seed", "device", "dtype"]
-TOY_FIELDS = ["toy_factor", "toy_gate", "toy_steps"]
+FIELDS = ("forget_bias", "steps", "hidden", "input_size", "layers", "scale", "input_scale",
+          "seed", "device", "dtype")
+TOY_FIELDS = ("toy_factor", "toy_gate", "toy_steps")
+ARTICLE_TOY_VALUES = {"toy_factor": ARTICLE_TOY["factor"], "toy_gate": ARTICLE_TOY["gate"],
+                      "toy_steps": ARTICLE_TOY["steps"]}
 TABLE_ROWS = 60
 CELL_STYLE = {"rnn": ("R", "bold red"), "lstm": ("L", "bold cyan"), "gru": ("G", "bold green"),
               "model": ("M", "bold magenta")}
@@ -93,7 +93,7 @@ The same numbers: `vgtui flow --arch lstm --forget-bias 1 --steps 100 --json`
 """
 
 
-class ForgetScreen(PageScreen):
+class ForgetScreen(ConfigPage):
     SCREEN_ID = "forget"
     TITLE = "Forget gate"
     HELP = HELP
@@ -101,90 +101,110 @@ class ForgetScreen(PageScreen):
             "LSTM and GRU on the same inputs. Raising the forget bias from 0 to 3 pushes the "
             "LSTM's horizon out, and its cell path equals the product of its forget gates.")
     AUTO_FOCUS = "#forget-results"
-
+    PREFIX = "forget"
+    CONTROLS = (Section("toy: factor vs gate", TOY_FIELDS, "toy-panel"), PRESETS_HERE,
+                Section("cells (shared settings)", FIELDS))
+    PRESETS = topic("forget").presets
+    DEFAULT_PRESET = "bias-1"
+    DEMO_PRESET = "bias-0"
+    NUDGES = (
+        Nudge("+,=", "forget_bias", step=0.5, label="bias+", group="bias",
+              tooltip="Raise the forget-gate bias by 0.5"),
+        Nudge("-,_", "forget_bias", step=-0.5, label="bias-", group="bias",
+              tooltip="Lower the forget-gate bias by 0.5"),
+        Nudge("]", "steps", factor=1.1, label="T+10%", group="T",
+              tooltip="Lengthen the sequence by 10%"),
+        Nudge("[", "steps", factor=1 / 1.1, label="T-10%", group="T",
+              tooltip="Shorten the sequence by 10%"),
+    )
+    KEEP_ON_PRESET = ("device", "dtype", *TOY_FIELDS)  # a preset is about the cells, not the toy
     BINDINGS = [
-        Binding("plus,equals_sign", "nudge_bias(0.5)", "bias+", id="forget.bias_up",
-                tooltip="Raise the forget-gate bias by 0.5"),
-        Binding("minus,underscore", "nudge_bias(-0.5)", "bias-", id="forget.bias_down",
-                tooltip="Lower the forget-gate bias by 0.5"),
-        Binding("right_square_bracket", "nudge_steps(1)", "T+10%", id="forget.steps_up",
-                tooltip="Lengthen the sequence by 10%"),
-        Binding("left_square_bracket", "nudge_steps(-1)", "T-10%", id="forget.steps_down",
-                tooltip="Shorten the sequence by 10%"),
         Binding("v", "toggle_quantity", "dh/dx", id="forget.quantity",
                 tooltip="Switch the chart between ||dL/dh_t|| and ||dL/dx_t||"),
-        Binding("l", "next_layer", "layer", id="forget.layer",
+        Binding("l", "next_layer", "layer", show=False, id="forget.layer",
                 tooltip="Show the next layer's ||dL/dh_t|| (stacks)"),
-        Binding("o", "open_model", "open model", id="forget.open_model",
+        Binding("o", "open_model", "open model", show=False, id="forget.open_model",
                 tooltip="Load your own torch.nn RNN / LSTM / GRU state_dict"),
-        Binding("x", "clear_model", "clear model", id="forget.clear_model",
+        Binding("x", "clear_model", "clear model", show=False, id="forget.clear_model",
                 tooltip="Back to random cells only"),
-        Binding("p", "next_preset", "preset", id="forget.next_preset",
-                tooltip="Load the next preset"),
-        Binding("a", "article_toy", "article toy", id="forget.article_toy",
+        Binding("a", "article_toy", "article toy", show=False, id="forget.article_toy",
                 tooltip="Put the toy back at the article's 0.7 vs 0.98 over 100 steps"),
-        Binding("escape", "leave_field", "leave field", show=False, id="forget.leave_field"),
     ]
 
     def __init__(self) -> None:
-        super().__init__()
-        self.config = RNNConfig(**FORGET_BASE)
-        self.toy = dict(toy_factor=ARTICLE_TOY["factor"], toy_gate=ARTICLE_TOY["gate"],
-                        toy_steps=ARTICLE_TOY["steps"])
         self.toy_result = None
-        self.result = None
         self.model = None  # a widgets.model_dialog.ModelChoice
         self.quantity = "h"
         self.layer_view = None  # None: the top layer
-        self._shown = None
-        self.requests = Requests(self, self._launch)
+        super().__init__()
+
+    # -- what the page computes ------------------------------------------------------
+    def default_values(self) -> dict:
+        return {**RNNConfig().to_dict(), **FORGET_BASE, **ARTICLE_TOY_VALUES}
+
+    def make_config(self, values) -> RNNConfig:
+        # The toy is drawn at once from its own fields; only the cells need the engine.
+        cells = {k: v for k, v in values.items() if k not in TOY_FIELDS}
+        return RNNConfig(**{**RNNConfig().to_dict(), **FORGET_BASE, **cells})
+
+    def request_context(self):
+        return self.model
+
+    def working_label(self, config: RNNConfig) -> str:
+        return f"computing RNN, LSTM and GRU, T={config.steps}, n={config.hidden}"
+
+    def compute(self, config: RNNConfig, job: Job):
+        from ..engine.gated import compare_cells
+
+        model = job.context
+        if model is None:
+            return compare_cells(config, cancel=job.cancelled)
+        return compare_cells(config, model.model, model.inputs, model.inputs_path,
+                             cancel=job.cancelled)
 
     # -- layout ----------------------------------------------------------------
-    def compose_page(self) -> ComposeResult:
-        with Horizontal(id="forget-body"):
-            with VerticalScroll(id="forget-controls", classes="controls"):
-                yield Label("toy: factor vs gate", classes="section")
-                yield ControlPanel(TOY_FIELDS, self.toy, id="forget-toy-panel")
-                yield Label("preset", classes="section")
-                yield Select([(title, name) for name, (title, _) in FORGET_PRESETS.items()],
-                             value="bias-1", allow_blank=True, prompt="(custom)", compact=True,
-                             id="forget-preset")
-                yield Label("cells (shared settings)", classes="section")
-                yield ControlPanel(FIELDS, self.config.to_dict(), id="forget-panel")
-                yield Label("model", classes="section")
-                yield Static("none: o opens one", id="forget-model", classes="note")
-            with VerticalScroll(id="forget-results", classes="results"):
-                yield Label("toy: gradient kept after k steps back (log scale)", classes="section")
-                yield Static("", id="forget-toy")
-                yield LogChart(id="forget-toy-chart", x_label="k")
-                yield Label("RNN, LSTM and GRU on the same inputs", classes="section",
-                            id="forget-chart-label")
-                yield Static("computing the first result (torch is loading)...", id="forget-summary")
-                yield LogChart(id="forget-chart")
-                yield Label("LSTM cell path against the product of forget gates", classes="section",
-                            id="forget-cell-label")
-                yield Static("", id="forget-cell")
-                yield LogChart(id="forget-cell-chart")
-                yield DataTable(id="forget-table", zebra_stripes=True, cursor_type="row")
+    def compose_controls_extra(self) -> ComposeResult:
+        yield Label("model", classes="section")
+        yield Static("none: o opens one", id="forget-model", classes="note")
 
-    def has_result(self) -> bool:
-        return self.result is not None
+    def compose_results(self) -> ComposeResult:
+        yield Label("toy: gradient kept after k steps back (log scale)", classes="section")
+        yield Static("", id="forget-toy")
+        yield LogChart(id="forget-toy-chart", x_label="k")
+        yield Label("RNN, LSTM and GRU on the same inputs", classes="section",
+                    id="forget-chart-label")
+        yield Static(self.FIRST_MESSAGE, id="forget-summary")
+        yield LogChart(id="forget-chart")
+        yield Label("LSTM cell path against the product of forget gates", classes="section",
+                    id="forget-cell-label")
+        yield Static("", id="forget-cell")
+        yield LogChart(id="forget-cell-chart")
+        yield DataTable(id="forget-table", zebra_stripes=True, cursor_type="row")
 
     def on_mount(self) -> None:
+        super().on_mount()
         self._draw_toy()
-        self.call_after_refresh(self.request, self.config, True)
 
     # -- toy ---------------------------------------------------------------------
-    @on(ControlPanel.Changed, "#forget-toy-panel")
-    def _toy_changed(self, event: ControlPanel.Changed) -> None:
-        if self.panel_refused(event):
-            return
-        self.toy = dict(event.values)
-        self._draw_toy()
-        self.status.show(message="up to date", error=False)
+    @property
+    def toy(self) -> dict:
+        values, errors = self.values()
+        if any(name in errors for name in TOY_FIELDS):
+            return dict(self._toy_shown)
+        return {name: values[name] for name in TOY_FIELDS}
+
+    _toy_shown = ARTICLE_TOY_VALUES
+
+    def on_fields_edited(self, field: str) -> None:
+        if field in TOY_FIELDS:
+            self._draw_toy()
 
     def _draw_toy(self) -> None:
-        toy = toy_carousel(self.toy["toy_factor"], self.toy["toy_gate"], self.toy["toy_steps"])
+        values, errors = self.values()
+        if any(name in errors for name in TOY_FIELDS):
+            return  # the inline error says why; the last toy stays
+        toy = toy_carousel(values["toy_factor"], values["toy_gate"], values["toy_steps"])
+        self._toy_shown = {name: values[name] for name in TOY_FIELDS}
         self.toy_result = toy
         h_rnn, h_gate = toy.steps_to(-6.0)
         k = toy.steps
@@ -211,58 +231,23 @@ class ForgetScreen(PageScreen):
             Series(f"{toy.gate:g}^k", tuple(toy.log10_gate), "f", "bold cyan"), x_start=0)
 
     def action_article_toy(self) -> None:
-        values = dict(toy_factor=ARTICLE_TOY["factor"], toy_gate=ARTICLE_TOY["gate"],
-                      toy_steps=ARTICLE_TOY["steps"])
-        self.query_one("#forget-toy-panel", ControlPanel).set_values(values)
-        self.toy = values
+        self.set_values(ARTICLE_TOY_VALUES)
         self._draw_toy()
+        self.request()
 
     # -- cells ---------------------------------------------------------------------
-    @on(ControlPanel.Changed, "#forget-panel")
-    def _settings_changed(self, event: ControlPanel.Changed) -> None:
-        config = self.config_from_panel(event, self.config)
-        if config is None:
+    def before_preset(self, preset) -> None:
+        if self.model is None or preset is None:
             return
-        self._sync_preset(config)
-        self.request(config)
-
-    @on(Select.Changed, "#forget-preset")
-    def _preset_chosen(self, event: Select.Changed) -> None:
-        if event.value is Select.NULL or event.value not in FORGET_PRESETS:
-            return
-        config = forget_preset(event.value, self.config)
-        if self.model is not None and any(getattr(config, k) != getattr(self.config, k)
-                                          for k in ("hidden", "input_size", "layers")):
-            self.clear_model(quiet=True)
-        self.query_one("#forget-panel", ControlPanel).set_values(config.to_dict())
-        self.request(config)
-
-    def _sync_preset(self, config: RNNConfig) -> None:
-        sync_select(self.query_one("#forget-preset", Select), FORGET_PRESETS,
-                    lambda name: forget_preset(name, config) == config)
-
-    def load_preset(self, name: str) -> None:
-        self.query_one("#forget-preset", Select).value = name
-
-    def action_next_preset(self) -> None:
-        self.load_preset(next_name(FORGET_PRESETS, self.query_one("#forget-preset", Select).value))
-
-    def action_nudge_bias(self, delta: float) -> None:
-        bias = min(20.0, max(-20.0, round(self.config.forget_bias + float(delta), 6)))
-        self.query_one("#forget-panel", ControlPanel).set_values({"forget_bias": bias})
-        self.request(self.config.replace(forget_bias=bias), immediate=True)
-
-    def action_nudge_steps(self, direction: int) -> None:
-        t = self.config.steps
-        t = max(t + 1, round(t * 1.1)) if int(direction) > 0 else max(1, min(t - 1, round(t / 1.1)))
-        t = min(t, 200_000)
-        self.query_one("#forget-panel", ControlPanel).set_values({"steps": t})
-        self.request(self.config.replace(steps=t), immediate=True)
+        values, _ = self.values()
+        wanted = self.preset_values(preset, values)
+        if any(wanted.get(k) != values.get(k) for k in ("hidden", "input_size", "layers")):
+            self.clear_model(quiet=True, recompute=False)
 
     def action_toggle_quantity(self) -> None:
         self.quantity = "x" if self.quantity == "h" else "h"
         if self.result is not None:
-            self._draw(self.result)
+            self.draw(self.result)
 
     def action_next_layer(self) -> None:
         layers = self.config.layers if self.result is None else self.result.config.layers
@@ -273,10 +258,7 @@ class ForgetScreen(PageScreen):
         current = layers - 1 if self.layer_view is None else self.layer_view
         self.layer_view = (current + 1) % layers
         if self.result is not None:
-            self._draw(self.result)
-
-    def action_leave_field(self) -> None:
-        self.query_one("#forget-results").focus()
+            self.draw(self.result)
 
     # -- your model ------------------------------------------------------------------
     def action_open_model(self) -> None:
@@ -299,55 +281,21 @@ class ForgetScreen(PageScreen):
             changes["steps"] = int(choice.inputs.shape[0])
         self.query_one("#forget-model", Static).update(Content(f"{choice.label()}\nx clears it"))
         self.layer_view = None
-        config = self.config.replace(**changes)
-        self.query_one("#forget-panel", ControlPanel).set_values(changes)
-        self.requests.launched_was(None)
-        self.request(config, immediate=True)
+        self.set_values(changes)
+        self.request(immediate=True)
 
     def action_clear_model(self) -> None:
         self.clear_model()
 
-    def clear_model(self, quiet: bool = False) -> None:
+    def clear_model(self, quiet: bool = False, recompute: bool = True) -> None:
         if self.model is None:
             if not quiet:
                 self.status.show(message="no model loaded", error=False)
             return
         self.model = None
         self.query_one("#forget-model", Static).update("none: o opens one")
-        self.requests.launched_was(None)
-        self.request(self.config, immediate=True)
-
-    # -- computing -------------------------------------------------------------------
-    def request(self, config: RNNConfig, immediate: bool = False) -> None:
-        self.config = config
-        self.requests.ask((config, id(self.model)), immediate)
-
-    def _launch(self, key) -> None:
-        config, model = key[0], self.model
-
-        def job(cancelled):
-            from ..engine.gated import compare_cells
-
-            if model is None:
-                return compare_cells(config, cancel=cancelled)
-            return compare_cells(config, model.model, model.inputs, model.inputs_path,
-                                 cancel=cancelled)
-
-        self.compute(job, self.show_result,
-                     label=f"computing RNN, LSTM and GRU, T={config.steps}, n={config.hidden}")
-
-    def show_compute_error(self, message: str) -> None:
-        self.requests.launched_was(self._shown)
-        super().show_compute_error(message)
-
-    def show_result(self, result) -> None:
-        self.result = result
-        self._shown = (result.config, id(self.model) if result.model_run is not None else id(None))
-        if self.layer_view is not None and self.layer_view >= result.config.layers:
-            self.layer_view = None
-        self._draw(result)
-        self.status.show(device=result.device, dtype=result.dtype, seconds=result.seconds,
-                         message="up to date", error=False)
+        if recompute:
+            self.request(immediate=True)
 
     # -- drawing ---------------------------------------------------------------------
     def _series_values(self, run, layer_index: int):
@@ -358,8 +306,10 @@ class ForgetScreen(PageScreen):
             return layers[layer_index].log10_grad_h
         return run.log10_grad_h
 
-    def _draw(self, r) -> None:
+    def draw(self, r) -> None:
         c = r.config
+        if self.layer_view is not None and self.layer_view >= c.layers:
+            self.layer_view = None  # a layer the new result does not have
         top = c.layers - 1
         layer_index = top if self.layer_view is None else self.layer_view
         what = "||dL/dx_t||" if self.quantity == "x" else "||dL/dh_t||"
@@ -411,7 +361,7 @@ class ForgetScreen(PageScreen):
         self.query_one("#forget-cell-label", Label).update(f"{title}{where}: cell path")
         gap = layer.cell_path_gap
         ok = "✓ equal to rounding" if gap < 1e-9 else "✗ they differ"
-        toy_gate = self.toy["toy_gate"]
+        toy_gate = self._toy_shown["toy_gate"]
         mean_f = layer.gates["forget"]
         lines = [
             f"p cell path c_T → c_1, measured: {format_log10(layer.log10_cell_path[0])}",
@@ -451,8 +401,7 @@ class ForgetScreen(PageScreen):
                           f"{layer.gates['forget'][k]:.3f}", f"{gru_z[k]:.3f}")
 
     # -- commands ----------------------------------------------------------------------
-    def cli_command(self) -> str:
-        c = self.config
+    def command(self, c: RNNConfig) -> str:
         parts = ["vgtui flow"]
         if self.model is not None:
             parts += ["--model", shlex.quote(self.model.model_path)]
@@ -472,25 +421,15 @@ class ForgetScreen(PageScreen):
             parts.append(f"--dtype {c.dtype}")
         return " ".join(parts)
 
-    def demo_prepare(self) -> None:
-        self.load_preset("bias-0")
-
-    def palette_commands(self):
-        cmds = [(f"Forget gate preset: {title}", "load this starting point",
-                 lambda n=name: self.load_preset(n)) for name, (title, _) in FORGET_PRESETS.items()]
-        cmds += [
+    def extra_commands(self):
+        return [
             ("Forget gate: open model", "load your own torch.nn RNN / LSTM / GRU state_dict",
              self.action_open_model),
             ("Forget gate: clear model", "back to random cells only", self.action_clear_model),
-            ("Forget gate: forget bias +0.5", "raise the forget-gate bias",
-             lambda: self.action_nudge_bias(0.5)),
-            ("Forget gate: forget bias -0.5", "lower the forget-gate bias",
-             lambda: self.action_nudge_bias(-0.5)),
             ("Forget gate: switch dL/dh and dL/dx", "what the chart shows", self.action_toggle_quantity),
             ("Forget gate: next layer", "which layer's gradient the chart shows", self.action_next_layer),
             ("Forget gate: article's toy pair", "0.7 against 0.98 over 100 steps", self.action_article_toy),
         ]
-        return cmds
 
 
 def _steps(horizon: int | None, steps: int) -> str:

@@ -51,10 +51,10 @@ async def test_opening_screen_is_long_range_with_the_sentence_and_sweep():
 
 
 @pytest.mark.parametrize("input_id,text,attr,value", [
-    ("lr-factor", "0.9", "factor", 0.9),
-    ("lr-filler", "12", "filler", 12),
-    ("lr-key", "4", "key", 4),
-    ("lr-gaps", "0,7,30", "gaps", (0, 7, 30)),
+    ("field-factor", "0.9", "factor", 0.9),
+    ("field-filler", "12", "filler", 12),
+    ("field-key", "4", "key", 4),
+    ("field-gaps", "0,7,30", "gaps", (0, 7, 30)),
 ])
 async def test_each_input_changes_the_figures(input_id, text, attr, value):
     app = VgtuiApp()
@@ -73,12 +73,12 @@ async def test_models_and_their_settings():
     app = VgtuiApp()
     async with app.run_test(size=(100, 34)) as pilot:
         screen = await started(pilot)
-        assert not screen.query_one("#lr-panel").display
+        assert not screen.query_one("#block-scale").display
         screen.set_model("rnn")
         first = await settle(pilot, screen, model="rnn")
         assert "spectral radius" in text_of(screen.query_one("#lr-summary"))
-        assert screen.query_one("#lr-panel").display
-        assert not screen.query_one("#row-lr-factor").display
+        assert screen.query_one("#block-scale").display
+        assert not screen.query_one("#block-factor").display
         panel = screen.query_one("#lr-panel", ControlPanel)
         panel.set_values({"activation": "sigmoid"})
         second = await settle(pilot, screen, activation="sigmoid")
@@ -87,11 +87,11 @@ async def test_models_and_their_settings():
         await settle(pilot, screen, hidden=9)
         screen.set_model("lstm")
         await settle(pilot, screen, model="lstm")
-        assert screen.query_one("#row-lr-forget").display
-        assert not screen.query_one("#field-activation").parent.display
+        assert screen.query_one("#block-forget_bias").display
+        assert not screen.query_one("#block-activation").display
         assert "forget gate" in text_of(screen.query_one("#lr-summary"))
         low = screen.result.sweep[-1].log10_ratio
-        await type_into(pilot, screen, "lr-forget", "4")
+        await type_into(pilot, screen, "field-forget_bias", "4")
         high = (await settle(pilot, screen, forget_bias=4.0)).sweep[-1].log10_ratio
         assert high > low
 
@@ -100,20 +100,20 @@ async def test_own_sentence_and_examples():
     app = VgtuiApp()
     async with app.run_test(size=(100, 34)) as pilot:
         screen = await started(pilot)
-        await type_into(pilot, screen, "lr-sentence", "the cat that we saw yesterday sleeps")
+        await type_into(pilot, screen, "field-text", "the cat that we saw yesterday sleeps")
         r = await settle(pilot, screen, text="the cat that we saw yesterday sleeps")
         assert r.tokens[-1] == "sleeps"
         from textual.widgets import Select
-        assert screen.query_one("#lr-example", Select).value is Select.NULL
+        assert screen.query_one("#lr-preset", Select).value is Select.NULL
         screen.load_example("negation")
         from vgtui.engine.longrange import EXAMPLES
         r = await settle(pilot, screen, key=EXAMPLES["negation"].key)
         assert r.tokens[r.key_index] == "not"
 
 
-@pytest.mark.parametrize("input_id,bad", [("lr-factor", "abc"), ("lr-factor", "7"),
-                                          ("lr-filler", "-1"), ("lr-key", "99"),
-                                          ("lr-gaps", "3,,4"), ("lr-sentence", "one")])
+@pytest.mark.parametrize("input_id,bad", [("field-factor", "abc"), ("field-factor", "7"),
+                                          ("field-filler", "-1"), ("field-key", "99"),
+                                          ("field-gaps", "3,,4"), ("field-text", "one")])
 async def test_bad_input_shows_inline_error_and_keeps_the_last_result(input_id, bad):
     app = VgtuiApp()
     async with app.run_test(size=(100, 34)) as pilot:
@@ -122,7 +122,7 @@ async def test_bad_input_shows_inline_error_and_keeps_the_last_result(input_id, 
         strip = text_of(screen.query_one("#lr-strip"))
         await type_into(pilot, screen, input_id, bad)
         await pilot.pause(0.5)
-        error = screen.query_one(f"#error-{input_id}")
+        error = screen.query_one(f"#error-{input_id.removeprefix('field-')}")
         assert error.has_class("-shown") and text_of(error)
         assert "last good result kept" in text_of(screen.status)
         assert screen.result is kept
@@ -151,7 +151,7 @@ async def test_keys_change_model_gap_factor_and_key_word():
         await settle(pilot, screen, model="rnn")
         await pilot.press("plus")
         await settle(pilot, screen, scale=1.05)
-        await pilot.press("e")
+        await pilot.press("p")  # the example after the one shown
         await wait_until(pilot, lambda: screen.result.config.example_name() == "language")
 
 
@@ -172,8 +172,8 @@ async def test_copy_as_command_reproduces_the_screen(run_cli):
     async with app.run_test(size=(100, 34)) as pilot:
         screen = await started(pilot)
         screen.set_model("lstm")
-        await type_into(pilot, screen, "lr-filler", "7")
-        await type_into(pilot, screen, "lr-sentence", "it's the dog, not the cats, that barks")
+        await type_into(pilot, screen, "field-filler", "7")
+        await type_into(pilot, screen, "field-text", "it's the dog, not the cats, that barks")
         shown = await settle(pilot, screen, model="lstm", filler=7,
                              text="it's the dog, not the cats, that barks")
         screen.query_one("#lr-results").focus()
@@ -202,7 +202,7 @@ async def test_palette_has_examples_and_models():
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await started(pilot)
         names = [c.title for c in app.get_system_commands(screen)]
-        assert any(n.startswith("Long-range example") for n in names)
+        assert any(n.startswith("Long-range dependency preset: keys") for n in names)
         assert any(n.startswith("Long-range model: LSTM") for n in names)
 
 
@@ -210,8 +210,8 @@ async def test_large_gap_shows_exact_tiny_shares():
     app = VgtuiApp()
     async with app.run_test(size=(160, 50)) as pilot:
         screen = await started(pilot)
-        await type_into(pilot, screen, "lr-gaps", "0,5000")
-        await type_into(pilot, screen, "lr-factor", "0.5")
+        await type_into(pilot, screen, "field-gaps", "0,5000")
+        await type_into(pilot, screen, "field-factor", "0.5")
         r = await settle(pilot, screen, factor=0.5, gaps=(0, 5000))
         assert r.sweep[-1].log10_ratio < -1500
         row = screen.query_one("#lr-sweep").get_row("5000")

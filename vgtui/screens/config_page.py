@@ -37,7 +37,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 from textual.worker import get_current_worker
 
 from ..engine.errors import VgtuiError
@@ -190,6 +190,8 @@ class ConfigPage(PageScreen):
     DEFAULT_PRESET: ClassVar[str] = ""  # the preset the screen opens on ("" = defaults)
     DEMO_PRESET: ClassVar[str] = ""  # the preset the demo narration talks about
     KEEP_ON_PRESET: ClassVar[tuple[str, ...]] = ("device", "dtype")
+    PRESETS_LABEL: ClassVar[str] = "preset"
+    PRESET_OVER: ClassVar[str] = "defaults"  # or "current": a preset changes only its own fields
     DEBOUNCE: ClassVar[float] = DEBOUNCE_SECONDS
     LIMITS_NOTE: ClassVar[str] = ""
     FIRST_MESSAGE: ClassVar[str] = "computing the first result (torch is loading)..."
@@ -289,7 +291,8 @@ class ConfigPage(PageScreen):
                     if item == PRESETS_HERE:
                         yield from self._compose_presets()
                     else:
-                        yield Label(item.title, classes="section")
+                        if item.title:
+                            yield Label(item.title, classes="section")
                         yield ControlPanel(item.fields, self._initial, id=f"{p}-{item.id}")
                 yield from self.compose_controls_extra()
                 if self.LIMITS_NOTE:
@@ -300,7 +303,7 @@ class ConfigPage(PageScreen):
     def _compose_presets(self) -> ComposeResult:
         p = self.PREFIX
         start = self.preset(self.DEFAULT_PRESET)
-        yield Label("preset", classes="section")
+        yield Label(self.PRESETS_LABEL, classes="section")
         yield Select([(pr.title, pr.name) for pr in self.PRESETS],
                      value=start.name if start else Select.NULL, allow_blank=True,
                      prompt="(custom)", compact=True, id=f"{p}-preset")
@@ -350,6 +353,11 @@ class ConfigPage(PageScreen):
         self.on_fields_edited(event.field)
         self.request()
 
+    @on(Input.Submitted)
+    def _field_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_leave_field()  # Enter, like Esc, hands the keys back to the page
+
     def on_fields_edited(self, field: str) -> None:
         """A person edited ``field`` (screens that react beyond recomputing override)."""
 
@@ -364,11 +372,16 @@ class ConfigPage(PageScreen):
             self.status.show(message=f"✗ {first} (last good result kept)", error=True)
             self._sync_preset(values, errors)
             return
+        for panel in self.panels:
+            for name in panel.field_names:
+                panel.show_error(name, "")  # a cross-field message from before goes
         try:
             config = self.make_config(values)
         except (VgtuiError, ValueError) as exc:
             self.requests.cancel()
             self.status.show(message=f"✗ {exc} (last good result kept)", error=True)
+            for panel in self.panels:  # say it under the field it names, too
+                panel.show_error(getattr(exc, "field", None) or "", str(exc))
             return
         self.config = config
         self._sync_preset(values, errors)
@@ -386,7 +399,8 @@ class ConfigPage(PageScreen):
     def preset_values(self, preset, current: Mapping[str, Any]) -> dict[str, Any]:
         """The fields a preset asks for: defaults, the preset's values, and the current
         device and dtype (a preset is about the network, not the machine)."""
-        values = {**self.default_values(), **dict(preset.values)}
+        base = dict(current) if self.PRESET_OVER == "current" and current else self.default_values()
+        values = {**base, **dict(preset.values)}
         for name in self.KEEP_ON_PRESET:
             if name in current:
                 values[name] = current[name]

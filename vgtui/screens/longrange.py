@@ -8,29 +8,29 @@ collapsing as the gap grows.
 """
 from __future__ import annotations
 
-from functools import partial
 import shlex
+from functools import partial
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Input, Label, Select, Static
+from textual.widgets import DataTable, Label, Static
 
-from ..engine.errors import ConfigError
+from ..engine.config import FIELD_SPECS
+from ..engine.errors import VgtuiError
 from ..engine.longrange import (EXAMPLES, LR_SPECS, MODEL_TITLES, MODELS, LongRangeConfig,
-                                example_config, parse_gaps, parse_lr_field, parse_text, tokenize)
+                                parse_gaps, parse_lr_field, parse_text, tokenize)
 from ..engine.magnitude import format_log10
+from ..engine.presets import Preset
 from ..present import shown_steps
 from ..present_longrange import (glyph_legend, percent_text, signal_bar, summary_lines,
                                  token_glyph)
-from ..widgets.controls import ControlPanel
-from ..widgets.entry import ParseValidator
+from ..widgets.controls import PanelField
 from ..widgets.token_strip import TokenStrip
-from .base import PageScreen, Requests, next_name
+from .config_page import PRESETS_HERE, ConfigPage, Job, Section
 
-PANEL_FIELDS = ["activation", "init", "scale", "hidden", "input_size", "seed"]
-LSTM_HIDDEN = ("activation", "init")  # settings an LSTM does not use
+NETWORK_FIELDS = ("activation", "init", "scale", "hidden", "input_size", "seed")
+RNN_ONLY = ("activation", "init")  # settings an LSTM does not use
 FILLER_STEPS = (0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
 TOKEN_ROWS = 80
 
@@ -72,25 +72,32 @@ The same numbers: `vgtui longrange --example keys --model rnn --json`.
 """
 
 
-def lr_parser(name: str):
-    """The engine's own parser for one long-range setting (for the inputs' validators)."""
-    if name == "text":
-        return parse_text
-    if name == "gaps":
-        return parse_gaps
-    return partial(parse_lr_field, name)
+def lr_field(name: str, label: str | None = None) -> PanelField:
+    """A long-range setting, parsed by the engine's own long-range parser."""
+    spec = LR_SPECS.get(name) or FIELD_SPECS[name]
+    return PanelField(name, label or spec.label, partial(parse_lr_field, name),
+                      f"{spec.help}: {spec.describe_range()}", spec.choices, spec.low, spec.high,
+                      spec.kind is int)
 
 
-INPUTS = {  # input id -> (config field, label)
-    "lr-factor": ("factor", "factor γ"),
-    "lr-filler": ("filler", "gap (filler)"),
-    "lr-key": ("key", "key word #"),
-    "lr-forget": ("forget_bias", "forget bias"),
-    "lr-gaps": ("gaps", "sweep gaps"),
-}
+SENTENCE = PanelField("text", "sentence", parse_text,
+                      "Type any sentence (2 to 400 tokens); Esc leaves the field", wide=True)
+MODEL = PanelField("model", "model", partial(parse_lr_field, "model"),
+                   "where the per-token gradient comes from", MODELS,
+                   titles=tuple(MODEL_TITLES[m] for m in MODELS))
+GAPS = PanelField("gaps", "sweep gaps", parse_gaps,
+                  "comma-separated gaps for the sweep table, e.g. 0,5,10,20,50")
+SETTINGS = (lr_field("factor", "factor γ"), lr_field("filler", "gap (filler)"),
+            lr_field("key", "key word #"), lr_field("forget_bias", "forget bias"), GAPS,
+            *(lr_field(n, "embedding m" if n == "input_size" else None) for n in NETWORK_FIELDS))
+
+# The example sentences are this screen's presets: each sets the sentence and its key word.
+EXAMPLE_PRESETS = tuple(Preset(e.name, f"{e.name}: {e.title}", e.note,
+                               {"text": " ".join(e.text.split()), "key": e.key})
+                        for e in EXAMPLES.values())
 
 
-class LongRangeScreen(PageScreen):
+class LongRangeScreen(ConfigPage):
     SCREEN_ID = "longrange"
     TITLE = "Long-range dependency"
     HELP = HELP
@@ -99,87 +106,71 @@ class LongRangeScreen(PageScreen):
             "RNN; the key word gets a small fraction, and the table below shows that share "
             "collapsing as filler words widen the gap.")
     AUTO_FOCUS = "#lr-results"
-
+    PREFIX = "lr"
+    PRESETS_LABEL = "sentence"
+    CONTROLS = (PRESETS_HERE, Section("", (SENTENCE,), "sentence"),
+                Section("model", (MODEL,), "model"), Section("settings", SETTINGS))
+    PRESETS = EXAMPLE_PRESETS
+    DEFAULT_PRESET = "keys"
+    PRESET_OVER = "current"  # an example changes the sentence, not the model or the gap
     BINDINGS = [
         Binding("m", "next_model", "model", id="longrange.model",
                 tooltip="Cycle the model: per-step factor, vanilla RNN, LSTM"),
-        Binding("e", "next_example", "example", id="longrange.example",
-                tooltip="Load the next example sentence"),
-        Binding("right_square_bracket", "nudge_filler(1)", "gap+", id="longrange.gap_up",
+        Binding("e", "next_preset", "example", show=False, id="longrange.example",
+                tooltip="Load the next example sentence (also p)"),
+        Binding("right_square_bracket", "nudge_filler(1)", "gap+", key_display="]",
+                group=Binding.Group("gap", compact=True), id="longrange.gap_up",
                 tooltip="Insert more filler words after the key word"),
-        Binding("left_square_bracket", "nudge_filler(-1)", "gap-", id="longrange.gap_down",
+        Binding("left_square_bracket", "nudge_filler(-1)", "gap-", key_display="[",
+                group=Binding.Group("gap", compact=True), id="longrange.gap_down",
                 tooltip="Insert fewer filler words after the key word"),
-        Binding("plus,equals_sign", "nudge(0.05)", "γ/scale+", id="longrange.up",
+        Binding("plus,equals_sign", "nudge_model(0.05)", "γ/scale+", key_display="+",
+                show=False, id="longrange.up",
                 tooltip="Raise the per-step factor (or the weight scale) by 0.05"),
-        Binding("minus,underscore", "nudge(-0.05)", "γ/scale-", id="longrange.down",
+        Binding("minus,underscore", "nudge_model(-0.05)", "γ/scale-", key_display="-",
+                show=False, id="longrange.down",
                 tooltip="Lower the per-step factor (or the weight scale) by 0.05"),
-        Binding("greater_than_sign,full_stop", "move_key(1)", "key→", id="longrange.key_right",
+        Binding("greater_than_sign,full_stop", "move_key(1)", "key→", key_display=">",
+                show=False, id="longrange.key_right",
                 tooltip="Move the key word one token to the right"),
-        Binding("less_than_sign,comma", "move_key(-1)", "key←", id="longrange.key_left",
-                tooltip="Move the key word one token to the left"),
+        Binding("less_than_sign,comma", "move_key(-1)", "key←", key_display="<", show=False,
+                id="longrange.key_left", tooltip="Move the key word one token to the left"),
         Binding("s", "edit_sentence", "sentence", id="longrange.edit",
                 tooltip="Type your own sentence"),
-        Binding("escape", "leave_field", "leave field", show=False, id="longrange.leave_field"),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.config = example_config("keys")
-        self.result = None
-        self.requests = Requests(self, self._launch)
-        self._shown: LongRangeConfig | None = None
+    # -- what the page computes ------------------------------------------------------
+    def default_values(self) -> dict:
+        return LongRangeConfig().to_dict()
+
+    def make_config(self, values) -> LongRangeConfig:
+        return LongRangeConfig(**{**LongRangeConfig().to_dict(), **values})
+
+    def working_label(self, config: LongRangeConfig) -> str:
+        return f"computing {MODEL_TITLES[config.model]}"
+
+    def compute(self, config: LongRangeConfig, job: Job):
+        from ..engine.longrange import run_longrange
+
+        return run_longrange(config, cancel=job.cancelled)
+
+    def custom_note(self) -> str:
+        return "your own sentence: choose the key word with < and >, or Enter on a token row"
 
     # -- layout ------------------------------------------------------------------
-    def compose_page(self) -> ComposeResult:
-        c = self.config
-        values = {"lr-factor": f"{c.factor:g}", "lr-filler": str(c.filler),
-                  "lr-key": str(c.resolved_key()), "lr-forget": f"{c.forget_bias:g}",
-                  "lr-gaps": ",".join(str(g) for g in c.gaps)}
-        with Horizontal(id="lr-body"):
-            with VerticalScroll(id="lr-controls", classes="controls"):
-                yield Label("sentence", classes="section")
-                yield Select([(f"{e.name}: {e.title}", e.name) for e in EXAMPLES.values()],
-                             value="keys", allow_blank=True, prompt="(your own sentence)",
-                             compact=True, id="lr-example")
-                yield Input(c.text, id="lr-sentence", compact=True, validate_on=["changed"],
-                            validators=[ParseValidator(lr_parser("text"))], select_on_focus=False,
-                            tooltip="Type any sentence (2 to 400 tokens); Esc leaves the field")
-                yield Static("", classes="field-error lr-error", id="error-lr-sentence")
-                yield Static(EXAMPLES["keys"].note, id="lr-note", classes="note")
-                yield Label("model", classes="section")
-                yield Select([(MODEL_TITLES[m], m) for m in MODELS], value=c.model,
-                             allow_blank=False, compact=True, id="lr-model")
-                yield Label("settings", classes="section")
-                for input_id, (name, label) in INPUTS.items():
-                    spec = LR_SPECS.get(name)
-                    tip = (f"{spec.help}: {spec.describe_range()}" if spec else
-                           "comma-separated gaps for the sweep table, e.g. 0,5,10,20,50")
-                    with Horizontal(classes="lr-row", id=f"row-{input_id}"):
-                        yield Label(label, classes="lr-label")
-                        yield Input(values[input_id], id=input_id, compact=True,
-                                    validators=[ParseValidator(lr_parser(name))], validate_on=["changed"],
-                                    select_on_focus=True, tooltip=tip)
-                    yield Static("", classes="field-error lr-error", id=f"error-{input_id}")
-                yield ControlPanel(PANEL_FIELDS, {
-                    "activation": c.activation, "init": c.init, "scale": c.scale,
-                    "hidden": c.hidden, "input_size": c.input_size, "seed": c.seed},
-                    labels={"input_size": "embedding m"}, id="lr-panel")
-            with VerticalScroll(id="lr-results", classes="results"):
-                yield Static("computing...", id="lr-summary")
-                yield Label("gradient share reaching each token", classes="section")
-                yield TokenStrip(id="lr-strip")
-                yield Static(glyph_legend() + "\n◆ key word · ● last token (the loss is read "
-                             "there) · filler in italics", id="lr-legend", classes="note")
-                yield Label("key word vs gap (filler words inserted after it)", classes="section",
-                            id="lr-sweep-label")
-                yield DataTable(id="lr-sweep", zebra_stripes=True, cursor_type="row")
-                yield Label("every token (Enter makes the row the key word)", classes="section")
-                yield DataTable(id="lr-tokens", zebra_stripes=True, cursor_type="row")
+    def compose_results(self) -> ComposeResult:
+        yield Static("computing...", id="lr-summary")
+        yield Label("gradient share reaching each token", classes="section")
+        yield TokenStrip(id="lr-strip")
+        yield Static(glyph_legend() + "\n◆ key word · ● last token (the loss is read "
+                     "there) · filler in italics", id="lr-legend", classes="note")
+        yield Label("key word vs gap (filler words inserted after it)", classes="section",
+                    id="lr-sweep-label")
+        yield DataTable(id="lr-sweep", zebra_stripes=True, cursor_type="row")
+        yield Label("every token (Enter makes the row the key word)", classes="section")
+        yield DataTable(id="lr-tokens", zebra_stripes=True, cursor_type="row")
 
-    def has_result(self) -> bool:
-        return self.result is not None
-
-    def on_mount(self) -> None:
+    def setup_tables(self) -> None:
         sweep = self.query_one("#lr-sweep", DataTable)
         for label in ("gap", "distance", "key/last", "signal"):
             sweep.add_column(label, key=label)
@@ -187,172 +178,69 @@ class LongRangeScreen(PageScreen):
         for label in ("t", "token", "", "|dL/dx_t|", "ratio", "share", "signal"):
             tokens.add_column(label, key=label or "glyph")
         self._show_fields(self.config.model)
-        # After the first paint, so the opening screen draws as early as it can.
-        self.call_after_refresh(self.request, self.config, True)
 
-    # -- reading the controls ----------------------------------------------------
-    def _read(self) -> tuple[LongRangeConfig | None, dict[str, str]]:
-        errors: dict[str, str] = {}
-        values: dict = {}
-        sentence = self.query_one("#lr-sentence", Input).value
-        try:
-            values["text"] = parse_text(sentence)
-        except ConfigError as exc:
-            errors["lr-sentence"] = str(exc)
-        for input_id, (name, _) in INPUTS.items():
-            raw = self.query_one(f"#{input_id}", Input).value
-            try:
-                values[name] = parse_gaps(raw) if name == "gaps" else parse_lr_field(name, raw)
-            except ConfigError as exc:
-                errors[input_id] = str(exc)
-        model = self.query_one("#lr-model", Select).value
-        values["model"] = model if model in MODELS else self.config.model
-        panel_values, panel_errors = self.query_one("#lr-panel", ControlPanel).parsed()
-        if panel_errors:
-            errors["lr-panel"] = next(iter(panel_errors.values()))
-        values.update(panel_values)
-        if errors:
-            return None, errors
-        try:
-            return self.config.replace(**values), {}
-        except ConfigError as exc:
-            where = {"key": "lr-key", "text": "lr-sentence", "sentence": "lr-sentence",
-                     "gaps": "lr-gaps"}.get(exc.field or "", "lr-key")
-            return None, {where: str(exc)}
+    def on_fields_edited(self, field: str) -> None:
+        values, errors = self.values()
+        if field == "text" and "text" not in errors:
+            self._keep_key_in_range(values["text"], values.get("key"))
+        if "model" in values:
+            self._show_fields(values["model"])
 
-    def _controls_changed(self) -> None:
-        config, errors = self._read()
-        for input_id in list(INPUTS) + ["lr-sentence"]:
-            label = self.query_one(f"#error-{input_id}", Static)
-            label.update(errors.get(input_id, ""))
-            label.set_class(input_id in errors, "-shown")
-        if config is None:
-            first = next(iter(errors.values()))
-            self.status.show(message=f"✗ {first} (last good result kept)", error=True)
-            return
-        self._show_fields(config.model)
-        self._sync_example(config)
-        self.request(config)
+    def load_preset(self, name: str) -> None:
+        super().load_preset(name)
+        self._show_fields(self.config.model)
 
-    @on(Input.Changed)
-    def _input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "lr-sentence":
-            self._keep_key_in_range(event.value)
-        if event.input.id in INPUTS or event.input.id == "lr-sentence":
-            self._controls_changed()
-
-    @on(Input.Submitted)
-    def _input_submitted(self, event: Input.Submitted) -> None:
-        self.action_leave_field()
-
-    @on(ControlPanel.Changed, "#lr-panel")
-    def _panel_changed(self, event: ControlPanel.Changed) -> None:
-        self._controls_changed()
-
-    @on(Select.Changed, "#lr-model")
-    def _model_changed(self, event: Select.Changed) -> None:
-        self._controls_changed()
-
-    @on(Select.Changed, "#lr-example")
-    def _example_changed(self, event: Select.Changed) -> None:
-        name = event.value
-        if name is Select.NULL or name not in EXAMPLES:
-            self.query_one("#lr-note", Static).update(
-                "your own sentence: choose the key word with < and >, or Enter on a token row")
-            return
-        example = EXAMPLES[name]
-        self.query_one("#lr-note", Static).update(example.note)
-        if " ".join(example.text.split()) != self.query_one("#lr-sentence", Input).value:
-            self._set_input("lr-sentence", example.text)
-            self._set_input("lr-key", str(example.key))
-
-    def _keep_key_in_range(self, text: str) -> None:
+    def _keep_key_in_range(self, text: str, key) -> None:
         count = len(tokenize(text))
-        try:
-            key = int(self.query_one("#lr-key", Input).value)
-        except ValueError:
-            return
-        if count >= 2 and key >= count:
-            self._set_input("lr-key", "1")
-
-    def _set_input(self, input_id: str, text: str) -> None:
-        widget = self.query_one(f"#{input_id}", Input)
-        if widget.value != text:
-            widget.value = text
-            widget.cursor_position = len(text)
-
-    def _sync_example(self, config: LongRangeConfig) -> None:
-        name = config.example_name()
-        select = self.query_one("#lr-example", Select)
-        if name is None and select.value is not Select.NULL:
-            select.clear()
-        elif name is not None and select.value != name:
-            select.value = name
+        if isinstance(key, int) and count >= 2 and key >= count:
+            self.set_values({"key": 1})
 
     def _show_fields(self, model: str) -> None:
-        self.query_one("#row-lr-factor").display = model == "factor"
-        self.query_one("#row-lr-forget").display = model == "lstm"
-        panel = self.query_one("#lr-panel", ControlPanel)
-        panel.display = model != "factor"
-        for name in LSTM_HIDDEN:
-            panel.query_one(f"#field-{name}").parent.display = model == "rnn"
+        panel = self.query_one("#lr-panel")
+        panel.show_fields(["factor"], model == "factor")
+        panel.show_fields(["forget_bias"], model == "lstm")
+        panel.show_fields(NETWORK_FIELDS, model != "factor")
+        panel.show_fields(RNN_ONLY, model == "rnn")
 
     # -- actions -------------------------------------------------------------------
+    def _now(self, name: str, default):
+        """The value a field shows now (the config may lag behind rapid key presses)."""
+        values, _ = self.values()
+        return values.get(name, default)
+
     def set_model(self, model: str) -> None:
-        self.query_one("#lr-model", Select).value = model
+        self.apply({"model": model})
+        self._show_fields(model)
 
     def load_example(self, name: str) -> None:
-        self.query_one("#lr-example", Select).value = name
+        self.load_preset(name)
 
     def set_filler(self, filler: int) -> None:
-        self._set_input("lr-filler", str(int(filler)))
+        self.apply({"filler": int(filler)})
 
     def action_next_model(self) -> None:
-        self.set_model(MODELS[(MODELS.index(self.config.model) + 1) % len(MODELS)])
-
-    def action_next_example(self) -> None:
-        self.load_example(next_name(EXAMPLES, self.config.example_name()))
-
-    def _field(self, input_id: str, default):
-        """The value now in a field (the config may lag behind rapid key presses)."""
-        name = INPUTS[input_id][0]
-        try:
-            return parse_lr_field(name, self.query_one(f"#{input_id}", Input).value)
-        except ConfigError:
-            return default
+        now = self._now("model", self.config.model)
+        self.set_model(MODELS[(MODELS.index(now) + 1) % len(MODELS)])
 
     def action_nudge_filler(self, direction: int) -> None:
-        now = self._field("lr-filler", self.config.filler)
+        now = self._now("filler", self.config.filler)
         if int(direction) > 0:
             nxt = next((s for s in FILLER_STEPS if s > now), FILLER_STEPS[-1])
         else:
             nxt = next((s for s in reversed(FILLER_STEPS) if s < now), 0)
         self.set_filler(nxt)
 
-    def action_nudge(self, delta: float) -> None:
-        c = self.config
-        if c.model == "factor":
-            spec = LR_SPECS["factor"]
-            now = self._field("lr-factor", c.factor)
-            value = min(spec.high, max(spec.low, round(now + float(delta), 6)))
-            self._set_input("lr-factor", f"{value:g}")
-        else:
-            panel = self.query_one("#lr-panel", ControlPanel)
-            now = panel.parsed()[0].get("scale", c.scale)
-            value = min(100.0, max(0.0, round(now + float(delta), 6)))
-            panel.set_values({"scale": value})
+    def action_nudge_model(self, delta: float) -> None:
+        model = self._now("model", self.config.model)
+        self.action_nudge("factor" if model == "factor" else "scale", float(delta))
 
     def action_move_key(self, delta: int) -> None:
-        count = len(self.config.tokens)
-        now = self._field("lr-key", self.config.resolved_key()) or self.config.resolved_key()
-        key = min(count - 1, max(1, now + int(delta)))
-        self._set_input("lr-key", str(key))
+        count = len(tokenize(self._now("text", self.config.text)))
+        now = self._now("key", self.config.key) or self.config.resolved_key()
+        self.apply({"key": min(count - 1, max(1, now + int(delta)))})
 
     def action_edit_sentence(self) -> None:
-        self.query_one("#lr-sentence", Input).focus()
-
-    def action_leave_field(self) -> None:
-        self.query_one("#lr-results").focus()
+        self.query_one("#field-text").focus()
 
     @on(DataTable.RowSelected, "#lr-tokens")
     def _token_chosen(self, event: DataTable.RowSelected) -> None:
@@ -367,10 +255,10 @@ class LongRangeScreen(PageScreen):
             self.notify("The last token is where the loss is read; pick an earlier one.",
                         severity="warning")
         else:
-            self._set_input("lr-key", str(position))
+            self.apply({"key": position})
 
-    def cli_command(self) -> str:
-        c, d = self.config, LongRangeConfig()
+    def command(self, c: LongRangeConfig) -> str:
+        d = LongRangeConfig()
         name = c.example_name()
         parts = ["vgtui longrange"]
         if name and c.resolved_key() == EXAMPLES[name].key:
@@ -396,45 +284,20 @@ class LongRangeScreen(PageScreen):
         return " ".join(parts)
 
     def demo_prepare(self) -> None:
-        self.load_example("keys")
-        self.set_model("rnn")
-        self.set_filler(0)
+        self.apply({**dict(self.preset("keys").values), "model": "rnn", "filler": 0})
+        self._show_fields("rnn")
 
-    def palette_commands(self):
-        cmds = [(f"Long-range example: {e.title}", e.note, lambda n=e.name: self.load_example(n))
-                for e in EXAMPLES.values()]
-        cmds += [(f"Long-range model: {MODEL_TITLES[m]}", "where the per-token gradient comes "
-                  "from", lambda m=m: self.set_model(m)) for m in MODELS]
+    def extra_commands(self):
+        cmds = [(f"Long-range model: {MODEL_TITLES[m]}", "where the per-token gradient comes "
+                 "from", lambda m=m: self.set_model(m)) for m in MODELS]
         cmds += [(f"Long-range gap: {n} filler words", "insert filler after the key word",
                   lambda n=n: self.set_filler(n)) for n in (0, 10, 50, 200)]
         cmds += [("Long-range: type your own sentence", "focus the sentence field",
                   self.action_edit_sentence)]
         return cmds
 
-    # -- computing -------------------------------------------------------------------
-    def request(self, config: LongRangeConfig, immediate: bool = False) -> None:
-        self.config = config
-        self.requests.ask(config, immediate)
-
-    def _launch(self, config: LongRangeConfig) -> None:
-        from ..engine.longrange import run_longrange
-
-        self.compute(lambda cancelled: run_longrange(config, cancel=cancelled), self.show_result,
-                     label=f"computing {MODEL_TITLES[config.model]}")
-
-    def show_compute_error(self, message: str) -> None:
-        self.requests.launched_was(self._shown)
-        super().show_compute_error(message)
-
-    def show_result(self, result) -> None:
-        self.result = result
-        self._shown = result.config
-        self._draw(result)
-        self.status.show(device=result.device, dtype=result.dtype, seconds=result.seconds,
-                         message="up to date", error=False)
-
     # -- drawing ------------------------------------------------------------------------
-    def _draw(self, r) -> None:
+    def draw(self, r) -> None:
         lines = summary_lines(r)
         lines[1] = f"[b]{lines[1]}[/b]"
         self.query_one("#lr-summary", Static).update("\n".join(lines))

@@ -50,6 +50,8 @@ class PanelField:
     high: float | None = None
     whole: bool = False
     text: Callable[[Any], str] = value_text
+    titles: tuple[str, ...] = ()  # what a choice field shows for each of ``choices``
+    wide: bool = False  # label on its own row, the input the whole width below it
 
     @classmethod
     def setting(cls, name: str, label: str | None = None, low: float | None = None,
@@ -73,12 +75,14 @@ class ControlPanel(Vertical):
 
     DEFAULT_CSS = """
     ControlPanel { height: auto; }
+    ControlPanel .field-block { height: auto; }
     ControlPanel .field-row { height: 1; }
     ControlPanel .field-label { width: 14; color: $text-muted; }
     ControlPanel Input, ControlPanel Select { width: 1fr; }
     ControlPanel .field-error { color: $text-error; height: auto; display: none; padding-left: 1; }
     ControlPanel .field-error.-shown { display: block; }
-    ControlPanel .field-row.-disabled .field-label { text-style: strike; }
+    ControlPanel .field-block.-disabled .field-label { text-style: strike; }
+    ControlPanel .wide-label { width: 1fr; }
     """
 
     class Changed(Message):
@@ -112,24 +116,32 @@ class ControlPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         for name, spec in self.specs.items():
-            with Horizontal(classes="field-row", id=f"row-{name}"):
-                yield Label(spec.label, classes="field-label")
-                initial = self.initial.get(name, "")
-                if spec.choices:
-                    try:
-                        chosen = spec.parse(initial)
-                    except VgtuiError:
-                        chosen = spec.choices[0]
-                    yield Select([(c, c) for c in spec.choices], value=chosen,
-                                 allow_blank=False, compact=True, id=f"field-{name}",
-                                 tooltip=spec.tip)
+            with Vertical(classes="field-block", id=f"block-{name}"):
+                if spec.wide:
+                    yield Label(spec.label, classes="field-label wide-label")
+                    yield from self._compose_input(name, spec)
                 else:
-                    text = initial if isinstance(initial, str) else spec.text(initial)
-                    yield FieldInput(text, compact=True, id=f"field-{name}",
-                                     validators=[ParseValidator(spec.parse)],
-                                     validate_on=["changed"], tooltip=spec.tip,
-                                     select_on_focus=True)
-            yield Static("", classes="field-error", id=f"error-{name}")
+                    with Horizontal(classes="field-row", id=f"row-{name}"):
+                        yield Label(spec.label, classes="field-label")
+                        yield from self._compose_input(name, spec)
+                yield Static("", classes="field-error", id=f"error-{name}")
+
+    def _compose_input(self, name: str, spec: PanelField) -> ComposeResult:
+        initial = self.initial.get(name, "")
+        if spec.choices:
+            try:
+                chosen = spec.parse(initial)
+            except VgtuiError:
+                chosen = spec.choices[0]
+            titles = spec.titles or spec.choices
+            yield Select(list(zip(titles, spec.choices)), value=chosen, allow_blank=False,
+                         compact=True, id=f"field-{name}", tooltip=spec.tip)
+        else:
+            text = initial if isinstance(initial, str) else spec.text(initial)
+            yield FieldInput(text, compact=True, id=f"field-{name}",
+                             validators=[ParseValidator(spec.parse)],
+                             validate_on=["changed"], tooltip=spec.tip,
+                             select_on_focus=not spec.wide, classes="wide" if spec.wide else "")
 
     def on_mount(self) -> None:
         self._refresh_errors()
@@ -189,7 +201,20 @@ class ControlPanel(Vertical):
             widget = self.query_one(f"#field-{name}")
             widget.disabled = not enabled
             widget.tooltip = self.specs[name].tip if enabled else (reason or "does not apply")
-            self.query_one(f"#row-{name}").set_class(not enabled, "-disabled")
+            self.query_one(f"#block-{name}").set_class(not enabled, "-disabled")
+
+    def show_fields(self, names: Iterable[str], visible: bool) -> None:
+        """Show or hide fields (those that mean nothing for the current choice)."""
+        for name in names:
+            if name in self.specs:
+                self.query_one(f"#block-{name}").display = visible
+
+    def show_error(self, name: str, message: str) -> None:
+        """Put a message under a field (a check that needed the other fields too)."""
+        if name in self.specs:
+            label = self.query_one(f"#error-{name}", Static)
+            label.update(Content(message))
+            label.set_class(bool(message), "-shown")
 
     @property
     def errors(self) -> dict[str, str]:

@@ -84,6 +84,12 @@ def presets_for(topic: str) -> tuple[Preset, ...]:
 
         return tuple(Preset(name, title, title, {**FORGET_BASE, **changes})
                      for name, (title, changes) in FORGET_PRESETS.items())
+    if topic == "chain":
+        from .closed_form import CHAIN_PRESETS
+
+        return tuple(Preset(p.name, p.title, p.note,
+                            {"weight": p.weight, "trace_steps": p.steps, "h0": p.h0})
+                     for p in CHAIN_PRESETS.values())
     if topic == "architectures":
         from .architectures import COMPARE_PRESETS
 

@@ -9,25 +9,51 @@ from __future__ import annotations
 
 import math
 
+from dataclasses import dataclass
+from functools import partial
+
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.timer import Timer
-from textual.widgets import DataTable, Label, Select, Static
+from textual.widgets import DataTable, Label, Static
 
 from ..engine import closed_form as cf
 from ..engine.article_figures import ARTICLES, TRACE_FIGURES, check_all
 from ..engine.lists import short_number
 from ..engine.magnitude import format_log10, format_signed_log10
 from ..present import REGIME_STYLES, marked, shown_steps, steps_text
-from ..widgets.entry import ParsedField, first_field_error
+from ..topics import topic
+from ..widgets.controls import PanelField
 from ..widgets.log_chart import LogChart, Series
-from .base import PageScreen, next_name
+from .config_page import PRESETS_HERE, ConfigPage, Job, Nudge, Section
 
 TABLE_ROWS = 120  # beyond this many revealed steps the table is thinned
-DEBOUNCE_SECONDS = 0.15
+
+
+def scalar_field(name: str, label: str, tip: str) -> PanelField:
+    spec = cf.SCALAR_SPECS[name]
+    return PanelField(name, label, partial(cf.parse_scalar, name), tip, low=spec.low,
+                      high=spec.high, whole=spec.kind is int, text=short_number)
+
+
+CHAIN_FIELDS = (
+    scalar_field("weight", "weight w", "the recurrent weight: -100 to 100"),
+    scalar_field("trace_steps", "steps T", "length of the chain: 1 to 100000"),
+    scalar_field("h0", "start h0", "the starting state: -100 to 100"),
+)
+GAMMA_FIELDS = (
+    PanelField("gamma", "γ", cf.parse_gamma, "a factor from 0 to 1e6; 0.9*0.5 means the product",
+               text=short_number),
+    scalar_field("gamma_steps", "length T", "how many steps the factor is applied: 1 to 1e9"),
+)
+GAMMA_NAMES = ("gamma", "gamma_steps")
+
+
+@dataclass(frozen=True)
+class ChainSettings:
+    weight: float
+    steps: int
+    h0: float
 
 HELP = """\
 **What it shows.** The smallest recurrent network there is: one unit, one weight,
@@ -76,7 +102,7 @@ def _fmt(sign, log10, digits: int = 3) -> str:
     return format_signed_log10(float(sign), float(log10), digits)
 
 
-class ChainScreen(PageScreen):
+class ChainScreen(ConfigPage):
     SCREEN_ID = "chain"
     TITLE = "Scalar chain"
     HELP = HELP
@@ -84,140 +110,77 @@ class ChainScreen(PageScreen):
             "multiplies the gradient by about 0.5, so after ten steps a thousandth is left; "
             "press n to watch it happen one step at a time.")
     AUTO_FOCUS = "#chain-results"
-
+    PREFIX = "chain"
+    CONTROLS = (PRESETS_HERE, Section("h_t = tanh(w h_(t-1))", CHAIN_FIELDS),
+                Section("any factor γ per step", GAMMA_FIELDS, "gamma-panel"))
+    PRESETS = topic("chain").presets
+    DEFAULT_PRESET = "article"
+    KEEP_ON_PRESET = GAMMA_NAMES  # a preset is about the chain, not the γ panel
+    DEBOUNCE = 0.1
+    FIRST_MESSAGE = "computing..."
+    NUDGES = (
+        Nudge("+,=", "weight", step=0.05, label="w+", group="w", tooltip="Raise w by 0.05"),
+        Nudge("-,_", "weight", step=-0.05, label="w-", group="w", tooltip="Lower w by 0.05"),
+    )
     BINDINGS = [
         Binding("n", "step(1)", "next step", id="chain.next", tooltip="Take the next step"),
         Binding("b", "step(-1)", "back", id="chain.back", tooltip="Go back one step"),
         Binding("e", "to_end", "run to end", id="chain.end", tooltip="Reveal every step"),
-        Binding("r", "reset", "reset", id="chain.reset", tooltip="Go back to t = 0"),
-        Binding("plus,equals_sign", "nudge_weight(0.05)", "w+", id="chain.w_up",
-                tooltip="Raise w by 0.05", key_display="+"),
-        Binding("minus,underscore", "nudge_weight(-0.05)", "w-", id="chain.w_down",
-                tooltip="Lower w by 0.05", key_display="-"),
-        Binding("p", "next_preset", "preset", id="chain.next_preset",
-                tooltip="Load the next preset"),
-        Binding("escape", "leave_field", "leave field", show=False, id="chain.leave_field"),
+        Binding("r", "reset", "reset", show=False, id="chain.reset", tooltip="Go back to t = 0"),
     ]
 
     def __init__(self) -> None:
-        super().__init__()
-        preset = cf.CHAIN_PRESETS["article"]
-        self.weight, self.steps, self.h0 = preset.weight, preset.steps, preset.h0
-        self.gamma, self.gamma_steps = 0.7, 20
-        self.trace: cf.ScalarTrace | None = None
         self.position = 0  # steps revealed: 0 shows only h_0
-        self._debounce: Timer | None = None
         self._table_rows: list[int] = []  # the step index (0 = h_0) of every table row
+        super().__init__()
+
+    @property
+    def trace(self) -> cf.ScalarTrace | None:
+        return self.result
+
+    # -- what the page computes ------------------------------------------------------
+    def default_values(self) -> dict:
+        return {"weight": 0.5, "trace_steps": 10, "h0": 0.1, "gamma": 0.7, "gamma_steps": 20}
+
+    def make_config(self, values) -> ChainSettings:
+        # γ is drawn at once from its own fields; only the chain is traced in a worker.
+        return ChainSettings(values["weight"], values["trace_steps"], values["h0"])
+
+    def working_label(self, c: ChainSettings) -> str:
+        return f"tracing w={short_number(c.weight)}, T={c.steps}"
+
+    def compute(self, c: ChainSettings, job: Job):
+        return cf.scalar_trace(c.weight, c.steps, c.h0, cancel=job.cancelled)
+
+    def result_status(self, result) -> dict:
+        return {"device": "closed form (numpy)", "dtype": "float64 + log10"}
 
     # -- layout ----------------------------------------------------------------
-    def compose_page(self) -> ComposeResult:
-        with Horizontal(id="chain-body"):
-            with VerticalScroll(id="chain-controls", classes="controls"):
-                yield Label("preset", classes="section")
-                yield Select([(p.title, p.name) for p in cf.CHAIN_PRESETS.values()],
-                             value="article", allow_blank=True, prompt="(custom)",
-                             compact=True, id="chain-preset")
-                yield Static(cf.CHAIN_PRESETS["article"].note, id="chain-preset-note",
-                             classes="note")
-                yield Label("h_t = tanh(w h_(t-1))", classes="section")
-                yield ParsedField("weight w", lambda t: cf.parse_scalar("weight", t),
-                                  short_number(self.weight), label_width=9, id="chain-weight",
-                                  tooltip="the recurrent weight: -100 to 100")
-                yield ParsedField("steps T", lambda t: cf.parse_scalar("trace_steps", t),
-                                  str(self.steps), label_width=9, id="chain-steps",
-                                  tooltip="length of the chain: 1 to 100000")
-                yield ParsedField("start h0", lambda t: cf.parse_scalar("h0", t),
-                                  short_number(self.h0), label_width=9, id="chain-h0",
-                                  tooltip="the starting state: -100 to 100")
-                yield Static("n next · b back · e end · r reset", classes="note")
-                yield Label("any factor γ per step", classes="section")
-                yield ParsedField("γ", cf.parse_gamma, short_number(self.gamma), label_width=9,
-                                  id="chain-gamma",
-                                  tooltip="a factor from 0 to 1e6; 0.9*0.5 means the product")
-                yield ParsedField("length T", lambda t: cf.parse_scalar("gamma_steps", t),
-                                  str(self.gamma_steps), label_width=9, id="chain-gamma-steps",
-                                  tooltip="how many steps the factor is applied: 1 to 1e9")
-                yield Static("", id="chain-gamma-result")
-            with VerticalScroll(id="chain-results", classes="results"):
-                yield Static("computing...", id="chain-now")
-                yield Label("|dh_t/dh_0| (●) and |w^t| (○), log scale", classes="section")
-                yield LogChart(id="chain-chart", empty_text="press n to take the first step")
-                yield DataTable(id="chain-table", zebra_stripes=True, cursor_type="row")
-                yield Label("the article's printed trace, recomputed", classes="section")
-                yield Static("", id="chain-article")
+    def compose_controls_extra(self) -> ComposeResult:
+        yield Static("", id="chain-gamma-result")
+        yield Static("n next · b back · e end · r reset", classes="note")
 
-    def has_result(self) -> bool:
-        return self.trace is not None
+    def compose_results(self) -> ComposeResult:
+        yield Static(self.FIRST_MESSAGE, id="chain-now")
+        yield Label("|dh_t/dh_0| (●) and |w^t| (○), log scale", classes="section")
+        yield LogChart(id="chain-chart", empty_text="press n to take the first step")
+        yield DataTable(id="chain-table", zebra_stripes=True, cursor_type="row")
+        yield Label("the article's printed trace, recomputed", classes="section")
+        yield Static("", id="chain-article")
 
-    def on_mount(self) -> None:
+    def setup_tables(self) -> None:
         table = self.query_one("#chain-table", DataTable)
         for label in ("t", "h_t", "local", "dh_t/dh_0", "w^t"):
             table.add_column(label, key=label)
         self._draw_gamma()
         self._draw_article()
-        self._launch()
 
-    # -- inputs -------------------------------------------------------------------
-    @on(ParsedField.Changed, "#chain-weight, #chain-steps, #chain-h0")
-    def _chain_field_changed(self, event: ParsedField.Changed) -> None:
-        if event.error is not None:
-            self.status.show(message=f"✗ {event.error} (last good trace kept)", error=True)
-            return
-        fields = [self.query_one(f"#chain-{n}", ParsedField) for n in ("weight", "steps", "h0")]
-        bad = [f.error for f in fields if f.error]
-        if bad:
-            self.status.show(message=f"✗ {bad[0]} (last good trace kept)", error=True)
-            return
-        self.weight, self.steps, self.h0 = (f.value for f in fields)
-        self._sync_preset()
-        if self._debounce is not None:
-            self._debounce.stop()
-        tr = self.trace
-        if tr is not None and (tr.weight, tr.steps, tr.h0) == (self.weight, self.steps, self.h0):
-            self.status.show(message="up to date", error=False)
-            return  # already on screen
-        self._debounce = self.set_timer(DEBOUNCE_SECONDS, self._launch)
+    def on_fields_edited(self, field: str) -> None:
+        if field in GAMMA_NAMES:
+            self._draw_gamma()
 
-    @on(ParsedField.Changed, "#chain-gamma, #chain-gamma-steps")
-    def _gamma_changed(self, event: ParsedField.Changed) -> None:
-        if event.error is not None:
-            self.status.show(message=f"✗ {event.error} (last good figures kept)", error=True)
-            return
-        gamma = self.query_one("#chain-gamma", ParsedField)
-        steps = self.query_one("#chain-gamma-steps", ParsedField)
-        if gamma.error or steps.error:
-            return
-        self.gamma, self.gamma_steps = gamma.value, steps.value
-        self._draw_gamma()
-        self.status.show(message="up to date", error=False)
-
-    @on(Select.Changed, "#chain-preset")
-    def _preset_chosen(self, event: Select.Changed) -> None:
-        if event.value is Select.NULL or event.value not in cf.CHAIN_PRESETS:
-            return
-        if event.value != event.select.value:  # stale: a newer choice is on its way
-            return
-        self.load_preset(str(event.value))
-
-    def load_preset(self, name: str) -> None:
-        preset = cf.CHAIN_PRESETS[name]
-        select = self.query_one("#chain-preset", Select)
-        if select.value != name:
-            select.value = name
-        self.query_one("#chain-preset-note", Static).update(preset.note)
-        self.query_one("#chain-weight", ParsedField).set_text(short_number(preset.weight))
-        self.query_one("#chain-steps", ParsedField).set_text(str(preset.steps))
-        self.query_one("#chain-h0", ParsedField).set_text(short_number(preset.h0))
-
-    def _sync_preset(self) -> None:
-        match = next((p.name for p in cf.CHAIN_PRESETS.values()
-                      if (p.weight, p.steps, p.h0) == (self.weight, self.steps, self.h0)), None)
-        select = self.query_one("#chain-preset", Select)
-        if match is None and select.value is not Select.NULL:
-            select.clear()
-            self.query_one("#chain-preset-note", Static).update("custom settings")
-        elif match is not None and select.value != match:
-            select.value = match
+    def before_preset(self, preset) -> None:
+        self.position = 0  # a new chain starts at t = 0
 
     # -- actions ----------------------------------------------------------------------
     def action_step(self, delta: int) -> None:
@@ -235,20 +198,13 @@ class ChainScreen(PageScreen):
         self.position = 0
         self._draw_position()
 
-    def action_nudge_weight(self, delta: float) -> None:
-        w = min(100.0, max(-100.0, round(self.weight + float(delta), 6)))
-        self.query_one("#chain-weight", ParsedField).set_text(short_number(w))
+    _gamma_shown = (0.7, 20)  # the γ and length whose figures are on screen
 
-    def action_next_preset(self) -> None:
-        self.load_preset(next_name(cf.CHAIN_PRESETS, self.query_one("#chain-preset", Select).value))
-
-    def action_leave_field(self) -> None:
-        self.query_one("#chain-results").focus()
-
-    def cli_command(self) -> str:
-        return (f"vgtui trace --weight {short_number(self.weight)} --steps {self.steps} "
-                f"--h0 {short_number(self.h0)} && vgtui decay --factors "
-                f"{short_number(self.gamma)} --steps {self.gamma_steps}")
+    def command(self, c: ChainSettings) -> str:
+        gamma, gamma_steps = self._gamma_shown
+        return (f"vgtui trace --weight {short_number(c.weight)} --steps {c.steps} "
+                f"--h0 {short_number(c.h0)} && vgtui decay --factors "
+                f"{short_number(gamma)} --steps {gamma_steps}")
 
     def demo_prepare(self) -> None:
         self.load_preset("article")
@@ -256,38 +212,18 @@ class ChainScreen(PageScreen):
         if self.trace is not None:
             self._draw_position()
 
-    def palette_commands(self):
-        cmds = [(f"Scalar chain preset: {p.title}", p.note, lambda n=p.name: self.load_preset(n))
-                for p in cf.CHAIN_PRESETS.values()]
-        cmds += [
+    def extra_commands(self):
+        return [
             ("Scalar chain: next step", "reveal one more step", lambda: self.action_step(1)),
             ("Scalar chain: previous step", "hide the last step", lambda: self.action_step(-1)),
             ("Scalar chain: run to the end", "reveal every step", self.action_to_end),
             ("Scalar chain: reset to t = 0", "start the step-through again", self.action_reset),
         ]
-        return cmds
 
-    # -- computing ----------------------------------------------------------------------
-    def _launch(self) -> None:
-        w, steps, h0 = self.weight, self.steps, self.h0
-        self.compute(lambda cancelled: cf.scalar_trace(w, steps, h0, cancel=cancelled),
-                     self.show_trace, label=f"tracing w={short_number(w)}, T={steps}")
-
-    def show_trace(self, trace: cf.ScalarTrace) -> None:
-        self.trace = trace
+    def draw(self, trace: cf.ScalarTrace) -> None:
         self.position = min(self.position, trace.steps)
         self._table_rows = []
         self._draw_position()
-        self.status.show(device="closed form (numpy)", dtype="float64 + log10")
-        self._show_field_state()
-
-    def _show_field_state(self) -> None:
-        """'up to date', unless some field still holds a bad entry."""
-        bad = first_field_error(self)
-        if bad:
-            self.status.show(message=f"✗ {bad} (last good result kept)", error=True)
-        else:
-            self.status.show(message="up to date", error=False)
 
     # -- drawing ------------------------------------------------------------------------
     def _row_cells(self, k: int) -> list[str]:
@@ -377,7 +313,11 @@ class ChainScreen(PageScreen):
         )
 
     def _draw_gamma(self) -> None:
-        s = cf.gamma_summary(self.gamma, self.gamma_steps)
+        values, errors = self.values()
+        if any(name in errors for name in GAMMA_NAMES):
+            return  # the inline error says why; the last figures stay
+        s = cf.gamma_summary(values["gamma"], values["gamma_steps"])
+        self._gamma_shown = (values["gamma"], values["gamma_steps"])
         g = short_number(s.gamma)
         text = Text()
         text.append(f"γ^T = {g}^{s.steps:,} = ")

@@ -6,10 +6,9 @@ import pytest
 
 from vgtui.app import VgtuiApp
 from vgtui.screens.activations import ActivationsScreen
-from vgtui.widgets.entry import ParsedField
 from vgtui.widgets.line_plot import LinePlot
 
-from .helpers import text_of, wait_until
+from .helpers import settled, text_of, wait_until
 
 
 async def started(pilot):
@@ -18,12 +17,24 @@ async def started(pilot):
     return app.screen
 
 
+FIELDS = {"#act-spread": "spread", "#act-points": "points", "#act-slope": "leaky_slope"}
+
+
+class Field:
+    """A settings field: its input and the error line under it."""
+
+    def __init__(self, screen, selector):
+        name = FIELDS[selector]
+        self.input = screen.query_one(f"#field-{name}")
+        self.error = screen.query_one(f"#error-{name}")
+
+
 async def type_into(pilot, screen, selector, text):
-    field = screen.query_one(selector, ParsedField)
+    field = Field(screen, selector)
     field.input.focus()
     await pilot.pause()
     field.input.value = text
-    await pilot.pause()
+    await settled(pilot, screen)
     return field
 
 
@@ -82,8 +93,8 @@ async def test_bad_entries_show_inline_error_and_keep_the_table(selector, bad):
         kept = screen.table
         rows = [screen.query_one("#act-table").get_row_at(i) for i in range(6)]
         field = await type_into(pilot, screen, selector, bad)
-        assert field.query_one(".pf-error").has_class("-shown")
-        assert "last good table kept" in text_of(screen.status)
+        assert field.error.has_class("-shown")
+        assert "last good result kept" in text_of(screen.status)
         assert screen.table is kept
         assert [screen.query_one("#act-table").get_row_at(i) for i in range(6)] == rows
 

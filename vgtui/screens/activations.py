@@ -7,24 +7,40 @@ the articles' derivative figures recomputed.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import partial
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Label, Select, Static
 
 from ..engine import closed_form as cf
 from ..engine.article_figures import ARTICLES, DERIVATIVE_FIGURES, check_all
-from ..engine.config import parse_field
-from ..engine.errors import VgtuiError
 from ..engine.lists import format_list, short_number
 from ..engine.magnitude import format_signed_log10
 from ..present import steps_text
-from ..widgets.entry import ParsedField, first_field_error
+from ..widgets.controls import PanelField
 from ..widgets.line_plot import Curve, LinePlot
 from ..widgets.tables import rebuild
-from .base import PageScreen
+from .config_page import ConfigPage, Job, Nudge, Section
+
+SPREAD = cf.SCALAR_SPECS["spread"]
+FIELDS = (
+    PanelField("spread", "spread s", partial(cf.parse_scalar, "spread"),
+               "standard deviation of z ~ N(0, s^2): 0 to 100", low=SPREAD.low, high=SPREAD.high,
+               text=short_number),
+    PanelField("points", "points z", cf.parse_points, cf.POINTS.describe(), text=format_list),
+    PanelField.setting("leaky_slope"),
+)
+
+
+@dataclass(frozen=True)
+class ActivationSettings:
+    spread: float
+    points: tuple[float, ...]
+    leaky_slope: float
 
 PLOT_RANGE = (-5.0, 5.0)
 
@@ -64,7 +80,7 @@ The same numbers: `vgtui activations --at 0,1,2,5 --spread 1 --json`.
 """
 
 
-class ActivationsScreen(PageScreen):
+class ActivationsScreen(ConfigPage):
     SCREEN_ID = "activations"
     TITLE = "Activations"
     HELP = HELP
@@ -72,145 +88,132 @@ class ActivationsScreen(PageScreen):
             "z = 0. For pre-activations spread like N(0, 1), the typical derivative sets "
             "how many steps it takes to lose a millionth of the gradient.")
     AUTO_FOCUS = "#act-results"
-
+    PREFIX = "act"
+    CONTROLS = ("compose_plot_picker", Section("settings", FIELDS))
+    DEBOUNCE = 0.1
+    FIRST_MESSAGE = ""
+    NUDGES = (
+        Nudge("+,=", "spread", step=0.1, label="s+", group="spread",
+              tooltip="Widen the spread s by 0.1"),
+        Nudge("-,_", "spread", step=-0.1, label="s-", group="spread",
+              tooltip="Narrow the spread s by 0.1"),
+    )
     BINDINGS = [
         Binding("a", "next_activation", "next activation", id="activations.next",
                 tooltip="Plot the next activation"),
-        Binding("plus,equals_sign", "nudge_spread(0.1)", "s+", id="activations.spread_up",
-                tooltip="Widen the spread s by 0.1", key_display="+"),
-        Binding("minus,underscore", "nudge_spread(-0.1)", "s-", id="activations.spread_down",
-                tooltip="Narrow the spread s by 0.1", key_display="-"),
-        Binding("escape", "leave_field", "leave field", show=False, id="activations.leave_field"),
     ]
 
     def __init__(self) -> None:
-        super().__init__()
         self.kind = "tanh"
-        self.spread = 1.0
-        self.points = cf.DEFAULT_POINTS
-        self.leaky_slope = 0.01
-        self.table: cf.ActivationTable | None = None
+        super().__init__()
+
+    @property
+    def table(self) -> cf.ActivationTable | None:
+        return self.result
+
+    @property
+    def spread(self) -> float:
+        return self.result.spread if self.result is not None else self.config.spread
+
+    @property
+    def points(self):
+        return self.result.points if self.result is not None else self.config.points
+
+    @property
+    def leaky_slope(self) -> float:
+        return self.result.leaky_slope if self.result is not None else self.config.leaky_slope
+
+    # -- what the page computes ------------------------------------------------------
+    def default_values(self) -> dict:
+        return {"spread": 1.0, "points": cf.DEFAULT_POINTS, "leaky_slope": 0.01}
+
+    def make_config(self, values) -> ActivationSettings:
+        return ActivationSettings(values["spread"], tuple(values["points"]), values["leaky_slope"])
+
+    def working_label(self, c) -> str:
+        return "computing"
+
+    def compute(self, c: ActivationSettings, job: Job):
+        return cf.activation_table(cf.ACTIVATION_NAMES, c.points, c.spread, c.leaky_slope)
+
+    def result_status(self, result) -> dict:
+        return {"device": "closed form (numpy)", "dtype": "float64"}
 
     # -- layout ----------------------------------------------------------------
-    def compose_page(self) -> ComposeResult:
-        with Horizontal(id="act-body"):
-            with VerticalScroll(id="act-controls", classes="controls"):
-                yield Label("plot", classes="section")
-                yield Select([(cf.ACTIVATION_TITLES[k], k) for k in cf.ACTIVATION_NAMES],
-                             value=self.kind, allow_blank=False, compact=True, id="act-kind")
-                yield Label("settings", classes="section")
-                yield ParsedField("spread s", lambda t: cf.parse_scalar("spread", t),
-                                  short_number(self.spread), label_width=12, id="act-spread",
-                                  tooltip="standard deviation of z ~ N(0, s^2): 0 to 100")
-                yield ParsedField("points z", cf.parse_points, format_list(self.points),
-                                  label_width=12, id="act-points", tooltip=cf.POINTS.describe())
-                yield ParsedField("leaky slope", lambda t: parse_field("leaky_slope", t),
-                                  short_number(self.leaky_slope), label_width=12,
-                                  id="act-slope", tooltip="negative slope of leaky ReLU: 0 to 1")
-                yield Static("a: next activation · +/-: spread", classes="note")
-            with VerticalScroll(id="act-results", classes="results"):
-                yield Static("", id="act-summary")
-                yield Label("f(z)", classes="section", id="act-f-label")
-                yield LinePlot(id="act-f", style="bold cyan", label_width=7)
-                yield Label("f'(z)", classes="section", id="act-df-label")
-                yield LinePlot(id="act-df", style="bold magenta", label_width=7)
-                yield Label("where z ~ N(0, s²) falls (density over the same z)",
-                            classes="section", id="act-density-label")
-                yield LinePlot(id="act-density", style="bold green", label_width=7)
-                yield Label("derivatives of every activation", classes="section")
-                yield DataTable(id="act-table", zebra_stripes=True, cursor_type="row")
-                yield Label("derivative figures printed in the articles, recomputed",
-                            classes="section")
-                yield DataTable(id="act-articles", zebra_stripes=True, cursor_type="row")
-                yield Static(" · ".join(f"{k}: {v}" for k, v in ARTICLES.items()
-                                        if k in ("000", "003", "004")),
-                             classes="note", id="act-article-note")
+    def compose_plot_picker(self) -> ComposeResult:
+        yield Label("plot", classes="section")
+        yield Select([(cf.ACTIVATION_TITLES[k], k) for k in cf.ACTIVATION_NAMES],
+                     value=self.kind, allow_blank=False, compact=True, id="act-kind")
 
-    def has_result(self) -> bool:
-        return self.table is not None
+    def compose_controls_extra(self) -> ComposeResult:
+        yield Static("a: next activation · +/-: spread", classes="note")
 
-    def on_mount(self) -> None:
-        self._recompute()
+    def compose_results(self) -> ComposeResult:
+        yield Static("", id="act-summary")
+        yield Label("f(z)", classes="section", id="act-f-label")
+        yield LinePlot(id="act-f", style="bold cyan", label_width=7)
+        yield Label("f'(z)", classes="section", id="act-df-label")
+        yield LinePlot(id="act-df", style="bold magenta", label_width=7)
+        yield Label("where z ~ N(0, s²) falls (density over the same z)",
+                    classes="section", id="act-density-label")
+        yield LinePlot(id="act-density", style="bold green", label_width=7)
+        yield Label("derivatives of every activation", classes="section")
+        yield DataTable(id="act-table", zebra_stripes=True, cursor_type="row")
+        yield Label("derivative figures printed in the articles, recomputed",
+                    classes="section")
+        yield DataTable(id="act-articles", zebra_stripes=True, cursor_type="row")
+        yield Static(" · ".join(f"{k}: {v}" for k, v in ARTICLES.items()
+                                if k in ("000", "003", "004")),
+                     classes="note", id="act-article-note")
+
+    def setup_tables(self) -> None:
         self._draw_articles()
 
-    # -- inputs -------------------------------------------------------------------
-    @on(ParsedField.Changed)
-    def _field_changed(self, event: ParsedField.Changed) -> None:
-        if event.error is not None:
-            self.status.show(message=f"✗ {event.error} (last good table kept)", error=True)
-            return
-        self._recompute()
+    def draw(self, table) -> None:
+        self._draw_table()
+        self._draw_plots()
+        self._draw_summary()
 
     @on(Select.Changed, "#act-kind")
     def _kind_chosen(self, event: Select.Changed) -> None:
+        event.stop()
         if event.value != event.select.value:  # a stale event from a quick run of changes
             return
         if event.value in cf.ACTIVATION_NAMES and event.value != self.kind:
             self.show_activation(str(event.value))
-
-    def _recompute(self) -> None:
-        fields = [self.query_one(f"#act-{n}", ParsedField) for n in ("spread", "points", "slope")]
-        bad = [f.error for f in fields if f.error]
-        if bad:
-            self.status.show(message=f"✗ {bad[0]} (last good table kept)", error=True)
-            return
-        spread, points, slope = (f.value for f in fields)
-        try:
-            table = cf.activation_table(cf.ACTIVATION_NAMES, points, spread, slope)
-        except VgtuiError as exc:
-            self.status.show(message=f"✗ {exc} (last good table kept)", error=True)
-            return
-        self.spread, self.points, self.leaky_slope = spread, points, slope
-        self.table = table
-        self._draw_table()
-        self._draw_plots()
-        self._draw_summary()
-        self.status.show(device="closed form (numpy)", dtype="float64")
-        bad = first_field_error(self)
-        if bad:
-            self.status.show(message=f"✗ {bad} (last good table kept)", error=True)
-        else:
-            self.status.show(message="up to date", error=False)
 
     # -- actions ------------------------------------------------------------------
     def action_next_activation(self) -> None:
         names = list(cf.ACTIVATION_NAMES)
         self.show_activation(names[(names.index(self.kind) + 1) % len(names)])
 
-    def action_nudge_spread(self, delta: float) -> None:
-        s = min(100.0, max(0.0, round(self.spread + float(delta), 6)))
-        self.query_one("#act-spread", ParsedField).set_text(short_number(s))
-
-    def action_leave_field(self) -> None:
-        self.query_one("#act-results").focus()
-
     def show_activation(self, kind: str) -> None:
         """Plot this activation (the select follows)."""
         self.kind = kind
         select = self.query_one("#act-kind", Select)
         if select.value != kind:
-            select.value = kind
+            with self.prevent(Select.Changed):
+                select.value = kind
         if self.table is not None:
             self._draw_plots()
             self._draw_summary()
 
-    def cli_command(self) -> str:
-        parts = [f"vgtui activations --at {format_list(self.points)} --spread "
-                 f"{short_number(self.spread)}"]
-        if self.leaky_slope != 0.01:
-            parts.append(f"--leaky-slope {short_number(self.leaky_slope)}")
+    def command(self, c: ActivationSettings) -> str:
+        parts = [f"vgtui activations --at {format_list(c.points)} --spread "
+                 f"{short_number(c.spread)}"]
+        if c.leaky_slope != 0.01:
+            parts.append(f"--leaky-slope {short_number(c.leaky_slope)}")
         return " ".join(parts)
 
     def demo_prepare(self) -> None:
         self.show_activation("sigmoid")
 
-    def palette_commands(self):
+    def extra_commands(self):
         cmds = [(f"Activations: plot {cf.ACTIVATION_TITLES[k]}", cf.ACTIVATION_FORMULAS[k],
                  lambda k=k: self.show_activation(k)) for k in cf.ACTIVATION_NAMES]
         for s in (0.5, 1.0, 2.0, 3.0):
             cmds.append((f"Activations: spread s = {s:g}", "pre-activations z ~ N(0, s^2)",
-                         lambda s=s: self.query_one("#act-spread", ParsedField).set_text(
-                             short_number(s))))
+                         lambda s=s: self.apply({"spread": s})))
         return cmds
 
     # -- drawing ------------------------------------------------------------------

@@ -290,6 +290,8 @@ class ConfigPage(PageScreen):
                 for item in self.CONTROLS:
                     if item == PRESETS_HERE:
                         yield from self._compose_presets()
+                    elif isinstance(item, str):  # the name of a compose method of the screen
+                        yield from getattr(self, item)()
                     else:
                         if item.title:
                             yield Label(item.title, classes="section")

@@ -6,10 +6,10 @@ from textual.widgets import ProgressBar, TabbedContent
 
 from vgtui.app import VgtuiApp
 from vgtui.engine.magnitude import format_log10
-from vgtui.screens.decay import DecayScreen, SweepProgress
-from vgtui.widgets.entry import ParsedField
+from vgtui.screens.config_page import Progress
+from vgtui.screens.decay import DecayScreen
 
-from .helpers import text_of, wait_until
+from .helpers import settled, text_of, wait_until
 
 
 async def started(pilot, measured=True):
@@ -19,12 +19,26 @@ async def started(pilot, measured=True):
     return app.screen
 
 
+FIELDS = {"#decay-factors": "factors", "#decay-lengths": "lengths", "#decay-T": "steps",
+          "#decay-hidden": "hidden", "#decay-seed": "seed", "#decay-scales": "scales",
+          "#decay-activations": "activations"}
+
+
+class Field:
+    """A Decay field: its input and the error line under it."""
+
+    def __init__(self, screen, selector):
+        name = FIELDS[selector]
+        self.input = screen.query_one(f"#field-{name}")
+        self.error = screen.query_one(f"#error-{name}")
+
+
 async def type_into(pilot, screen, selector, text):
-    field = screen.query_one(selector, ParsedField)
+    field = Field(screen, selector)
     field.input.focus()
     await pilot.pause()
     field.input.value = text
-    await pilot.pause()
+    await settled(pilot, screen)
     return field
 
 
@@ -65,10 +79,10 @@ async def test_editing_the_lists_including_bad_entries():
                               ("#decay-factors", ""), ("#decay-lengths", "0"),
                               ("#decay-lengths", "1.5"), ("#decay-lengths", "10,x")):
             field = await type_into(pilot, screen, selector, bad)
-            error = field.query_one(".pf-error")
+            error = field.error
             assert error.has_class("-shown") and text_of(error)
             assert field.input.has_class("-invalid")
-            assert "last good table kept" in text_of(screen.status)
+            assert "last good result kept" in text_of(screen.status)
             assert screen.table is kept
             assert [grid.get_row_at(i) for i in range(grid.row_count)] == rows
             field.input.value = "0.5, 0.9*0.5" if selector == "#decay-factors" else "10 20 5000"
@@ -110,15 +124,15 @@ async def test_measured_table_and_its_controls():
         assert screen.query_one("#decay-tabs", TabbedContent).active == "tab-measured"
         measured = screen.query_one("#decay-measured")
         assert measured.row_count == 6 and len(measured.columns) == 5
-        first = screen.result
+        first = screen.sweep
         await type_into(pilot, screen, "#decay-scales", "0.5,1")
         await type_into(pilot, screen, "#decay-activations", "tanh,sigmoid")
         await type_into(pilot, screen, "#decay-T", "12")
         await type_into(pilot, screen, "#decay-hidden", "6")
         await type_into(pilot, screen, "#decay-seed", "2")
-        await wait_until(pilot, lambda: screen.result.spec.base.seed == 2
-                         and screen.result.spec.base.hidden == 6, timeout=20)
-        r = screen.result
+        await wait_until(pilot, lambda: screen.sweep.spec.base.seed == 2
+                         and screen.sweep.spec.base.hidden == 6, timeout=20)
+        r = screen.sweep
         assert r is not first and r.spec.scales == (0.5, 1.0) and r.spec.activations == ("tanh", "sigmoid")
         assert r.spec.base.steps == 12
         assert measured.row_count == 2 and len(measured.columns) == 3
@@ -140,16 +154,13 @@ async def test_measured_bad_entries_keep_the_last_table(selector, bad):
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await started(pilot)
         await pilot.press("m")
-        kept = screen.result
+        kept = screen.sweep
         await type_into(pilot, screen, selector, bad)
         await pilot.pause(0.5)
-        assert "last good table kept" in text_of(screen.status)
-        assert screen.result is kept
-        field = screen.query_one(selector, ParsedField)
-        if bad != "1":  # T = 1 parses as a length; the sweep itself refuses it
-            assert field.query_one(".pf-error").has_class("-shown")
-        else:
-            assert "at least 2" in text_of(screen.status)
+        assert "last good result kept" in text_of(screen.status)
+        assert screen.sweep is kept
+        field = Field(screen, selector)
+        assert field.error.has_class("-shown")  # T = 1 too: the field's range starts at 2
 
 
 async def test_progress_indicator_follows_the_sweep():
@@ -158,10 +169,10 @@ async def test_progress_indicator_follows_the_sweep():
         screen = await started(pilot)
         bar = screen.query_one("#decay-progress", ProgressBar)
         assert not bar.display  # hidden once the result is in
-        screen.post_message(SweepProgress(0.4))
+        screen.post_message(Progress(screen._serial, 0.4))
         await pilot.pause()
         assert bar.progress == pytest.approx(0.4)
-        screen._launched = object()  # a launch whose result has not arrived
+        screen._serial += 1  # a launch whose result has not arrived
         screen._show_progress()
         assert bar.display
         screen._hide_progress()
@@ -181,7 +192,7 @@ async def test_keys_presets_defaults_help_and_small_terminal():
         await pilot.press("a")
         assert screen.query_one("#decay-tabs", TabbedContent).active == "tab-closed"
         await pilot.press("f")
-        assert screen.focused is screen.query_one("#decay-factors", ParsedField).input
+        assert screen.focused is screen.query_one("#field-factors")
         await pilot.press("escape")
         assert screen.focused is screen.query_one("#decay-table")
         await pilot.press("f1")

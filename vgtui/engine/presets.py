@@ -90,6 +90,11 @@ def presets_for(topic: str) -> tuple[Preset, ...]:
         return tuple(Preset(p.name, p.title, p.note,
                             {"weight": p.weight, "trace_steps": p.steps, "h0": p.h0})
                      for p in CHAIN_PRESETS.values())
+    if topic == "decay":
+        from .closed_form import DECAY_PRESETS
+
+        return tuple(Preset(p.name, p.title, p.note, {"factors": p.factors, "lengths": p.lengths})
+                     for p in DECAY_PRESETS.values())
     if topic == "architectures":
         from .architectures import COMPARE_PRESETS
 

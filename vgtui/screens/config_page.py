@@ -303,14 +303,20 @@ class ConfigPage(PageScreen):
                 yield from self.compose_results()
 
     def _compose_presets(self) -> ComposeResult:
-        p = self.PREFIX
-        start = self.preset(self.DEFAULT_PRESET)
         yield Label(self.PRESETS_LABEL, classes="section")
-        yield Select([(pr.title, pr.name) for pr in self.PRESETS],
-                     value=start.name if start else Select.NULL, allow_blank=True,
-                     prompt="(custom)", compact=True, id=f"{p}-preset")
-        yield Static(Content(start.note if start else "defaults"), id=f"{p}-preset-note",
-                     classes="note")
+        yield self.preset_select()
+        yield self.preset_note()
+
+    def preset_select(self) -> Select:
+        start = self.preset(self.DEFAULT_PRESET)
+        return Select([(pr.title, pr.name) for pr in self.PRESETS],
+                      value=start.name if start else Select.NULL, allow_blank=True,
+                      prompt="(custom)", compact=True, id=f"{self.PREFIX}-preset")
+
+    def preset_note(self) -> Static:
+        start = self.preset(self.DEFAULT_PRESET)
+        return Static(Content(start.note if start else "defaults"),
+                      id=f"{self.PREFIX}-preset-note", classes="note")
 
     def on_mount(self) -> None:
         self.setup_tables()

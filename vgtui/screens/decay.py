@@ -11,31 +11,61 @@ from __future__ import annotations
 
 import math
 
+from dataclasses import dataclass
+from typing import Any
+
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable, Label, ProgressBar, Static, TabbedContent, TabPane
 
 from ..engine import closed_form as cf
 from ..engine.article_figures import ARTICLES, DECAY_FIGURES, check_all
-from ..engine.config import RNNConfig, parse_field
-from ..engine.errors import VgtuiError
+from ..engine.config import RNNConfig
 from ..engine.lists import format_list, short_number
 from ..engine.magnitude import format_log10
 from ..engine.sweep import (DEFAULT_ACTIVATIONS, DEFAULT_SCALES, SweepSpec, parse_scales,
                             parse_sweep_activations)
 from ..present import factor_text, REGIME_STYLES, marked, steps_text
-from ..widgets.entry import ParsedField, first_field_error
+from ..topics import topic
+from ..widgets.controls import ControlPanel, PanelField
 from ..widgets.status_line import stable_output
 from ..widgets.tables import rebuild
-from .base import PageScreen
+from .config_page import ConfigPage, Job, Section
 
-DEBOUNCE_SECONDS = 0.3
 PROGRESS_AFTER = 0.2  # seconds before a running sweep shows its progress bar
+
+CLOSED_FIELDS = (
+    PanelField("factors", "factors", cf.parse_factors, cf.FACTORS.describe(), text=format_list),
+    PanelField("lengths", "lengths T", cf.parse_lengths, cf.LENGTHS.describe(), text=format_list),
+)
+MEASURED_FIELDS = (
+    PanelField.setting("steps", "steps T", low=2),
+    PanelField.setting("hidden", "hidden n"),
+    PanelField.setting("seed"),
+)
+GRID_FIELDS = (
+    PanelField("scales", "scales", parse_scales, "weight scales, e.g. 0.5,1,1.5",
+               text=format_list),
+    PanelField("activations", "activations", parse_sweep_activations,
+               "any of tanh, sigmoid, relu, leaky_relu, identity", text=",".join),
+)
+MEASURED_NAMES = ("steps", "hidden", "seed", "scales", "activations")
+
+
+@dataclass(frozen=True)
+class DecaySettings:
+    factors: tuple[float, ...]
+    lengths: tuple[int, ...]
+    sweep: SweepSpec
+
+
+@dataclass
+class DecayView:
+    table: Any  # closed_form.DecayTable
+    sweep: Any  # sweep.SweepResult
 
 HELP = """\
 **What it shows.** Two tabs (`a` and `m`).
@@ -80,15 +110,7 @@ The same numbers: `vgtui decay --factors 0.5,0.9 --steps 10,20,50` and
 """
 
 
-class SweepProgress(Message):
-    """Posted from the sweep's worker thread (post_message is thread-safe)."""
-
-    def __init__(self, fraction: float) -> None:
-        super().__init__()
-        self.fraction = fraction
-
-
-class DecayScreen(PageScreen):
+class DecayScreen(ConfigPage):
     SCREEN_ID = "decay"
     TITLE = "Decay tables"
     HELP = HELP
@@ -96,48 +118,93 @@ class DecayScreen(PageScreen):
             "signal after 10 steps and almost nothing after 100; the measured tab runs real "
             "RNNs and sets the shortcut 'eigenvalue times derivative' beside them.")
     AUTO_FOCUS = "#decay-table"
-
+    PREFIX = "decay"
+    CONTROLS = (Section("closed form", CLOSED_FIELDS, "closed-panel"),
+                Section("measured", MEASURED_FIELDS, "measured-panel"),
+                Section("grid", GRID_FIELDS, "grid-panel"))
+    PRESETS = topic("decay").presets
+    DEFAULT_PRESET = "default"
+    DEMO_PRESET = "default"
+    KEEP_ON_PRESET = MEASURED_NAMES  # the presets are about the closed-form lists
+    DEBOUNCE = 0.3
+    FIRST_MESSAGE = "computing the first measured table (torch is loading)..."
     BINDINGS = [
         Binding("a", "show_tab('tab-closed')", "closed form", id="decay.closed",
                 tooltip="Show the closed-form table"),
         Binding("m", "show_tab('tab-measured')", "measured", id="decay.measured",
                 tooltip="Show the measured table of real RNNs"),
-        Binding("f", "edit('#decay-factors')", "factors", id="decay.factors",
+        Binding("f", "edit('factors')", "factors", show=False, id="decay.factors",
                 tooltip="Edit the list of factors"),
-        Binding("l", "edit('#decay-lengths')", "lengths", id="decay.lengths",
+        Binding("l", "edit('lengths')", "lengths", show=False, id="decay.lengths",
                 tooltip="Edit the list of lengths"),
-        Binding("d", "defaults", "defaults", id="decay.defaults",
-                tooltip="Restore the default lists and settings"),
-        Binding("p", "next_preset", "preset", id="decay.next_preset",
-                tooltip="Load the next closed-form preset"),
-        Binding("escape", "leave_field", "leave field", show=False, id="decay.leave_field"),
     ]
 
     def __init__(self) -> None:
-        super().__init__()
-        self.table: cf.DecayTable | None = None
-        self.factors_text = format_list(cf.DEFAULT_FACTORS)
-        self.lengths_text = format_list(cf.DEFAULT_LENGTHS)
-        self.spec = SweepSpec(DEFAULT_SCALES, DEFAULT_ACTIVATIONS, RNNConfig())
-        self.result = None  # the last SweepResult shown
-        self._launched: SweepSpec | None = None
-        self._shown_spec: SweepSpec | None = None
-        self._debounce: Timer | None = None
         self._progress_timer: Timer | None = None
-        self._preset = "default"
+        super().__init__()
 
-    # -- layout ----------------------------------------------------------------
+    @property
+    def table(self):
+        return self.result.table if self.result is not None else None
+
+    @property
+    def sweep(self):
+        return self.result.sweep if self.result is not None else None
+
+    # -- what the page computes ------------------------------------------------------
+    def default_values(self) -> dict:
+        base = RNNConfig()
+        return {"factors": cf.DEFAULT_FACTORS, "lengths": cf.DEFAULT_LENGTHS,
+                "steps": base.steps, "hidden": base.hidden, "seed": base.seed,
+                "scales": DEFAULT_SCALES, "activations": DEFAULT_ACTIVATIONS}
+
+    def make_config(self, values) -> DecaySettings:
+        base = RNNConfig().replace(steps=values["steps"], hidden=values["hidden"],
+                                   seed=values["seed"])
+        spec = SweepSpec(tuple(values["scales"]), tuple(values["activations"]), base)
+        return DecaySettings(tuple(float(f) for f in values["factors"]),
+                             tuple(values["lengths"]), spec)
+
+    def working_label(self, c: DecaySettings) -> str:
+        spec = c.sweep
+        if self.sweep is not None and self.sweep.spec == spec:
+            return "computing the closed-form table"
+        cells = len(spec.scales) * len(spec.activations)
+        return (f"measuring {cells} RNNs in one batch (T={spec.base.steps}, "
+                f"n={spec.base.hidden})")
+
+    def compute(self, c: DecaySettings, job: Job) -> DecayView:
+        from ..engine.sweep import run_sweep
+
+        table = cf.decay_table(c.factors, c.lengths)
+        previous = self.result  # the sweep is only run again when its settings change
+        if previous is not None and previous.sweep.spec == c.sweep:
+            return DecayView(table, previous.sweep)
+        last = [-1.0]
+
+        def progress(fraction: float) -> None:
+            if fraction - last[0] >= 0.02:
+                last[0] = fraction
+                job.progress(fraction)
+
+        return DecayView(table, run_sweep(c.sweep, progress=progress, cancel=job.cancelled))
+
+    def result_status(self, view: DecayView) -> dict:
+        r = view.sweep
+        return {"device": r.device, "dtype": r.dtype, "seconds": r.seconds}
+
+    # -- layout ------------------------------------------------------------------------
     def compose_page(self) -> ComposeResult:
-        base = self.spec.base
+        v = self._initial
         with TabbedContent(id="decay-tabs", initial="tab-closed"):
             with TabPane("closed form  factor^T", id="tab-closed"):
                 with VerticalScroll(id="decay-closed"):
-                    with Horizontal(classes="field-line"):
-                        yield ParsedField("factors", cf.parse_factors, self.factors_text,
-                                          id="decay-factors",
-                                          tooltip=cf.FACTORS.describe())
-                        yield ParsedField("lengths T", cf.parse_lengths, self.lengths_text,
-                                          id="decay-lengths", tooltip=cf.LENGTHS.describe())
+                    with Horizontal(classes="field-line preset-line"):
+                        yield Label("preset", classes="field-label")
+                        yield self.preset_select()
+                    yield ControlPanel(CLOSED_FIELDS, v, id="decay-closed-panel",
+                                       classes="inline")
+                    yield self.preset_note()
                     yield Static("", id="decay-legend")
                     yield DataTable(id="decay-table", zebra_stripes=True, cursor_type="row")
                     yield Label("steps to lose (or gain) a share of the signal", classes="section")
@@ -149,25 +216,11 @@ class DecayScreen(PageScreen):
                                  classes="note")
             with TabPane("measured on real RNNs", id="tab-measured"):
                 with VerticalScroll(id="decay-measured-pane"):
-                    with Horizontal(classes="field-line"):
-                        yield ParsedField("steps T", lambda t: parse_field("steps", t),
-                                          str(base.steps), id="decay-T",
-                                          tooltip="sequence length: 2 to 200000")
-                        yield ParsedField("hidden n", lambda t: parse_field("hidden", t),
-                                          str(base.hidden), id="decay-hidden",
-                                          tooltip="units in the hidden state: 1 to 2048")
-                        yield ParsedField("seed", lambda t: parse_field("seed", t),
-                                          str(base.seed), id="decay-seed",
-                                          tooltip="random seed for weights and inputs")
-                    with Horizontal(classes="field-line"):
-                        yield ParsedField("scales", parse_scales, format_list(self.spec.scales),
-                                          id="decay-scales", tooltip="weight scales, e.g. 0.5,1,1.5")
-                        yield ParsedField("activations", parse_sweep_activations,
-                                          ",".join(self.spec.activations), id="decay-activations",
-                                          tooltip="any of tanh, sigmoid, relu, leaky_relu, identity")
+                    yield ControlPanel(MEASURED_FIELDS, v, id="decay-measured-panel",
+                                       classes="inline")
+                    yield ControlPanel(GRID_FIELDS, v, id="decay-grid-panel", classes="inline")
                     yield ProgressBar(total=1.0, show_eta=False, id="decay-progress")
-                    yield Static("computing the first measured table (torch is loading)...",
-                                 id="decay-measured-note")
+                    yield Static(self.FIRST_MESSAGE, id="decay-measured-note")
                     yield Label("(b) measured ||dL/dh_1|| / ||dL/dh_T||  ×fitted factor per step",
                                 classes="section")
                     yield DataTable(id="decay-measured", zebra_stripes=True, cursor_type="row")
@@ -177,10 +230,7 @@ class DecayScreen(PageScreen):
                     yield Label("side by side: measured against the shortcut", classes="section")
                     yield DataTable(id="decay-compare", zebra_stripes=True, cursor_type="row")
 
-    def has_result(self) -> bool:
-        return self.table is not None and self.result is not None
-
-    def on_mount(self) -> None:
+    def setup_tables(self) -> None:
         self.query_one("#decay-progress", ProgressBar).display = False
         self.query_one("#decay-legend", Static).update(
             "▼ vanishing: 0.1 or less (over 90% lost) · ■ stable: between · "
@@ -200,50 +250,40 @@ class DecayScreen(PageScreen):
         for label in ("activation", "scale", "ρ(W_hh)", "mean f'", "ρ × f'", "shortcut ratio",
                       "measured ratio", "fitted factor", "shortcut off by"):
             compare.add_column(label, key=label)
-        self._recompute_closed()
         self._draw_articles()
-        self.request_sweep(self.spec, immediate=True)
         # focusing the table on mount may scroll the input line out of view; undo that
         self.call_after_refresh(self.query_one("#decay-closed").scroll_home, animate=False)
 
-    # -- closed form -----------------------------------------------------------------
-    @on(ParsedField.Changed, "#decay-factors, #decay-lengths")
-    def _lists_changed(self, event: ParsedField.Changed) -> None:
-        if event.error is not None:
-            self.status.show(message=f"✗ {event.error} (last good table kept)", error=True)
-            return
-        self._recompute_closed()
+    # -- drawing and progress ---------------------------------------------------------
+    def draw(self, view: DecayView) -> None:
+        self._hide_progress()
+        self._draw_closed(view.table)
+        self._draw_measured(view.sweep)
 
-    def _recompute_closed(self) -> None:
-        factors = self.query_one("#decay-factors", ParsedField)
-        lengths = self.query_one("#decay-lengths", ParsedField)
-        bad = [f.error for f in (factors, lengths) if f.error]
-        if bad:
-            self.status.show(message=f"✗ {bad[0]} (last good table kept)", error=True)
-            return
-        current = self.table
-        if current is not None and (current.factors, current.lengths) == (
-                tuple(float(f) for f in factors.value), tuple(lengths.value)):
-            self._show_field_state("closed-form table up to date", only_to_clear=True)
-            return  # already on screen
-        try:
-            table = cf.decay_table(factors.value, lengths.value)
-        except VgtuiError as exc:
-            self.status.show(message=f"✗ {exc} (last good table kept)", error=True)
-            return
-        self.factors_text, self.lengths_text = factors.text.strip(), lengths.text.strip()
-        self.table = table
-        self._draw_closed(table)
-        self._show_field_state("closed-form table up to date")
+    def _launch(self, key) -> None:
+        super()._launch(key)
+        if self.sweep is None or self.sweep.spec != key[0].sweep:
+            self.query_one("#decay-progress", ProgressBar).update(progress=0.0)
+            if self._progress_timer is not None:
+                self._progress_timer.stop()
+            self._progress_timer = self.set_timer(PROGRESS_AFTER, self._show_progress)
 
-    def _show_field_state(self, message: str, only_to_clear: bool = False) -> None:
-        """Say all is well, unless some field still holds a bad entry. With
-        ``only_to_clear`` the status changes only if it is showing an error."""
-        bad = first_field_error(self)
-        if bad:
-            self.status.show(message=f"✗ {bad} (last good table kept)", error=True)
-        elif not only_to_clear or self.status.has_class("-error"):
-            self.status.show(message=message, error=False)
+    def _show_progress(self) -> None:
+        if self._serial_settled < self._serial:
+            self.query_one("#decay-progress", ProgressBar).display = True
+
+    def _hide_progress(self) -> None:
+        if self._progress_timer is not None:
+            self._progress_timer.stop()
+            self._progress_timer = None
+        self.query_one("#decay-progress", ProgressBar).display = False
+
+    def show_progress(self, fraction: float, text: str) -> None:
+        self.query_one("#decay-progress", ProgressBar).update(progress=fraction)
+
+    def show_compute_error(self, message: str) -> None:
+        self._hide_progress()
+        super().show_compute_error(message)
 
     def _draw_closed(self, table: cf.DecayTable) -> None:
         rebuild(self.query_one("#decay-table", DataTable),
@@ -271,93 +311,6 @@ class DecayScreen(PageScreen):
             table.add_row(Text(c.mark, style=style), c.figure.article, c.figure.expression,
                           c.figure.stated, format_log10(c.computed.log10, 4),
                           Text(c.words(), style=style), c.figure.context)
-
-    # -- measured -----------------------------------------------------------------------
-    @on(ParsedField.Changed, "#decay-T, #decay-hidden, #decay-seed, #decay-scales, "
-                             "#decay-activations")
-    def _measured_changed(self, event: ParsedField.Changed) -> None:
-        if event.error is not None:
-            self.status.show(message=f"✗ {event.error} (last good table kept)", error=True)
-            return
-        names = ("T", "hidden", "seed", "scales", "activations")
-        fields = {n: self.query_one(f"#decay-{n}", ParsedField) for n in names}
-        bad = [f.error for f in fields.values() if f.error]
-        if bad:
-            self.status.show(message=f"✗ {bad[0]} (last good table kept)", error=True)
-            return
-        try:
-            base = self.spec.base.replace(steps=fields["T"].value, hidden=fields["hidden"].value,
-                                          seed=fields["seed"].value)
-            spec = SweepSpec(fields["scales"].value, fields["activations"].value, base)
-        except VgtuiError as exc:
-            self.status.show(message=f"✗ {exc} (last good table kept)", error=True)
-            return
-        self.request_sweep(spec)
-
-    def request_sweep(self, spec: SweepSpec, immediate: bool = False) -> None:
-        self.spec = spec
-        if self._debounce is not None:
-            self._debounce.stop()
-        if spec == self._launched:
-            self._show_field_state("up to date", only_to_clear=True)
-            return
-        if immediate:
-            self._launch()
-        else:
-            self._debounce = self.set_timer(DEBOUNCE_SECONDS, self._launch)
-
-    def _launch(self) -> None:
-        spec = self.spec
-        self._launched = spec
-        from ..engine.sweep import run_sweep
-
-        bar = self.query_one("#decay-progress", ProgressBar)
-        bar.update(progress=0.0)
-        if self._progress_timer is not None:
-            self._progress_timer.stop()
-        self._progress_timer = self.set_timer(PROGRESS_AFTER, self._show_progress)
-
-        def job(cancelled):
-            last = [-1.0]
-
-            def progress(fraction: float) -> None:
-                if fraction - last[0] >= 0.02:
-                    last[0] = fraction
-                    self.post_message(SweepProgress(fraction))
-
-            return run_sweep(spec, progress=progress, cancel=cancelled)
-
-        cells = len(spec.scales) * len(spec.activations)
-        self.compute(job, self.show_sweep,
-                     label=f"measuring {cells} RNNs in one batch (T={spec.base.steps}, "
-                           f"n={spec.base.hidden})")
-
-    def _show_progress(self) -> None:
-        if self._launched is not None and self._launched != self._shown_spec:
-            self.query_one("#decay-progress", ProgressBar).display = True
-
-    def _hide_progress(self) -> None:
-        if self._progress_timer is not None:
-            self._progress_timer.stop()
-            self._progress_timer = None
-        self.query_one("#decay-progress", ProgressBar).display = False
-
-    @on(SweepProgress)
-    def _progress(self, message: SweepProgress) -> None:
-        self.query_one("#decay-progress", ProgressBar).update(progress=message.fraction)
-
-    def show_compute_error(self, message: str) -> None:
-        self._launched = self._shown_spec
-        self._hide_progress()
-        super().show_compute_error(message)
-
-    def show_sweep(self, result) -> None:
-        self.result = result
-        self._shown_spec = result.spec
-        self._hide_progress()
-        self._draw_measured(result)
-        self.status.show(device=result.device, dtype=result.dtype, seconds=result.seconds)
-        self._show_field_state("up to date")
 
     def _draw_measured(self, result) -> None:
         spec = result.spec
@@ -404,69 +357,42 @@ class DecayScreen(PageScreen):
         # the fields and the legend out of view at 80x24 (the table is near the top)
         self.query_one(target).focus(scroll_visible=False)
 
-    def action_edit(self, selector: str) -> None:
+    def action_edit(self, name: str) -> None:
         self.action_show_tab("tab-closed")
-        self.query_one(selector, ParsedField).input.focus()
-
-    def action_defaults(self) -> None:
-        self.load_preset("default")
-        defaults = {"T": str(RNNConfig().steps), "hidden": str(RNNConfig().hidden),
-                    "seed": str(RNNConfig().seed), "scales": format_list(DEFAULT_SCALES),
-                    "activations": ",".join(DEFAULT_ACTIVATIONS)}
-        for name, text in defaults.items():
-            self.query_one(f"#decay-{name}", ParsedField).set_text(text)
+        self.query_one(f"#field-{name}").focus()
 
     def load_preset(self, name: str) -> None:
-        preset = cf.DECAY_PRESETS[name]
-        self._preset = name
-        self.query_one("#decay-factors", ParsedField).set_text(preset.factors)
-        self.query_one("#decay-lengths", ParsedField).set_text(preset.lengths)
-        self.notify(preset.note, title=preset.title, timeout=4)
+        self.action_show_tab("tab-closed")
+        super().load_preset(name)
 
     def load_measured(self, scales: str, activations: str) -> None:
         self.action_show_tab("tab-measured")
-        self.query_one("#decay-scales", ParsedField).set_text(scales)
-        self.query_one("#decay-activations", ParsedField).set_text(activations)
-
-    def action_next_preset(self) -> None:
-        names = list(cf.DECAY_PRESETS)
-        nxt = names[(names.index(self._preset) + 1) % len(names)] if self._preset in names else names[0]
-        self.action_show_tab("tab-closed")
-        self.load_preset(nxt)
+        self.apply({"scales": scales, "activations": activations})
 
     def action_leave_field(self) -> None:
         active = self.query_one("#decay-tabs", TabbedContent).active
         self.query_one("#decay-table" if active == "tab-closed" else "#decay-measured").focus()
 
-    def cli_command(self) -> str:
+    def command(self, c: DecaySettings) -> str:
         active = self.query_one("#decay-tabs", TabbedContent).active
         if active == "tab-measured":
-            spec = self._shown_spec or self.spec
-            c = spec.base
+            spec = c.sweep
+            b = spec.base
             return (f"vgtui decay --measured --activations {','.join(spec.activations)} "
-                    f"--scales {format_list(spec.scales)} --steps {c.steps} --hidden {c.hidden} "
-                    f"--seed {c.seed}")
-        if self.table is None:
-            return "vgtui decay"
-        factors = ",".join(short_number(f) for f in self.table.factors)
-        return f"vgtui decay --factors {factors} --steps {format_list(self.table.lengths)}"
+                    f"--scales {format_list(spec.scales)} --steps {b.steps} --hidden {b.hidden} "
+                    f"--seed {b.seed}")
+        factors = ",".join(short_number(f) for f in c.factors)
+        return f"vgtui decay --factors {factors} --steps {format_list(c.lengths)}"
 
     def demo_prepare(self) -> None:
-        self.action_show_tab("tab-closed")
         self.load_preset("default")
 
-    def palette_commands(self):
-        cmds = [(f"Decay tables preset: {p.title}", p.note, lambda n=p.name: self.load_preset(n))
-                for p in cf.DECAY_PRESETS.values()]
-        cmds += [
+    def extra_commands(self):
+        return [
             ("Decay tables: closed form", "factor^T for the lists", lambda: self.action_show_tab("tab-closed")),
             ("Decay tables: measured on real RNNs", "scales x activations in one batch",
              lambda: self.action_show_tab("tab-measured")),
             ("Decay tables: sigmoid against tanh at large scales",
              "sigmoid's derivative is at most 0.25: how large must the weights be?",
              lambda: self.load_measured("1,2,4,6,8", "sigmoid,tanh")),
-            ("Decay tables: restore defaults", "default lists and measured settings",
-             self.action_defaults),
         ]
-        return cmds
-

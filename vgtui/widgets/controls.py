@@ -83,6 +83,9 @@ class ControlPanel(Vertical):
     ControlPanel .field-error.-shown { display: block; }
     ControlPanel .field-block.-disabled .field-label { text-style: strike; }
     ControlPanel .wide-label { width: 1fr; }
+    ControlPanel.inline { layout: horizontal; height: auto; }
+    ControlPanel.inline .field-block { width: 1fr; margin-right: 2; }
+    ControlPanel.inline .field-label { width: auto; padding-right: 1; }
     """
 
     class Changed(Message):
@@ -101,8 +104,9 @@ class ControlPanel(Vertical):
             return self.panel
 
     def __init__(self, fields: Iterable[str | PanelField], values: Mapping[str, Any], *,
-                 labels: dict[str, str] | None = None, id: str | None = None) -> None:
-        super().__init__(id=id)
+                 labels: dict[str, str] | None = None, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self.specs = {f.name: f for f in map(as_field, fields)}
         if labels:
             self.specs = {n: replace(f, label=labels.get(n, f.label)) for n, f in self.specs.items()}

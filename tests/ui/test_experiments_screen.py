@@ -22,7 +22,7 @@ async def opened(pilot):
 
 
 async def set_field(pilot, screen, name, text):
-    widget = screen.query_one(f"#exp-field-{name}")
+    widget = screen.query_one(f"#field-{name}")
     widget.value = text
     await pilot.pause()
 
@@ -36,8 +36,8 @@ async def apply(pilot, screen, values):
 async def run_and_wait(pilot, screen):
     screen.query_one("#exp-tabs ContentTabs").focus()
     await pilot.press("r")
-    await wait_until(pilot, lambda: screen.result is not None, timeout=60)
-    return screen.result
+    await wait_until(pilot, lambda: screen.outcome is not None, timeout=60)
+    return screen.outcome
 
 
 async def test_opens_with_the_truncation_view_computed():
@@ -84,8 +84,8 @@ async def test_cancel_mid_run_stops_promptly_and_keeps_finished_rows():
         await pilot.press("r")
         await wait_until(pilot, lambda: len(screen.runs) >= 1, timeout=60)
         await pilot.press("x")
-        await wait_until(pilot, lambda: screen.result is not None, timeout=10)
-        result = screen.result
+        await wait_until(pilot, lambda: screen.outcome is not None, timeout=10)
+        result = screen.outcome
         assert result.cancelled and not screen.running
         kept = len(result.runs)
         assert 1 <= kept < 12
@@ -139,15 +139,15 @@ async def test_bad_input_shows_inline_error_and_keeps_settings(name, bad):
         screen = await opened(pilot)
         kept = screen.config
         await set_field(pilot, screen, name, bad)
-        error = screen.query_one(f"#exp-error-{name}")
+        error = screen.query_one(f"#error-{name}")
         assert error.has_class("-shown") and text_of(error)
-        assert screen.query_one(f"#exp-field-{name}").has_class("-invalid")
-        assert "last good settings kept" in text_of(screen.status)
+        assert screen.query_one(f"#field-{name}").has_class("-invalid")
+        assert "last good result kept" in text_of(screen.status)
         assert screen.config is kept
         screen.query_one("#exp-tabs ContentTabs").focus()
         await pilot.press("r")
         await pilot.pause(0.2)
-        assert not screen.running and screen.result is None
+        assert not screen.running and screen.outcome is None
 
 
 async def test_preset_key_and_palette_presets():
@@ -161,7 +161,7 @@ async def test_preset_key_and_palette_presets():
         screen.load_preset("truncated")
         await pilot.pause(0.2)
         assert screen.config.truncate == 8
-        assert screen.query_one("#exp-field-truncate").value == "8"
+        assert screen.query_one("#field-truncate").value == "8"
         names = [c.title for c in app.get_system_commands(screen)]
         assert any("Experiments preset" in n for n in names)
         assert any(n.startswith("Go to Experiments") for n in names)
@@ -210,19 +210,15 @@ async def test_t_key_runs_the_truncation_demo_and_the_view_counts_learned_runs()
         screen = await opened(pilot)
         screen.query_one("#exp-tabs ContentTabs").focus()
         # shrink the demo so the test is quick: same preset, fewer updates
-        from vgtui.engine import experiments
+        from dataclasses import replace
 
-        original = experiments.EXPERIMENT_PRESETS["truncated"]
-        quick = experiments.ExperimentPreset(original.name, original.title, original.note,
-                                             {**original.changes, "train_steps": 10,
-                                              "seeds": 1, "hidden": 4, "eval_size": 32})
-        experiments.EXPERIMENT_PRESETS["truncated"] = quick
-        try:
-            await pilot.press("t")
-            await wait_until(pilot, lambda: screen.result is not None, timeout=60)
-        finally:
-            experiments.EXPERIMENT_PRESETS["truncated"] = original
+        screen.PRESETS = tuple(
+            replace(p, values={**p.values, "train_steps": 10, "seeds": 1, "hidden": 4,
+                               "eval_size": 32}) if p.name == "truncated" else p
+            for p in screen.PRESETS)
+        await pilot.press("t")
+        await wait_until(pilot, lambda: screen.outcome is not None, timeout=60)
         assert screen.query_one("#exp-tabs").active == "tab-trunc"
-        assert screen.result.config.truncate == 8
+        assert screen.outcome.config.truncate == 8
         text = text_of(screen.query_one("#exp-trunc-runs"))
         assert "T > k:" in text and "exactly 0" in text and "T <= k:" in text

@@ -95,6 +95,11 @@ def presets_for(topic: str) -> tuple[Preset, ...]:
 
         return tuple(Preset(p.name, p.title, p.note, {"factors": p.factors, "lengths": p.lengths})
                      for p in DECAY_PRESETS.values())
+    if topic == "experiments":
+        from .experiments import EXPERIMENT_PRESETS
+
+        return tuple(Preset(p.name, p.title, p.note, dict(p.changes))
+                     for p in EXPERIMENT_PRESETS.values())
     if topic == "architectures":
         from .architectures import COMPARE_PRESETS
 

@@ -8,34 +8,33 @@ truncated BPTT leaves the gradient beyond k exactly zero.
 """
 from __future__ import annotations
 
-from functools import partial
 import math
 import threading
+from functools import partial
 from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.timer import Timer
-from textual.widgets import (DataTable, Input, Label, ProgressBar, Select, Sparkline, Static,
+from textual.message import Message
+from textual.widgets import (DataTable, Input, Label, ProgressBar, Sparkline, Static,
                              TabbedContent, TabPane)
 from textual.worker import get_current_worker
 
-from ..engine.errors import ConfigError
-from ..engine.experiments import (ARCH_TITLES, EXPERIMENT_FIELDS, EXPERIMENT_PRESETS,
-                                  VERDICT_MARKS, ExperimentConfig, ExperimentResult,
-                                  command_line, parse_experiment_field)
+from ..engine.experiments import (ARCH_TITLES, EXPERIMENT_FIELDS, VERDICT_MARKS,
+                                  ExperimentConfig, ExperimentResult, command_line,
+                                  parse_experiment_field)
 from ..engine.experiment_report import loss_curve_text
 from ..engine.magnitude import format_value
-from ..widgets.entry import ParseValidator
+from ..topics import topic
+from ..widgets.controls import ControlPanel, PanelField
 from ..widgets.log_chart import LogChart, Series
-from .base import PageScreen, next_name
+from .config_page import ConfigPage, Job, Section
 
 SETTINGS = ["task", "lengths", "archs", "optimizer", "seeds", "train_steps", "lr", "clip",
             "forget_bias", "truncate", "hidden", "batch", "noise", "symbols", "first_seed",
             "eval_size", "device", "dtype"]
-PROBE_DEBOUNCE = 0.3
 # The verdict in few columns, marker first so it reads without colour.
 SHORT_VERDICTS = {"learned": "✓ yes", "partial": "~ partly", "not learned": "✗ no",
                   "diverged": "! diverged"}
@@ -102,13 +101,45 @@ def _text(value: Any, name: str) -> str:
     return str(value)
 
 
+def experiment_field(name: str) -> PanelField:
+    spec = EXPERIMENT_FIELDS[name]
+    return PanelField(name, spec.label, partial(parse_experiment_field, name),
+                      f"{spec.help}: {spec.describe_range()}",
+                      spec.choices if spec.choices and not spec.many else (),
+                      text=partial(_text, name=name))
+
+
+FIELDS = tuple(experiment_field(name) for name in SETTINGS)
+
+
+# -- typed messages from the training worker ---------------------------------------------
+class TrainingProgress(Message):
+    def __init__(self, config: ExperimentConfig, progress) -> None:
+        super().__init__()
+        self.config, self.progress = config, progress
+
+
+class RunFinished(Message):
+    def __init__(self, config: ExperimentConfig, run) -> None:
+        super().__init__()
+        self.config, self.run = config, run
+
+
+class TrainingEnded(Message):
+    """The plan finished or was cancelled (``result``), or failed (``error``)."""
+
+    def __init__(self, config: ExperimentConfig, result=None, error: str | None = None) -> None:
+        super().__init__()
+        self.config, self.result, self.error = config, result, error
+
+
 def _grad(value: float, run=None) -> str:
     if value == 0.0 and run is not None and run.underflow:
         return "<min"
     return format_value(value, 2)
 
 
-class ExperimentsScreen(PageScreen):
+class ExperimentsScreen(ConfigPage):
     SCREEN_ID = "experiments"
     TITLE = "Experiments"
     HELP = HELP
@@ -116,37 +147,76 @@ class ExperimentsScreen(PageScreen):
             "recall a symbol from step 1. Watch the table fill in: short sequences are "
             "learned, long ones stay at the baseline, and the step-1 gradient says why.")
     AUTO_FOCUS = "#exp-tabs ContentTabs"
-
+    PREFIX = "exp"
+    CONTROLS = (Section("settings (Enter or r runs; Esc leaves a field)", FIELDS),)
+    PRESETS = topic("experiments").presets
+    DEFAULT_PRESET = "default"
+    DEBOUNCE = 0.3
     BINDINGS = [
         Binding("r", "run", "run", id="experiments.run",
                 tooltip="Start the experiment with the current settings"),
         Binding("x", "cancel", "cancel", id="experiments.cancel",
                 tooltip="Stop the runs; finished rows stay"),
-        Binding("p", "next_preset", "preset", id="experiments.next_preset",
-                tooltip="Load the next preset"),
-        Binding("t", "truncation_demo", "truncation demo", id="experiments.truncation_demo",
+        Binding("t", "truncation_demo", "truncation demo", show=False,
+                id="experiments.truncation_demo",
                 tooltip="Load the truncated-BPTT preset (k = 8) and run it"),
-        Binding("right_square_bracket", "next_tab(1)", "next tab", id="experiments.next_tab",
+        Binding("right_square_bracket", "next_tab(1)", "next tab", key_display="]",
+                group=Binding.Group("tab", compact=True), id="experiments.next_tab",
                 tooltip="Show the next tab"),
-        Binding("left_square_bracket", "next_tab(-1)", "prev tab", id="experiments.prev_tab",
+        Binding("left_square_bracket", "next_tab(-1)", "prev tab", key_display="[",
+                group=Binding.Group("tab", compact=True), id="experiments.prev_tab",
                 tooltip="Show the previous tab"),
-        Binding("escape", "leave_field", "leave field", show=False,
-                id="experiments.leave_field"),
     ]
 
     def __init__(self) -> None:
-        super().__init__()
-        self.config = ExperimentConfig()
         self.running_config: ExperimentConfig | None = None
         self.shown_config: ExperimentConfig | None = None  # config of the rows in the table
         self.runs: list = []
-        self.result: ExperimentResult | None = None
+        self.outcome: ExperimentResult | None = None
         self.running = False
-        self.probe = None
         self._cancel_event = threading.Event()
-        self._probe_timer: Timer | None = None
         self._run_index = -1
-        self._errors: dict[str, str] = {}
+        super().__init__()
+
+    @property
+    def probe(self):
+        """The truncation view's measurement: what this page computes from its settings."""
+        return self.result
+
+    # -- what the page computes ------------------------------------------------------
+    def default_values(self) -> dict:
+        default = ExperimentConfig()
+        return {name: getattr(default, name) for name in SETTINGS}
+
+    def make_config(self, values) -> ExperimentConfig:
+        return ExperimentConfig(**{name: values[name] for name in SETTINGS if name in values})
+
+    def working_label(self, config) -> str:
+        return "gradient with and without truncation"
+
+    def probe_window(self) -> int:
+        return self.config.truncate if self.config.truncate is not None else PROBE_WINDOW
+
+    def compute(self, config: ExperimentConfig, job: Job):
+        from ..engine.experiments import truncation_probe
+
+        k = config.truncate if config.truncate is not None else PROBE_WINDOW
+        length = min(max(max(config.lengths), k + 5), 1000)
+        return truncation_probe(config, k, length=length)
+
+    def settings_current(self) -> None:
+        super().settings_current()
+        self._show_plan()
+
+    def on_fields_edited(self, field: str) -> None:
+        values, errors = self.values()
+        if not errors and not self.running:
+            self.status.show(message="settings changed: press r to run", error=False)
+
+    def request(self, immediate: bool = False) -> None:
+        super().request(immediate)
+        if self.is_mounted:
+            self._show_plan()
 
     # -- layout ------------------------------------------------------------------------
     def compose_page(self) -> ComposeResult:
@@ -161,15 +231,9 @@ class ExperimentsScreen(PageScreen):
         with TabbedContent(id="exp-tabs", initial="tab-settings"):
             with TabPane("Settings", id="tab-settings"):
                 with VerticalScroll(id="exp-settings"):
-                    yield Label("preset", classes="section")
-                    yield Select([(p.title, p.name) for p in EXPERIMENT_PRESETS.values()],
-                                 value="default", allow_blank=True, prompt="(custom)",
-                                 compact=True, id="exp-preset")
-                    yield Static(EXPERIMENT_PRESETS["default"].note, id="exp-preset-note",
-                                 classes="note")
-                    yield Label("settings (Enter or r runs; Esc leaves a field)", classes="section")
-                    for name in SETTINGS:
-                        yield from self._field_row(name)
+                    yield from self._compose_presets()
+                    yield Label(self.CONTROLS[0].title, classes="section")
+                    yield ControlPanel(FIELDS, self._initial, id="exp-panel")
                     yield Static("", id="exp-plan", classes="note")
             with TabPane("Results", id="tab-results"):
                 with VerticalScroll(id="exp-results"):
@@ -197,25 +261,7 @@ class ExperimentsScreen(PageScreen):
                     yield Static("", id="exp-trunc-runs")
                     yield DataTable(id="exp-trunc-table", zebra_stripes=True, cursor_type="row")
 
-    def _field_row(self, name: str) -> ComposeResult:
-        spec = EXPERIMENT_FIELDS[name]
-        tip = f"{spec.help}: {spec.describe_range()}"
-        with Horizontal(classes="exp-field-row"):
-            yield Label(spec.label, classes="exp-field-label")
-            if spec.choices and not spec.many:
-                yield Select([(c, c) for c in spec.choices], value=getattr(self.config, name),
-                             allow_blank=False, compact=True, id=f"exp-field-{name}",
-                             tooltip=tip)
-            else:
-                yield Input(_text(getattr(self.config, name), name), compact=True,
-                            id=f"exp-field-{name}", validators=[ParseValidator(partial(parse_experiment_field, name))],
-                            validate_on=["changed"], tooltip=tip, select_on_focus=True)
-        yield Static("", classes="exp-field-error", id=f"exp-error-{name}")
-
-    def has_result(self) -> bool:
-        return self.probe is not None
-
-    def on_mount(self) -> None:
+    def setup_tables(self) -> None:
         table = self.query_one("#exp-table", DataTable)
         for label, key in (("arch", "arch"), ("T", "T"), ("seed", "seed"),
                            ("learned", "verdict"), ("ratio", "ratio"), ("|dl/dx1| init", "g1i"),
@@ -227,108 +273,11 @@ class ExperimentsScreen(PageScreen):
             trunc.add_column(label, key=label)
         self._show_plan()
         self._show_state("idle: press r to run the experiment (Settings tab to change it)")
-        self._request_probe(immediate=True)
-
-    # -- settings ------------------------------------------------------------------------
-    def _widget(self, name: str):
-        return self.query_one(f"#exp-field-{name}")
-
-    def _read_form(self) -> tuple[ExperimentConfig | None, dict[str, str]]:
-        values, errors = {}, {}
-        for name in SETTINGS:
-            try:
-                values[name] = parse_experiment_field(name, self._widget(name).value)
-            except ConfigError as exc:
-                errors[name] = str(exc)
-        if errors:
-            return None, errors
-        try:
-            return ExperimentConfig(**values), {}
-        except ConfigError as exc:
-            return None, {exc.field or "seeds": str(exc)}
-
-    def _show_errors(self, errors: dict[str, str]) -> None:
-        self._errors = errors
-        for name in SETTINGS:
-            label = self.query_one(f"#exp-error-{name}", Static)
-            label.update(errors.get(name, ""))
-            label.set_class(name in errors, "-shown")
-
-    @on(Input.Changed)
-    @on(Select.Changed)
-    def _setting_changed(self, event) -> None:
-        widget = event.control
-        if not (widget.id or "").startswith("exp-field-"):
-            return
-        event.stop()
-        config, errors = self._read_form()
-        self._show_errors(errors)
-        if config is None:
-            first = next(iter(errors.values()))
-            self.status.show(message=f"✗ {first} (last good settings kept)", error=True)
-            return
-        changed = config != self.config
-        self.config = config
-        self._sync_preset_select()
-        self._show_plan()
-        if changed:
-            self.status.show(message="settings changed: press r to run", error=False)
-            self._request_probe()
-        elif self.status.has_class("-error"):  # back to the settings before the bad edit
-            self.status.show(message="settings as they were", error=False)
 
     @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        if (event.input.id or "").startswith("exp-field-"):
-            event.stop()
-            self.action_run()
-
-    def set_settings(self, config: ExperimentConfig) -> None:
-        """Show ``config`` in the form (the form's change events then adopt it)."""
-        for name in SETTINGS:
-            widget = self._widget(name)
-            value = getattr(config, name)
-            if isinstance(widget, Select):
-                if widget.value != value:
-                    widget.value = value
-            else:
-                text = _text(value, name)
-                if widget.value != text:
-                    widget.value = text
-                    widget.cursor_position = len(text)
-        self.config = config
-        self._show_errors({})
-        self._show_plan()
-        self._request_probe()
-
-    @on(Select.Changed, "#exp-preset")
-    def _preset_chosen(self, event: Select.Changed) -> None:
+    def _field_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if event.value is Select.NULL or event.value not in EXPERIMENT_PRESETS:
-            return
-        preset = EXPERIMENT_PRESETS[event.value]
-        self.query_one("#exp-preset-note", Static).update(preset.note)
-        config = preset.config(self.config)
-        if config != self.config:
-            self.set_settings(config)
-
-    def _sync_preset_select(self) -> None:
-        match = next((p.name for p in EXPERIMENT_PRESETS.values()
-                      if p.config(self.config) == self.config), None)
-        select = self.query_one("#exp-preset", Select)
-        if match is None and select.value is not Select.NULL:
-            select.clear()
-            self.query_one("#exp-preset-note", Static).update("custom settings")
-        elif match is not None and select.value != match:
-            select.value = match
-
-    def load_preset(self, name: str) -> None:
-        self.query_one("#exp-preset", Select).value = name
-
-    def action_next_preset(self) -> None:
-        nxt = next_name(EXPERIMENT_PRESETS, self.query_one("#exp-preset", Select).value)
-        self.load_preset(nxt)
-        self.status.show(message=f"preset: {EXPERIMENT_PRESETS[nxt].title} (press r to run)")
+        self.action_run()
 
     def _show_plan(self) -> None:
         c = self.config
@@ -353,32 +302,42 @@ class ExperimentsScreen(PageScreen):
         current = ids.index(tabs.active) if tabs.active in ids else 0
         tabs.active = ids[(current + int(step)) % len(ids)]
 
+    def load_preset(self, name: str) -> None:
+        super().load_preset(name)
+        preset = self.preset(name)
+        if preset is not None and not self.running:
+            self.status.show(message=f"preset: {preset.title} (press r to run)", error=False)
+
     def action_truncation_demo(self) -> None:
-        self.set_settings(EXPERIMENT_PRESETS["truncated"].config(self.config))
-        self.query_one("#exp-preset", Select).value = "truncated"
+        self.load_preset("truncated")
         self.action_run(tab="tab-trunc")
 
     # -- running -------------------------------------------------------------------------
     def action_run(self, tab: str = "tab-results") -> None:
-        config, errors = self._read_form()
-        if config is None:
-            self._show_errors(errors)
+        values, errors = self.values()
+        if errors:
             first = next(iter(errors.values()))
             self.status.show(message=f"✗ {first} (fix it, then press r)", error=True)
+            return
+        try:
+            config = self.make_config(values)
+        except Exception as exc:  # a cross-field refusal (VgtuiError) says why
+            self.status.show(message=f"✗ {exc} (fix it, then press r)", error=True)
             return
         self.config = config
         self._cancel_event = threading.Event()
         self.running_config = config
         self.shown_config = config
         self.runs = []
-        self.result = None
+        self.outcome = None
         self.running = True
         self._run_index = -1
         self.query_one("#exp-table", DataTable).clear()
         self.query_one("#exp-reading", Static).update("")
-        all_bar = self.query_one("#exp-all-bar", ProgressBar)
-        all_bar.update(total=None)
-        all_bar.update(total=1.0, progress=0.0)
+        for bar_id in ("#exp-all-bar", "#exp-run-bar"):
+            bar = self.query_one(bar_id, ProgressBar)
+            bar.update(total=None)
+            bar.update(total=1.0, progress=0.0)
         self._show_state(f"starting {config.runs} runs...")
         self.status.show(message=f"training {config.runs} runs (x cancels)", error=False)
         self.query_one("#exp-tabs", TabbedContent).active = tab
@@ -395,39 +354,36 @@ class ExperimentsScreen(PageScreen):
 
     @work(thread=True, exclusive=True, group="experiment", exit_on_error=False)
     def _train(self, config: ExperimentConfig, cancel_event: threading.Event) -> None:
-        from ..engine.errors import VgtuiError
         from ..engine.experiments import ExperimentCancelled, run_experiment
+        from .config_page import refusal_text
 
         worker = get_current_worker()
 
         def stop() -> bool:
             return cancel_event.is_set() or worker.is_cancelled
 
-        def post(callback, *args) -> None:
+        def post(message: Message) -> None:
             if not worker.is_cancelled:
-                self.app.call_from_thread(callback, config, *args)
+                self.post_message(message)
 
         try:
             result = run_experiment(config, cancel=stop,
-                                    progress=lambda p: post(self._on_progress, p),
-                                    on_run=lambda r: post(self._on_run, r))
+                                    progress=lambda p: post(TrainingProgress(config, p)),
+                                    on_run=lambda r: post(RunFinished(config, r)))
         except ExperimentCancelled as exc:
-            post(self._on_done, exc.result)
+            post(TrainingEnded(config, exc.result))
             return
-        except VgtuiError as exc:
-            post(self._on_error, str(exc))
+        except Exception as exc:  # noqa: BLE001 - one line on screen, the app lives on
+            post(TrainingEnded(config, error=refusal_text(exc)))
             return
-        except MemoryError:
-            post(self._on_error, "out of memory: try fewer examples or a smaller hidden size")
-            return
-        except Exception as exc:  # keep the app alive and say what happened
-            post(self._on_error, f"internal error: {type(exc).__name__}: {exc}")
-            return
-        post(self._on_done, result)
+        post(TrainingEnded(config, result))
 
-    def _on_progress(self, config: ExperimentConfig, p) -> None:
-        if config is not self.running_config:
+    @on(TrainingProgress)
+    def _on_progress(self, message: TrainingProgress) -> None:
+        message.stop()
+        if message.config is not self.running_config:
             return
+        p = message.progress
         run_bar = self.query_one("#exp-run-bar", ProgressBar)
         if p.run_index != self._run_index:
             self._run_index = p.run_index
@@ -439,7 +395,10 @@ class ExperimentsScreen(PageScreen):
             self._show_state(f"run {p.run_index + 1}/{p.runs}: {p.label}, update "
                              f"{p.step}/{p.train_steps} · {p.elapsed:.0f} s so far · x cancels")
 
-    def _on_run(self, config: ExperimentConfig, run) -> None:
+    @on(RunFinished)
+    def _on_run(self, message: RunFinished) -> None:
+        message.stop()
+        config, run = message.config, message.run
         if config is not self.running_config:
             return
         self.runs.append(run)
@@ -450,18 +409,31 @@ class ExperimentsScreen(PageScreen):
             self._show_run(run)
         self._draw_truncation_runs()
 
-    def _on_done(self, config: ExperimentConfig, result: ExperimentResult) -> None:
+    @on(TrainingEnded)
+    def _on_ended(self, message: TrainingEnded) -> None:
+        message.stop()
+        config, result = message.config, message.result
         if config is not self.running_config:
             return
         self.running = False
-        self.result = result
+        if message.error is not None:
+            self._show_state(f"stopped: {message.error} · finished rows kept")
+            self.show_compute_error(message.error)
+            return
+        self.outcome = result
         self.runs = list(result.runs)
         self._update_reading(result)
         self._draw_truncation_runs()
         if result.cancelled:
-            self._show_state(f"cancelled: {len(result.runs)} of {result.planned} runs finished "
-                             "and kept · r runs again")
-            self.status.show(message="cancelled; finished rows kept", error=False)
+            done = len(result.runs)
+            # The bars say what was done; no timing from an earlier run stays on screen.
+            self.query_one("#exp-all-bar", ProgressBar).update(
+                progress=done / max(1, result.planned))
+            self._show_state(f"cancelled: {done} of {result.planned} runs finished and kept · "
+                             "r runs again")
+            self.status.clear_timing()
+            self.status.show(message=f"cancelled: {done} of {result.planned} runs kept",
+                             error=False)
         else:
             self.query_one("#exp-all-bar", ProgressBar).update(progress=1.0)
             self._show_state(f"done: {len(result.runs)} runs in {result.seconds:.1f} s · "
@@ -469,15 +441,14 @@ class ExperimentsScreen(PageScreen):
             self.status.show(device=result.device, dtype=result.dtype, seconds=result.seconds,
                              message="up to date", error=False)
 
-    def _on_error(self, config: ExperimentConfig, message: str) -> None:
-        if config is not self.running_config:
-            return
-        self.running = False
-        self._show_state(f"stopped: {message} · finished rows kept")
-        self.show_compute_error(message)
-
     def _show_state(self, text: str) -> None:
         self.query_one("#exp-state", Static).update(text)
+
+    def draw(self, probe) -> None:
+        self._show_probe(probe)
+
+    def result_status(self, probe) -> dict:
+        return {"device": probe.device, "dtype": probe.dtype}
 
     # -- drawing -------------------------------------------------------------------------
     def _add_row(self, r) -> None:
@@ -563,35 +534,10 @@ class ExperimentsScreen(PageScreen):
             Series("after training", tuple(_log10s(r.grad_profile)), "●", "bold cyan"))
 
     # -- truncation view --------------------------------------------------------------------
-    def probe_window(self) -> int:
-        return self.config.truncate if self.config.truncate is not None else PROBE_WINDOW
-
-    def _request_probe(self, immediate: bool = False) -> None:
-        if self._probe_timer is not None:
-            self._probe_timer.stop()
-        if immediate:
-            self._launch_probe()
-        else:
-            self._probe_timer = self.set_timer(PROBE_DEBOUNCE, self._launch_probe)
-
-    def _launch_probe(self) -> None:
-        from ..engine.experiments import truncation_probe
-
-        config = self.config
-        k = self.probe_window()
-        length = max(max(config.lengths), k + 5)
-        length = min(length, 1000)
-        self.compute(lambda cancelled: truncation_probe(config, k, length=length),
-                     self._show_probe, label="gradient with and without truncation")
-
     def _show_probe(self, probe) -> None:
-        self.probe = probe
-        if not self.running:
-            self.status.show(device=probe.device, dtype=probe.dtype,
-                             message="truncation view up to date", error=False)
         k, T = probe.truncate, probe.length
         cut = probe.cut_steps
-        mode = (f"k = {k} (the truncate setting)" if self.config.truncate is not None else
+        mode = (f"k = {k} (the truncate setting)" if probe.truncate == self.config.truncate else
                 f"k = {k} (truncation is off in the settings; this view uses k = {k})")
         beyond = probe.max_beyond
         lines = [
@@ -641,23 +587,20 @@ class ExperimentsScreen(PageScreen):
         widget.update("\n".join(lines))
 
     # -- app hooks -----------------------------------------------------------------------
-    def cli_command(self) -> str:
-        return command_line(self.shown_config or self.config)
+    def command(self, config) -> str:
+        return command_line(self.shown_config or config)
 
     def demo_prepare(self) -> None:
         self.load_preset("quick")
         self.call_after_refresh(self.action_run)
 
-    def palette_commands(self):
-        cmds = [(f"Experiments preset: {p.title}", p.note, lambda n=p.name: self.load_preset(n))
-                for p in EXPERIMENT_PRESETS.values()]
-        cmds += [
+    def extra_commands(self):
+        return [
             ("Experiments: run", "train with the current settings", self.action_run),
             ("Experiments: cancel", "stop the runs, keep finished rows", self.action_cancel),
             ("Experiments: truncation view", "gradient beyond k is exactly zero",
              lambda: setattr(self.query_one("#exp-tabs", TabbedContent), "active", "tab-trunc")),
         ]
-        return cmds
 
 
 def _mean(values) -> float:

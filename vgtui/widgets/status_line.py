@@ -33,6 +33,10 @@ class StatusLine(Static):
         self.stable = stable_output()
         self.message = "" if self.stable else "torch loading..."
 
+    def clear_timing(self) -> None:
+        """Forget the compute time shown (it belonged to a result no longer current)."""
+        self.timing = ""
+
     def show(self, *, device: str | None = None, dtype: str | None = None,
              seconds: float | None = None, message: str | None = None, error: bool = False) -> None:
         if device is not None:

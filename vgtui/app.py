@@ -16,7 +16,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from .screens.registry import SCREENS, entry, screen_ids
+from .topics import TOPICS as SCREENS, topic, topic_ids as screen_ids
 
 ANSI_THEME = "ansi-dark"
 
@@ -43,6 +43,14 @@ class VgtuiApp(App):
         Binding("ctrl+t", "toggle_ansi", "ANSI theme", show=False, id="app.ansi",
                 tooltip="Switch between the default theme and the terminal's own palette"),
         Binding("q", "quit", "quit", id="app.quit", tooltip="Leave vgtui"),
+        # While a field has focus, the keys that leave it act at once, in typing order
+        # (a Tab typed between two numbers must not land after the second one).
+        Binding("tab", "field_focus(1)", "next field", show=False, priority=True,
+                id="app.field_next"),
+        Binding("shift+tab", "field_focus(-1)", "previous field", show=False, priority=True,
+                id="app.field_previous"),
+        Binding("escape", "field_leave", "leave field", show=False, priority=True,
+                id="app.field_leave"),
         # Demo mode only (check_action turns them off otherwise, so the keys pass on).
         Binding("space,right", "demo_step(1)", "next", priority=True, id="demo.next",
                 tooltip="Next screen of the demo"),
@@ -116,22 +124,37 @@ class VgtuiApp(App):
         self.demo_index = ids.index(screen_id) if screen_id in ids else 0
         if self.demo_interval:
             self._demo_timer = self.set_interval(self.demo_interval, self._demo_tick)
-        self.run_worker(self._demo_show, exclusive=True, group="demo")
+        self._demo_run()
+
+    def _demo_run(self) -> None:
+        # exit_on_error=False: a demo step that fails (the app closing under it) must
+        # never take the app down with it.
+        self.run_worker(self._demo_show, exclusive=True, group="demo", exit_on_error=False)
 
     def _demo_tick(self) -> None:
-        if self.demo_active:
+        if self.demo_active and self.is_running and not self._closing_down():
             self._demo_move(1)
 
     def _demo_move(self, delta: int) -> None:
         ids = self.demo_screen_ids()
         self.demo_index = (self.demo_index + delta) % len(ids)
-        self.run_worker(self._demo_show, exclusive=True, group="demo")
+        self._demo_run()
+
+    def _closing_down(self) -> bool:
+        return bool(getattr(self, "_exit", False)) or getattr(self, "_closing", False)
 
     async def _demo_show(self) -> None:
+        from textual.app import ScreenStackError, UnknownModeError
+
         ids = self.demo_screen_ids()
         screen_id = ids[self.demo_index]
-        await self.switch_mode(screen_id)
-        screen = self.screen
+        if not self.is_running or self._closing_down():
+            return
+        try:
+            await self.switch_mode(screen_id)
+            screen = self.screen
+        except (ScreenStackError, UnknownModeError):
+            return  # the app is closing: its screens are already gone
         if hasattr(screen, "demo_prepare"):
             try:
                 screen.demo_prepare()
@@ -162,11 +185,37 @@ class VgtuiApp(App):
         self.refresh_bindings()
         self.notify("Demo ended; every key works as usual again.")
 
+    def _field_focused(self) -> bool:
+        from .widgets.field_input import FieldInput
+
+        focused = self.focused
+        return isinstance(focused, FieldInput) and focused.screen is self.screen
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action.startswith("field_"):
+            return self._field_focused()
         if action.startswith("demo_"):
-            # Only on a page: a modal (help, palette, picker) keeps its own keys.
-            return self.demo_active and hasattr(self.screen, "show_demo_narration")
+            # Only on a page, and not while typing: a modal (help, palette, picker) and
+            # a field keep their own keys.
+            from textual.widgets import Input
+
+            typing = isinstance(self.focused, Input)
+            return (self.demo_active and hasattr(self.screen, "show_demo_narration")
+                    and not typing)
         return True
+
+    def action_field_focus(self, direction: int) -> None:
+        if int(direction) > 0:
+            self.screen.focus_next()
+        else:
+            self.screen.focus_previous()
+
+    def action_field_leave(self) -> None:
+        screen = self.screen
+        if hasattr(screen, "action_leave_field"):
+            screen.action_leave_field()
+        else:
+            screen.set_focus(None)
 
     # -- themes -----------------------------------------------------------------
     def action_toggle_ansi(self) -> None:
@@ -244,4 +293,4 @@ class VgtuiApp(App):
 
     @staticmethod
     def screen_title(screen_id: str) -> str:
-        return entry(screen_id).title
+        return topic(screen_id).title

@@ -150,7 +150,7 @@ def test_ids_are_unique_and_articles_in_order(full):
 
 
 def test_every_claim_names_a_registered_screen(full):
-    from vgtui.screens.registry import screen_ids
+    from vgtui.topics import topic_ids as screen_ids
 
     ids = set(screen_ids())
     assert {c.screen for c in full.claims} <= ids

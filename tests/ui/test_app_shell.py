@@ -12,7 +12,7 @@ from .helpers import wait_until
 
 
 async def test_screen_picker_lists_every_screen_and_opens_one():
-    from vgtui.screens.registry import SCREENS
+    from vgtui.topics import TOPICS as SCREENS
 
     app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(100, 30)) as pilot:
@@ -85,23 +85,3 @@ async def test_switching_screens_while_the_palette_searches_does_not_crash():
         assert app.is_running
 
 
-@pytest.mark.parametrize("screen_id, input_id", [
-    ("architectures", "#field-steps"), ("jacobian", "#field-matrix"),
-    ("longrange", "#lr-sentence"), ("experiments", "#exp-field-lengths"),
-])
-async def test_an_error_clears_when_the_setting_goes_back(screen_id, input_id):
-    """Typing a bad value and then the value already on screen must not leave the stale
-    error in the status line (no recompute is needed, so none would clear it)."""
-    from textual.widgets import Input
-
-    app = VgtuiApp(start_screen=screen_id)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await wait_until(pilot, lambda: app.screen.is_ready(), timeout=60)
-        field = app.screen.query_one(input_id, Input)
-        before = field.value
-        field.value = "nan"
-        await pilot.pause(0.5)
-        assert app.screen.status.has_class("-error")
-        field.value = before
-        await pilot.pause(0.5)
-        assert not app.screen.status.has_class("-error"), str(app.screen.status.render())

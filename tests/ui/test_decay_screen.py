@@ -6,7 +6,7 @@ from textual.widgets import ProgressBar, TabbedContent
 
 from vgtui.app import VgtuiApp
 from vgtui.engine.magnitude import format_log10
-from vgtui.screens.config_page import Progress
+from vgtui.screens.base import Progress
 from vgtui.screens.decay import DecayScreen
 
 from .helpers import settled, text_of, wait_until

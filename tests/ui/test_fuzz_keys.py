@@ -17,7 +17,7 @@ import numpy as np
 from textual.widgets import Input
 
 from vgtui.app import VgtuiApp
-from vgtui.screens.registry import SCREENS
+from vgtui.topics import TOPICS as SCREENS
 
 from .helpers import wait_until
 

@@ -8,7 +8,7 @@ import pytest
 
 from vgtui.app import VgtuiApp
 from vgtui.screens.base import MIN_SIZE
-from vgtui.screens.registry import SCREENS
+from vgtui.topics import TOPICS as SCREENS
 from vgtui.widgets.controls import ControlPanel
 from vgtui.widgets.help import HelpScreen
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import pytest
 
 from vgtui.app import VgtuiApp
-from vgtui.screens.registry import SCREENS
+from vgtui.topics import TOPICS as SCREENS
 from vgtui.widgets.status_line import STABLE_ENV
 
 from .helpers import wait_until
@@ -145,7 +145,7 @@ async def test_is_ready_waits_for_the_first_result_and_status_is_stable():
         if screen.result is None:
             assert not screen.is_ready()
         await until_ready(pilot, "flow")
-        assert screen.result is not None and screen._jobs_settled == screen._jobs_asked
+        assert screen.result is not None and screen._serial_settled == screen._serial
         await wait_until(pilot, lambda: app.torch_version is not None, timeout=READY_TIMEOUT)
         screen.on_screen_resume()
         status = text_of(screen.status)

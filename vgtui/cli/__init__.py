@@ -11,9 +11,8 @@ from importlib import import_module
 from ..engine.errors import VgtuiError
 from .common import EXIT_USAGE, Parser, UsageError, describe_error, fail
 
-# One module per lookup; each defines NAME, add_parser(sub) and run(args).
-LOOKUPS = ["flow", "decay", "activations", "trace", "longrange", "capacity", "jacobian",
-           "spectrum", "bound", "lyapunov", "clip", "compare", "train", "claims"]
+# One module per lookup; each defines NAME, add_parser(sub) and run(args). Which lookups
+# exist, and in what order, is the topic registry's (vgtui/topics.py) to say.
 
 
 def build_parser(with_lookups: bool = True) -> Parser:
@@ -24,7 +23,8 @@ def build_parser(with_lookups: bool = True) -> Parser:
     parser = Parser(prog="vgtui", description="A terminal explorer of vanishing and exploding "
                     "gradients in recurrent networks. With no command, opens the app.")
     parser.add_argument("--version", action="version", version=f"vgtui {__version__}")
-    parser.add_argument("--screen", metavar="NAME", help="open the app on this screen")
+    parser.add_argument("--screen", metavar="NAME", help="open the app on this screen: its id "
+                        "or its number key (" + ", ".join(_screen_names()) + ")")
     parser.add_argument("--demo", action="store_true",
                         help="walk through the screens with a narration (space or → next, "
                              "← back, Esc ends the demo)")
@@ -36,10 +36,68 @@ def build_parser(with_lookups: bool = True) -> Parser:
     if not with_lookups:
         parser.set_defaults(command=None)
         return parser
+    from ..topics import lookup_names
+
     sub = parser.add_subparsers(dest="command", metavar="LOOKUP")
-    for name in LOOKUPS:
+    for name in lookup_names():
         import_module(f"{__name__}.{name}").add_parser(sub)
+    for name, lookup in sub.choices.items():
+        add_preset_flag(name, lookup)
     return parser
+
+
+def _screen_names() -> list[str]:
+    from ..topics import TOPICS
+
+    return [f"{t.id}" + (f" = {t.key}" if t.key else "") for t in TOPICS]
+
+
+def add_preset_flag(name: str, lookup) -> None:
+    """``--preset NAME`` on a lookup whose topic has presets (and no flag of its own)."""
+    from ..topics import topic_of_lookup
+
+    presets = topic_of_lookup(name).presets
+    if not presets or "--preset" in lookup._option_string_actions:
+        return
+    lookup.add_argument("--preset", choices=[p.name for p in presets], metavar="NAME",
+                        help="start from a named preset of the screen (flags given as well "
+                             "win): " + ", ".join(p.name for p in presets))
+
+
+def apply_preset(args, parser, argv: list[str]) -> None:
+    """Fill the flags a preset sets, unless the command line gave them itself. A preset
+    value is typed as its flag would be (through the flag's own parser); values with no
+    flag on this lookup belong to the screen only and are skipped."""
+    from ..topics import topic_of_lookup
+
+    name = getattr(args, "preset", None)
+    if not name or args.command == "train":  # train reads its presets itself
+        return
+    preset = next(p for p in topic_of_lookup(args.command).presets if p.name == name)
+    lookup = parser._subparsers._group_actions[0].choices[args.command]
+    aliases = getattr(import_module(f"{__name__}.{args.command}"), "PRESET_FLAGS", {})
+    by_dest = {a.dest: a for a in lookup._actions if a.option_strings}
+    for field, value in preset.values.items():
+        dest = aliases.get(field, field)
+        if dest is None:  # a screen-only value (the Jacobian screen's two-unit matrix)
+            continue
+        action = by_dest.get(dest)
+        if action is None:
+            continue
+        given = any(arg == opt or arg.startswith(opt + "=") for opt in action.option_strings
+                    for arg in argv)
+        if given:
+            continue
+        text = value if isinstance(value, str) else _flag_text(value)
+        setattr(args, action.dest, action.type(text) if action.type else text)
+
+
+def _flag_text(value) -> str:
+    if isinstance(value, (tuple, list)):
+        return ",".join(_flag_text(v) for v in value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _wants_lookups(argv: list[str]) -> bool:
@@ -55,11 +113,13 @@ def _wants_lookups(argv: list[str]) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser(_wants_lookups(argv)).parse_args(argv)
+    parser = build_parser(_wants_lookups(argv))
+    args = parser.parse_args(argv)
     if args.command is None:
         return _launch_app(args)
     prog = f"vgtui {args.command}"
     try:
+        apply_preset(args, parser, argv)
         return int(args.run(args) or 0)
     except UsageError as exc:
         fail(f"{prog}: error: {exc}")
@@ -100,11 +160,14 @@ def ansi_requested(args) -> bool:
 
 
 def _launch_app(args) -> int:
-    from ..screens.registry import screen_ids
+    from ..topics import topic
 
-    if args.screen and args.screen not in screen_ids():
-        fail(f"vgtui: error: --screen: unknown screen {args.screen!r}; choose one of "
-             f"{', '.join(screen_ids())}")
+    if args.screen:
+        try:
+            args.screen = topic(args.screen.strip().lower()).id  # a key ("7") names it too
+        except KeyError:
+            fail(f"vgtui: error: --screen: unknown screen {args.screen!r}; choose one of "
+                 f"{', '.join(_screen_names())}")
     make_app(args).run()
     return 0
 

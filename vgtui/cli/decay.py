@@ -8,6 +8,7 @@ from ..present import factor_text, REGIME_STYLES, marked, steps_text
 from .common import UsageError, add_field, list_type
 from .output import console, print_json
 
+PRESET_FLAGS = {"lengths": "steps"}  # preset field -> this lookup's flag
 NAME = "decay"
 HELP = "factor^T for lists of factors and lengths (closed form), or --measured on real RNNs"
 MEASURED_FIELDS = ["hidden", "seed", "init", "input_size", "input_scale", "leaky_slope",

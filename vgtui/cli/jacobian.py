@@ -9,6 +9,8 @@ from .common import UsageError
 from .output import console, print_csv, print_json
 from .rnn_args import add_rnn_fields, config_from, given_fields, number, positive_int
 
+# The screen's presets also set its two-unit example; this lookup runs one or the other.
+PRESET_FLAGS = {"matrix": None, "derivative": None, "powers": None}
 NAME = "jacobian"
 HELP = "norm, singular values and effective dimensions of dh_T/dh_t; or ||(d W)^n|| for a matrix"
 

@@ -13,6 +13,7 @@ from ..present_longrange import (glyph_legend, percent_text, short_ratio, signal
 from .common import add_field
 from .output import console, print_json
 
+PRESET_FLAGS = {"text": "sentence"}  # preset field -> this lookup's flag
 NAME = "longrange"
 HELP = "share of the last token's gradient that reaches each token of a sentence"
 RNN_FIELDS = ["activation", "init", "scale", "hidden", "input_size", "input_scale", "seed",

@@ -9,6 +9,7 @@ from ..present import shown_steps
 from .common import positive_int, spec_type
 from .output import console, print_json
 
+PRESET_FLAGS = {"trace_steps": "steps"}  # preset field -> this lookup's flag
 NAME = "trace"
 HELP = "the scalar chain h_t = tanh(w h_(t-1)): h_t, local derivative, dh_t/dh_0 and w^t"
 

@@ -24,7 +24,8 @@ from ..present import steps_text
 from ..widgets.controls import PanelField
 from ..widgets.line_plot import Curve, LinePlot
 from ..widgets.tables import rebuild
-from .config_page import ConfigPage, Job, Nudge, Section
+from ..topics import topic
+from .config_page import PRESETS_HERE, ConfigPage, Job, Nudge, Section
 
 SPREAD = cf.SCALAR_SPECS["spread"]
 FIELDS = (
@@ -89,7 +90,9 @@ class ActivationsScreen(ConfigPage):
             "how many steps it takes to lose a millionth of the gradient.")
     AUTO_FOCUS = "#act-results"
     PREFIX = "act"
-    CONTROLS = ("compose_plot_picker", Section("settings", FIELDS))
+    CONTROLS = (PRESETS_HERE, "compose_plot_picker", Section("settings", FIELDS))
+    PRESETS = topic("activations").presets
+    DEFAULT_PRESET = "spread-1"
     DEBOUNCE = 0.1
     FIRST_MESSAGE = ""
     NUDGES = (

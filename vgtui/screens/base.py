@@ -1,19 +1,24 @@
 """PageScreen: what every concept screen shares.
 
 A title bar, the screen's own body, a status line and the footer; F1 help from
-the class's HELP text; palette commands; and ``compute`` which runs an engine
-call in a thread worker, drops stale results, and reports errors inline while
-the last good result stays on screen. Also the demo narration bar (shown only
-in demo mode) and a plain notice in place of the page when the terminal is
-smaller than MIN_SIZE.
+the class's HELP text; palette commands; and ``run_job``, which runs an engine call
+in a thread worker whose result, refusal or progress comes back as a typed message
+(``Computed``, ``Refused``, ``Progress``), stale ones dropped, errors shown inline
+while the last good result stays on screen. Also the demo narration bar (shown only
+in demo mode) and a plain notice in place of the page when the terminal is smaller
+than MIN_SIZE. Screens computed from settings build on ``ConfigPage``
+(config_page.py), which adds the settings-to-result state machine.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, ClassVar
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar, Hashable
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
@@ -22,75 +27,68 @@ from ..engine.errors import VgtuiError
 from ..widgets.status_line import StatusLine
 
 PaletteCommand = tuple[str, str, Callable[[], Any]]
-# Edits closer together than this are coalesced into one recompute.
-DEBOUNCE_SECONDS = 0.25
 # Below this many columns x rows a page cannot lay out; a notice replaces it.
 MIN_SIZE = (60, 20)
 
+GLOBAL_KEYS_HELP = """## Keys everywhere
 
-class Requests:
-    """A screen's recompute requests, keyed by the state they are for.
-
-    Edits closer together than ``delay`` launch once, for the last state; a request for
-    the state last launched is dropped (it is on screen or on its way). After a refusal
-    the screen calls ``launched_was(shown)`` so that the refused state may be asked for
-    again while the last good one stays current.
-    """
-
-    def __init__(self, screen: Screen, launch: Callable[[Any], None],
-                 delay: float = DEBOUNCE_SECONDS) -> None:
-        self._screen = screen
-        self._launch = launch
-        # the settings are back to what is shown: an error about an edit since is stale
-        self._current = getattr(screen, "show_up_to_date", None)
-        self.delay = delay
-        self.pending: Any = None
-        self.launched: Any = None
-        self._timer = None
-
-    def ask(self, key: Any, immediate: bool = False) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
-        if key == self.launched:
-            self.pending = None
-            if self._current is not None:
-                self._current()
-            return
-        self.pending = key
-        if immediate:
-            self.flush()
-        else:
-            self._timer = self._screen.set_timer(self.delay, self.flush)
-
-    def flush(self) -> None:
-        key, self.pending = self.pending, None
-        if key is None:
-            return
-        self.launched = key
-        self._launch(key)
-
-    def launched_was(self, key: Any = None) -> None:
-        """Treat ``key`` as the last launch (None: the next request always launches)."""
-        self.launched = key
+- `1` … `9`, `0` open the first ten screens; `g` lists every screen (type to filter)
+- `ctrl+p` the command palette: every screen, preset and action by name
+- `F1` or `?` this help · `c` the `vgtui` command that prints this screen's figures
+- `ctrl+s` save a screenshot (SVG) · `ctrl+t` the terminal's own colours · `q` quit
+- `Tab` / `shift+Tab` move between fields · `Esc` or `Enter` leaves a field, so that
+  single-key shortcuts work again
+"""
 
 
-def sync_select(select, names, matches: Callable[[str], bool]) -> None:
-    """Show in a preset Select the first name that ``matches`` the current settings, or
-    no choice at all once the settings have left every preset."""
-    from textual.widgets import Select
+@dataclass
+class Job:
+    """What a worker hands to the engine call: cancellation and progress reports."""
 
-    match = next((name for name in names if matches(name)), None)
-    if match is None and select.value is not Select.NULL:
-        select.clear()
-    elif match is not None and select.value != match:
-        select.value = match
+    cancelled: Callable[[], bool]
+    report: Callable[[float, str], None] = lambda fraction, text="": None
+    context: Any = None  # the screen's request context when the job was asked for
+
+    def progress(self, fraction: float, text: str = "") -> None:
+        self.report(fraction, text)
 
 
-def next_name(names, current) -> str:
-    """The name after ``current`` in ``names``, wrapping; the first when it is not one."""
-    names = list(names)
-    return names[(names.index(current) + 1) % len(names)] if current in names else names[0]
+# -- typed messages from the worker ------------------------------------------------------
+class Computed(Message):
+    """A result of job number ``serial`` (for the request ``key``)."""
+
+    def __init__(self, serial: int, key: Hashable, result: Any, seconds: float) -> None:
+        super().__init__()
+        self.serial, self.key, self.result, self.seconds = serial, key, result, seconds
+
+
+class Refused(Message):
+    """The engine refused (or failed on) job number ``serial``."""
+
+    def __init__(self, serial: int, key: Hashable, message: str) -> None:
+        super().__init__()
+        self.serial, self.key, self.message = serial, key, message
+
+
+class Progress(Message):
+    """How far job ``serial`` has come (0..1), with an optional note."""
+
+    def __init__(self, serial: int, fraction: float, text: str = "") -> None:
+        super().__init__()
+        self.serial, self.fraction, self.text = serial, fraction, text
+
+
+def refusal_text(exc: BaseException) -> str:
+    """One line for the status bar from any exception the engine raised."""
+    if isinstance(exc, VgtuiError):
+        return str(exc)
+    if isinstance(exc, MemoryError):
+        return "out of memory: try fewer steps or a smaller hidden size"
+    return f"internal error: {type(exc).__name__}: {exc}"
+
+
+def _is_cancel(exc: BaseException) -> bool:
+    return type(exc).__name__ in ("Cancelled", "ExperimentCancelled")
 
 
 class PageScreen(Screen):
@@ -156,12 +154,24 @@ class PageScreen(Screen):
 
     # -- help and palette -----------------------------------------------------
     def show_help(self) -> None:
-        keys = "\n".join(f"- `{b.key_display or b.key}`: {b.description}"
-                         for b in self._bindings_for_help())
         from ..widgets.help import HelpScreen  # Markdown loads on the first F1, not at start
 
-        self.app.push_screen(HelpScreen(self.TITLE, self.HELP,
-                                        f"## Keys on this screen\n\n{keys}" if keys else ""))
+        self.app.push_screen(HelpScreen(self.TITLE, self.HELP, self.keys_help()))
+
+    def key_text(self, binding) -> str:
+        """The keys of a binding as a person types them: "+", "]", "ctrl+p"."""
+        if binding.key_display:
+            return binding.key_display
+        return " or ".join(self.app.get_key_display(binding.with_key(k.strip()))
+                           for k in binding.key.split(",") if k.strip())
+
+    def keys_help(self) -> str:
+        """The help's key list: this screen's keys, then the keys that work everywhere."""
+        lines = [f"- `{self.key_text(b)}` {b.description}"
+                 + (f": {b.tooltip}" if b.tooltip and b.tooltip != b.description else "")
+                 for b in self._bindings_for_help()]
+        own = ("## Keys on this screen\n\n" + "\n".join(lines) + "\n\n") if lines else ""
+        return own + GLOBAL_KEYS_HELP
 
     def _bindings_for_help(self):
         seen = set()
@@ -192,85 +202,86 @@ class PageScreen(Screen):
 
     def is_ready(self) -> bool:
         """The first result is on screen and no engine job is still out."""
-        return self.is_mounted and self._jobs_settled >= self._jobs_asked and self.has_result()
+        return self.is_mounted and self._serial_settled >= self._serial and self.has_result()
 
     # -- computing off the UI thread ------------------------------------------
-    _jobs_asked = 0  # compute() calls so far; the latest one settles the screen
-    _jobs_settled = 0
+    _serial = 0  # jobs started so far; the latest one is the one that counts
+    _serial_settled = 0
+    _job_callbacks: dict[int, Callable[[Any], None]]
 
-    def compute(self, job: Callable[[Callable[[], bool]], Any],
-                on_result: Callable[[Any], None], label: str = "computing") -> None:
-        """Run ``job(cancelled)`` in a worker; a newer request cancels an older one."""
-        self._jobs_asked += 1
-        self.status.show(message=f"{label}...")
-        self._compute_worker(job, on_result, self._jobs_asked)
-
-    def _settle(self, serial: int, deliver: Callable[..., None], *args: Any) -> None:
-        try:
-            deliver(*args)
-        finally:
-            self._jobs_settled = max(self._jobs_settled, serial)
+    def run_job(self, call: Callable[[Job], Any], on_result: Callable[[Any], None] | None,
+                label: str = "computing", key: Hashable = None, context: Any = None) -> int:
+        """Run ``call(job)`` in a worker; its result goes to ``on_result`` on the UI
+        thread, unless a newer job was started meanwhile. Returns the job's number."""
+        self._serial += 1
+        if not hasattr(self, "_job_callbacks"):
+            self._job_callbacks = {}
+        # older callbacks are stale now
+        self._job_callbacks = {self._serial: on_result} if on_result else {}
+        self.status.show(message=f"{label}...", error=False)
+        self._work(self._serial, key, call, context)
+        return self._serial
 
     @work(thread=True, exclusive=True, group="compute", exit_on_error=False)
-    def _compute_worker(self, job, on_result, serial: int) -> None:
-        from ..engine.flow import Cancelled
-
+    def _work(self, serial: int, key: Hashable, call, context: Any) -> None:
         worker = get_current_worker()
 
-        def report(deliver, *args) -> None:
-            self.app.call_from_thread(self._settle, serial, deliver, *args)
+        def report(fraction: float, text: str = "") -> None:
+            if not worker.is_cancelled:
+                self.post_message(Progress(serial, fraction, text))
 
+        started = time.perf_counter()
         try:
-            result = job(lambda: worker.is_cancelled)
-        except Cancelled:
-            return
-        except VgtuiError as exc:
-            if not worker.is_cancelled:
-                report(self.show_compute_error, str(exc))
-            return
-        except MemoryError:
-            report(self.show_compute_error,
-                   "out of memory: try fewer steps or a smaller hidden size")
-            return
-        except Exception as exc:  # keep the app alive and say what happened
-            if not worker.is_cancelled:
-                report(self.show_compute_error, f"internal error: {type(exc).__name__}: {exc}")
+            result = call(Job(lambda: worker.is_cancelled, report, context))
+        except Exception as exc:  # noqa: BLE001 - every failure becomes one inline line
+            if not worker.is_cancelled and not _is_cancel(exc):
+                self.post_message(Refused(serial, key, refusal_text(exc)))
             return
         if not worker.is_cancelled:
-            report(self._deliver, on_result, result)
+            self.post_message(Computed(serial, key, result, time.perf_counter() - started))
 
-    def _deliver(self, on_result, result) -> None:
-        """Show a result on the UI thread; a drawing error is reported, not swallowed."""
+    def _settle(self, serial: int) -> None:
+        self._serial_settled = max(self._serial_settled, serial)
+
+    @on(Computed)
+    def _computed(self, message: Computed) -> None:
+        message.stop()
+        if message.serial < self._serial:
+            return  # a newer job is on its way
+        self._settle(message.serial)
+        self.deliver_result(message)
+
+    def deliver_result(self, message: Computed) -> None:
+        """Hand a current result to the callback its job was started with."""
+        callback = getattr(self, "_job_callbacks", {}).get(message.serial)
+        if callback is None:
+            return
         try:
-            on_result(result)
+            callback(message.result)
         except Exception as exc:  # the last good figures stay; the status says why
             self.show_compute_error(f"internal error while drawing: {type(exc).__name__}: {exc}")
 
-    def show_up_to_date(self) -> None:
-        """The settings match the result on screen again: clear a stale error (unless a
-        computation is still on its way, whose own message stands)."""
-        if self._jobs_settled >= self._jobs_asked:
-            self.status.show(message="up to date", error=False)
+    @on(Refused)
+    def _refused(self, message: Refused) -> None:
+        message.stop()
+        if message.serial < self._serial:
+            return
+        self._settle(message.serial)
+        self.deliver_refusal(message)
 
-    def panel_refused(self, event) -> bool:
-        """True (after saying why, inline) when a ControlPanel change has a bad field."""
-        if event.values is not None:
-            return False
-        first = next(iter(event.errors.values()))
-        self.status.show(message=f"✗ {first} (last good result kept)", error=True)
-        return True
+    def deliver_refusal(self, message: Refused) -> None:
+        self.show_compute_error(message.message)
 
-    def config_from_panel(self, event, current):
-        """The configuration a ControlPanel change asks for, built on ``current``; None,
-        after saying why inline, when a field is bad or the fields do not fit together
-        (a check only the whole configuration can make)."""
-        if self.panel_refused(event):
-            return None
-        try:
-            return current.replace(**event.values)
-        except (VgtuiError, ValueError) as exc:
-            self.status.show(message=f"✗ {exc} (last good result kept)", error=True)
-            return None
+    @on(Progress)
+    def _progressed(self, message: Progress) -> None:
+        message.stop()
+        if message.serial == self._serial:
+            self.show_progress(message.fraction, message.text)
+
+    def show_progress(self, fraction: float, text: str) -> None:
+        """Screens with a progress bar override; the default writes the status line."""
+        self.status.show(message=f"computing: {100 * fraction:.0f}%"
+                         + (f" {text}" if text else ""), error=False)
 
     def show_compute_error(self, message: str) -> None:
         """An engine refusal: say so, keep the last good result on screen."""

@@ -23,7 +23,8 @@ from ..present_jacobian import catch22_lines
 from ..widgets.log_chart import LogChart, Series
 from ..widgets.controls import PanelField
 from .config_page import Job
-from .rnn_page import RNNPage, RNNSettings, rnn_preset
+from ..topics import topic
+from .rnn_page import RNNPage, RNNSettings
 
 TABLE_ROWS = 100
 
@@ -47,28 +48,7 @@ def _parse_scale_list(text: str) -> str:
 TANH_SWEEP = "0.25:4:16"
 SIGMOID_SWEEP = "1:16:16"
 
-PRESETS = (
-    rnn_preset("sigmoid", "sigmoid, gaussian x 1.0, n=32, T=40",
-           "sigmoid' never exceeds 0.25, so the bound shrinks by 0.25 ||W_hh|| per step: "
-           "nothing can survive unless ||W_hh||_2 > 4.",
-           {"activation": "sigmoid", "init": "gaussian", "scale": 1.0, "hidden": 32, "steps": 40},
-           {"scales": SIGMOID_SWEEP, "sequences": "16"}),
-    rnn_preset("sigmoid-4", "sigmoid, orthogonal x 4 (||W|| = 4)",
-           "Exactly at the break-even: ||W_hh||_2 = 4 makes the bound flat. The measured "
-           "norm still falls, because the derivatives are below their 0.25 peak.",
-           {"activation": "sigmoid", "init": "orthogonal", "scale": 4.0, "hidden": 32, "steps": 40},
-           {"scales": SIGMOID_SWEEP, "sequences": "16"}),
-    rnn_preset("tanh", "tanh, gaussian x 1.0, n=32, T=60",
-           "tanh' peaks at 1, so here the bound already allows growth (||W_hh||_2 is near 2), "
-           "yet the measured norm vanishes: the bound is far from tight.",
-           {"activation": "tanh", "init": "gaussian", "scale": 1.0, "hidden": 32, "steps": 60},
-           {"scales": TANH_SWEEP, "sequences": "16"}),
-    rnn_preset("tanh-orth", "tanh, orthogonal x 1.0, n=32, T=60",
-           "Orthogonal W_hh has ||W||_2 = 1: the bound is exactly 1 at every t, and the "
-           "measured norm falls below it as units saturate.",
-           {"activation": "tanh", "init": "orthogonal", "scale": 1.0, "hidden": 32, "steps": 60},
-           {"scales": TANH_SWEEP, "sequences": "16"}),
-)
+PRESETS = topic("bound").presets
 
 HELP = f"""\
 **What it shows.** Bengio, Simard and Frasconi (1994) bound the gradient's trip back

@@ -22,7 +22,7 @@ from ..engine.claims import (ARTICLES, MODE_WORDS, RULES, UNCHECKED, VERDICT_MAR
                              VERDICT_WORDS, VERDICTS, build_claims, filter_claims,
                              verdict_text)
 from .base import PageScreen
-from .registry import SCREENS
+from ..topics import TOPICS as SCREENS
 
 COUNT_WORDS = {"holds": "hold", "approx": "approx.", "fails": "fail", "pending": "unmeasured"}
 VERDICT_STYLES = {"holds": "green", "approx": "yellow", "fails": "bold red", "pending": "dim"}
@@ -155,8 +155,8 @@ class ClaimsScreen(PageScreen):
     def _build(self, levels, then_torch: bool = False) -> None:
         experiment = self.experiment
 
-        def job(cancelled):
-            return build_claims(levels, experiment=experiment, cancel=cancelled)
+        def job(j):
+            return build_claims(levels, experiment=experiment, cancel=j.cancelled)
 
         def done(result) -> None:
             self._show_result(result)
@@ -165,7 +165,7 @@ class ClaimsScreen(PageScreen):
 
         label = ("computing the claims that need torch" if "torch" in levels
                  else "computing the closed-form claims")
-        self.compute(job, done, label=label)
+        self.run_job(job, done, label=label)
 
     def _show_result(self, result) -> None:
         self.result = result

@@ -27,22 +27,19 @@ back -> ``draw`` on the UI thread.
 """
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Hashable, Iterable, Mapping
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
-from textual.worker import get_current_worker
 
 from ..engine.errors import VgtuiError
 from ..widgets.controls import ControlPanel, PanelField, as_field
-from .base import PageScreen
+from .base import Computed, Job, PageScreen, Refused  # noqa: F401 (Job: for screens)
 
 # Edits closer together than this are coalesced into one recompute.
 DEBOUNCE_SECONDS = 0.25
@@ -75,18 +72,6 @@ class Nudge:
     show: bool = True
 
 
-@dataclass
-class Job:
-    """What the worker hands to ``compute``: cancellation and progress reports."""
-
-    cancelled: Callable[[], bool]
-    report: Callable[[float, str], None] = lambda fraction, text="": None
-    context: Any = None  # the screen's request_context() when the request was made
-
-    def progress(self, fraction: float, text: str = "") -> None:
-        self.report(fraction, text)
-
-
 _KEY_NAMES = {"+": "plus", "=": "equals_sign", "-": "minus", "_": "underscore",
               "]": "right_square_bracket", "[": "left_square_bracket",
               ">": "greater_than_sign", "<": "less_than_sign", ".": "full_stop",
@@ -109,31 +94,6 @@ def nudge_bindings(prefix: str, nudges: Iterable[Nudge]) -> list[Binding]:
                            id=f"{prefix}.nudge.{n.field}.{'up' if (n.step or n.factor - 1) > 0 else 'down'}",
                            tooltip=n.tooltip or n.label))
     return out
-
-
-# -- typed messages from the worker ------------------------------------------------------
-class Computed(Message):
-    """A result for the configuration ``key`` (request number ``serial``)."""
-
-    def __init__(self, serial: int, key: Hashable, result: Any, seconds: float) -> None:
-        super().__init__()
-        self.serial, self.key, self.result, self.seconds = serial, key, result, seconds
-
-
-class Refused(Message):
-    """The engine refused (or failed on) the configuration ``key``."""
-
-    def __init__(self, serial: int, key: Hashable, message: str) -> None:
-        super().__init__()
-        self.serial, self.key, self.message = serial, key, message
-
-
-class Progress(Message):
-    """How far request ``serial`` has come (0..1), with an optional note."""
-
-    def __init__(self, serial: int, fraction: float, text: str = "") -> None:
-        super().__init__()
-        self.serial, self.fraction, self.text = serial, fraction, text
 
 
 class Requests:
@@ -531,42 +491,30 @@ class ConfigPage(PageScreen):
         self.query_one(f"#{self.PREFIX}-results").focus()
 
     # == computing =================================================================
-    _serial_settled = 0
+    KEEP_RESULTS: ClassVar[int] = 6  # recent results kept, so going back costs nothing
 
     def _launch(self, key: Hashable) -> None:
         config, context = key
-        self._serial += 1
-        self._jobs_asked += 1
-        self.launches += 1
-        self.status.show(message=f"{self.working_label(config)}...", error=False)
-        self._work(self._serial, key, config, context)
-
-    @work(thread=True, exclusive=True, group="compute", exit_on_error=False)
-    def _work(self, serial: int, key: Hashable, config: Any, context: Any) -> None:
-        worker = get_current_worker()
-
-        def report(fraction: float, text: str = "") -> None:
-            if not worker.is_cancelled:
-                self.post_message(Progress(serial, fraction, text))
-
-        started = time.perf_counter()
-        try:
-            result = self.compute(config, Job(lambda: worker.is_cancelled, report, context))
-        except Exception as exc:  # noqa: BLE001 - every failure becomes one inline line
-            if not worker.is_cancelled and not _is_cancel(exc):
-                self.post_message(Refused(serial, key, refusal_text(exc)))
-            elif worker.is_cancelled:
-                return
+        kept = self._kept.get(key) if hasattr(self, "_kept") else None
+        if kept is not None:  # computed before: shown again without a new job
+            self._serial += 1
+            self.post_message(Computed(self._serial, key, kept, -1.0))
             return
-        if not worker.is_cancelled:
-            self.post_message(Computed(serial, key, result, time.perf_counter() - started))
+        self.launches += 1
+        self.run_job(lambda job: self.compute(config, job), None, self.working_label(config),
+                     key=key, context=context)
 
-    @on(Computed)
-    def _computed(self, message: Computed) -> None:
-        message.stop()
-        if message.serial < self._serial:
-            return  # a newer request is on its way
-        self._settle(message.serial)
+    def _keep(self, key: Hashable, result: Any) -> None:
+        from collections import OrderedDict
+
+        if not hasattr(self, "_kept"):
+            self._kept: OrderedDict = OrderedDict()
+        self._kept[key] = result
+        self._kept.move_to_end(key)
+        while len(self._kept) > self.KEEP_RESULTS:
+            self._kept.popitem(last=False)
+
+    def deliver_result(self, message: Computed) -> None:
         previous = self.result
         self.result = message.result
         try:
@@ -578,36 +526,27 @@ class ConfigPage(PageScreen):
                              f"{exc} (last good result kept)", error=True)
             return
         self.shown_key = message.key
-        status = {"seconds": message.seconds, **self.result_status(message.result)}
-        self.status.show(**status, message="up to date", error=False)
+        self._keep(message.key, message.result)
+        if message.seconds < 0:  # a kept result: no compute time to report
+            self.status.clear_timing()
+            status = self.result_status(message.result)
+            status.pop("seconds", None)
+            self.status.show(**status, message="up to date (computed earlier)", error=False)
+        else:
+            status = {"seconds": message.seconds, **self.result_status(message.result)}
+            self.status.show(**status, message="up to date", error=False)
         self.after_draw()
 
     def after_draw(self) -> None:
         """Hook: a new result is on screen."""
 
-    @on(Refused)
-    def _refused(self, message: Refused) -> None:
-        message.stop()
-        if message.serial < self._serial:
-            return
-        self._settle(message.serial)
+    def deliver_refusal(self, message: Refused) -> None:
         self.requests.launched = self.shown_key  # the refused settings may be asked again
         self.show_compute_error(message.message)
 
-    @on(Progress)
-    def _progressed(self, message: Progress) -> None:
-        message.stop()
-        if message.serial == self._serial:
-            self.show_progress(message.fraction, message.text)
-
     def show_progress(self, fraction: float, text: str) -> None:
-        """Screens with a progress bar override; the default writes the status line."""
         self.status.show(message=f"{self.working_label(self.config)}: {100 * fraction:.0f}%"
                          + (f" {text}" if text else ""), error=False)
-
-    def _settle(self, serial: int) -> None:
-        self._serial_settled = max(self._serial_settled, serial)
-        self._jobs_settled = self._jobs_asked if serial >= self._serial else self._jobs_settled
 
     # == commands ==================================================================
     def cli_command(self) -> str | None:
@@ -632,15 +571,3 @@ class ConfigPage(PageScreen):
         """Palette entries beyond presets, nudges and defaults."""
         return []
 
-
-def _is_cancel(exc: BaseException) -> bool:
-    return type(exc).__name__ == "Cancelled"
-
-
-def refusal_text(exc: BaseException) -> str:
-    """One line for the status bar from any exception the engine raised."""
-    if isinstance(exc, VgtuiError):
-        return str(exc)
-    if isinstance(exc, MemoryError):
-        return "out of memory: try fewer steps or a smaller hidden size"
-    return f"internal error: {type(exc).__name__}: {exc}"

@@ -354,8 +354,8 @@ class ExperimentsScreen(ConfigPage):
 
     @work(thread=True, exclusive=True, group="experiment", exit_on_error=False)
     def _train(self, config: ExperimentConfig, cancel_event: threading.Event) -> None:
-        from ..engine.experiments import ExperimentCancelled, run_experiment
-        from .config_page import refusal_text
+        from ..engine.experiments import ExperimentCancelled, run_experiment  # torch: lazily
+        from .base import refusal_text
 
         worker = get_current_worker()
 

@@ -23,7 +23,8 @@ from ..widgets.log_chart import LogChart, Series
 from ..widgets.plane import PlotCanvas, PlotSeries, RefLine
 from ..widgets.controls import PanelField
 from .config_page import Job
-from .rnn_page import RNNPage, RNNSettings, rnn_preset
+from ..topics import topic
+from .rnn_page import RNNPage, RNNSettings
 
 DEFAULT_SCALES = "0.5:3:11"
 
@@ -42,29 +43,7 @@ def reference_config(config: RNNConfig) -> RNNConfig:
     return config.replace(activation="sigmoid", init="gaussian", scale=1.0, init_noise=0.0)
 
 
-PRESETS = (
-    rnn_preset("tanh-orth-3", "tanh, orthogonal x 3.0, n=32, T=100",
-           "Every eigenvalue has modulus 3: going back, the gradient grows until saturation "
-           "pushes back, and clipping has real work to do.",
-           {"activation": "tanh", "init": "orthogonal", "scale": 3.0, "hidden": 32, "steps": 100},
-           {"tau": "5", "scales": DEFAULT_SCALES}),
-    rnn_preset("linear-1.1", "identity, gaussian x 1.1, n=32, T=100",
-           "A linear RNN with spectral radius above 1: nothing saturates, so the gradient grows "
-           "by about the radius at every step back.",
-           {"activation": "identity", "init": "gaussian", "scale": 1.1, "hidden": 32, "steps": 100},
-           {"tau": "5", "scales": "0.5:1.5:11"}),
-    rnn_preset("four-unit-1.5", "4 units, W_hh = 1.5 I + noise, T = 20",
-           "The 4-unit network of seed 003 with its 0.5 changed to 1.5, as that article "
-           "suggests trying; compare what it says you will see with what is measured.",
-           {"activation": "tanh", "init": "identity", "scale": 1.5, "init_noise": 0.05,
-            "hidden": 4, "input_size": 2, "input_scale": 0.05, "steps": 20},
-           {"tau": "5", "scales": DEFAULT_SCALES}),
-    rnn_preset("tanh-1", "tanh, gaussian x 1.0, n=32, T=100",
-           "The usual initialisation: the exponent is negative, gradients vanish, and clipping "
-           "does nothing useful.",
-           {"activation": "tanh", "init": "gaussian", "scale": 1.0, "hidden": 32, "steps": 100},
-           {"tau": "5", "scales": DEFAULT_SCALES}),
-)
+PRESETS = topic("exploding").presets
 
 SYMPTOMS = (
     ("going back in time", "shrinks by a steady factor per step, soon below any useful size",

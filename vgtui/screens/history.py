@@ -20,7 +20,7 @@ from ..engine.errors import ConfigError
 from ..engine.magnitude import format_log10
 from ..widgets.entry import ParseValidator
 from .base import PageScreen
-from .registry import SCREENS
+from ..topics import TOPICS as SCREENS
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,8 @@ from ..widgets.log_chart import LogChart, Series
 from ..widgets.plane import FixedSparkline
 from ..widgets.controls import PanelField
 from .config_page import Job
-from .rnn_page import RNNPage, RNNSettings, rnn_preset
+from ..topics import topic
+from .rnn_page import RNNPage, RNNSettings
 
 TABLE_ROWS = 100
 
@@ -60,28 +61,7 @@ def _parse_matrix(text: str):
     return text.strip()
 
 
-PRESETS = (
-    rnn_preset("tanh-64", "tanh, gaussian x 1.0, n=64, T=60",
-           "The articles' 64-unit picture: how many of the 64 directions still carry gradient "
-           "as the distance T-t grows.",
-           {"activation": "tanh", "init": "gaussian", "scale": 1.0, "hidden": 64, "steps": 60}),
-    rnn_preset("linear-gauss", "identity, gaussian x 0.9, n=16",
-           "A linear RNN: the product is W^(T-t), so the direction of the largest eigenvalue "
-           "wins and the alignment climbs to 1.",
-           {"activation": "identity", "init": "gaussian", "scale": 0.9, "hidden": 16, "steps": 60}),
-    rnn_preset("linear-orth", "identity, orthogonal x 0.9, n=16",
-           "Every singular value is exactly 0.9^(T-t): all 16 directions shrink alike, none "
-           "wins, so the top direction is a tie.",
-           {"activation": "identity", "init": "orthogonal", "scale": 0.9, "hidden": 16,
-            "steps": 60}),
-    rnn_preset("sigmoid", "sigmoid, gaussian x 1.0, n=32, T=40",
-           "sigmoid' is at most 0.25: the product shrinks fast and the directions die off.",
-           {"activation": "sigmoid", "init": "gaussian", "scale": 1.0, "hidden": 32, "steps": 40}),
-    rnn_preset("tanh-2", "tanh, gaussian x 2.0, n=32, T=100",
-           "Near the edge of chaos: the norm neither collapses nor blows up, but only a few "
-           "directions survive.",
-           {"activation": "tanh", "init": "gaussian", "scale": 2.0, "hidden": 32, "steps": 100}),
-)
+PRESETS = topic("jacobian").presets
 
 HELP = f"""\
 **What it shows.** The gradient that reaches `h_t` from `h_T` is multiplied by

@@ -21,8 +21,8 @@ from ..engine.errors import VgtuiError
 from ..engine.longrange import (EXAMPLES, LR_SPECS, MODEL_TITLES, MODELS, LongRangeConfig,
                                 parse_gaps, parse_lr_field, parse_text, tokenize)
 from ..engine.magnitude import format_log10
-from ..engine.presets import Preset
 from ..present import shown_steps
+from ..topics import topic
 from ..present_longrange import (glyph_legend, percent_text, signal_bar, summary_lines,
                                  token_glyph)
 from ..widgets.controls import PanelField
@@ -91,10 +91,6 @@ SETTINGS = (lr_field("factor", "factor γ"), lr_field("filler", "gap (filler)"),
             lr_field("key", "key word #"), lr_field("forget_bias", "forget bias"), GAPS,
             *(lr_field(n, "embedding m" if n == "input_size" else None) for n in NETWORK_FIELDS))
 
-# The example sentences are this screen's presets: each sets the sentence and its key word.
-EXAMPLE_PRESETS = tuple(Preset(e.name, f"{e.name}: {e.title}", e.note,
-                               {"text": " ".join(e.text.split()), "key": e.key})
-                        for e in EXAMPLES.values())
 
 
 class LongRangeScreen(ConfigPage):
@@ -110,7 +106,7 @@ class LongRangeScreen(ConfigPage):
     PRESETS_LABEL = "sentence"
     CONTROLS = (PRESETS_HERE, Section("", (SENTENCE,), "sentence"),
                 Section("model", (MODEL,), "model"), Section("settings", SETTINGS))
-    PRESETS = EXAMPLE_PRESETS
+    PRESETS = topic("longrange").presets  # the example sentences
     DEFAULT_PRESET = "keys"
     PRESET_OVER = "current"  # an example changes the sentence, not the model or the gap
     BINDINGS = [

@@ -79,7 +79,7 @@ class QuizScreen(PageScreen):
     def start_round(self, round_: int) -> None:
         from ..engine.quiz import build_quiz
 
-        self.compute(lambda cancelled: build_quiz(round_, cancel=cancelled), self._round_ready,
+        self.run_job(lambda job: build_quiz(round_, cancel=job.cancelled), self._round_ready,
                      label=f"building round {round_}")
 
     def _round_ready(self, quiz) -> None:

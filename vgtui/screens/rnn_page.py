@@ -78,10 +78,3 @@ class RNNPage(ConfigPage):
     def extras(self) -> dict[str, Any]:
         return dict(self.config.extra)
 
-
-def rnn_preset(name: str, title: str, note: str, changes: dict[str, Any],
-               extras: dict[str, str] | None = None):
-    """A Preset of an RNN screen: network settings and the extra fields' texts."""
-    from ..engine.presets import Preset
-
-    return Preset(name, title, note, {**changes, **(extras or {})})

@@ -26,7 +26,8 @@ from ..widgets.log_chart import LogChart, Series
 from ..widgets.plane import EIGHTHS, PlotCanvas, PlotSeries, RefLine, bucket_means
 from ..widgets.controls import PanelField
 from .config_page import Job
-from .rnn_page import RNNPage, RNNSettings, rnn_preset
+from ..topics import topic
+from .rnn_page import RNNPage, RNNSettings
 
 ALL_INITS = SPECTRUM_INITS + (NON_NORMAL,)
 CIRCLE_POINTS = 720
@@ -77,23 +78,7 @@ def _parse_train_steps(text: str) -> int:
     return int(value)
 
 
-PRESETS = (
-    rnn_preset("n64", "n=64, scale 1.0",
-           "The articles' 64-unit matrices: gaussian and Xavier sit near the unit circle, "
-           "orthogonal exactly on it, torch's default well inside.",
-           {"hidden": 64, "scale": 1.0}, {"power_steps": "50", "shear": "0.5"}),
-    rnn_preset("n256", "n=256, scale 1.0",
-           "Larger n: the gaussian eigenvalues fill a disc of radius close to the scale "
-           "(the circular law), while the norm is about twice that.",
-           {"hidden": 256, "scale": 1.0}, {"power_steps": "50", "shear": "0.5"}),
-    rnn_preset("shrink", "n=64, scale 0.9, shear b=1",
-           "Every init below the unit circle; the shear example still has norm above 1, so "
-           "||W^k v|| climbs for a while before the spectral radius wins.",
-           {"hidden": 64, "scale": 0.9}, {"power_steps": "200", "shear": "1"}),
-    rnn_preset("small", "n=8, scale 1.0",
-           "Few eigenvalues: easy to count them against the unit circle.",
-           {"hidden": 8, "scale": 1.0}, {"power_steps": "50", "shear": "0.5"}),
-)
+PRESETS = topic("spectrum").presets
 
 HELP = f"""\
 **What it shows.** Six recurrent matrices `W_hh` at the chosen size n and scale:

@@ -1,0 +1,77 @@
+"""What every screen built on ConfigPage promises, checked on each of them."""
+from __future__ import annotations
+
+import pytest
+
+from vgtui.app import VgtuiApp
+from vgtui.screens.config_page import ConfigPage
+from vgtui.topics import TOPICS
+
+from .helpers import settled, text_of, wait_until
+
+# A numeric field of every computing screen, and a text it refuses.
+REFUSABLE = {
+    "longrange": ("filler", "-1"), "flow": ("scale", "abc"), "chain": ("weight", "200"),
+    "decay": ("factors", "0.5,x"), "activations": ("spread", "-1"),
+    "jacobian": ("hidden", "0"), "spectrum": ("shear", "-2"), "bound": ("sequences", "0"),
+    "exploding": ("tau", "abc"), "forget": ("forget_bias", "99"),
+    "architectures": ("radius", "9"), "experiments": ("seeds", "0"),
+}
+CONFIG_PAGES = [t.id for t in TOPICS if issubclass(t.load(), ConfigPage)]
+
+
+def test_every_computing_screen_is_a_config_page():
+    assert sorted(CONFIG_PAGES) == sorted(REFUSABLE)
+
+
+async def opened(pilot, screen_id):
+    app = pilot.app
+    await wait_until(pilot, lambda: getattr(app.screen, "SCREEN_ID", "") == screen_id
+                     and app.screen.is_ready(), timeout=60)
+    return app.screen
+
+
+@pytest.mark.parametrize("screen_id", sorted(REFUSABLE))
+async def test_typing_a_refused_value_back_clears_the_error_without_computing(screen_id):
+    name, bad = REFUSABLE[screen_id]
+    app = VgtuiApp(start_screen=screen_id)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await opened(pilot, screen_id)
+        field = screen.query_one(f"#field-{name}")
+        shown, launches, result = field.value, screen.launches, screen.result
+        field.focus()
+        field.value = bad
+        await settled(pilot, screen)
+        assert "✗" in text_of(screen.status) and screen.result is result
+        assert screen.query_one(f"#error-{name}").has_class("-shown")
+        field.value = shown
+        await settled(pilot, screen)
+        assert "✗" not in text_of(screen.status), text_of(screen.status)
+        assert not screen.query_one(f"#error-{name}").has_class("-shown")
+        assert screen.launches == launches and screen.result is result
+
+
+@pytest.mark.parametrize("screen_id", sorted(REFUSABLE))
+async def test_p_reaches_every_preset_in_order_and_d_restores_the_defaults(screen_id):
+    app = VgtuiApp(start_screen=screen_id)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await opened(pilot, screen_id)
+        presets = screen.PRESETS
+        if not presets:
+            pytest.skip("no presets on this screen")
+        first = screen._preset_cursor
+        seen = []
+        for _ in presets:
+            screen.action_next_preset()
+            seen.append(presets[screen._preset_cursor].name)
+            await settled(pilot, screen, timeout=90)
+            assert screen.config == screen.preset_config(seen[-1])
+        start = (first + 1) % len(presets)
+        assert seen == [p.name for p in presets[start:] + presets[:start]]
+        screen.action_defaults()
+        await settled(pilot, screen, timeout=90)
+        values, errors = screen.values()
+        assert not errors
+        assert screen.config == screen.make_config(screen.parse_values(
+            {**screen.default_values(), **{k: values[k] for k in screen.KEEP_ON_PRESET
+                                           if k in values}}))

@@ -104,7 +104,7 @@ def test_the_right_option_shows_the_computed_value(quizzes):
 
 
 def test_flow_ratio_question_matches_autograd(quizzes):
-    from vgtui.engine.flow import build_weights
+    from vgtui.engine.recurrence import build_weights
     from vgtui.engine.presets import flow_preset
 
     q = _question(quizzes[0], "flow-ratio")

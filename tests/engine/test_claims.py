@@ -196,7 +196,7 @@ def test_unknown_level_is_refused():
 
 
 def test_cancel_stops_the_build():
-    from vgtui.engine.flow import Cancelled
+    from vgtui.engine.errors import Cancelled
 
     with pytest.raises(Cancelled):
         C.build_claims(cancel=lambda: True)
@@ -342,13 +342,13 @@ def test_random_matrix_claims_against_numpy(full):
 def test_multiplier_claim_against_numpy(full):
     import torch
 
-    from vgtui.engine.flow import _stream
+    from vgtui.engine.recurrence import random_stream
     from vgtui.engine.spectrum import init_matrix
 
     logs = []
     for seed in range(C.RANDOM_SEEDS):
         w = init_matrix("gaussian", 128, 0.1 * math.sqrt(128), seed).numpy()
-        h = torch.randn(128, generator=_stream(seed, 5), dtype=torch.float64).numpy()
+        h = torch.randn(128, generator=random_stream(seed, 5), dtype=torch.float64).numpy()
         rho = np.max(np.abs(np.linalg.eigvals(w)))
         logs.append(50 * math.log10(rho * np.mean(1 - np.tanh(w @ h) ** 2)))
     assert math.log10(value(full, "000-multiplier-128")) == pytest.approx(np.median(logs),
@@ -361,7 +361,7 @@ def test_memory_claim_counts_directions_from_an_explicit_product():
     import torch
 
     from vgtui.engine.config import RNNConfig
-    from vgtui.engine.flow import build_weights
+    from vgtui.engine.recurrence import build_weights
 
     stats = C.memory_dimensions(2, C.MEMORY_STEPS_BACK)
     dims = []

@@ -181,12 +181,12 @@ def test_the_same_calls_run_within_the_normal_budget(name, monkeypatch):
 
 def test_catch22_is_refused_before_any_weights_are_built(monkeypatch):
     """Its rows each hold their own n x n copy: the guard must come first."""
-    import vgtui.engine.flow as flow
+    import vgtui.engine.spectrum as spectrum
 
     def boom(*a, **k):
         raise AssertionError("weights built before the budget check")
 
-    monkeypatch.setattr(flow, "build_weights", boom)
+    monkeypatch.setattr(spectrum, "build_weights", boom)
     monkeypatch.setenv("VGTUI_MEMORY_MB", "64")
     from vgtui.engine.spectrum import catch22_sweep
 

@@ -8,7 +8,8 @@ import torch
 from vgtui.engine import flow
 from vgtui.engine.config import RNNConfig
 from vgtui.engine.errors import ConfigError
-from vgtui.engine.flow import Cancelled, build_weights
+from vgtui.engine.errors import Cancelled
+from vgtui.engine.recurrence import build_weights
 from vgtui.engine.sweep import SweepSpec, parse_scales, parse_sweep_activations, run_sweep, sweep_spec
 
 SPEC = sweep_spec((0.5, 1.0, 1.5), ("tanh", "sigmoid", "relu", "identity"), steps=30, hidden=8,

@@ -27,11 +27,15 @@ from typing import Any, Callable
 
 import numpy as np
 
+from . import budget
+from .budget import FLOPS_PER_S, STEP_OVERHEAD_S, Estimate
 from .config import RNNConfig, parse_field
+from .device import dtype_name, on_engine_threads, resolve_device, resolve_dtype
 from .errors import ConfigError
-from .flow import LOG10_E, _floats, _tick, fitted_factor, horizons
-from .magnitude import LogMagnitude, log10_ratio
-from .device import on_engine_threads
+from .flow import fitted_factor, horizons
+from .gated import run_stack, seeded_inputs, stack_estimate
+from .magnitude import LOG10_E, LogMagnitude, json_floats, log10_ratio
+from .recurrence import progress_tick, random_stream, recurrent_matrix
 
 ARCHITECTURES = ("rnn", "lstm", "gru", "residual", "attention", "ssm")
 TITLES = {"rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU", "residual": "residual RNN",
@@ -187,15 +191,10 @@ def run_compare(config: CompareConfig, *, progress: Callable[[float], None] | No
     """||dL/dx_t|| for every position under each architecture, on one input sequence."""
     import torch
 
-    from .device import dtype_name, resolve_device, resolve_dtype
-    from .gated import run_stack
-
     unknown = [w for w in which if w not in ARCHITECTURES]
     if unknown:
         raise ConfigError(f"unknown architecture {unknown[0]!r}; choose from "
                           f"{', '.join(ARCHITECTURES)}", "arch")
-    from . import budget
-
     device = resolve_device(config.device)
     dtype = resolve_dtype(config.dtype, device)
     budget.check(compare_estimate(config, tuple(which)))
@@ -217,7 +216,7 @@ def run_compare(config: CompareConfig, *, progress: Callable[[float], None] | No
         else:
             log10 = _linear_diagonal(config, device, dtype)
         traces.append(ArchTrace(key, np.asarray(log10, dtype=np.float64)))
-        _tick(progress, cancel, (done + 1) / parts)
+        progress_tick(progress, cancel, (done + 1) / parts)
     if device.type == "cuda":
         torch.cuda.synchronize()
     return CompareResult(config, traces, str(device), dtype_name(dtype),
@@ -226,21 +225,20 @@ def run_compare(config: CompareConfig, *, progress: Callable[[float], None] | No
 
 def _shared(config: CompareConfig, device, dtype):
     """W (n, n), U (n, m) and x (T, m): the vanilla engine's draws for this seed."""
-    from .flow import _stream, recurrent_matrix
-    from .gated import seeded_inputs
-
     import torch
 
     rc = config.rnn_config("rnn")
     w = recurrent_matrix(rc)
-    u = torch.randn(rc.hidden, rc.input_size, generator=_stream(rc.seed, 1),
+    u = torch.randn(rc.hidden, rc.input_size, generator=random_stream(rc.seed, 1),
                     dtype=torch.float64) / math.sqrt(rc.input_size)
     x = seeded_inputs(rc)
     return (w.to(device=device, dtype=dtype), u.to(device=device, dtype=dtype),
             x.to(device=device, dtype=dtype))
 
 
-def _extra_stream(seed: int, kind: int):
+def architecture_stream(seed: int, kind: int):
+    """The random stream of the attention projections (kinds 0, 1) and of the linear
+    recurrence's parameters (2 to 6), apart from the recurrent engines' streams."""
     import torch
 
     g = torch.Generator(device="cpu")
@@ -264,7 +262,7 @@ def _residual(config: CompareConfig, device, dtype, progress, cancel) -> np.ndar
         deriv[t] = 1.0 - branch * branch
         h = h + branch
         if t % every == 0:
-            _tick(progress, cancel, 0.5 * t / steps)
+            progress_tick(progress, cancel, 0.5 * t / steps)
     # Backward with g = dL/dh_t kept as a unit direction times exp(log_norm).
     g = torch.full((n,), 1.0 / math.sqrt(n), dtype=dtype, device=device)
     log_norm = torch.tensor(0.5 * math.log(n), dtype=f64, device=device)
@@ -281,7 +279,7 @@ def _residual(config: CompareConfig, device, dtype, progress, cancel) -> np.ndar
             g = v / torch.where(norm > 0, norm, one)
             log_norm = log_norm + torch.log(norm.to(f64))
         if t % every == 0:
-            _tick(progress, cancel, 0.5 + 0.5 * (steps - t) / steps)
+            progress_tick(progress, cancel, 0.5 + 0.5 * (steps - t) / steps)
     gx = torch.linalg.vector_norm(pre @ u, dim=1).to(f64)
     return ((logs + torch.log(gx)) * LOG10_E).cpu().numpy()
 
@@ -295,10 +293,10 @@ def _attention(config: CompareConfig, device, dtype) -> np.ndarray:
     d = config.hidden
     mha = torch.nn.MultiheadAttention(d, 1, batch_first=True, dtype=torch.float64)
     with torch.no_grad():
-        mha.in_proj_weight.copy_(torch.randn(3 * d, d, generator=_extra_stream(config.seed, 0),
+        mha.in_proj_weight.copy_(torch.randn(3 * d, d, generator=architecture_stream(config.seed, 0),
                                              dtype=torch.float64) / math.sqrt(d))
         mha.in_proj_bias.zero_()
-        mha.out_proj.weight.copy_(torch.randn(d, d, generator=_extra_stream(config.seed, 1),
+        mha.out_proj.weight.copy_(torch.randn(d, d, generator=architecture_stream(config.seed, 1),
                                               dtype=torch.float64) / math.sqrt(d))
         mha.out_proj.bias.zero_()
     mha = mha.to(device=device, dtype=dtype)
@@ -317,13 +315,13 @@ def ssm_parameters(config: CompareConfig):
     import torch
 
     k, m = config.hidden, config.input_size
-    theta = math.pi * torch.rand(k, generator=_extra_stream(config.seed, 2), dtype=torch.float64)
+    theta = math.pi * torch.rand(k, generator=architecture_stream(config.seed, 2), dtype=torch.float64)
     lam = torch.polar(torch.full((k,), config.radius, dtype=torch.float64), theta)
-    b = torch.complex(torch.randn(k, m, generator=_extra_stream(config.seed, 3), dtype=torch.float64),
-                      torch.randn(k, m, generator=_extra_stream(config.seed, 4), dtype=torch.float64))
+    b = torch.complex(torch.randn(k, m, generator=architecture_stream(config.seed, 3), dtype=torch.float64),
+                      torch.randn(k, m, generator=architecture_stream(config.seed, 4), dtype=torch.float64))
     b = b / math.sqrt(2 * m)
-    c = torch.complex(torch.randn(k, generator=_extra_stream(config.seed, 5), dtype=torch.float64),
-                      torch.randn(k, generator=_extra_stream(config.seed, 6), dtype=torch.float64))
+    c = torch.complex(torch.randn(k, generator=architecture_stream(config.seed, 5), dtype=torch.float64),
+                      torch.randn(k, generator=architecture_stream(config.seed, 6), dtype=torch.float64))
     c = c / math.sqrt(2 * k)
     return lam, b, c, theta
 
@@ -361,9 +359,6 @@ def compare_config_from(values: dict, base: CompareConfig | None = None) -> Comp
 def compare_estimate(config: CompareConfig, which: tuple[str, ...] = ARCHITECTURES):
     """Memory and time of a comparison, for the resource guard (the largest part
     decides the memory; the times add up)."""
-    from .budget import FLOPS_PER_S, STEP_OVERHEAD_S, Estimate
-    from .gated import stack_estimate
-
     n, m, steps = config.hidden, config.input_size, config.steps
     itemsize = 4 if config.dtype == "float32" else 8
     parts = []

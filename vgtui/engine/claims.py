@@ -493,7 +493,7 @@ class _Engine:
 
     def check_cancel(self) -> None:
         if self.cancel is not None and self.cancel():
-            from .flow import Cancelled
+            from .errors import Cancelled
 
             raise Cancelled()
 
@@ -566,7 +566,8 @@ def article_four_unit(scales: Sequence[float] = (0.5, 1.5)):
     from torch import nn
 
     from .config import RNNConfig
-    from .flow import RNNWeights, run_flow_batch
+    from .flow import run_flow_batch
+    from .recurrence import RNNWeights
 
     rows = []
     with torch.random.fork_rng(devices=[]):
@@ -597,7 +598,8 @@ def default_torch_rnn_gradients(seeds: int = TORCH_RNN_SEEDS):
     from torch import nn
 
     from .config import RNNConfig
-    from .flow import RNNWeights, run_flow_batch
+    from .flow import run_flow_batch
+    from .recurrence import RNNWeights
 
     w_hh, w_xh, bias, xs = [], [], [], []
     with torch.random.fork_rng(devices=[]):
@@ -666,7 +668,8 @@ def effective_multiplier_stats(hidden: int, entry_std: float, seeds: int, steps:
     Spectrum screen's gaussian matrix for each seed at scale entry_std sqrt(n)."""
     import numpy as np
 
-    from .flow import Cancelled, _stream
+    from .errors import Cancelled
+    from .recurrence import random_stream
     from .spectrum import init_matrix
 
     import torch
@@ -676,7 +679,7 @@ def effective_multiplier_stats(hidden: int, entry_std: float, seeds: int, steps:
         if cancel is not None and cancel():
             raise Cancelled()
         w = init_matrix("gaussian", hidden, entry_std * math.sqrt(hidden), seed)
-        h = torch.randn(hidden, generator=_stream(seed, 5), dtype=torch.float64)
+        h = torch.randn(hidden, generator=random_stream(seed, 5), dtype=torch.float64)
         rho = float(torch.linalg.eigvals(w).abs().max())
         mean_d = float(np.mean(cf.derivative("tanh", (w @ h).numpy())))
         radii.append(rho)

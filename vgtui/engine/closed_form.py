@@ -343,7 +343,7 @@ def scalar_trace(weight: float, steps: int, h0: float = 0.1,
     cum_sign, cum_log = 1, 0.0
     for k in range(n):
         if cancel is not None and k % 4096 == 0 and cancel():
-            from .flow import Cancelled  # flow imports torch only inside its functions
+            from .errors import Cancelled
 
             raise Cancelled()
         z_sign = w_sign * h_sign

@@ -31,7 +31,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .errors import ConfigError
-from .flow import Cancelled
+from .errors import Cancelled
 
 TASKS = ("first", "latch", "adding")
 ARCHS = ("rnn", "lstm", "gru")

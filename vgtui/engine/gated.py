@@ -44,12 +44,16 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from . import budget
+from .budget import FLOPS_PER_S, STEP_OVERHEAD_S, Estimate, spectral_seconds
+from .cells import ActivationPlan
 from .config import RNNConfig, same_shape_key
+from .device import dtype_name, on_engine_threads, resolve_device, resolve_dtype
 from .errors import ConfigError
-from .flow import (LOG10_E, SATURATION_THRESHOLD, Cancelled, _floats, _tick, fitted_factor,
-                   horizons, verdict_for)
-from .magnitude import LogMagnitude, from_log10
-from .device import on_engine_threads
+from .flow import SATURATION_THRESHOLD, fitted_factor, horizons, run_flow, verdict_for
+from .magnitude import LOG10_E, LogMagnitude, from_log10, json_floats
+from .recurrence import (RNNWeights, progress_tick, random_stream, recurrent_matrix, safe_norm,
+                         tiny_weights)
 
 GATE_COUNT = {"rnn": 1, "lstm": 4, "gru": 3}
 BLOCK_NAMES = {"rnn": ("h",), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
@@ -110,8 +114,6 @@ def _square_matrix(config: RNNConfig, layer: int, block: int):
     """An n x n recurrent block drawn like the vanilla W_hh (same init rule)."""
     import torch
 
-    from .flow import recurrent_matrix
-
     if layer == 0 and block == CANDIDATE_BLOCK[config.arch]:
         return recurrent_matrix(config)  # identical to the vanilla RNN's W_hh
     n = config.hidden
@@ -137,12 +139,10 @@ def _square_matrix(config: RNNConfig, layer: int, block: int):
 def _input_matrix(config: RNNConfig, layer: int, block: int):
     import torch
 
-    from .flow import _stream
-
     n = config.hidden
     m = config.input_size if layer == 0 else n
     if layer == 0 and block == CANDIDATE_BLOCK[config.arch]:
-        gen = _stream(config.seed, 1)  # the vanilla engine's W_xh
+        gen = random_stream(config.seed, 1)  # the vanilla engine's W_xh
     else:
         gen = _stack_stream(config.seed, layer, block, 1)
     return torch.randn(n, m, generator=gen, dtype=torch.float64) / math.sqrt(m)
@@ -152,9 +152,7 @@ def seeded_inputs(config: RNNConfig):
     """The (T, m) input sequence for a seed: the same for every cell and the vanilla engine."""
     import torch
 
-    from .flow import _stream
-
-    return torch.randn(config.steps, config.input_size, generator=_stream(config.seed, 2),
+    return torch.randn(config.steps, config.input_size, generator=random_stream(config.seed, 2),
                        dtype=torch.float64) * config.input_scale
 
 
@@ -248,23 +246,23 @@ class LayerTrace:
         out = {
             "layer": self.index,
             "grad_h": [LogMagnitude(v) for v in self.log10_grad_h],
-            "log10_grad_h": _floats(self.log10_grad_h),
+            "log10_grad_h": json_floats(self.log10_grad_h),
         }
         if self.log10_grad_c is not None:
             out["grad_c"] = [LogMagnitude(v) for v in self.log10_grad_c]
-            out["log10_grad_c"] = _floats(self.log10_grad_c)
+            out["log10_grad_c"] = json_floats(self.log10_grad_c)
             out["cell_path"] = [LogMagnitude(v) for v in self.log10_cell_path]
-            out["log10_cell_path"] = _floats(self.log10_cell_path)
+            out["log10_cell_path"] = json_floats(self.log10_cell_path)
             out["forget_product"] = [LogMagnitude(v) for v in self.log10_forget_product]
-            out["log10_forget_product"] = _floats(self.log10_forget_product)
+            out["log10_forget_product"] = json_floats(self.log10_forget_product)
             out["cell_path_factor"] = self.cell_path_factor
             out["cell_path_gap_log10"] = self.cell_path_gap
         out.update({
-            "gates": {k: _floats(v) for k, v in self.gates.items()},
+            "gates": {k: json_floats(v) for k, v in self.gates.items()},
             "h_norm": [LogMagnitude(v) for v in self.log10_h_norm],
-            "log10_h_norm": _floats(self.log10_h_norm),
-            "saturation": _floats(self.saturation),
-            "mean_derivative": _floats(self.mean_derivative),
+            "log10_h_norm": json_floats(self.log10_h_norm),
+            "saturation": json_floats(self.saturation),
+            "mean_derivative": json_floats(self.mean_derivative),
             "spectral_radius": dict(self.spectral_radius),
             "spectral_norm": dict(self.spectral_norm),
             "factor": self.factor,
@@ -350,22 +348,22 @@ class StackRun:
             "arch": self.arch,
             "steps": self.steps,
             "grad_h": [LogMagnitude(v) for v in top.log10_grad_h],
-            "log10_grad_h": _floats(top.log10_grad_h),
+            "log10_grad_h": json_floats(top.log10_grad_h),
             "grad_x": [LogMagnitude(v) for v in self.log10_grad_x],
-            "log10_grad_x": _floats(self.log10_grad_x),
-            "log10_ratio": _floats(self.log10_ratio),
+            "log10_grad_x": json_floats(self.log10_grad_x),
+            "log10_ratio": json_floats(self.log10_ratio),
         }
         if top.log10_grad_c is not None:
             out["grad_c"] = [LogMagnitude(v) for v in top.log10_grad_c]
-            out["log10_grad_c"] = _floats(top.log10_grad_c)
+            out["log10_grad_c"] = json_floats(top.log10_grad_c)
         out.update({
             "h_norm": [LogMagnitude(v) for v in top.log10_h_norm],
-            "log10_h_norm": _floats(top.log10_h_norm),
+            "log10_h_norm": json_floats(top.log10_h_norm),
             "h_mean_abs": [LogMagnitude(v) for v in top.log10_h_mean_abs],
-            "log10_h_mean_abs": _floats(top.log10_h_mean_abs),
-            "saturation": _floats(top.saturation),
-            "mean_derivative": _floats(top.mean_derivative),
-            "gates": {k: _floats(v) for k, v in top.gates.items()},
+            "log10_h_mean_abs": json_floats(top.log10_h_mean_abs),
+            "saturation": json_floats(top.saturation),
+            "mean_derivative": json_floats(top.mean_derivative),
+            "gates": {k: json_floats(v) for k, v in top.gates.items()},
             "spectral_radius": self.spectral_radius,
             "spectral_norm": self.spectral_norm,
             "spectral_of": f"W_hh block {self.spectral_block} of layer {top.index}",
@@ -412,8 +410,6 @@ def stack_estimate(config: RNNConfig, batch: int = 1):
 
     Per step, row and layer it keeps h_t, the gate activations (G n), f'(z), the
     pre-activation gradient (G n) and for the LSTM c_t and log f_t (2 n more)."""
-    from .budget import FLOPS_PER_S, STEP_OVERHEAD_S, Estimate, spectral_seconds
-
     gates = GATE_COUNT[config.arch]
     n, m, steps, layers = config.hidden, config.input_size, config.steps, config.layers
     itemsize = 4 if config.dtype == "float32" else 8
@@ -437,12 +433,8 @@ def run_stack_batch(configs: Sequence[RNNConfig], weights: StackWeights | None =
     """Forward and backward passes for every config of one shape in one computation."""
     import torch
 
-    from .device import dtype_name, resolve_device, resolve_dtype
-
     configs = list(configs)
     _check_stack_batch(configs, weights)
-    from . import budget
-
     budget.check(stack_estimate(configs[0], len(configs)))
     device = resolve_device(configs[0].device)
     dtype = resolve_dtype(configs[0].dtype, device)
@@ -501,8 +493,6 @@ def run_stack(config: RNNConfig, weights: StackWeights | None = None, **kwargs) 
 def run_recurrent(config: RNNConfig, weights=None, **kwargs):
     """The right engine for a config: the vanilla one for a single vanilla layer
     (a FlowRun), the stack engine otherwise (a StackRun)."""
-    from .flow import RNNWeights, run_flow
-
     if isinstance(weights, RNNWeights) or (
             weights is None and config.arch == "rnn" and config.layers == 1):
         return run_flow(config, weights, **kwargs)
@@ -526,8 +516,6 @@ def _simulate_stack(configs, weights: StackWeights, device, dtype, progress, can
     """Every layer forward (bottom up), then every layer backward (top down)."""
     import torch
 
-    from .cells import ActivationPlan
-
     arch = weights.arch
     layers = weights.layers
     batch, steps, _ = weights.inputs.shape
@@ -542,7 +530,7 @@ def _simulate_stack(configs, weights: StackWeights, device, dtype, progress, can
     overflow = torch.zeros(batch, dtype=torch.int64, device=device)
     for layer in range(layers):
         def tick(f, _l=layer):
-            _tick(progress, cancel, (_l + f) / total)
+            progress_tick(progress, cancel, (_l + f) / total)
 
         rec = _forward_layer(arch, weights, layer, x, plan, tick)
         stored.append(rec)
@@ -560,7 +548,7 @@ def _simulate_stack(configs, weights: StackWeights, device, dtype, progress, can
     results = [None] * layers
     for layer in range(layers - 1, -1, -1):
         def tick(f, _l=layer):
-            _tick(progress, cancel, (layers + (layers - 1 - _l) + f) / total)
+            progress_tick(progress, cancel, (layers + (layers - 1 - _l) + f) / total)
 
         out = _backward_layer(arch, weights, layer, stored[layer], above_dir, above_log,
                               weights.inputs if layer == 0 else stored[layer - 1]["hidden"]
@@ -655,8 +643,6 @@ def _backward_layer(arch, weights: StackWeights, layer: int, rec: dict, above_di
     this layer's inputs as directions and logs.
     """
     import torch
-
-    from .flow import safe_norm, tiny_weights
 
     w_ih, w_hh = weights.w_ih[layer], weights.w_hh[layer]
     scaled = tiny_weights(w_hh)
@@ -976,4 +962,4 @@ def forget_preset(name: str, base: RNNConfig | None = None) -> RNNConfig:
 
 __all__ = ["StackWeights", "StackRun", "LayerTrace", "StackBatch", "run_stack", "run_stack_batch",
            "run_recurrent", "build_stack_weights", "seeded_inputs", "toy_carousel", "ToyCarousel",
-           "Cancelled", "ARCH_TITLES", "GATE_COUNT", "BLOCK_NAMES"]
+           "ARCH_TITLES", "GATE_COUNT", "BLOCK_NAMES"]

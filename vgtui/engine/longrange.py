@@ -29,10 +29,13 @@ import zlib
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Callable, Sequence
 
-from .config import FIELD_SPECS, FieldSpec, parse_field
+from . import budget
+from .budget import FLOPS_PER_S, STEP_OVERHEAD_S, Estimate, flow_estimate
+from .config import FIELD_SPECS, FieldSpec, RNNConfig, parse_field
+from .device import dtype_name, on_engine_threads, resolve_device, resolve_dtype
 from .errors import Cancelled, ConfigError
-from .magnitude import LogMagnitude, log10_ratio
-from .device import on_engine_threads
+from .magnitude import LOG10_E, LogMagnitude, log10_ratio
+from .recurrence import RNNWeights, build_weights
 
 MODELS = ("factor", "rnn", "lstm")
 MODEL_TITLES = {
@@ -47,7 +50,6 @@ MAX_GAPS = 16
 DEFAULT_GAPS = (0, 5, 10, 20, 50, 100, 200)
 # Neutral words cycled to lengthen the gap between the key word and the end.
 FILLER_WORDS = ("and", "then", "so", "on")
-LOG10_E = math.log10(math.e)
 
 
 @dataclass(frozen=True)
@@ -421,11 +423,10 @@ def factor_log10_grads(length: int, factor: float) -> np.ndarray:
 
 def rnn_log10_grads(config: LongRangeConfig, tokens: Sequence[str], cancel=None):
     """||dL/dx_t|| (log10) for a vanilla RNN from the flow engine, and the FlowRun."""
-    import numpy as np
+    import numpy as np  # numpy and torch: only the factor model must run without them
     import torch
 
-    from .config import RNNConfig
-    from .flow import RNNWeights, build_weights, run_flow
+    from .flow import run_flow  # imports numpy
 
     rnn = RNNConfig(activation=config.activation, init=config.init, scale=config.scale,
                     hidden=config.hidden, steps=len(tokens), input_size=config.input_size,
@@ -566,8 +567,6 @@ def longrange_estimate(config: "LongRangeConfig", lengths: Sequence[int], itemsi
     closed form is one number per token; the RNN runs the flow engine once per length;
     the LSTM runs every length in one padded batch and keeps each step's gates and
     cell state (about 10 n numbers per step and sequence) for its backward pass."""
-    from .budget import FLOPS_PER_S, STEP_OVERHEAD_S, Estimate, flow_estimate
-
     n, m = config.hidden, config.input_size
     what = (f"the {config.model} model over {len(lengths)} sequences of up to {max(lengths)} "
             f"tokens, n={n}")
@@ -608,12 +607,8 @@ def run_longrange(config: LongRangeConfig, *, cancel: Callable[[], bool] | None 
     gaps = list(config.gaps)
     details: dict[str, Any] = {}
     device, dtype = "cpu", "float64"
-    from . import budget
-
     itemsize = 8
     if config.model != "factor":
-        from .device import resolve_device, resolve_dtype
-
         itemsize = resolve_dtype(config.dtype, resolve_device(config.device)).itemsize
     lengths = [len(seq)] + [len(tokens) + gap for gap in gaps
                             if config.model != "rnn" or gap != config.filler]
@@ -639,8 +634,6 @@ def run_longrange(config: LongRangeConfig, *, cancel: Callable[[], bool] | None 
                 g, _ = rnn_log10_grads(config, build_sequence(tokens, key, gap)[0], cancel)
             sweep.append(SweepPoint(gap, len(tokens) + gap - 1 - key, log10_ratio(g[key], g[-1])))
     else:
-        from .device import dtype_name, resolve_device, resolve_dtype
-
         dev = resolve_device(config.device)
         dt = resolve_dtype(config.dtype, dev)
         sequences = [seq] + [build_sequence(tokens, key, gap)[0] for gap in gaps]

@@ -13,6 +13,8 @@ NOT_DEFINED = "n/a"
 # log10 of the smallest and largest magnitudes a float64 holds without loss.
 FLOAT_LOG10_MIN = -307.0
 FLOAT_LOG10_MAX = 308.0
+# log10(e): turns a natural logarithm into a decimal one.
+LOG10_E = math.log10(math.e)
 
 
 def in_float_range(log10_value: float) -> bool:
@@ -34,6 +36,13 @@ def to_log10(value: float) -> float:
     if value == 0:
         return -math.inf
     return math.log10(abs(value))
+
+
+def json_floats(values) -> list:
+    """A list of plain floats for JSON, from a numpy array or any sequence: nan becomes
+    None (JSON has no nan), +-inf is kept."""
+    items = values.tolist() if hasattr(values, "tolist") else list(values)
+    return [None if math.isnan(v) else float(v) for v in items]
 
 
 def log10_ratio(a, b):

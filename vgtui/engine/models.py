@@ -173,7 +173,7 @@ def model_weights(model: LoadedRNN, inputs: np.ndarray):
     """A batch-of-one RNNWeights from a loaded model and an input array."""
     import torch
 
-    from .flow import RNNWeights
+    from .recurrence import RNNWeights
 
     return RNNWeights(model.w_hh[None], model.w_xh[None], model.bias[None],
                       torch.from_numpy(np.ascontiguousarray(inputs))[None])

@@ -44,11 +44,11 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .config import RNNConfig
-from .errors import ConfigError
-from .magnitude import LogMagnitude, log10_ratio
+from .errors import Cancelled, ConfigError
+from .magnitude import LOG10_E, LogMagnitude, json_floats, log10_ratio
 from .device import on_engine_threads
-
-LOG10_E = math.log10(math.e)
+from .recurrence import (RNNWeights, build_weights, prepare_vanilla_batch, progress_tick,
+                         random_stream, recurrent_matrix, safe_norm, tiny_weights)
 # Products of n x n Jacobians cost n^3 per step; these caps keep a lookup under ~20 s.
 JACOBIAN_MAX_STEPS = 1000
 JACOBIAN_MAX_HIDDEN = 256
@@ -90,35 +90,6 @@ def _itemsize(config: RNNConfig) -> int:
     from .device import resolve_device, resolve_dtype
 
     return resolve_dtype(config.dtype, resolve_device(config.device)).itemsize
-
-
-def _floats(arr) -> list:
-    return [None if math.isnan(v) else float(v) for v in np.asarray(arr, dtype=float).tolist()]
-
-
-def _tick(progress, cancel, fraction: float) -> None:
-    from .flow import _tick as tick
-
-    tick(progress, cancel, fraction)
-
-
-def _prepare(configs: Sequence[RNNConfig], weights=None):
-    """Device, dtype and weights for a batch, as run_flow_batch does it."""
-    from .device import resolve_device, resolve_dtype
-    from .flow import RNNWeights, _check_batch, build_weights
-
-    configs = list(configs)
-    _check_batch(configs)
-    device = resolve_device(configs[0].device)
-    dtype = resolve_dtype(configs[0].dtype, device)
-    if weights is None:
-        weights = build_weights(configs, device, dtype)
-    else:
-        weights = RNNWeights(*(t.to(device=device, dtype=dtype) for t in
-                               (weights.w_hh, weights.w_xh, weights.bias, weights.inputs)))
-    if weights.batch != len(configs):
-        raise ConfigError("weights and configurations differ in batch size")
-    return configs, device, dtype, weights.with_sharing()
 
 
 def _leading_subspaces(w_hh):
@@ -169,8 +140,6 @@ def _tangent_exponents(w_hh, deriv, count: int, burn_in: int, seed: int, cancel=
     """
     import torch
 
-    from .flow import safe_norm
-
     steps, batch, n = deriv.shape
     device, dtype = deriv.device, deriv.dtype
     g = torch.Generator(device="cpu")
@@ -191,7 +160,7 @@ def _tangent_exponents(w_hh, deriv, count: int, burn_in: int, seed: int, cancel=
         if k >= burn_in:
             total += torch.log(stretch.to(torch.float64))
         if k % every == 0:
-            _tick(progress, cancel, span[0] + (span[1] - span[0]) * k / steps)
+            progress_tick(progress, cancel, span[0] + (span[1] - span[0]) * k / steps)
     exps = total / max(1, steps - burn_in)
     return exps.cpu()
 
@@ -300,14 +269,14 @@ class JacobianRun:
             "steps": self.steps,
             "t": list(range(1, self.steps + 1)),
             "product_norm": [LogMagnitude(v) for v in self.log10_product_norm],
-            "log10_product_norm": _floats(self.log10_product_norm),
-            "log10_frobenius_norm": _floats(self.log10_frobenius),
+            "log10_product_norm": json_floats(self.log10_product_norm),
+            "log10_frobenius_norm": json_floats(self.log10_frobenius),
             "effective_dims": [int(v) for v in self.effective_dims],
             "effective_dim_rule": f"count of singular values >= {EFFECTIVE_DIM_RATIO:g} x the largest",
-            "log10_singular_values": [_floats(row) for row in top],
-            "alignment": _floats(self.alignment),
-            "alignment_gradient": _floats(self.alignment_gradient),
-            "log10_grad_h": _floats(self.log10_grad_h),
+            "log10_singular_values": [json_floats(row) for row in top],
+            "alignment": json_floats(self.alignment),
+            "alignment_gradient": json_floats(self.alignment_gradient),
+            "log10_grad_h": json_floats(self.log10_grad_h),
             "spectral_radius": self.spectral_radius,
             "spectral_norm": self.spectral_norm,
             "leading_eigenvalue": [self.leading_eigenvalue.real, self.leading_eigenvalue.imag],
@@ -325,10 +294,10 @@ class JacobianRun:
             "t": list(range(1, self.steps + 1)),
             "measured": [LogMagnitude(v) for v in self.log10_product_norm],
             "bound": [LogMagnitude(v) for v in self.log10_bound],
-            "log10_measured": _floats(self.log10_product_norm),
-            "log10_bound": _floats(self.log10_bound),
-            "log10_stepwise_bound": _floats(self.log10_stepwise_bound),
-            "log10_typical": _floats(self.log10_typical),
+            "log10_measured": json_floats(self.log10_product_norm),
+            "log10_bound": json_floats(self.log10_bound),
+            "log10_stepwise_bound": json_floats(self.log10_stepwise_bound),
+            "log10_typical": json_floats(self.log10_typical),
             "sigma_max": self.sigma_max,
             "spectral_norm": self.spectral_norm,
             "spectral_radius": self.spectral_radius,
@@ -391,7 +360,7 @@ def jacobian_products(
         c = configs[0]
         budget.check(budget.jacobian_estimate(len(configs), c.hidden, c.steps, c.input_size,
                                               _itemsize(c)))
-    configs, device, dtype, weights = _prepare(configs, weights)
+    configs, device, dtype, weights = prepare_vanilla_batch(configs, weights)
     started = time.perf_counter()
     w = weights.w_hh
     batch, n, _ = w.shape
@@ -447,7 +416,7 @@ def jacobian_products(
             if k > 0:
                 product = torch.bmm(product * deriv[k].unsqueeze(1), w)
             if k % every == 0:
-                _tick(progress, cancel, 0.1 + 0.8 * (steps - k) / steps)
+                progress_tick(progress, cancel, 0.1 + 0.8 * (steps - k) / steps)
         exps = _tangent_exponents(w, deriv, 1, burn_in_for(steps), configs[0].seed, cancel,
                                   progress, (0.9, 1.0))
         abs_d = deriv.abs()
@@ -609,7 +578,7 @@ def lyapunov_sweep(
     budget.check(budget.lyapunov_estimate(len(scales), base.hidden, base.steps, base.input_size,
                                           _itemsize(base)))
     configs = [base.replace(scale=float(s)) for s in scales]
-    configs, device, dtype, weights = _prepare(configs)
+    configs, device, dtype, weights = prepare_vanilla_batch(configs)
     started = time.perf_counter()
     burn = burn_in_for(base.steps)
     with torch.no_grad():
@@ -719,7 +688,7 @@ def catch22_sweep(
     """
     import torch
 
-    from .flow import RNNWeights, _stream, build_weights, run_flow_batch
+    from .flow import run_flow_batch
 
     if not scales:
         raise ConfigError("scales is empty", "scales")
@@ -746,7 +715,7 @@ def catch22_sweep(
             w_hh.append(w.w_hh[0])
             w_xh.append(w.w_xh[0])
             bias.append(w.bias[0])
-            inputs.append(torch.randn(c.steps, c.input_size, generator=_stream(c.seed + 1 + k, 2),
+            inputs.append(torch.randn(c.steps, c.input_size, generator=random_stream(c.seed + 1 + k, 2),
                                       dtype=torch.float64) * c.input_scale)
     weights = RNNWeights(torch.stack(w_hh), torch.stack(w_xh), torch.stack(bias),
                          torch.stack(inputs))
@@ -1009,13 +978,11 @@ def init_matrix(init: str, n: int, scale: float, seed: int, shear: float = 0.5):
     """
     import torch
 
-    from .flow import _stream, recurrent_matrix
-
     if init in ("gaussian", "orthogonal", "identity"):
         return recurrent_matrix(RNNConfig(init=init, hidden=n, scale=scale, seed=seed, steps=1))
     if init in ("xavier", "torch-default"):
         bound = math.sqrt(3.0 / n) if init == "xavier" else 1.0 / math.sqrt(n)
-        u = torch.rand(n, n, generator=_stream(seed, 0), dtype=torch.float64)
+        u = torch.rand(n, n, generator=random_stream(seed, 0), dtype=torch.float64)
         return (2.0 * u - 1.0) * bound * scale
     if init == NON_NORMAL:
         return scale * (torch.eye(n, dtype=torch.float64) + shear * torch.diag(
@@ -1052,13 +1019,13 @@ class SpectrumEntry:
         k, peak = self.power_peak
         return {"init": self.init, "title": self.title,
                 "eigenvalues": [[float(v.real), float(v.imag)] for v in self.eigenvalues],
-                "magnitudes": _floats(self.magnitudes),
+                "magnitudes": json_floats(self.magnitudes),
                 "spectral_radius": self.spectral_radius, "spectral_norm": self.spectral_norm,
                 "norm_over_radius": (self.spectral_norm / self.spectral_radius
                                      if self.spectral_radius > 0 else None),
                 "departure_from_normal": self.departure,
                 "power_norm": [LogMagnitude(v) for v in self.log10_power],
-                "log10_power_norm": _floats(self.log10_power),
+                "log10_power_norm": json_floats(self.log10_power),
                 "power_peak_k": k, "log10_power_peak": peak}
 
 
@@ -1099,7 +1066,6 @@ def spectrum_report(hidden: int, scale: float, seed: int = 0, power_steps: int =
     import torch
 
     from .config import parse_field
-    from .flow import _stream
 
     hidden = parse_field("hidden", hidden)
     scale = parse_field("scale", scale)
@@ -1116,13 +1082,11 @@ def spectrum_report(hidden: int, scale: float, seed: int = 0, power_steps: int =
 
     budget.check(budget.spectrum_estimate(hidden, len(inits), power_steps))
     started = time.perf_counter()
-    v0 = torch.randn(hidden, generator=_stream(seed, 5), dtype=torch.float64).numpy()
+    v0 = torch.randn(hidden, generator=random_stream(seed, 5), dtype=torch.float64).numpy()
     v0 = v0 / np.linalg.norm(v0)
     entries = []
     for init in inits:
         if cancel is not None and cancel():
-            from .flow import Cancelled
-
             raise Cancelled()
         w = init_matrix(init, hidden, scale, seed, shear).numpy()
         if init in ("identity", NON_NORMAL):
@@ -1241,9 +1205,9 @@ class ClipRun:
             "log10_grad_w_hh": self.log10_grad_w_hh,
             "log10_grad_w_xh": self.log10_grad_w_xh,
             "log10_grad_b": self.log10_grad_b,
-            "log10_grad_h": _floats(self.log10_grad_h),
-            "log10_contribution": _floats(self.log10_contribution),
-            "log10_contribution_after": _floats(self.log10_contribution_after),
+            "log10_grad_h": json_floats(self.log10_grad_h),
+            "log10_contribution": json_floats(self.log10_contribution),
+            "log10_contribution_after": json_floats(self.log10_contribution_after),
             "log10_first_to_last": self.log10_first_to_last,
             "log10_first_to_last_after": self.log10_first_to_last_after,
             "spectral_radius": self.spectral_radius,
@@ -1268,14 +1232,12 @@ def clip_gradients(
 
     from . import budget
 
-    from .flow import safe_norm, tiny_weights
-
     tau = check_tau(tau)
     if configs:
         c = configs[0]
         budget.check(budget.clip_estimate(len(configs), c.hidden, c.steps, c.input_size,
                                           _itemsize(c)))
-    configs, device, dtype, weights = _prepare(configs, weights)
+    configs, device, dtype, weights = prepare_vanilla_batch(configs, weights)
     started = time.perf_counter()
     w = weights.w_hh
     scaled_norms = tiny_weights(w)
@@ -1304,7 +1266,7 @@ def clip_gradients(
                 u = v / torch.where(size > 0, size, one).unsqueeze(2)
                 log_norm = log_norm + torch.log(size[:, 0].to(torch.float64))
             if k % every == 0:
-                _tick(progress, cancel, 0.5 + 0.4 * (steps - k) / steps)
+                progress_tick(progress, cancel, 0.5 + 0.4 * (steps - k) / steps)
         a_size = torch.linalg.vector_norm(dirs, dim=2).to(torch.float64)
         log_a = log_g + torch.log(a_size)  # ln ||dL/dz_t||, (T, B)
         # h_(t-1) = prev * exp(prev_scale): relu-like rows may be carried rescaled.
@@ -1456,8 +1418,6 @@ def training_drift(hidden: int, scale: float, seed: int = 0, steps: int = 50,
     steps; report how W_hh's spectrum moved. float64 on the CPU; seeded."""
     import torch
 
-    from .flow import Cancelled, _stream
-
     if not isinstance(steps, int) or not 1 <= steps <= TRAIN_MAX_STEPS:
         raise ConfigError(f"training steps must be a whole number from 1 to {TRAIN_MAX_STEPS} "
                           f"(got {steps!r})", "train_steps")
@@ -1472,11 +1432,11 @@ def training_drift(hidden: int, scale: float, seed: int = 0, steps: int = 50,
     w0 = torch.stack([init_matrix(i, hidden, scale, seed) for i in inits])
     w_hh = w0.clone().requires_grad_(True)
     # The same input weights for every init, so only W_hh differs between them.
-    w_in = (torch.randn(hidden, 1, generator=_stream(seed, 1), dtype=torch.float64)
+    w_in = (torch.randn(hidden, 1, generator=random_stream(seed, 1), dtype=torch.float64)
             .expand(b, hidden, 1).clone().requires_grad_(True))
     w_out = torch.zeros(b, 1, hidden, dtype=torch.float64, requires_grad=True)
     opt = torch.optim.Adam([w_hh, w_in, w_out], lr=TRAIN_LR)
-    data = _stream(seed, 7)
+    data = random_stream(seed, 7)
 
     def loss_of(signal):
         h = torch.zeros(b, hidden, TRAIN_BATCH, dtype=torch.float64)
@@ -1487,7 +1447,7 @@ def training_drift(hidden: int, scale: float, seed: int = 0, steps: int = 50,
         return ((out - signal.view(1, -1)) ** 2).mean(dim=1)  # per init
 
     with torch.no_grad():
-        probe = torch.randn(TRAIN_BATCH, generator=_stream(seed, 4), dtype=torch.float64)
+        probe = torch.randn(TRAIN_BATCH, generator=random_stream(seed, 4), dtype=torch.float64)
         before = loss_of(probe)
     for _ in range(steps):
         if cancel is not None and cancel():

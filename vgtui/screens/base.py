@@ -213,7 +213,7 @@ class PageScreen(Screen):
 
     @work(thread=True, exclusive=True, group="compute", exit_on_error=False)
     def _compute_worker(self, job, on_result, serial: int) -> None:
-        from ..engine.flow import Cancelled
+        from ..engine.errors import Cancelled
 
         worker = get_current_worker()
 

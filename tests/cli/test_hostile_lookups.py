@@ -160,10 +160,10 @@ def scales(most=64, base=None) -> Flag:
 
 def _scales_ok(text: str) -> bool:
     from vgtui.engine.errors import ConfigError
-    from vgtui.engine.spectrum import parse_scales
+    from vgtui.engine.lists import parse_scale_sweep
 
     try:
-        parse_scales(text)
+        parse_scale_sweep(text)
     except ConfigError:
         return False
     return True
@@ -398,10 +398,11 @@ def _claims_choices(allowed, what: str) -> Flag:
 
 
 def _claims_row() -> dict:
-    from vgtui.engine.claims import ARTICLES, VERDICTS
+    from vgtui.engine.articles import ARTICLE_IDS
+    from vgtui.engine.claim_rules import VERDICTS
 
     return {"base": ["--closed-only"], "flags": {
-        "--article": _claims_choices(tuple(ARTICLES), "article"),
+        "--article": _claims_choices(ARTICLE_IDS, "article"),
         "--verdict": _claims_choices(tuple(VERDICTS), "verdict"),
         # free text: every value is a valid filter (at worst it matches no claim)
         "--search": Flag(st.text(max_size=60), None, (), ["--closed-only"], range_words=False),

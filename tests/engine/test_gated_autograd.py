@@ -8,7 +8,7 @@ import torch
 
 from vgtui.engine import RNNConfig
 from vgtui.engine.flow import run_flow
-from vgtui.engine.gated import (StackWeights, build_stack_weights, run_stack, run_stack_batch,
+from vgtui.engine.gated import (build_stack_weights, run_stack, run_stack_batch, StackWeights,
                                 toy_carousel)
 
 MODULES = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}

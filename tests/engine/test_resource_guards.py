@@ -59,25 +59,25 @@ def _compare():
 
 
 def _jacobian():
-    from vgtui.engine.spectrum import jacobian_run
+    from vgtui.engine.jacobian import jacobian_run
 
     return jacobian_run(RNNConfig(steps=200, hidden=24))
 
 
 def _lyapunov():
-    from vgtui.engine.spectrum import lyapunov_sweep
+    from vgtui.engine.lyapunov import lyapunov_sweep
 
     return lyapunov_sweep(RNNConfig(steps=400, hidden=16), [0.5, 1.0, 2.0])
 
 
 def _catch22():
-    from vgtui.engine.spectrum import catch22_sweep
+    from vgtui.engine.bound import catch22_sweep
 
     return catch22_sweep(RNNConfig(steps=200, hidden=16), [0.5, 1.0, 2.0], 8)
 
 
 def _clip():
-    from vgtui.engine.spectrum import clip_gradients
+    from vgtui.engine.clipping import clip_gradients
 
     return clip_gradients([RNNConfig(steps=400, hidden=16)], 1.0)
 
@@ -95,7 +95,7 @@ def _drift():
 
 
 def _matrix():
-    from vgtui.engine.spectrum import matrix_powers
+    from vgtui.engine.jacobian import matrix_powers
 
     return matrix_powers(np.eye(8) * 0.9, 1.0, 5000)
 
@@ -181,14 +181,14 @@ def test_the_same_calls_run_within_the_normal_budget(name, monkeypatch):
 
 def test_catch22_is_refused_before_any_weights_are_built(monkeypatch):
     """Its rows each hold their own n x n copy: the guard must come first."""
-    import vgtui.engine.spectrum as spectrum
+    import vgtui.engine.bound as bound
 
     def boom(*a, **k):
         raise AssertionError("weights built before the budget check")
 
-    monkeypatch.setattr(spectrum, "build_weights", boom)
+    monkeypatch.setattr(bound, "build_weights", boom)
     monkeypatch.setenv("VGTUI_MEMORY_MB", "64")
-    from vgtui.engine.spectrum import catch22_sweep
+    from vgtui.engine.bound import catch22_sweep
 
     with pytest.raises(ResourceError) as info:  # 64 x 64 rows of 1024 x 1024 float64
         catch22_sweep(RNNConfig(hidden=1024, steps=10), [1.0 + k / 64 for k in range(64)], 64)

@@ -12,12 +12,14 @@ from hypothesis import strategies as st
 from vgtui.engine import ConfigError, RNNConfig
 from vgtui.engine.flow import run_flow
 from vgtui.engine.recurrence import RNNWeights, build_weights
-from vgtui.engine.spectrum import (
-    ARTICLE_TWO_UNIT, EFFECTIVE_DIM_RATIO, JACOBIAN_MAX_HIDDEN, JACOBIAN_MAX_STEPS,
-    catch22_sweep, clip_gradients, init_matrix, jacobian_products, jacobian_run,
-    lyapunov_sweep, matrix_powers, max_derivative, parse_matrix, parse_scales,
-    spectrum_report,
-)
+from vgtui.engine.articles import ARTICLE_TWO_UNIT
+from vgtui.engine.bound import catch22_sweep, max_derivative
+from vgtui.engine.clipping import clip_gradients
+from vgtui.engine.jacobian import (EFFECTIVE_DIM_RATIO, JACOBIAN_MAX_HIDDEN, JACOBIAN_MAX_STEPS,
+                                   jacobian_products, jacobian_run, matrix_powers, parse_matrix)
+from vgtui.engine.lists import parse_scale_sweep
+from vgtui.engine.lyapunov import lyapunov_sweep
+from vgtui.engine.spectrum import init_matrix, spectrum_report
 
 FNS = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu,
        "leaky_relu": lambda z, s=0.05: torch.nn.functional.leaky_relu(z, s),
@@ -353,13 +355,13 @@ def test_bad_matrices_are_refused(text, words):
 @pytest.mark.parametrize("text", ["", "1,x", "0.5:2", "1:2:1", "-1,2", "1:2:999", "inf"])
 def test_bad_scale_lists_are_refused(text):
     with pytest.raises(ConfigError) as info:
-        parse_scales(text)
+        parse_scale_sweep(text)
     assert info.value.field == "scales"
 
 
 def test_scale_lists_parse():
-    assert parse_scales("0.5, 1,1.5") == [0.5, 1.0, 1.5]
-    assert parse_scales("0:1:5") == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert parse_scale_sweep("0.5, 1,1.5") == [0.5, 1.0, 1.5]
+    assert parse_scale_sweep("0:1:5") == [0.0, 0.25, 0.5, 0.75, 1.0]
 
 
 def test_spectrum_against_numpy_and_torch_init_rules():

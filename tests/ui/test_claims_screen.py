@@ -5,6 +5,7 @@ from types import SimpleNamespace
 from textual.widgets import DataTable, Input, Select
 
 from vgtui.app import VgtuiApp
+from vgtui.engine import claim_rules as R
 from vgtui.engine import claims as C
 from vgtui.screens.claims import ClaimsScreen
 
@@ -33,8 +34,8 @@ async def test_table_counts_and_detail_at_80x24():
         result = screen.result
         assert rows(screen) == [c.id for c in result.claims]
         counts = text_of(screen.query_one("#claims-counts"))
-        for v in C.VERDICTS:
-            assert f"{C.VERDICT_MARKS[v]} {result.counts()[v]}" in counts
+        for v in R.VERDICTS:
+            assert f"{R.VERDICT_MARKS[v]} {result.counts()[v]}" in counts
         assert f"{len(result.claims)}/{len(result.claims)}" in counts
         detail = text_of(screen.query_one("#claims-detail"))
         first = result.claims[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..engine import closed_form as cf
 from ..engine.lists import short_number
 from ..engine.magnitude import format_signed_log10
-from ..present import steps_text
+from ..present.regimes import steps_text
 from .common import add_field, list_type, spec_type
 from .output import console, print_json
 

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import sys
 
-from ..engine.claims import (ARTICLES, RULES, VERDICT_MARKS, VERDICT_WORDS, VERDICTS,
-                             build_claims, filter_claims, measure_training, parse_choices)
+from ..engine.articles import ARTICLE_IDS
+from ..engine.claim_rules import RULES, VERDICT_MARKS, VERDICT_WORDS, VERDICTS
+from ..engine.claim_values import measure_training
+from ..engine.claims import build_claims, filter_claims, parse_choices
 from .common import list_type
 from .output import console, print_json
 
@@ -14,7 +16,7 @@ VERDICT_STYLES = {"holds": "green", "approx": "yellow", "fails": "bold red", "pe
 
 
 def _articles(text: str) -> tuple[str, ...]:
-    return parse_choices(text, tuple(ARTICLES), "article", "article")
+    return parse_choices(text, ARTICLE_IDS, "article", "article")
 
 
 def _verdicts(text: str) -> tuple[str, ...]:
@@ -24,7 +26,7 @@ def _verdicts(text: str) -> tuple[str, ...]:
 def add_parser(sub) -> None:
     p = sub.add_parser(NAME, help=HELP, description=HELP + ". Verdicts: " + RULES + ".")
     p.add_argument("--article", type=list_type(_articles, "article"), metavar="LIST",
-                   help="only these articles: " + ", ".join(ARTICLES) + " (comma-separated)")
+                   help="only these articles: " + ", ".join(ARTICLE_IDS) + " (comma-separated)")
     p.add_argument("--verdict", type=list_type(_verdicts, "verdict"), metavar="LIST",
                    help="only these verdicts: holds, approx, fails, pending (comma-separated)")
     p.add_argument("--search", metavar="WORDS", default="",

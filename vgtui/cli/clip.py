@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..engine.magnitude import format_log10
-from ..present import shown_steps
+from ..present.rows import shown_steps
 from .output import console, print_json
 from .rnn_args import add_rnn_fields, config_from, positive_int
 
@@ -25,7 +25,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from ..engine.spectrum import check_tau, clip_gradients
+    from ..engine.clipping import check_tau, clip_gradients
 
     tau = check_tau(args.tau)
     (r,) = clip_gradients([config_from(args)], tau)
@@ -35,7 +35,7 @@ def run(args) -> int:
     from rich import box
     from rich.table import Table
 
-    from ..present_jacobian import clip_lines
+    from ..present.exploding import clip_lines
 
     out = console()
     c = r.config

@@ -4,7 +4,8 @@ from __future__ import annotations
 from ..engine.architectures import (ARCHITECTURES, COMPARE_FIELDS, MARKERS, TITLES, UPDATES,
                                      CompareConfig)
 from ..engine.magnitude import format_log10
-from ..present import factor_text, horizon_text, shown_steps
+from ..present.regimes import factor_text, horizon_text
+from ..present.rows import shown_steps
 from .common import UsageError, add_field, positive_int
 from .output import console, print_csv, print_json
 

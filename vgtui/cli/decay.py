@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..engine import closed_form as cf
 from ..engine.lists import short_number
 from ..engine.magnitude import format_log10
-from ..present import factor_text, REGIME_STYLES, marked, steps_text
+from ..present.regimes import factor_text, marked, REGIME_STYLES, steps_text
 from .common import UsageError, add_field, list_type
 from .output import console, print_json
 

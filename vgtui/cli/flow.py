@@ -7,7 +7,8 @@ from ..engine.config import FIELD_SPECS, RNNConfig
 from ..engine.errors import ConfigError
 from ..engine.magnitude import format_log10
 from ..engine.presets import FLOW_PRESETS
-from ..present import flow_summary_lines, shown_steps, stack_title
+from ..present.flow import flow_summary_lines, stack_title
+from ..present.rows import shown_steps
 from .common import UsageError, add_field, positive_int
 from .output import console, print_csv, print_json
 
@@ -120,7 +121,7 @@ def _print_table(r, every: int | None) -> None:
     from rich import box
     from rich.table import Table
 
-    from ..present import stack_summary_lines
+    from ..present.flow import stack_summary_lines
 
     out = console()
     c = r.config

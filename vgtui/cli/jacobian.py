@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from ..engine.magnitude import format_log10
-from ..present import shown_steps
+from ..present.rows import shown_steps
 from .common import UsageError
 from .output import console, print_csv, print_json
 from .rnn_args import add_rnn_fields, config_from, given_fields, number, positive_int
@@ -18,7 +18,7 @@ def add_parser(sub) -> None:
         HELP + ". The product is built backwards from T and renormalised every step, so "
         "its norm stays exact in log space. With --matrix, J = derivative x matrix is "
         "raised to the powers n = 1..steps (numpy, float64)."))
-    from ..engine.spectrum import JACOBIAN_MAX_HIDDEN, JACOBIAN_MAX_STEPS, MATRIX_MAX_STEPS
+    from ..engine.jacobian import JACOBIAN_MAX_HIDDEN, JACOBIAN_MAX_STEPS, MATRIX_MAX_STEPS
 
     add_rnn_fields(p, skip=("steps",), limits={"hidden": JACOBIAN_MAX_HIDDEN})
     p.add_argument("--steps", dest="steps", default=None, metavar="N",
@@ -51,14 +51,14 @@ def _steps(args, high: int) -> None:
 
 
 def run(args) -> int:
-    from ..engine.spectrum import JACOBIAN_MAX_STEPS, MATRIX_MAX_STEPS
+    from ..engine.jacobian import JACOBIAN_MAX_STEPS, MATRIX_MAX_STEPS
 
     _steps(args, MATRIX_MAX_STEPS if args.matrix is not None else JACOBIAN_MAX_STEPS)
     if args.matrix is not None:
         return _run_matrix(args)
     if args.derivative is not None:
         raise UsageError("--derivative: only used with --matrix")
-    from ..engine.spectrum import jacobian_run
+    from ..engine.jacobian import jacobian_run
 
     config = config_from(args)
     r = jacobian_run(config)
@@ -90,7 +90,7 @@ def _print_rnn_table(r, every) -> None:
     from rich import box
     from rich.table import Table
 
-    from ..present_jacobian import jacobian_summary_lines
+    from ..present.jacobian import jacobian_summary_lines
 
     out = console()
     c = r.config
@@ -117,7 +117,7 @@ def _align(v: float) -> str:
 
 
 def _run_matrix(args) -> int:
-    from ..engine.spectrum import matrix_powers, parse_matrix
+    from ..engine.jacobian import matrix_powers, parse_matrix
 
     given = given_fields(args)
     extra = [n for n in given if n != "steps"]
@@ -140,7 +140,7 @@ def _run_matrix(args) -> int:
     from rich import box
     from rich.table import Table
 
-    from ..present_jacobian import article_comparison_lines, matrix_summary_lines
+    from ..present.jacobian import article_comparison_lines, matrix_summary_lines
 
     out = console()
     table = Table(title=f"powers of J = {m.derivative:g} x W", title_justify="left",

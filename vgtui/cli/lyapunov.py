@@ -24,9 +24,10 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from ..engine.spectrum import lyapunov_sweep, parse_scales
+    from ..engine.lists import parse_scale_sweep
+    from ..engine.lyapunov import lyapunov_sweep
 
-    scales = parse_scales(args.scales)
+    scales = parse_scale_sweep(args.scales)
     config = config_from(args, {"steps": 200}, skip=("scale",))
     sweep = lyapunov_sweep(config, scales)
     if args.json:
@@ -35,7 +36,7 @@ def run(args) -> int:
     from rich import box
     from rich.table import Table
 
-    from ..present_jacobian import lyapunov_lines
+    from ..present.exploding import lyapunov_lines
 
     out = console()
     c = sweep.base

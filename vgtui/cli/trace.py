@@ -5,7 +5,7 @@ import math
 
 from ..engine import closed_form as cf
 from ..engine.magnitude import format_log10, format_signed_log10
-from ..present import shown_steps
+from ..present.rows import shown_steps
 from .common import positive_int, spec_type
 from .output import console, print_json
 

@@ -34,7 +34,7 @@ from .device import dtype_name, on_engine_threads, resolve_device, resolve_dtype
 from .errors import ConfigError
 from .flow import fitted_factor, horizons
 from .gated import run_stack, seeded_inputs, stack_estimate
-from .magnitude import LOG10_E, LogMagnitude, json_floats, log10_ratio
+from .magnitude import LOG10_E, LogMagnitude, log10_ratio
 from .recurrence import progress_tick, random_stream, recurrent_matrix
 
 ARCHITECTURES = ("rnn", "lstm", "gru", "residual", "attention", "ssm")

@@ -175,3 +175,9 @@ def resolve_dtype(name: str, device):
 
 def dtype_name(dtype) -> str:
     return str(dtype).replace("torch.", "")
+
+
+def bytes_per_number(device: str, dtype: str) -> int:
+    """Bytes per number of the dtype a (device, dtype) setting runs in, for the resource
+    guard's estimates."""
+    return resolve_dtype(dtype, resolve_device(device)).itemsize

@@ -47,6 +47,7 @@ import numpy as np
 from . import budget
 from .budget import FLOPS_PER_S, STEP_OVERHEAD_S, Estimate, spectral_seconds
 from .cells import ActivationPlan
+from .articles import ARTICLE_TOY, ARTICLE_TOY_CLAIMS
 from .config import RNNConfig, same_shape_key
 from .device import dtype_name, on_engine_threads, resolve_device, resolve_dtype
 from .errors import ConfigError
@@ -897,15 +898,6 @@ def toy_carousel(factor: float, gate: float, steps: int) -> ToyCarousel:
         return k * math.log10(base)
 
     return ToyCarousel(float(factor), float(gate), int(steps), powers(factor), powers(gate))
-
-
-ARTICLE_TOY = {"factor": 0.7, "gate": 0.98, "steps": 100}
-# What the source article states for its toy, as numbers, so the screen can check them.
-ARTICLE_TOY_CLAIMS = (
-    ("0.7^100", "rnn", 3.2e-16),
-    ("0.98^100", "gate", 0.13),
-    ("gate / RNN", "advantage", 1e15),
-)
 
 
 @dataclass(frozen=True)

@@ -358,7 +358,7 @@ def model_run_weights(model: LoadedModel, config, inputs: np.ndarray | None):
     StackWeights otherwise. Without an inputs array the seeded inputs are used."""
     import torch
 
-    from .gated import StackWeights, seeded_inputs
+    from .gated import seeded_inputs, StackWeights
 
     if inputs is None:
         x = seeded_inputs(config)

@@ -15,12 +15,14 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Label, Select, Static
 
 from ..engine import closed_form as cf
-from ..engine.article_figures import ARTICLES, DERIVATIVE_FIGURES, check_all
+from ..engine.articles import ARTICLE_PHRASES, DERIVATIVE_FIGURES
+from ..engine.figure_checks import check_all
 from ..engine.config import parse_field
 from ..engine.errors import VgtuiError
 from ..engine.lists import format_list, short_number
 from ..engine.magnitude import format_signed_log10
-from ..present import steps_text
+from ..present.articles import figure_check_mark, figure_check_words
+from ..present.regimes import steps_text
 from ..widgets.entry import ParsedField, first_field_error
 from ..widgets.line_plot import Curve, LinePlot
 from ..widgets.tables import rebuild
@@ -122,7 +124,7 @@ class ActivationsScreen(PageScreen):
                 yield Label("derivative figures printed in the articles, recomputed",
                             classes="section")
                 yield DataTable(id="act-articles", zebra_stripes=True, cursor_type="row")
-                yield Static(" · ".join(f"{k}: {v}" for k, v in ARTICLES.items()
+                yield Static(" · ".join(f"{k}: {v}" for k, v in ARTICLE_PHRASES.items()
                                         if k in ("000", "003", "004")),
                              classes="note", id="act-article-note")
 
@@ -264,9 +266,9 @@ class ActivationsScreen(PageScreen):
         rows = []
         for c in check_all(DERIVATIVE_FIGURES):
             style = {"agrees": "green", "close": "yellow", "differs": "bold red"}[c.verdict]
-            rows.append([Text(c.mark, style=style), c.figure.article, c.figure.expression,
+            rows.append([Text(figure_check_mark(c), style=style), c.figure.article, c.figure.expression,
                          c.figure.stated,
                          format_signed_log10(c.computed.sign, c.computed.log10, 4),
-                         Text(c.words(), style=style), c.figure.context])
+                         Text(figure_check_words(c), style=style), c.figure.context])
         rebuild(self.query_one("#act-articles", DataTable),
                 ["", "article", "figure", "article says", "computed", "verdict", "where"], rows)

@@ -12,7 +12,8 @@ from ..engine.architectures import (ARCHITECTURES, COMPARE_FIELDS, COMPARE_PRESE
                                     SHORT, TITLES, TRAITS, UPDATES, CompareConfig,
                                     compare_preset)
 from ..engine.magnitude import format_log10
-from ..present import factor_text, horizon_text, shown_steps
+from ..present.regimes import factor_text, horizon_text
+from ..present.rows import shown_steps
 from ..widgets.controls import ControlPanel
 from ..widgets.log_chart import LogChart, Series
 from .base import PageScreen, Requests, next_name, sync_select

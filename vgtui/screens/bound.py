@@ -18,9 +18,10 @@ from textual.widgets import DataTable, Label, Static
 from ..engine.config import RNNConfig
 from ..engine.errors import ConfigError
 from ..engine.magnitude import format_log10
-from ..engine.spectrum import JACOBIAN_MAX_HIDDEN, JACOBIAN_MAX_STEPS, parse_scales
-from ..present import shown_steps
-from ..present_jacobian import catch22_lines
+from ..engine.jacobian import JACOBIAN_MAX_HIDDEN, JACOBIAN_MAX_STEPS
+from ..engine.lists import parse_scale_sweep
+from ..present.rows import shown_steps
+from ..present.bound import catch22_lines
 from ..widgets.log_chart import LogChart, Series
 from .rnn_page import Extra, Preset, RNNPage
 
@@ -39,7 +40,7 @@ def _parse_sequences(text: str) -> int:
 
 
 def _parse_scale_list(text: str) -> tuple[float, ...]:
-    return tuple(parse_scales(text))
+    return tuple(parse_scale_sweep(text))
 
 
 TANH_SWEEP = "0.25:4:16"
@@ -161,7 +162,8 @@ class BoundScreen(RNNPage):
         scales, sequences = list(extras["scales"]), extras["sequences"]
 
         def job(cancelled):
-            from ..engine.spectrum import catch22_sweep, jacobian_run
+            from ..engine.bound import catch22_sweep
+            from ..engine.jacobian import jacobian_run
 
             run = jacobian_run(config, cancel=cancelled)
             sweep = catch22_sweep(config, scales, sequences, cancel=cancelled)
@@ -226,7 +228,7 @@ class BoundScreen(RNNPage):
             f"T={c.steps} (exploded: gain > 1e6; vanished: dL/dh_1 below 1e-6 of dL/dh_T)")
         sweep_lines = catch22_lines(sweep)
         if c.activation == "sigmoid":
-            from ..engine.spectrum import ARTICLE_SIGMOID
+            from ..engine.articles import ARTICLE_SIGMOID
 
             boom, total = ARTICLE_SIGMOID.measured(sweep)
             if total:

@@ -21,14 +21,16 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Label, ProgressBar, Static, TabbedContent, TabPane
 
 from ..engine import closed_form as cf
-from ..engine.article_figures import ARTICLES, DECAY_FIGURES, check_all
+from ..engine.articles import ARTICLE_PHRASES, DECAY_FIGURES
+from ..engine.figure_checks import check_all
 from ..engine.config import RNNConfig, parse_field
 from ..engine.errors import VgtuiError
 from ..engine.lists import format_list, short_number
 from ..engine.magnitude import format_log10
 from ..engine.sweep import (DEFAULT_ACTIVATIONS, DEFAULT_SCALES, SweepSpec, parse_scales,
                             parse_sweep_activations)
-from ..present import factor_text, REGIME_STYLES, marked, steps_text
+from ..present.articles import figure_check_mark, figure_check_words
+from ..present.regimes import factor_text, marked, REGIME_STYLES, steps_text
 from ..widgets.entry import ParsedField, first_field_error
 from ..widgets.status_line import stable_output
 from ..widgets.tables import rebuild
@@ -145,7 +147,7 @@ class DecayScreen(PageScreen):
                     yield Label("decay figures printed in the articles, recomputed",
                                 classes="section")
                     yield DataTable(id="decay-articles", zebra_stripes=True, cursor_type="row")
-                    yield Static(" · ".join(f"{k}: {v}" for k, v in ARTICLES.items()),
+                    yield Static(" · ".join(f"{k}: {v}" for k, v in ARTICLE_PHRASES.items()),
                                  classes="note")
             with TabPane("measured on real RNNs", id="tab-measured"):
                 with VerticalScroll(id="decay-measured-pane"):
@@ -268,9 +270,9 @@ class DecayScreen(PageScreen):
         table.clear()
         for c in check_all(DECAY_FIGURES):
             style = {"agrees": "green", "close": "yellow", "differs": "bold red"}[c.verdict]
-            table.add_row(Text(c.mark, style=style), c.figure.article, c.figure.expression,
+            table.add_row(Text(figure_check_mark(c), style=style), c.figure.article, c.figure.expression,
                           c.figure.stated, format_log10(c.computed.log10, 4),
-                          Text(c.words(), style=style), c.figure.context)
+                          Text(figure_check_words(c), style=style), c.figure.context)
 
     # -- measured -----------------------------------------------------------------------
     @on(ParsedField.Changed, "#decay-T, #decay-hidden, #decay-seed, #decay-scales, "

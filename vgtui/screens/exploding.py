@@ -17,9 +17,10 @@ from textual.widgets import DataTable, Label, Static
 
 from ..engine.config import RNNConfig
 from ..engine.magnitude import format_log10
-from ..engine.spectrum import check_tau, parse_scales
-from ..present import horizon_text, per_step, verdict_text
-from ..present_jacobian import lyapunov_lines
+from ..engine.clipping import check_tau
+from ..engine.lists import parse_scale_sweep
+from ..present.regimes import gradient_verdict_text, horizon_text, per_step
+from ..present.exploding import lyapunov_lines
 from ..widgets.log_chart import LogChart, Series
 from ..widgets.plane import PlotCanvas, PlotSeries, RefLine
 from .rnn_page import Extra, Preset, RNNPage
@@ -32,7 +33,7 @@ def _parse_tau(text: str) -> float:
 
 
 def _parse_scale_list(text: str) -> tuple[float, ...]:
-    return tuple(parse_scales(text))
+    return tuple(parse_scale_sweep(text))
 
 
 def reference_config(config: RNNConfig) -> RNNConfig:
@@ -188,7 +189,9 @@ class ExplodingScreen(RNNPage):
 
         def job(cancelled):
             from ..engine.flow import run_flow
-            from ..engine.spectrum import clip_gradients, gradient_bound_log10, lyapunov_sweep
+            from ..engine.bound import gradient_bound_log10
+            from ..engine.clipping import clip_gradients
+            from ..engine.lyapunov import lyapunov_sweep
 
             flow = run_flow(config, cancel=cancelled)
             lyap = lyapunov_sweep(config, scales, cancel=cancelled)
@@ -232,7 +235,7 @@ class ExplodingScreen(RNNPage):
         finite = [x for x in g if math.isfinite(x)]
         peak_k = max(range(len(g)), key=lambda k: g[k] if math.isfinite(g[k]) else -math.inf)
         lines = [
-            f"[b]{verdict_text(f.verdict)}[/b]  {c.activation}, {c.init} W_hh × {c.scale:g}, "
+            f"[b]{gradient_verdict_text(f.verdict)}[/b]  {c.activation}, {c.init} W_hh × {c.scale:g}, "
             f"n={c.hidden}, T={c.steps}",
             f"spectral radius {f.spectral_radius:.4f} · spectral norm {f.spectral_norm:.4f} · "
             f"fitted factor {per_step(f.factor)} going back",
@@ -250,7 +253,7 @@ class ExplodingScreen(RNNPage):
         self.query_one("#exp-article", Static).update(self._article_note(v))
 
     def _article_note(self, v: ExplodingView) -> str:
-        from ..engine.spectrum import ARTICLE_GROWTH
+        from ..engine.articles import ARTICLE_GROWTH
 
         if not self._preset_matches(PRESETS["four-unit-1.5"]):
             return ""

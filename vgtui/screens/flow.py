@@ -22,8 +22,9 @@ from ..engine.magnitude import format_log10, format_value
 from ..engine.presets import FLOW_PRESETS
 from rich.markup import escape
 
-from ..present import (horizon_text, overflow_text, per_step, shown_steps,
-                       stack_title, verdict_text, zero_note)
+from ..present.flow import overflow_text, stack_title, zero_note
+from ..present.regimes import gradient_verdict_text, horizon_text, per_step
+from ..present.rows import shown_steps
 from ..widgets.controls import ControlPanel
 from ..widgets.log_chart import LogChart, Series
 from .base import PageScreen, Requests, next_name, sync_select
@@ -331,7 +332,7 @@ class FlowScreen(PageScreen):
         matrix = f" (W_hh block {r.spectral_block}, top layer)" if stacked else ""
         sizes = f"T={c.steps}" if stacked else f"n={c.hidden}, T={c.steps}"
         lines = [
-            f"[b]{verdict_text(r.verdict)}[/b] · fitted factor {per_step(r.factor)}",
+            f"[b]{gradient_verdict_text(r.verdict)}[/b] · fitted factor {per_step(r.factor)}",
             f"vanishing horizon (1e-6): {horizon}",
             f"spectral radius {r.spectral_radius:.4f} · norm {r.spectral_norm:.4f}{matrix}",
             f"{what}, {sizes}",

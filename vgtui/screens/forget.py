@@ -20,10 +20,13 @@ from textual.widgets import DataTable, Label, Select, Static
 
 from ..engine.config import RNNConfig
 from ..engine.flow import fitted_factor, horizons, verdict_for
-from ..engine.gated import (ARTICLE_TOY, CELL_ORDER, FORGET_BASE, FORGET_PRESETS,
-                            check_article_toy, forget_preset, toy_carousel)
+from ..engine.articles import ARTICLE_TOY
+from ..engine.gated import (CELL_ORDER, check_article_toy, FORGET_BASE, forget_preset,
+                            FORGET_PRESETS, toy_carousel)
 from ..engine.magnitude import format_log10
-from ..present import factor_text, gap_text, horizon_text, per_step, shown_steps, verdict_text
+from ..present.flow import gap_text
+from ..present.regimes import factor_text, gradient_verdict_text, horizon_text, per_step
+from ..present.rows import shown_steps
 from ..widgets.controls import ControlPanel
 from ..widgets.log_chart import LogChart, Series
 from .base import PageScreen, Requests, next_name, sync_select
@@ -390,7 +393,7 @@ class ForgetScreen(PageScreen):
                     gate_text = f" · mean {short} {sum(gates[name]) / len(gates[name]):.3f}"
             lines.append(f"{marker} {title}: t=1 {format_log10(values[0])} · {per_step(factor, 3)} · "
                          f"horizon {horizon_text(vanish, len(values))} · "
-                         f"{verdict_text(verdict_for(factor, vanish, explode))}{gate_text}")
+                         f"{gradient_verdict_text(verdict_for(factor, vanish, explode))}{gate_text}")
         if r.model_run is not None:
             lines.append(f"M = {r.model_run.source}")
         self.query_one("#forget-summary", Static).update("\n".join(lines))

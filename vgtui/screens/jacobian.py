@@ -17,12 +17,11 @@ from textual.widgets import DataTable, Label, Static
 
 from ..engine.config import RNNConfig
 from ..engine.magnitude import format_log10, format_value
-from ..engine.spectrum import (
-    ARTICLE_MEMORY, EFFECTIVE_DIM_RATIO, JACOBIAN_MAX_HIDDEN, JACOBIAN_MAX_STEPS,
-    MATRIX_MAX_STEPS, check_derivative, parse_matrix,
-)
-from ..present import shown_steps
-from ..present_jacobian import alignment_text, article_comparison_lines, complex_text
+from ..engine.articles import ARTICLE_MEMORY
+from ..engine.jacobian import (check_derivative, EFFECTIVE_DIM_RATIO, JACOBIAN_MAX_HIDDEN,
+                               JACOBIAN_MAX_STEPS, MATRIX_MAX_STEPS, parse_matrix)
+from ..present.rows import shown_steps
+from ..present.jacobian import alignment_text, article_comparison_lines, complex_text
 from ..widgets.log_chart import LogChart, Series
 from ..widgets.plane import FixedSparkline
 from .rnn_page import Extra, Preset, RNNPage
@@ -197,7 +196,7 @@ class JacobianScreen(RNNPage):
         key = (extras["matrix"], extras["derivative"], extras["powers"])
 
         def job(cancelled):
-            from ..engine.spectrum import jacobian_run, matrix_powers
+            from ..engine.jacobian import jacobian_run, matrix_powers
 
             rnn = previous.rnn if previous is not None and previous.rnn.config == config else None
             if rnn is None:

@@ -19,9 +19,8 @@ from textual.widgets import DataTable, Label, Select, Static
 from ..engine.config import RNNConfig
 from ..engine.errors import ConfigError
 from ..engine.magnitude import format_log10
-from ..engine.spectrum import (
-    INIT_TITLES, NON_NORMAL, POWER_MAX_STEPS, SPECTRUM_INITS, SPECTRUM_MAX_HIDDEN,
-)
+from ..engine.spectrum import (INIT_TITLES, NON_NORMAL, POWER_MAX_STEPS, SPECTRUM_INITS,
+                               SPECTRUM_MAX_HIDDEN)
 from ..widgets.log_chart import LogChart, Series
 from ..widgets.plane import EIGHTHS, PlotCanvas, PlotSeries, RefLine, bucket_means
 from .rnn_page import Extra, Preset, RNNPage

@@ -14,9 +14,11 @@ from typing import Iterable
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.screen import Screen
 
 from .screens.registry import SCREENS, entry, screen_ids
+from .widgets.pickers import CommandBox, Palette, ScreenPicker
 
 ANSI_THEME = "ansi-dark"
 
@@ -178,8 +180,6 @@ class VgtuiApp(App):
             self.theme = ANSI_THEME
 
     def action_pick_screen(self) -> None:
-        from .widgets.pickers import ScreenPicker
-
         current = getattr(self.screen, "SCREEN_ID", None)
         entries = [(s.id, s.key, s.title, s.summary) for s in SCREENS]
 
@@ -190,8 +190,6 @@ class VgtuiApp(App):
         self.push_screen(ScreenPicker(entries, current), chosen)
 
     def action_copy_command(self) -> None:
-        from .widgets.pickers import CommandBox
-
         command = self.screen.cli_command() if hasattr(self.screen, "cli_command") else None
         if not command:
             self.notify("This screen has no matching command-line lookup.", severity="warning")
@@ -208,9 +206,6 @@ class VgtuiApp(App):
         """Textual's palette, but never a second one anywhere: Textual only checks the
         top screen, so a palette under a help overlay, or one left open in another mode
         (a demo that moved on), would be pushed twice under the same id and crash."""
-        from textual.command import CommandPalette
-
-        from .widgets.pickers import Palette
 
         stacks = self._screen_stacks.values()  # every mode's stack, not only this one
         if self.use_command_palette and not any(

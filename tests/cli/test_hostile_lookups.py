@@ -33,9 +33,8 @@ from hypothesis import strategies as st
 from vgtui.cli import LOOKUPS, build_parser
 from vgtui.engine.architectures import ARCHITECTURES
 from vgtui.engine.config import ACTIVATIONS, ARCHES, DTYPES, INITS
-from vgtui.engine.experiments import EXPERIMENT_PRESETS
 from vgtui.engine.longrange import EXAMPLES, MODELS
-from vgtui.engine.presets import FLOW_PRESETS
+from vgtui.engine.presets import preset_names
 from vgtui.engine.spectrum import NON_NORMAL, SPECTRUM_INITS
 
 # A numpy warning (0/0, overflow) is a silent nan or inf on its way out: an error here.
@@ -231,7 +230,7 @@ TABLE: dict[str, dict] = {
         "--arch": choice(ARCHES),
         "--layers": number(1, 16, True),
         "--forget-bias": number(-20, 20, base=RNN_BASE + ["--arch", "lstm"]),
-        "--preset": choice(tuple(FLOW_PRESETS), exact=True, aliases=(),
+        "--preset": choice(tuple(preset_names("flow")), exact=True, aliases=(),
                            base=["--steps", "5", "--hidden", "4"]),
         "--every": number(1, 10**9, True),
     }, "skip": ("--model", "--inputs")},  # model files: tests/cli/test_hostile_model_files.py
@@ -338,7 +337,7 @@ TABLE: dict[str, dict] = {
         "--every": number(1, 10**9, True),
     }},
     "train": {"base": TRAIN_BASE, "flags": {
-        "--preset": choice(tuple(EXPERIMENT_PRESETS), exact=True, aliases=()),
+        "--preset": choice(tuple(preset_names("experiments")), exact=True, aliases=()),
         "--task": choice(("first", "latch", "adding"), aliases=()),
         "--lengths": number_list(2, 1000, 8, integer=True, base=_train_base("--lengths"),
                                  too_many=False),

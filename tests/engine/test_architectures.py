@@ -5,9 +5,11 @@ import numpy as np
 import pytest
 import torch
 
-from vgtui.engine.architectures import CompareConfig, run_compare, ssm_parameters
+from vgtui.engine.architectures import run_compare, ssm_parameters
+from vgtui.engine.config import CompareConfig
 from vgtui.engine.recurrence import random_stream, recurrent_matrix
-from vgtui.engine.gated import run_stack, seeded_inputs
+from vgtui.engine.gated import run_stack
+from vgtui.engine.stack_weights import seeded_inputs
 
 
 def shared(cfg):

@@ -47,13 +47,14 @@ def _gru_recurrent():
 
 
 def _cells():
-    from vgtui.engine.gated import compare_cells
+    from vgtui.engine.cell_comparison import compare_cells
 
     return compare_cells(RNNConfig(steps=150, hidden=12))
 
 
 def _compare():
-    from vgtui.engine.architectures import CompareConfig, run_compare
+    from vgtui.engine.architectures import run_compare
+    from vgtui.engine.config import CompareConfig
 
     return run_compare(CompareConfig(steps=150, hidden=12))
 
@@ -107,14 +108,16 @@ def _trace():
 
 
 def _experiment():
-    from vgtui.engine.experiments import ExperimentConfig, run_experiment
+    from vgtui.engine.experiment_config import ExperimentConfig
+    from vgtui.engine.experiments import run_experiment
 
     return run_experiment(ExperimentConfig(lengths=(5, 20), archs=("rnn", "lstm"), seeds=1,
                                            train_steps=20, hidden=8, batch=16, eval_size=64))
 
 
 def _probe():
-    from vgtui.engine.experiments import ExperimentConfig, truncation_probe
+    from vgtui.engine.experiment_config import ExperimentConfig
+    from vgtui.engine.training import truncation_probe
 
     return truncation_probe(ExperimentConfig(lengths=(200,), archs=("lstm",), hidden=32,
                                              truncate=5))
@@ -217,7 +220,8 @@ def test_closed_forms_cost_the_same_for_any_length(monkeypatch):
 
 def test_estimates_grow_with_every_size():
     from vgtui.engine import budget
-    from vgtui.engine.experiments import ExperimentConfig, experiment_estimate
+    from vgtui.engine.experiment_config import ExperimentConfig
+    from vgtui.engine.experiments import experiment_estimate
     from vgtui.engine.gated import stack_estimate
 
     base = budget.jacobian_estimate(1, 128, 100, 4, 8)  # an SVD per step: n^3

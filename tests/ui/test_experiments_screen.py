@@ -5,7 +5,7 @@ import shlex
 import pytest
 
 from vgtui.app import VgtuiApp
-from vgtui.engine.experiments import EXPERIMENT_PRESETS
+from vgtui.engine.presets import preset_config
 from vgtui.screens.experiments import ExperimentsScreen
 
 from .helpers import text_of, wait_until
@@ -157,7 +157,7 @@ async def test_preset_key_and_palette_presets():
         screen.query_one("#exp-tabs ContentTabs").focus()
         await pilot.press("p")
         await pilot.pause(0.2)
-        assert screen.config == EXPERIMENT_PRESETS["adam-clip"].config()
+        assert screen.config == preset_config("experiments", "adam-clip")
         screen.load_preset("truncated")
         await pilot.pause(0.2)
         assert screen.config.truncate == 8
@@ -210,12 +210,13 @@ async def test_t_key_runs_the_truncation_demo_and_the_view_counts_learned_runs()
         screen = await opened(pilot)
         screen.query_one("#exp-tabs ContentTabs").focus()
         # shrink the demo so the test is quick: same preset, fewer updates
-        from vgtui.engine import experiments
+        from vgtui.engine.presets import Preset
+        from vgtui.screens import experiments
 
         original = experiments.EXPERIMENT_PRESETS["truncated"]
-        quick = experiments.ExperimentPreset(original.name, original.title, original.note,
-                                             {**original.changes, "train_steps": 10,
-                                              "seeds": 1, "hidden": 4, "eval_size": 32})
+        quick = Preset(original.name, original.title, original.note,
+                       {**original.values, "train_steps": 10, "seeds": 1, "hidden": 4,
+                        "eval_size": 32})
         experiments.EXPERIMENT_PRESETS["truncated"] = quick
         try:
             await pilot.press("t")

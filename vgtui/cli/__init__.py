@@ -5,10 +5,15 @@ give one line on stderr and exit code 2; nothing prints a traceback.
 """
 from __future__ import annotations
 
+import argparse
+import math
+import os
 import sys
 from importlib import import_module
 
+from .. import __version__
 from ..engine.errors import VgtuiError
+from ..screens.registry import screen_ids
 from .common import EXIT_USAGE, Parser, UsageError, describe_error, fail
 
 # One module per lookup; each defines NAME, add_parser(sub) and run(args).
@@ -19,7 +24,6 @@ LOOKUPS = ["flow", "decay", "activations", "trace", "longrange", "capacity", "ja
 def build_parser(with_lookups: bool = True) -> Parser:
     """The parser; without lookups it only knows the app's own flags (a bare ``vgtui``
     then starts without importing the thirteen lookup modules and numpy)."""
-    from .. import __version__
 
     parser = Parser(prog="vgtui", description="A terminal explorer of vanishing and exploding "
                     "gradients in recurrent networks. With no command, opens the app.")
@@ -77,9 +81,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _interval(text: str) -> float:
-    import argparse
-    import math
-
     try:
         value = float(text)
     except ValueError:
@@ -93,15 +94,12 @@ def _interval(text: str) -> float:
 
 def ansi_requested(args) -> bool:
     """--ansi, or VGTUI_ANSI set to anything but empty / 0 / no / false."""
-    import os
 
     env = os.environ.get("VGTUI_ANSI", "").strip().lower()
     return bool(args.ansi) or env not in ("", "0", "no", "false", "off")
 
 
 def _launch_app(args) -> int:
-    from ..screens.registry import screen_ids
-
     if args.screen and args.screen not in screen_ids():
         fail(f"vgtui: error: --screen: unknown screen {args.screen!r}; choose one of "
              f"{', '.join(screen_ids())}")
@@ -111,7 +109,7 @@ def _launch_app(args) -> int:
 
 def make_app(args):
     """The app as the flags ask for it (separate from run() so tests can drive it)."""
-    from ..app import VgtuiApp
+    from ..app import VgtuiApp  # textual: only the app needs it
 
     return VgtuiApp(start_screen=args.screen, demo=args.demo or args.demo_interval is not None,
                     demo_interval=args.demo_interval, ansi=ansi_requested(args))

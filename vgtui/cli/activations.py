@@ -38,8 +38,8 @@ def run(args) -> int:
 
 
 def print_table(table) -> None:
-    from rich import box
-    from rich.table import Table
+    from rich import box  # rich: only the table output needs it
+    from rich.table import Table  # rich: only the table output needs it
 
     out = console()
     grid = Table(title=f"activation derivatives (typical = E|f'(z)|, z ~ N(0, {table.spread:g}^2))",

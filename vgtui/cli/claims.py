@@ -65,9 +65,9 @@ def run(args) -> int:
 
 
 def _print(result, shown) -> None:
-    from rich import box
-    from rich.table import Table
-    from rich.text import Text
+    from rich import box  # rich: only the table output needs it
+    from rich.table import Table  # rich: only the table output needs it
+    from rich.text import Text  # rich: only the table output needs it
 
     out = console()
     title = ("claims of the source articles, recomputed now "

@@ -4,8 +4,8 @@ from __future__ import annotations
 import argparse
 
 from ..engine.errors import ConfigError
-from ..engine.longrange import (EXAMPLES, LR_SPECS, MODEL_TITLES, LongRangeConfig,
-                                example_config, parse_gaps, parse_lr_field)
+from ..engine.longrange import (EXAMPLES, LR_SPECS, LongRangeConfig, MODEL_TITLES, example_config,
+                                parse_gaps, parse_lr_field, run_longrange)
 from ..engine.magnitude import format_log10
 from ..present.rows import shown_steps
 from ..present.longrange import (glyph_legend, percent_text, short_ratio, signal_bar,
@@ -76,8 +76,6 @@ def build(args) -> LongRangeConfig:
 
 
 def run(args) -> int:
-    from ..engine.longrange import run_longrange
-
     result = run_longrange(build(args))
     if args.json:
         print_json(result.to_dict())
@@ -87,8 +85,8 @@ def run(args) -> int:
 
 
 def _print(r) -> None:
-    from rich import box
-    from rich.table import Table
+    from rich import box  # rich: only the table output needs it
+    from rich.table import Table  # rich: only the table output needs it
 
     out = console()
     c = r.config

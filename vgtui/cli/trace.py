@@ -34,8 +34,8 @@ def run(args) -> int:
     if args.json:
         print_json(trace.to_dict())
         return 0
-    from rich import box
-    from rich.table import Table
+    from rich import box  # rich: only the table output needs it
+    from rich.table import Table  # rich: only the table output needs it
 
     out = console()
     table = Table(title=f"h_t = tanh({args.weight:g} h_(t-1)), h_0 = {args.h0:g}, T = {args.steps}",

@@ -67,7 +67,6 @@ def gradient_bound_log10(run) -> np.ndarray:
     return power_log10(sigma * run.spectral_norm, steps_back) + run.log10_grad_h[-1]
 
 
-
 @dataclass
 class Catch22Row:
     scale: float
@@ -155,7 +154,7 @@ def catch22_sweep(
     exploded when ||dL/dh_t|| climbs above 1e6 times its value at T somewhere, and as
     vanished when ||dL/dh_1|| falls below 1e-6 times it.
     """
-    import torch  # torch: loaded when first needed
+    import torch  # torch: loaded on first use
 
     if not scales:
         raise ConfigError("scales is empty", "scales")

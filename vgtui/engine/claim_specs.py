@@ -66,7 +66,6 @@ UNCHECKED = (
 )
 
 
-
 @dataclass(frozen=True)
 class Spec:
     """A claim before it is computed: everything but the computed value."""
@@ -85,7 +84,6 @@ class Spec:
     needs: str = "closed"
     note: str = ""
     figure: tuple | None = None  # (article, expression, context) of an ``articles`` figure
-
 
 
 # -- the claims, article by article, in reading order ------------------------------------
@@ -129,7 +127,7 @@ _FIGURE_ENGINE = {"power": "closed_form.log10_power",
 
 
 def _figure_words(figure) -> tuple[str, str]:
-    """(claim, how) for an article_figures entry."""
+    """(claim, how) for an ``articles`` figure."""
     kind, args = figure.kind, figure.args
     if kind == "power":
         f, t = args
@@ -170,7 +168,6 @@ def figure_spec(article: str, expression: str, *, where: str | None = None,
                 stated, _figure_value(figure), how, "vgtui.engine." + _FIGURE_ENGINE[figure.kind],
                 screen or default_screen, hint or default_hint, "", "closed", note,
                 (figure.article, figure.expression, figure.context))
-
 
 
 def _training_loss(engine: ClaimInputs, length: int) -> Computed:

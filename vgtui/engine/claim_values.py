@@ -15,13 +15,14 @@ from typing import Callable, Sequence
 import numpy as np
 
 from . import closed_form as cf
-from .articles import ARTICLE_TOY, ARTICLE_TWO_UNIT
+from .articles import ARTICLE_FIRST_LOSSES, ARTICLE_TOY, ARTICLE_TWO_UNIT
 from .capacity import CapacityConfig, compute_capacity
 from .config import RNNConfig
 from .errors import Cancelled
-from .experiments import EXPERIMENT_PRESETS, run_experiment
+from .experiments import run_experiment
 from .flow import run_flow_batch
-from .gated import toy_carousel
+from .forget_gate import toy_carousel
+from .presets import preset_config
 from .recurrence import RNNWeights, random_stream
 from .jacobian import jacobian_products, matrix_powers
 from .spectrum import init_matrix, spectrum_report
@@ -117,7 +118,7 @@ def article_four_unit(scales: Sequence[float] = (0.5, 1.5)):
     random state is restored afterwards. The gradients then come from the flow
     engine (float64, L = sum(h_T)) as a batch, one row per scale."""
     import torch  # torch: loaded when a claim first needs it
-    from torch import nn
+    from torch import nn  # torch: loaded on first use
 
     rows = []
     with torch.random.fork_rng(devices=[]):
@@ -145,7 +146,7 @@ def default_torch_rnn_gradients(seeds: int = TORCH_RNN_SEEDS):
     loss = sum of the last output. ||dL/dx_t|| per step from the flow engine (one
     batch over the seeds). The global random state is restored afterwards."""
     import torch  # torch: loaded when a claim first needs it
-    from torch import nn
+    from torch import nn  # torch: loaded on first use
 
     w_hh, w_xh, bias, xs = [], [], [], []
     with torch.random.fork_rng(devices=[]):
@@ -252,11 +253,11 @@ def memory_dimensions(seeds: int, steps_back: int,
 
 
 # -- article 000's training test --------------------------------------------------------
-TRAINING_PRESET = "article-first"
+TRAINING_PRESET = ARTICLE_FIRST_LOSSES.preset
 
 
 def measure_training(progress=None, cancel=None):
     """Run the Experiments preset that follows article 000's test (about half a minute on
     a small CPU); pass the result to ``build_claims(experiment=...)``."""
-    config = EXPERIMENT_PRESETS[TRAINING_PRESET].config()
+    config = preset_config("experiments", TRAINING_PRESET)
     return run_experiment(config, progress=progress, cancel=cancel)

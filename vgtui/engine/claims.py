@@ -89,7 +89,6 @@ class Claim:
         return out
 
 
-
 def format_number(value: float | None, log10: float | None = None, unit: str = "",
                   digits: int = 4) -> str:
     """A computed value as text: plain for everyday sizes, scientific otherwise (from
@@ -109,7 +108,6 @@ def format_number(value: float | None, log10: float | None = None, unit: str = "
         return "0" + suffix
     text = format_log10(lv, digits - 1)
     return ("-" if value < 0 else "") + text + suffix
-
 
 
 @dataclass
@@ -148,7 +146,6 @@ class ClaimsList:
         }
 
 
-
 def filter_claims(claims: Sequence[Claim], article: str | Sequence[str] | None = None,
                   verdict: str | Sequence[str] | None = None, text: str = "") -> list[Claim]:
     """Claims of the given article(s) and verdict(s) whose text contains every word."""
@@ -167,7 +164,6 @@ def filter_claims(claims: Sequence[Claim], article: str | Sequence[str] | None =
                 continue
         out.append(c)
     return out
-
 
 
 def parse_choices(text: str, allowed: Sequence[str], what: str, name: str) -> tuple[str, ...]:

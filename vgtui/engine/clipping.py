@@ -128,7 +128,7 @@ def clip_gradients(
 ) -> list[ClipRun]:
     """Gradient of L = sum(h_T) with respect to W_hh, W_xh and b, in log space, and
     what clipping its norm at tau does to it. One batch, one loop over time."""
-    import torch  # torch: loaded when first needed
+    import torch  # torch: loaded on first use
 
     tau = check_tau(tau)
     if configs:

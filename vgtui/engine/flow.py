@@ -206,7 +206,7 @@ def run_flow_batch(
     cancel: Callable[[], bool] | None = None,
 ) -> FlowBatch:
     """Forward and backward passes for every config in one vectorised computation."""
-    import torch
+    import torch  # torch: loaded on first use
 
     configs = list(configs)
     check_vanilla_batch(configs)
@@ -285,7 +285,7 @@ def run_flow(config: RNNConfig, weights: RNNWeights | None = None, **kwargs) -> 
 def _spectral(weights: RNNWeights):
     """Spectral radius and norm per batch row (numpy). A shared base without noise is
     decomposed once: rho(s A) = |s| rho(A) and ||s A||_2 = |s| ||A||_2."""
-    import torch
+    import torch  # torch: loaded on first use
 
     shared = weights.shared
     if shared is not None and shared.noise is None:
@@ -312,7 +312,7 @@ class _Recurrence:
     """
 
     def __init__(self, weights: RNNWeights) -> None:
-        import torch
+        import torch  # torch: loaded on first use
 
         self.torch = torch
         shared = weights.shared
@@ -373,7 +373,7 @@ def forward_states(
     ``weights``; ``progress`` gets the fraction of steps done. Used by the Gradient Flow
     pass below and by the Jacobian engine (spectrum.py).
     """
-    import torch
+    import torch  # torch: loaded on first use
 
     with torch.no_grad():
         hidden, deriv, log_scales, _ = _forward(list(configs), weights, progress, cancel)
@@ -383,7 +383,7 @@ def forward_states(
 def _input_drive(weights: RNNWeights):
     """x_t W_xh^T + b for all steps at once, time first: (T, B, n), or (T, 1, n) when
     every row has the same inputs (it then broadcasts over the batch)."""
-    import torch
+    import torch  # torch: loaded on first use
 
     if weights.same_inputs:
         return torch.addmm(weights.bias[0], weights.inputs[0], weights.w_xh[0].t()).unsqueeze(1)
@@ -406,7 +406,7 @@ class _Scratch:
         self._free: list = []  # newest last
 
     def take(self, shape, dtype, device):
-        import torch
+        import torch  # torch: loaded on first use
 
         if device.type == "cpu":
             numel = math.prod(shape)
@@ -438,7 +438,7 @@ SCRATCH = _Scratch()
 def _forward(configs, weights: RNNWeights, progress, cancel, scratch: _Scratch | None = None):
     """The forward time loop; also returns the step object the backward pass reuses.
     With ``scratch`` the (T, B, n) buffers come from it (the caller gives them back)."""
-    import torch
+    import torch  # torch: loaded on first use
 
     device, dtype = weights.device, weights.dtype
     batch, n = weights.batch, weights.hidden
@@ -538,7 +538,7 @@ def _forward_magnitudes(hidden, deriv, log_scales) -> dict:
     """log10 ||h_t|| and log10 mean |h_t|, exact also past float range (the rescaled rows'
     log scales are added back), the first step past float range, and f' statistics.
     Overwrites ``hidden`` with its absolute values."""
-    import torch
+    import torch  # torch: loaded on first use
 
     steps, batch, n = hidden.shape
     log10_h_norm = torch.log10(row_norms(hidden).to(torch.float64))
@@ -570,7 +570,7 @@ def _backward(weights: RNNWeights, deriv, dirs, step: _Recurrence, progress, can
     loop in one pass. dirs[t] first holds u_t and is then overwritten, in place, by
     a_t = f'(z_t) * u_t, which the input gradients need after the loop.
     """
-    import torch
+    import torch  # torch: loaded on first use
 
     steps, batch, n = deriv.shape
     dtype = deriv.dtype

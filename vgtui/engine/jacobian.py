@@ -79,7 +79,7 @@ def _leading_subspaces(w_hh):
     unused column zero. Also the leading eigenvalue and the gap |lambda_2|/|lambda_1|,
     lambda_2 the largest eigenvalue left after removing the leading one and, for a
     complex pair, its conjugate."""
-    import torch
+    import torch  # torch: loaded on first use
 
     w = w_hh.detach().to(device="cpu", dtype=torch.float64).numpy()
     batch, n, _ = w.shape
@@ -273,7 +273,7 @@ def jacobian_products(
     cancel: Callable[[], bool] | None = None,
 ) -> JacobianBatch:
     """Singular values, effective dimensions and alignment of dh_T/dh_t for every t."""
-    import torch  # torch: loaded when first needed
+    import torch  # torch: loaded on first use
 
     for c in configs:
         check_jacobian_limits(c)

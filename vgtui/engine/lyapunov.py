@@ -32,7 +32,7 @@ def tangent_exponents(w_hh, deriv, count: int, burn_in: int, seed: int, cancel=N
     QR re-orthonormalisation every step; the log of |diag R| is summed after
     ``burn_in`` steps. Returns a (B, count) float64 tensor on the CPU.
     """
-    import torch
+    import torch  # torch: loaded on first use
 
     steps, batch, n = deriv.shape
     device, dtype = deriv.device, deriv.dtype
@@ -129,7 +129,7 @@ def lyapunov_sweep(
 ) -> LyapunovSweep:
     """The largest Lyapunov exponent for W_hh = scale x (the base config's matrix), one
     batched forward pass and one batched tangent iteration for every scale."""
-    import torch  # torch: loaded when first needed
+    import torch  # torch: loaded on first use
 
     if not scales:
         raise ConfigError("scales is empty", "scales")

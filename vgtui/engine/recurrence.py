@@ -25,17 +25,16 @@ from .errors import Cancelled, ConfigError
 def random_stream(seed: int, stream: int):
     """An independent CPU generator per (seed, stream), so every draw is reproducible
     and a change of init for W_hh never shifts the draws for W_xh or the inputs."""
-    import torch
+    import torch  # torch: loaded on first use
 
     g = torch.Generator(device="cpu")
     g.manual_seed(seed * 8 + stream)
     return g
 
 
-
 def base_matrix(config: RNNConfig):
     """W_hh before scaling and noise, float64 on the CPU."""
-    import torch
+    import torch  # torch: loaded on first use
 
     n = config.hidden
     if config.init == "gaussian":
@@ -56,7 +55,7 @@ def base_matrix(config: RNNConfig):
 
 def noise_matrix(config: RNNConfig):
     """The gaussian noise added to W_hh (None when init_noise is 0)."""
-    import torch
+    import torch  # torch: loaded on first use
 
     if config.init_noise <= 0:
         return None
@@ -171,7 +170,7 @@ class RNNWeights:
 
     def select(self, index) -> "RNNWeights":
         """The batch rows in ``index`` (a list of ints), in that order."""
-        import torch
+        import torch  # torch: loaded on first use
 
         idx = torch.as_tensor(index, device=self.device)
         if self.same_inputs:
@@ -188,7 +187,7 @@ class RNNWeights:
         """A batch of one is trivially shared: its own W_hh with scale 1."""
         if self.shared is not None or self.batch != 1:
             return self
-        import torch
+        import torch  # torch: loaded on first use
 
         ones = torch.ones(1, dtype=self.w_hh.dtype, device=self.w_hh.device)
         return RNNWeights(self.w_hh, self.w_xh, self.bias, self.inputs,
@@ -198,7 +197,7 @@ class RNNWeights:
         """``tiny_weights`` of the stack, read off the base and scales when shared."""
         shared = self.shared
         if self._w_hh is None and shared.noise is None:
-            import torch
+            import torch  # torch: loaded on first use
 
             limit = math.sqrt(torch.finfo(shared.base.dtype).tiny) * 1e12
             return bool((shared.scales.abs() * shared.base.abs().amax() < limit).any())
@@ -211,7 +210,7 @@ def _input_key(c: RNNConfig) -> tuple:
 
 def build_weights(configs: Sequence[RNNConfig], device, dtype) -> RNNWeights:
     """Seeded weights and inputs for each config, stacked into one batch."""
-    import torch
+    import torch  # torch: loaded on first use
 
     def draw_inputs(c):
         w_xh = torch.randn(c.hidden, c.input_size, generator=random_stream(c.seed, 1),
@@ -293,7 +292,7 @@ def safe_norm(v, dim: int):
     """The Euclidean norm along ``dim``, exact also for tiny entries: the squares of
     numbers below about 1e-154 (1e-19 in float32) underflow to 0, so the vector is first
     divided by its largest entry. An all-zero vector keeps norm 0."""
-    import torch
+    import torch  # torch: loaded on first use
 
     big = v.abs().amax(dim=dim, keepdim=True)
     scaled = v / torch.where(big > 0, big, torch.ones_like(big))
@@ -303,7 +302,7 @@ def safe_norm(v, dim: int):
 def row_norms(v):
     """``safe_norm`` over the last axis, at the price of a plain norm: only the rows
     whose plain norm left the range where squaring is exact are recomputed."""
-    import torch
+    import torch  # torch: loaded on first use
 
     norm = torch.linalg.vector_norm(v, dim=-1)
     finfo = torch.finfo(v.dtype)
@@ -318,7 +317,7 @@ def tiny_weights(w) -> bool:
     """True when some row's matrix is so small (weight scale about 1e-140 or less in float64)
     that a gradient's squared entries would underflow: the time loops then take the
     slower, scaled norm (``safe_norm``) at every step."""
-    import torch
+    import torch  # torch: loaded on first use
 
     limit = math.sqrt(torch.finfo(w.dtype).tiny) * 1e12
     rows = w.abs().reshape(w.shape[0], -1).amax(dim=1)

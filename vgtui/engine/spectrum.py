@@ -46,7 +46,7 @@ def init_matrix(init: str, n: int, scale: float, seed: int, shear: float = 0.5):
     scale x (I + b N), N the ones just above the diagonal: every eigenvalue equals
     scale, but the norm is larger.
     """
-    import torch
+    import torch  # torch: loaded on first use
 
     if init in ("gaussian", "orthogonal", "identity"):
         return recurrent_matrix(RNNConfig(init=init, hidden=n, scale=scale, seed=seed, steps=1))
@@ -133,7 +133,7 @@ def spectrum_report(hidden: int, scale: float, seed: int = 0, power_steps: int =
                     cancel: Callable[[], bool] | None = None) -> SpectrumReport:
     """Eigenvalues, spectral radius and norm, and ||W^k v|| for each initialisation.
     Computed in float64 on the CPU (one eigendecomposition per matrix)."""
-    import torch  # torch: loaded when first needed
+    import torch  # torch: loaded on first use
 
     hidden = parse_field("hidden", hidden)
     scale = parse_field("scale", scale)
@@ -181,7 +181,6 @@ def spectrum_report(hidden: int, scale: float, seed: int = 0, power_steps: int =
                           time.perf_counter() - started)
 
 
-
 TRAIN_MAX_STEPS = 500
 TRAIN_MAX_HIDDEN = 128
 TRAIN_SEQUENCE = 20
@@ -214,7 +213,7 @@ def training_drift(hidden: int, scale: float, seed: int = 0, steps: int = 50,
     articles (the output at the last of 20 steps should equal the first input, all
     other inputs zero), with Adam (lr 0.01, batch 64, squared error) for ``steps``
     steps; report how W_hh's spectrum moved. float64 on the CPU; seeded."""
-    import torch
+    import torch  # torch: loaded on first use
 
     if not isinstance(steps, int) or not 1 <= steps <= TRAIN_MAX_STEPS:
         raise ConfigError(f"training steps must be a whole number from 1 to {TRAIN_MAX_STEPS} "

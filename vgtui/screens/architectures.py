@@ -8,9 +8,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Label, Select, SelectionList, Static
 
-from ..engine.architectures import (ARCHITECTURES, COMPARE_FIELDS, COMPARE_PRESETS, MARKERS,
-                                    SHORT, TITLES, TRAITS, UPDATES, CompareConfig,
-                                    compare_preset)
+from ..engine.architectures import (ARCHITECTURES, MARKERS, SHORT, TITLES, TRAITS, UPDATES,
+                                    run_compare)
+from ..engine.config import COMPARE_FIELDS, CompareConfig
+from ..engine.presets import preset_config, presets_by_name
 from ..engine.magnitude import format_log10
 from ..present.regimes import factor_text, horizon_text
 from ..present.rows import shown_steps
@@ -18,6 +19,7 @@ from ..widgets.controls import ControlPanel
 from ..widgets.log_chart import LogChart, Series
 from .base import PageScreen, Requests, next_name, sync_select
 
+COMPARE_PRESETS = presets_by_name("architectures")
 TABLE_ROWS = 60
 STYLES = {"rnn": "bold red", "lstm": "bold cyan", "gru": "bold green", "residual": "bold yellow",
           "attention": "bold magenta", "ssm": "bold blue"}
@@ -103,7 +105,7 @@ class ArchitecturesScreen(PageScreen):
         with Horizontal(id="arch-body"):
             with VerticalScroll(id="arch-controls", classes="controls"):
                 yield Label("preset", classes="section")
-                yield Select([(title, name) for name, (title, _) in COMPARE_PRESETS.items()],
+                yield Select([(p.title, p.name) for p in COMPARE_PRESETS.values()],
                              value="default", allow_blank=True, prompt="(custom)", compact=True,
                              id="arch-preset")
                 yield Label("shown (Space toggles)", classes="section")
@@ -160,13 +162,13 @@ class ArchitecturesScreen(PageScreen):
     def _preset_chosen(self, event: Select.Changed) -> None:
         if event.value is Select.NULL or event.value not in COMPARE_PRESETS:
             return
-        config = compare_preset(event.value, self.config)
+        config = preset_config("architectures", event.value, self.config)
         self.query_one("#arch-panel", ControlPanel).set_values(config.to_dict())
         self.request(config)
 
     def _sync_preset(self, config: CompareConfig) -> None:
         sync_select(self.query_one("#arch-preset", Select), COMPARE_PRESETS,
-                    lambda name: compare_preset(name, config) == config)
+                    lambda name: preset_config("architectures", name, config) == config)
 
     def load_preset(self, name: str) -> None:
         self.query_one("#arch-preset", Select).value = name
@@ -201,8 +203,6 @@ class ArchitecturesScreen(PageScreen):
         config, which = key
 
         def job(cancelled):
-            from ..engine.architectures import run_compare
-
             return run_compare(config, which=which, cancel=cancelled)
 
         self.compute(job, self.show_result,
@@ -257,12 +257,7 @@ class ArchitecturesScreen(PageScreen):
 
     # -- commands ----------------------------------------------------------------------
     def cli_command(self) -> str:
-        c, d = self.config, CompareConfig()
-        parts = ["vgtui compare", f"--steps {c.steps}"]
-        for name in COMPARE_FIELDS:
-            value = getattr(c, name)
-            if name != "steps" and value != getattr(d, name):
-                parts.append(f"--{name.replace('_', '-')} {value}")
+        parts = ["vgtui compare"] + self.config.to_flags()
         if self.which != ARCHITECTURES:
             parts.append("--only " + ",".join(self.which))
         return " ".join(parts)
@@ -271,8 +266,8 @@ class ArchitecturesScreen(PageScreen):
         self.load_preset("long")
 
     def palette_commands(self):
-        cmds = [(f"Architectures preset: {title}", "load this starting point",
-                 lambda n=name: self.load_preset(n)) for name, (title, _) in COMPARE_PRESETS.items()]
+        cmds = [(f"Architectures preset: {p.title}", "load this starting point",
+                 lambda n=p.name: self.load_preset(n)) for p in COMPARE_PRESETS.values()]
         cmds += [
             ("Architectures: weight scale +0.05", "nudge the scale up", lambda: self.action_nudge_scale(0.05)),
             ("Architectures: weight scale -0.05", "nudge the scale down", lambda: self.action_nudge_scale(-0.05)),

@@ -15,11 +15,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Select, Static
 from textual.worker import get_current_worker
 
-from ..engine.errors import VgtuiError
+from ..engine.errors import Cancelled, VgtuiError
 from ..widgets.status_line import StatusLine
+from .registry import entry
 
 PaletteCommand = tuple[str, str, Callable[[], Any]]
 # Edits closer together than this are coalesced into one recompute.
@@ -78,7 +79,6 @@ class Requests:
 def sync_select(select, names, matches: Callable[[str], bool]) -> None:
     """Show in a preset Select the first name that ``matches`` the current settings, or
     no choice at all once the settings have left every preset."""
-    from textual.widgets import Select
 
     match = next((name for name in names if matches(name)), None)
     if match is None and select.value is not Select.NULL:
@@ -112,8 +112,6 @@ class PageScreen(Screen):
         yield from ()
 
     def _title_text(self) -> str:
-        from .registry import entry
-
         key = entry(self.SCREEN_ID).key if self.SCREEN_ID else ""
         prefix = f"[{key}] " if key else ""
         return f"vgtui › {prefix}{self.TITLE}   [dim]F1 help · ctrl+p commands[/dim]"
@@ -213,8 +211,6 @@ class PageScreen(Screen):
 
     @work(thread=True, exclusive=True, group="compute", exit_on_error=False)
     def _compute_worker(self, job, on_result, serial: int) -> None:
-        from ..engine.errors import Cancelled
-
         worker = get_current_worker()
 
         def report(deliver, *args) -> None:

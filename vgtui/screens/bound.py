@@ -15,10 +15,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Label, Static
 
+from ..engine.articles import ARTICLE_SIGMOID
+from ..engine.bound import catch22_sweep
 from ..engine.config import RNNConfig
 from ..engine.errors import ConfigError
 from ..engine.magnitude import format_log10
-from ..engine.jacobian import JACOBIAN_MAX_HIDDEN, JACOBIAN_MAX_STEPS
+from ..engine.jacobian import JACOBIAN_MAX_HIDDEN, JACOBIAN_MAX_STEPS, jacobian_run
 from ..engine.lists import parse_scale_sweep
 from ..present.rows import shown_steps
 from ..present.bound import catch22_lines
@@ -162,9 +164,6 @@ class BoundScreen(RNNPage):
         scales, sequences = list(extras["scales"]), extras["sequences"]
 
         def job(cancelled):
-            from ..engine.bound import catch22_sweep
-            from ..engine.jacobian import jacobian_run
-
             run = jacobian_run(config, cancel=cancelled)
             sweep = catch22_sweep(config, scales, sequences, cancel=cancelled)
             return BoundView(run, sweep)
@@ -176,9 +175,7 @@ class BoundScreen(RNNPage):
         return r.device, r.dtype, r.seconds + result.sweep.seconds
 
     def cli_command(self) -> str:
-        from ..cli.rnn_args import cli_flags
-
-        return " ".join(["vgtui bound"] + cli_flags(self.config) +
+        return " ".join(["vgtui bound"] + self.config.to_flags() +
                         [f"--scales {self.extra_texts['scales'].strip()}",
                          f"--sequences {self.extras['sequences']}"])
 
@@ -228,8 +225,6 @@ class BoundScreen(RNNPage):
             f"T={c.steps} (exploded: gain > 1e6; vanished: dL/dh_1 below 1e-6 of dL/dh_T)")
         sweep_lines = catch22_lines(sweep)
         if c.activation == "sigmoid":
-            from ..engine.articles import ARTICLE_SIGMOID
-
             boom, total = ARTICLE_SIGMOID.measured(sweep)
             if total:
                 sweep_lines.append(

@@ -22,12 +22,15 @@ from ..engine.articles import ARTICLE_PHRASES, TRACE_FIGURES
 from ..engine.figure_checks import check_all
 from ..engine.lists import short_number
 from ..engine.magnitude import format_log10, format_signed_log10
+from ..engine.presets import presets_by_name
 from ..present.articles import figure_check_mark, figure_check_words
 from ..present.regimes import marked, REGIME_STYLES, steps_text
 from ..present.rows import shown_steps
 from ..widgets.entry import ParsedField, first_field_error
 from ..widgets.log_chart import LogChart, Series
 from .base import PageScreen, next_name
+
+CHAIN_PRESETS = presets_by_name("chain")
 
 TABLE_ROWS = 120  # beyond this many revealed steps the table is thinned
 DEBOUNCE_SECONDS = 0.15
@@ -104,8 +107,8 @@ class ChainScreen(PageScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        preset = cf.CHAIN_PRESETS["article"]
-        self.weight, self.steps, self.h0 = preset.weight, preset.steps, preset.h0
+        preset = CHAIN_PRESETS["article"]
+        self.weight, self.steps, self.h0 = (preset.values[k] for k in ("weight", "trace_steps", "h0"))
         self.gamma, self.gamma_steps = 0.7, 20
         self.trace: cf.ScalarTrace | None = None
         self.position = 0  # steps revealed: 0 shows only h_0
@@ -117,10 +120,10 @@ class ChainScreen(PageScreen):
         with Horizontal(id="chain-body"):
             with VerticalScroll(id="chain-controls", classes="controls"):
                 yield Label("preset", classes="section")
-                yield Select([(p.title, p.name) for p in cf.CHAIN_PRESETS.values()],
+                yield Select([(p.title, p.name) for p in CHAIN_PRESETS.values()],
                              value="article", allow_blank=True, prompt="(custom)",
                              compact=True, id="chain-preset")
-                yield Static(cf.CHAIN_PRESETS["article"].note, id="chain-preset-note",
+                yield Static(CHAIN_PRESETS["article"].note, id="chain-preset-note",
                              classes="note")
                 yield Label("h_t = tanh(w h_(t-1))", classes="section")
                 yield ParsedField("weight w", lambda t: cf.parse_scalar("weight", t),
@@ -196,25 +199,26 @@ class ChainScreen(PageScreen):
 
     @on(Select.Changed, "#chain-preset")
     def _preset_chosen(self, event: Select.Changed) -> None:
-        if event.value is Select.NULL or event.value not in cf.CHAIN_PRESETS:
+        if event.value is Select.NULL or event.value not in CHAIN_PRESETS:
             return
         if event.value != event.select.value:  # stale: a newer choice is on its way
             return
         self.load_preset(str(event.value))
 
     def load_preset(self, name: str) -> None:
-        preset = cf.CHAIN_PRESETS[name]
+        preset = CHAIN_PRESETS[name]
         select = self.query_one("#chain-preset", Select)
         if select.value != name:
             select.value = name
         self.query_one("#chain-preset-note", Static).update(preset.note)
-        self.query_one("#chain-weight", ParsedField).set_text(short_number(preset.weight))
-        self.query_one("#chain-steps", ParsedField).set_text(str(preset.steps))
-        self.query_one("#chain-h0", ParsedField).set_text(short_number(preset.h0))
+        self.query_one("#chain-weight", ParsedField).set_text(short_number(preset.values["weight"]))
+        self.query_one("#chain-steps", ParsedField).set_text(str(preset.values["trace_steps"]))
+        self.query_one("#chain-h0", ParsedField).set_text(short_number(preset.values["h0"]))
 
     def _sync_preset(self) -> None:
-        match = next((p.name for p in cf.CHAIN_PRESETS.values()
-                      if (p.weight, p.steps, p.h0) == (self.weight, self.steps, self.h0)), None)
+        match = next((p.name for p in CHAIN_PRESETS.values()
+                      if (p.values["weight"], p.values["trace_steps"], p.values["h0"])
+                      == (self.weight, self.steps, self.h0)), None)
         select = self.query_one("#chain-preset", Select)
         if match is None and select.value is not Select.NULL:
             select.clear()
@@ -243,7 +247,7 @@ class ChainScreen(PageScreen):
         self.query_one("#chain-weight", ParsedField).set_text(short_number(w))
 
     def action_next_preset(self) -> None:
-        self.load_preset(next_name(cf.CHAIN_PRESETS, self.query_one("#chain-preset", Select).value))
+        self.load_preset(next_name(CHAIN_PRESETS, self.query_one("#chain-preset", Select).value))
 
     def action_leave_field(self) -> None:
         self.query_one("#chain-results").focus()
@@ -261,7 +265,7 @@ class ChainScreen(PageScreen):
 
     def palette_commands(self):
         cmds = [(f"Scalar chain preset: {p.title}", p.note, lambda n=p.name: self.load_preset(n))
-                for p in cf.CHAIN_PRESETS.values()]
+                for p in CHAIN_PRESETS.values()]
         cmds += [
             ("Scalar chain: next step", "reveal one more step", lambda: self.action_step(1)),
             ("Scalar chain: previous step", "hide the last step", lambda: self.action_step(-1)),

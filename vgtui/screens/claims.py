@@ -21,7 +21,10 @@ from textual.worker import get_current_worker
 from ..engine.articles import ARTICLE_TITLES
 from ..engine.claim_rules import RULES, VERDICT_MARKS, VERDICT_WORDS, VERDICTS
 from ..engine.claim_specs import UNCHECKED
+from ..engine.claim_values import measure_training
 from ..engine.claims import build_claims, filter_claims
+from ..engine.errors import VgtuiError
+from ..engine.experiments import ExperimentCancelled
 from ..present.claims import MODE_WORDS, claim_verdict_text
 from .base import PageScreen
 from .registry import SCREENS
@@ -393,10 +396,6 @@ class ClaimsScreen(PageScreen):
 
     @work(thread=True, exclusive=True, group="claims-measure", exit_on_error=False)
     def _measure(self, cancel_event: threading.Event) -> None:
-        from ..engine.errors import VgtuiError
-        from ..engine.experiments import ExperimentCancelled
-        from ..engine.claim_values import measure_training
-
         worker = get_current_worker()
 
         def stop() -> bool:

@@ -28,13 +28,16 @@ from ..engine.errors import VgtuiError
 from ..engine.lists import format_list, short_number
 from ..engine.magnitude import format_log10
 from ..engine.sweep import (DEFAULT_ACTIVATIONS, DEFAULT_SCALES, SweepSpec, parse_scales,
-                            parse_sweep_activations)
+                            parse_sweep_activations, run_sweep)
+from ..engine.presets import presets_by_name
 from ..present.articles import figure_check_mark, figure_check_words
 from ..present.regimes import factor_text, marked, REGIME_STYLES, steps_text
 from ..widgets.entry import ParsedField, first_field_error
 from ..widgets.status_line import stable_output
 from ..widgets.tables import rebuild
 from .base import PageScreen
+
+DECAY_PRESETS = presets_by_name("decay")
 
 DEBOUNCE_SECONDS = 0.3
 PROGRESS_AFTER = 0.2  # seconds before a running sweep shows its progress bar
@@ -311,7 +314,6 @@ class DecayScreen(PageScreen):
     def _launch(self) -> None:
         spec = self.spec
         self._launched = spec
-        from ..engine.sweep import run_sweep
 
         bar = self.query_one("#decay-progress", ProgressBar)
         bar.update(progress=0.0)
@@ -419,10 +421,10 @@ class DecayScreen(PageScreen):
             self.query_one(f"#decay-{name}", ParsedField).set_text(text)
 
     def load_preset(self, name: str) -> None:
-        preset = cf.DECAY_PRESETS[name]
+        preset = DECAY_PRESETS[name]
         self._preset = name
-        self.query_one("#decay-factors", ParsedField).set_text(preset.factors)
-        self.query_one("#decay-lengths", ParsedField).set_text(preset.lengths)
+        self.query_one("#decay-factors", ParsedField).set_text(preset.values["factors"])
+        self.query_one("#decay-lengths", ParsedField).set_text(preset.values["steps"])
         self.notify(preset.note, title=preset.title, timeout=4)
 
     def load_measured(self, scales: str, activations: str) -> None:
@@ -431,7 +433,7 @@ class DecayScreen(PageScreen):
         self.query_one("#decay-activations", ParsedField).set_text(activations)
 
     def action_next_preset(self) -> None:
-        names = list(cf.DECAY_PRESETS)
+        names = list(DECAY_PRESETS)
         nxt = names[(names.index(self._preset) + 1) % len(names)] if self._preset in names else names[0]
         self.action_show_tab("tab-closed")
         self.load_preset(nxt)
@@ -459,7 +461,7 @@ class DecayScreen(PageScreen):
 
     def palette_commands(self):
         cmds = [(f"Decay tables preset: {p.title}", p.note, lambda n=p.name: self.load_preset(n))
-                for p in cf.DECAY_PRESETS.values()]
+                for p in DECAY_PRESETS.values()]
         cmds += [
             ("Decay tables: closed form", "factor^T for the lists", lambda: self.action_show_tab("tab-closed")),
             ("Decay tables: measured on real RNNs", "scales x activations in one batch",

@@ -22,12 +22,15 @@ from textual.widgets import (DataTable, Input, Label, ProgressBar, Select, Spark
                              TabbedContent, TabPane)
 from textual.worker import get_current_worker
 
-from ..engine.errors import ConfigError
-from ..engine.experiments import (ARCH_TITLES, EXPERIMENT_FIELDS, EXPERIMENT_PRESETS,
-                                  VERDICT_MARKS, ExperimentConfig, ExperimentResult,
-                                  command_line, parse_experiment_field)
-from ..engine.experiment_report import loss_curve_text
+from ..engine.errors import ConfigError, VgtuiError
+from ..engine.experiment_config import (EXPERIMENT_FIELDS, ExperimentConfig, command_line,
+                                        parse_experiment_field)
+from ..engine.experiments import ExperimentCancelled, ExperimentResult, run_experiment
+from ..engine.presets import preset_config, presets_by_name
+from ..present.experiments import (ARCH_TITLES, loss_curve_text, reading,
+                                   training_verdict_text)
 from ..engine.magnitude import format_value
+from ..engine.training import truncation_probe
 from ..widgets.entry import ParseValidator
 from ..widgets.log_chart import LogChart, Series
 from .base import PageScreen, next_name
@@ -36,6 +39,7 @@ SETTINGS = ["task", "lengths", "archs", "optimizer", "seeds", "train_steps", "lr
             "forget_bias", "truncate", "hidden", "batch", "noise", "symbols", "first_seed",
             "eval_size", "device", "dtype"]
 PROBE_DEBOUNCE = 0.3
+EXPERIMENT_PRESETS = presets_by_name("experiments")
 # The verdict in few columns, marker first so it reads without colour.
 SHORT_VERDICTS = {"learned": "✓ yes", "partial": "~ partly", "not learned": "✗ no",
                   "diverged": "! diverged"}
@@ -308,13 +312,13 @@ class ExperimentsScreen(PageScreen):
             return
         preset = EXPERIMENT_PRESETS[event.value]
         self.query_one("#exp-preset-note", Static).update(preset.note)
-        config = preset.config(self.config)
+        config = preset_config("experiments", preset, self.config)
         if config != self.config:
             self.set_settings(config)
 
     def _sync_preset_select(self) -> None:
         match = next((p.name for p in EXPERIMENT_PRESETS.values()
-                      if p.config(self.config) == self.config), None)
+                      if preset_config("experiments", p, self.config) == self.config), None)
         select = self.query_one("#exp-preset", Select)
         if match is None and select.value is not Select.NULL:
             select.clear()
@@ -354,7 +358,7 @@ class ExperimentsScreen(PageScreen):
         tabs.active = ids[(current + int(step)) % len(ids)]
 
     def action_truncation_demo(self) -> None:
-        self.set_settings(EXPERIMENT_PRESETS["truncated"].config(self.config))
+        self.set_settings(preset_config("experiments", EXPERIMENT_PRESETS["truncated"], self.config))
         self.query_one("#exp-preset", Select).value = "truncated"
         self.action_run(tab="tab-trunc")
 
@@ -395,9 +399,6 @@ class ExperimentsScreen(PageScreen):
 
     @work(thread=True, exclusive=True, group="experiment", exit_on_error=False)
     def _train(self, config: ExperimentConfig, cancel_event: threading.Event) -> None:
-        from ..engine.errors import VgtuiError
-        from ..engine.experiments import ExperimentCancelled, run_experiment
-
         worker = get_current_worker()
 
         def stop() -> bool:
@@ -490,8 +491,6 @@ class ExperimentsScreen(PageScreen):
                       key=str(r.index))
 
     def _update_reading(self, result: ExperimentResult) -> None:
-        from ..engine.experiment_report import reading
-
         self.query_one("#exp-reading", Static).update(
             "[b]Reading[/b] (computed from the rows above)\n"
             + "\n".join("· " + _escape(line) for line in reading(result)))
@@ -518,7 +517,7 @@ class ExperimentsScreen(PageScreen):
     def _show_run(self, r) -> None:
         c = self.shown_config or self.config
         lines = [f"[b]{ARCH_TITLES[r.arch]}, T = {r.length}, seed {r.seed}[/b]: "
-                 f"{VERDICT_MARKS.get(r.verdict, '?')} {r.verdict}",
+                 f"{training_verdict_text(r.verdict)}",
                  f"held-out loss {r.initial_loss:.4f} at start → {r.final_loss:.4f} after "
                  f"{r.train_steps} updates; baseline {r.baseline:.4f} (ratio {r.ratio:.2f})"]
         if r.accuracy is not None:
@@ -575,8 +574,6 @@ class ExperimentsScreen(PageScreen):
             self._probe_timer = self.set_timer(PROBE_DEBOUNCE, self._launch_probe)
 
     def _launch_probe(self) -> None:
-        from ..engine.experiments import truncation_probe
-
         config = self.config
         k = self.probe_window()
         length = max(max(config.lengths), k + 5)

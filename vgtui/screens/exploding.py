@@ -11,14 +11,20 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from rich import box
+from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Label, Static
 
+from ..engine.articles import ARTICLE_GROWTH
+from ..engine.bound import gradient_bound_log10
 from ..engine.config import RNNConfig
 from ..engine.magnitude import format_log10
-from ..engine.clipping import check_tau
+from ..engine.clipping import check_tau, clip_gradients
+from ..engine.flow import run_flow
 from ..engine.lists import parse_scale_sweep
+from ..engine.lyapunov import lyapunov_sweep
 from ..present.regimes import gradient_verdict_text, horizon_text, per_step
 from ..present.exploding import lyapunov_lines
 from ..widgets.log_chart import LogChart, Series
@@ -188,11 +194,6 @@ class ExplodingScreen(RNNPage):
         tau, scales = extras["tau"], list(extras["scales"])
 
         def job(cancelled):
-            from ..engine.flow import run_flow
-            from ..engine.bound import gradient_bound_log10
-            from ..engine.clipping import clip_gradients
-            from ..engine.lyapunov import lyapunov_sweep
-
             flow = run_flow(config, cancel=cancelled)
             lyap = lyapunov_sweep(config, scales, cancel=cancelled)
             clip, ref = clip_gradients([config, reference_config(config)], tau, cancel=cancelled)
@@ -205,10 +206,8 @@ class ExplodingScreen(RNNPage):
         return f.device, f.dtype, f.seconds + result.lyapunov.seconds + result.clip.seconds
 
     def cli_command(self) -> str:
-        from ..cli.rnn_args import cli_flags
-
-        flags = cli_flags(self.config)
-        lyap = cli_flags(self.config, always=("activation", "steps"), skip=("scale",))
+        flags = self.config.to_flags()
+        lyap = self.config.to_flags(always=("activation", "steps"), skip=("scale",))
         return (" ".join(["vgtui flow"] + flags) + " && " +
                 " ".join(["vgtui lyapunov"] + lyap + [f"--scales {self.extra_texts['scales'].strip()}"])
                 + " && " + " ".join(["vgtui clip"] + flags + [f"--tau {self.extras['tau']:g}"]))
@@ -253,8 +252,6 @@ class ExplodingScreen(RNNPage):
         self.query_one("#exp-article", Static).update(self._article_note(v))
 
     def _article_note(self, v: ExplodingView) -> str:
-        from ..engine.articles import ARTICLE_GROWTH
-
         if not self._preset_matches(PRESETS["four-unit-1.5"]):
             return ""
         f = v.flow
@@ -324,9 +321,6 @@ class ExplodingScreen(RNNPage):
                 Series("after", tuple(r.log10_contribution_after), "○", "bold green"))
 
     def _draw_symptoms(self, v: ExplodingView) -> None:
-        from rich import box
-        from rich.table import Table
-
         table = Table(box=box.SIMPLE_HEAD, expand=True, pad_edge=False, show_lines=False)
         table.add_column("", style="bold", ratio=1)
         table.add_column("▼ vanishing", ratio=2)

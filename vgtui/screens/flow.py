@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Label, Select, Sparkline, Static
 
 from ..engine.config import RNNConfig
 from ..engine.magnitude import format_log10, format_value
-from ..engine.presets import FLOW_PRESETS
+from ..engine.presets import preset_config, presets_by_name
 from rich.markup import escape
 
 from ..present.flow import overflow_text, stack_title, zero_note
@@ -27,8 +27,10 @@ from ..present.regimes import gradient_verdict_text, horizon_text, per_step
 from ..present.rows import shown_steps
 from ..widgets.controls import ControlPanel
 from ..widgets.log_chart import LogChart, Series
+from ..widgets.model_dialog import OpenModelDialog
 from .base import PageScreen, Requests, next_name, sync_select
 
+FLOW_PRESETS = presets_by_name("flow")
 FIELDS = ["activation", "init", "scale", "init_noise", "hidden", "steps", "input_size",
           "input_scale", "seed", "leaky_slope", "device", "dtype"]
 TABLE_ROWS = 100
@@ -163,7 +165,7 @@ class FlowScreen(PageScreen):
             return
         preset = FLOW_PRESETS[event.value]
         self.query_one("#flow-preset-note", Static).update(preset.note)
-        config = preset.config(self.config)
+        config = preset_config("flow", preset, self.config)
         if self.model is not None:  # a preset means random weights again
             self.model = None
             self.requests.launched_was(None)
@@ -179,7 +181,7 @@ class FlowScreen(PageScreen):
             return
         select = self.query_one("#flow-preset", Select)
         before = select.value
-        sync_select(select, FLOW_PRESETS, lambda name: FLOW_PRESETS[name].config(config) == config)
+        sync_select(select, FLOW_PRESETS, lambda name: preset_config("flow", name, config) == config)
         if select.value is Select.NULL and before is not Select.NULL:
             self.query_one("#flow-preset-note", Static).update("custom settings")
 
@@ -206,8 +208,6 @@ class FlowScreen(PageScreen):
 
     # -- your own model -----------------------------------------------------------
     def action_open_model(self) -> None:
-        from ..widgets.model_dialog import OpenModelDialog
-
         m = self.model
         self.app.push_screen(OpenModelDialog("Open model (Gradient Flow)",
                                              m.model_path if m else "",
@@ -241,7 +241,7 @@ class FlowScreen(PageScreen):
         self.request(self.config, immediate=True)
 
     def cli_command(self) -> str:
-        c, d = self.config, RNNConfig()
+        c = self.config
         if self.model is not None:
             parts = ["vgtui flow", "--model", shlex.quote(self.model.model_path)]
             if self.model.inputs_path:
@@ -256,12 +256,7 @@ class FlowScreen(PageScreen):
                 if getattr(c, name) != "auto":
                     parts.append(f"--{name} {getattr(c, name)}")
             return " ".join(parts)
-        parts = ["vgtui flow"]
-        for name in FIELDS:
-            value = getattr(c, name)
-            if value != getattr(d, name) or name in ("activation", "scale", "steps"):
-                parts.append(f"--{name.replace('_', '-')} {value}")
-        return " ".join(parts)
+        return " ".join(["vgtui flow"] + c.to_flags())
 
     def demo_prepare(self) -> None:
         self.load_preset("sigmoid-20")
@@ -294,6 +289,7 @@ class FlowScreen(PageScreen):
                 from ..engine.flow import run_flow  # numpy and torch load in the worker
 
                 return run_flow(config, cancel=cancelled)
+            # numpy and torch load only when a model is opened
             from ..engine.models import model_config, run_model
 
             given = {"hidden": config.hidden, "input_size": config.input_size}

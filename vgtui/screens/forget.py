@@ -18,18 +18,22 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import DataTable, Label, Select, Static
 
+from ..engine.articles import ARTICLE_TOY
+from ..engine.cell_comparison import CELL_ORDER, compare_cells
 from ..engine.config import RNNConfig
 from ..engine.flow import fitted_factor, horizons, verdict_for
-from ..engine.articles import ARTICLE_TOY
-from ..engine.gated import (CELL_ORDER, check_article_toy, FORGET_BASE, forget_preset,
-                            FORGET_PRESETS, toy_carousel)
+from ..engine.forget_gate import check_article_toy, toy_carousel
+from ..engine.presets import FORGET_BASE, preset_config, presets_by_name
 from ..engine.magnitude import format_log10
 from ..present.flow import gap_text
 from ..present.regimes import factor_text, gradient_verdict_text, horizon_text, per_step
 from ..present.rows import shown_steps
 from ..widgets.controls import ControlPanel
 from ..widgets.log_chart import LogChart, Series
+from ..widgets.model_dialog import OpenModelDialog
 from .base import PageScreen, Requests, next_name, sync_select
+
+FORGET_PRESETS = presets_by_name("forget")
 
 FIELDS = ["forget_bias", "steps", "hidden", "input_size", "layers", "scale", "input_scale",
           "seed", "device", "dtype"]
@@ -149,7 +153,7 @@ class ForgetScreen(PageScreen):
                 yield Label("toy: factor vs gate", classes="section")
                 yield ControlPanel(TOY_FIELDS, self.toy, id="forget-toy-panel")
                 yield Label("preset", classes="section")
-                yield Select([(title, name) for name, (title, _) in FORGET_PRESETS.items()],
+                yield Select([(p.title, p.name) for p in FORGET_PRESETS.values()],
                              value="bias-1", allow_blank=True, prompt="(custom)", compact=True,
                              id="forget-preset")
                 yield Label("cells (shared settings)", classes="section")
@@ -233,7 +237,7 @@ class ForgetScreen(PageScreen):
     def _preset_chosen(self, event: Select.Changed) -> None:
         if event.value is Select.NULL or event.value not in FORGET_PRESETS:
             return
-        config = forget_preset(event.value, self.config)
+        config = preset_config("forget", event.value, self.config)
         if self.model is not None and any(getattr(config, k) != getattr(self.config, k)
                                           for k in ("hidden", "input_size", "layers")):
             self.clear_model(quiet=True)
@@ -242,7 +246,7 @@ class ForgetScreen(PageScreen):
 
     def _sync_preset(self, config: RNNConfig) -> None:
         sync_select(self.query_one("#forget-preset", Select), FORGET_PRESETS,
-                    lambda name: forget_preset(name, config) == config)
+                    lambda name: preset_config("forget", name, config) == config)
 
     def load_preset(self, name: str) -> None:
         self.query_one("#forget-preset", Select).value = name
@@ -283,8 +287,6 @@ class ForgetScreen(PageScreen):
 
     # -- your model ------------------------------------------------------------------
     def action_open_model(self) -> None:
-        from ..widgets.model_dialog import OpenModelDialog
-
         previous = self.model
         dialog = OpenModelDialog("Open model (Forget gate)",
                                  previous.model_path if previous else "",
@@ -329,8 +331,6 @@ class ForgetScreen(PageScreen):
         config, model = key[0], self.model
 
         def job(cancelled):
-            from ..engine.gated import compare_cells
-
             if model is None:
                 return compare_cells(config, cancel=cancelled)
             return compare_cells(config, model.model, model.inputs, model.inputs_path,
@@ -479,8 +479,8 @@ class ForgetScreen(PageScreen):
         self.load_preset("bias-0")
 
     def palette_commands(self):
-        cmds = [(f"Forget gate preset: {title}", "load this starting point",
-                 lambda n=name: self.load_preset(n)) for name, (title, _) in FORGET_PRESETS.items()]
+        cmds = [(f"Forget gate preset: {p.title}", "load this starting point",
+                 lambda n=p.name: self.load_preset(n)) for p in FORGET_PRESETS.values()]
         cmds += [
             ("Forget gate: open model", "load your own torch.nn RNN / LSTM / GRU state_dict",
              self.action_open_model),

@@ -13,13 +13,15 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from ..engine.config import RNNConfig
 from ..engine.magnitude import format_log10, format_value
 from ..engine.articles import ARTICLE_MEMORY
-from ..engine.jacobian import (check_derivative, EFFECTIVE_DIM_RATIO, JACOBIAN_MAX_HIDDEN,
-                               JACOBIAN_MAX_STEPS, MATRIX_MAX_STEPS, parse_matrix)
+from ..engine.errors import ConfigError
+from ..engine.jacobian import (EFFECTIVE_DIM_RATIO, JACOBIAN_MAX_HIDDEN, JACOBIAN_MAX_STEPS,
+                               MATRIX_MAX_STEPS, check_derivative, jacobian_run, matrix_powers,
+                               parse_matrix)
 from ..present.rows import shown_steps
 from ..present.jacobian import alignment_text, article_comparison_lines, complex_text
 from ..widgets.log_chart import LogChart, Series
@@ -30,8 +32,6 @@ TABLE_ROWS = 100
 
 
 def _parse_derivative(text: str) -> float:
-    from ..engine.errors import ConfigError
-
     try:
         value = float(text)
     except (TypeError, ValueError):
@@ -41,8 +41,6 @@ def _parse_derivative(text: str) -> float:
 
 
 def _parse_powers(text: str) -> int:
-    from ..engine.errors import ConfigError
-
     try:
         value = float(text)
     except (TypeError, ValueError):
@@ -196,8 +194,6 @@ class JacobianScreen(RNNPage):
         key = (extras["matrix"], extras["derivative"], extras["powers"])
 
         def job(cancelled):
-            from ..engine.jacobian import jacobian_run, matrix_powers
-
             rnn = previous.rnn if previous is not None and previous.rnn.config == config else None
             if rnn is None:
                 rnn = jacobian_run(config, cancel=cancelled)
@@ -213,10 +209,8 @@ class JacobianScreen(RNNPage):
         return r.device, r.dtype, r.seconds
 
     def cli_command(self) -> str:
-        from ..cli.rnn_args import cli_flags
-
         m = self.extras
-        return (" ".join(["vgtui jacobian"] + cli_flags(self.config)) +
+        return (" ".join(["vgtui jacobian"] + self.config.to_flags()) +
                 f' && vgtui jacobian --matrix "{m["matrix"]}" --derivative {m["derivative"]:g} '
                 f'--steps {m["powers"]}')
 
@@ -231,8 +225,6 @@ class JacobianScreen(RNNPage):
         return cmds
 
     def load_two_unit(self) -> None:
-        from textual.widgets import Input
-
         for e in self.EXTRAS:
             self.query_one(f"#extra-{e.name}", Input).value = e.default
 

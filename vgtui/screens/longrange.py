@@ -9,7 +9,6 @@ collapsing as the gap grows.
 from __future__ import annotations
 
 from functools import partial
-import shlex
 
 from textual import on
 from textual.app import ComposeResult
@@ -18,8 +17,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Input, Label, Select, Static
 
 from ..engine.errors import ConfigError
-from ..engine.longrange import (EXAMPLES, LR_SPECS, MODEL_TITLES, MODELS, LongRangeConfig,
-                                example_config, parse_gaps, parse_lr_field, parse_text, tokenize)
+from ..engine.longrange import (EXAMPLES, LR_SPECS, LongRangeConfig, MODELS, MODEL_TITLES,
+                                example_config, parse_gaps, parse_lr_field, parse_text,
+                                run_longrange, tokenize)
 from ..engine.magnitude import format_log10
 from ..present.rows import shown_steps
 from ..present.longrange import glyph_legend, percent_text, signal_bar, summary_lines, token_glyph
@@ -369,30 +369,7 @@ class LongRangeScreen(PageScreen):
             self._set_input("lr-key", str(position))
 
     def cli_command(self) -> str:
-        c, d = self.config, LongRangeConfig()
-        name = c.example_name()
-        parts = ["vgtui longrange"]
-        if name and c.resolved_key() == EXAMPLES[name].key:
-            parts.append(f"--example {name}")
-        else:
-            parts += [f"--sentence {shlex.quote(c.text)}", f"--key {c.resolved_key()}"]
-        parts.append(f"--model {c.model}")
-        if c.model == "factor":
-            parts.append(f"--factor {c.factor:g}")
-        parts.append(f"--filler {c.filler}")
-        if c.gaps != d.gaps:
-            parts.append("--gaps " + ",".join(str(g) for g in c.gaps))
-        if c.model != "factor":
-            names = ["scale", "hidden", "input_size", "seed"]
-            names = (["activation", "init"] + names) if c.model == "rnn" else names
-            for name_ in names:
-                value = getattr(c, name_)
-                if value != getattr(d, name_) or name_ in ("activation", "scale"):
-                    parts.append(f"--{name_.replace('_', '-')} {value:g}" if isinstance(
-                        value, float) else f"--{name_.replace('_', '-')} {value}")
-            if c.model == "lstm":
-                parts.append(f"--forget-bias {c.forget_bias:g}")
-        return " ".join(parts)
+        return " ".join(["vgtui longrange"] + self.config.to_flags())
 
     def demo_prepare(self) -> None:
         self.load_example("keys")
@@ -416,8 +393,6 @@ class LongRangeScreen(PageScreen):
         self.requests.ask(config, immediate)
 
     def _launch(self, config: LongRangeConfig) -> None:
-        from ..engine.longrange import run_longrange
-
         self.compute(lambda cancelled: run_longrange(config, cancel=cancelled), self.show_result,
                      label=f"computing {MODEL_TITLES[config.model]}")
 

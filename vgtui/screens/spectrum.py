@@ -14,13 +14,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Label, Select, Static
+from textual.widgets import DataTable, Input, Label, Select, Static
 
 from ..engine.config import RNNConfig
 from ..engine.errors import ConfigError
 from ..engine.magnitude import format_log10
 from ..engine.spectrum import (INIT_TITLES, NON_NORMAL, POWER_MAX_STEPS, SPECTRUM_INITS,
-                               SPECTRUM_MAX_HIDDEN)
+                               SPECTRUM_MAX_HIDDEN, TRAIN_BATCH, TRAIN_LR, TRAIN_MAX_STEPS,
+                               TRAIN_SEQUENCE, spectrum_report, training_drift)
 from ..widgets.log_chart import LogChart, Series
 from ..widgets.plane import EIGHTHS, PlotCanvas, PlotSeries, RefLine, bucket_means
 from .rnn_page import Extra, Preset, RNNPage
@@ -62,8 +63,6 @@ def _parse_shear(text: str) -> float:
 
 
 def _parse_train_steps(text: str) -> int:
-    from ..engine.spectrum import TRAIN_MAX_STEPS
-
     try:
         value = float(text)
     except (TypeError, ValueError):
@@ -210,8 +209,6 @@ class SpectrumScreen(RNNPage):
         previous = self.result
 
         def job(cancelled):
-            from ..engine.spectrum import spectrum_report, training_drift
-
             rep = spectrum_report(n, scale, seed, k, shear, cancel=cancelled)
             drift = None
             if train:
@@ -225,8 +222,6 @@ class SpectrumScreen(RNNPage):
         return job
 
     def action_train(self) -> None:
-        from textual.widgets import Input
-
         field = self.query_one("#extra-train_steps", Input)
         if field.value.strip() in ("", "0"):
             field.value = "50"
@@ -343,8 +338,6 @@ class SpectrumScreen(RNNPage):
         self.query_one("#spec-notes", Static).update("\n".join(lines))
 
     def _draw_training(self, rep) -> None:
-        from ..engine.spectrum import TRAIN_BATCH, TRAIN_LR, TRAIN_SEQUENCE
-
         table = self.query_one("#spec-train", DataTable)
         table.clear()
         drift = rep.drift

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from vgtui.engine.errors import ConfigError
-from vgtui.engine.experiment_config import ExperimentConfig, parse_experiment_field, RunSpec
+from vgtui.engine.experiment_config import ExperimentConfig, RunSpec, parse_experiment_field
 from vgtui.engine.experiments import ExperimentCancelled, run_experiment
 from vgtui.engine.presets import quick_config
 from vgtui.engine.tasks import chance_accuracy, constant_baseline, expected_baseline, make_batch

@@ -9,7 +9,7 @@ from vgtui.cli import compare as compare_cli
 from vgtui.cli import flow as flow_cli
 from vgtui.cli import longrange as longrange_cli
 from vgtui.cli import train as train_cli
-from vgtui.engine.config import RNN_FLAG_FIELDS, CompareConfig, RNNConfig
+from vgtui.engine.config import CompareConfig, RNNConfig, RNN_FLAG_FIELDS
 from vgtui.engine.errors import ConfigError
 from vgtui.engine.experiment_config import ExperimentConfig, command_line
 from vgtui.engine.longrange import EXAMPLES, LongRangeConfig

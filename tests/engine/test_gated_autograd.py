@@ -10,7 +10,7 @@ from vgtui.engine import RNNConfig
 from vgtui.engine.flow import run_flow
 from vgtui.engine.forget_gate import toy_carousel
 from vgtui.engine.gated import run_stack, run_stack_batch
-from vgtui.engine.stack_weights import build_stack_weights, StackWeights
+from vgtui.engine.stack_weights import StackWeights, build_stack_weights
 
 MODULES = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}
 

@@ -29,7 +29,7 @@ def _flow_batch():
 
 
 def _sweep():
-    from vgtui.engine.sweep import sweep_spec, run_sweep
+    from vgtui.engine.sweep import run_sweep, sweep_spec
 
     return run_sweep(sweep_spec((0.5, 1.0), ("tanh", "relu"), steps=300, hidden=16))
 

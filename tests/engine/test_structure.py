@@ -233,7 +233,7 @@ def _has_reason(mod: Module, imp: Import) -> bool:
     while k >= 0:
         line = mod.lines[k]
         text = line.strip()
-        if text.startswith("#"):
+        if text.startswith("#") or (text.startswith(("from ", "import ")) and "#" in text):
             return True
         deeper = len(line) - len(line.lstrip()) > indent  # a continuation line
         if not (text.startswith(("from ", "import ")) or (text and deeper)):

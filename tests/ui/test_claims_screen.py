@@ -138,7 +138,9 @@ async def test_measuring_fills_in_the_training_claims(monkeypatch):
         calls.append(1)
         return SimpleNamespace(runs=runs, cancelled=False, planned=5)
 
-    monkeypatch.setattr(C, "measure_training", fake)
+    from vgtui.screens import claims as claims_screen
+
+    monkeypatch.setattr(claims_screen, "measure_training", fake)
     app = VgtuiApp(start_screen="claims")
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await ready(pilot, torch=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 
 from ..engine.articles import ARTICLE_IDS
-from ..engine.claim_rules import RULES, VERDICT_MARKS, VERDICT_WORDS, VERDICTS
+from ..engine.claim_rules import RULES, VERDICTS, VERDICT_MARKS, VERDICT_WORDS
 from ..engine.claim_values import measure_training
 from ..engine.claims import build_claims, filter_claims, parse_choices
 from .common import list_type

@@ -7,7 +7,7 @@ from ..engine.lists import short_number
 from ..engine.magnitude import format_log10
 from ..engine.sweep import (DEFAULT_ACTIVATIONS, DEFAULT_SCALES, SweepSpec, parse_scales,
                             parse_sweep_activations, run_sweep)
-from ..present.regimes import factor_text, marked, REGIME_STYLES, steps_text
+from ..present.regimes import REGIME_STYLES, factor_text, marked, steps_text
 from .common import UsageError, add_field, list_type
 from .output import console, print_json
 

@@ -7,9 +7,9 @@ from ..engine.errors import ConfigError
 from ..engine.longrange import (EXAMPLES, LR_SPECS, LongRangeConfig, MODEL_TITLES, example_config,
                                 parse_gaps, parse_lr_field, run_longrange)
 from ..engine.magnitude import format_log10
-from ..present.rows import shown_steps
 from ..present.longrange import (glyph_legend, percent_text, short_ratio, signal_bar,
                                  summary_lines, token_glyph)
+from ..present.rows import shown_steps
 from .common import add_field
 from .output import console, print_json
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..engine.config import RNN_FLAG_FIELDS, RNNConfig
+from ..engine.config import RNNConfig, RNN_FLAG_FIELDS
 from .common import add_field, real, whole
 
 

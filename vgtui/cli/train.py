@@ -7,9 +7,9 @@ import math
 from ..engine import budget
 from ..engine.device import bytes_per_number
 from ..engine.errors import ConfigError
-from ..engine.experiment_config import (EXPERIMENT_FIELDS, FLAG_ORDER, ExperimentConfig,
-                                        flag_for, parse_experiment_field)
-from ..engine.experiments import (experiment_estimate, ExperimentCancelled, ExperimentResult,
+from ..engine.experiment_config import (EXPERIMENT_FIELDS, ExperimentConfig, FLAG_ORDER, flag_for,
+                                        parse_experiment_field)
+from ..engine.experiments import (ExperimentCancelled, ExperimentResult, experiment_estimate,
                                   run_experiment)
 from ..engine.magnitude import format_value
 from ..engine.presets import preset_changes, preset_names

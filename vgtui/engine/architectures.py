@@ -28,15 +28,15 @@ from typing import Callable
 import numpy as np
 
 from . import budget
-from .budget import FLOPS_PER_S, STEP_OVERHEAD_S, Estimate
+from .budget import Estimate, FLOPS_PER_S, STEP_OVERHEAD_S
 from .config import CompareConfig
 from .device import dtype_name, on_engine_threads, resolve_device, resolve_dtype
 from .errors import ConfigError
 from .flow import fitted_factor, horizons
 from .gated import run_stack, stack_estimate
-from .stack_weights import seeded_inputs
 from .magnitude import LOG10_E, LogMagnitude, log10_ratio
 from .recurrence import progress_tick, random_stream, recurrent_matrix
+from .stack_weights import seeded_inputs
 
 ARCHITECTURES = ("rnn", "lstm", "gru", "residual", "attention", "ssm")
 TITLES = {"rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU", "residual": "residual RNN",

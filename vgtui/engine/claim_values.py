@@ -22,9 +22,9 @@ from .errors import Cancelled
 from .experiments import run_experiment
 from .flow import run_flow_batch
 from .forget_gate import toy_carousel
+from .jacobian import jacobian_products, matrix_powers
 from .presets import preset_config
 from .recurrence import RNNWeights, random_stream
-from .jacobian import jacobian_products, matrix_powers
 from .spectrum import init_matrix, spectrum_report
 
 
@@ -107,6 +107,7 @@ class ClaimInputs:
 
 
 def median_of(values) -> float:
+    """The median as a plain float."""
     return float(np.median(np.asarray(list(values), dtype=np.float64)))
 
 
@@ -118,7 +119,7 @@ def article_four_unit(scales: Sequence[float] = (0.5, 1.5)):
     random state is restored afterwards. The gradients then come from the flow
     engine (float64, L = sum(h_T)) as a batch, one row per scale."""
     import torch  # torch: loaded when a claim first needs it
-    from torch import nn  # torch: loaded on first use
+    from torch import nn
 
     rows = []
     with torch.random.fork_rng(devices=[]):
@@ -146,7 +147,7 @@ def default_torch_rnn_gradients(seeds: int = TORCH_RNN_SEEDS):
     loss = sum of the last output. ||dL/dx_t|| per step from the flow engine (one
     batch over the seeds). The global random state is restored afterwards."""
     import torch  # torch: loaded when a claim first needs it
-    from torch import nn  # torch: loaded on first use
+    from torch import nn
 
     w_hh, w_xh, bias, xs = [], [], [], []
     with torch.random.fork_rng(devices=[]):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from .articles import ARTICLE_TITLES
-from .claim_rules import RULES, VERDICT_MARKS, VERDICT_WORDS, VERDICTS, Stated, judge, log10_abs
+from .claim_rules import RULES, Stated, VERDICTS, VERDICT_MARKS, VERDICT_WORDS, judge, log10_abs
 from .claim_specs import LEVELS, SPECS, UNCHECKED, Unchecked
 from .claim_values import ClaimInputs
 from .device import engine_threads

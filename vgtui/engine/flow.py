@@ -371,7 +371,7 @@ def forward_states(
     hidden[k] * exp(log_scales[k]) (``log_scales`` is None when no row was rescaled;
     f' is unaffected by the rescaling). Computed on the device and in the dtype of
     ``weights``; ``progress`` gets the fraction of steps done. Used by the Gradient Flow
-    pass below and by the Jacobian engine (spectrum.py).
+    pass below and by the Jacobian, Lyapunov and clipping engines.
     """
     import torch  # torch: loaded on first use
 

@@ -45,7 +45,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from . import budget
-from .budget import FLOPS_PER_S, STEP_OVERHEAD_S, Estimate, spectral_seconds
+from .budget import Estimate, FLOPS_PER_S, STEP_OVERHEAD_S, spectral_seconds
 from .cells import ActivationPlan
 from .config import RNNConfig, same_shape_key
 from .device import dtype_name, on_engine_threads, resolve_device, resolve_dtype
@@ -58,7 +58,6 @@ from .stack_weights import (BLOCK_NAMES, CANDIDATE_BLOCK, GATE_COUNT, StackWeigh
 
 GATE_MEANS = {"rnn": {}, "lstm": {"input": 0, "forget": 1, "output": 3},
               "gru": {"reset": 0, "update": 1}}
-ARCH_TITLES = {"rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
 
 
 # -- results ------------------------------------------------------------------------

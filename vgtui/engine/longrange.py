@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Callable, Sequence
 
 from . import budget
-from .budget import FLOPS_PER_S, STEP_OVERHEAD_S, Estimate, flow_estimate
+from .budget import Estimate, FLOPS_PER_S, STEP_OVERHEAD_S, flow_estimate
 from .config import FIELD_SPECS, FieldSpec, RNNConfig, parse_field
 from .device import dtype_name, on_engine_threads, resolve_device, resolve_dtype
 from .errors import Cancelled, ConfigError

@@ -23,11 +23,11 @@ from typing import Any, Callable
 import numpy as np
 
 from . import budget
-from .budget import FLOPS_PER_S, STEP_OVERHEAD_S, Estimate
+from .budget import Estimate, FLOPS_PER_S, STEP_OVERHEAD_S
 from .device import dtype_name, engine_threads, resolve_device, resolve_dtype
 from .errors import Cancelled, ConfigError
-from .experiment_config import (GATE_BLOCKS, LEARNED_RATIO, MOMENTUM, PARTIAL_RATIO,
-                                ExperimentConfig, RunSpec)
+from .experiment_config import (ExperimentConfig, GATE_BLOCKS, LEARNED_RATIO, MOMENTUM,
+                                PARTIAL_RATIO, RunSpec)
 from .tasks import (chance_accuracy, constant_baseline, expected_baseline, is_classification,
                     make_batch, task_sizes, task_stream)
 

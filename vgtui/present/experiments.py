@@ -12,7 +12,7 @@ from statistics import median
 
 from ..engine.articles import ARTICLE_RNN_LIMIT, STATED_LOSSES
 from ..engine.experiment_config import LEARNED_RATIO, PARTIAL_RATIO
-from ..engine.experiments import (decay_per_step, ExperimentResult, Group, median_log10,
+from ..engine.experiments import (ExperimentResult, Group, decay_per_step, median_log10,
                                   summary_groups)
 from ..engine.magnitude import format_value
 from ..engine.presets import matching_preset

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 
 from ..engine.articles import ARTICLE_TWO_UNIT
-from ..engine.magnitude import format_log10, format_value
 from ..engine.jacobian import EFFECTIVE_DIM_RATIO
+from ..engine.magnitude import format_log10, format_value
 
 
 def complex_text(z: complex, digits: int = 4) -> str:

@@ -16,9 +16,9 @@ from textual.widgets import DataTable, Label, Select, Static
 
 from ..engine import closed_form as cf
 from ..engine.articles import ARTICLE_PHRASES, DERIVATIVE_FIGURES
-from ..engine.figure_checks import check_all
 from ..engine.config import parse_field
 from ..engine.errors import VgtuiError
+from ..engine.figure_checks import check_all
 from ..engine.lists import format_list, short_number
 from ..engine.magnitude import format_signed_log10
 from ..present.articles import figure_check_mark, figure_check_words

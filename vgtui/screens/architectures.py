@@ -11,8 +11,8 @@ from textual.widgets import DataTable, Label, Select, SelectionList, Static
 from ..engine.architectures import (ARCHITECTURES, MARKERS, SHORT, TITLES, TRAITS, UPDATES,
                                     run_compare)
 from ..engine.config import COMPARE_FIELDS, CompareConfig
-from ..engine.presets import preset_config, presets_by_name
 from ..engine.magnitude import format_log10
+from ..engine.presets import preset_config, presets_by_name
 from ..present.regimes import factor_text, horizon_text
 from ..present.rows import shown_steps
 from ..widgets.controls import ControlPanel

@@ -19,11 +19,11 @@ from ..engine.articles import ARTICLE_SIGMOID
 from ..engine.bound import catch22_sweep
 from ..engine.config import RNNConfig
 from ..engine.errors import ConfigError
-from ..engine.magnitude import format_log10
 from ..engine.jacobian import JACOBIAN_MAX_HIDDEN, JACOBIAN_MAX_STEPS, jacobian_run
 from ..engine.lists import parse_scale_sweep
-from ..present.rows import shown_steps
+from ..engine.magnitude import format_log10
 from ..present.bound import catch22_lines
+from ..present.rows import shown_steps
 from ..widgets.log_chart import LogChart, Series
 from .rnn_page import Extra, Preset, RNNPage
 

@@ -24,7 +24,7 @@ from ..engine.lists import short_number
 from ..engine.magnitude import format_log10, format_signed_log10
 from ..engine.presets import presets_by_name
 from ..present.articles import figure_check_mark, figure_check_words
-from ..present.regimes import marked, REGIME_STYLES, steps_text
+from ..present.regimes import REGIME_STYLES, marked, steps_text
 from ..present.rows import shown_steps
 from ..widgets.entry import ParsedField, first_field_error
 from ..widgets.log_chart import LogChart, Series

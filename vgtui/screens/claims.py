@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Input, Select, Static
 from textual.worker import get_current_worker
 
 from ..engine.articles import ARTICLE_TITLES
-from ..engine.claim_rules import RULES, VERDICT_MARKS, VERDICT_WORDS, VERDICTS
+from ..engine.claim_rules import RULES, VERDICTS, VERDICT_MARKS, VERDICT_WORDS
 from ..engine.claim_specs import UNCHECKED
 from ..engine.claim_values import measure_training
 from ..engine.claims import build_claims, filter_claims

@@ -22,16 +22,16 @@ from textual.widgets import DataTable, Label, ProgressBar, Static, TabbedContent
 
 from ..engine import closed_form as cf
 from ..engine.articles import ARTICLE_PHRASES, DECAY_FIGURES
-from ..engine.figure_checks import check_all
 from ..engine.config import RNNConfig, parse_field
 from ..engine.errors import VgtuiError
+from ..engine.figure_checks import check_all
 from ..engine.lists import format_list, short_number
 from ..engine.magnitude import format_log10
+from ..engine.presets import presets_by_name
 from ..engine.sweep import (DEFAULT_ACTIVATIONS, DEFAULT_SCALES, SweepSpec, parse_scales,
                             parse_sweep_activations, run_sweep)
-from ..engine.presets import presets_by_name
 from ..present.articles import figure_check_mark, figure_check_words
-from ..present.regimes import factor_text, marked, REGIME_STYLES, steps_text
+from ..present.regimes import REGIME_STYLES, factor_text, marked, steps_text
 from ..widgets.entry import ParsedField, first_field_error
 from ..widgets.status_line import stable_output
 from ..widgets.tables import rebuild

@@ -19,18 +19,18 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import (DataTable, Input, Label, ProgressBar, Select, Sparkline, Static,
-                             TabbedContent, TabPane)
+                             TabPane, TabbedContent)
 from textual.worker import get_current_worker
 
 from ..engine.errors import ConfigError, VgtuiError
 from ..engine.experiment_config import (EXPERIMENT_FIELDS, ExperimentConfig, command_line,
                                         parse_experiment_field)
 from ..engine.experiments import ExperimentCancelled, ExperimentResult, run_experiment
+from ..engine.magnitude import format_value
 from ..engine.presets import preset_config, presets_by_name
+from ..engine.training import truncation_probe
 from ..present.experiments import (ARCH_TITLES, loss_curve_text, reading,
                                    training_verdict_text)
-from ..engine.magnitude import format_value
-from ..engine.training import truncation_probe
 from ..widgets.entry import ParseValidator
 from ..widgets.log_chart import LogChart, Series
 from .base import PageScreen, next_name

@@ -19,14 +19,14 @@ from textual.widgets import DataTable, Label, Static
 
 from ..engine.articles import ARTICLE_GROWTH
 from ..engine.bound import gradient_bound_log10
-from ..engine.config import RNNConfig
-from ..engine.magnitude import format_log10
 from ..engine.clipping import check_tau, clip_gradients
+from ..engine.config import RNNConfig
 from ..engine.flow import run_flow
 from ..engine.lists import parse_scale_sweep
 from ..engine.lyapunov import lyapunov_sweep
-from ..present.regimes import gradient_verdict_text, horizon_text, per_step
+from ..engine.magnitude import format_log10
 from ..present.exploding import lyapunov_lines
+from ..present.regimes import gradient_verdict_text, horizon_text, per_step
 from ..widgets.log_chart import LogChart, Series
 from ..widgets.plane import PlotCanvas, PlotSeries, RefLine
 from .rnn_page import Extra, Preset, RNNPage

@@ -23,8 +23,8 @@ from ..engine.cell_comparison import CELL_ORDER, compare_cells
 from ..engine.config import RNNConfig
 from ..engine.flow import fitted_factor, horizons, verdict_for
 from ..engine.forget_gate import check_article_toy, toy_carousel
-from ..engine.presets import FORGET_BASE, preset_config, presets_by_name
 from ..engine.magnitude import format_log10
+from ..engine.presets import FORGET_BASE, preset_config, presets_by_name
 from ..present.flow import gap_text
 from ..present.regimes import factor_text, gradient_verdict_text, horizon_text, per_step
 from ..present.rows import shown_steps

@@ -15,15 +15,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, Label, Static
 
-from ..engine.config import RNNConfig
-from ..engine.magnitude import format_log10, format_value
 from ..engine.articles import ARTICLE_MEMORY
+from ..engine.config import RNNConfig
 from ..engine.errors import ConfigError
 from ..engine.jacobian import (EFFECTIVE_DIM_RATIO, JACOBIAN_MAX_HIDDEN, JACOBIAN_MAX_STEPS,
                                MATRIX_MAX_STEPS, check_derivative, jacobian_run, matrix_powers,
                                parse_matrix)
-from ..present.rows import shown_steps
+from ..engine.magnitude import format_log10, format_value
 from ..present.jacobian import alignment_text, article_comparison_lines, complex_text
+from ..present.rows import shown_steps
 from ..widgets.log_chart import LogChart, Series
 from ..widgets.plane import FixedSparkline
 from .rnn_page import Extra, Preset, RNNPage

@@ -21,8 +21,8 @@ from ..engine.longrange import (EXAMPLES, LR_SPECS, LongRangeConfig, MODELS, MOD
                                 example_config, parse_gaps, parse_lr_field, parse_text,
                                 run_longrange, tokenize)
 from ..engine.magnitude import format_log10
-from ..present.rows import shown_steps
 from ..present.longrange import glyph_legend, percent_text, signal_bar, summary_lines, token_glyph
+from ..present.rows import shown_steps
 from ..widgets.controls import ControlPanel
 from ..widgets.entry import ParseValidator
 from ..widgets.token_strip import TokenStrip

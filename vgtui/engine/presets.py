@@ -36,8 +36,13 @@ def _p(name: str, title: str, note: str, **values: Any) -> Preset:
     return Preset(name, title, note, values)
 
 
-# The Forget gate screen starts from these settings (its presets change them).
+# The Forget gate screen starts from these settings; its presets hold them too, so a
+# preset reads the same applied over these or over RNNConfig's own defaults.
 FORGET_BASE = {"forget_bias": 1.0, "steps": 100, "hidden": 32}
+
+
+def _forget(name: str, title: str, note: str, **values: Any) -> Preset:
+    return Preset(name, title, note, {**FORGET_BASE, **values})
 
 PRESETS: dict[str, tuple[Preset, ...]] = {
     # Gradient Flow and ``vgtui flow --preset``: changes to the default RNNConfig.
@@ -71,21 +76,21 @@ PRESETS: dict[str, tuple[Preset, ...]] = {
            "about 1e-3009.5 at step 1, far below float range, shown exactly.",
            activation="identity", init="orthogonal", scale=0.5, hidden=10, steps=10_000),
     ),
-    # Forget gate: changes to FORGET_BASE.
+    # Forget gate: FORGET_BASE and the preset's changes to it.
     "forget": (
-        _p("bias-0", "bias 0 (no head start)",
+        _forget("bias-0", "bias 0 (no head start)",
            "The forget gate starts at sigmoid(0) = 0.5: the cell keeps about half of "
            "itself per step.", forget_bias=0.0),
-        _p("bias-1", "bias 1 (the advice)",
+        _forget("bias-1", "bias 1 (the advice)",
            "The usual advice: a forget bias of 1 starts the gate near 0.73.",
            forget_bias=1.0),
-        _p("bias-3", "bias 3 (f near 0.95)",
+        _forget("bias-3", "bias 3 (f near 0.95)",
            "The gate starts near 0.95, so the cell path keeps most of the gradient.",
            forget_bias=3.0),
-        _p("long", "T = 1000, bias 1",
+        _forget("long", "T = 1000, bias 1",
            "A thousand steps: where the cell path and the vanilla RNN part ways.",
            forget_bias=1.0, steps=1000),
-        _p("deep", "3 layers, bias 1",
+        _forget("deep", "3 layers, bias 1",
            "Three stacked layers: every layer's own gradient, one below the other.",
            forget_bias=1.0, layers=3),
     ),
@@ -165,32 +170,33 @@ PRESETS: dict[str, tuple[Preset, ...]] = {
            "A negative weight flips the sign of h_t and of the derivative at every "
            "step; the magnitude still shrinks like 0.8^t.", weight=-0.8, trace_steps=20, h0=0.1),
     ),
-    # Decay tables: the factors and lengths of the closed-form table (``vgtui decay``).
+    # Decay tables: the factors and lengths of the closed-form table (``vgtui decay
+    # --factors F --steps L``).
     "decay": (
         _p("default", "factors 0.5 to 2.0 over 5 to 100 steps",
            "The usual grid: three factors below one, one at the edge, three above.",
-           factors="0.5,0.7,0.9,1,1.1,1.5,2", steps="5,10,20,50,100"),
+           factors="0.5,0.7,0.9,1,1.1,1.5,2", lengths="5,10,20,50,100"),
         _p("w20", "w^20 for w from 0.5 to 2.0 (article 003)",
            "The scalar intuition table: one sentence of 20 words.",
-           factors="0.5,0.7,0.9,1,1.1,1.5,2", steps="20"),
+           factors="0.5,0.7,0.9,1,1.1,1.5,2", lengths="20"),
         _p("slow", "0.9 over 10, 50, 100 steps (article 001)",
            "Even mild contraction becomes severe over long sequences.",
-           factors="0.9", steps="10,50,100"),
+           factors="0.9", lengths="10,50,100"),
         _p("seven-tenths", "0.7 per step (article 000)",
            "A typical per-step factor; 13 is the subject-verb gap of the cats sentence.",
-           factors="0.7", steps="10,13,20,50,100"),
+           factors="0.7", lengths="10,13,20,50,100"),
         _p("product", "eigenvalue x derivative (article 004)",
            "An eigenvalue of 0.9 times a tanh derivative of 0.5 per step, and an "
-           "eigenvalue of 1.1 alone.", factors="0.9*0.5,1.1", steps="10,20,50,100"),
+           "eigenvalue of 1.1 alone.", factors="0.9*0.5,1.1", lengths="10,20,50,100"),
         _p("derivatives", "typical derivatives over 20 steps (articles 000, 003)",
            "sigmoid's maximum 0.25, sigmoid'(1) and tanh'(1) rounded, and 0.5.",
-           factors="0.25,0.2,0.42,0.5", steps="20"),
+           factors="0.25,0.2,0.42,0.5", lengths="20"),
         _p("forget", "RNN 0.7 against a forget gate at 0.98 (article 000)",
            "The additive cell path of an LSTM keeps a factor near one.",
-           factors="0.7,0.98", steps="10,50,100"),
+           factors="0.7,0.98", lengths="10,50,100"),
         _p("long", "0.5 and 2.0 over 5000 steps (log space)",
            "Far outside float range, still exact: the engine keeps log10.",
-           factors="0.5,2", steps="1000,5000"),
+           factors="0.5,2", lengths="1000,5000"),
     ),
 }
 
@@ -210,7 +216,7 @@ def _closed_form_field(name: str, value: Any) -> Any:
 
     if name == "factors":
         return cf.parse_factors(value)
-    if name == "steps":
+    if name == "lengths":
         return cf.parse_lengths(value)
     return cf.parse_scalar(name, value)
 

@@ -424,7 +424,7 @@ class DecayScreen(PageScreen):
         preset = DECAY_PRESETS[name]
         self._preset = name
         self.query_one("#decay-factors", ParsedField).set_text(preset.values["factors"])
-        self.query_one("#decay-lengths", ParsedField).set_text(preset.values["steps"])
+        self.query_one("#decay-lengths", ParsedField).set_text(preset.values["lengths"])
         self.notify(preset.note, title=preset.title, timeout=4)
 
     def load_measured(self, scales: str, activations: str) -> None:

@@ -61,7 +61,8 @@ def import_torch_time(repeat: int = 5) -> float:
 SWEEP = """
 import json, math, statistics, time, torch
 from vgtui.engine import RNNConfig
-from vgtui.engine.flow import build_weights, run_flow_batch
+from vgtui.engine.flow import run_flow_batch
+from vgtui.engine.recurrence import build_weights
 
 scales = [0.25 + 1.5 * i / 63 for i in range(64)]
 acts = ["tanh", "sigmoid", "relu", "identity"]

@@ -12,11 +12,17 @@ from __future__ import annotations
 from typing import Iterable
 
 from textual import work
-from textual.app import App, SystemCommand
+from textual.app import App, ScreenStackError, SystemCommand, UnknownModeError
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.screen import Screen
+from textual.widgets import Input
 
-from .topics import TOPICS as SCREENS, topic, topic_ids as screen_ids
+from .topics import TOPICS as SCREENS
+from .topics import topic
+from .topics import topic_ids as screen_ids
+from .widgets.field_input import FieldInput
+from .widgets.pickers import CommandBox, Palette, ScreenPicker
 
 ANSI_THEME = "ansi-dark"
 
@@ -144,7 +150,6 @@ class VgtuiApp(App):
         return bool(getattr(self, "_exit", False)) or getattr(self, "_closing", False)
 
     async def _demo_show(self) -> None:
-        from textual.app import ScreenStackError, UnknownModeError
 
         ids = self.demo_screen_ids()
         screen_id = ids[self.demo_index]
@@ -186,8 +191,6 @@ class VgtuiApp(App):
         self.notify("Demo ended; every key works as usual again.")
 
     def _field_focused(self) -> bool:
-        from .widgets.field_input import FieldInput
-
         focused = self.focused
         return isinstance(focused, FieldInput) and focused.screen is self.screen
 
@@ -197,7 +200,6 @@ class VgtuiApp(App):
         if action.startswith("demo_"):
             # Only on a page, and not while typing: a modal (help, palette, picker) and
             # a field keep their own keys.
-            from textual.widgets import Input
 
             typing = isinstance(self.focused, Input)
             return (self.demo_active and hasattr(self.screen, "show_demo_narration")
@@ -227,8 +229,6 @@ class VgtuiApp(App):
             self.theme = ANSI_THEME
 
     def action_pick_screen(self) -> None:
-        from .widgets.pickers import ScreenPicker
-
         current = getattr(self.screen, "SCREEN_ID", None)
         entries = [(s.id, s.key, s.title, s.summary) for s in SCREENS]
 
@@ -239,8 +239,6 @@ class VgtuiApp(App):
         self.push_screen(ScreenPicker(entries, current), chosen)
 
     def action_copy_command(self) -> None:
-        from .widgets.pickers import CommandBox
-
         command = self.screen.cli_command() if hasattr(self.screen, "cli_command") else None
         if not command:
             self.notify("This screen has no matching command-line lookup.", severity="warning")
@@ -257,9 +255,6 @@ class VgtuiApp(App):
         """Textual's palette, but never a second one anywhere: Textual only checks the
         top screen, so a palette under a help overlay, or one left open in another mode
         (a demo that moved on), would be pushed twice under the same id and crash."""
-        from textual.command import CommandPalette
-
-        from .widgets.pickers import Palette
 
         stacks = self._screen_stacks.values()  # every mode's stack, not only this one
         if self.use_command_palette and not any(

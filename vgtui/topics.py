@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from importlib import import_module
 from typing import Callable
 
+from .engine.presets import presets_for
+
 
 @dataclass(frozen=True)
 class Topic:
@@ -36,7 +38,6 @@ class Topic:
     @property
     def presets(self) -> tuple:
         """Its named starting points (engine Presets), in the order ``p`` cycles them."""
-        from .engine.presets import presets_for
 
         return presets_for(self.id)
 

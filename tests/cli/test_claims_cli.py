@@ -6,6 +6,7 @@ from types import SimpleNamespace
 import pytest
 
 from vgtui.engine import claims as C
+from vgtui.engine.claim_specs import UNCHECKED
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +35,7 @@ def test_json_closed_only_matches_the_python_api(run_cli, closed_api):
     assert row["screen"] == "decay"
     pending = [r for r in data["claims"] if r["verdict"] == "pending"]
     assert len(pending) == 5 and all(r["computed"] is None for r in pending)
-    assert len(data["not_checked"]) == len(C.UNCHECKED)
+    assert len(data["not_checked"]) == len(UNCHECKED)
 
 
 def test_json_with_torch_claims(run_cli):

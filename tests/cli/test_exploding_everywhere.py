@@ -53,7 +53,7 @@ def _decimal_flow(config: RNNConfig):
     """log10 ||h_t|| and log10 ||dL/dh_t|| for a relu RNN by plain loops in Decimal, whose
     exponent range has no float limit. Weights come from the engine's seeded streams
     (they are inputs here, not results)."""
-    from vgtui.engine.flow import build_weights
+    from vgtui.engine.recurrence import build_weights
 
     w = build_weights([config], torch.device("cpu"), torch.float64)
     W = [[Decimal(float(v)) for v in row] for row in w.w_hh[0].numpy()]

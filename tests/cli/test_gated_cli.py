@@ -1,7 +1,6 @@
 """vgtui flow --arch/--layers/--forget-bias, model files of every cell, vgtui compare."""
 import json
 
-import numpy as np
 import pytest
 import torch
 

@@ -24,7 +24,7 @@ import math
 import os
 import subprocess
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -33,9 +33,8 @@ from hypothesis import strategies as st
 from vgtui.cli import LOOKUPS, build_parser
 from vgtui.engine.architectures import ARCHITECTURES
 from vgtui.engine.config import ACTIVATIONS, ARCHES, DTYPES, INITS
-from vgtui.engine.experiments import EXPERIMENT_PRESETS
 from vgtui.engine.longrange import EXAMPLES, MODELS
-from vgtui.engine.presets import FLOW_PRESETS
+from vgtui.engine.presets import preset_names
 from vgtui.engine.spectrum import NON_NORMAL, SPECTRUM_INITS
 
 # A numpy warning (0/0, overflow) is a silent nan or inf on its way out: an error here.
@@ -160,10 +159,10 @@ def scales(most=64, base=None) -> Flag:
 
 def _scales_ok(text: str) -> bool:
     from vgtui.engine.errors import ConfigError
-    from vgtui.engine.spectrum import parse_scales
+    from vgtui.engine.lists import parse_scale_sweep
 
     try:
-        parse_scales(text)
+        parse_scale_sweep(text)
     except ConfigError:
         return False
     return True
@@ -231,7 +230,7 @@ TABLE: dict[str, dict] = {
         "--arch": choice(ARCHES),
         "--layers": number(1, 16, True),
         "--forget-bias": number(-20, 20, base=RNN_BASE + ["--arch", "lstm"]),
-        "--preset": choice(tuple(FLOW_PRESETS), exact=True, aliases=(),
+        "--preset": choice(tuple(preset_names("flow")), exact=True, aliases=(),
                            base=["--steps", "5", "--hidden", "4"]),
         "--every": number(1, 10**9, True),
     }, "skip": ("--model", "--inputs")},  # model files: tests/cli/test_hostile_model_files.py
@@ -338,7 +337,7 @@ TABLE: dict[str, dict] = {
         "--every": number(1, 10**9, True),
     }},
     "train": {"base": TRAIN_BASE, "flags": {
-        "--preset": choice(tuple(EXPERIMENT_PRESETS), exact=True, aliases=()),
+        "--preset": choice(tuple(preset_names("experiments")), exact=True, aliases=()),
         "--task": choice(("first", "latch", "adding"), aliases=()),
         "--lengths": number_list(2, 1000, 8, integer=True, base=_train_base("--lengths"),
                                  too_many=False),
@@ -398,10 +397,11 @@ def _claims_choices(allowed, what: str) -> Flag:
 
 
 def _claims_row() -> dict:
-    from vgtui.engine.claims import ARTICLES, VERDICTS
+    from vgtui.engine.articles import ARTICLE_IDS
+    from vgtui.engine.claim_rules import VERDICTS
 
     return {"base": ["--closed-only"], "flags": {
-        "--article": _claims_choices(tuple(ARTICLES), "article"),
+        "--article": _claims_choices(ARTICLE_IDS, "article"),
         "--verdict": _claims_choices(tuple(VERDICTS), "verdict"),
         # free text: every value is a valid filter (at worst it matches no claim)
         "--search": Flag(st.text(max_size=60), None, (), ["--closed-only"], range_words=False),

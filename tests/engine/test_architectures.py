@@ -5,15 +5,17 @@ import numpy as np
 import pytest
 import torch
 
-from vgtui.engine.architectures import CompareConfig, run_compare, ssm_parameters
-from vgtui.engine.flow import _stream, recurrent_matrix
-from vgtui.engine.gated import run_stack, seeded_inputs
+from vgtui.engine.architectures import run_compare, ssm_parameters
+from vgtui.engine.config import CompareConfig
+from vgtui.engine.recurrence import random_stream, recurrent_matrix
+from vgtui.engine.gated import run_stack
+from vgtui.engine.stack_weights import seeded_inputs
 
 
 def shared(cfg):
     rc = cfg.rnn_config("rnn")
     w = recurrent_matrix(rc)
-    u = torch.randn(rc.hidden, rc.input_size, generator=_stream(rc.seed, 1),
+    u = torch.randn(rc.hidden, rc.input_size, generator=random_stream(rc.seed, 1),
                     dtype=torch.float64) / math.sqrt(rc.input_size)
     return w, u, seeded_inputs(rc)
 
@@ -48,11 +50,11 @@ def test_attention_matches_a_hand_written_head(small):
     with the module's own parameters, full sequence; the last row's output."""
     cfg, result = small
     _, u, x = shared(cfg)
-    from vgtui.engine.architectures import _extra_stream
+    from vgtui.engine.architectures import architecture_stream
 
     d = cfg.hidden
-    w_in = torch.randn(3 * d, d, generator=_extra_stream(cfg.seed, 0), dtype=torch.float64) / math.sqrt(d)
-    w_out = torch.randn(d, d, generator=_extra_stream(cfg.seed, 1), dtype=torch.float64) / math.sqrt(d)
+    w_in = torch.randn(3 * d, d, generator=architecture_stream(cfg.seed, 0), dtype=torch.float64) / math.sqrt(d)
+    w_out = torch.randn(d, d, generator=architecture_stream(cfg.seed, 1), dtype=torch.float64) / math.sqrt(d)
     x = x.clone().requires_grad_(True)
     e = x @ u.T
     q, k, v = e @ w_in[:d].T, e @ w_in[d:2 * d].T, e @ w_in[2 * d:].T

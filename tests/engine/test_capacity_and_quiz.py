@@ -104,11 +104,11 @@ def test_the_right_option_shows_the_computed_value(quizzes):
 
 
 def test_flow_ratio_question_matches_autograd(quizzes):
-    from vgtui.engine.flow import build_weights
-    from vgtui.engine.presets import flow_preset
+    from vgtui.engine.recurrence import build_weights
+    from vgtui.engine.presets import preset_config
 
     q = _question(quizzes[0], "flow-ratio")
-    config = flow_preset("sigmoid-20").config().replace(device="cpu", dtype="float64")
+    config = preset_config("flow", "sigmoid-20").replace(device="cpu", dtype="float64")
     w = build_weights([config], torch.device("cpu"), torch.float64)
     hs = []
     h = torch.zeros(config.hidden, dtype=torch.float64)

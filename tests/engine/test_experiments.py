@@ -13,13 +13,13 @@ import pytest
 import torch
 
 from vgtui.engine.errors import ConfigError
-from vgtui.engine.experiments import (ExperimentCancelled, ExperimentConfig, RunSpec,
-                                      build_model, chance_accuracy, chunk_bounds,
-                                      constant_baseline, expected_baseline,
-                                      input_gradient_profile, keep_gate_at_rest, make_batch,
-                                      parse_experiment_field, quick_config, run_experiment,
-                                      spectral_radius, task_loss, train_run,
-                                      truncation_probe, verdict_for)
+from vgtui.engine.experiment_config import ExperimentConfig, RunSpec, parse_experiment_field
+from vgtui.engine.experiments import ExperimentCancelled, run_experiment
+from vgtui.engine.presets import quick_config
+from vgtui.engine.tasks import chance_accuracy, constant_baseline, expected_baseline, make_batch
+from vgtui.engine.training import (build_model, chunk_bounds, input_gradient_profile,
+                                   keep_gate_at_rest, spectral_radius, task_loss, train_run,
+                                   truncation_probe, verdict_for)
 
 
 def gen(seed=0):
@@ -310,7 +310,8 @@ def test_quick_config_keeps_explicit_choices():
 
 
 def test_importing_the_engine_does_not_import_torch_textual_or_rich():
-    code = ("import sys, vgtui.engine.experiments, vgtui.engine.experiment_report; "
+    code = ("import sys, vgtui.engine.experiments, vgtui.engine.training, "
+            "vgtui.present.experiments; "
             "bad = [m for m in ('torch', 'textual', 'rich') if m in sys.modules]; "
             "print(','.join(bad))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -336,10 +337,11 @@ def _runs_for(config, lengths=(5, 10)):
 
 
 def test_reading_compares_with_the_article_figures_for_its_preset():
-    from vgtui.engine.experiment_report import reading
-    from vgtui.engine.experiments import EXPERIMENT_PRESETS, ExperimentResult
+    from vgtui.engine.experiments import ExperimentResult
+    from vgtui.engine.presets import preset_config
+    from vgtui.present.experiments import reading
 
-    config = EXPERIMENT_PRESETS["article-first"].config()
+    config = preset_config("experiments", "article-first")
     runs = _runs_for(config)
     text = "\n".join(reading(ExperimentResult(config, runs, 10, False, 1.0, "cpu", "float64")))
     assert "article 000 prints final losses" in text
@@ -350,7 +352,8 @@ def test_reading_compares_with_the_article_figures_for_its_preset():
 
 
 def test_reading_states_the_rule_and_counts_from_the_runs():
-    from vgtui.engine.experiment_report import loss_curve_text, reading, summary_groups
+    from vgtui.engine.experiments import summary_groups
+    from vgtui.present.experiments import loss_curve_text, reading
 
     result = run_experiment(tiny(lengths=(4, 9), archs=("rnn", "gru"), seeds=2))
     lines = reading(result)
@@ -366,7 +369,7 @@ def test_reading_states_the_rule_and_counts_from_the_runs():
 
 
 def test_reading_of_a_truncated_experiment_reports_exact_zeros():
-    from vgtui.engine.experiment_report import reading
+    from vgtui.present.experiments import reading
 
     result = run_experiment(tiny(lengths=(3, 9), truncate=4))
     text = "\n".join(reading(result))

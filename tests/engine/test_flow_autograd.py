@@ -8,7 +8,6 @@ import torch
 
 from vgtui.engine import RNNConfig
 from vgtui.engine.flow import run_flow, run_flow_batch
-from vgtui.engine.models import LoadedRNN, model_weights
 
 
 def autograd_norms(rnn: torch.nn.RNN, x: torch.Tensor):
@@ -111,7 +110,7 @@ def test_batch_equals_single_runs():
 def test_spectral_radius_and_norm_match_numpy():
     cfg = RNNConfig(init="gaussian", scale=1.3, hidden=20, steps=5, seed=7)
     r = run_flow(cfg)
-    from vgtui.engine.flow import recurrent_matrix
+    from vgtui.engine.recurrence import recurrent_matrix
 
     w = recurrent_matrix(cfg).numpy()
     assert r.spectral_radius == pytest.approx(max(abs(np.linalg.eigvals(w))), rel=1e-10)
@@ -125,7 +124,7 @@ def test_every_activation_matches_autograd_on_explicit_loop(activation):
     cfg = RNNConfig(activation=activation, hidden=9, steps=15, input_size=3, seed=5,
                     scale=0.9, leaky_slope=0.05)
     r = run_flow(cfg)
-    from vgtui.engine.flow import build_weights
+    from vgtui.engine.recurrence import build_weights
 
     w = build_weights([cfg], torch.device("cpu"), torch.float64)
     fns = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu,

@@ -13,8 +13,8 @@ import pytest
 import torch
 
 from vgtui.engine import RNNConfig
-from vgtui.engine.flow import (RNNWeights, build_weights, fitted_factor, fitted_factors,
-                               recurrent_matrix, row_norms, run_flow_batch)
+from vgtui.engine.flow import fitted_factor, fitted_factors, run_flow_batch
+from vgtui.engine.recurrence import RNNWeights, build_weights, recurrent_matrix, row_norms
 
 FNS = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu,
        "leaky_relu": lambda z: torch.nn.functional.leaky_relu(z, 0.01),

@@ -8,8 +8,9 @@ import torch
 
 from vgtui.engine import RNNConfig
 from vgtui.engine.flow import run_flow
-from vgtui.engine.gated import (StackWeights, build_stack_weights, run_stack, run_stack_batch,
-                                toy_carousel)
+from vgtui.engine.forget_gate import toy_carousel
+from vgtui.engine.gated import run_stack, run_stack_batch
+from vgtui.engine.stack_weights import StackWeights, build_stack_weights
 
 MODULES = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}
 

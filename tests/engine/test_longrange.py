@@ -55,7 +55,7 @@ def test_shares_add_up_to_one_and_the_filler_sits_after_the_key():
 def _autograd_rnn_input_grads(config, tokens):
     """||dL/dx_t|| by autograd through an explicit loop with the same weights."""
     from vgtui.engine.config import RNNConfig
-    from vgtui.engine.flow import build_weights
+    from vgtui.engine.recurrence import build_weights
 
     rnn = RNNConfig(activation=config.activation, init=config.init, scale=config.scale,
                     hidden=config.hidden, steps=len(tokens), input_size=config.input_size,

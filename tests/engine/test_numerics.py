@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from vgtui.engine import RNNConfig
-from vgtui.engine.flow import build_weights, run_flow
+from vgtui.engine.flow import run_flow
+from vgtui.engine.recurrence import build_weights
 
 
 @pytest.mark.parametrize("activation", ["relu", "leaky_relu", "identity"])

@@ -29,7 +29,7 @@ def _flow_batch():
 
 
 def _sweep():
-    from vgtui.engine.sweep import sweep_spec, run_sweep
+    from vgtui.engine.sweep import run_sweep, sweep_spec
 
     return run_sweep(sweep_spec((0.5, 1.0), ("tanh", "relu"), steps=300, hidden=16))
 
@@ -47,37 +47,38 @@ def _gru_recurrent():
 
 
 def _cells():
-    from vgtui.engine.gated import compare_cells
+    from vgtui.engine.cell_comparison import compare_cells
 
     return compare_cells(RNNConfig(steps=150, hidden=12))
 
 
 def _compare():
-    from vgtui.engine.architectures import CompareConfig, run_compare
+    from vgtui.engine.architectures import run_compare
+    from vgtui.engine.config import CompareConfig
 
     return run_compare(CompareConfig(steps=150, hidden=12))
 
 
 def _jacobian():
-    from vgtui.engine.spectrum import jacobian_run
+    from vgtui.engine.jacobian import jacobian_run
 
     return jacobian_run(RNNConfig(steps=200, hidden=24))
 
 
 def _lyapunov():
-    from vgtui.engine.spectrum import lyapunov_sweep
+    from vgtui.engine.lyapunov import lyapunov_sweep
 
     return lyapunov_sweep(RNNConfig(steps=400, hidden=16), [0.5, 1.0, 2.0])
 
 
 def _catch22():
-    from vgtui.engine.spectrum import catch22_sweep
+    from vgtui.engine.bound import catch22_sweep
 
     return catch22_sweep(RNNConfig(steps=200, hidden=16), [0.5, 1.0, 2.0], 8)
 
 
 def _clip():
-    from vgtui.engine.spectrum import clip_gradients
+    from vgtui.engine.clipping import clip_gradients
 
     return clip_gradients([RNNConfig(steps=400, hidden=16)], 1.0)
 
@@ -95,7 +96,7 @@ def _drift():
 
 
 def _matrix():
-    from vgtui.engine.spectrum import matrix_powers
+    from vgtui.engine.jacobian import matrix_powers
 
     return matrix_powers(np.eye(8) * 0.9, 1.0, 5000)
 
@@ -107,14 +108,16 @@ def _trace():
 
 
 def _experiment():
-    from vgtui.engine.experiments import ExperimentConfig, run_experiment
+    from vgtui.engine.experiment_config import ExperimentConfig
+    from vgtui.engine.experiments import run_experiment
 
     return run_experiment(ExperimentConfig(lengths=(5, 20), archs=("rnn", "lstm"), seeds=1,
                                            train_steps=20, hidden=8, batch=16, eval_size=64))
 
 
 def _probe():
-    from vgtui.engine.experiments import ExperimentConfig, truncation_probe
+    from vgtui.engine.experiment_config import ExperimentConfig
+    from vgtui.engine.training import truncation_probe
 
     return truncation_probe(ExperimentConfig(lengths=(200,), archs=("lstm",), hidden=32,
                                              truncate=5))
@@ -181,14 +184,14 @@ def test_the_same_calls_run_within_the_normal_budget(name, monkeypatch):
 
 def test_catch22_is_refused_before_any_weights_are_built(monkeypatch):
     """Its rows each hold their own n x n copy: the guard must come first."""
-    import vgtui.engine.flow as flow
+    import vgtui.engine.bound as bound
 
     def boom(*a, **k):
         raise AssertionError("weights built before the budget check")
 
-    monkeypatch.setattr(flow, "build_weights", boom)
+    monkeypatch.setattr(bound, "build_weights", boom)
     monkeypatch.setenv("VGTUI_MEMORY_MB", "64")
-    from vgtui.engine.spectrum import catch22_sweep
+    from vgtui.engine.bound import catch22_sweep
 
     with pytest.raises(ResourceError) as info:  # 64 x 64 rows of 1024 x 1024 float64
         catch22_sweep(RNNConfig(hidden=1024, steps=10), [1.0 + k / 64 for k in range(64)], 64)
@@ -217,7 +220,8 @@ def test_closed_forms_cost_the_same_for_any_length(monkeypatch):
 
 def test_estimates_grow_with_every_size():
     from vgtui.engine import budget
-    from vgtui.engine.experiments import ExperimentConfig, experiment_estimate
+    from vgtui.engine.experiment_config import ExperimentConfig
+    from vgtui.engine.experiments import experiment_estimate
     from vgtui.engine.gated import stack_estimate
 
     base = budget.jacobian_estimate(1, 128, 100, 4, 8)  # an SVD per step: n^3

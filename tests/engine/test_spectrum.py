@@ -10,13 +10,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vgtui.engine import ConfigError, RNNConfig
-from vgtui.engine.flow import RNNWeights, build_weights, run_flow
-from vgtui.engine.spectrum import (
-    ARTICLE_TWO_UNIT, EFFECTIVE_DIM_RATIO, JACOBIAN_MAX_HIDDEN, JACOBIAN_MAX_STEPS,
-    catch22_sweep, clip_gradients, init_matrix, jacobian_products, jacobian_run,
-    lyapunov_sweep, matrix_powers, max_derivative, parse_matrix, parse_scales,
-    spectrum_report,
-)
+from vgtui.engine.flow import run_flow
+from vgtui.engine.recurrence import RNNWeights, build_weights
+from vgtui.engine.articles import ARTICLE_TWO_UNIT
+from vgtui.engine.bound import catch22_sweep, max_derivative
+from vgtui.engine.clipping import clip_gradients
+from vgtui.engine.jacobian import (EFFECTIVE_DIM_RATIO, JACOBIAN_MAX_HIDDEN, JACOBIAN_MAX_STEPS,
+                                   jacobian_products, jacobian_run, matrix_powers, parse_matrix)
+from vgtui.engine.lists import parse_scale_sweep
+from vgtui.engine.lyapunov import lyapunov_sweep
+from vgtui.engine.spectrum import init_matrix, spectrum_report
 
 FNS = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu,
        "leaky_relu": lambda z, s=0.05: torch.nn.functional.leaky_relu(z, s),
@@ -295,14 +298,14 @@ def test_lyapunov_sweep_is_one_batch_matching_single_runs():
 def test_catch22_counts_match_flow_runs():
     base = RNNConfig(activation="tanh", hidden=8, steps=60, seed=3)
     sweep = catch22_sweep(base, [0.5, 5.0], sequences=4)
-    from vgtui.engine.flow import _stream
+    from vgtui.engine.recurrence import random_stream
 
     for row in sweep.rows:
         cfg = base.replace(scale=row.scale)
         w = build_weights([cfg], torch.device("cpu"), torch.float64)
         exploded = vanished = 0
         for k in range(4):
-            x = torch.randn(cfg.steps, cfg.input_size, generator=_stream(cfg.seed + 1 + k, 2),
+            x = torch.randn(cfg.steps, cfg.input_size, generator=random_stream(cfg.seed + 1 + k, 2),
                             dtype=torch.float64) * cfg.input_scale
             r = run_flow(cfg, RNNWeights(w.w_hh, w.w_xh, w.bias, x[None]))
             gain = max(r.log10_ratio)
@@ -352,13 +355,13 @@ def test_bad_matrices_are_refused(text, words):
 @pytest.mark.parametrize("text", ["", "1,x", "0.5:2", "1:2:1", "-1,2", "1:2:999", "inf"])
 def test_bad_scale_lists_are_refused(text):
     with pytest.raises(ConfigError) as info:
-        parse_scales(text)
+        parse_scale_sweep(text)
     assert info.value.field == "scales"
 
 
 def test_scale_lists_parse():
-    assert parse_scales("0.5, 1,1.5") == [0.5, 1.0, 1.5]
-    assert parse_scales("0:1:5") == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert parse_scale_sweep("0.5, 1,1.5") == [0.5, 1.0, 1.5]
+    assert parse_scale_sweep("0:1:5") == [0.0, 0.25, 0.5, 0.75, 1.0]
 
 
 def test_spectrum_against_numpy_and_torch_init_rules():
@@ -369,9 +372,9 @@ def test_spectrum_against_numpy_and_torch_init_rules():
                                    atol=1e-6 if e.init == "shear" else 1e-9)
         assert e.spectral_norm == pytest.approx(np.linalg.norm(w, 2), rel=1e-12)
         assert e.spectral_norm >= e.spectral_radius * (1 - 1e-12)
-        from vgtui.engine.flow import _stream
+        from vgtui.engine.recurrence import random_stream
 
-        v = torch.randn(48, generator=_stream(2, 5), dtype=torch.float64).numpy()
+        v = torch.randn(48, generator=random_stream(2, 5), dtype=torch.float64).numpy()
         v /= np.linalg.norm(v)
         for k in (1, 7, 30):
             expected = np.linalg.norm(np.linalg.matrix_power(w, k) @ v)

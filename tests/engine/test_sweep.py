@@ -5,10 +5,11 @@ import numpy as np
 import pytest
 import torch
 
-from vgtui.engine import flow
+from vgtui.engine import flow, sweep
 from vgtui.engine.config import RNNConfig
 from vgtui.engine.errors import ConfigError
-from vgtui.engine.flow import Cancelled, build_weights
+from vgtui.engine.errors import Cancelled
+from vgtui.engine.recurrence import build_weights
 from vgtui.engine.sweep import SweepSpec, parse_scales, parse_sweep_activations, run_sweep, sweep_spec
 
 SPEC = sweep_spec((0.5, 1.0, 1.5), ("tanh", "sigmoid", "relu", "identity"), steps=30, hidden=8,
@@ -28,7 +29,7 @@ def test_the_grid_is_one_batched_engine_call(monkeypatch):
         calls.append(len(configs))
         return real(configs, *args, **kwargs)
 
-    monkeypatch.setattr(flow, "run_flow_batch", counting)
+    monkeypatch.setattr(sweep, "run_flow_batch", counting)  # as the sweep looks it up
     out = run_sweep(SPEC)
     assert calls == [12]
     assert len(out.cells) == 12

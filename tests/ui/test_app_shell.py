@@ -2,7 +2,6 @@
 import json
 import shlex
 
-import pytest
 
 from vgtui.app import VgtuiApp
 from vgtui.screens.flow import FlowScreen

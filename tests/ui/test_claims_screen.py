@@ -5,7 +5,7 @@ from types import SimpleNamespace
 from textual.widgets import DataTable, Input, Select
 
 from vgtui.app import VgtuiApp
-from vgtui.engine import claims as C
+from vgtui.engine import claim_rules as R
 from vgtui.screens.claims import ClaimsScreen
 
 from .helpers import text_of, wait_until
@@ -33,8 +33,8 @@ async def test_table_counts_and_detail_at_80x24():
         result = screen.result
         assert rows(screen) == [c.id for c in result.claims]
         counts = text_of(screen.query_one("#claims-counts"))
-        for v in C.VERDICTS:
-            assert f"{C.VERDICT_MARKS[v]} {result.counts()[v]}" in counts
+        for v in R.VERDICTS:
+            assert f"{R.VERDICT_MARKS[v]} {result.counts()[v]}" in counts
         assert f"{len(result.claims)}/{len(result.claims)}" in counts
         detail = text_of(screen.query_one("#claims-detail"))
         first = result.claims[0]
@@ -137,7 +137,9 @@ async def test_measuring_fills_in_the_training_claims(monkeypatch):
         calls.append(1)
         return SimpleNamespace(runs=runs, cancelled=False, planned=5)
 
-    monkeypatch.setattr(C, "measure_training", fake)
+    from vgtui.screens import claims as claims_screen
+
+    monkeypatch.setattr(claims_screen, "measure_training", fake)
     app = VgtuiApp(start_screen="claims")
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await ready(pilot, torch=False)

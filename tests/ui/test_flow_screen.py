@@ -115,13 +115,13 @@ async def test_cuda_device_without_cuda_is_refused_inline():
 
 @pytest.mark.parametrize("preset", ["sigmoid-20", "tanh-1.2", "tanh-1.0", "four-unit"])
 async def test_presets_load(preset):
-    from vgtui.engine.presets import FLOW_PRESETS
+    from vgtui.engine.presets import preset_config
 
     app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await started(pilot)
         screen.load_preset(preset)
-        expected = FLOW_PRESETS[preset].config()
+        expected = preset_config("flow", preset)
         result = await settle(pilot, screen, **expected.to_dict())
         assert result.config == expected
         panel = screen.query_one(ControlPanel)

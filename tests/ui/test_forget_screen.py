@@ -4,7 +4,6 @@ import re
 import shlex
 
 import numpy as np
-import pytest
 import torch
 
 from vgtui.app import VgtuiApp

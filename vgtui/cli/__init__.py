@@ -5,10 +5,15 @@ give one line on stderr and exit code 2; nothing prints a traceback.
 """
 from __future__ import annotations
 
+import argparse
+import math
+import os
 import sys
 from importlib import import_module
 
+from .. import __version__
 from ..engine.errors import VgtuiError
+from ..topics import TOPICS, lookup_names, topic, topic_of_lookup
 from .common import EXIT_USAGE, Parser, UsageError, describe_error, fail
 
 # One module per lookup; each defines NAME, add_parser(sub) and run(args). Which lookups
@@ -18,7 +23,6 @@ from .common import EXIT_USAGE, Parser, UsageError, describe_error, fail
 def build_parser(with_lookups: bool = True) -> Parser:
     """The parser; without lookups it only knows the app's own flags (a bare ``vgtui``
     then starts without importing the thirteen lookup modules and numpy)."""
-    from .. import __version__
 
     parser = Parser(prog="vgtui", description="A terminal explorer of vanishing and exploding "
                     "gradients in recurrent networks. With no command, opens the app.")
@@ -36,7 +40,6 @@ def build_parser(with_lookups: bool = True) -> Parser:
     if not with_lookups:
         parser.set_defaults(command=None)
         return parser
-    from ..topics import lookup_names
 
     sub = parser.add_subparsers(dest="command", metavar="LOOKUP")
     for name in lookup_names():
@@ -47,14 +50,12 @@ def build_parser(with_lookups: bool = True) -> Parser:
 
 
 def _screen_names() -> list[str]:
-    from ..topics import TOPICS
 
     return [f"{t.id}" + (f" = {t.key}" if t.key else "") for t in TOPICS]
 
 
 def add_preset_flag(name: str, lookup) -> None:
     """``--preset NAME`` on a lookup whose topic has presets (and no flag of its own)."""
-    from ..topics import topic_of_lookup
 
     presets = topic_of_lookup(name).presets
     if not presets or "--preset" in lookup._option_string_actions:
@@ -68,7 +69,6 @@ def apply_preset(args, parser, argv: list[str]) -> None:
     """Fill the flags a preset sets, unless the command line gave them itself. A preset
     value is typed as its flag would be (through the flag's own parser); values with no
     flag on this lookup belong to the screen only and are skipped."""
-    from ..topics import topic_of_lookup
 
     name = getattr(args, "preset", None)
     if not name or args.command == "train":  # train reads its presets itself
@@ -137,9 +137,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _interval(text: str) -> float:
-    import argparse
-    import math
-
     try:
         value = float(text)
     except ValueError:
@@ -153,14 +150,12 @@ def _interval(text: str) -> float:
 
 def ansi_requested(args) -> bool:
     """--ansi, or VGTUI_ANSI set to anything but empty / 0 / no / false."""
-    import os
 
     env = os.environ.get("VGTUI_ANSI", "").strip().lower()
     return bool(args.ansi) or env not in ("", "0", "no", "false", "off")
 
 
 def _launch_app(args) -> int:
-    from ..topics import topic
 
     if args.screen:
         try:
@@ -174,7 +169,7 @@ def _launch_app(args) -> int:
 
 def make_app(args):
     """The app as the flags ask for it (separate from run() so tests can drive it)."""
-    from ..app import VgtuiApp
+    from ..app import VgtuiApp  # textual: only the app needs it
 
     return VgtuiApp(start_screen=args.screen, demo=args.demo or args.demo_interval is not None,
                     demo_interval=args.demo_interval, ansi=ansi_requested(args))

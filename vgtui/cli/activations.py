@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..engine import closed_form as cf
 from ..engine.lists import short_number
 from ..engine.magnitude import format_signed_log10
-from ..present import steps_text
+from ..present.regimes import steps_text
 from .common import add_field, list_type, spec_type
 from .output import console, print_json
 
@@ -38,8 +38,8 @@ def run(args) -> int:
 
 
 def print_table(table) -> None:
-    from rich import box
-    from rich.table import Table
+    from rich import box  # rich: only the table output needs it
+    from rich.table import Table  # rich: only the table output needs it
 
     out = console()
     grid = Table(title=f"activation derivatives (typical = E|f'(z)|, z ~ N(0, {table.spread:g}^2))",

@@ -1,8 +1,12 @@
 """``vgtui bound``: the measured ||dh_T/dh_t|| against the Bengio bound, and the catch-22 sweep."""
 from __future__ import annotations
 
+from ..engine.bound import catch22_sweep
+from ..engine.jacobian import JACOBIAN_MAX_HIDDEN, JACOBIAN_MAX_STEPS, jacobian_run
+from ..engine.lists import parse_scale_sweep
 from ..engine.magnitude import format_log10
-from ..present import shown_steps
+from ..present.bound import bound_summary_lines, catch22_lines
+from ..present.rows import shown_steps
 from .output import console, print_json
 from .rnn_args import add_rnn_fields, config_from, positive_int
 
@@ -16,7 +20,6 @@ def add_parser(sub) -> None:
         "also the catch-22 sweep: for each scale, K input sequences through one network, "
         "counting the ones whose gradient explodes (above 1e6 x its value at T) or vanishes "
         "(below 1e-6 at t=1)."))
-    from ..engine.spectrum import JACOBIAN_MAX_HIDDEN, JACOBIAN_MAX_STEPS
 
     add_rnn_fields(p, limits={"steps": JACOBIAN_MAX_STEPS, "hidden": JACOBIAN_MAX_HIDDEN})
     p.add_argument("--scales", metavar="LIST", help="catch-22 sweep: '1,2,4,8' or 'from:to:count'")
@@ -29,10 +32,8 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from ..engine.spectrum import catch22_sweep, jacobian_run, parse_scales
-
     config = config_from(args)
-    scales = parse_scales(args.scales) if args.scales is not None else None
+    scales = parse_scale_sweep(args.scales) if args.scales is not None else None
     r = jacobian_run(config)
     sweep = catch22_sweep(config, scales, args.sequences) if scales else None
     if args.json:
@@ -41,10 +42,8 @@ def run(args) -> int:
             data["sweep"] = sweep.to_dict()
         print_json(data)
         return 0
-    from rich import box
-    from rich.table import Table
-
-    from ..present_jacobian import bound_summary_lines, catch22_lines
+    from rich import box  # rich: only the table output needs it
+    from rich.table import Table  # rich: only the table output needs it
 
     out = console()
     c = r.config

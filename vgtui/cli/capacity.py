@@ -71,8 +71,8 @@ def summary_lines(r) -> list[str]:
 
 
 def _print(r) -> None:
-    from rich import box
-    from rich.table import Table
+    from rich import box  # rich: only the table output needs it
+    from rich.table import Table  # rich: only the table output needs it
 
     out = console()
     table = Table(title="parameters of a vanilla RNN (all shared across time)",

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import sys
 
-from ..engine.claims import (ARTICLES, RULES, VERDICT_MARKS, VERDICT_WORDS, VERDICTS,
-                             build_claims, filter_claims, measure_training, parse_choices)
+from ..engine.articles import ARTICLE_IDS
+from ..engine.claim_rules import RULES, VERDICTS, VERDICT_MARKS, VERDICT_WORDS
+from ..engine.claim_values import measure_training
+from ..engine.claims import build_claims, filter_claims, parse_choices
 from .common import list_type
 from .output import console, print_json
 
@@ -14,7 +16,7 @@ VERDICT_STYLES = {"holds": "green", "approx": "yellow", "fails": "bold red", "pe
 
 
 def _articles(text: str) -> tuple[str, ...]:
-    return parse_choices(text, tuple(ARTICLES), "article", "article")
+    return parse_choices(text, ARTICLE_IDS, "article", "article")
 
 
 def _verdicts(text: str) -> tuple[str, ...]:
@@ -24,7 +26,7 @@ def _verdicts(text: str) -> tuple[str, ...]:
 def add_parser(sub) -> None:
     p = sub.add_parser(NAME, help=HELP, description=HELP + ". Verdicts: " + RULES + ".")
     p.add_argument("--article", type=list_type(_articles, "article"), metavar="LIST",
-                   help="only these articles: " + ", ".join(ARTICLES) + " (comma-separated)")
+                   help="only these articles: " + ", ".join(ARTICLE_IDS) + " (comma-separated)")
     p.add_argument("--verdict", type=list_type(_verdicts, "verdict"), metavar="LIST",
                    help="only these verdicts: holds, approx, fails, pending (comma-separated)")
     p.add_argument("--search", metavar="WORDS", default="",
@@ -63,9 +65,9 @@ def run(args) -> int:
 
 
 def _print(result, shown) -> None:
-    from rich import box
-    from rich.table import Table
-    from rich.text import Text
+    from rich import box  # rich: only the table output needs it
+    from rich.table import Table  # rich: only the table output needs it
+    from rich.text import Text  # rich: only the table output needs it
 
     out = console()
     title = ("claims of the source articles, recomputed now "

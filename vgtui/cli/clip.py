@@ -1,8 +1,10 @@
 """``vgtui clip``: the parameter gradient before and after clipping its norm at tau."""
 from __future__ import annotations
 
+from ..engine.clipping import check_tau, clip_gradients
 from ..engine.magnitude import format_log10
-from ..present import shown_steps
+from ..present.exploding import clip_lines
+from ..present.rows import shown_steps
 from .output import console, print_json
 from .rnn_args import add_rnn_fields, config_from, positive_int
 
@@ -25,17 +27,13 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from ..engine.spectrum import check_tau, clip_gradients
-
     tau = check_tau(args.tau)
     (r,) = clip_gradients([config_from(args)], tau)
     if args.json:
         print_json(r.to_dict())
         return 0
-    from rich import box
-    from rich.table import Table
-
-    from ..present_jacobian import clip_lines
+    from rich import box  # rich: only the table output needs it
+    from rich.table import Table  # rich: only the table output needs it
 
     out = console()
     c = r.config

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import sys
+from dataclasses import replace
 from typing import Any, NoReturn
 
-from ..engine.config import FIELD_SPECS, parse_field
+from ..engine.config import FIELD_SPECS, parse_field, parse_value
 from ..engine.errors import ConfigError, VgtuiError
 
 EXIT_USAGE = 2
@@ -76,8 +78,6 @@ def add_field(parser: argparse.ArgumentParser, name: str, default: Any = None,
     engine allows less (the Jacobian products keep n x n matrices per step)."""
     spec = FIELD_SPECS[name]
     if high is not None:
-        from dataclasses import replace
-
         spec = replace(spec, high=high)
     help_text = f"{spec.help} ({spec.describe_range()})"
     action = parser.add_argument(spec.flag, dest=name, type=spec_type(spec), default=default,
@@ -112,7 +112,6 @@ def describe_error(exc: VgtuiError, flags: dict[str, str] | None = None) -> str:
 
 def spec_type(spec):
     """An argparse type for any engine FieldSpec (ranges outside FIELD_SPECS too)."""
-    from ..engine.config import parse_value
 
     def convert(text: str) -> Any:
         try:
@@ -165,7 +164,6 @@ def whole(low: int, high: int):
 
 def real(low: float, high: float):
     """An argparse type for a finite number from ``low`` to ``high``."""
-    import math
 
     accepts = f"a number from {low:g} to {high:g}"
 

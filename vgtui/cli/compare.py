@@ -1,10 +1,11 @@
 """``vgtui compare``: the gradient at every input position under six architectures."""
 from __future__ import annotations
 
-from ..engine.architectures import (ARCHITECTURES, COMPARE_FIELDS, MARKERS, TITLES, UPDATES,
-                                     CompareConfig)
+from ..engine.architectures import ARCHITECTURES, MARKERS, TITLES, UPDATES, run_compare
+from ..engine.config import COMPARE_FIELDS, CompareConfig
 from ..engine.magnitude import format_log10
-from ..present import factor_text, horizon_text, shown_steps
+from ..present.regimes import factor_text, horizon_text
+from ..present.rows import shown_steps
 from .common import UsageError, add_field, positive_int
 from .output import console, print_csv, print_json
 
@@ -47,8 +48,6 @@ def build(args) -> CompareConfig:
 
 
 def run(args) -> int:
-    from ..engine.architectures import run_compare
-
     which = parse_only(args.only)
     result = run_compare(build(args), which=which)
     if args.json:
@@ -62,8 +61,8 @@ def run(args) -> int:
 
 
 def _print_table(result, every: int | None) -> None:
-    from rich import box
-    from rich.table import Table
+    from rich import box  # rich: only the table output needs it
+    from rich.table import Table  # rich: only the table output needs it
 
     out = console()
     c = result.config

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 from ..engine import closed_form as cf
+from ..engine.config import RNNConfig
 from ..engine.lists import short_number
 from ..engine.magnitude import format_log10
-from ..present import factor_text, REGIME_STYLES, marked, steps_text
+from ..engine.sweep import (DEFAULT_ACTIVATIONS, DEFAULT_SCALES, SweepSpec, parse_scales,
+                            parse_sweep_activations, run_sweep)
+from ..present.regimes import REGIME_STYLES, factor_text, marked, steps_text
 from .common import UsageError, add_field, list_type
 from .output import console, print_json
 
@@ -28,8 +31,6 @@ def add_parser(sub) -> None:
     p.add_argument("--measured", action="store_true",
                    help="measure ||dL/dh_1|| / ||dL/dh_T|| on real RNNs: rows of --scales, "
                         "columns of --activations, all in one batched run")
-    from ..engine.sweep import DEFAULT_ACTIVATIONS, DEFAULT_SCALES, parse_scales, \
-        parse_sweep_activations
 
     p.add_argument("--activations", type=list_type(parse_sweep_activations, "activations"),
                    metavar="LIST", help="with --measured: e.g. tanh,sigmoid (default "
@@ -58,9 +59,9 @@ def run(args) -> int:
 
 
 def print_decay_table(table) -> None:
-    from rich import box
-    from rich.table import Table
-    from rich.text import Text
+    from rich import box  # rich: only the table output needs it
+    from rich.table import Table  # rich: only the table output needs it
+    from rich.text import Text  # rich: only the table output needs it
 
     out = console()
     grid = Table(title="factor^T  (▼ vanishing: at most 0.1 · ■ stable · ▲ exploding: at least 10)",
@@ -86,9 +87,6 @@ def print_decay_table(table) -> None:
 
 
 def _run_measured(args) -> int:
-    from ..engine.config import RNNConfig
-    from ..engine.sweep import DEFAULT_ACTIVATIONS, DEFAULT_SCALES, SweepSpec, run_sweep
-
     if args.factors is not None:
         raise UsageError("--factors: not used with --measured (the measured table takes --scales)")
     lengths = args.steps or (RNNConfig().steps,)
@@ -107,9 +105,9 @@ def _run_measured(args) -> int:
 
 
 def print_measured(result) -> None:
-    from rich import box
-    from rich.table import Table
-    from rich.text import Text
+    from rich import box  # rich: only the table output needs it
+    from rich.table import Table  # rich: only the table output needs it
+    from rich.text import Text  # rich: only the table output needs it
 
     out = console()
     spec = result.spec

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import math
 
-from ..engine.config import FIELD_SPECS, RNNConfig
-from ..engine.errors import ConfigError
-from ..engine.magnitude import format_log10
-from ..engine.presets import FLOW_PRESETS
-from ..present import flow_summary_lines, shown_steps, stack_title
+from ..engine.config import RNNConfig
+from ..engine.gated import run_recurrent
+from ..engine.magnitude import LogMagnitude, format_log10
+from ..engine.models import load_inputs, load_model, model_config, model_run_weights, model_source
+from ..engine.presets import preset_config, preset_names
+from ..present.flow import flow_summary_lines, stack_summary_lines, stack_title
+from ..present.rows import shown_steps
 from .common import UsageError, add_field, positive_int
 from .output import console, print_csv, print_json
 
@@ -20,7 +22,7 @@ FIELDS = ["arch", "layers", "forget_bias", "activation", "scale", "init", "hidde
 
 def add_parser(sub) -> None:
     p = sub.add_parser(NAME, help=HELP, description=HELP + ". Loss L = sum(h_T) of the top layer, h_0 = 0.")
-    p.add_argument("--preset", choices=list(FLOW_PRESETS), help="start from a named preset")
+    p.add_argument("--preset", choices=preset_names("flow"), help="start from a named preset")
     for name in FIELDS:
         add_field(p, name)
     p.add_argument("--model", metavar="FILE", help="a torch.nn.RNN, LSTM or GRU state_dict saved "
@@ -37,9 +39,8 @@ def add_parser(sub) -> None:
 
 def build(args) -> tuple[RNNConfig, object, str]:
     """The config, optional explicit weights, and a source label from the flags."""
-    from ..engine.presets import flow_preset
 
-    base = flow_preset(args.preset).config() if args.preset else RNNConfig()
+    base = preset_config("flow", args.preset) if args.preset else RNNConfig()
     given = {name: getattr(args, name) for name in FIELDS if getattr(args, name) is not None}
     if args.inputs and not args.model:
         raise UsageError("--inputs: needs --model (random inputs are drawn from --seed otherwise)")
@@ -49,8 +50,6 @@ def build(args) -> tuple[RNNConfig, object, str]:
         return config, None, "random init"
     if "forget_bias" in given:
         raise UsageError("--forget-bias: does not apply to --model (the file's own biases are used)")
-
-    from ..engine.models import load_inputs, load_model, model_config, model_run_weights, model_source
 
     model = load_model(args.model, arch=given.get("arch"))
     _check_activation(model.arch, given)
@@ -67,8 +66,6 @@ def _check_activation(arch: str, given: dict) -> None:
 
 
 def run(args) -> int:
-    from ..engine.gated import run_recurrent
-
     config, weights, source = build(args)
     result = run_recurrent(config, weights, source=source)
     if args.json:
@@ -97,8 +94,6 @@ def _columns(r=None) -> list[str]:
 
 
 def _rows(r, indices):
-    from ..engine.magnitude import LogMagnitude
-
     ratio, step = r.log10_ratio, r.log10_step_factor
     stacked = _stacked(r)
     for k in indices:
@@ -117,10 +112,8 @@ def _rows(r, indices):
 
 
 def _print_table(r, every: int | None) -> None:
-    from rich import box
-    from rich.table import Table
-
-    from ..present import stack_summary_lines
+    from rich import box  # rich: only the table output needs it
+    from rich.table import Table  # rich: only the table output needs it
 
     out = console()
     c = r.config

@@ -2,9 +2,15 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
-from ..engine.magnitude import format_log10
-from ..present import shown_steps
+from ..engine.config import FIELD_SPECS, parse_value
+from ..engine.jacobian import (JACOBIAN_MAX_HIDDEN, JACOBIAN_MAX_STEPS, MATRIX_MAX_STEPS,
+                               jacobian_run, matrix_powers, parse_matrix)
+from ..engine.magnitude import LogMagnitude, format_log10
+from ..present.jacobian import (article_comparison_lines, jacobian_summary_lines,
+                                matrix_summary_lines)
+from ..present.rows import shown_steps
 from .common import UsageError
 from .output import console, print_csv, print_json
 from .rnn_args import add_rnn_fields, config_from, given_fields, number, positive_int
@@ -20,7 +26,6 @@ def add_parser(sub) -> None:
         HELP + ". The product is built backwards from T and renormalised every step, so "
         "its norm stays exact in log space. With --matrix, J = derivative x matrix is "
         "raised to the powers n = 1..steps (numpy, float64)."))
-    from ..engine.spectrum import JACOBIAN_MAX_HIDDEN, JACOBIAN_MAX_STEPS, MATRIX_MAX_STEPS
 
     add_rnn_fields(p, skip=("steps",), limits={"hidden": JACOBIAN_MAX_HIDDEN})
     p.add_argument("--steps", dest="steps", default=None, metavar="N",
@@ -44,23 +49,17 @@ def add_parser(sub) -> None:
 
 def _steps(args, high: int) -> None:
     """--steps is read here: its range depends on --matrix."""
-    from dataclasses import replace
-
-    from ..engine.config import FIELD_SPECS, parse_value
 
     if args.steps is not None:
         args.steps = parse_value(replace(FIELD_SPECS["steps"], high=high), args.steps)
 
 
 def run(args) -> int:
-    from ..engine.spectrum import JACOBIAN_MAX_STEPS, MATRIX_MAX_STEPS
-
     _steps(args, MATRIX_MAX_STEPS if args.matrix is not None else JACOBIAN_MAX_STEPS)
     if args.matrix is not None:
         return _run_matrix(args)
     if args.derivative is not None:
         raise UsageError("--derivative: only used with --matrix")
-    from ..engine.spectrum import jacobian_run
 
     config = config_from(args)
     r = jacobian_run(config)
@@ -79,8 +78,6 @@ def run(args) -> int:
 
 
 def _lm(v):
-    from ..engine.magnitude import LogMagnitude
-
     return LogMagnitude(v)
 
 
@@ -89,10 +86,8 @@ def _num(v: float) -> str:
 
 
 def _print_rnn_table(r, every) -> None:
-    from rich import box
-    from rich.table import Table
-
-    from ..present_jacobian import jacobian_summary_lines
+    from rich import box  # rich: only the table output needs it
+    from rich.table import Table  # rich: only the table output needs it
 
     out = console()
     c = r.config
@@ -119,8 +114,6 @@ def _align(v: float) -> str:
 
 
 def _run_matrix(args) -> int:
-    from ..engine.spectrum import matrix_powers, parse_matrix
-
     given = given_fields(args)
     extra = [n for n in given if n != "steps"]
     if extra:
@@ -139,10 +132,8 @@ def _run_matrix(args) -> int:
                     row["frobenius_norm"], repr(row["log10_frobenius_norm"]), row["radius_power"],
                     repr(row["log10_radius_power"])] for row in m.to_dict()["rows"]))
         return 0
-    from rich import box
-    from rich.table import Table
-
-    from ..present_jacobian import article_comparison_lines, matrix_summary_lines
+    from rich import box  # rich: only the table output needs it
+    from rich.table import Table  # rich: only the table output needs it
 
     out = console()
     table = Table(title=f"powers of J = {m.derivative:g} x W", title_justify="left",

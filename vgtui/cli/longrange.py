@@ -4,12 +4,12 @@ from __future__ import annotations
 import argparse
 
 from ..engine.errors import ConfigError
-from ..engine.longrange import (EXAMPLES, LR_SPECS, MODEL_TITLES, LongRangeConfig,
-                                example_config, parse_gaps, parse_lr_field)
+from ..engine.longrange import (EXAMPLES, LR_SPECS, LongRangeConfig, MODEL_TITLES, example_config,
+                                parse_gaps, parse_lr_field, run_longrange)
 from ..engine.magnitude import format_log10
-from ..present import shown_steps
-from ..present_longrange import (glyph_legend, percent_text, short_ratio, signal_bar,
-                                summary_lines, token_glyph)
+from ..present.longrange import (glyph_legend, percent_text, short_ratio, signal_bar,
+                                 summary_lines, token_glyph)
+from ..present.rows import shown_steps
 from .common import add_field
 from .output import console, print_json
 
@@ -77,8 +77,6 @@ def build(args) -> LongRangeConfig:
 
 
 def run(args) -> int:
-    from ..engine.longrange import run_longrange
-
     result = run_longrange(build(args))
     if args.json:
         print_json(result.to_dict())
@@ -88,8 +86,8 @@ def run(args) -> int:
 
 
 def _print(r) -> None:
-    from rich import box
-    from rich.table import Table
+    from rich import box  # rich: only the table output needs it
+    from rich.table import Table  # rich: only the table output needs it
 
     out = console()
     c = r.config

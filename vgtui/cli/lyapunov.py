@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import math
 
+from ..engine.lists import parse_scale_sweep
+from ..engine.lyapunov import lyapunov_sweep
+from ..present.exploding import lyapunov_lines
 from .output import console, print_json
 from .rnn_args import add_rnn_fields, config_from
 
@@ -24,18 +27,14 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from ..engine.spectrum import lyapunov_sweep, parse_scales
-
-    scales = parse_scales(args.scales)
+    scales = parse_scale_sweep(args.scales)
     config = config_from(args, {"steps": 200}, skip=("scale",))
     sweep = lyapunov_sweep(config, scales)
     if args.json:
         print_json(sweep.to_dict())
         return 0
-    from rich import box
-    from rich.table import Table
-
-    from ..present_jacobian import lyapunov_lines
+    from rich import box  # rich: only the table output needs it
+    from rich.table import Table  # rich: only the table output needs it
 
     out = console()
     c = sweep.base

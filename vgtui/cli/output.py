@@ -70,7 +70,7 @@ def print_csv(header: list[str], rows: Iterable[list[Any]]) -> None:
 
 
 def console():
-    from rich.console import Console
+    from rich.console import Console  # rich: only the table output needs it
 
     # Piped output gets a generous width so tables are never cut to fit 80 columns.
     probe = Console()

@@ -5,23 +5,20 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..engine.config import RNNConfig
+from ..engine.config import RNNConfig, RNN_FLAG_FIELDS
 from .common import add_field, real, whole
-
-RNN_FIELDS = ["activation", "init", "scale", "init_noise", "hidden", "steps", "input_size",
-              "input_scale", "seed", "leaky_slope", "device", "dtype"]
 
 
 def add_rnn_fields(parser: argparse.ArgumentParser, skip: tuple[str, ...] = (),
                    limits: dict[str, int] | None = None) -> None:
     """Every RNNConfig flag; ``limits`` lowers a flag's upper bound for this lookup."""
-    for name in RNN_FIELDS:
+    for name in RNN_FLAG_FIELDS:
         if name not in skip:
             add_field(parser, name, high=(limits or {}).get(name))
 
 
 def given_fields(args, skip: tuple[str, ...] = ()) -> dict[str, Any]:
-    return {name: getattr(args, name) for name in RNN_FIELDS
+    return {name: getattr(args, name) for name in RNN_FLAG_FIELDS
             if name not in skip and getattr(args, name, None) is not None}
 
 
@@ -37,18 +34,3 @@ def positive_int(low: int, high: int):
 
 def number(low: float, high: float):
     return real(low, high)
-
-
-def cli_flags(config: RNNConfig, always: tuple[str, ...] = ("activation", "scale", "steps"),
-              skip: tuple[str, ...] = ()) -> list[str]:
-    """Flags that rebuild ``config``: the ones that differ from the defaults, plus
-    ``always``."""
-    d = RNNConfig()
-    parts = []
-    for name in RNN_FIELDS:
-        if name in skip:
-            continue
-        value = getattr(config, name)
-        if value != getattr(d, name) or name in always:
-            parts.append(f"--{name.replace('_', '-')} {value}")
-    return parts

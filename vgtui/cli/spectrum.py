@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from ..engine.magnitude import format_log10
+from ..engine.spectrum import (NON_NORMAL, POWER_MAX_STEPS, SPECTRUM_INITS, SPECTRUM_MAX_HIDDEN,
+                               spectrum_report, training_drift)
 from .common import add_field
 from .output import console, print_json
 from .rnn_args import number, positive_int
@@ -11,13 +13,10 @@ HELP = "eigenvalues, spectral radius vs spectral norm and ||W^k v|| for each W_h
 
 
 def add_parser(sub) -> None:
-    from ..engine.spectrum import NON_NORMAL, POWER_MAX_STEPS, SPECTRUM_INITS
-
     p = sub.add_parser(NAME, help=HELP, allow_abbrev=False, description=(
         HELP + ". Inits: " + ", ".join(SPECTRUM_INITS) + f", and {NON_NORMAL} "
         "(scale x (I + b N), N ones above the diagonal: a non-normal matrix whose norm "
         "exceeds its spectral radius). Float64 on the CPU."))
-    from ..engine.spectrum import SPECTRUM_MAX_HIDDEN
 
     add_field(p, "hidden", 64, high=SPECTRUM_MAX_HIDDEN)
     add_field(p, "scale", 1.0)
@@ -37,21 +36,17 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from ..engine.spectrum import NON_NORMAL, SPECTRUM_INITS, spectrum_report
-
     inits = SPECTRUM_INITS + (NON_NORMAL,) if args.init == "all" else (args.init,)
     rep = spectrum_report(args.hidden, args.scale, args.seed, args.power_steps, args.shear, inits)
     if args.train_steps:
-        from ..engine.spectrum import training_drift
-
         rep.drift = training_drift(args.hidden, args.scale, args.seed, args.train_steps,
                                    [i for i in inits if i in SPECTRUM_INITS])
         rep.drift_key = (args.hidden, args.scale, args.seed, args.train_steps)
     if args.json:
         print_json(rep.to_dict())
         return 0
-    from rich import box
-    from rich.table import Table
+    from rich import box  # rich: only the table output needs it
+    from rich.table import Table  # rich: only the table output needs it
 
     out = console()
     table = Table(title=f"W_hh spectra: n={rep.hidden}, scale {rep.scale:g}, seed {rep.seed}",

@@ -5,7 +5,7 @@ import math
 
 from ..engine import closed_form as cf
 from ..engine.magnitude import format_log10, format_signed_log10
-from ..present import shown_steps
+from ..present.rows import shown_steps
 from .common import positive_int, spec_type
 from .output import console, print_json
 
@@ -35,8 +35,8 @@ def run(args) -> int:
     if args.json:
         print_json(trace.to_dict())
         return 0
-    from rich import box
-    from rich.table import Table
+    from rich import box  # rich: only the table output needs it
+    from rich.table import Table  # rich: only the table output needs it
 
     out = console()
     table = Table(title=f"h_t = tanh({args.weight:g} h_(t-1)), h_0 = {args.h0:g}, T = {args.steps}",

@@ -4,11 +4,18 @@ from __future__ import annotations
 import argparse
 import math
 
+from ..engine import budget
+from ..engine.device import bytes_per_number
 from ..engine.errors import ConfigError
-from ..engine.experiments import (EXPERIMENT_FIELDS, EXPERIMENT_PRESETS, FLAG_ORDER,
-                                  VERDICT_MARKS, ExperimentConfig, command_line, flag_for,
-                                  parse_experiment_field)
+from ..engine.experiment_config import (EXPERIMENT_FIELDS, ExperimentConfig, FLAG_ORDER, flag_for,
+                                        parse_experiment_field)
+from ..engine.experiments import (ExperimentCancelled, ExperimentResult, experiment_estimate,
+                                  run_experiment)
 from ..engine.magnitude import format_value
+from ..engine.presets import preset_changes, preset_names
+from ..engine.tasks import TASK_TITLES
+from ..present.experiments import (CURVE_TOP, experiment_json, loss_curve_text, reading,
+                                   training_verdict_text)
 from .common import UsageError
 from .output import console, print_json
 
@@ -37,7 +44,7 @@ def add_parser(sub) -> None:
         description=HELP + ". Every batch is fresh; verdicts come from held-out examples. "
         "The default experiment (latch, SGD, T = 5..100, rnn/lstm/gru, 3 seeds, 300 updates) "
         "takes about a minute on two cores.")
-    p.add_argument("--preset", choices=list(EXPERIMENT_PRESETS), default=argparse.SUPPRESS,
+    p.add_argument("--preset", choices=preset_names("experiments"), default=argparse.SUPPRESS,
                    help="start from a named preset")
     for name in ORDER:
         spec = EXPERIMENT_FIELDS[name]
@@ -60,9 +67,9 @@ def add_parser(sub) -> None:
 
 def build(args) -> ExperimentConfig:
     given = {name: getattr(args, name) for name in ORDER if hasattr(args, name)}
-    base = EXPERIMENT_PRESETS[args.preset].changes if hasattr(args, "preset") else {}
+    base = preset_changes("experiments", args.preset) if hasattr(args, "preset") else {}
     if args.quick:
-        base = {**base, **EXPERIMENT_PRESETS["quick"].changes}
+        base = {**base, **preset_changes("experiments", "quick")}
     try:
         return ExperimentConfig(**{**base, **given})
     except ConfigError as exc:
@@ -70,16 +77,9 @@ def build(args) -> ExperimentConfig:
 
 
 def run(args) -> int:
-    from ..engine import experiment_report  # noqa: F401 - loaded before the long part
-    from ..engine.experiments import ExperimentCancelled, run_experiment
-
     config = build(args)
-    from ..engine import budget
-    from ..engine.device import resolve_device, resolve_dtype
-    from ..engine.experiments import experiment_estimate
-
     # Refused before the progress bars appear, so the refusal is the only line on stderr.
-    itemsize = resolve_dtype(config.dtype, resolve_device(config.device)).itemsize
+    itemsize = bytes_per_number(config.device, config.dtype)
     budget.check(experiment_estimate(config, itemsize=itemsize))
     finished = []
     with _Progress(config) as bar:
@@ -90,13 +90,11 @@ def run(args) -> int:
         except ExperimentCancelled as exc:  # pragma: no cover - no cancel callback here
             result = exc.result
     if result is None:
-        from ..engine.experiments import ExperimentResult
-
         result = ExperimentResult(config, finished, config.runs, True, math.nan,
                                   finished[0].device if finished else "?",
                                   finished[0].dtype if finished else "?")
     if args.json:
-        print_json(result.to_dict(curves=args.curves))
+        print_json(experiment_json(result, curves=args.curves))
     else:
         print_table(result)
     return 130 if result.cancelled else 0
@@ -109,9 +107,10 @@ class _Progress:
         self.config = config
 
     def __enter__(self):
+        # rich: only the progress bars need it (JSON output never loads it)
         from rich.console import Console
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                   TimeElapsedColumn, TimeRemainingColumn)
+        from rich.progress import (BarColumn, Progress, TextColumn, TimeElapsedColumn,
+                                   TimeRemainingColumn)
 
         console = Console(stderr=True)  # bars only on a terminal: a pipe gets no stray lines
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(),
@@ -137,10 +136,6 @@ class _Progress:
         self.progress.__exit__(*exc)
 
 
-def verdict_cell(verdict: str) -> str:
-    return f"{VERDICT_MARKS.get(verdict, '?')} {verdict}"
-
-
 def grad_cell(value: float, run=None) -> str:
     if value == 0.0 and run is not None and run.underflow:
         return "<min (underflow)"
@@ -148,11 +143,8 @@ def grad_cell(value: float, run=None) -> str:
 
 
 def print_table(result) -> None:
-    from rich import box
-    from rich.table import Table
-
-    from ..engine.experiment_report import CURVE_TOP, loss_curve_text, reading
-    from ..engine.experiments import TASK_TITLES
+    from rich import box  # rich: only the table output needs it
+    from rich.table import Table  # (JSON output never loads it)
 
     out = console()
     c = result.config
@@ -179,7 +171,7 @@ def print_table(result) -> None:
                f"{r.ratio:.2f}"]
         if acc:
             row.append(f"{100 * r.accuracy:.0f}%" if r.accuracy is not None else "")
-        row += [verdict_cell(r.verdict), grad_cell(r.grad_step1_init, r), grad_cell(r.grad_step1, r),
+        row += [training_verdict_text(r.verdict), grad_cell(r.grad_step1_init, r), grad_cell(r.grad_step1, r),
                 loss_curve_text(r)]
         table.add_row(*row)
     out.print(table)

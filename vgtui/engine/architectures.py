@@ -22,16 +22,21 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field, fields, replace
-from typing import Any, Callable
+from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
-from .config import RNNConfig, parse_field
+from . import budget
+from .budget import Estimate, FLOPS_PER_S, STEP_OVERHEAD_S
+from .config import CompareConfig
+from .device import dtype_name, on_engine_threads, resolve_device, resolve_dtype
 from .errors import ConfigError
-from .flow import LOG10_E, _floats, _tick, fitted_factor, horizons
-from .magnitude import LogMagnitude, log10_ratio
-from .device import on_engine_threads
+from .flow import fitted_factor, horizons
+from .gated import run_stack, stack_estimate
+from .magnitude import LOG10_E, LogMagnitude, log10_ratio
+from .recurrence import progress_tick, random_stream, recurrent_matrix
+from .stack_weights import seeded_inputs
 
 ARCHITECTURES = ("rnn", "lstm", "gru", "residual", "attention", "ssm")
 TITLES = {"rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU", "residual": "residual RNN",
@@ -58,42 +63,6 @@ TRAITS = {
     "attention": ("none", "one hop from any position", "yes"),
     "ssm": ("linear, diagonal λ", "× λ per channel, |λ| = radius", "yes (scan)"),
 }
-
-COMPARE_FIELDS = ("steps", "hidden", "input_size", "input_scale", "seed", "scale",
-                  "forget_bias", "radius", "device", "dtype")
-
-
-@dataclass(frozen=True)
-class CompareConfig:
-    """One comparison: shared sizes, inputs and weights for all six architectures."""
-
-    steps: int = 100
-    hidden: int = 32
-    input_size: int = 4
-    input_scale: float = 1.0
-    seed: int = 0
-    scale: float = 1.0
-    forget_bias: float = 1.0
-    radius: float = 1.0
-    device: str = "auto"
-    dtype: str = "auto"
-
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            object.__setattr__(self, f.name, parse_field(f.name, getattr(self, f.name)))
-
-    def replace(self, **changes: Any) -> "CompareConfig":
-        return replace(self, **changes)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-    def rnn_config(self, arch: str) -> RNNConfig:
-        return RNNConfig(arch=arch, activation="tanh", init="gaussian", scale=self.scale,
-                         hidden=self.hidden, steps=self.steps, input_size=self.input_size,
-                         input_scale=self.input_scale, seed=self.seed,
-                         forget_bias=self.forget_bias, device=self.device, dtype=self.dtype)
-
 
 @dataclass
 class ArchTrace:
@@ -185,17 +154,12 @@ def run_compare(config: CompareConfig, *, progress: Callable[[float], None] | No
                 cancel: Callable[[], bool] | None = None,
                 which: tuple[str, ...] = ARCHITECTURES) -> CompareResult:
     """||dL/dx_t|| for every position under each architecture, on one input sequence."""
-    import torch
-
-    from .device import dtype_name, resolve_device, resolve_dtype
-    from .gated import run_stack
+    import torch  # torch: loaded on first use
 
     unknown = [w for w in which if w not in ARCHITECTURES]
     if unknown:
         raise ConfigError(f"unknown architecture {unknown[0]!r}; choose from "
                           f"{', '.join(ARCHITECTURES)}", "arch")
-    from . import budget
-
     device = resolve_device(config.device)
     dtype = resolve_dtype(config.dtype, device)
     budget.check(compare_estimate(config, tuple(which)))
@@ -217,7 +181,7 @@ def run_compare(config: CompareConfig, *, progress: Callable[[float], None] | No
         else:
             log10 = _linear_diagonal(config, device, dtype)
         traces.append(ArchTrace(key, np.asarray(log10, dtype=np.float64)))
-        _tick(progress, cancel, (done + 1) / parts)
+        progress_tick(progress, cancel, (done + 1) / parts)
     if device.type == "cuda":
         torch.cuda.synchronize()
     return CompareResult(config, traces, str(device), dtype_name(dtype),
@@ -226,22 +190,21 @@ def run_compare(config: CompareConfig, *, progress: Callable[[float], None] | No
 
 def _shared(config: CompareConfig, device, dtype):
     """W (n, n), U (n, m) and x (T, m): the vanilla engine's draws for this seed."""
-    from .flow import _stream, recurrent_matrix
-    from .gated import seeded_inputs
-
-    import torch
+    import torch  # torch: loaded on first use
 
     rc = config.rnn_config("rnn")
     w = recurrent_matrix(rc)
-    u = torch.randn(rc.hidden, rc.input_size, generator=_stream(rc.seed, 1),
+    u = torch.randn(rc.hidden, rc.input_size, generator=random_stream(rc.seed, 1),
                     dtype=torch.float64) / math.sqrt(rc.input_size)
     x = seeded_inputs(rc)
     return (w.to(device=device, dtype=dtype), u.to(device=device, dtype=dtype),
             x.to(device=device, dtype=dtype))
 
 
-def _extra_stream(seed: int, kind: int):
-    import torch
+def architecture_stream(seed: int, kind: int):
+    """The random stream of the attention projections (kinds 0, 1) and of the linear
+    recurrence's parameters (2 to 6), apart from the recurrent engines' streams."""
+    import torch  # torch: loaded on first use
 
     g = torch.Generator(device="cpu")
     g.manual_seed(2 ** 44 + seed * 16 + kind)
@@ -250,7 +213,7 @@ def _extra_stream(seed: int, kind: int):
 
 def _residual(config: CompareConfig, device, dtype, progress, cancel) -> np.ndarray:
     """h_t = h_{t-1} + tanh(W h_{t-1} + U x_t), L = sum(h_T); log10 ||dL/dx_t||."""
-    import torch
+    import torch  # torch: loaded on first use
 
     w, u, x = _shared(config, device, dtype)
     steps, n = config.steps, config.hidden
@@ -264,7 +227,7 @@ def _residual(config: CompareConfig, device, dtype, progress, cancel) -> np.ndar
         deriv[t] = 1.0 - branch * branch
         h = h + branch
         if t % every == 0:
-            _tick(progress, cancel, 0.5 * t / steps)
+            progress_tick(progress, cancel, 0.5 * t / steps)
     # Backward with g = dL/dh_t kept as a unit direction times exp(log_norm).
     g = torch.full((n,), 1.0 / math.sqrt(n), dtype=dtype, device=device)
     log_norm = torch.tensor(0.5 * math.log(n), dtype=f64, device=device)
@@ -281,7 +244,7 @@ def _residual(config: CompareConfig, device, dtype, progress, cancel) -> np.ndar
             g = v / torch.where(norm > 0, norm, one)
             log_norm = log_norm + torch.log(norm.to(f64))
         if t % every == 0:
-            _tick(progress, cancel, 0.5 + 0.5 * (steps - t) / steps)
+            progress_tick(progress, cancel, 0.5 + 0.5 * (steps - t) / steps)
     gx = torch.linalg.vector_norm(pre @ u, dim=1).to(f64)
     return ((logs + torch.log(gx)) * LOG10_E).cpu().numpy()
 
@@ -289,16 +252,16 @@ def _residual(config: CompareConfig, device, dtype, progress, cancel) -> np.ndar
 def _attention(config: CompareConfig, device, dtype) -> np.ndarray:
     """One head of torch.nn.MultiheadAttention; the last position's output attends to
     all inputs (projected to d = hidden by the shared U). L = sum of that output."""
-    import torch
+    import torch  # torch: loaded on first use
 
     _, u, x = _shared(config, device, dtype)
     d = config.hidden
     mha = torch.nn.MultiheadAttention(d, 1, batch_first=True, dtype=torch.float64)
     with torch.no_grad():
-        mha.in_proj_weight.copy_(torch.randn(3 * d, d, generator=_extra_stream(config.seed, 0),
+        mha.in_proj_weight.copy_(torch.randn(3 * d, d, generator=architecture_stream(config.seed, 0),
                                              dtype=torch.float64) / math.sqrt(d))
         mha.in_proj_bias.zero_()
-        mha.out_proj.weight.copy_(torch.randn(d, d, generator=_extra_stream(config.seed, 1),
+        mha.out_proj.weight.copy_(torch.randn(d, d, generator=architecture_stream(config.seed, 1),
                                               dtype=torch.float64) / math.sqrt(d))
         mha.out_proj.bias.zero_()
     mha = mha.to(device=device, dtype=dtype)
@@ -314,16 +277,16 @@ def _attention(config: CompareConfig, device, dtype) -> np.ndarray:
 def ssm_parameters(config: CompareConfig):
     """lambda (K,), B (K, m), c (K,) of the diagonal complex recurrence, float64/complex128
     on the CPU: |lambda_k| = radius, angles spread over (0, pi)."""
-    import torch
+    import torch  # torch: loaded on first use
 
     k, m = config.hidden, config.input_size
-    theta = math.pi * torch.rand(k, generator=_extra_stream(config.seed, 2), dtype=torch.float64)
+    theta = math.pi * torch.rand(k, generator=architecture_stream(config.seed, 2), dtype=torch.float64)
     lam = torch.polar(torch.full((k,), config.radius, dtype=torch.float64), theta)
-    b = torch.complex(torch.randn(k, m, generator=_extra_stream(config.seed, 3), dtype=torch.float64),
-                      torch.randn(k, m, generator=_extra_stream(config.seed, 4), dtype=torch.float64))
+    b = torch.complex(torch.randn(k, m, generator=architecture_stream(config.seed, 3), dtype=torch.float64),
+                      torch.randn(k, m, generator=architecture_stream(config.seed, 4), dtype=torch.float64))
     b = b / math.sqrt(2 * m)
-    c = torch.complex(torch.randn(k, generator=_extra_stream(config.seed, 5), dtype=torch.float64),
-                      torch.randn(k, generator=_extra_stream(config.seed, 6), dtype=torch.float64))
+    c = torch.complex(torch.randn(k, generator=architecture_stream(config.seed, 5), dtype=torch.float64),
+                      torch.randn(k, generator=architecture_stream(config.seed, 6), dtype=torch.float64))
     c = c / math.sqrt(2 * k)
     return lam, b, c, theta
 
@@ -331,7 +294,7 @@ def ssm_parameters(config: CompareConfig):
 def _linear_diagonal(config: CompareConfig, device, dtype) -> np.ndarray:
     """dL/dx_t = Re(sum_k c_k lambda_k^(T-t) B_k) with L = Re(c . h_T): the common
     |lambda|^(T-t) = radius^(T-t) is added as a log, the rotation computed directly."""
-    import torch
+    import torch  # torch: loaded on first use
 
     lam, b, c, theta = ssm_parameters(config)
     cdtype = torch.complex64 if dtype == torch.float32 else torch.complex128
@@ -350,20 +313,9 @@ def _linear_diagonal(config: CompareConfig, device, dtype) -> np.ndarray:
     return (log_r + torch.log10(norms)).numpy()
 
 
-def compare_config_from(values: dict, base: CompareConfig | None = None) -> CompareConfig:
-    """Build from parsed values, naming the field at fault."""
-    unknown = [k for k in values if k not in COMPARE_FIELDS]
-    if unknown:
-        raise ConfigError(f"unknown setting {unknown[0]!r}", unknown[0])
-    return replace(base or CompareConfig(), **values)
-
-
 def compare_estimate(config: CompareConfig, which: tuple[str, ...] = ARCHITECTURES):
     """Memory and time of a comparison, for the resource guard (the largest part
     decides the memory; the times add up)."""
-    from .budget import FLOPS_PER_S, STEP_OVERHEAD_S, Estimate
-    from .gated import stack_estimate
-
     n, m, steps = config.hidden, config.input_size, config.steps
     itemsize = 4 if config.dtype == "float32" else 8
     parts = []
@@ -382,22 +334,3 @@ def compare_estimate(config: CompareConfig, which: tuple[str, ...] = ARCHITECTUR
                                   0.01 + 8 * steps * n * m / FLOPS_PER_S, "ssm"))
     return Estimate(max(p.bytes for p in parts), sum(p.seconds for p in parts),
                     f"the comparison at T={steps}, n={n}")
-
-
-# Starting points for the Architectures screen and ``vgtui compare``.
-COMPARE_PRESETS = {
-    "default": ("default (T = 100)", {}),
-    "long": ("T = 1000: the distance grows", {"steps": 1000}),
-    "radius-0.99": ("radius 0.99 over T = 1000", {"steps": 1000, "radius": 0.99}),
-    "radius-1.01": ("radius 1.01: a linear recurrence explodes", {"steps": 300, "radius": 1.01}),
-    "scale-0.5": ("weight scale 0.5: contracting recurrences", {"scale": 0.5}),
-    "bias-3": ("forget bias 3: gated cells keep more", {"forget_bias": 3.0}),
-}
-
-
-def compare_preset(name: str, base: CompareConfig | None = None) -> CompareConfig:
-    if name not in COMPARE_PRESETS:
-        raise ConfigError(f"unknown preset {name!r}; choose one of {', '.join(COMPARE_PRESETS)}",
-                          "preset")
-    keep = {k: getattr(base, k) for k in ("device", "dtype")} if base else {}
-    return CompareConfig(**{**keep, **COMPARE_PRESETS[name][1]})

@@ -12,7 +12,7 @@ def activate(kind: str, z, leaky_slope=0.01):
 
     ``leaky_slope`` may be a float or a tensor that broadcasts against z.
     """
-    import torch
+    import torch  # torch: loaded on first use
 
     if kind == "tanh":
         h = torch.tanh(z)
@@ -41,7 +41,7 @@ class ActivationPlan:
     """
 
     def __init__(self, kinds: list[str], leaky_slopes: list[float], device, dtype) -> None:
-        import torch
+        import torch  # torch: loaded on first use
 
         self.kinds = list(kinds)
         self.distinct = sorted(set(kinds))
@@ -51,7 +51,7 @@ class ActivationPlan:
 
     def __call__(self, z):
         """z is batch-first, (B, ...); returns (f(z), f'(z)) of the same shape."""
-        import torch
+        import torch  # torch: loaded on first use
 
         shape = (-1,) + (1,) * (z.dim() - 1)
         slopes = self.slopes.view(shape)
@@ -75,7 +75,7 @@ def activate_into(kind: str, z, leaky_slope, h_out, d_out) -> None:
     The time loop calls this once per step, so it uses as few torch calls as it
     can; results equal ``activate`` exactly.
     """
-    import torch
+    import torch  # torch: loaded on first use
 
     if kind == "tanh":
         torch.tanh(z, out=h_out)
@@ -100,7 +100,7 @@ def activate_in_place(kind: str, z, leaky_slope, d_out) -> None:
     """Like ``activate_into``, but f(z) replaces z where it stands (the time loop writes
     each step's pre-activations straight into the hidden-state buffer). Identity writes
     nothing: its derivative is the constant 1, which the caller fills in once."""
-    import torch
+    import torch  # torch: loaded on first use
 
     if kind == "tanh":
         torch.tanh(z, out=z)
@@ -124,7 +124,7 @@ _ONES: dict = {}
 
 def _one(z):
     """A 0-dim tensor 1 of z's dtype and device, made once (it broadcasts in addcmul)."""
-    import torch
+    import torch  # torch: loaded on first use
 
     key = (z.dtype, z.device)
     one = _ONES.get(key)

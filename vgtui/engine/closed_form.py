@@ -15,8 +15,9 @@ from typing import Callable
 
 import numpy as np
 
+from . import budget
 from .config import FIELD_SPECS, FieldSpec, parse_value
-from .errors import ConfigError
+from .errors import Cancelled, ConfigError
 from .lists import ListSpec, parse_choice_list, parse_number_list
 from .magnitude import LogMagnitude, SignedLogMagnitude, in_float_range
 
@@ -331,7 +332,6 @@ def scalar_trace(weight: float, steps: int, h0: float = 0.1,
     w = float(parse_scalar("weight", weight))
     steps = int(parse_scalar("trace_steps", steps))
     h0 = float(parse_scalar("h0", h0))
-    from . import budget
 
     if guard:
         budget.check(budget.trace_estimate(steps))
@@ -343,8 +343,6 @@ def scalar_trace(weight: float, steps: int, h0: float = 0.1,
     cum_sign, cum_log = 1, 0.0
     for k in range(n):
         if cancel is not None and k % 4096 == 0 and cancel():
-            from .flow import Cancelled  # flow imports torch only inside its functions
-
             raise Cancelled()
         z_sign = w_sign * h_sign
         z_log = w_log + h_log if z_sign != 0 else -math.inf
@@ -704,70 +702,3 @@ def normal_density(z: np.ndarray, spread: float) -> np.ndarray:
     if spread == 0:
         return np.where(np.abs(z) == np.abs(z).min(), 1.0, 0.0)
     return np.exp(-0.5 * (z / spread) ** 2) / (spread * math.sqrt(2.0 * math.pi))
-
-
-# ---------------------------------------------------------------------------
-# Starting points for the scalar chain (the numbers they show are computed)
-# ---------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ChainPreset:
-    name: str
-    title: str
-    weight: float
-    steps: int
-    h0: float
-    note: str
-
-
-CHAIN_PRESETS: dict[str, ChainPreset] = {p.name: p for p in (
-    ChainPreset("article", "w = 0.5, T = 10, h0 = 0.1 (the article's trace)", 0.5, 10, 0.1,
-                "Small h keeps tanh almost linear: every local derivative is close to w, so "
-                "dh_t/dh_0 follows w^t and halves at every step."),
-    ChainPreset("slow", "w = 0.9, T = 50", 0.9, 50, 0.1,
-                "A factor just under one still compounds: compare dh_t/dh_0 at t = 10 and "
-                "t = 50."),
-    ChainPreset("edge", "w = 1.0, T = 1000 (the edge)", 1.0, 1000, 0.1,
-                "w^t stays exactly 1, yet dh_t/dh_0 still drifts down: every local "
-                "derivative 1 - h_t^2 is a little below one."),
-    ChainPreset("saturating", "w = 1.1, T = 100", 1.1, 100, 0.1,
-                "w^t grows without bound, but h_t settles where tanh is bent, the local "
-                "derivative sits below one, and dh_t/dh_0 vanishes instead."),
-    ChainPreset("large", "w = 1.5, T = 50", 1.5, 50, 0.1,
-                "The linear guess w^t explodes; the true derivative vanishes. Linear "
-                "intuition fails once tanh saturates."),
-    ChainPreset("negative", "w = -0.8, T = 20", -0.8, 20, 0.1,
-                "A negative weight flips the sign of h_t and of the derivative at every "
-                "step; the magnitude still shrinks like 0.8^t."),
-)}
-
-
-@dataclass(frozen=True)
-class DecayPreset:
-    name: str
-    title: str
-    factors: str  # as a user would type them (products allowed)
-    lengths: str
-    note: str
-
-
-DECAY_PRESETS: dict[str, DecayPreset] = {p.name: p for p in (
-    DecayPreset("default", "factors 0.5 to 2.0 over 5 to 100 steps", "0.5,0.7,0.9,1,1.1,1.5,2",
-                "5,10,20,50,100", "The usual grid: three factors below one, one at the edge, "
-                "three above."),
-    DecayPreset("w20", "w^20 for w from 0.5 to 2.0 (article 003)", "0.5,0.7,0.9,1,1.1,1.5,2", "20",
-                "The scalar intuition table: one sentence of 20 words."),
-    DecayPreset("slow", "0.9 over 10, 50, 100 steps (article 001)", "0.9", "10,50,100",
-                "Even mild contraction becomes severe over long sequences."),
-    DecayPreset("seven-tenths", "0.7 per step (article 000)", "0.7", "10,13,20,50,100",
-                "A typical per-step factor; 13 is the subject-verb gap of the cats sentence."),
-    DecayPreset("product", "eigenvalue x derivative (article 004)", "0.9*0.5,1.1", "10,20,50,100",
-                "An eigenvalue of 0.9 times a tanh derivative of 0.5 per step, and an "
-                "eigenvalue of 1.1 alone."),
-    DecayPreset("derivatives", "typical derivatives over 20 steps (articles 000, 003)",
-                "0.25,0.2,0.42,0.5", "20",
-                "sigmoid's maximum 0.25, sigmoid'(1) and tanh'(1) rounded, and 0.5."),
-    DecayPreset("forget", "RNN 0.7 against a forget gate at 0.98 (article 000)", "0.7,0.98",
-                "10,50,100", "The additive cell path of an LSTM keeps a factor near one."),
-    DecayPreset("long", "0.5 and 2.0 over 5000 steps (log space)", "0.5,2", "1000,5000",
-                "Far outside float range, still exact: the engine keeps log10."),
-)}

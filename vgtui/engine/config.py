@@ -1,7 +1,10 @@
 """Validated configurations: every setting is checked once, here.
 
 The CLI and the TUI both turn user text into values through ``parse_field`` and
-build a frozen ``RNNConfig``; whatever passes here is safe to compute.
+build a frozen ``RNNConfig`` (one recurrent run) or ``CompareConfig`` (the six
+architectures on one sequence); whatever passes here is safe to compute. Each config
+also writes the command-line flags that rebuild it (``to_flags``), so the command a
+screen shows comes from the config, not from the CLI.
 """
 from __future__ import annotations
 
@@ -17,6 +20,10 @@ DEVICES = ("auto", "cpu", "cuda")
 DTYPES = ("auto", "float32", "float64")
 # Recurrent cells with torch.nn's conventions: RNN, LSTM (gates i, f, g, o), GRU (r, z, n).
 ARCHES = ("rnn", "lstm", "gru")
+# The settings of a single vanilla layer, in the order of their flags (the lookups that
+# run the vanilla RNN take exactly these).
+RNN_FLAG_FIELDS = ("activation", "init", "scale", "init_noise", "hidden", "steps", "input_size",
+                   "input_scale", "seed", "leaky_slope", "device", "dtype")
 
 
 @dataclass(frozen=True)
@@ -162,6 +169,22 @@ class RNNConfig:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def to_flags(self, always: tuple[str, ...] = ("activation", "scale", "steps"),
+                 skip: tuple[str, ...] = (),
+                 names: tuple[str, ...] = RNN_FLAG_FIELDS) -> list[str]:
+        """The flags that rebuild this config ('--scale 1.2', ...), in the order of
+        ``names``: every setting that differs from the defaults, plus ``always``, less
+        ``skip``."""
+        d = RNNConfig()
+        parts = []
+        for name in names:
+            if name in skip:
+                continue
+            value = getattr(self, name)
+            if value != getattr(d, name) or name in always:
+                parts.append(f"--{name.replace('_', '-')} {value}")
+        return parts
+
     @classmethod
     def from_texts(cls, texts: dict[str, Any], base: "RNNConfig | None" = None) -> "RNNConfig":
         """Build from user text per field; raises ConfigError on the first bad one."""
@@ -174,3 +197,57 @@ def same_shape_key(config: RNNConfig) -> tuple:
     return (config.hidden, config.steps, config.input_size, config.device, config.dtype,
             config.arch, config.layers)
 
+
+COMPARE_FIELDS = ("steps", "hidden", "input_size", "input_scale", "seed", "scale",
+                  "forget_bias", "radius", "device", "dtype")
+
+
+@dataclass(frozen=True)
+class CompareConfig:
+    """One comparison: shared sizes, inputs and weights for all six architectures."""
+
+    steps: int = 100
+    hidden: int = 32
+    input_size: int = 4
+    input_scale: float = 1.0
+    seed: int = 0
+    scale: float = 1.0
+    forget_bias: float = 1.0
+    radius: float = 1.0
+    device: str = "auto"
+    dtype: str = "auto"
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            object.__setattr__(self, f.name, parse_field(f.name, getattr(self, f.name)))
+
+    def replace(self, **changes: Any) -> "CompareConfig":
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def to_flags(self) -> list[str]:
+        """The ``vgtui compare`` flags that rebuild this config: --steps, then every
+        setting that differs from the defaults."""
+        d = CompareConfig()
+        parts = [f"--steps {self.steps}"]
+        for name in COMPARE_FIELDS:
+            value = getattr(self, name)
+            if name != "steps" and value != getattr(d, name):
+                parts.append(f"--{name.replace('_', '-')} {value}")
+        return parts
+
+    def rnn_config(self, arch: str) -> RNNConfig:
+        return RNNConfig(arch=arch, activation="tanh", init="gaussian", scale=self.scale,
+                         hidden=self.hidden, steps=self.steps, input_size=self.input_size,
+                         input_scale=self.input_scale, seed=self.seed,
+                         forget_bias=self.forget_bias, device=self.device, dtype=self.dtype)
+
+
+def compare_config_from(values: dict, base: CompareConfig | None = None) -> CompareConfig:
+    """Build from parsed values, naming the field at fault."""
+    unknown = [k for k in values if k not in COMPARE_FIELDS]
+    if unknown:
+        raise ConfigError(f"unknown setting {unknown[0]!r}", unknown[0])
+    return replace(base or CompareConfig(), **values)

@@ -33,7 +33,7 @@ def engine_threads():
     """Torch on ``engine_thread_count()`` CPU threads while inside; nested and
     concurrent uses share the setting (the first in saves the old count, the last out
     restores it)."""
-    import torch
+    import torch  # torch: loaded on first use
 
     wanted = engine_thread_count()
     if wanted == 0:
@@ -103,7 +103,7 @@ def loop_threads(work: int):
     more than torch's own count. Only matrix products and row-wise operations run
     inside, and those give the same bits on any number of threads (tested), so the
     results do not depend on the machine's load."""
-    import torch
+    import torch  # torch: loaded on first use
 
     wanted = loop_thread_count(work)
     if wanted <= 1:
@@ -132,14 +132,14 @@ def on_engine_threads(fn):
 
 
 def cuda_available() -> bool:
-    import torch
+    import torch  # torch: loaded on first use
 
     return bool(torch.cuda.is_available())
 
 
 def resolve_device(name: str):
     """'cpu', 'cuda' or 'auto' -> torch.device; DeviceError if CUDA is missing."""
-    import torch
+    import torch  # torch: loaded on first use
 
     if name == "auto":
         return torch.device("cuda" if cuda_available() else "cpu")
@@ -162,7 +162,7 @@ def resolve_device(name: str):
 
 def resolve_dtype(name: str, device):
     """'float32', 'float64' or 'auto' (float64 on CPU, float32 on CUDA)."""
-    import torch
+    import torch  # torch: loaded on first use
 
     if name == "auto":
         return torch.float64 if device.type == "cpu" else torch.float32
@@ -175,3 +175,9 @@ def resolve_dtype(name: str, device):
 
 def dtype_name(dtype) -> str:
     return str(dtype).replace("torch.", "")
+
+
+def bytes_per_number(device: str, dtype: str) -> int:
+    """Bytes per number of the dtype a (device, dtype) setting runs in, for the resource
+    guard's estimates."""
+    return resolve_dtype(dtype, resolve_device(device)).itemsize

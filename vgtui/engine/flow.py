@@ -15,19 +15,23 @@ one Python loop over time, never a loop over configurations.
 from __future__ import annotations
 
 import math
+import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
 
-from .config import RNNConfig, same_shape_key
-from .errors import Cancelled, ConfigError  # noqa: F401  (Cancelled: re-exported)
-from .magnitude import FLOAT_LOG10_MAX, LogMagnitude, from_log10
-from .device import loop_threads, on_engine_threads
+from . import budget
+from .cells import activate_in_place
+from .config import RNNConfig
+from .device import dtype_name, loop_threads, on_engine_threads, resolve_device, resolve_dtype
+from .errors import ConfigError
+from .magnitude import (FLOAT_LOG10_MAX, LOG10_E, LogMagnitude, from_log10, json_floats,
+                        log10_ratio)
+from .recurrence import (RNNWeights, build_weights, check_vanilla_batch, gc_paused,
+                         progress_tick, row_norms, safe_norm)
 
-LOG10_E = math.log10(math.e)
 # A gradient below 1e-6 of its value at T counts as gone; above 1e6 as exploded.
 HORIZON_LOG10 = 6.0
 # Fitted per-step factors inside this band (and no horizon reached) read as near-stable.
@@ -36,243 +40,6 @@ STABLE_BAND = (0.98, 1.02)
 SATURATION_THRESHOLD = 0.1
 # Activations with f(c z) = c f(z) for c > 0: their forward pass may be rescaled exactly.
 HOMOGENEOUS = ("relu", "leaky_relu", "identity")
-
-
-@dataclass
-class SharedRecurrence:
-    """Every W_hh in a batch equals scales[b] * base (+ noise): one matrix product per
-    step then serves the whole batch, instead of B separate matrix-vector products."""
-
-    base: object  # (n, n)
-    scales: object  # (B,)
-    noise: object = None  # (n, n) or None
-
-    def to(self, device, dtype) -> "SharedRecurrence":
-        return SharedRecurrence(self.base.to(device=device, dtype=dtype),
-                                self.scales.to(device=device, dtype=dtype),
-                                None if self.noise is None else self.noise.to(device=device, dtype=dtype))
-
-    def select(self, index) -> "SharedRecurrence":
-        return SharedRecurrence(self.base, self.scales[index], self.noise)
-
-    def stack(self):
-        """The (B, n, n) matrices themselves."""
-        w = self.scales.view(-1, 1, 1) * self.base
-        return w if self.noise is None else w + self.noise
-
-
-class RNNWeights:
-    """Explicit weights for a batch: W_hh (B,n,n), W_xh (B,n,m), b (B,n), x (B,T,m).
-
-    With ``shared`` given, ``w_hh`` may be None: the (B, n, n) stack is then built only
-    when something asks for it, since the time loops need the base matrix alone (a
-    sweep of 256 scales would otherwise copy 256 matrices it never reads).
-    ``same_inputs`` says every row holds the same W_xh, b and x (one seed): they are
-    stored as broadcast views of one row and the input drive is computed once.
-    """
-
-    def __init__(self, w_hh, w_xh, bias, inputs, shared: SharedRecurrence | None = None,
-                 same_inputs: bool = False) -> None:
-        if w_hh is None and shared is None:
-            raise ValueError("RNNWeights needs W_hh or a shared recurrence")
-        self._w_hh = w_hh
-        self.w_xh = w_xh
-        self.bias = bias
-        self.inputs = inputs
-        self.shared = shared
-        self.same_inputs = same_inputs
-
-    @property
-    def w_hh(self):
-        if self._w_hh is None:
-            self._w_hh = self.shared.stack()
-        return self._w_hh
-
-    @property
-    def batch(self) -> int:
-        return int(self.w_xh.shape[0])
-
-    @property
-    def hidden(self) -> int:
-        return int(self.w_xh.shape[1])
-
-    @property
-    def dtype(self):
-        return self.w_xh.dtype
-
-    @property
-    def device(self):
-        return self.w_xh.device
-
-    def _inputs_map(self, fn):
-        """fn applied to (W_xh, b, x); to one row only when every row shares them."""
-        if not self.same_inputs:
-            return [fn(t) for t in (self.w_xh, self.bias, self.inputs)]
-        return [fn(t[:1]).expand(self.batch, *t.shape[1:]) for t in
-                (self.w_xh, self.bias, self.inputs)]
-
-    def to(self, device, dtype) -> "RNNWeights":
-        def move(t):
-            return t.to(device=device, dtype=dtype)
-
-        return RNNWeights(None if self._w_hh is None else move(self._w_hh),
-                          *self._inputs_map(move),
-                          None if self.shared is None else self.shared.to(device, dtype),
-                          self.same_inputs)
-
-    def select(self, index) -> "RNNWeights":
-        """The batch rows in ``index`` (a list of ints), in that order."""
-        import torch
-
-        idx = torch.as_tensor(index, device=self.device)
-        if self.same_inputs:
-            w_xh, bias, inputs = (t[:1].expand(len(index), *t.shape[1:]) for t in
-                                  (self.w_xh, self.bias, self.inputs))
-        else:
-            w_xh, bias, inputs = self.w_xh[idx], self.bias[idx], self.inputs[idx]
-        return RNNWeights(None if self._w_hh is None else self._w_hh[idx], w_xh, bias, inputs,
-                          None if self.shared is None else
-                          self.shared.select(idx.to(self.shared.scales.device)),
-                          self.same_inputs)
-
-    def with_sharing(self) -> "RNNWeights":
-        """A batch of one is trivially shared: its own W_hh with scale 1."""
-        if self.shared is not None or self.batch != 1:
-            return self
-        import torch
-
-        ones = torch.ones(1, dtype=self.w_hh.dtype, device=self.w_hh.device)
-        return RNNWeights(self.w_hh, self.w_xh, self.bias, self.inputs,
-                          SharedRecurrence(self.w_hh[0], ones), self.same_inputs)
-
-    def tiny(self) -> bool:
-        """``tiny_weights`` of the stack, read off the base and scales when shared."""
-        shared = self.shared
-        if self._w_hh is None and shared.noise is None:
-            import torch
-
-            limit = math.sqrt(torch.finfo(shared.base.dtype).tiny) * 1e12
-            return bool((shared.scales.abs() * shared.base.abs().amax() < limit).any())
-        return tiny_weights(self.w_hh)
-
-
-def _stream(seed: int, stream: int):
-    """An independent CPU generator per (seed, stream), so every draw is reproducible
-    and a change of init for W_hh never shifts the draws for W_xh or the inputs."""
-    import torch
-
-    g = torch.Generator(device="cpu")
-    g.manual_seed(seed * 8 + stream)
-    return g
-
-
-def base_matrix(config: RNNConfig):
-    """W_hh before scaling and noise, float64 on the CPU."""
-    import torch
-
-    n = config.hidden
-    if config.init == "gaussian":
-        w = torch.randn(n, n, generator=_stream(config.seed, 0), dtype=torch.float64) / math.sqrt(n)
-    elif config.init == "orthogonal":
-        a = torch.randn(n, n, generator=_stream(config.seed, 0), dtype=torch.float64)
-        q, r = torch.linalg.qr(a)
-        # Fix the signs so the result is Haar-distributed and reproducible.
-        signs = torch.sign(torch.diagonal(r))
-        signs[signs == 0] = 1.0
-        w = q * signs
-    elif config.init == "identity":
-        w = torch.eye(n, dtype=torch.float64)
-    else:  # config validation makes this unreachable
-        raise ConfigError(f"unknown init {config.init!r}", "init")
-    return w
-
-
-def noise_matrix(config: RNNConfig):
-    """The gaussian noise added to W_hh (None when init_noise is 0)."""
-    import torch
-
-    if config.init_noise <= 0:
-        return None
-    n = config.hidden
-    return config.init_noise * torch.randn(n, n, generator=_stream(config.seed, 3), dtype=torch.float64)
-
-
-def recurrent_matrix(config: RNNConfig):
-    """W_hh = scale * base + noise for a config, float64 on the CPU."""
-    w = base_matrix(config) * config.scale
-    noise = noise_matrix(config)
-    return w if noise is None else w + noise
-
-
-@contextmanager
-def gc_paused():
-    """Python's cyclic garbage collector off while inside. A time loop creates thousands
-    of short-lived tensor objects that refcounting frees (none forms a cycle), and each
-    full collection they trigger walks every object torch has loaded: about 60 ms, which
-    was every seventh sweep's worth of time. Nested and concurrent uses are harmless: the
-    collector comes back on when the use that turned it off ends."""
-    import gc
-
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
-
-
-def _input_key(c: RNNConfig) -> tuple:
-    return (c.seed, c.hidden, c.input_size, c.steps, c.input_scale)
-
-
-def build_weights(configs: Sequence[RNNConfig], device, dtype) -> RNNWeights:
-    """Seeded weights and inputs for each config, stacked into one batch."""
-    import torch
-
-    def draw_inputs(c):
-        w_xh = torch.randn(c.hidden, c.input_size, generator=_stream(c.seed, 1),
-                           dtype=torch.float64) / math.sqrt(c.input_size)
-        inputs = torch.randn(c.steps, c.input_size, generator=_stream(c.seed, 2),
-                             dtype=torch.float64) * c.input_scale
-        return w_xh, torch.zeros(c.hidden, dtype=torch.float64), inputs
-
-    def move(t):
-        return t.to(device=device, dtype=dtype)
-
-    batch = len(configs)
-    # Configs that differ only in scale (and activation) share one base matrix.
-    base_cache: dict = {}
-    for c in configs:
-        key = (c.init, c.seed, c.hidden, c.init_noise)
-        if key not in base_cache:
-            base_cache[key] = (base_matrix(c), noise_matrix(c))
-    shared = w_hh = None
-    if len(base_cache) == 1:
-        base, noise = next(iter(base_cache.values()))
-        shared = SharedRecurrence(base, torch.tensor([c.scale for c in configs],
-                                                     dtype=torch.float64), noise).to(device, dtype)
-    else:
-        mats = []
-        for c in configs:
-            base, noise = base_cache[(c.init, c.seed, c.hidden, c.init_noise)]
-            mats.append(base * c.scale if noise is None else base * c.scale + noise)
-        w_hh = move(torch.stack(mats))
-
-    # One seed for every row (a sweep over scales or activations): one draw, broadcast.
-    if len({_input_key(c) for c in configs}) == 1:
-        w_xh, bias, inputs = (move(t).unsqueeze(0).expand(batch, *t.shape)
-                              for t in draw_inputs(configs[0]))
-        return RNNWeights(w_hh, w_xh, bias, inputs, shared, same_inputs=True)
-    cache: dict = {}
-    rows = []
-    for c in configs:
-        key = _input_key(c)
-        if key not in cache:
-            cache[key] = draw_inputs(c)
-        rows.append(cache[key])
-    w_xh, bias, inputs = (move(torch.stack(ts)) for ts in zip(*rows))
-    return RNNWeights(w_hh, w_xh, bias, inputs, shared)
 
 
 @dataclass
@@ -336,15 +103,15 @@ class FlowRun:
             "source": self.source,
             "steps": self.steps,
             "grad_h": [LogMagnitude(v) for v in self.log10_grad_h],
-            "log10_grad_h": _floats(self.log10_grad_h),
+            "log10_grad_h": json_floats(self.log10_grad_h),
             "grad_x": [LogMagnitude(v) for v in self.log10_grad_x],
-            "log10_grad_x": _floats(self.log10_grad_x),
-            "log10_ratio": _floats(self.log10_ratio),
+            "log10_grad_x": json_floats(self.log10_grad_x),
+            "log10_ratio": json_floats(self.log10_ratio),
             "h_norm": [LogMagnitude(v) for v in self.log10_h_norm],
-            "log10_h_norm": _floats(self.log10_h_norm),
+            "log10_h_norm": json_floats(self.log10_h_norm),
             "h_mean_abs": [LogMagnitude(v) for v in self.log10_h_mean_abs],
-            "saturation": _floats(self.saturation),
-            "mean_derivative": _floats(self.mean_derivative),
+            "saturation": json_floats(self.saturation),
+            "mean_derivative": json_floats(self.mean_derivative),
             "spectral_radius": self.spectral_radius,
             "spectral_norm": self.spectral_norm,
             "factor": self.factor,
@@ -381,11 +148,6 @@ class FlowBatch:
         return iter(self.runs)
 
 
-def _floats(arr: np.ndarray) -> list:
-    """A list of floats with nan as None (JSON has no nan) and +-inf kept."""
-    return [None if math.isnan(v) else float(v) for v in arr.tolist()]
-
-
 def fitted_factor(log10_grad: np.ndarray) -> float:
     """Per-step factor gamma from a least-squares fit of log10||g_t|| = a + (T-t) log10 gamma."""
     return float(fitted_factors(np.asarray(log10_grad, dtype=np.float64)[:, None])[0])
@@ -411,8 +173,6 @@ def fitted_factors(log10_grad: np.ndarray) -> np.ndarray:
 def horizons(log10_grad: np.ndarray) -> tuple[int | None, int | None]:
     """Steps back from T until the gradient first falls below 1e-6 (or rises above 1e6)
     of its value at T; None where that never happens within the run."""
-    from .magnitude import log10_ratio
-
     rel = log10_ratio(log10_grad, log10_grad[-1])  # n/a throughout when it is 0 at T
     back = rel[::-1]  # back[k] is k steps before T
     vanish = np.nonzero(back < -HORIZON_LOG10)[0]
@@ -436,19 +196,6 @@ def verdict_for(factor: float, vanishing: int | None, exploding: int | None) -> 
     return "near-stable"
 
 
-def _check_batch(configs: Sequence[RNNConfig]) -> None:
-    if not configs:
-        raise ConfigError("a batch needs at least one configuration")
-    stacked = [c for c in configs if c.arch != "rnn" or c.layers != 1]
-    if stacked:
-        raise ConfigError("run_flow computes single-layer vanilla RNNs; LSTM, GRU and stacked "
-                          "layers go through vgtui.engine.gated.run_stack", "arch")
-    keys = {same_shape_key(c) for c in configs}
-    if len(keys) > 1:
-        raise ConfigError("configurations in one batch must share hidden, steps, input size, "
-                          "device and dtype")
-
-
 @on_engine_threads
 def run_flow_batch(
     configs: Sequence[RNNConfig],
@@ -459,14 +206,10 @@ def run_flow_batch(
     cancel: Callable[[], bool] | None = None,
 ) -> FlowBatch:
     """Forward and backward passes for every config in one vectorised computation."""
-    import torch
-
-    from .device import dtype_name, resolve_device, resolve_dtype
-
-    from . import budget
+    import torch  # torch: loaded on first use
 
     configs = list(configs)
-    _check_batch(configs)
+    check_vanilla_batch(configs)
     device = resolve_device(configs[0].device)
     dtype = resolve_dtype(configs[0].dtype, device)
     first = configs[0]
@@ -542,7 +285,7 @@ def run_flow(config: RNNConfig, weights: RNNWeights | None = None, **kwargs) -> 
 def _spectral(weights: RNNWeights):
     """Spectral radius and norm per batch row (numpy). A shared base without noise is
     decomposed once: rho(s A) = |s| rho(A) and ||s A||_2 = |s| ||A||_2."""
-    import torch
+    import torch  # torch: loaded on first use
 
     shared = weights.shared
     if shared is not None and shared.noise is None:
@@ -569,7 +312,7 @@ class _Recurrence:
     """
 
     def __init__(self, weights: RNNWeights) -> None:
-        import torch
+        import torch  # torch: loaded on first use
 
         self.torch = torch
         shared = weights.shared
@@ -628,9 +371,9 @@ def forward_states(
     hidden[k] * exp(log_scales[k]) (``log_scales`` is None when no row was rescaled;
     f' is unaffected by the rescaling). Computed on the device and in the dtype of
     ``weights``; ``progress`` gets the fraction of steps done. Used by the Gradient Flow
-    pass below and by the Jacobian engine (spectrum.py).
+    pass below and by the Jacobian, Lyapunov and clipping engines.
     """
-    import torch
+    import torch  # torch: loaded on first use
 
     with torch.no_grad():
         hidden, deriv, log_scales, _ = _forward(list(configs), weights, progress, cancel)
@@ -640,7 +383,7 @@ def forward_states(
 def _input_drive(weights: RNNWeights):
     """x_t W_xh^T + b for all steps at once, time first: (T, B, n), or (T, 1, n) when
     every row has the same inputs (it then broadcasts over the batch)."""
-    import torch
+    import torch  # torch: loaded on first use
 
     if weights.same_inputs:
         return torch.addmm(weights.bias[0], weights.inputs[0], weights.w_xh[0].t()).unsqueeze(1)
@@ -658,14 +401,12 @@ class _Scratch:
     """
 
     def __init__(self, limit: int = 128 * 2**20) -> None:
-        import threading
-
         self.limit = limit
         self._lock = threading.Lock()
         self._free: list = []  # newest last
 
     def take(self, shape, dtype, device):
-        import torch
+        import torch  # torch: loaded on first use
 
         if device.type == "cpu":
             numel = math.prod(shape)
@@ -697,9 +438,7 @@ SCRATCH = _Scratch()
 def _forward(configs, weights: RNNWeights, progress, cancel, scratch: _Scratch | None = None):
     """The forward time loop; also returns the step object the backward pass reuses.
     With ``scratch`` the (T, B, n) buffers come from it (the caller gives them back)."""
-    import torch
-
-    from .cells import activate_in_place
+    import torch  # torch: loaded on first use
 
     device, dtype = weights.device, weights.dtype
     batch, n = weights.batch, weights.hidden
@@ -758,7 +497,7 @@ def _forward(configs, weights: RNNWeights, progress, cancel, scratch: _Scratch |
         if carrying:
             log_scales[t] = log_scale
         if t % every == 0:
-            _tick(progress, cancel, t / steps)
+            progress_tick(progress, cancel, t / steps)
     return hidden, deriv, log_scales, step
 
 
@@ -777,42 +516,6 @@ def _by_step(tensor):
     """``tensor[t]`` for every step t: the views made up front for a short run, the
     tensor itself (indexed step by step) for a long one."""
     return tensor.unbind(0) if tensor.shape[0] <= VIEWS_AT_ONCE else tensor
-
-
-def safe_norm(v, dim: int):
-    """The Euclidean norm along ``dim``, exact also for tiny entries: the squares of
-    numbers below about 1e-154 (1e-19 in float32) underflow to 0, so the vector is first
-    divided by its largest entry. An all-zero vector keeps norm 0."""
-    import torch
-
-    big = v.abs().amax(dim=dim, keepdim=True)
-    scaled = v / torch.where(big > 0, big, torch.ones_like(big))
-    return torch.linalg.vector_norm(scaled, dim=dim) * big.squeeze(dim)
-
-
-def row_norms(v):
-    """``safe_norm`` over the last axis, at the price of a plain norm: only the rows
-    whose plain norm left the range where squaring is exact are recomputed."""
-    import torch
-
-    norm = torch.linalg.vector_norm(v, dim=-1)
-    finfo = torch.finfo(v.dtype)
-    low, high = math.sqrt(finfo.tiny) * 1e6, math.sqrt(finfo.max) * 1e-6
-    odd = ~((norm > low) & (norm < high))  # also catches 0, inf and nan
-    if bool(odd.any()):
-        norm[odd] = safe_norm(v[odd], -1)
-    return norm
-
-
-def tiny_weights(w) -> bool:
-    """True when some row's matrix is so small (weight scale about 1e-140 or less in float64)
-    that a gradient's squared entries would underflow: the time loops then take the
-    slower, scaled norm (``safe_norm``) at every step."""
-    import torch
-
-    limit = math.sqrt(torch.finfo(w.dtype).tiny) * 1e12
-    rows = w.abs().reshape(w.shape[0], -1).amax(dim=1)
-    return bool((rows < limit).any())
 
 
 def _simulate(configs, weights: RNNWeights, device, dtype, progress, cancel) -> dict:
@@ -835,7 +538,7 @@ def _forward_magnitudes(hidden, deriv, log_scales) -> dict:
     """log10 ||h_t|| and log10 mean |h_t|, exact also past float range (the rescaled rows'
     log scales are added back), the first step past float range, and f' statistics.
     Overwrites ``hidden`` with its absolute values."""
-    import torch
+    import torch  # torch: loaded on first use
 
     steps, batch, n = hidden.shape
     log10_h_norm = torch.log10(row_norms(hidden).to(torch.float64))
@@ -867,7 +570,7 @@ def _backward(weights: RNNWeights, deriv, dirs, step: _Recurrence, progress, can
     loop in one pass. dirs[t] first holds u_t and is then overwritten, in place, by
     a_t = f'(z_t) * u_t, which the input gradients need after the loop.
     """
-    import torch
+    import torch  # torch: loaded on first use
 
     steps, batch, n = deriv.shape
     dtype = deriv.dtype
@@ -889,7 +592,7 @@ def _backward(weights: RNNWeights, deriv, dirs, step: _Recurrence, progress, can
         # An exactly zero gradient stays zero (its stretch logs as -inf).
         v.mul_(torch.reciprocal(norm.clamp_min(tiny)).unsqueeze(1))
         if t % every == 0:
-            _tick(progress, cancel, 0.5 + 0.5 * (steps - t) / steps)
+            progress_tick(progress, cancel, 0.5 + 0.5 * (steps - t) / steps)
     dirs[0].mul_(deriv[0])
     # log ||g_t|| = log ||g_T|| + the log stretches of the steps from T back to t
     # (stretch[T-1] stays 1, so a reversed cumulative sum gives every t at once).
@@ -919,8 +622,3 @@ def _segments(configs) -> list[tuple[str, int, int]]:
     return out
 
 
-def _tick(progress, cancel, fraction: float) -> None:
-    if cancel is not None and cancel():
-        raise Cancelled()
-    if progress is not None:
-        progress(min(1.0, max(0.0, fraction)))

@@ -44,154 +44,20 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from . import budget
+from .budget import Estimate, FLOPS_PER_S, STEP_OVERHEAD_S, spectral_seconds
+from .cells import ActivationPlan
 from .config import RNNConfig, same_shape_key
+from .device import dtype_name, on_engine_threads, resolve_device, resolve_dtype
 from .errors import ConfigError
-from .flow import (LOG10_E, SATURATION_THRESHOLD, Cancelled, _floats, _tick, fitted_factor,
-                   horizons, verdict_for)
-from .magnitude import LogMagnitude, from_log10
-from .device import on_engine_threads
+from .flow import SATURATION_THRESHOLD, fitted_factor, horizons, run_flow, verdict_for
+from .magnitude import LOG10_E, LogMagnitude, from_log10, json_floats
+from .recurrence import RNNWeights, progress_tick, safe_norm, tiny_weights
+from .stack_weights import (BLOCK_NAMES, CANDIDATE_BLOCK, GATE_COUNT, StackWeights,
+                            build_stack_weights)
 
-GATE_COUNT = {"rnn": 1, "lstm": 4, "gru": 3}
-BLOCK_NAMES = {"rnn": ("h",), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
-# The block that makes the new content (its W_hh block plays the vanilla W_hh's part).
-CANDIDATE_BLOCK = {"rnn": 0, "lstm": 2, "gru": 2}
-# The block whose bias ``forget_bias`` sets: the LSTM forget gate, the GRU update gate.
-KEEP_BLOCK = {"lstm": 1, "gru": 1}
-# Mean gate activations reported per step (name -> block).
 GATE_MEANS = {"rnn": {}, "lstm": {"input": 0, "forget": 1, "output": 3},
               "gru": {"reset": 0, "update": 1}}
-ARCH_TITLES = {"rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
-
-
-# -- weights ------------------------------------------------------------------------
-@dataclass
-class StackWeights:
-    """Explicit weights for a batch of stacks. Per layer l: w_ih (B, G n, m_l),
-    w_hh (B, G n, n), b_ih and b_hh (B, G n); inputs (B, T, m). G is 1, 4 or 3."""
-
-    arch: str
-    w_ih: list
-    w_hh: list
-    b_ih: list
-    b_hh: list
-    inputs: object
-
-    @property
-    def batch(self) -> int:
-        return int(self.inputs.shape[0])
-
-    @property
-    def layers(self) -> int:
-        return len(self.w_hh)
-
-    @property
-    def hidden(self) -> int:
-        return int(self.w_hh[0].shape[-1])
-
-    def to(self, device, dtype) -> "StackWeights":
-        def move(ts):
-            return [t.to(device=device, dtype=dtype) for t in ts]
-
-        return StackWeights(self.arch, move(self.w_ih), move(self.w_hh), move(self.b_ih),
-                            move(self.b_hh), self.inputs.to(device=device, dtype=dtype))
-
-
-def _stack_stream(seed: int, layer: int, block: int, kind: int):
-    """Generators for the extra gate blocks and layers, apart from the vanilla
-    engine's streams (those stay with layer 1's candidate block and the inputs)."""
-    import torch
-
-    g = torch.Generator(device="cpu")
-    g.manual_seed(2 ** 40 + seed * 4096 + layer * 64 + block * 8 + kind)
-    return g
-
-
-def _square_matrix(config: RNNConfig, layer: int, block: int):
-    """An n x n recurrent block drawn like the vanilla W_hh (same init rule)."""
-    import torch
-
-    from .flow import recurrent_matrix
-
-    if layer == 0 and block == CANDIDATE_BLOCK[config.arch]:
-        return recurrent_matrix(config)  # identical to the vanilla RNN's W_hh
-    n = config.hidden
-    if config.init == "gaussian":
-        w = torch.randn(n, n, generator=_stack_stream(config.seed, layer, block, 0),
-                        dtype=torch.float64) / math.sqrt(n)
-    elif config.init == "orthogonal":
-        a = torch.randn(n, n, generator=_stack_stream(config.seed, layer, block, 0),
-                        dtype=torch.float64)
-        q, r = torch.linalg.qr(a)
-        signs = torch.sign(torch.diagonal(r))
-        signs[signs == 0] = 1.0
-        w = q * signs
-    else:
-        w = torch.eye(n, dtype=torch.float64)
-    w = w * config.scale
-    if config.init_noise > 0:
-        w = w + config.init_noise * torch.randn(
-            n, n, generator=_stack_stream(config.seed, layer, block, 3), dtype=torch.float64)
-    return w
-
-
-def _input_matrix(config: RNNConfig, layer: int, block: int):
-    import torch
-
-    from .flow import _stream
-
-    n = config.hidden
-    m = config.input_size if layer == 0 else n
-    if layer == 0 and block == CANDIDATE_BLOCK[config.arch]:
-        gen = _stream(config.seed, 1)  # the vanilla engine's W_xh
-    else:
-        gen = _stack_stream(config.seed, layer, block, 1)
-    return torch.randn(n, m, generator=gen, dtype=torch.float64) / math.sqrt(m)
-
-
-def seeded_inputs(config: RNNConfig):
-    """The (T, m) input sequence for a seed: the same for every cell and the vanilla engine."""
-    import torch
-
-    from .flow import _stream
-
-    return torch.randn(config.steps, config.input_size, generator=_stream(config.seed, 2),
-                       dtype=torch.float64) * config.input_scale
-
-
-def build_stack_weights(configs: Sequence[RNNConfig], device, dtype) -> StackWeights:
-    """Seeded weights for each config (sharing arch, layers and sizes), stacked.
-
-    Every block of W_hh is drawn with the config's init and scale; W_ih blocks are
-    N(0, 1/m); biases are 0 except the forget (LSTM) or update (GRU) gate's input
-    bias, which is ``forget_bias``. Layer 1's candidate block uses exactly the
-    vanilla engine's W_hh and W_xh, and the inputs are the vanilla engine's too.
-    """
-    import torch
-
-    arch, layers = configs[0].arch, configs[0].layers
-    gates = GATE_COUNT[arch]
-    per_layer = {k: [[] for _ in range(layers)] for k in ("w_ih", "w_hh", "b_ih", "b_hh")}
-    inputs = []
-    for c in configs:
-        n = c.hidden
-        for layer in range(layers):
-            per_layer["w_hh"][layer].append(torch.cat(
-                [_square_matrix(c, layer, k) for k in range(gates)]))
-            per_layer["w_ih"][layer].append(torch.cat(
-                [_input_matrix(c, layer, k) for k in range(gates)]))
-            b_ih = torch.zeros(gates * n, dtype=torch.float64)
-            if arch in KEEP_BLOCK:
-                k = KEEP_BLOCK[arch]
-                b_ih[k * n:(k + 1) * n] = c.forget_bias
-            per_layer["b_ih"][layer].append(b_ih)
-            per_layer["b_hh"][layer].append(torch.zeros(gates * n, dtype=torch.float64))
-        inputs.append(seeded_inputs(c))
-
-    def stack(ts):
-        return torch.stack(ts).to(device=device, dtype=dtype)
-
-    return StackWeights(arch, *[[stack(ts) for ts in per_layer[k]]
-                                for k in ("w_ih", "w_hh", "b_ih", "b_hh")], stack(inputs))
 
 
 # -- results ------------------------------------------------------------------------
@@ -248,23 +114,23 @@ class LayerTrace:
         out = {
             "layer": self.index,
             "grad_h": [LogMagnitude(v) for v in self.log10_grad_h],
-            "log10_grad_h": _floats(self.log10_grad_h),
+            "log10_grad_h": json_floats(self.log10_grad_h),
         }
         if self.log10_grad_c is not None:
             out["grad_c"] = [LogMagnitude(v) for v in self.log10_grad_c]
-            out["log10_grad_c"] = _floats(self.log10_grad_c)
+            out["log10_grad_c"] = json_floats(self.log10_grad_c)
             out["cell_path"] = [LogMagnitude(v) for v in self.log10_cell_path]
-            out["log10_cell_path"] = _floats(self.log10_cell_path)
+            out["log10_cell_path"] = json_floats(self.log10_cell_path)
             out["forget_product"] = [LogMagnitude(v) for v in self.log10_forget_product]
-            out["log10_forget_product"] = _floats(self.log10_forget_product)
+            out["log10_forget_product"] = json_floats(self.log10_forget_product)
             out["cell_path_factor"] = self.cell_path_factor
             out["cell_path_gap_log10"] = self.cell_path_gap
         out.update({
-            "gates": {k: _floats(v) for k, v in self.gates.items()},
+            "gates": {k: json_floats(v) for k, v in self.gates.items()},
             "h_norm": [LogMagnitude(v) for v in self.log10_h_norm],
-            "log10_h_norm": _floats(self.log10_h_norm),
-            "saturation": _floats(self.saturation),
-            "mean_derivative": _floats(self.mean_derivative),
+            "log10_h_norm": json_floats(self.log10_h_norm),
+            "saturation": json_floats(self.saturation),
+            "mean_derivative": json_floats(self.mean_derivative),
             "spectral_radius": dict(self.spectral_radius),
             "spectral_norm": dict(self.spectral_norm),
             "factor": self.factor,
@@ -350,22 +216,22 @@ class StackRun:
             "arch": self.arch,
             "steps": self.steps,
             "grad_h": [LogMagnitude(v) for v in top.log10_grad_h],
-            "log10_grad_h": _floats(top.log10_grad_h),
+            "log10_grad_h": json_floats(top.log10_grad_h),
             "grad_x": [LogMagnitude(v) for v in self.log10_grad_x],
-            "log10_grad_x": _floats(self.log10_grad_x),
-            "log10_ratio": _floats(self.log10_ratio),
+            "log10_grad_x": json_floats(self.log10_grad_x),
+            "log10_ratio": json_floats(self.log10_ratio),
         }
         if top.log10_grad_c is not None:
             out["grad_c"] = [LogMagnitude(v) for v in top.log10_grad_c]
-            out["log10_grad_c"] = _floats(top.log10_grad_c)
+            out["log10_grad_c"] = json_floats(top.log10_grad_c)
         out.update({
             "h_norm": [LogMagnitude(v) for v in top.log10_h_norm],
-            "log10_h_norm": _floats(top.log10_h_norm),
+            "log10_h_norm": json_floats(top.log10_h_norm),
             "h_mean_abs": [LogMagnitude(v) for v in top.log10_h_mean_abs],
-            "log10_h_mean_abs": _floats(top.log10_h_mean_abs),
-            "saturation": _floats(top.saturation),
-            "mean_derivative": _floats(top.mean_derivative),
-            "gates": {k: _floats(v) for k, v in top.gates.items()},
+            "log10_h_mean_abs": json_floats(top.log10_h_mean_abs),
+            "saturation": json_floats(top.saturation),
+            "mean_derivative": json_floats(top.mean_derivative),
+            "gates": {k: json_floats(v) for k, v in top.gates.items()},
             "spectral_radius": self.spectral_radius,
             "spectral_norm": self.spectral_norm,
             "spectral_of": f"W_hh block {self.spectral_block} of layer {top.index}",
@@ -412,8 +278,6 @@ def stack_estimate(config: RNNConfig, batch: int = 1):
 
     Per step, row and layer it keeps h_t, the gate activations (G n), f'(z), the
     pre-activation gradient (G n) and for the LSTM c_t and log f_t (2 n more)."""
-    from .budget import FLOPS_PER_S, STEP_OVERHEAD_S, Estimate, spectral_seconds
-
     gates = GATE_COUNT[config.arch]
     n, m, steps, layers = config.hidden, config.input_size, config.steps, config.layers
     itemsize = 4 if config.dtype == "float32" else 8
@@ -435,14 +299,10 @@ def run_stack_batch(configs: Sequence[RNNConfig], weights: StackWeights | None =
                     progress: Callable[[float], None] | None = None,
                     cancel: Callable[[], bool] | None = None) -> StackBatch:
     """Forward and backward passes for every config of one shape in one computation."""
-    import torch
-
-    from .device import dtype_name, resolve_device, resolve_dtype
+    import torch  # torch: loaded on first use
 
     configs = list(configs)
     _check_stack_batch(configs, weights)
-    from . import budget
-
     budget.check(stack_estimate(configs[0], len(configs)))
     device = resolve_device(configs[0].device)
     dtype = resolve_dtype(configs[0].dtype, device)
@@ -501,8 +361,6 @@ def run_stack(config: RNNConfig, weights: StackWeights | None = None, **kwargs) 
 def run_recurrent(config: RNNConfig, weights=None, **kwargs):
     """The right engine for a config: the vanilla one for a single vanilla layer
     (a FlowRun), the stack engine otherwise (a StackRun)."""
-    from .flow import RNNWeights, run_flow
-
     if isinstance(weights, RNNWeights) or (
             weights is None and config.arch == "rnn" and config.layers == 1):
         return run_flow(config, weights, **kwargs)
@@ -511,7 +369,7 @@ def run_recurrent(config: RNNConfig, weights=None, **kwargs):
 
 def _spectral(w_hh, arch: str):
     """Spectral radius and norm of each n x n block of W_hh, per batch row."""
-    import torch
+    import torch  # torch: loaded on first use
 
     batch, rows, n = w_hh.shape
     blocks = w_hh.reshape(batch, rows // n, n, n).to(torch.float64)
@@ -524,9 +382,7 @@ def _spectral(w_hh, arch: str):
 
 def _simulate_stack(configs, weights: StackWeights, device, dtype, progress, cancel) -> dict:
     """Every layer forward (bottom up), then every layer backward (top down)."""
-    import torch
-
-    from .cells import ActivationPlan
+    import torch  # torch: loaded on first use
 
     arch = weights.arch
     layers = weights.layers
@@ -542,7 +398,7 @@ def _simulate_stack(configs, weights: StackWeights, device, dtype, progress, can
     overflow = torch.zeros(batch, dtype=torch.int64, device=device)
     for layer in range(layers):
         def tick(f, _l=layer):
-            _tick(progress, cancel, (_l + f) / total)
+            progress_tick(progress, cancel, (_l + f) / total)
 
         rec = _forward_layer(arch, weights, layer, x, plan, tick)
         stored.append(rec)
@@ -560,7 +416,7 @@ def _simulate_stack(configs, weights: StackWeights, device, dtype, progress, can
     results = [None] * layers
     for layer in range(layers - 1, -1, -1):
         def tick(f, _l=layer):
-            _tick(progress, cancel, (layers + (layers - 1 - _l) + f) / total)
+            progress_tick(progress, cancel, (layers + (layers - 1 - _l) + f) / total)
 
         out = _backward_layer(arch, weights, layer, stored[layer], above_dir, above_log,
                               weights.inputs if layer == 0 else stored[layer - 1]["hidden"]
@@ -585,8 +441,8 @@ def _simulate_stack(configs, weights: StackWeights, device, dtype, progress, can
 
 def _forward_layer(arch, weights: StackWeights, layer: int, x, plan, tick) -> dict:
     """One layer over the whole sequence; keeps what its backward pass needs."""
-    import torch
-    import torch.nn.functional as F
+    import torch  # torch: loaded on first use
+    import torch.nn.functional as F  # torch: loaded on first use
 
     w_ih, w_hh = weights.w_ih[layer], weights.w_hh[layer]
     b_ih, b_hh = weights.b_ih[layer], weights.b_hh[layer]
@@ -654,9 +510,7 @@ def _backward_layer(arch, weights: StackWeights, layer: int, rec: dict, above_di
     log ||dL/dc_t|| (LSTM), the isolated cell path (LSTM), and the gradient sent to
     this layer's inputs as directions and logs.
     """
-    import torch
-
-    from .flow import safe_norm, tiny_weights
+    import torch  # torch: loaded on first use
 
     w_ih, w_hh = weights.w_ih[layer], weights.w_hh[layer]
     scaled = tiny_weights(w_hh)
@@ -761,7 +615,7 @@ def _backward_layer(arch, weights: StackWeights, layer: int, rec: dict, above_di
 def _forget_product(log_f):
     """log of the root-mean-square (over units) of prod_{k=t+1..T} f_k, per step, from
     the forget gates' logs (log-sigmoid of their pre-activations, so never 0)."""
-    import torch
+    import torch  # torch: loaded on first use
 
     steps, _, n = log_f.shape
     after = torch.zeros_like(log_f)
@@ -769,211 +623,3 @@ def _forget_product(log_f):
         # after[t] = sum of log f over steps t+1 .. T (a reversed cumulative sum).
         after[:-1] = torch.flip(torch.cumsum(torch.flip(log_f[1:], [0]), 0), [0])
     return 0.5 * (torch.logsumexp(2.0 * after, dim=2) - math.log(n))
-
-
-# -- RNN, LSTM and GRU side by side --------------------------------------------------
-CELL_ORDER = ("rnn", "lstm", "gru")
-
-
-@dataclass
-class CellComparison:
-    """A vanilla RNN, an LSTM and a GRU with the same sizes, seed, weight scale and
-    input sequence (and, when given, the user's model on those same inputs)."""
-
-    config: RNNConfig
-    runs: dict  # arch -> StackRun
-    model_run: object | None = None
-    seconds: float = 0.0
-
-    @property
-    def device(self) -> str:
-        return self.runs["lstm"].device
-
-    @property
-    def dtype(self) -> str:
-        return self.runs["lstm"].dtype
-
-    @property
-    def steps(self) -> int:
-        return self.config.steps
-
-
-@on_engine_threads
-def compare_cells(config: RNNConfig, model=None, inputs=None, inputs_path: str | None = None, *,
-                  progress: Callable[[float], None] | None = None,
-                  cancel: Callable[[], bool] | None = None) -> CellComparison:
-    """Run the three cells from ``config`` (its arch is ignored; the vanilla cell uses
-    its activation). With a loaded ``model`` its sizes and depth must match the
-    config's and its own measurement is added; ``inputs`` (a (T, m) array) replaces
-    the seeded input sequence for all of them."""
-    import torch
-
-    started = time.perf_counter()
-    model_run = None
-    if model is not None:
-        from .models import model_config, run_model
-
-        given = {"hidden": config.hidden, "input_size": config.input_size,
-                 "layers": config.layers}
-        if inputs is not None:
-            given["steps"] = config.steps
-        mc = model_config(model, config, given, inputs)
-        config = config.replace(steps=mc.steps)
-    parts = len(CELL_ORDER) + (model is not None)
-    from . import budget
-
-    # The three cells (and the model) run one after another: their times add up.
-    total = stack_estimate(config.replace(arch=CELL_ORDER[0]))
-    for arch in CELL_ORDER[1:]:
-        total = total + stack_estimate(config.replace(arch=arch))
-    if model is not None:
-        total = total + stack_estimate(mc)
-    budget.check(total.named(f"RNN, LSTM and GRU x {config.layers}, T={config.steps}, "
-                             f"n={config.hidden}"))
-    runs = {}
-    for done, arch in enumerate(CELL_ORDER):
-        def part(f, _d=done):
-            if progress is not None:
-                progress((_d + f) / parts)
-
-        c = config.replace(arch=arch)
-        weights = None
-        if inputs is not None:
-            from .device import resolve_device, resolve_dtype
-
-            device = resolve_device(c.device)
-            weights = build_stack_weights([c], device, resolve_dtype(c.dtype, device))
-            weights.inputs = torch.from_numpy(np.ascontiguousarray(inputs, dtype=np.float64))[None] \
-                .to(device=device, dtype=weights.inputs.dtype)
-        runs[arch] = run_stack(c, weights, progress=part, cancel=cancel)
-    if model is not None:
-        model_run = run_model(model, mc, inputs, inputs_path, cancel=cancel)
-    return CellComparison(config, runs, model_run, time.perf_counter() - started)
-
-
-# -- the toy comparison ---------------------------------------------------------------
-@dataclass
-class ToyCarousel:
-    """A per-step factor against a constant forget gate over the same steps."""
-
-    factor: float
-    gate: float
-    steps: int
-    log10_rnn: np.ndarray  # k steps back, k = 0..steps
-    log10_gate: np.ndarray
-
-    @property
-    def log10_final_rnn(self) -> float:
-        return float(self.log10_rnn[-1])
-
-    @property
-    def log10_final_gate(self) -> float:
-        return float(self.log10_gate[-1])
-
-    @property
-    def log10_advantage(self) -> float:
-        """log10 of how many times more of the gradient the gate keeps."""
-        a, b = self.log10_final_gate, self.log10_final_rnn
-        if a == b:
-            return 0.0
-        return a - b
-
-    def steps_to(self, log10_level: float) -> tuple[int | None, int | None]:
-        """Steps back until each falls below 10**log10_level (None: never, within steps)."""
-        out = []
-        for series in (self.log10_rnn, self.log10_gate):
-            hit = np.nonzero(series < log10_level)[0]
-            out.append(int(hit[0]) if hit.size else None)
-        return out[0], out[1]
-
-    def to_dict(self) -> dict:
-        horizon_rnn, horizon_gate = self.steps_to(-6.0)
-        return {
-            "factor": self.factor, "gate": self.gate, "steps": self.steps,
-            "rnn_final": LogMagnitude(self.log10_final_rnn),
-            "log10_rnn_final": self.log10_final_rnn,
-            "gate_final": LogMagnitude(self.log10_final_gate),
-            "log10_gate_final": self.log10_final_gate,
-            "log10_advantage": self.log10_advantage,
-            "rnn_horizon": horizon_rnn, "gate_horizon": horizon_gate,
-        }
-
-
-def toy_carousel(factor: float, gate: float, steps: int) -> ToyCarousel:
-    """factor**k and gate**k for k = 0..steps, as log10 (exact zeros as -inf). No torch."""
-    k = np.arange(steps + 1, dtype=np.float64)
-
-    def powers(base: float) -> np.ndarray:
-        if base == 0:
-            out = np.full(steps + 1, -math.inf)
-            out[0] = 0.0
-            return out
-        return k * math.log10(base)
-
-    return ToyCarousel(float(factor), float(gate), int(steps), powers(factor), powers(gate))
-
-
-ARTICLE_TOY = {"factor": 0.7, "gate": 0.98, "steps": 100}
-# What the source article states for its toy, as numbers, so the screen can check them.
-ARTICLE_TOY_CLAIMS = (
-    ("0.7^100", "rnn", 3.2e-16),
-    ("0.98^100", "gate", 0.13),
-    ("gate / RNN", "advantage", 1e15),
-)
-
-
-@dataclass(frozen=True)
-class ClaimCheck:
-    what: str
-    claimed: float
-    log10_computed: float
-
-    @property
-    def log10_gap(self) -> float:
-        return self.log10_computed - math.log10(self.claimed)
-
-    @property
-    def verdict(self) -> str:
-        """'agrees' within 5%, else how far off and in which direction."""
-        ratio = 10 ** self.log10_gap
-        if abs(ratio - 1) <= 0.05:
-            return "agrees"
-        if ratio > 1:
-            return f"article understates {ratio:.2g}x"
-        return f"article overstates {1 / ratio:.2g}x"
-
-
-def check_article_toy(toy: ToyCarousel) -> list[ClaimCheck] | None:
-    """The article's stated figures against the computed ones (None unless the toy
-    is at the article's own pair and length)."""
-    if (toy.factor, toy.gate, toy.steps) != (ARTICLE_TOY["factor"], ARTICLE_TOY["gate"],
-                                             ARTICLE_TOY["steps"]):
-        return None
-    computed = {"rnn": toy.log10_final_rnn, "gate": toy.log10_final_gate,
-                "advantage": toy.log10_advantage}
-    return [ClaimCheck(what, claimed, computed[key]) for what, key, claimed in ARTICLE_TOY_CLAIMS]
-
-
-# Starting points for the Forget gate screen (changes to FORGET_BASE).
-FORGET_BASE = {"forget_bias": 1.0, "steps": 100, "hidden": 32}
-FORGET_PRESETS = {
-    "bias-0": ("bias 0 (no head start)", {"forget_bias": 0.0}),
-    "bias-1": ("bias 1 (the advice)", {"forget_bias": 1.0}),
-    "bias-3": ("bias 3 (f near 0.95)", {"forget_bias": 3.0}),
-    "long": ("T = 1000, bias 1", {"forget_bias": 1.0, "steps": 1000}),
-    "deep": ("3 layers, bias 1", {"forget_bias": 1.0, "layers": 3}),
-}
-
-
-def forget_preset(name: str, base: RNNConfig | None = None) -> RNNConfig:
-    """A preset's config; device and dtype are kept from ``base``."""
-    if name not in FORGET_PRESETS:
-        raise ConfigError(f"unknown preset {name!r}; choose one of {', '.join(FORGET_PRESETS)}",
-                          "preset")
-    keep = {k: getattr(base, k) for k in ("device", "dtype")} if base else {}
-    return RNNConfig(**{**FORGET_BASE, **keep, **FORGET_PRESETS[name][1]})
-
-
-__all__ = ["StackWeights", "StackRun", "LayerTrace", "StackBatch", "run_stack", "run_stack_batch",
-           "run_recurrent", "build_stack_weights", "seeded_inputs", "toy_carousel", "ToyCarousel",
-           "Cancelled", "ARCH_TITLES", "GATE_COUNT", "BLOCK_NAMES"]

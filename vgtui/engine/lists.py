@@ -128,3 +128,47 @@ def short_number(x: float) -> str:
         return str(int(x))
     text = repr(float(x))
     return text if len(text) <= 12 else f"{x:.10g}"
+
+
+def parse_scale_sweep(text: str, low: float = 0.0, high: float = 100.0,
+                      most: int = 64) -> list[float]:
+    """The scales of a sweep: '0.5,1,1.5' or 'a:b:k' (k evenly spaced values from a to b)
+    -> checked floats."""
+    accepts = (f"numbers from {low:g} to {high:g}, comma-separated (at most {most}), or a range "
+               f"from:to:count such as 0.5:2:16 (count 2 to {most})")
+    raw = (text or "").strip()
+    if not raw:
+        raise ConfigError(f"scales is empty: enter {accepts}", "scales")
+    shown = repr(raw) if len(raw) <= 24 else repr(raw[:21] + "...")
+    if ":" in raw:
+        parts = raw.split(":")
+        try:
+            if len(parts) != 3:
+                raise ValueError
+            a, b, k = float(parts[0]), float(parts[1]), int(parts[2])
+        except (ValueError, OverflowError):
+            raise ConfigError(f"scales must be {accepts} (got {shown})", "scales") from None
+        if not 2 <= k <= most:
+            raise ConfigError(f"scales: a range needs a count from 2 to {most} (got {k}); "
+                              f"enter {accepts}", "scales")
+        if not (math.isfinite(a) and math.isfinite(b)):
+            raise ConfigError(f"scales must be {accepts} (got {shown})", "scales")
+        values = [a + (b - a) * i / (k - 1) for i in range(k)]
+    else:
+        values = []
+        for part in raw.split(","):
+            try:
+                values.append(float(part))
+            except ValueError:
+                bad = part.strip()
+                bad = repr(bad) if len(bad) <= 20 else repr(bad[:17] + "...")
+                raise ConfigError(f"scales: {bad} is not a number; enter {accepts}",
+                                  "scales") from None
+    if len(values) > most:
+        raise ConfigError(f"scales: at most {most} values (got {len(values)}); enter {accepts}",
+                          "scales")
+    for v in values:
+        if not math.isfinite(v) or v < low or v > high:
+            raise ConfigError(f"scales must each be a number from {low:g} to {high:g} (got {v!r})",
+                              "scales")
+    return [round(v, 12) for v in values]

@@ -24,15 +24,19 @@ from __future__ import annotations
 
 import math
 import re
+import shlex
 import time
 import zlib
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Callable, Sequence
 
-from .config import FIELD_SPECS, FieldSpec, parse_field
+from . import budget
+from .budget import Estimate, FLOPS_PER_S, STEP_OVERHEAD_S, flow_estimate
+from .config import FIELD_SPECS, FieldSpec, RNNConfig, parse_field
+from .device import dtype_name, on_engine_threads, resolve_device, resolve_dtype
 from .errors import Cancelled, ConfigError
-from .magnitude import LogMagnitude, log10_ratio
-from .device import on_engine_threads
+from .magnitude import LOG10_E, LogMagnitude, log10_ratio
+from .recurrence import RNNWeights, build_weights
 
 MODELS = ("factor", "rnn", "lstm")
 MODEL_TITLES = {
@@ -47,7 +51,6 @@ MAX_GAPS = 16
 DEFAULT_GAPS = (0, 5, 10, 20, 50, 100, 200)
 # Neutral words cycled to lengthen the gap between the key word and the end.
 FILLER_WORDS = ("and", "then", "so", "on")
-LOG10_E = math.log10(math.e)
 
 
 @dataclass(frozen=True)
@@ -260,6 +263,34 @@ class LongRangeConfig:
                 return example.key
         return 1
 
+    def to_flags(self) -> list[str]:
+        """The ``vgtui longrange`` flags that rebuild this measurement: the example (or
+        the sentence and its key word), the model and its settings, filler and gaps."""
+        d = LongRangeConfig()
+        name = self.example_name()
+        if name and self.resolved_key() == EXAMPLES[name].key:
+            parts = [f"--example {name}"]
+        else:
+            parts = [f"--sentence {shlex.quote(self.text)}", f"--key {self.resolved_key()}"]
+        parts.append(f"--model {self.model}")
+        if self.model == "factor":
+            parts.append(f"--factor {self.factor:g}")
+        parts.append(f"--filler {self.filler}")
+        if self.gaps != d.gaps:
+            parts.append("--gaps " + ",".join(str(g) for g in self.gaps))
+        if self.model != "factor":
+            names = ["scale", "hidden", "input_size", "seed"]
+            names = (["activation", "init"] + names) if self.model == "rnn" else names
+            for field_name in names:
+                value = getattr(self, field_name)
+                if value != getattr(d, field_name) or field_name in ("activation", "scale"):
+                    flag = "--" + field_name.replace("_", "-")
+                    parts.append(f"{flag} {value:g}" if isinstance(value, float)
+                                 else f"{flag} {value}")
+            if self.model == "lstm":
+                parts.append(f"--forget-bias {self.forget_bias:g}")
+        return parts
+
     def example_name(self) -> str | None:
         for example in EXAMPLES.values():
             if " ".join(example.text.split()) == self.text:
@@ -368,7 +399,7 @@ def _num(x: float) -> float | None:
 
 def log10_sum(log10_values: Sequence[float]) -> float:
     """log10 of the sum of 10**v, exact for values far outside float range."""
-    import numpy as np
+    import numpy as np  # numpy: the closed-form model runs without it
     arr = np.asarray(log10_values, dtype=np.float64)
     finite = arr[np.isfinite(arr)]
     if np.any(arr == math.inf):
@@ -392,14 +423,14 @@ def build_sequence(tokens: list[str], key: int, gap: int) -> tuple[list[str], li
 
 def token_embedding(token: str, seed: int, size: int, scale: float) -> np.ndarray:
     """A fixed random vector per word (case-folded) and seed: N(0, 1) x scale."""
-    import numpy as np
+    import numpy as np  # numpy: the closed-form model runs without it
     word = zlib.crc32(token.lower().encode("utf-8"))
     rng = np.random.default_rng([word, seed])
     return rng.standard_normal(size) * scale
 
 
 def embed(tokens: Sequence[str], seed: int, size: int, scale: float) -> np.ndarray:
-    import numpy as np
+    import numpy as np  # numpy: the closed-form model runs without it
     cache: dict[str, np.ndarray] = {}
     rows = []
     for tok in tokens:
@@ -414,18 +445,17 @@ def embed(tokens: Sequence[str], seed: int, size: int, scale: float) -> np.ndarr
 
 def factor_log10_grads(length: int, factor: float) -> np.ndarray:
     """Closed form: token t (0-based) of ``length`` receives factor^(length-1-t)."""
-    import numpy as np
+    import numpy as np  # numpy: the closed-form model runs without it
     steps_back = np.arange(length - 1, -1, -1, dtype=np.float64)
     return steps_back * math.log10(factor)
 
 
 def rnn_log10_grads(config: LongRangeConfig, tokens: Sequence[str], cancel=None):
     """||dL/dx_t|| (log10) for a vanilla RNN from the flow engine, and the FlowRun."""
-    import numpy as np
-    import torch
+    import numpy as np  # numpy and torch: only the factor model must run without them
+    import torch  # torch: loaded on first use
 
-    from .config import RNNConfig
-    from .flow import RNNWeights, build_weights, run_flow
+    from .flow import run_flow  # imports numpy
 
     rnn = RNNConfig(activation=config.activation, init=config.init, scale=config.scale,
                     hidden=config.hidden, steps=len(tokens), input_size=config.input_size,
@@ -462,7 +492,7 @@ def lstm_weights(hidden: int, input_size: int, scale: float, forget_bias: float,
                  seed: int) -> LSTMWeights:
     """torch.nn.LSTM's default init, U(-1/sqrt(n), 1/sqrt(n)), times ``scale``; each
     tensor from its own seeded stream; ``forget_bias`` added to the forget gate."""
-    import torch
+    import torch  # torch: loaded on first use
 
     k = 1.0 / math.sqrt(hidden)
 
@@ -490,8 +520,8 @@ def lstm_log10_grads(weights: LSTMWeights, sequences: Sequence[np.ndarray], devi
     magnitudes far below float range stay exact. Also returns the mean forget
     gate over each sequence's tokens and units.
     """
-    import numpy as np
-    import torch
+    import numpy as np  # numpy: the closed-form model runs without it
+    import torch  # torch: loaded on first use
 
     lengths = [int(s.shape[0]) for s in sequences]
     batch, steps, n = len(sequences), max(lengths), weights.hidden
@@ -566,8 +596,6 @@ def longrange_estimate(config: "LongRangeConfig", lengths: Sequence[int], itemsi
     closed form is one number per token; the RNN runs the flow engine once per length;
     the LSTM runs every length in one padded batch and keeps each step's gates and
     cell state (about 10 n numbers per step and sequence) for its backward pass."""
-    from .budget import FLOPS_PER_S, STEP_OVERHEAD_S, Estimate, flow_estimate
-
     n, m = config.hidden, config.input_size
     what = (f"the {config.model} model over {len(lengths)} sequences of up to {max(lengths)} "
             f"tokens, n={n}")
@@ -597,7 +625,7 @@ def run_longrange(config: LongRangeConfig, *, cancel: Callable[[], bool] | None 
                   ) -> LongRangeResult:
     """Per-token gradient share for the sentence (with ``config.filler`` inserted)
     and the key word's share for every gap in ``config.gaps``."""
-    import numpy as np
+    import numpy as np  # numpy: the closed-form model runs without it
     started = time.perf_counter()
     tokens = config.tokens
     key = config.resolved_key() - 1
@@ -608,12 +636,8 @@ def run_longrange(config: LongRangeConfig, *, cancel: Callable[[], bool] | None 
     gaps = list(config.gaps)
     details: dict[str, Any] = {}
     device, dtype = "cpu", "float64"
-    from . import budget
-
     itemsize = 8
     if config.model != "factor":
-        from .device import resolve_device, resolve_dtype
-
         itemsize = resolve_dtype(config.dtype, resolve_device(config.device)).itemsize
     lengths = [len(seq)] + [len(tokens) + gap for gap in gaps
                             if config.model != "rnn" or gap != config.filler]
@@ -639,8 +663,6 @@ def run_longrange(config: LongRangeConfig, *, cancel: Callable[[], bool] | None 
                 g, _ = rnn_log10_grads(config, build_sequence(tokens, key, gap)[0], cancel)
             sweep.append(SweepPoint(gap, len(tokens) + gap - 1 - key, log10_ratio(g[key], g[-1])))
     else:
-        from .device import dtype_name, resolve_device, resolve_dtype
-
         dev = resolve_device(config.device)
         dt = resolve_dtype(config.dtype, dev)
         sequences = [seq] + [build_sequence(tokens, key, gap)[0] for gap in gaps]

@@ -13,6 +13,8 @@ NOT_DEFINED = "n/a"
 # log10 of the smallest and largest magnitudes a float64 holds without loss.
 FLOAT_LOG10_MIN = -307.0
 FLOAT_LOG10_MAX = 308.0
+# log10(e): turns a natural logarithm into a decimal one.
+LOG10_E = math.log10(math.e)
 
 
 def in_float_range(log10_value: float) -> bool:
@@ -36,11 +38,18 @@ def to_log10(value: float) -> float:
     return math.log10(abs(value))
 
 
+def json_floats(values) -> list:
+    """A list of plain floats for JSON, from a numpy array or any sequence: nan becomes
+    None (JSON has no nan), +-inf is kept."""
+    items = values.tolist() if hasattr(values, "tolist") else list(values)
+    return [None if math.isnan(v) else float(v) for v in items]
+
+
 def log10_ratio(a, b):
     """log10 of (10^a / 10^b) for magnitudes held as log10 (floats or numpy arrays).
 
     0/0 and inf/inf are undefined: nan, quietly (shown as "n/a"), never a warning."""
-    import numpy as np
+    import numpy as np  # numpy: the closed-form paths read magnitudes without it
 
     with np.errstate(invalid="ignore"):
         out = np.subtract(a, b)

@@ -6,11 +6,20 @@ code, and every shape is checked before anything is computed.
 from __future__ import annotations
 
 import os
+import pickle
+import re
+import warnings
+import zipfile
 from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import ModelFileError
+from .budget import Estimate, check
+from .config import FIELD_SPECS, RNNConfig
+from .errors import ConfigError, ModelFileError
+from .gated import run_recurrent
+from .recurrence import RNNWeights
+from .stack_weights import GATE_COUNT, StackWeights, seeded_inputs
 
 
 @dataclass
@@ -41,8 +50,6 @@ def _check_path(path: str, what: str) -> None:
     size = os.path.getsize(path)
     if size == 0:
         raise ModelFileError(f"{what} file is empty: {path}", what)
-    from .budget import Estimate, check
-
     # Reading holds the file and its tensors at once: about twice its size.
     check(Estimate(2 * size, size / 500e6, f"reading the {what} file {path}", what,
                    "use a smaller file"))
@@ -50,8 +57,6 @@ def _check_path(path: str, what: str) -> None:
 
 def _unpickling_message(path: str, text: str) -> str:
     """torch's safe-loader errors are paragraphs; keep the part a user can act on."""
-    import re
-
     found = re.search(r"GLOBAL ([\w.]+)", text)
     if found:
         return (f"model file {path} was refused: it asks to run {found.group(1)} on load, which "
@@ -68,12 +73,7 @@ def _unpickling_message(path: str, text: str) -> str:
 
 
 def load_state_dict(path: str) -> dict:
-    import pickle
-    import zipfile
-
-    import torch
-
-    import warnings
+    import torch  # torch: loaded on first use
 
     _check_path(path, "model")
     try:
@@ -96,7 +96,7 @@ def load_state_dict(path: str) -> dict:
 
 def load_rnn(path: str) -> LoadedRNN:
     """A torch.nn.RNN state_dict (one layer, unidirectional) as explicit weights."""
-    import torch
+    import torch  # torch: loaded on first use
 
     state = load_state_dict(path)
     needed = ["weight_ih_l0", "weight_hh_l0"]
@@ -171,9 +171,7 @@ def load_inputs(path: str, input_size: int, max_steps: int = 200_000) -> np.ndar
 
 def model_weights(model: LoadedRNN, inputs: np.ndarray):
     """A batch-of-one RNNWeights from a loaded model and an input array."""
-    import torch
-
-    from .flow import RNNWeights
+    import torch  # torch: loaded on first use
 
     return RNNWeights(model.w_hh[None], model.w_xh[None], model.bias[None],
                       torch.from_numpy(np.ascontiguousarray(inputs))[None])
@@ -245,7 +243,7 @@ def load_model(path: str, arch: str | None = None) -> LoadedModel:
     """A torch.nn.RNN / LSTM / GRU state_dict of any depth, its cell read from the
     parameter shapes (W_hh is (G n, n)); ``arch`` names the cell explicitly and a
     file that does not fit it is refused. Loaded with weights_only=True."""
-    import torch
+    import torch  # torch: loaded on first use
 
     state = load_state_dict(path)
     prefix = _recurrent_prefix(path, state)
@@ -282,8 +280,6 @@ def load_model(path: str, arch: str | None = None) -> LoadedModel:
             gates = g
             found_arch = ARCH_BY_GATES[g]
             if arch is not None and arch != found_arch:
-                from .gated import GATE_COUNT
-
                 want = GATE_COUNT[arch]
                 shape = "(n, n)" if want == 1 else f"({want}n, n)"
                 raise ModelFileError(
@@ -334,9 +330,6 @@ def load_model(path: str, arch: str | None = None) -> LoadedModel:
 def model_config(model: LoadedModel, base, given: dict, inputs: np.ndarray | None):
     """An RNNConfig for running ``model``: sizes, cell and depth come from the file and
     any setting that contradicts them is refused, naming it."""
-    from .config import FIELD_SPECS, RNNConfig
-    from .errors import ConfigError
-
     given = dict(given)
     actual = {"hidden": model.hidden, "input_size": model.input_size, "layers": model.layers,
               "arch": model.arch}
@@ -356,9 +349,7 @@ def model_config(model: LoadedModel, base, given: dict, inputs: np.ndarray | Non
 def model_run_weights(model: LoadedModel, config, inputs: np.ndarray | None):
     """Weights for the engine: RNNWeights for one vanilla layer (the vanilla engine),
     StackWeights otherwise. Without an inputs array the seeded inputs are used."""
-    import torch
-
-    from .gated import StackWeights, seeded_inputs
+    import torch  # torch: loaded on first use
 
     if inputs is None:
         x = seeded_inputs(config)
@@ -378,7 +369,5 @@ def model_source(model: LoadedModel, inputs_path: str | None, config) -> str:
 def run_model(model: LoadedModel, config, inputs: np.ndarray | None = None,
               inputs_path: str | None = None, **kwargs):
     """Measure a loaded model: a FlowRun for one vanilla layer, a StackRun otherwise."""
-    from .gated import run_recurrent
-
     weights = model_run_weights(model, config, inputs)
     return run_recurrent(config, weights, source=model_source(model, inputs_path, config), **kwargs)

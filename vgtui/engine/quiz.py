@@ -15,7 +15,10 @@ from typing import Callable
 
 import numpy as np
 
+from .capacity import CapacityConfig, compute_capacity
+from .flow import run_flow
 from .magnitude import format_log10
+from .presets import find_preset, preset_config
 
 ANSWER_KEYS = ("a", "s", "d", "f")
 
@@ -193,11 +196,8 @@ def q_steps(rng: random.Random, factor: float, lost: float) -> Question:
 
 def q_flow_ratio(rng: random.Random, preset_name: str,
                  cancel: Callable[[], bool] | None = None) -> Question:
-    from .flow import run_flow
-    from .presets import flow_preset
-
-    preset = flow_preset(preset_name)
-    config = preset.config().replace(device="cpu", dtype="float64")
+    preset = find_preset("flow", preset_name)
+    config = preset_config("flow", preset).replace(device="cpu", dtype="float64")
     run = run_flow(config, cancel=cancel)
     log_r = float(run.log10_ratio[0])
     back = run.steps - 1
@@ -266,8 +266,6 @@ def q_forget(rng: random.Random, gate: float, factor: float, steps: int) -> Ques
 
 
 def q_params(rng: random.Random, n: int, m: int, steps: int) -> Question:
-    from .capacity import CapacityConfig, compute_capacity
-
     r = compute_capacity(CapacityConfig(hidden=n, input_size=m, steps=steps))
     return _numeric(
         "params",

@@ -20,7 +20,7 @@ import numpy as np
 
 from .config import ACTIVATIONS, RNNConfig
 from .errors import ConfigError
-from .flow import STABLE_BAND
+from .flow import STABLE_BAND, run_flow_batch
 from .lists import ListSpec, parse_choice_list, parse_number_list
 from .magnitude import LogMagnitude
 
@@ -168,7 +168,6 @@ class SweepResult:
 def run_sweep(spec: SweepSpec, *, progress: Callable[[float], None] | None = None,
               cancel: Callable[[], bool] | None = None) -> SweepResult:
     """The whole grid in one ``run_flow_batch`` call."""
-    from .flow import run_flow_batch
 
     configs = spec.configs()
     batch = run_flow_batch(configs, progress=progress, cancel=cancel)

@@ -17,14 +17,17 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Label, Select, Static
 
 from ..engine import closed_form as cf
-from ..engine.article_figures import ARTICLES, DERIVATIVE_FIGURES, check_all
+from ..engine.articles import ARTICLE_PHRASES as ARTICLES
+from ..engine.articles import DERIVATIVE_FIGURES
+from ..engine.figure_checks import check_all
 from ..engine.lists import format_list, short_number
 from ..engine.magnitude import format_signed_log10
-from ..present import steps_text
+from ..present.articles import figure_check_mark, figure_check_words
+from ..present.regimes import steps_text
+from ..topics import topic
 from ..widgets.controls import PanelField
 from ..widgets.line_plot import Curve, LinePlot
 from ..widgets.tables import rebuild
-from ..topics import topic
 from .config_page import PRESETS_HERE, ConfigPage, Job, Nudge, Section
 
 SPREAD = cf.SCALAR_SPECS["spread"]
@@ -270,9 +273,9 @@ class ActivationsScreen(ConfigPage):
         rows = []
         for c in check_all(DERIVATIVE_FIGURES):
             style = {"agrees": "green", "close": "yellow", "differs": "bold red"}[c.verdict]
-            rows.append([Text(c.mark, style=style), c.figure.article, c.figure.expression,
+            rows.append([Text(figure_check_mark(c), style=style), c.figure.article, c.figure.expression,
                          c.figure.stated,
                          format_signed_log10(c.computed.sign, c.computed.log10, 4),
-                         Text(c.words(), style=style), c.figure.context])
+                         Text(figure_check_words(c), style=style), c.figure.context])
         rebuild(self.query_one("#act-articles", DataTable),
                 ["", "article", "figure", "article says", "computed", "verdict", "where"], rows)

@@ -6,10 +6,20 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Label, SelectionList, Static
 
-from ..engine.architectures import (ARCHITECTURES, COMPARE_FIELDS, MARKERS, SHORT, TITLES,
-                                    TRAITS, UPDATES, CompareConfig)
+from ..engine.architectures import (
+    ARCHITECTURES,
+    MARKERS,
+    SHORT,
+    TITLES,
+    TRAITS,
+    UPDATES,
+    CompareConfig,
+    run_compare,
+)
+from ..engine.config import COMPARE_FIELDS
 from ..engine.magnitude import format_log10
-from ..present import factor_text, horizon_text, shown_steps
+from ..present.regimes import factor_text, horizon_text
+from ..present.rows import shown_steps
 from ..topics import topic
 from ..widgets.log_chart import LogChart, Series
 from .config_page import PRESETS_HERE, ConfigPage, Job, Nudge, Section
@@ -105,8 +115,6 @@ class ArchitecturesScreen(ConfigPage):
         return f"computing {len(self.which)} architectures, T={config.steps}"
 
     def compute(self, config: CompareConfig, job: Job):
-        from ..engine.architectures import run_compare
-
         return run_compare(config, which=job.context, cancel=job.cancelled)
 
     def compose_controls_extra(self) -> ComposeResult:

@@ -24,6 +24,7 @@ from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from ..engine.errors import VgtuiError
+from ..topics import topic
 from ..widgets.status_line import StatusLine
 
 PaletteCommand = tuple[str, str, Callable[[], Any]]
@@ -110,8 +111,6 @@ class PageScreen(Screen):
         yield from ()
 
     def _title_text(self) -> str:
-        from ..topics import topic
-
         key = topic(self.SCREEN_ID).key if self.SCREEN_ID else ""
         prefix = f"[{key}] " if key else ""
         return f"vgtui › {prefix}{self.TITLE}   [dim]F1 help · c command · ctrl+p palette[/dim]"

@@ -14,35 +14,24 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Label, Static
 
+from ..engine.articles import ARTICLE_SIGMOID
+from ..engine.bound import catch22_sweep
 from ..engine.config import RNNConfig
-from ..engine.errors import ConfigError
+from ..engine.jacobian import JACOBIAN_MAX_HIDDEN, JACOBIAN_MAX_STEPS, jacobian_run
+from ..engine.lists import parse_scale_sweep
 from ..engine.magnitude import format_log10
-from ..engine.spectrum import JACOBIAN_MAX_HIDDEN, JACOBIAN_MAX_STEPS, parse_scales
-from ..present import shown_steps
-from ..present_jacobian import catch22_lines
-from ..widgets.log_chart import LogChart, Series
-from ..widgets.controls import PanelField
-from .config_page import Job
+from ..present.bound import catch22_lines
+from ..present.rows import shown_steps
 from ..topics import topic
-from .rnn_page import RNNPage, RNNSettings
+from ..widgets.log_chart import LogChart, Series
+from .config_page import Job
+from .rnn_page import RNNPage, RNNSettings, extra_field
 
 TABLE_ROWS = 100
 
 
-def _parse_sequences(text: str) -> int:
-    try:
-        value = float(text)
-    except (TypeError, ValueError):
-        value = math.nan
-    if not math.isfinite(value) or not value.is_integer() or not 1 <= value <= 256:
-        raise ConfigError(f"sequences K must be a whole number from 1 to 256 (got {str(text)[:20]!r})",
-                          "sequences")
-    return int(value)
 
 
-def _parse_scale_list(text: str) -> str:
-    parse_scales(text)  # validates; the text as typed is what the command shows
-    return str(text).strip()
 
 
 TANH_SWEEP = "0.25:4:16"
@@ -106,11 +95,9 @@ class BoundScreen(RNNPage):
     EXTRA_DEFAULTS = {"scales": SIGMOID_SWEEP, "sequences": "16"}
     DEMO_PRESET = "sigmoid"
     EXTRAS = (
-        PanelField("scales", "sweep scales", _parse_scale_list,
-                   "scales for the catch-22 sweep: '1,2,4' or from:to:count"),
-        PanelField("sequences", "sequences K", _parse_sequences,
-                   "input sequences per scale in the sweep (1 to 256)", low=1, high=256,
-                   whole=True),
+        extra_field("scales", "sweep scales",
+                    "scales for the catch-22 sweep: '1,2,4' or from:to:count"),
+        extra_field("sequences", "sequences K"),
     )
 
 
@@ -133,9 +120,7 @@ class BoundScreen(RNNPage):
             sweep.add_column(label, key=label)
 
     def compute_rnn(self, config: RNNConfig, extras: dict[str, Any], job: Job):
-        from ..engine.spectrum import catch22_sweep, jacobian_run
-
-        scales = list(parse_scales(extras["scales"]))
+        scales = list(parse_scale_sweep(extras["scales"]))
         run = jacobian_run(config, cancel=job.cancelled)
         sweep = catch22_sweep(config, scales, extras["sequences"], cancel=job.cancelled)
         return BoundView(run, sweep)
@@ -145,9 +130,7 @@ class BoundScreen(RNNPage):
         return {"device": r.device, "dtype": r.dtype, "seconds": r.seconds + result.sweep.seconds}
 
     def command(self, settings: RNNSettings) -> str:
-        from ..cli.rnn_args import cli_flags
-
-        return " ".join(["vgtui bound"] + cli_flags(settings.rnn) +
+        return " ".join(["vgtui bound"] + settings.rnn.to_flags() +
                         [f"--scales {settings['scales']}", f"--sequences {settings['sequences']}"])
 
     # -- drawing --------------------------------------------------------------------
@@ -188,7 +171,6 @@ class BoundScreen(RNNPage):
             f"T={c.steps} (exploded: gain > 1e6; vanished: dL/dh_1 below 1e-6 of dL/dh_T)")
         sweep_lines = catch22_lines(sweep)
         if c.activation == "sigmoid":
-            from ..engine.spectrum import ARTICLE_SIGMOID
 
             boom, total = ARTICLE_SIGMOID.measured(sweep)
             if total:

@@ -8,7 +8,6 @@ revealed so far; and the article's printed trace checked against the engine.
 from __future__ import annotations
 
 import math
-
 from dataclasses import dataclass
 from functools import partial
 
@@ -18,10 +17,14 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Label, Static
 
 from ..engine import closed_form as cf
-from ..engine.article_figures import ARTICLES, TRACE_FIGURES, check_all
+from ..engine.articles import ARTICLE_PHRASES as ARTICLES
+from ..engine.articles import TRACE_FIGURES
+from ..engine.figure_checks import check_all
 from ..engine.lists import short_number
 from ..engine.magnitude import format_log10, format_signed_log10
-from ..present import REGIME_STYLES, marked, shown_steps, steps_text
+from ..present.articles import figure_check_mark, figure_check_words
+from ..present.regimes import REGIME_STYLES, marked, steps_text
+from ..present.rows import shown_steps
 from ..topics import topic
 from ..widgets.controls import PanelField
 from ..widgets.log_chart import LogChart, Series
@@ -339,7 +342,7 @@ class ChainScreen(ConfigPage):
     def _draw_article(self) -> None:
         lines = [f"{ARTICLES['003']}: w = 0.5, T = 10, h0 = 0.1"]
         for c in check_all(TRACE_FIGURES):
-            lines.append(f"{c.mark} {c.figure.expression}: computed "
+            lines.append(f"{figure_check_mark(c)} {c.figure.expression}: computed "
                          f"{format_signed_log10(c.computed.sign, c.computed.log10, 4)}, "
-                         f"article {c.figure.stated} ({c.words()})")
+                         f"article {c.figure.stated} ({figure_check_words(c)})")
         self.query_one("#chain-article", Static).update("\n".join(lines))

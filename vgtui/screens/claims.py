@@ -18,11 +18,16 @@ from textual.markup import escape
 from textual.widgets import DataTable, Input, Select, Static
 from textual.worker import get_current_worker
 
-from ..engine.claims import (ARTICLES, MODE_WORDS, RULES, UNCHECKED, VERDICT_MARKS,
-                             VERDICT_WORDS, VERDICTS, build_claims, filter_claims,
-                             verdict_text)
-from .base import PageScreen
+from ..engine.articles import ARTICLE_TITLES
+from ..engine.claim_rules import RULES, VERDICT_MARKS, VERDICT_WORDS, VERDICTS
+from ..engine.claim_specs import UNCHECKED
+from ..engine.claim_values import measure_training
+from ..engine.claims import build_claims, filter_claims
+from ..engine.errors import VgtuiError
+from ..engine.experiments import ExperimentCancelled
+from ..present.claims import MODE_WORDS, claim_verdict_text
 from ..topics import TOPICS as SCREENS
+from .base import PageScreen
 
 COUNT_WORDS = {"holds": "hold", "approx": "approx.", "fails": "fail", "pending": "unmeasured"}
 VERDICT_STYLES = {"holds": "green", "approx": "yellow", "fails": "bold red", "pending": "dim"}
@@ -31,8 +36,8 @@ CONFIRM_SECONDS = 5.0
 SHORT_TITLES = {"000": "Bengio walkthrough", "001": "textbook section", "002": "BPTT note",
                 "003": "Chapter 16", "004": "lesson"}
 ARTICLE_OPTIONS = [("all articles", ALL)] + [(f"{k} {SHORT_TITLES.get(k, '')}", k)
-                                             for k in ARTICLES]
-VERDICT_OPTIONS = [("all verdicts", ALL)] + [(verdict_text(v), v) for v in VERDICTS]
+                                             for k in ARTICLE_TITLES]
+VERDICT_OPTIONS = [("all verdicts", ALL)] + [(claim_verdict_text(v), v) for v in VERDICTS]
 
 HELP = """\
 **What it shows.** Every number the five source articles state that can be checked (decay
@@ -247,7 +252,7 @@ class ClaimsScreen(PageScreen):
         log_text = (f"  [dim]log10 {c.log10_computed:.4f}[/dim]"
                     if c.log10_computed is not None else "")
         lines = [
-            f"[{style}]{escape(verdict_text(c.verdict))}[/{style}] · {c.article} "
+            f"[{style}]{escape(claim_verdict_text(c.verdict))}[/{style}] · {c.article} "
             f"{escape(c.where)} · [dim]{escape(c.id)}[/dim]",
             f"[b]{escape(c.claim)}[/b]",
             f"article: [b]{escape(c.stated.text)}[/b] [dim]({MODE_WORDS[c.stated.mode]})[/dim]"
@@ -391,10 +396,6 @@ class ClaimsScreen(PageScreen):
 
     @work(thread=True, exclusive=True, group="claims-measure", exit_on_error=False)
     def _measure(self, cancel_event: threading.Event) -> None:
-        from ..engine.errors import VgtuiError
-        from ..engine.experiments import ExperimentCancelled
-        from ..engine.claims import measure_training
-
         worker = get_current_worker()
 
         def stop() -> bool:
@@ -460,10 +461,10 @@ class ClaimsScreen(PageScreen):
     def palette_commands(self):
         cmds = [("Claims: every claim", "clear the filters", self.action_reset_filters)]
         cmds += [(f"Claims: only '{VERDICT_WORDS[v]}'",
-                  f"claims whose verdict is {verdict_text(v)}",
+                  f"claims whose verdict is {claim_verdict_text(v)}",
                   lambda v=v: self.set_filters(verdict=v)) for v in VERDICTS]
         cmds += [(f"Claims: article {k}", v, lambda k=k: self.set_filters(article=k))
-                 for k, v in ARTICLES.items()]
+                 for k, v in ARTICLE_TITLES.items()]
         cmds += [("Claims: measure the training losses", "train article 000's test network "
                   "(about 30 s) so its five losses get verdicts", self.start_measure),
                  ("Claims: open the highlighted claim's screen", "the screen that demonstrates "

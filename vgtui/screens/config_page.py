@@ -27,6 +27,7 @@ back -> ``draw`` on the UI thread.
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Hashable, Iterable, Mapping
 
@@ -505,8 +506,6 @@ class ConfigPage(PageScreen):
                      key=key, context=context)
 
     def _keep(self, key: Hashable, result: Any) -> None:
-        from collections import OrderedDict
-
         if not hasattr(self, "_kept"):
             self._kept: OrderedDict = OrderedDict()
         self._kept[key] = result

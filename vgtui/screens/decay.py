@@ -10,7 +10,6 @@ derivative shortcut predicts.
 from __future__ import annotations
 
 import math
-
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,13 +21,22 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Label, ProgressBar, Static, TabbedContent, TabPane
 
 from ..engine import closed_form as cf
-from ..engine.article_figures import ARTICLES, DECAY_FIGURES, check_all
+from ..engine.articles import ARTICLE_PHRASES as ARTICLES
+from ..engine.articles import DECAY_FIGURES
 from ..engine.config import RNNConfig
+from ..engine.figure_checks import check_all
 from ..engine.lists import format_list, short_number
 from ..engine.magnitude import format_log10
-from ..engine.sweep import (DEFAULT_ACTIVATIONS, DEFAULT_SCALES, SweepSpec, parse_scales,
-                            parse_sweep_activations)
-from ..present import factor_text, REGIME_STYLES, marked, steps_text
+from ..engine.sweep import (
+    DEFAULT_ACTIVATIONS,
+    DEFAULT_SCALES,
+    SweepSpec,
+    parse_scales,
+    parse_sweep_activations,
+    run_sweep,
+)
+from ..present.articles import figure_check_mark, figure_check_words
+from ..present.regimes import REGIME_STYLES, factor_text, marked, steps_text
 from ..topics import topic
 from ..widgets.controls import ControlPanel, PanelField
 from ..widgets.status_line import stable_output
@@ -174,8 +182,6 @@ class DecayScreen(ConfigPage):
                 f"n={spec.base.hidden})")
 
     def compute(self, c: DecaySettings, job: Job) -> DecayView:
-        from ..engine.sweep import run_sweep
-
         table = cf.decay_table(c.factors, c.lengths)
         previous = self.result  # the sweep is only run again when its settings change
         if previous is not None and previous.sweep.spec == c.sweep:
@@ -308,9 +314,9 @@ class DecayScreen(ConfigPage):
         table.clear()
         for c in check_all(DECAY_FIGURES):
             style = {"agrees": "green", "close": "yellow", "differs": "bold red"}[c.verdict]
-            table.add_row(Text(c.mark, style=style), c.figure.article, c.figure.expression,
+            table.add_row(Text(figure_check_mark(c), style=style), c.figure.article, c.figure.expression,
                           c.figure.stated, format_log10(c.computed.log10, 4),
-                          Text(c.words(), style=style), c.figure.context)
+                          Text(figure_check_words(c), style=style), c.figure.context)
 
     def _draw_measured(self, result) -> None:
         spec = result.spec

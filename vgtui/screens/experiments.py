@@ -18,18 +18,32 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import (DataTable, Input, Label, ProgressBar, Sparkline, Static,
-                             TabbedContent, TabPane)
+from textual.widgets import (
+    DataTable,
+    Input,
+    Label,
+    ProgressBar,
+    Sparkline,
+    Static,
+    TabbedContent,
+    TabPane,
+)
 from textual.worker import get_current_worker
 
-from ..engine.experiments import (ARCH_TITLES, EXPERIMENT_FIELDS, VERDICT_MARKS,
-                                  ExperimentConfig, ExperimentResult, command_line,
-                                  parse_experiment_field)
-from ..engine.experiment_report import loss_curve_text
+from ..engine.experiment_config import EXPERIMENT_FIELDS, command_line, parse_experiment_field
+from ..engine.experiments import (
+    ExperimentCancelled,
+    ExperimentConfig,
+    ExperimentResult,
+    run_experiment,
+)
 from ..engine.magnitude import format_value
+from ..engine.training import truncation_probe
+from ..present.experiments import ARCH_TITLES, loss_curve_text, reading, training_verdict_text
 from ..topics import topic
 from ..widgets.controls import ControlPanel, PanelField
 from ..widgets.log_chart import LogChart, Series
+from .base import refusal_text
 from .config_page import ConfigPage, Job, Section
 
 SETTINGS = ["task", "lengths", "archs", "optimizer", "seeds", "train_steps", "lr", "clip",
@@ -198,8 +212,6 @@ class ExperimentsScreen(ConfigPage):
         return self.config.truncate if self.config.truncate is not None else PROBE_WINDOW
 
     def compute(self, config: ExperimentConfig, job: Job):
-        from ..engine.experiments import truncation_probe
-
         k = config.truncate if config.truncate is not None else PROBE_WINDOW
         length = min(max(max(config.lengths), k + 5), 1000)
         return truncation_probe(config, k, length=length)
@@ -354,9 +366,6 @@ class ExperimentsScreen(ConfigPage):
 
     @work(thread=True, exclusive=True, group="experiment", exit_on_error=False)
     def _train(self, config: ExperimentConfig, cancel_event: threading.Event) -> None:
-        from ..engine.experiments import ExperimentCancelled, run_experiment  # torch: lazily
-        from .base import refusal_text
-
         worker = get_current_worker()
 
         def stop() -> bool:
@@ -461,8 +470,6 @@ class ExperimentsScreen(ConfigPage):
                       key=str(r.index))
 
     def _update_reading(self, result: ExperimentResult) -> None:
-        from ..engine.experiment_report import reading
-
         self.query_one("#exp-reading", Static).update(
             "[b]Reading[/b] (computed from the rows above)\n"
             + "\n".join("· " + _escape(line) for line in reading(result)))
@@ -489,7 +496,7 @@ class ExperimentsScreen(ConfigPage):
     def _show_run(self, r) -> None:
         c = self.shown_config or self.config
         lines = [f"[b]{ARCH_TITLES[r.arch]}, T = {r.length}, seed {r.seed}[/b]: "
-                 f"{VERDICT_MARKS.get(r.verdict, '?')} {r.verdict}",
+                 f"{training_verdict_text(r.verdict)}",
                  f"held-out loss {r.initial_loss:.4f} at start → {r.final_loss:.4f} after "
                  f"{r.train_steps} updates; baseline {r.baseline:.4f} (ratio {r.ratio:.2f})"]
         if r.accuracy is not None:

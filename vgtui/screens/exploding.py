@@ -11,31 +11,33 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from rich import box
+from rich.table import Table
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Label, Static
 
+from ..engine.articles import ARTICLE_GROWTH
+from ..engine.bound import gradient_bound_log10
+from ..engine.clipping import clip_gradients
 from ..engine.config import RNNConfig
+from ..engine.flow import run_flow
+from ..engine.lists import parse_scale_sweep
+from ..engine.lyapunov import lyapunov_sweep
 from ..engine.magnitude import format_log10
-from ..engine.spectrum import check_tau, parse_scales
-from ..present import horizon_text, per_step, verdict_text
-from ..present_jacobian import lyapunov_lines
+from ..present.exploding import lyapunov_lines
+from ..present.regimes import gradient_verdict_text as verdict_text
+from ..present.regimes import horizon_text, per_step
+from ..topics import topic
 from ..widgets.log_chart import LogChart, Series
 from ..widgets.plane import PlotCanvas, PlotSeries, RefLine
-from ..widgets.controls import PanelField
 from .config_page import Job
-from ..topics import topic
-from .rnn_page import RNNPage, RNNSettings
+from .rnn_page import RNNPage, RNNSettings, extra_field
 
 DEFAULT_SCALES = "0.5:3:11"
 
 
-def _parse_tau(text: str) -> float:
-    return check_tau(text)
 
 
-def _parse_scale_list(text: str) -> str:
-    parse_scales(text)  # validates; the text as typed is what the command shows
-    return str(text).strip()
 
 
 def reference_config(config: RNNConfig) -> RNNConfig:
@@ -120,10 +122,9 @@ class ExplodingScreen(RNNPage):
     EXTRA_DEFAULTS = {"tau": "5", "scales": DEFAULT_SCALES}
     DEMO_PRESET = "tanh-orth-3"
     EXTRAS = (
-        PanelField("tau", "clip tau", _parse_tau,
-                   "clip the gradient norm at tau (1e-12 to 1e12)"),
-        PanelField("scales", "sweep scales", _parse_scale_list,
-                   "weight scales for the Lyapunov sweep: '0.5,1,2' or from:to:count"),
+        extra_field("tau", "clip tau"),
+        extra_field("scales", "sweep scales",
+                    "weight scales for the Lyapunov sweep: '0.5,1,2' or from:to:count"),
     )
 
 
@@ -156,10 +157,7 @@ class ExplodingScreen(RNNPage):
             ct.add_column(label, key=label + str(len(ct.columns)))
 
     def compute_rnn(self, config: RNNConfig, extras: dict[str, Any], job: Job):
-        from ..engine.flow import run_flow
-        from ..engine.spectrum import clip_gradients, gradient_bound_log10, lyapunov_sweep
-
-        tau, scales = extras["tau"], list(parse_scales(extras["scales"]))
+        tau, scales = extras["tau"], list(parse_scale_sweep(extras["scales"]))
         flow = run_flow(config, cancel=job.cancelled)
         lyap = lyapunov_sweep(config, scales, cancel=job.cancelled)
         clip, ref = clip_gradients([config, reference_config(config)], tau, cancel=job.cancelled)
@@ -171,10 +169,8 @@ class ExplodingScreen(RNNPage):
                 "seconds": f.seconds + result.lyapunov.seconds + result.clip.seconds}
 
     def command(self, settings: RNNSettings) -> str:
-        from ..cli.rnn_args import cli_flags
-
-        flags = cli_flags(settings.rnn)
-        lyap = cli_flags(settings.rnn, always=("activation", "steps"), skip=("scale",))
+        flags = settings.rnn.to_flags()
+        lyap = settings.rnn.to_flags(always=("activation", "steps"), skip=("scale",))
         return (" ".join(["vgtui flow"] + flags) + " && " +
                 " ".join(["vgtui lyapunov"] + lyap + [f"--scales {settings['scales']}"])
                 + " && " + " ".join(["vgtui clip"] + flags + [f"--tau {settings['tau']:g}"]))
@@ -211,8 +207,6 @@ class ExplodingScreen(RNNPage):
         self.query_one("#exp-article", Static).update(self._article_note(v))
 
     def _article_note(self, v: ExplodingView) -> str:
-        from ..engine.spectrum import ARTICLE_GROWTH
-
         f = v.flow
         wanted = self.preset_config("four-unit-1.5").rnn
         if wanted.replace(device=f.config.device, dtype=f.config.dtype) != f.config:
@@ -283,9 +277,6 @@ class ExplodingScreen(RNNPage):
                 Series("after", tuple(r.log10_contribution_after), "○", "bold green"))
 
     def _draw_symptoms(self, v: ExplodingView) -> None:
-        from rich import box
-        from rich.table import Table
-
         table = Table(box=box.SIMPLE_HEAD, expand=True, pad_edge=False, show_lines=False)
         table.add_column("", style="bold", ratio=1)
         table.add_column("▼ vanishing", ratio=2)

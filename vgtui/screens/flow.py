@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import shlex
-from typing import Any
 
 from rich.markup import escape
 from textual.app import ComposeResult
@@ -18,10 +17,13 @@ from textual.widgets import DataTable, Label, Sparkline, Static
 
 from ..engine.config import RNNConfig
 from ..engine.magnitude import format_log10
-from ..present import (horizon_text, overflow_text, per_step, shown_steps,
-                       stack_title, verdict_text, zero_note)
+from ..present.flow import overflow_text, stack_title, zero_note
+from ..present.regimes import gradient_verdict_text as verdict_text
+from ..present.regimes import horizon_text, per_step
+from ..present.rows import shown_steps
 from ..topics import topic
 from ..widgets.log_chart import LogChart, Series
+from ..widgets.model_dialog import OpenModelDialog
 from .config_page import PRESETS_HERE, ConfigPage, Job, Nudge, Section
 
 FIELDS = ("activation", "init", "scale", "init_noise", "hidden", "steps", "input_size",
@@ -128,7 +130,7 @@ class FlowScreen(ConfigPage):
             from ..engine.flow import run_flow  # numpy and torch load in the worker
 
             return run_flow(config, cancel=job.cancelled)
-        from ..engine.models import model_config, run_model
+        from ..engine.models import model_config, run_model  # numpy: loaded when first needed
 
         given = {"hidden": config.hidden, "input_size": config.input_size}
         if choice.inputs is None:
@@ -156,8 +158,6 @@ class FlowScreen(ConfigPage):
 
     # -- your own model ------------------------------------------------------------------
     def action_open_model(self) -> None:
-        from ..widgets.model_dialog import OpenModelDialog
-
         m = self.model
         self.app.push_screen(OpenModelDialog("Open model (Gradient Flow)",
                                              m.model_path if m else "",

@@ -16,14 +16,20 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import DataTable, Label, Static
 
+from ..engine.articles import ARTICLE_TOY
+from ..engine.cell_comparison import CELL_ORDER, compare_cells
 from ..engine.config import RNNConfig
 from ..engine.flow import fitted_factor, horizons, verdict_for
-from ..engine.gated import (ARTICLE_TOY, CELL_ORDER, FORGET_BASE, check_article_toy,
-                            toy_carousel)
+from ..engine.forget_gate import check_article_toy, toy_carousel
 from ..engine.magnitude import format_log10
-from ..present import factor_text, gap_text, horizon_text, per_step, shown_steps, verdict_text
+from ..engine.presets import FORGET_BASE
+from ..present.flow import gap_text
+from ..present.regimes import factor_text, horizon_text, per_step
+from ..present.regimes import gradient_verdict_text as verdict_text
+from ..present.rows import shown_steps
 from ..topics import topic
 from ..widgets.log_chart import LogChart, Series
+from ..widgets.model_dialog import OpenModelDialog
 from .config_page import PRESETS_HERE, ConfigPage, Job, Nudge, Section
 
 FIELDS = ("forget_bias", "steps", "hidden", "input_size", "layers", "scale", "input_scale",
@@ -154,8 +160,6 @@ class ForgetScreen(ConfigPage):
         return f"computing RNN, LSTM and GRU, T={config.steps}, n={config.hidden}"
 
     def compute(self, config: RNNConfig, job: Job):
-        from ..engine.gated import compare_cells
-
         model = job.context
         if model is None:
             return compare_cells(config, cancel=job.cancelled)
@@ -262,8 +266,6 @@ class ForgetScreen(ConfigPage):
 
     # -- your model ------------------------------------------------------------------
     def action_open_model(self) -> None:
-        from ..widgets.model_dialog import OpenModelDialog
-
         previous = self.model
         dialog = OpenModelDialog("Open model (Forget gate)",
                                  previous.model_path if previous else "",

@@ -16,11 +16,12 @@ from textual.markup import escape
 from textual.widgets import DataTable, Input, Label, Static, TabbedContent, TabPane
 
 from ..engine.capacity import CAP_SPECS, CapacityConfig, compute_capacity, parse_cap_field
+from ..engine.config import FIELD_SPECS
 from ..engine.errors import ConfigError
 from ..engine.magnitude import format_log10
+from ..topics import TOPICS as SCREENS
 from ..widgets.entry import ParseValidator
 from .base import PageScreen
-from ..topics import TOPICS as SCREENS
 
 
 @dataclass(frozen=True)
@@ -216,8 +217,6 @@ class HistoryScreen(PageScreen):
 
     @staticmethod
     def _tip(name: str) -> str:
-        from ..engine.config import FIELD_SPECS
-
         spec = CAP_SPECS.get(name) or FIELD_SPECS[name]
         return f"{spec.help}: {spec.describe_range()}"
 

@@ -14,51 +14,32 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Label, Static
 
+from ..engine.articles import ARTICLE_MEMORY
 from ..engine.config import RNNConfig
-from ..engine.magnitude import format_log10, format_value
-from ..engine.spectrum import (
-    ARTICLE_MEMORY, EFFECTIVE_DIM_RATIO, JACOBIAN_MAX_HIDDEN, JACOBIAN_MAX_STEPS,
-    MATRIX_MAX_STEPS, check_derivative, parse_matrix,
+from ..engine.jacobian import (
+    EFFECTIVE_DIM_RATIO,
+    JACOBIAN_MAX_HIDDEN,
+    JACOBIAN_MAX_STEPS,
+    jacobian_run,
+    matrix_powers,
+    parse_matrix,
 )
-from ..present import shown_steps
-from ..present_jacobian import alignment_text, article_comparison_lines, complex_text
+from ..engine.magnitude import format_log10, format_value
+from ..present.jacobian import alignment_text, article_comparison_lines, complex_text
+from ..present.rows import shown_steps
+from ..topics import topic
 from ..widgets.log_chart import LogChart, Series
 from ..widgets.plane import FixedSparkline
-from ..widgets.controls import PanelField
 from .config_page import Job
-from ..topics import topic
-from .rnn_page import RNNPage, RNNSettings
+from .rnn_page import RNNPage, RNNSettings, extra_field
 
 TABLE_ROWS = 100
 
 
-def _parse_derivative(text: str) -> float:
-    from ..engine.errors import ConfigError
-
-    try:
-        value = float(text)
-    except (TypeError, ValueError):
-        raise ConfigError(f"derivative must be a number from 0 to 10 (got {str(text)[:20]!r})",
-                          "derivative") from None
-    return check_derivative(value)
 
 
-def _parse_powers(text: str) -> int:
-    from ..engine.errors import ConfigError
-
-    try:
-        value = float(text)
-    except (TypeError, ValueError):
-        value = math.nan
-    if not math.isfinite(value) or not value.is_integer() or not 1 <= value <= MATRIX_MAX_STEPS:
-        raise ConfigError(f"powers n must be a whole number from 1 to {MATRIX_MAX_STEPS} "
-                          f"(got {str(text)[:20]!r})", "powers")
-    return int(value)
 
 
-def _parse_matrix(text: str):
-    parse_matrix(text)  # validates; the text itself is what the job keeps
-    return text.strip()
 
 
 PRESETS = topic("jacobian").presets
@@ -129,13 +110,9 @@ class JacobianScreen(RNNPage):
     LIMITS_NOTE = (f"Jacobian products: T ≤ {JACOBIAN_MAX_STEPS}, n ≤ {JACOBIAN_MAX_HIDDEN} "
                    "(an n×n SVD per step)")
     EXTRAS = (
-        PanelField("matrix", "matrix W", _parse_matrix,
-                   "rows split by ';', entries by ','; square, at most 32 x 32"),
-        PanelField("derivative", "f' (constant)", _parse_derivative,
-                   "constant activation derivative: J = f' x W (0 to 10)", low=0.0, high=10.0),
-        PanelField("powers", "powers n", _parse_powers,
-                   f"compute ||J^n|| for n = 1..N (1 to {MATRIX_MAX_STEPS})", low=1,
-                   high=MATRIX_MAX_STEPS, whole=True),
+        extra_field("matrix", "matrix W"),
+        extra_field("derivative", "f' (constant)"),
+        extra_field("powers", "powers n"),
     )
 
 
@@ -166,8 +143,6 @@ class JacobianScreen(RNNPage):
 
     # -- computing ----------------------------------------------------------------
     def compute_rnn(self, config: RNNConfig, extras: dict[str, Any], job: Job):
-        from ..engine.spectrum import jacobian_run, matrix_powers
-
         previous = self.result  # a part whose inputs did not change is kept, not redone
         key = (extras["matrix"], extras["derivative"], extras["powers"])
         rnn = previous.rnn if previous is not None and previous.rnn.config == config else None
@@ -183,10 +158,8 @@ class JacobianScreen(RNNPage):
         return {"device": r.device, "dtype": r.dtype, "seconds": r.seconds}
 
     def command(self, settings: RNNSettings) -> str:
-        from ..cli.rnn_args import cli_flags
-
         m = dict(settings.extra)
-        return (" ".join(["vgtui jacobian"] + cli_flags(settings.rnn)) +
+        return (" ".join(["vgtui jacobian"] + settings.rnn.to_flags()) +
                 f' && vgtui jacobian --matrix "{m["matrix"]}" --derivative {m["derivative"]:g} '
                 f'--steps {m["powers"]}')
 

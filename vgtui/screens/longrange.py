@@ -17,14 +17,22 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Label, Static
 
 from ..engine.config import FIELD_SPECS
-from ..engine.errors import VgtuiError
-from ..engine.longrange import (EXAMPLES, LR_SPECS, MODEL_TITLES, MODELS, LongRangeConfig,
-                                parse_gaps, parse_lr_field, parse_text, tokenize)
+from ..engine.longrange import (
+    EXAMPLES,
+    LR_SPECS,
+    MODEL_TITLES,
+    MODELS,
+    LongRangeConfig,
+    parse_gaps,
+    parse_lr_field,
+    parse_text,
+    run_longrange,
+    tokenize,
+)
 from ..engine.magnitude import format_log10
-from ..present import shown_steps
+from ..present.longrange import glyph_legend, percent_text, signal_bar, summary_lines, token_glyph
+from ..present.rows import shown_steps
 from ..topics import topic
-from ..present_longrange import (glyph_legend, percent_text, signal_bar, summary_lines,
-                                 token_glyph)
 from ..widgets.controls import PanelField
 from ..widgets.token_strip import TokenStrip
 from .config_page import PRESETS_HERE, ConfigPage, Job, Section
@@ -146,8 +154,6 @@ class LongRangeScreen(ConfigPage):
         return f"computing {MODEL_TITLES[config.model]}"
 
     def compute(self, config: LongRangeConfig, job: Job):
-        from ..engine.longrange import run_longrange
-
         return run_longrange(config, cancel=job.cancelled)
 
     def custom_note(self) -> str:

@@ -14,7 +14,7 @@ from textual.markup import escape
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..engine.quiz import ANSWER_KEYS
+from ..engine.quiz import ANSWER_KEYS, build_quiz
 from ..widgets.pickers import PagingSafeOptionList
 from .base import PageScreen
 
@@ -77,8 +77,6 @@ class QuizScreen(PageScreen):
 
     # -- rounds ---------------------------------------------------------------------
     def start_round(self, round_: int) -> None:
-        from ..engine.quiz import build_quiz
-
         self.run_job(lambda job: build_quiz(round_, cancel=job.cancelled), self._round_ready,
                      label=f"building round {round_}")
 

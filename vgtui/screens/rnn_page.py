@@ -8,9 +8,11 @@ parsed by the engine parser its PanelField names.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, ClassVar, Mapping
 
 from ..engine.config import RNNConfig
+from ..engine.extras import EXTRA_SPECS, TEXT_EXTRAS, parse_extra
 from ..widgets.controls import PanelField
 from .config_page import PRESETS_HERE, ConfigPage, Job, Nudge, Section
 
@@ -23,6 +25,16 @@ SCALE_NUDGES = (
     Nudge("-,_", "scale", step=-0.05, label="scale-", group="scale",
           tooltip="Lower the weight scale by 0.05"),
 )
+
+
+def extra_field(name: str, label: str, tip: str = "") -> PanelField:
+    """A field for one of the RNN screens' own inputs (engine/extras.py parses it)."""
+    spec = EXTRA_SPECS.get(name)
+    if spec is None:  # a matrix or a scale list: kept as typed
+        return PanelField(name, label, partial(parse_extra, name), tip or TEXT_EXTRAS[name])
+    return PanelField(name, label, partial(parse_extra, name),
+                      tip or f"{spec.help}: {spec.describe_range()}", low=spec.low,
+                      high=spec.high, whole=spec.kind is int)
 
 
 @dataclass(frozen=True)

@@ -17,17 +17,23 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Label, Select, Static
 
 from ..engine.config import RNNConfig
-from ..engine.errors import ConfigError
 from ..engine.magnitude import format_log10
 from ..engine.spectrum import (
-    INIT_TITLES, NON_NORMAL, POWER_MAX_STEPS, SPECTRUM_INITS, SPECTRUM_MAX_HIDDEN,
+    INIT_TITLES,
+    NON_NORMAL,
+    SPECTRUM_INITS,
+    SPECTRUM_MAX_HIDDEN,
+    TRAIN_BATCH,
+    TRAIN_LR,
+    TRAIN_SEQUENCE,
+    spectrum_report,
+    training_drift,
 )
+from ..topics import topic
 from ..widgets.log_chart import LogChart, Series
 from ..widgets.plane import EIGHTHS, PlotCanvas, PlotSeries, RefLine, bucket_means
-from ..widgets.controls import PanelField
 from .config_page import Job
-from ..topics import topic
-from .rnn_page import RNNPage, RNNSettings
+from .rnn_page import RNNPage, RNNSettings, extra_field
 
 ALL_INITS = SPECTRUM_INITS + (NON_NORMAL,)
 CIRCLE_POINTS = 720
@@ -43,39 +49,10 @@ def bars(values: list[float], top: float, width: int) -> str:
     return "".join(out)
 
 
-def _parse_power_steps(text: str) -> int:
-    try:
-        value = float(text)
-    except (TypeError, ValueError):
-        value = math.nan
-    if not math.isfinite(value) or not value.is_integer() or not 1 <= value <= POWER_MAX_STEPS:
-        raise ConfigError(f"powers K must be a whole number from 1 to {POWER_MAX_STEPS} "
-                          f"(got {str(text)[:20]!r})", "power_steps")
-    return int(value)
 
 
-def _parse_shear(text: str) -> float:
-    try:
-        value = float(text)
-    except (TypeError, ValueError):
-        value = math.nan
-    if not math.isfinite(value) or not 0 <= value <= 10:
-        raise ConfigError(f"shear b must be a number from 0 to 10 (got {str(text)[:20]!r})",
-                          "shear")
-    return value
 
 
-def _parse_train_steps(text: str) -> int:
-    from ..engine.spectrum import TRAIN_MAX_STEPS
-
-    try:
-        value = float(text)
-    except (TypeError, ValueError):
-        value = math.nan
-    if not math.isfinite(value) or not value.is_integer() or not 0 <= value <= TRAIN_MAX_STEPS:
-        raise ConfigError(f"training steps must be a whole number from 0 (off) to "
-                          f"{TRAIN_MAX_STEPS} (got {str(text)[:20]!r})", "train_steps")
-    return int(value)
 
 
 PRESETS = topic("spectrum").presets
@@ -132,15 +109,9 @@ class SpectrumScreen(RNNPage):
     EXTRA_DEFAULTS = {"power_steps": "50", "shear": "0.5", "train_steps": "0"}
     DEMO_PRESET = "n64"
     EXTRAS = (
-        PanelField("power_steps", "powers K", _parse_power_steps,
-                   f"||W^k v|| for k = 0..K (1 to {POWER_MAX_STEPS})", low=1,
-                   high=POWER_MAX_STEPS, whole=True),
-        PanelField("shear", "shear b", _parse_shear,
-                   "superdiagonal of the non-normal example scale x (I + b N) (0 to 10)",
-                   low=0.0, high=10.0),
-        PanelField("train_steps", "train steps", _parse_train_steps,
-                   "Adam steps on the long-range task for each init (0 = off; up to 500)",
-                   low=0, whole=True),
+        extra_field("power_steps", "powers K"),
+        extra_field("shear", "shear b"),
+        extra_field("train_steps", "train steps"),
     )
     BINDINGS = [
         Binding("t", "train", "train 50", id="spectrum.train",
@@ -189,8 +160,6 @@ class SpectrumScreen(RNNPage):
 
     # -- computing ----------------------------------------------------------------
     def compute_rnn(self, config: RNNConfig, extras: dict[str, Any], job: Job):
-        from ..engine.spectrum import spectrum_report, training_drift
-
         n, scale, seed = config.hidden, config.scale, config.seed
         k, shear, train = extras["power_steps"], extras["shear"], extras["train_steps"]
         previous = self.result  # a training run already done is kept, not redone
@@ -315,8 +284,6 @@ class SpectrumScreen(RNNPage):
         self.query_one("#spec-notes", Static).update("\n".join(lines))
 
     def _draw_training(self, rep) -> None:
-        from ..engine.spectrum import TRAIN_BATCH, TRAIN_LR, TRAIN_SEQUENCE
-
         table = self.query_one("#spec-train", DataTable)
         table.clear()
         drift = rep.drift

@@ -8,6 +8,7 @@ screen behind it keeps its last good result. On success the dialog returns a
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from textual.content import Content
@@ -38,8 +39,8 @@ class ModelChoice:
 
 def read_model(model_path: str, inputs_path: str, arch: str | None) -> ModelChoice:
     """Load and check both files (raises VgtuiError with a one-line reason)."""
-    import os
 
+    # numpy and torch load only when a model is opened
     from ..engine.models import load_inputs, load_model
 
     model_path = os.path.expanduser(model_path.strip())

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widget import Widget
 
-from ..present_longrange import glyph_style, short_ratio, token_glyph
+from ..present.longrange import glyph_style, short_ratio, token_glyph
 
 FOLD_AFTER = 6  # filler runs longer than this fold into one column
 MAX_WORD = 14

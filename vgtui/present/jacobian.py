@@ -1,11 +1,12 @@
-"""Wording shared by the CLI and the TUI for Jacobian products, the bound, Lyapunov
-exponents, spectra and clipping. No UI library here."""
+"""How Jacobian products read: the whole-run figures, complex eigenvalues, alignment,
+and the two-unit worked example beside the article's figures."""
 from __future__ import annotations
 
 import math
 
-from .engine.magnitude import format_log10, format_value
-from .engine.spectrum import EFFECTIVE_DIM_RATIO
+from ..engine.articles import ARTICLE_TWO_UNIT
+from ..engine.jacobian import EFFECTIVE_DIM_RATIO
+from ..engine.magnitude import format_log10, format_value
 
 
 def complex_text(z: complex, digits: int = 4) -> str:
@@ -59,8 +60,7 @@ def article_comparison_lines(m) -> list[str]:
     rows = m.article_rows()
     if not rows:
         return []
-    from .engine.spectrum import ARTICLE_TWO_UNIT as fig
-
+    fig = ARTICLE_TWO_UNIT
     out = [f"Article figures ({fig.source}) beside the computed ones:"]
     for row in rows:
         if row["quantity"] == "spectral_radius":
@@ -85,64 +85,3 @@ def article_comparison_lines(m) -> list[str]:
 def _mark(row: dict) -> str:
     """= when the computed value rounds to the stated figure, ≠ when it does not."""
     return "=" if row["agrees"] else "≠"
-
-
-def bound_summary_lines(r) -> list[str]:
-    need = 1.0 / r.sigma_max
-    allows = "allows" if r.bound_factor >= 1 else "does not allow"
-    lines = [
-        f"max|f'| = {r.sigma_max:g} ({r.config.activation})   ||W_hh||_2 = {r.spectral_norm:.4f}   "
-        f"bound factor {r.bound_factor:.4f} per step: the bound {allows} the gradient to survive",
-        f"survival needs ||W_hh||_2 >= 1/max|f'| = {need:g}",
-        f"typical |f'| over the run {r.typical_derivative:.4f} -> typical factor "
-        f"{r.typical_factor:.4f} per step (a rule of thumb, not a bound: the measured norm is "
-        f"above it at {r.typical_exceeded} of {r.steps - 1} steps)",
-        f"measured ||dh_T/dh_1||_2 = {format_log10(r.log10_product_norm[0])}; bound "
-        f"{format_log10(r.log10_bound[0])}; measured above bound at {r.bound_violations} steps",
-    ]
-    return lines
-
-
-def catch22_lines(sweep) -> list[str]:
-    first = sweep.first_permitting
-    boom = sweep.first_exploding
-    alive = sweep.survival_scales
-    rows = sorted(sweep.rows, key=lambda r: r.scale)
-    lines = [
-        "bound permits long-range gradients (factor >= 1) from scale "
-        + (f"{first:g}" if first is not None else "- (never in this sweep)"),
-        "some input sequences explode (gain > 1e6) from scale "
-        + (f"{boom:g}" if boom is not None else "- (never in this sweep)"),
-        "scales where every sequence kept its gradient (neither vanished nor exploded): "
-        + (", ".join(f"{s:g}" for s in alive) if alive else "none"),
-    ]
-    permitting = [r for r in rows if r.bound_permits]
-    if permitting:
-        quiet = [r for r in permitting if not r.exploded]
-        lines.append(f"of {len(permitting)} permitting scales, {len(permitting) - len(quiet)} "
-                     f"have an exploding sequence and {sum(1 for r in quiet if r.vanished)} still "
-                     "lose some gradients to vanishing")
-    return lines
-
-
-def lyapunov_lines(sweep) -> list[str]:
-    cross = sweep.crossings
-    if cross:
-        where = ", ".join(f"{c:.3f}" for c in cross)
-        return [f"edge of chaos (exponent crosses 0) near scale {where} (linear interpolation "
-                f"between sweep points); burn-in {sweep.burn_in} steps"]
-    signs = {(r.exponent > 0) for r in sweep.rows if math.isfinite(r.exponent)}
-    side = "contracting (exponent < 0)" if signs == {False} else "expanding (exponent > 0)"
-    return [f"no sign change in this sweep: every scale is {side}; widen the scales"]
-
-
-def clip_lines(run) -> list[str]:
-    factor = run.log10_clip_factor
-    action = (f"clipped by x{format_log10(factor)}" if run.clipped
-              else "left unchanged (already below tau)")
-    return [
-        f"||g|| over W_hh, W_xh, b: {format_log10(run.log10_grad_norm)} -> "
-        f"{format_log10(run.log10_grad_norm_after)} with tau = {run.tau:g}: {action}",
-        f"step 1's share / step T's share: {format_log10(run.log10_first_to_last)} before, "
-        f"{format_log10(run.log10_first_to_last_after)} after",
-    ]

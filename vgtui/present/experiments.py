@@ -8,75 +8,47 @@ articles; where the runs disagree with them, the text says so.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from statistics import median
-from typing import Any, Iterable
 
-from .experiments import (ARCH_TITLES, LEARNED_RATIO, PARTIAL_RATIO, ExperimentResult,
-                          RunResult, verdict_rule_text)
-from .magnitude import format_value
+from ..engine.articles import ARTICLE_RNN_LIMIT, STATED_LOSSES
+from ..engine.experiment_config import LEARNED_RATIO, PARTIAL_RATIO
+from ..engine.experiments import (ExperimentResult, Group, decay_per_step, median_log10,
+                                  summary_groups)
+from ..engine.magnitude import format_value
+from ..engine.presets import matching_preset
+from ..engine.training import RunResult
 
-# The articles put the vanilla RNN's limit at roughly 10 to 20 steps.
-ARTICLE_RNN_LIMIT = 20
-
-
-@dataclass
-class Group:
-    """All seeds of one (architecture, length)."""
-
-    arch: str
-    length: int
-    runs: list[RunResult]
-
-    @property
-    def n(self) -> int:
-        return len(self.runs)
-
-    @property
-    def learned(self) -> int:
-        return sum(r.learned for r in self.runs)
-
-    @property
-    def beat(self) -> int:
-        """Runs below 0.9 x baseline (learned or partly)."""
-        return sum(r.verdict in ("learned", "partial") for r in self.runs)
-
-    @property
-    def median_ratio(self) -> float:
-        vals = [r.ratio for r in self.runs if math.isfinite(r.ratio)]
-        return median(vals) if vals else math.nan
-
-    @property
-    def log10_grad1_init(self) -> float:
-        """Median log10 ||dl/dx_1|| at initialisation (-inf for exact zeros)."""
-        return _median_log([r.grad_step1_init for r in self.runs])
-
-    @property
-    def log10_grad1_final(self) -> float:
-        return _median_log([r.grad_step1 for r in self.runs])
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"arch": self.arch, "steps": self.length, "runs": self.n,
-                "learned": self.learned, "beat_baseline": self.beat,
-                "median_loss_ratio": self.median_ratio,
-                "median_log10_grad_step1_init": self.log10_grad1_init,
-                "median_log10_grad_step1": self.log10_grad1_final}
+ARCH_TITLES = {"rnn": "vanilla tanh RNN", "lstm": "LSTM", "gru": "GRU"}
+TRAINING_VERDICT_MARKS = {"learned": "✓", "partial": "~", "not learned": "✗", "diverged": "!"}
 
 
-def _median_log(values: Iterable[float]) -> float:
-    logs = [math.log10(v) if v > 0 else -math.inf for v in values if not math.isnan(v)]
-    if not logs:
-        return math.nan
-    logs.sort()
-    mid = len(logs) // 2
-    if len(logs) % 2:
-        return logs[mid]
-    a, b = logs[mid - 1], logs[mid]
-    return (a + b) / 2 if math.isfinite(a) and math.isfinite(b) else a
+def training_verdict_text(verdict: str) -> str:
+    """A training run's verdict with its marker: '✓ learned', '✗ not learned'."""
+    return f"{TRAINING_VERDICT_MARKS.get(verdict, '?')} {verdict}"
 
 
-def _sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x))
+GRAD_STEP1_MEANING = ("grad_step1 is ||d loss / d x_1||: the gradient of one example's loss "
+                      "with respect to its input at step 1, averaged over the held-out "
+                      "examples; grad_step1_init is the same before training")
+
+
+def verdict_rule_text() -> str:
+    return (f"on held-out examples, ✓ learned if the loss is below {LEARNED_RATIO:g} x the "
+            f"baseline (the loss of the best constant prediction), ~ partial if below "
+            f"{PARTIAL_RATIO:g} x, ✗ not learned otherwise")
+
+
+def experiment_json(result, curves: bool = True) -> dict:
+    """What ``vgtui train --json`` prints: the engine's numbers (``to_dict``) with the
+    verdict rule, what grad_step1 means, and the reading in words."""
+    numbers = result.to_dict(curves)
+    out = {"config": numbers.pop("config"), "rule": "verdict " + verdict_rule_text(),
+           "grad_step1_means": GRAD_STEP1_MEANING}
+    timing = numbers.pop("timing")
+    out.update(numbers)
+    out["reading"] = reading(result)
+    out["timing"] = timing
+    return out
 
 
 CURVE_BARS = "▁▂▃▄▅▆▇█"
@@ -105,16 +77,6 @@ def loss_curve_text(run: RunResult, width: int = 12) -> str:
     return "".join(out)
 
 
-def summary_groups(runs: list[RunResult]) -> list[Group]:
-    groups: dict[tuple[str, int], list[RunResult]] = {}
-    for r in runs:
-        groups.setdefault((r.arch, r.length), []).append(r)
-    order = {"rnn": 0, "lstm": 1, "gru": 2}
-    return [Group(a, t, rs) for (a, t), rs in sorted(groups.items(),
-                                                      key=lambda kv: (order.get(kv[0][0], 9),
-                                                                      kv[0][1]))]
-
-
 def _lengths(ts: list[int]) -> str:
     return ", ".join(str(t) for t in ts) if ts else "none"
 
@@ -125,21 +87,6 @@ def _fmt_log(v: float) -> str:
     if v == -math.inf:
         return "0"
     return format_value(10.0 ** v, 1) if v > -300 else f"1e{v:.0f}"
-
-
-def decay_per_step(runs: list[RunResult]) -> float | None:
-    """Per-step factor of ||dl/dx_1|| at initialisation against T: 10^slope of a
-    least-squares line through (T, log10 grad) over the runs given (None if the
-    runs span fewer than two lengths or a gradient is exactly zero)."""
-    pts = [(r.length, math.log10(r.grad_step1_init)) for r in runs
-           if r.grad_step1_init > 0 and r.cut_steps == 0]
-    if len({t for t, _ in pts}) < 2:
-        return None
-    mt = sum(t for t, _ in pts) / len(pts)
-    mg = sum(g for _, g in pts) / len(pts)
-    sxx = sum((t - mt) ** 2 for t, _ in pts)
-    sxy = sum((t - mt) * (g - mg) for t, g in pts)
-    return 10.0 ** (sxy / sxx)
 
 
 def arch_line(arch: str, groups: list[Group]) -> str:
@@ -197,12 +144,12 @@ def reading(result: ExperimentResult) -> list[str]:
     beat = [r for r in runs if r.verdict in ("learned", "partial") and r.grad_step1_init > 0]
     stuck = [r for r in runs if r.verdict == "not learned" and r.grad_step1_init > 0]
     if beat and stuck:
-        med_beat = _median_log(r.grad_step1_init for r in beat)
-        med_stuck = _median_log(r.grad_step1_init for r in stuck)
+        med_beat = median_log10(r.grad_step1_init for r in beat)
+        med_stuck = median_log10(r.grad_step1_init for r in stuck)
         lines.append(
             f"Runs that beat the baseline started with a median step-1 gradient of "
             f"{_fmt_log(med_beat)}; runs that did not, {_fmt_log(med_stuck)}.")
-        reach = _median_log(10.0 ** r.log10_reach_init for r in stuck
+        reach = median_log10(10.0 ** r.log10_reach_init for r in stuck
                             if math.isfinite(r.log10_reach_init))
         # within a factor of 10 of the learned runs, and at least 1/1000 of the gradient
         # at step T arriving at step 1: the gradient is not what is missing
@@ -344,19 +291,18 @@ def _article_lines(runs: list[RunResult], groups: list[Group]) -> list[str]:
 
 def _claim_lines(cfg, groups: list[Group]) -> list[str]:
     """Where this config is a preset with an article's printed figures: both, side by side."""
-    from .experiments import matching_preset
-
-    preset = matching_preset(cfg)
-    if preset is None or not preset.claims:
+    preset = matching_preset("experiments", cfg)
+    stated = STATED_LOSSES.get(preset.name) if preset is not None else None
+    if stated is None:
         return []
     pairs = []
     for g in groups:
-        if g.length in preset.claims:
+        if g.length in stated.losses:
             measured = median(r.final_loss for r in g.runs)
-            pairs.append(f"T={g.length}: {preset.claims[g.length]:.2f} vs {measured:.2g}")
+            pairs.append(f"T={g.length}: {stated.losses[g.length]:.2f} vs {measured:.2g}")
     if not pairs:
         return []
-    return [f"{preset.claim_source} prints final losses for this set-up; article vs measured "
+    return [f"{stated.source} prints final losses for this set-up; article vs measured "
             f"here (median over seeds, held-out): " + "; ".join(pairs) + "."]
 
 
@@ -379,3 +325,7 @@ def _measurement_notes(cfg, runs: list[RunResult]) -> list[str]:
                    "the first input while ignoring the rest. Set noise to 0 to see how much of "
                    "the difficulty is the noise.")
     return out
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))

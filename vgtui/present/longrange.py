@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import math
 
-from .engine.longrange import MODEL_TITLES
-from .engine.magnitude import format_log10, split_log10
-from .present import factor_text, per_step
+from ..engine.longrange import MODEL_TITLES
+from ..engine.magnitude import format_log10, split_log10
+from .regimes import factor_text, per_step
 
 # One glyph per decade lost, from the last token's own level down to 1e-8.
 LEVELS = "█▇▆▅▄▃▂▁"

@@ -9,7 +9,9 @@ import sys
 
 import pytest
 
-from vgtui.cli import LOOKUPS
+from vgtui.topics import lookup_names
+
+LOOKUPS = lookup_names()
 
 CASES = {
     "flow": ["--steps", "60", "--hidden", "8", "--seed", "3"],

@@ -1,6 +1,6 @@
 """Property tests over every flag of every lookup (issue 9, hostile input).
 
-For each lookup in ``vgtui.cli.LOOKUPS`` a table below says, flag by flag, which text
+For each lookup of the topic registry (``vgtui.topics.lookup_names``) a table below says, flag by flag, which text
 it accepts (a hypothesis strategy of valid values) and what range its refusals must
 name. Three properties per lookup:
 
@@ -30,7 +30,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vgtui.cli import LOOKUPS, build_parser
+from vgtui.cli import build_parser
+from vgtui.topics import lookup_names
+
+LOOKUPS = lookup_names()
 from vgtui.engine.architectures import ARCHITECTURES
 from vgtui.engine.config import ACTIVATIONS, ARCHES, DTYPES, INITS
 from vgtui.engine.longrange import EXAMPLES, MODELS
@@ -410,6 +413,25 @@ def _claims_row() -> dict:
 
 TABLE["claims"] = _claims_row()
 COVERED_ELSEWHERE: dict = {}
+
+
+def _add_preset_rows() -> None:
+    """Every lookup whose screen has presets takes --preset: its names and nothing else
+    (the row's base flags still win over the preset's values, keeping each run small)."""
+    from vgtui.topics import topic_of_lookup
+
+    subs = _subparsers()
+    for key, entry in TABLE.items():
+        lookup = entry.get("lookup", key)
+        if "--preset" in entry["flags"] or "--preset" not in _value_flags(subs[lookup]):
+            continue
+        if "--measured" in entry["base"]:  # decay's presets are the closed-form lists
+            continue
+        names = tuple(p.name for p in topic_of_lookup(lookup).presets)
+        entry["flags"]["--preset"] = choice(names, exact=True, aliases=(), base=entry["base"])
+
+
+_add_preset_rows()
 
 
 def test_every_flag_of_every_lookup_is_covered():

@@ -387,9 +387,12 @@ def test_memory_claim_counts_directions_from_an_explicit_product():
 
 
 def test_memory_config_is_the_jacobian_screens_preset():
-    from vgtui.screens.jacobian import PRESETS
+    from vgtui.engine.extras import EXTRA_SPECS
+    from vgtui.engine.presets import find_preset
 
-    assert PRESETS["tanh-64"].changes == V.MEMORY_CONFIG
+    values = find_preset("jacobian", "tanh-64").values
+    assert {k: v for k, v in values.items() if k not in EXTRA_SPECS and k != "matrix"} == \
+        V.MEMORY_CONFIG
 
 
 # -- training claims -------------------------------------------------------------------

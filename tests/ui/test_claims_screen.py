@@ -142,7 +142,8 @@ async def test_measuring_fills_in_the_training_claims(monkeypatch):
     monkeypatch.setattr(claims_screen, "measure_training", fake)
     app = VgtuiApp(start_screen="claims")
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = await ready(pilot, torch=False)
+        # every other claim first, so that nothing else writes the status line meanwhile
+        screen = await ready(pilot, torch=True)
         assert screen.result.counts()["pending"] == 5
         await pilot.press("m")  # asks first
         await pilot.pause()

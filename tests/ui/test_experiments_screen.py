@@ -5,7 +5,7 @@ import shlex
 import pytest
 
 from vgtui.app import VgtuiApp
-from vgtui.engine.experiments import EXPERIMENT_PRESETS
+from vgtui.engine.presets import preset_config
 from vgtui.screens.experiments import ExperimentsScreen
 
 from .helpers import text_of, wait_until
@@ -157,7 +157,7 @@ async def test_preset_key_and_palette_presets():
         screen.query_one("#exp-tabs ContentTabs").focus()
         await pilot.press("p")
         await pilot.pause(0.2)
-        assert screen.config == EXPERIMENT_PRESETS["adam-clip"].config()
+        assert screen.config == preset_config("experiments", "adam-clip")
         screen.load_preset("truncated")
         await pilot.pause(0.2)
         assert screen.config.truncate == 8

@@ -91,7 +91,7 @@ async def test_longrange_rnn_relu_at_scale_5_with_a_long_gap():
         await wait_until(pilot, lambda: getattr(app.screen, "SCREEN_ID", "") == "longrange"
                          and app.screen.result is not None, timeout=60)
         screen = app.screen
-        screen.query_one("#lr-model").value = "rnn"
+        screen.set_model("rnn")
         await wait_until(pilot, lambda: screen.result.config.model == "rnn", timeout=60)
         await _apply(pilot, screen, EXPLODING, lambda r: r.config.model == "rnn"
                      and r.config.activation == "relu" and r.config.scale == 5.0)

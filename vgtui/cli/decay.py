@@ -45,6 +45,9 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    if args.measured and getattr(args, "preset", None):
+        raise UsageError("--preset: the decay presets set the closed-form table's factors and "
+                         "lengths; they are not used with --measured")
     if args.measured:
         return _run_measured(args)
     for flag in ["activations", "scales"] + MEASURED_FIELDS:

@@ -1,0 +1,1167 @@
+"""The gradient of your own loss through your own torch.nn RNN / LSTM / GRU, at every
+timestep of every layer: the engine behind ``vgtui.measure`` and ``vgtui.Probe``.
+
+How it works. For one call of ``model(inputs)`` the recurrent submodule's ``forward`` is
+replaced by an unrolled loop of torch's own cell equations, run with the module's own
+weights in float64 (float32 only on a device without float64). What that loop hands back
+to the rest of the model (output, h_n, c_n) are fresh autograd leaves, so a single
+``torch.autograd.grad`` of the loss gives exactly what the loss injects into the
+recurrence at every step, whatever the model does after the recurrent module. The
+recurrence is then run backward by hand, step by step and layer by layer:
+
+    total dL/d(state_t) = injected at t + (d state_(t+1) / d state_t)^T dL/d(state_(t+1))
+                          + what the layer above sends down at t
+
+with the gradient renormalised at every step and its scale carried as a log10, so a
+gradient of 1e-400 is reported as 1e-400, not 0. Nothing is written to ``.grad``.
+
+The lag profile. The loss reaches the recurrence at some set of steps s (every step for a
+loss summed over the sequence, only T for a sequence-to-one loss). The gradient at step t
+is the sum of one part per such step: the part injected at s and carried back s - t steps.
+Each of those parts is pushed back as its own row of one batched tensor, in the same
+loop as the total, so ``||part of dL/dh_t injected at s||`` is exact for every pair
+(t, s). The profile at lag k is the root mean square, over the pairs (t, t + k) whose
+step t + k the loss reads, of those norms: how much of the gradient at a step comes from
+loss terms k steps later. For a sequence-to-one loss it is the gradient itself, read
+backwards from T.
+
+Norms over a batch are Frobenius norms over the batch and the units: ||dL/dh_t|| is
+sqrt(sum over sequences b and units i of (dL/dh_t[b, i])^2).
+
+Cost. The total costs about two forward passes; each loss step read adds one row to the
+lag pass, which costs about (number of steps read) x (T / 2) single-sequence steps, so a
+loss over every step of T steps costs about T / 2 times the total. Both are estimated
+before anything runs and refused past the budget (engine/budget.py); with ``lag=None``
+the lag profile alone is left out when it would not fit.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from .budget import FLOPS_PER_S, STEP_OVERHEAD_S, Estimate, ResourceError, check
+from .errors import ConfigError
+from .flow import fitted_factor, horizons, verdict_for
+from .magnitude import LogMagnitude
+
+ARCH_OF_MODE = {"RNN_TANH": "rnn", "RNN_RELU": "rnn", "LSTM": "lstm", "GRU": "gru"}
+GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+MODULE_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
+# The block of W_hh that drives the candidate state (LSTM g, GRU n; all of a vanilla W_hh):
+# its spectral radius and norm are the ones quoted for a layer.
+CANDIDATE_BLOCK = {"rnn": 0, "lstm": 2, "gru": 2}
+NORMS = "Frobenius over batch and units"
+
+
+def _floats(values) -> list:
+    """Floats for JSON: nan as None, +-inf kept (the CLI writes them as +-1e999)."""
+    return [None if math.isnan(v) else float(v) for v in np.asarray(values, dtype=float).tolist()]
+
+
+def _opt_float(value: float | None):
+    return None if value is None or math.isnan(value) else float(value)
+
+
+# -- finding the recurrent module ---------------------------------------------------------
+def recurrent_modules(model) -> list[tuple[str, Any]]:
+    """Every torch.nn.RNN / LSTM / GRU inside ``model`` as (dotted name, module); the model
+    itself is named ""."""
+    import torch.nn as nn
+
+    return [(name, m) for name, m in model.named_modules()
+            if isinstance(m, (nn.RNN, nn.LSTM, nn.GRU))]
+
+
+def _where(name: str) -> str:
+    return f"at {name!r}" if name else "(the model itself)"
+
+
+def find_recurrent(model, rnn: str | None = None) -> tuple[str, Any]:
+    """The one recurrent submodule to measure, as (name, module); ``rnn`` names it when
+    the model holds several. Refusals name what was found."""
+    import torch.nn as nn
+
+    if not isinstance(model, nn.Module):
+        raise ConfigError(f"model must be a torch.nn.Module (an RNN, LSTM or GRU, or a model "
+                          f"holding one), not {type(model).__name__}", "model")
+    found = recurrent_modules(model)
+    listed = ", ".join(f"{MODULE_NAMES[ARCH_OF_MODE[m.mode]]} {n!r}" for n, m in found[:8])
+    if rnn is not None:
+        if not isinstance(rnn, str):
+            raise ConfigError(f"rnn must be the dotted name of a submodule (a string such as "
+                              f"'encoder.lstm'), not {type(rnn).__name__}", "rnn")
+        try:
+            module = model.get_submodule(rnn)
+        except AttributeError:
+            module = None
+        if module is None or not isinstance(module, (nn.RNN, nn.LSTM, nn.GRU)):
+            what = "no submodule" if module is None else f"a {type(module).__name__}, not an RNN"
+            raise ConfigError(f"rnn={rnn!r} is {what}; the model's recurrent modules: "
+                              f"{listed or 'none'}", "rnn")
+        name = rnn
+    elif not found:
+        raise ConfigError(f"the model ({type(model).__name__}) holds no torch.nn.RNN, LSTM or "
+                          "GRU; vgtui measures those", "model")
+    elif len(found) > 1:
+        raise ConfigError(f"the model holds {len(found)} recurrent modules ({listed}); name the "
+                          f"one to measure, e.g. rnn={found[0][0] or found[1][0]!r}", "rnn")
+    else:
+        name, module = found[0]
+    arch = ARCH_OF_MODE.get(getattr(module, "mode", ""), None)
+    if arch is None:
+        raise ConfigError(f"the recurrent module {_where(name)} has mode {module.mode!r}, which "
+                          "vgtui does not know", "rnn")
+    own = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[arch]
+    if type(module).forward is not own.forward:
+        raise ConfigError(f"the {type(module).__name__} {_where(name)} overrides forward(); "
+                          "vgtui re-runs torch's own cell equations, which would not be what "
+                          "it computes", "rnn")
+    if module.bidirectional:
+        raise ConfigError(f"the {MODULE_NAMES[arch]} {_where(name)} is bidirectional; vgtui "
+                          "measures one-direction modules (the reverse direction carries the "
+                          "gradient forward in time, which the per-step picture leaves out)",
+                          "rnn")
+    params = list(module.parameters())
+    if params and (params[0].is_complex() or not params[0].is_floating_point()):
+        raise ConfigError(f"the {MODULE_NAMES[arch]} {_where(name)} holds {params[0].dtype} "
+                          "weights; vgtui measures real floating-point ones", "rnn")
+    return name, module
+
+
+# -- the module's weights, in the dtype of the measurement --------------------------------
+@dataclass
+class _Layer:
+    w_ih: Any  # (G n, m_l)
+    w_hh: Any  # (G n, n_out)
+    b_ih: Any  # (G n,)
+    b_hh: Any  # (G n,)
+    w_hr: Any = None  # (n_out, n) with proj_size, else None
+
+
+@dataclass
+class _Shape:
+    arch: str
+    nonlinearity: str
+    layers: int
+    hidden: int  # n: units of the cell state (and of h without a projection)
+    out: int  # size of h_t: proj_size when the LSTM projects, else hidden
+    input_size: int
+    batch_first: bool
+    dropout: float
+
+    @property
+    def gates(self) -> int:
+        return GATES[self.arch]
+
+
+def _shape_of(module, arch: str) -> _Shape:
+    proj = int(getattr(module, "proj_size", 0) or 0)
+    return _Shape(arch, getattr(module, "nonlinearity", "tanh") if arch == "rnn" else "",
+                  int(module.num_layers), int(module.hidden_size),
+                  proj if proj > 0 else int(module.hidden_size), int(module.input_size),
+                  bool(module.batch_first), float(module.dropout))
+
+
+def compute_dtype(device):
+    """float64 wherever the device has it (every device but Apple's MPS)."""
+    import torch
+
+    return torch.float32 if getattr(device, "type", "cpu") == "mps" else torch.float64
+
+
+def _layer_weights(module, shape: _Shape, dtype) -> list[_Layer]:
+    import torch
+
+    out = []
+    for k in range(shape.layers):
+        def get(name):
+            t = getattr(module, f"{name}_l{k}", None)
+            return None if t is None else t.detach().to(dtype)
+
+        w_ih, w_hh = get("weight_ih"), get("weight_hh")
+        zeros = torch.zeros(w_hh.shape[0], dtype=dtype, device=w_hh.device)
+        b_ih, b_hh = get("bias_ih"), get("bias_hh")
+        out.append(_Layer(w_ih, w_hh, zeros if b_ih is None else b_ih,
+                          zeros if b_hh is None else b_hh, get("weight_hr")))
+    return out
+
+
+# -- the forward pass, unrolled ---------------------------------------------------------
+@dataclass
+class _Trace:
+    """What one layer's forward pass keeps for the backward pass. Index 0 of ``h`` and
+    ``c`` is the initial state; index t of the others is step t + 1."""
+
+    x: Any  # (T, B, m_l) the layer's input
+    h: Any  # (T+1, B, n_out)
+    c: Any = None  # (T+1, B, n) LSTM
+    acts: Any = None  # LSTM (T, B, 4n) i f g o after their nonlinearities; GRU (T, B, 2n) r z
+    tc: Any = None  # LSTM tanh(c_t)
+    m: Any = None  # LSTM with projection: o * tanh(c_t) before W_hr
+    cand: Any = None  # GRU n_t
+    hn: Any = None  # GRU W_hn h_(t-1) + b_hn
+    mask: Any = None  # dropout mask applied to this layer's output before the next layer
+
+
+def _run_layer(shape: _Shape, w: _Layer, x, h0, c0, keep: bool = True) -> _Trace:
+    """torch.nn's equations for one layer over every step (gate order as torch: LSTM i f g o,
+    GRU r z n)."""
+    import torch
+
+    steps, batch = x.shape[0], x.shape[1]
+    n, n_out = shape.hidden, shape.out
+    # Every step's input part at once (T, B, G n); b_hh is added here too, except a GRU's
+    # b_hn, which sits inside r * (W_hn h + b_hn).
+    bias = w.b_ih + w.b_hh
+    if shape.arch == "gru":
+        bias = torch.cat((bias[:2 * shape.hidden], w.b_ih[2 * shape.hidden:]))
+    drive = torch.addmm(bias, x.reshape(-1, x.shape[-1]), w.w_ih.T).view(x.shape[0], x.shape[1], -1)
+    h = x.new_empty(steps + 1, batch, n_out)
+    h[0] = h0
+    tr = _Trace(x=x, h=h)
+    if shape.arch == "rnn":
+        act = torch.tanh if shape.nonlinearity == "tanh" else torch.relu
+        for t in range(steps):
+            h[t + 1] = act(torch.addmm(drive[t], h[t], w.w_hh.T))
+    elif shape.arch == "lstm":
+        c = x.new_empty(steps + 1, batch, n)
+        c[0] = c0
+        acts = x.new_empty(steps, batch, 4 * n)
+        tc = x.new_empty(steps, batch, n)
+        m = x.new_empty(steps, batch, n) if w.w_hr is not None else None
+        for t in range(steps):
+            a = torch.addmm(drive[t], h[t], w.w_hh.T)
+            acts[t, :, :2 * n] = torch.sigmoid(a[:, :2 * n])
+            acts[t, :, 2 * n:3 * n] = torch.tanh(a[:, 2 * n:3 * n])
+            acts[t, :, 3 * n:] = torch.sigmoid(a[:, 3 * n:])
+            i, f, g, o = acts[t].split(n, dim=1)
+            c[t + 1] = f * c[t] + i * g
+            tc[t] = torch.tanh(c[t + 1])
+            if m is None:
+                h[t + 1] = o * tc[t]
+            else:
+                m[t] = o * tc[t]
+                h[t + 1] = m[t] @ w.w_hr.T
+        tr.c, tr.acts, tr.tc, tr.m = c, acts, tc, m
+    else:
+        acts = x.new_empty(steps, batch, 2 * n)
+        b_hn = torch.cat((torch.zeros_like(w.b_hh[:2 * n]), w.b_hh[2 * n:]))
+        cand = x.new_empty(steps, batch, n)
+        hn = x.new_empty(steps, batch, n)
+        for t in range(steps):
+            gh = torch.addmm(b_hn, h[t], w.w_hh.T)
+            acts[t] = torch.sigmoid(drive[t, :, :2 * n] + gh[:, :2 * n])
+            hn[t] = gh[:, 2 * n:]
+            r, z = acts[t].split(n, dim=1)
+            cand[t] = torch.tanh(drive[t, :, 2 * n:] + r * hn[t])
+            h[t + 1] = cand[t] + z * (h[t] - cand[t])
+        tr.acts, tr.cand, tr.hn = acts, cand, hn
+    return tr
+
+
+# -- the backward pass of one step, for any number of rows ---------------------------------
+def _step_back(shape: _Shape, w: _Layer, tr: _Trace, t: int, gh, gc, b: int):
+    """One step back through step t + 1 of a layer (t is 0-based), for R rows at once.
+
+    ``gh`` (R, b, n_out) is the total gradient at h_(t+1); ``gc`` (R, b, n) for an LSTM is
+    the gradient reaching c_(t+1) from later steps and from c_n. Only the first ``b``
+    sequences of the batch take part. Returns (gh_prev, gc_prev, dgate_h, dgate_x, dc)
+    where dc is the LSTM's total gradient at c_(t+1) and dgate_* the gradients at the
+    pre-activations of the hidden and input sides (they differ only for a GRU); the
+    gradient at the layer's input is dgate_x @ W_ih."""
+    import torch
+
+    n = shape.hidden
+    if shape.arch == "rnn":
+        h = tr.h[t + 1, :b]
+        deriv = (1 - h * h) if shape.nonlinearity == "tanh" else (h > 0).to(h.dtype)
+        dz = gh * deriv
+        return dz @ w.w_hh, None, dz, dz, None
+    if shape.arch == "lstm":
+        i, f, g, o = tr.acts[t, :b].split(n, dim=-1)
+        tc = tr.tc[t, :b]
+        gm = gh if w.w_hr is None else gh @ w.w_hr
+        dc = gc + gm * o * (1 - tc * tc)
+        dpre = torch.cat((dc * g * i * (1 - i), dc * tr.c[t, :b] * f * (1 - f),
+                          dc * i * (1 - g * g), gm * tc * o * (1 - o)), dim=-1)
+        return dpre @ w.w_hh, dc * f, dpre, dpre, dc
+    r, z = tr.acts[t, :b].split(n, dim=-1)
+    cand, hn, h_prev = tr.cand[t, :b], tr.hn[t, :b], tr.h[t, :b]
+    dcand = gh * (1 - z) * (1 - cand * cand)
+    dr = dcand * hn * r * (1 - r)
+    dz = gh * (h_prev - cand) * z * (1 - z)
+    dgate_h = torch.cat((dr, dz, dcand * r), dim=-1)
+    dgate_x = torch.cat((dr, dz, dcand), dim=-1)
+    return gh * z + dgate_h @ w.w_hh, None, dgate_h, dgate_x, None
+
+
+def _row_norms(*parts):
+    """Frobenius norm of each row (leading index) over everything else, several tensors
+    taken together."""
+    import torch
+
+    sq = None
+    for p in parts:
+        if p is None:
+            continue
+        s = p.reshape(p.shape[0], -1).square().sum(dim=1)
+        sq = s if sq is None else sq + s
+    return torch.sqrt(sq)
+
+
+def _log10(values):
+    import torch
+
+    return torch.log10(values)  # 0 -> -inf, as wanted
+
+
+def _normalised(parts, log_scale):
+    """Divide each row by its norm and fold the norm into the log10 scale; zero rows keep
+    zeros and get a scale of -inf."""
+    import torch
+
+    norm = _row_norms(*parts)
+    safe = torch.where(norm > 0, norm, torch.ones_like(norm))
+    shape = (-1,) + (1,) * (parts[0].dim() - 1)
+    out = [None if p is None else p / safe.view(shape) for p in parts]
+    return out, log_scale + _log10(norm)
+
+
+def _weights(log_scales, top):
+    """10^(scale - top) per row, 0 where the scale is -inf (a zero term); ``top`` is
+    already safe (finite)."""
+    import torch
+
+    return torch.where(torch.isfinite(log_scales), torch.pow(10.0, log_scales - top),
+                       torch.zeros_like(log_scales))
+
+
+# -- results -------------------------------------------------------------------------------
+@dataclass
+class LayerMeasure:
+    """One layer's measurements; arrays have length T and index k is step k + 1."""
+
+    index: int  # 1-based, 1 reads the inputs
+    log10_grad_h: np.ndarray
+    log10_grad_c: np.ndarray | None
+    factor: float
+    vanishing_horizon: int | None
+    exploding_horizon: int | None
+    verdict: str
+    spectral_radius: float  # of W_hh's candidate block (see _spectral)
+    spectral_norm: float
+    gate_means: dict  # LSTM input/forget/output, GRU reset/update; over steps, batch, units
+    log10_lag: np.ndarray | None = None  # index k: lag k (RMS over pairs (t, t + k))
+    log10_lag_matrix: np.ndarray | None = None  # (T, S): column j is loss step lag_steps[j]
+    lag_factor: float = math.nan
+    lag_horizon: int | None = None
+
+    @property
+    def grad_h(self) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            return np.power(10.0, self.log10_grad_h)
+
+    @property
+    def grad_c(self) -> np.ndarray | None:
+        if self.log10_grad_c is None:
+            return None
+        with np.errstate(over="ignore"):
+            return np.power(10.0, self.log10_grad_c)
+
+    def to_dict(self) -> dict:
+        out = {
+            "layer": self.index,
+            "grad_h": [LogMagnitude(v) for v in self.log10_grad_h],
+            "log10_grad_h": _floats(self.log10_grad_h),
+        }
+        if self.log10_grad_c is not None:
+            out["grad_c"] = [LogMagnitude(v) for v in self.log10_grad_c]
+            out["log10_grad_c"] = _floats(self.log10_grad_c)
+        out.update({
+            "factor": _opt_float(self.factor),
+            "vanishing_horizon": self.vanishing_horizon,
+            "exploding_horizon": self.exploding_horizon,
+            "verdict": self.verdict,
+            "spectral_radius": _opt_float(self.spectral_radius),
+            "spectral_norm": _opt_float(self.spectral_norm),
+            "gates": {k: _opt_float(v) for k, v in self.gate_means.items()},
+        })
+        if self.log10_lag is not None:
+            out["lag"] = [LogMagnitude(v) for v in self.log10_lag]
+            out["log10_lag"] = _floats(self.log10_lag)
+            out["lag_factor"] = _opt_float(self.lag_factor)
+            out["lag_horizon"] = self.lag_horizon
+        return out
+
+
+@dataclass
+class Measurement:
+    """What ``measure_model`` found. ``layers`` runs bottom to top; arrays have length T
+    and index k is step k + 1; magnitudes are held as log10 (exact past float range)."""
+
+    arch: str
+    module: str  # dotted name of the recurrent submodule ("" for the model itself)
+    module_type: str  # "LSTM"
+    nonlinearity: str
+    steps: int
+    batch: int | None  # None for an unbatched (T, m) input
+    hidden: int
+    proj_size: int
+    input_size: int
+    batch_first: bool
+    loss: float
+    loss_name: str
+    layers: list
+    log10_grad_x: np.ndarray
+    lag_steps: list  # the steps (1-based) the loss reads, whose parts the lag profile splits
+    lag_note: str
+    params: dict  # parameter name -> log10 of its gradient's norm
+    device: str
+    dtype: str
+    seconds: float
+    lag_batch: int | None = None  # sequences the lag profile covers (None: all)
+
+    @property
+    def grad_x(self) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            return np.power(10.0, self.log10_grad_x)
+
+    @property
+    def top(self) -> LayerMeasure:
+        return self.layers[-1]
+
+    def where(self) -> str:
+        return f"{self.module_type} {_where(self.module)}"
+
+    def describe(self) -> str:
+        """'LSTM at 'encoder.lstm', 2 layers, n=32, m=8, T=50, batch 16'"""
+        layers = f"{len(self.layers)} layer" + ("s" if len(self.layers) > 1 else "")
+        batch = "unbatched" if self.batch is None else f"batch {self.batch}"
+        proj = f", projected to {self.proj_size}" if self.proj_size else ""
+        return (f"{self.where()}, {layers}, n={self.hidden}{proj}, m={self.input_size}, "
+                f"T={self.steps}, {batch}")
+
+    def to_dict(self) -> dict:
+        return {
+            "arch": self.arch,
+            "module": self.module,
+            "module_type": self.module_type,
+            "nonlinearity": self.nonlinearity or None,
+            "steps": self.steps,
+            "batch": self.batch,
+            "hidden": self.hidden,
+            "proj_size": self.proj_size,
+            "input_size": self.input_size,
+            "batch_first": self.batch_first,
+            "loss": self.loss,
+            "loss_fn": self.loss_name,
+            "norms": NORMS,
+            "layers": [layer.to_dict() for layer in self.layers],
+            "grad_x": [LogMagnitude(v) for v in self.log10_grad_x],
+            "log10_grad_x": _floats(self.log10_grad_x),
+            "lag_steps": list(self.lag_steps),
+            "lag_batch": self.lag_batch,
+            "lag_note": self.lag_note,
+            "params": {k: _opt_float(v) for k, v in self.params.items()},
+            "device": self.device,
+            "dtype": self.dtype,
+        }
+
+
+# -- the estimate ------------------------------------------------------------------------
+def measure_estimate(shape: _Shape, steps: int, batch: int, lag_rows: int, lag_batch: int,
+                     lag_row_steps: int, itemsize: int = 8) -> tuple[Estimate, Estimate]:
+    """(the total's estimate, the lag profile's extra), for the resource guard.
+
+    Per step, sequence and layer the forward keeps h, c and the gates (about (G + 4) n
+    numbers) and the backward the gate gradients (G n, twice for a GRU); the lag pass
+    holds ``lag_rows`` rows of the state per layer and a T x rows table, and does about
+    ``lag_row_steps`` (the sum over loss steps s of s) single-row steps per layer."""
+    g, n, layers, m = shape.gates, shape.hidden, shape.layers, shape.input_size
+    per = (g + 5) * n + shape.out + (g * n if shape.arch == "gru" else 0)
+    total = steps * batch * (layers * per + m) * itemsize
+    flops = 3 * 2 * steps * batch * layers * g * n * (shape.out + max(m, shape.out))
+    seconds = 3 * steps * layers * 12 * STEP_OVERHEAD_S + flops / FLOPS_PER_S
+    what = f"{MODULE_NAMES[shape.arch]} x {layers}, T={steps}, n={n}, batch {batch}"
+    base = Estimate(int(total), seconds, f"measuring the {what}", "inputs",
+                    "use shorter or fewer sequences")
+    lag_bytes = (layers * lag_rows * lag_batch * (shape.out + n) * itemsize * 8
+                 + layers * steps * lag_rows * 8)
+    lag_flops = 2 * 2 * lag_row_steps * lag_batch * layers * g * n * (shape.out + shape.out)
+    lag_seconds = steps * layers * 16 * STEP_OVERHEAD_S + lag_flops / FLOPS_PER_S
+    lag = Estimate(int(lag_bytes), lag_seconds,
+                   f"the lag profile of {lag_rows} loss steps ({what})", "inputs",
+                   "pass lag=False, a loss over fewer steps, or fewer sequences")
+    return base, lag
+
+
+# -- the measurement ----------------------------------------------------------------------
+class _Interceptor:
+    """Stands in for the recurrent module's forward during one call of the model."""
+
+    def __init__(self, module, name: str, shape: _Shape, dtype, check_budget) -> None:
+        self.module = module
+        self.name = name
+        self.shape = shape
+        self.dtype = dtype
+        self.check_budget = check_budget
+        self.calls = 0
+        self.traces: list[_Trace] = []
+        self.batched = True
+        self.out_leaf = self.hn_leaf = self.cn_leaf = None
+        self.input = None  # the tensor the model passed in (for paths around the module)
+
+    def forward(self, input, hx=None):
+        import torch
+        from torch.nn.utils.rnn import PackedSequence
+
+        self.calls += 1
+        where = f"the {MODULE_NAMES[self.shape.arch]} {_where(self.name)}"
+        if self.calls > 1:
+            raise ConfigError(f"the model called {where} more than once in one forward pass "
+                              "(step by step?); vgtui measures one call over the whole "
+                              "sequence", "model")
+        if isinstance(input, PackedSequence):
+            raise ConfigError(f"{where} was given a PackedSequence; vgtui measures padded "
+                              "tensors: call it with a plain (B, T, m) or (T, B, m) tensor",
+                              "inputs")
+        s = self.shape
+        if not torch.is_tensor(input) or input.dim() not in (2, 3) \
+                or input.shape[-1] != s.input_size:
+            got = tuple(input.shape) if torch.is_tensor(input) else type(input).__name__
+            order = "(B, T, m)" if s.batch_first else "(T, B, m)"
+            raise ConfigError(f"{where} takes (T, {s.input_size}) or {order} with m = "
+                              f"{s.input_size}; it was given {got}", "inputs")
+        weight_dtype = self.module.weight_hh_l0.dtype
+        if input.dtype != weight_dtype:
+            raise ConfigError(f"{where} has {weight_dtype} weights but was given "
+                              f"{input.dtype} inputs; convert one of them", "inputs")
+        self.batched = input.dim() == 3
+        self.input = input
+        x = input.detach().to(self.dtype)
+        if not self.batched:
+            x = x.unsqueeze(1)
+        elif s.batch_first:
+            x = x.transpose(0, 1)
+        steps, batch = x.shape[0], x.shape[1]
+        if steps < 1 or batch < 1:
+            raise ConfigError(f"{where} was given an empty sequence ({tuple(input.shape)})",
+                              "inputs")
+        self.check_budget(steps, batch)
+        h0, c0 = self._initial(hx, batch, x)
+        layer_in = x
+        with torch.no_grad():
+            for k, w in enumerate(self.weights):
+                tr = _run_layer(s, w, layer_in, h0[k], None if c0 is None else c0[k])
+                self.traces.append(tr)
+                layer_in = tr.h[1:]
+                if k < s.layers - 1 and self.module.training and s.dropout > 0:
+                    # torch's inter-layer dropout, drawn from torch's RNG (restored afterwards)
+                    keep = 1.0 - s.dropout
+                    tr.mask = (torch.empty_like(layer_in).bernoulli_(keep) / keep
+                               if keep > 0 else torch.zeros_like(layer_in))
+                    layer_in = layer_in * tr.mask
+        top = self.traces[-1].h[1:]
+        out = top.transpose(0, 1) if s.batch_first else top
+        h_n = torch.stack([tr.h[-1] for tr in self.traces])
+        c_n = torch.stack([tr.c[-1] for tr in self.traces]) if s.arch == "lstm" else None
+        if not self.batched:
+            out, h_n = out[:, 0], h_n[:, 0]
+            c_n = None if c_n is None else c_n[:, 0]
+        # fresh leaves (copies), so the loss's gradient stops here and nothing else is traced
+        self.out_leaf = out.to(weight_dtype, copy=True).requires_grad_(True)
+        self.hn_leaf = h_n.to(weight_dtype, copy=True).requires_grad_(True)
+        if c_n is not None:
+            self.cn_leaf = c_n.to(weight_dtype, copy=True).requires_grad_(True)
+            return self.out_leaf, (self.hn_leaf, self.cn_leaf)
+        return self.out_leaf, self.hn_leaf
+
+    def _initial(self, hx, batch: int, x):
+        import torch
+
+        s = self.shape
+        zeros_h = x.new_zeros(s.layers, batch, s.out)
+        zeros_c = x.new_zeros(s.layers, batch, s.hidden) if s.arch == "lstm" else None
+        if hx is None:
+            return zeros_h, zeros_c
+        parts = hx if isinstance(hx, (tuple, list)) else (hx,)
+        want = 2 if s.arch == "lstm" else 1
+        if len(parts) != want or not all(torch.is_tensor(p) for p in parts):
+            raise ConfigError(f"the initial state given to the {MODULE_NAMES[s.arch]} must be "
+                              f"{'(h_0, c_0)' if want == 2 else 'one tensor h_0'}", "inputs")
+        out = []
+        for p, size in zip(parts, (s.out, s.hidden)):
+            p = p.detach().to(self.dtype)
+            if not self.batched:
+                p = p.unsqueeze(1)
+            if tuple(p.shape) != (s.layers, batch, size):
+                raise ConfigError(f"the initial state has shape {tuple(p.shape)}; the "
+                                  f"{MODULE_NAMES[s.arch]} needs ({s.layers}, {batch}, {size})",
+                                  "inputs")
+            out.append(p)
+        return out[0], (out[1] if want == 2 else None)
+
+
+@dataclass
+class _Rows:
+    """One group of rows pushed back together: row 0 the total, rows 1.. one per loss
+    step (the lag parts), over the first ``batch`` sequences."""
+
+    batch: int
+    total: bool
+    sources: list  # 0-based steps, descending, one per lag row
+    carry_h: list = field(default_factory=list)  # per layer (R, b, n_out)
+    carry_c: list = field(default_factory=list)
+    carry_s: list = field(default_factory=list)  # per layer (R,) log10 scales
+    lag: list = field(default_factory=list)  # per layer (T, S) log10 norms
+
+
+def measure_model(model, inputs, loss_fn: Callable | None = None, rnn: str | None = None, *,
+                  lag: bool | None = None, lag_batch: int | None = None,
+                  params: bool = True) -> Measurement:
+    """Measure ``model`` on ``inputs`` (see the module docstring for what and how).
+
+    ``lag``: True computes the lag profile (refused past the budget), False leaves it
+    out, None (default) computes it when it fits. ``lag_batch`` restricts the lag profile
+    to the first that many sequences of the batch. ``params=False`` skips the
+    per-parameter gradient norms. The model is left exactly as it was: parameters,
+    ``.grad``, buffers, train/eval mode, and torch's CPU and CUDA random states."""
+    import torch
+
+    t0 = time.perf_counter()
+    name, module = find_recurrent(model, rnn)
+    arch = ARCH_OF_MODE[module.mode]
+    shape = _shape_of(module, arch)
+    if loss_fn is not None and not callable(loss_fn):
+        raise ConfigError(f"loss_fn must be a function of the model's output returning a "
+                          f"scalar, not {type(loss_fn).__name__}", "loss_fn")
+    if lag_batch is not None and (not isinstance(lag_batch, int) or lag_batch < 1):
+        raise ConfigError(f"lag_batch must be a whole number of sequences, 1 or more (got "
+                          f"{lag_batch!r})", "lag_batch")
+    device = module.weight_hh_l0.device
+    dtype = compute_dtype(device)
+    model_dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()),
+                       module.weight_hh_l0.dtype)
+    inputs = _as_model_inputs(inputs, device, model_dtype)
+
+    saved = _Snapshot(model)
+    try:
+        with torch.enable_grad():
+            return _measure(model, module, name, shape, inputs, loss_fn, dtype, lag, lag_batch,
+                            params, t0)
+    finally:
+        saved.restore()
+
+
+def _as_model_inputs(inputs, device, dtype):
+    """A numpy array becomes a tensor on the model's device (floats in the model's dtype,
+    whole numbers as int64 for embeddings); a float tensor is detached and made to
+    require grad, so paths around the recurrent module show up in dL/dx."""
+    import torch
+
+    if isinstance(inputs, np.ndarray):
+        if inputs.dtype.kind == "f":
+            inputs = torch.from_numpy(np.ascontiguousarray(inputs)).to(device=device, dtype=dtype)
+        elif inputs.dtype.kind in "iu":
+            inputs = torch.from_numpy(np.ascontiguousarray(inputs)).to(device=device,
+                                                                       dtype=torch.int64)
+        elif inputs.dtype.kind == "b":
+            inputs = torch.from_numpy(np.ascontiguousarray(inputs)).to(device=device)
+        else:
+            raise ConfigError(f"inputs must hold numbers, found a numpy array of "
+                              f"{inputs.dtype}", "inputs")
+    if torch.is_tensor(inputs) and inputs.is_floating_point():
+        inputs = inputs.detach().requires_grad_(True)
+    return inputs
+
+
+class _Snapshot:
+    """The model's state that running it might touch, put back afterwards: buffers
+    (BatchNorm statistics), .grad, and torch's random number generators."""
+
+    def __init__(self, model) -> None:
+        import torch
+
+        self.rng = torch.get_rng_state()
+        self.cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None
+        self.buffers = [(b, b.detach().clone()) for b in model.buffers()]
+        self.grads = [(p, p.grad, None if p.grad is None else p.grad.detach().clone())
+                      for p in model.parameters()]
+        self.modes = [(m, m.training) for m in model.modules()]
+
+    def restore(self) -> None:
+        import torch
+
+        with torch.no_grad():
+            for b, old in self.buffers:
+                if b.shape != old.shape or not torch.equal(b, old):
+                    b.copy_(old)
+            for p, grad, old in self.grads:
+                if p.grad is not grad:
+                    p.grad = grad
+                if grad is not None and not torch.equal(grad, old):
+                    grad.copy_(old)
+        for m, training in self.modes:
+            if m.training != training:
+                m.training = training
+        torch.set_rng_state(self.rng)
+        if self.cuda is not None:
+            torch.cuda.set_rng_state_all(self.cuda)
+
+
+def _loss_label(loss_fn) -> str:
+    if loss_fn is None:
+        return "sum of the top layer's last hidden state"
+    return getattr(loss_fn, "__qualname__", None) or type(loss_fn).__name__
+
+
+def _measure(model, module, name, shape: _Shape, inputs, loss_fn, dtype, lag, lag_batch,
+             want_params, t0) -> Measurement:
+    import torch
+
+    plan = {}
+
+    def check_budget(steps: int, batch: int) -> None:
+        plan["steps"], plan["batch"] = steps, batch
+        base, _ = measure_estimate(shape, steps, batch, 1, batch, steps)
+        check(base)
+
+    grab = _Interceptor(module, name, shape, dtype, check_budget)
+    grab.weights = _layer_weights(module, shape, dtype)
+    module.forward = grab.forward  # the instance attribute wins over the class's forward
+    try:
+        output = model(inputs)
+    except ConfigError:
+        raise
+    except Exception as exc:
+        raise ConfigError(f"model(inputs) failed: {_one_line(exc)}", "inputs") from None
+    finally:
+        del module.forward
+    if grab.calls == 0:
+        raise ConfigError(f"model(inputs) never called the {MODULE_NAMES[shape.arch]} "
+                          f"{_where(name)}", "model")
+    if loss_fn is None:
+        loss = grab.hn_leaf[-1].sum()
+    else:
+        try:
+            loss = loss_fn(output)
+        except Exception as exc:
+            raise ConfigError(f"loss_fn(output) failed: {_one_line(exc)}", "loss_fn") from None
+    if not torch.is_tensor(loss) or loss.numel() != 1 or not loss.is_floating_point():
+        got = f"a tensor of shape {tuple(loss.shape)}" if torch.is_tensor(loss) else \
+            type(loss).__name__
+        raise ConfigError(f"loss_fn must return a scalar tensor, it returned {got}", "loss_fn")
+    if not loss.requires_grad:
+        raise ConfigError("the loss does not depend on the recurrent module's output through "
+                          "autograd (was it computed under torch.no_grad, or from "
+                          ".detach()ed values?)", "loss_fn")
+
+    # What the loss injects: one autograd pass down to the module's outputs (and to the
+    # module's input, for paths that go around it), plus the other parameters' gradients.
+    own = {id(p) for p in module.parameters()}
+    others = [(n, p) for n, p in model.named_parameters() if id(p) not in own and p.requires_grad]
+    x_in = grab.input if grab.input is not None and grab.input.requires_grad else None
+    wanted = [grab.out_leaf, grab.hn_leaf] + ([grab.cn_leaf] if grab.cn_leaf is not None else [])
+    wanted += ([x_in] if x_in is not None else []) + ([p for _, p in others] if want_params else [])
+    grads = torch.autograd.grad(loss.reshape(()), wanted, allow_unused=True)
+    k = 2 + (grab.cn_leaf is not None)
+    g_out, g_hn = grads[0], grads[1]
+    g_cn = grads[2] if grab.cn_leaf is not None else None
+    g_skip = grads[k] if x_in is not None else None
+    g_others = list(grads[k + (x_in is not None):])
+
+    steps, batch = plan["steps"], plan["batch"]
+    inj_out = _to_steps(g_out, shape, grab.batched, dtype)
+    inj_hn = _to_layers(g_hn, shape, grab.batched, dtype)
+    inj_cn = _to_layers(g_cn, shape, grab.batched, dtype)
+    skip = _to_steps(g_skip, shape, grab.batched, dtype)
+
+    # The steps the loss reads: any nonzero injection at that step.
+    read = torch.zeros(steps, dtype=torch.bool, device=inj_out.device if inj_out is not None
+                       else grab.traces[0].h.device)
+    if inj_out is not None:
+        read |= inj_out.reshape(steps, -1).abs().amax(dim=1) > 0
+    if (inj_hn is not None and bool((inj_hn != 0).any())) or \
+            (inj_cn is not None and bool((inj_cn != 0).any())):
+        read[-1] = True
+    lag_steps = [int(s) for s in torch.nonzero(read).flatten().tolist()]
+    lb = batch if lag_batch is None else min(lag_batch, batch)
+    lag_note = ""
+    do_lag = lag is not False and bool(lag_steps)
+    if do_lag:
+        _, lag_est = measure_estimate(shape, steps, batch, len(lag_steps), lb,
+                                      sum(s + 1 for s in lag_steps))
+        if lag is None:
+            try:
+                check(lag_est)
+            except ResourceError as exc:
+                do_lag, lag_note = False, f"lag profile left out: {exc}"
+        else:
+            check(lag_est)
+    elif not lag_steps:
+        lag_note = "the loss reads no step (its gradient is exactly 0 everywhere)"
+    else:
+        lag_note = "lag profile not asked for (lag=False)"
+
+    back = _backward(shape, grab, inj_out, inj_hn, inj_cn, skip, steps, batch,
+                     lag_steps if do_lag else [], lb)
+
+    layers = []
+    for k_layer in range(shape.layers):
+        lh = back["grad_h"][k_layer]
+        factor = fitted_factor(lh)
+        vanish, explode = horizons(lh)
+        spectral = _spectral(grab.weights[k_layer], shape)
+        lm = LayerMeasure(
+            index=k_layer + 1, log10_grad_h=lh,
+            log10_grad_c=back["grad_c"][k_layer] if shape.arch == "lstm" else None,
+            factor=factor, vanishing_horizon=vanish, exploding_horizon=explode,
+            verdict=verdict_for(factor, vanish, explode), spectral_radius=spectral[0],
+            spectral_norm=spectral[1], gate_means=_gate_means(shape, grab.traces[k_layer]))
+        if do_lag:
+            matrix = back["lag"][k_layer]
+            profile = lag_profile(matrix, lag_steps)
+            lm.log10_lag, lm.log10_lag_matrix = profile, matrix
+            finite = profile[np.isfinite(profile)]
+            if finite.size >= 2:
+                # fitted_factor and horizons read an array ending at distance 0
+                lm.lag_factor = fitted_factor(profile[::-1])
+                lm.lag_horizon = horizons(profile[::-1])[0]
+        layers.append(lm)
+
+    param_norms = {}
+    if want_params:
+        param_norms = _param_norms(model, module, name, shape, grab, back, others, g_others,
+                                   x_in)
+    loss_value = float(loss.detach().double().cpu())
+    return Measurement(
+        arch=shape.arch, module=name, module_type=MODULE_NAMES[shape.arch],
+        nonlinearity=shape.nonlinearity, steps=steps, batch=batch if grab.batched else None,
+        hidden=shape.hidden, proj_size=shape.out if shape.out != shape.hidden else 0,
+        input_size=shape.input_size, batch_first=shape.batch_first, loss=loss_value,
+        loss_name=_loss_label(loss_fn), layers=layers, log10_grad_x=back["grad_x"],
+        lag_steps=[s + 1 for s in lag_steps] if do_lag else [], lag_note=lag_note,
+        params=param_norms, device=str(module.weight_hh_l0.device),
+        dtype=str(dtype).replace("torch.", ""), seconds=time.perf_counter() - t0,
+        lag_batch=(lb if do_lag and lb < batch else None))
+
+
+def _one_line(exc: Exception) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__
+
+
+def _to_steps(grad, shape: _Shape, batched: bool, dtype):
+    """A gradient at the module's output (or input) in the module's layout, as (T, B, .)
+    in the measurement's dtype; None when the loss does not reach it."""
+    if grad is None:
+        return None
+    g = grad.detach().to(dtype)
+    if not batched:
+        g = g.unsqueeze(1)
+    elif shape.batch_first:
+        g = g.transpose(0, 1)
+    return g
+
+
+def _to_layers(grad, shape: _Shape, batched: bool, dtype):
+    """A gradient at h_n or c_n as (L, B, .)."""
+    if grad is None:
+        return None
+    g = grad.detach().to(dtype)
+    return g if batched else g.unsqueeze(1)
+
+
+def _backward(shape: _Shape, grab: _Interceptor, inj_out, inj_hn, inj_cn, skip, steps: int,
+              batch: int, lag_steps: list, lag_batch: int) -> dict:
+    """Every layer's total gradient (row 0) and each read step's part (the lag rows), from
+    step T down to 1, layers top to bottom at each step."""
+    import torch
+
+    traces, weights = grab.traces, grab.weights
+    layers, lstm = shape.layers, shape.arch == "lstm"
+    dev = traces[0].h.device
+    sdt = torch.float64 if dtype_has_64(dev) else torch.float32
+    sources = sorted(lag_steps, reverse=True)
+    groups = []
+    same = lag_batch == batch
+    groups.append(_Rows(batch, True, sources if same else []))
+    if sources and not same:
+        groups.append(_Rows(lag_batch, False, sources))
+    for grp in groups:
+        rows = int(grp.total) + len(grp.sources)
+        for k in range(layers):
+            h = traces[k].h
+            grp.carry_h.append(h.new_zeros(rows, grp.batch, shape.out))
+            grp.carry_c.append(h.new_zeros(rows, grp.batch, shape.hidden) if lstm else None)
+            grp.carry_s.append(torch.full((rows,), -math.inf, dtype=sdt, device=dev))
+            if grp.sources:
+                grp.lag.append(torch.full((steps, len(grp.sources)), -math.inf, dtype=sdt,
+                                          device=dev))
+        grp.source_row = {s: int(grp.total) + j for j, s in enumerate(grp.sources)}
+
+    # Row 0's records (log10 norms, and the scaled gate gradients for parameter grads).
+    grad_h = torch.full((layers, steps), -math.inf, dtype=sdt, device=dev)
+    grad_c = torch.full((layers, steps), -math.inf, dtype=sdt, device=dev) if lstm else None
+    grad_x = torch.full((steps,), -math.inf, dtype=sdt, device=dev)
+    keep = {"gate_h": [], "gate_x": [], "gh": [], "scale": [], "dx": None, "dx_scale": None}
+    for k in range(layers):
+        tr = traces[k]
+        keep["gate_h"].append(tr.h.new_zeros(steps, batch, shape.gates * shape.hidden))
+        keep["gate_x"].append(keep["gate_h"][k] if shape.arch != "gru"
+                              else tr.h.new_zeros(steps, batch, shape.gates * shape.hidden))
+        keep["gh"].append(tr.h.new_zeros(steps, batch, shape.out)
+                          if weights[k].w_hr is not None else None)
+        keep["scale"].append(torch.full((steps,), -math.inf, dtype=sdt, device=dev))
+    keep["dx"] = traces[0].h.new_zeros(steps, batch, shape.input_size)
+    keep["dx_scale"] = torch.full((steps,), -math.inf, dtype=sdt, device=dev)
+
+    for t in range(steps - 1, -1, -1):
+        for grp in groups:
+            # rows alive at step t: the total, and every loss step s >= t
+            alive = int(grp.total) + sum(1 for s in grp.sources if s >= t)
+            if alive == 0:
+                continue
+            b = grp.batch
+            down = None  # (dir, scale) sent to the layer below: dL/dx of this layer
+            for k in range(layers - 1, -1, -1):
+                tr, w = traces[k], weights[k]
+                ch = grp.carry_h[k][:alive]
+                cc = grp.carry_c[k][:alive] if lstm else None
+                cs = grp.carry_s[k][:alive]
+                # the loss's own injection at this step, in row 0 and in step t's lag row
+                inj_h = None
+                if k == layers - 1 and inj_out is not None:
+                    inj_h = inj_out[t, :b]
+                if t == steps - 1 and inj_hn is not None:
+                    inj_h = inj_hn[k, :b] if inj_h is None else inj_h + inj_hn[k, :b]
+                inj_c = inj_cn[k, :b] if (lstm and t == steps - 1 and inj_cn is not None) else None
+                terms_s = [cs]
+                if down is not None:
+                    terms_s.append(down[1])
+                inj_rows = []
+                if inj_h is not None or inj_c is not None:
+                    inj_norm = _row_norms(*(p.unsqueeze(0) for p in (inj_h, inj_c)
+                                            if p is not None))[0]
+                    if inj_norm > 0:
+                        if grp.total:
+                            inj_rows.append(0)
+                        if t in grp.source_row:
+                            inj_rows.append(grp.source_row[t])
+                inj_s = torch.full_like(cs, -math.inf)
+                if inj_rows:
+                    inj_s[inj_rows] = torch.log10(inj_norm).to(sdt)
+                terms_s.append(inj_s)
+                top = torch.stack(terms_s).amax(dim=0)
+                top = torch.where(torch.isfinite(top), top, torch.zeros_like(top))
+                wc = _weights(cs, top).to(ch.dtype).view(-1, 1, 1)
+                gh = ch * wc
+                gc = cc * wc if lstm else None
+                if down is not None:
+                    gh = gh + down[0] * _weights(down[1], top).to(ch.dtype).view(-1, 1, 1)
+                if inj_rows:
+                    wi = _weights(inj_s, top).to(ch.dtype)[inj_rows].view(-1, 1, 1)
+                    if inj_h is not None:
+                        gh[inj_rows] = gh[inj_rows] + (inj_h / inj_norm) * wi
+                    if inj_c is not None:
+                        gc[inj_rows] = gc[inj_rows] + (inj_c / inj_norm) * wi
+                # record ||dL/dh_t|| (row 0) and each lag row's part
+                norms_h = _log10(_row_norms(gh)).to(sdt) + top
+                if grp.total:
+                    grad_h[k, t] = norms_h[0]
+                if grp.sources:
+                    first = int(grp.total)
+                    grp.lag[k][t, :alive - first] = norms_h[first:]
+                gh_prev, gc_prev, gate_h, gate_x, dc = _step_back(shape, w, tr, t, gh, gc, b)
+                if grp.total:
+                    if lstm:
+                        grad_c[k, t] = _log10(_row_norms(dc[:1]))[0].to(sdt) + top[0]
+                    keep["gate_h"][k][t] = gate_h[0]
+                    if shape.arch == "gru":
+                        keep["gate_x"][k][t] = gate_x[0]
+                    if keep["gh"][k] is not None:
+                        keep["gh"][k][t] = gh[0]
+                    keep["scale"][k][t] = top[0]
+                (nh, nc), ns = _normalised([gh_prev, gc_prev], top)
+                grp.carry_h[k][:alive] = nh
+                if lstm:
+                    grp.carry_c[k][:alive] = nc
+                grp.carry_s[k][:alive] = ns
+                if k > 0:
+                    dx = gate_x @ w.w_ih  # dL/d(this layer's input) = dL/d(h of the layer below)
+                    if traces[k - 1].mask is not None:
+                        dx = dx * traces[k - 1].mask[t, :b]
+                    (nd,), ds = _normalised([dx], top)
+                    down = (nd, ds)
+                elif grp.total:
+                    # dL/dx_t: through the recurrence (row 0), plus any path around the
+                    # module, which arrives at scale 1
+                    dx0, s0 = gate_x[0] @ w.w_ih, top[0]
+                    if skip is not None:
+                        dx0, s0 = _add_plain(dx0, s0, skip[t])
+                    keep["dx"][t] = dx0
+                    keep["dx_scale"][t] = s0
+                    grad_x[t] = _log10(_row_norms(dx0.unsqueeze(0)))[0].to(sdt) + s0
+    out = {"grad_h": grad_h.cpu().numpy(), "grad_x": grad_x.cpu().numpy(),
+           "grad_c": grad_c.cpu().numpy() if lstm else None, "keep": keep}
+    lag_group = next((g for g in groups if g.sources), None)
+    if lag_group is not None:
+        order = np.argsort(np.array(lag_group.sources))  # ascending steps
+        out["lag"] = [m.cpu().numpy()[:, order] for m in lag_group.lag]
+    return out
+
+
+def dtype_has_64(device) -> bool:
+    return getattr(device, "type", "cpu") != "mps"
+
+
+def _add_plain(direction, log_scale, plain):
+    """direction * 10^log_scale + plain, as (tensor, log10 scale) without leaving float
+    range: the larger of the two sets the scale."""
+    import torch
+
+    p_norm = torch.linalg.vector_norm(plain)
+    if p_norm == 0:
+        return direction, log_scale
+    lp = torch.log10(p_norm).to(log_scale.dtype)
+    top = torch.maximum(log_scale, lp) if torch.isfinite(log_scale) else lp
+    wd = torch.pow(10.0, log_scale - top) if torch.isfinite(log_scale) else log_scale.new_zeros(())
+    combined = direction * wd.to(direction.dtype) + plain * torch.pow(10.0, -top).to(plain.dtype)
+    return combined, top
+
+
+def lag_profile(matrix: np.ndarray, lag_steps: list) -> np.ndarray:
+    """The lag profile from a (T, S) table of log10 norms (column j is 0-based loss step
+    lag_steps[j]): entry k is log10 of the root mean square, over the pairs (t, t + k)
+    with t + k a step the loss reads, of ||part of dL/dh_t injected at t + k||. nan where
+    no pair has that lag."""
+    steps = matrix.shape[0]
+    ks, vals = [], []
+    for j, s in enumerate(sorted(lag_steps)):
+        col = matrix[: s + 1, j]  # t = 0..s
+        ks.append(s - np.arange(s + 1))
+        vals.append(col)
+    if not ks:
+        return np.full(steps, np.nan)
+    ks = np.concatenate(ks)
+    vals = 2.0 * np.concatenate(vals)  # squares, as log10
+    count = np.bincount(ks, minlength=steps).astype(float)
+    top = np.full(steps, -np.inf)
+    np.maximum.at(top, ks, vals)
+    safe = np.where(np.isfinite(top), top, 0.0)
+    acc = np.zeros(steps)
+    with np.errstate(invalid="ignore", over="ignore"):
+        np.add.at(acc, ks, np.where(np.isfinite(vals), 10.0 ** (vals - safe[ks]), 0.0))
+        out = 0.5 * (np.log10(acc) + safe - np.log10(np.maximum(count, 1)))
+    out[~np.isfinite(top)] = -np.inf
+    out[count == 0] = np.nan
+    return out
+
+
+def _spectral(w: _Layer, shape: _Shape) -> tuple[float, float]:
+    """Spectral radius and norm of W_hh's candidate block (all of a vanilla W_hh; LSTM g,
+    GRU n), times W_hr with a projection: the matrix each step back multiplies by before
+    the gates and the nonlinearity act."""
+    import torch
+
+    n, k = shape.hidden, CANDIDATE_BLOCK[shape.arch]
+    block = w.w_hh[k * n:(k + 1) * n]
+    if w.w_hr is not None:
+        block = block @ w.w_hr
+    block = block.to(torch.float64).cpu()
+    return (float(torch.linalg.eigvals(block).abs().max()),
+            float(torch.linalg.matrix_norm(block, ord=2)))
+
+
+def _gate_means(shape: _Shape, tr: _Trace) -> dict:
+    n = shape.hidden
+    if shape.arch == "lstm":
+        a = tr.acts
+        return {"input": float(a[..., :n].mean()), "forget": float(a[..., n:2 * n].mean()),
+                "output": float(a[..., 3 * n:].mean())}
+    if shape.arch == "gru":
+        a = tr.acts
+        return {"reset": float(a[..., :n].mean()), "update": float(a[..., n:].mean())}
+    return {}
+
+
+def _param_norms(model, module, name, shape: _Shape, grab: _Interceptor, back: dict, others,
+                 g_others, x_in) -> dict:
+    """log10 ||dL/dp|| for every parameter: the recurrent module's from the backward pass
+    above (each step's part rescaled to a common scale), the others from autograd, plus,
+    for parameters before the module, the part that flows through it."""
+    import torch
+
+    keep = back["keep"]
+    prefix = f"{name}." if name else ""
+    # The products below are the costliest part of a measurement; they run in the model's
+    # own dtype (each step's part is already rescaled next to the largest, so nothing
+    # that matters underflows), as precise as the model's own gradients would be.
+    pdt = module.weight_hh_l0.dtype
+    out = {}
+    for k in range(shape.layers):
+        tr, w = grab.traces[k], grab.weights[k]
+        scale = keep["scale"][k]
+        top = scale.max()
+        names = [pn for pn in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")
+                 if getattr(module, f"{pn}_l{k}", None) is not None]
+        if not torch.isfinite(top):
+            out.update({f"{prefix}{pn}_l{k}": -math.inf for pn in names})
+            continue
+        wts = _weights(scale, top).view(-1, 1, 1)
+        gate_h = (keep["gate_h"][k] * wts.to(tr.h.dtype)).to(pdt).flatten(0, 1)  # (T B, G n)
+        gate_x = gate_h if shape.arch != "gru" else \
+            (keep["gate_x"][k] * wts.to(tr.h.dtype)).to(pdt).flatten(0, 1)
+        h_prev = tr.h[:-1].to(pdt).flatten(0, 1)
+        x_flat = tr.x.to(pdt).flatten(0, 1)  # the layer's input, dropout mask included
+        lt = float(top)
+        grads = {"weight_ih": gate_x.T @ x_flat, "weight_hh": gate_h.T @ h_prev,
+                 "bias_ih": gate_x.sum(0), "bias_hh": gate_h.sum(0)}
+        if w.w_hr is not None:
+            gh = (keep["gh"][k] * wts.to(tr.h.dtype)).to(pdt).flatten(0, 1)
+            grads["weight_hr"] = gh.T @ tr.m.to(pdt).flatten(0, 1)
+        for pn in names:
+            norm = torch.linalg.vector_norm(grads[pn].to(torch.float64))
+            out[f"{prefix}{pn}_l{k}"] = float(torch.log10(norm)) + lt
+    through = {}
+    before = [(n, p) for n, p in others]
+    if x_in is not None and x_in.grad_fn is not None and before:
+        scale = keep["dx_scale"]
+        top = scale.max()
+        if torch.isfinite(top):
+            g = keep["dx"] * _weights(scale, top).to(keep["dx"].dtype).view(-1, 1, 1)
+            s = grab.shape
+            if not grab.batched:
+                g = g[:, 0]
+            elif s.batch_first:
+                g = g.transpose(0, 1)
+            parts = torch.autograd.grad(x_in, [p for _, p in before],
+                                        grad_outputs=g.to(x_in.dtype), allow_unused=True)
+            for (n, _), part in zip(before, parts):
+                if part is not None:
+                    through[n] = (part.detach().to(torch.float64), float(top))
+    for (n, p), g in zip(others, g_others):
+        direct = None if g is None else g.detach().to(torch.float64)
+        extra = through.get(n)
+        out[n] = _combined_norm(direct, extra)
+    return out
+
+
+def _combined_norm(direct, extra) -> float:
+    """log10 ||direct + extra[0] * 10^extra[1]||, with either part possibly missing."""
+    import torch
+
+    if extra is None:
+        if direct is None:
+            return -math.inf
+        return float(torch.log10(torch.linalg.vector_norm(direct)))
+    part, scale = extra
+    if direct is None or not bool(direct.any()):
+        return float(torch.log10(torch.linalg.vector_norm(part))) + scale
+    if scale < -290:
+        return float(torch.log10(torch.linalg.vector_norm(direct)))
+    return float(torch.log10(torch.linalg.vector_norm(direct + part * 10.0 ** scale)))

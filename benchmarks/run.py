@@ -315,8 +315,86 @@ def bench_cuda() -> list[Outcome]:
                     f"gpu {r['gpu']:.2f} s, cpu {r['cpu']:.2f} s, worst log10 diff {r['worst_log10']:.1e}")]
 
 
+# -- 7. the training-loop probe -------------------------------------------------------------
+PROBE = """
+import json, os, statistics, sys, tempfile, time, torch
+import vgtui
+
+# One thread for both loops: on a shared two-core machine a second OpenMP thread mostly
+# spins while the other core is busy, which makes every step several times slower and
+# the comparison noise.
+torch.set_num_threads(1)
+T, B, M, N, STEPS, EVERY = 100, 32, 32, 128, {steps}, 50
+EVERY_STEP_LOSS = {every_step}
+
+class Net(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = torch.nn.LSTM(M, N, num_layers=2)
+        self.head = torch.nn.Linear(N, 1)
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.head(out)
+
+def loop(path, steps=STEPS):
+    torch.manual_seed(0)
+    model = Net()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    probe = vgtui.Probe(model, path, every=EVERY) if path else None
+    measured = []
+    t0 = time.perf_counter()
+    for step in range(steps):
+        x = torch.randn(T, B, M)
+        y = x[..., 0].cumsum(0).unsqueeze(-1) / T  # a running sum to learn
+        if EVERY_STEP_LOSS:
+            loss_fn = lambda out: torch.nn.functional.mse_loss(out, y)
+        else:
+            loss_fn = lambda out: torch.nn.functional.mse_loss(out[-1], y[-1])
+        loss = loss_fn(model(x))
+        opt.zero_grad(); loss.backward(); opt.step()
+        if probe is not None:
+            m0 = time.perf_counter()
+            if probe.observe(step, x, loss_fn) is not None:
+                measured.append(time.perf_counter() - m0)
+    took = time.perf_counter() - t0
+    if probe is not None:
+        assert probe.active, probe.error
+        probe.close()
+    return took, measured
+
+loop(None, 5)
+plain, probed, each = [], [], []
+with tempfile.TemporaryDirectory() as d:
+    for r in range(2):  # interleaved, so drifting load hits both alike
+        plain.append(loop(None)[0])
+        took, measured = loop(os.path.join(d, "run.jsonl"))
+        probed.append(took); each.extend(measured)
+print(json.dumps({{"plain": statistics.median(plain), "probed": statistics.median(probed),
+                  "each": statistics.median(each), "steps": STEPS,
+                  "threads": torch.get_num_threads()}}))
+"""
+
+
+def bench_probe() -> list[Outcome]:
+    out = []
+    for every_step, label in ((False, "loss at T"), (True, "loss at every step")):
+        r = run_py(PROBE.format(steps=150, every_step=every_step), timeout=1800)
+        ratio = r["probed"] / r["plain"]
+        detail = (f"{r['steps']} Adam steps of a 2-layer LSTM (n=128, T=100, batch 32), {label}: "
+                  f"{r['plain']:.1f} s without, {r['probed']:.1f} s with a Probe (every=50; "
+                  f"{r['each'] * 1e3:.0f} ms per measurement), {r['threads']} threads")
+        if every_step:  # the lag profile's extra cost, recorded for reference
+            out.append(Outcome(f"Probe overhead, {label}", "recorded", f"+{100 * (ratio - 1):.1f}%",
+                               ratio, True, detail + "; lag profile over 4 sequences"))
+        else:
+            out.append(Outcome(f"Probe overhead, {label}", "<= 10% slower",
+                               f"+{100 * (ratio - 1):.1f}%", ratio, ratio <= 1.10, detail))
+    return out
+
+
 BENCHES = {"sweep": bench_sweep, "interactive": bench_interactive, "startup": bench_startup,
-           "lookups": bench_lookups, "scale": bench_scale, "cuda": bench_cuda}
+           "lookups": bench_lookups, "scale": bench_scale, "cuda": bench_cuda,
+           "probe": bench_probe}
 
 
 def machine() -> str:
@@ -354,27 +432,51 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{mark:4}  {o.name:38} {o.target:26} {o.measured:18} {o.detail}", flush=True)
         outcomes.extend(got)
     if args.write:
-        write_markdown(outcomes, where)
+        write_markdown(outcomes, where, only=args.only)
     return 0 if all(o.passed is not False for o in outcomes) else 1
 
 
-def write_markdown(outcomes: list[Outcome], where: str) -> None:
+def write_markdown(outcomes: list[Outcome], where: str, only: list[str] | None = None) -> None:
+    """Write the table. A partial run (``--only``) replaces its own rows (by name) and keeps
+    every other row and its "Run on" line, adding one line that says when and where the
+    re-run rows were measured."""
+    path = ROOT / "BENCHMARKS.md"
+    old = path.read_text() if path.exists() else ""
+    table, notes = old, ""
+    if NOTES_MARKER in old:
+        table, notes = old.split(NOTES_MARKER, 1)
+    rows = [_row(o) for o in outcomes]
     lines = ["# Benchmarks", "",
              "Written by `python -m benchmarks --write`. Each figure is a ratio against a baseline "
-             "measured in the same run.", "",
-             f"Run on {time.strftime('%Y-%m-%d')}: {where}.", "",
-             "| result | target | measured | ratio | detail |", "|---|---|---|---|---|"]
-    for o in outcomes:
-        mark = "SKIP" if o.passed is None else ("PASS" if o.passed else "FAIL")
-        ratio = "" if o.ratio is None else f"{o.ratio:.3g}"
-        lines.append(f"| {mark} {o.name} | {o.target} | {o.measured} | {ratio} | {o.detail} |")
-    path = ROOT / "BENCHMARKS.md"
+             "measured in the same run.", ""]
+    if only and "| result |" in table:
+        kept = [ln for ln in table.splitlines() if ln.startswith("| ") and not ln.startswith("| result")]
+        names = {o.name for o in outcomes}
+        merged = [ln for ln in kept if _row_name(ln) not in names]
+        runs = [ln for ln in table.splitlines() if ln.startswith("Run on ") or ln.startswith("Rows ")]
+        label = "--only " + ",".join(only)
+        runs = [ln for ln in runs if not ln.startswith(f"Rows {label}:")]
+        runs.append(f"Rows {label}: run on {time.strftime('%Y-%m-%d')}: {where}.")
+        lines += [ln for r in runs for ln in (r, "")]
+        body = merged + rows
+    else:
+        lines += [f"Run on {time.strftime('%Y-%m-%d')}: {where}.", ""]
+        body = rows
+    lines += ["| result | target | measured | ratio | detail |", "|---|---|---|---|---|"] + body
     # What people wrote below the marker (profiles, notes on missed targets) survives a
     # rewrite of the table above it.
-    notes = ""
-    if path.exists() and NOTES_MARKER in path.read_text():
-        notes = path.read_text().split(NOTES_MARKER, 1)[1]
     path.write_text("\n".join(lines) + "\n\n" + NOTES_MARKER + notes.rstrip() + "\n")
+
+
+def _row(o: Outcome) -> str:
+    mark = "SKIP" if o.passed is None else ("PASS" if o.passed else "FAIL")
+    ratio = "" if o.ratio is None else f"{o.ratio:.3g}"
+    return f"| {mark} {o.name} | {o.target} | {o.measured} | {ratio} | {o.detail} |"
+
+
+def _row_name(line: str) -> str:
+    cell = line.split("|")[1].strip()
+    return cell.split(" ", 1)[1] if cell[:4] in ("PASS", "FAIL", "SKIP") else cell
 
 
 NOTES_MARKER = "<!-- notes: kept when the table above is rewritten -->"

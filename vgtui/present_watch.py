@@ -206,3 +206,61 @@ def measure_summary_rows(result) -> list[list[str]]:
                      horizon_short(layer.vanishing_horizon, result.steps),
                      verdict_text(layer.verdict), f"{layer.spectral_radius:.3f}", gate])
     return rows
+
+
+# -- the Watch screen's figures -----------------------------------------------------------------
+def ramp_for_arrays(arrays, span_cap: int = 400) -> Ramp:
+    """``ramp_for`` over numpy arrays of log10 values (fast for many long rows)."""
+    import numpy as np
+
+    hi, lo = -math.inf, math.inf
+    for a in arrays:
+        if a is None or len(a) == 0:
+            continue
+        finite = np.asarray(a, dtype=float)
+        finite = finite[np.isfinite(finite)]
+        if finite.size:
+            hi, lo = max(hi, float(finite.max())), min(lo, float(finite.min()))
+    if hi == -math.inf:
+        return Ramp(top=1, band=1)
+    top = math.floor(hi) + 1
+    span = max(1, min(span_cap, top - math.floor(lo)))
+    return Ramp(top=top, band=max(1, math.ceil(span / len(RAMP))))
+
+
+def expand_bins(values, bins) -> list[float]:
+    """A binned row back to one value per timestep (each bin's value repeated), so axes
+    and columns count real timesteps."""
+    if bins is None:
+        return [float(v) for v in values]
+    out = []
+    for v, a, b in zip(values, bins, bins[1:]):
+        out.extend([float(v)] * (b - a))
+    return out
+
+
+def spark(values, width: int) -> str:
+    """A one-line sparkline of plain numbers (nan and inf left out), low to high over
+    the glyph ramp; '' when nothing finite."""
+    finite = [v for v in values if v is not None and math.isfinite(v)]
+    if not finite or width < 1:
+        return ""
+    lo, hi = min(finite), max(finite)
+    cells = []
+    n = len(values)
+    for c in range(min(width, n)):
+        a, b = c * n // min(width, n), max(c * n // min(width, n) + 1, (c + 1) * n // min(width, n))
+        chunk = [v for v in values[a:b] if v is not None and math.isfinite(v)]
+        if not chunk:
+            cells.append(" ")
+            continue
+        v = chunk[-1]
+        k = 0 if hi == lo else int(round((v - lo) / (hi - lo) * (len(RAMP) - 1)))
+        cells.append(RAMP[k])
+    return "".join(cells)
+
+
+def change(first, last, fmt) -> str:
+    """'0.812→0.934', or one value when both are the same."""
+    a, b = fmt(first), fmt(last)
+    return a if a == b else f"{a}→{b}"

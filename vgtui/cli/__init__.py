@@ -13,7 +13,7 @@ from .common import EXIT_USAGE, Parser, UsageError, describe_error, fail
 
 # One module per lookup; each defines NAME, add_parser(sub) and run(args).
 LOOKUPS = ["flow", "decay", "activations", "trace", "longrange", "capacity", "jacobian",
-           "spectrum", "bound", "lyapunov", "clip", "compare", "train", "claims"]
+           "spectrum", "bound", "lyapunov", "clip", "compare", "train", "claims", "watch"]
 
 
 def build_parser(with_lookups: bool = True) -> Parser:

@@ -130,8 +130,7 @@ def header_for(model, name: str, module, every: int, loss_fn, lag_batch, started
         "dtype": str(module.weight_hh_l0.dtype).replace("torch.", ""),
         "measure_dtype": str(compute_dtype(device)).replace("torch.", ""),
         "every": every,
-        "loss_fn": "sum of the top layer's last hidden state" if loss_fn is None else
-        (getattr(loss_fn, "__qualname__", None) or type(loss_fn).__name__),
+        "loss_fn": None if loss_fn is None else _name(loss_fn),
         "lag_batch": lag_batch,
         "max_steps": MAX_STEPS,
         "bins": BIN_RULE,
@@ -140,6 +139,10 @@ def header_for(model, name: str, module, every: int, loss_fn, lag_batch, started
         "started_unix": round(started, 3),
         "pid": os.getpid(),
     }
+
+
+def _name(fn) -> str:
+    return getattr(fn, "__qualname__", None) or type(fn).__name__
 
 
 def record_for(step: int, elapsed: float, result) -> dict:
@@ -171,6 +174,7 @@ def record_for(step: int, elapsed: float, result) -> dict:
         "step": int(step),
         "time": round(elapsed, 3),
         "loss": result.loss,
+        "loss_fn": result.loss_name,
         "steps": result.steps,
         "batch": result.batch,
         "bins": None if edges is None else [int(e) for e in edges],
@@ -225,7 +229,9 @@ class Probe:
         self.error: str | None = None
         self.started = time.time()
         self._clock = time.perf_counter()
-        flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC)
+        # Always O_APPEND: every record lands at the end even if something else appends
+        # to the file too; a new run (append=False) first empties it.
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | (0 if append else os.O_TRUNC)
         try:
             self._fd = os.open(self.path, flags, 0o644)
         except OSError as exc:

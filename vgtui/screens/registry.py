@@ -78,6 +78,9 @@ SCREENS: tuple[ScreenEntry, ...] = (
     ScreenEntry("claims", "Claims", "", "vgtui.screens.claims", "ClaimsScreen",
                 "every number the articles state beside the value computed now: holds, holds "
                 "approximately or does not hold, with the difference and the screen that shows it"),
+    ScreenEntry("watch", "Watch training", "", "vgtui.screens.watch", "WatchScreen",
+                "follow the logs vgtui.Probe writes while your own model trains: gradient per "
+                "timestep x training step as a heatmap, horizon and factor over training, alerts"),
 )
 
 

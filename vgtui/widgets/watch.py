@@ -1,0 +1,231 @@
+"""Widgets of the Watch screen: a heatmap of training step x timestep, and one panel per
+followed log. Each draws from an engine ``RunView`` (engine/watchlog.py) and a
+``Selection``; nothing here reads files or holds the run's state.
+"""
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widget import Widget
+from textual.widgets import Static
+
+from ..engine.watchlog import ALERT_MARKS, QUANTITY_AXIS, QUANTITY_TITLES, RunView, heat_rows
+from ..present import verdict_text
+from ..present_watch import Ramp, bucket_max, change, expand_bins, factor_short, spark
+from .log_chart import LogChart, Series
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What every panel shows: a layer (0-based), a quantity ("h", "x", "c", "lag") and a
+    training step (None: the latest record, following new ones)."""
+
+    layer: int = 0
+    quantity: str = "h"
+    step: int | None = None
+
+
+def selected_index(view: RunView, sel: Selection) -> int | None:
+    """Index in ``view.rows`` of the record a selection points at."""
+    if not view.rows:
+        return None
+    if sel.step is None:
+        return len(view.rows) - 1
+    return view.nearest(sel.step)
+
+
+class WatchHeatmap(Widget):
+    """Rows: records (training steps, oldest at the top); columns: timesteps t = 1..T (or
+    lags k = 0..T-1), one glyph per cell from the shared ramp."""
+
+    DEFAULT_CSS = """
+    WatchHeatmap { height: 1fr; min-height: 5; }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.view: RunView | None = None
+        self.sel = Selection()
+        self.ramp = Ramp(top=1, band=1)
+
+    def show(self, view: RunView, sel: Selection, ramp: Ramp) -> None:
+        self.view, self.sel, self.ramp = view, sel, ramp
+        self.refresh()
+
+    def render(self) -> Text:
+        view, sel = self.view, self.sel
+        width, height = self.size.width, self.size.height
+        if view is None or not view.rows:
+            if view is not None and view.state in STUCK:
+                return Text(plain_message(view), style="bold")
+            return Text("no records yet", style="dim")
+        if not view.has_quantity(sel.quantity):
+            return Text(f"this log has no {QUANTITY_TITLES[sel.quantity]}", style="dim")
+        layer = min(sel.layer, view.layers - 1)
+        rows = heat_rows(view, layer, sel.quantity, max(1, height - 1))
+        chosen = selected_index(view, sel)
+        chosen_step = view.rows[chosen].step if chosen is not None else None
+        if chosen_step is not None and rows and chosen_step not in [s for s, _ in rows]:
+            # the selected record always has its row: it replaces the nearest one shown
+            near = min(range(len(rows)), key=lambda i: abs(rows[i][0] - chosen_step))
+            record = view.rows[chosen]
+            rows[near] = (record.step, record.values(layer, sel.quantity))
+        by_step = {r.step: r for r in view.rows}
+        label_w = max(len(f"{s}") for s, _ in rows)
+        cols = max(4, width - label_w - 2)
+        text = Text(no_wrap=True, overflow="crop")
+        for step, values in rows:
+            record = by_step.get(step)
+            full = expand_bins(values, record.bins if record is not None else None)
+            mark = "▶" if step == chosen_step else " "
+            text.append(f"{step:>{label_w}}{mark}", style="bold" if mark != " " else "dim")
+            for v in bucket_max(full, cols):
+                glyph, style = self.ramp.glyph(v)
+                text.append(glyph, style=style or None)
+            text.append("\n")
+        latest = view.rows[-1]
+        axis = QUANTITY_AXIS[sel.quantity]
+        first, last = (f"{axis}=1", f"{axis}={latest.steps}") if axis == "t" else \
+            (f"{axis}=0", f"{axis}={latest.steps - 1}")
+        gap = max(1, cols - len(first) - len(last))
+        text.append(" " * (label_w + 1) + first + " " * gap + last, style="dim")
+        return text
+
+
+def title_text(view: RunView) -> str:
+    """'rnn.jsonl · LSTM x2 n=128 m=32 · 51 records, step 1,000' (the rest of the header
+    is in the help line of the status bar)."""
+    name = os.path.basename(view.path) or view.path
+    h = view.header
+    if h is None:
+        return name
+    layers = f" x{h.get('layers')}" if h.get("layers", 1) != 1 else ""
+    latest = view.latest
+    where = f", step {latest.step:,}" if latest is not None else ""
+    return (f"{name} · {h.get('module_type', '?')}{layers} n={h.get('hidden')} "
+            f"m={h.get('input_size')} · {view.records:,} records{where}")
+
+
+def layers_text(view: RunView, width: int) -> str:
+    """One line per layer: the per-step factor and the gradient's reach, first → latest,
+    with the reach over training as a sparkline; spectral radius and mean gate."""
+    first, latest = view.first, view.latest
+    if first is None or latest is None:
+        return ""
+    gate_name = {"lstm": "forget", "gru": "update"}.get(view.arch, "")
+    lines = []
+    for k, (a, b) in enumerate(zip(first.layers, latest.layers)):
+        lag = b.lag is not None and latest.lag_steps > 1
+        fa = a.lag_factor if lag else a.factor
+        fb = b.lag_factor if lag else b.factor
+        reach = view.points.get(f"reach{k}", ())
+        line = (f"L{k + 1} {verdict_text(b.verdict).split()[0]} factor "
+                f"{change(fa, fb, factor_short)}/step · horizon "
+                f"{change(_reach(a, first.steps), _reach(b, latest.steps), str)}")
+        trend = spark(list(reach), max(4, min(24, width - len(line) - 22)))
+        if trend:
+            line += f" {trend}"
+        line += f" · ρ {b.radius:.2f}" if math.isfinite(b.radius) else ""
+        if gate_name and math.isfinite(b.gate):
+            line += f" · {gate_name} {b.gate:.2f}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _reach(layer, steps: int) -> str:
+    """The horizon as steps back, '>T-1' when the gradient never falls that far."""
+    reach = layer.reach(steps)
+    return f">{steps - 1}" if reach >= steps else f"{reach:.0f}"
+
+
+def loss_text(view: RunView, width: int) -> str:
+    losses = list(view.points.get("loss", ()))
+    if not losses or view.first is None:
+        return ""
+    head = f"loss {change(view.first.loss, view.latest.loss, lambda v: f'{v:.4g}')} "
+    return head + spark(losses, max(4, width - len(head) - 1))
+
+
+def notes_text(view: RunView) -> str:
+    """Alerts first, then what the reader skipped or noticed."""
+    lines = [f"{ALERT_MARKS.get(a.kind, '!')} {a.text}" for a in view.alerts]
+    if view.restarts:
+        lines.append(f"↻ {view.restart_note} (restarts: {view.restarts})")
+    trouble = view.state in STUCK
+    if view.garbage and view.state != "not-a-log":
+        lines.append(f"✗ {view.garbage} line{'s' if view.garbage != 1 else ''} skipped "
+                     f"(not a record): {view.garbage_sample!r}")
+    if trouble and view.rows and (view.header is None or view.state == "unknown-schema"):
+        lines.append(plain_message(view))  # (with no records the heatmap says it)
+    return "\n".join(lines)
+
+
+STUCK = ("waiting", "empty", "not-a-log", "unknown-schema")
+
+
+def plain_message(view: RunView) -> str:
+    """The reader's state in words; the panel's title names the file, so the message
+    does not repeat its path."""
+    return view.message.replace(view.path, "the file")
+
+
+class RunPanel(Vertical):
+    """One followed log: title, heatmap, the selected record's curve against the first
+    record's, per-layer factor and horizon over training, loss, alerts."""
+
+    DEFAULT_CSS = """
+    RunPanel { width: 1fr; height: 1fr; padding: 0 1 0 0; }
+    RunPanel > .watch-title { height: auto; max-height: 2; text-style: bold; }
+    RunPanel > WatchHeatmap { height: 1fr; min-height: 4; }
+    RunPanel > LogChart { height: 6; min-height: 5; }
+    RunPanel > .watch-text { height: auto; }
+    RunPanel > .watch-notes { height: auto; max-height: 6; color: $text-warning; }
+    """
+
+    def __init__(self, path: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.path = path
+        self.view: RunView | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(os.path.basename(self.path), classes="watch-title")
+        yield WatchHeatmap()
+        yield LogChart(x_label="t", empty_text="waiting for the first record...")
+        yield Static("", classes="watch-text watch-layers")
+        yield Static("", classes="watch-text watch-loss")
+        yield Static("", classes="watch-notes")
+
+    def show(self, view: RunView, sel: Selection, ramp: Ramp) -> None:
+        self.view = view
+        width = max(20, self.size.width or 80)
+        self.query_one(".watch-title", Static).update(Text(title_text(view)))
+        self.query_one(WatchHeatmap).show(view, sel, ramp)
+        self.query_one(LogChart).x_label = QUANTITY_AXIS[sel.quantity]
+        self._curve(view, sel)
+        self.query_one(".watch-layers", Static).update(Text(layers_text(view, width)))
+        self.query_one(".watch-loss", Static).update(Text(loss_text(view, width)))
+        self.query_one(".watch-notes", Static).update(Text(notes_text(view)))
+
+    def _curve(self, view: RunView, sel: Selection) -> None:
+        chart = self.query_one(LogChart)
+        index = selected_index(view, sel)
+        if index is None or view.first is None or not view.has_quantity(sel.quantity):
+            chart.set_series()
+            return
+        layer = min(sel.layer, view.layers - 1)
+        record = view.rows[index]
+        first = view.first
+        now = expand_bins(record.values(layer, sel.quantity), record.bins)
+        was = expand_bins(first.values(layer, sel.quantity), first.bins)
+        if len(was) != len(now):  # sequences of another length: compare by position
+            was = bucket_max(was, len(now))
+        start = 0 if sel.quantity == "lag" else 1
+        chart.set_series(Series(f"step {first.step}", tuple(was), "·", "dim"),
+                         Series(f"step {record.step}", tuple(now), "●", "bold cyan"),
+                         x_start=start)
+

@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from vgtui.cli import LOOKUPS
+from vgtui.screens.watch import sample_paths
 
 CASES = {
     "flow": ["--steps", "60", "--hidden", "8", "--seed", "3"],
@@ -32,6 +33,7 @@ CASES = {
     "compare": ["--steps", "30", "--hidden", "8"],
     "train": ["--quick", "--steps", "5", "--hidden", "4"],
     "claims": ["--closed-only"],
+    "watch": sample_paths(),
 }
 TIMING_KEYS = {"timing"}
 

@@ -97,23 +97,36 @@ class WatchHeatmap(Widget):
         return text
 
 
-def title_text(view: RunView) -> str:
-    """'rnn.jsonl · LSTM x2 n=128 m=32 · 51 records, step 1,000' (the rest of the header
-    is in the help line of the status bar)."""
+def fitting(width: int, *variants: str) -> str:
+    """The first (longest) variant that fits in ``width``, else the last: texts are cut
+    at a separator, never inside a number."""
+    for text in variants:
+        if len(text) <= width:
+            return text
+    return variants[-1]
+
+
+def title_text(view: RunView, width: int = 80) -> str:
+    """'rnn.jsonl · LSTM x2 n=128 m=32 · 51 records, step 1,000', shorter when narrow."""
     name = os.path.basename(view.path) or view.path
     h = view.header
     if h is None:
         return name
     layers = f" x{h.get('layers')}" if h.get("layers", 1) != 1 else ""
+    cell = f"{h.get('module_type', '?')}{layers}"
+    sizes = f"n={h.get('hidden')} m={h.get('input_size')}"
     latest = view.latest
     where = f", step {latest.step:,}" if latest is not None else ""
-    return (f"{name} · {h.get('module_type', '?')}{layers} n={h.get('hidden')} "
-            f"m={h.get('input_size')} · {view.records:,} records{where}")
+    count = f"{view.records:,} records"
+    return fitting(width, f"{name} · {cell} {sizes} · {count}{where}",
+                   f"{name} · {cell} · {count}{where}", f"{name} · {cell} · {count}",
+                   f"{name} · {cell}", name)
 
 
-def layers_text(view: RunView, width: int) -> str:
-    """One line per layer: the per-step factor and the gradient's reach, first → latest,
-    with the reach over training as a sparkline; spectral radius and mean gate."""
+def layers_text(view: RunView, width: int = 80) -> str:
+    """One line per layer: verdict, the per-step factor and the horizon at the first
+    record → now, the horizon over training as a sparkline, spectral radius and mean
+    gate; as much of it as fits in ``width``."""
     first, latest = view.first, view.latest
     if first is None or latest is None:
         return ""
@@ -123,17 +136,22 @@ def layers_text(view: RunView, width: int) -> str:
         lag = b.lag is not None and latest.lag_steps > 1
         fa = a.lag_factor if lag else a.factor
         fb = b.lag_factor if lag else b.factor
-        reach = view.points.get(f"reach{k}", ())
-        line = (f"L{k + 1} {verdict_text(b.verdict).split()[0]} factor "
-                f"{change(fa, fb, factor_short)}/step · horizon "
-                f"{change(_reach(a, first.steps), _reach(b, latest.steps), str)}")
-        trend = spark(list(reach), max(4, min(24, width - len(line) - 22)))
-        if trend:
-            line += f" {trend}"
-        line += f" · ρ {b.radius:.2f}" if math.isfinite(b.radius) else ""
+        head = f"L{k + 1} {verdict_text(b.verdict).split()[0]}"
+        factor = f"factor {change(fa, fb, factor_short)}/step"
+        horizon = change(_reach(a, first.steps), _reach(b, latest.steps), str)
+        tail = ""
+        if math.isfinite(b.radius):
+            tail += f" · ρ {b.radius:.2f}"
         if gate_name and math.isfinite(b.gate):
-            line += f" · {gate_name} {b.gate:.2f}"
-        lines.append(line)
+            tail += f" · {gate_name} {b.gate:.2f}"
+        base = f"{head} {factor} · horizon {horizon}"
+        room = width - len(base) - len(tail) - 1
+        trend = spark(list(view.points.get(f"reach{k}", ())), min(24, room)) if room >= 4 else ""
+        full = f"{base}{' ' + trend if trend else ''}{tail}"
+        lines.append(fitting(width, full, base + tail, base,
+                             f"{head} {change(fa, fb, factor_short)} · h {horizon}",
+                             f"{head} h {horizon} · {factor_short(fb)}", f"{head} h {horizon}",
+                             head))
     return "\n".join(lines)
 
 
@@ -143,12 +161,15 @@ def _reach(layer, steps: int) -> str:
     return f">{steps - 1}" if reach >= steps else f"{reach:.0f}"
 
 
-def loss_text(view: RunView, width: int) -> str:
+def loss_text(view: RunView, width: int = 80) -> str:
     losses = list(view.points.get("loss", ()))
     if not losses or view.first is None:
         return ""
-    head = f"loss {change(view.first.loss, view.latest.loss, lambda v: f'{v:.4g}')} "
-    return head + spark(losses, max(4, width - len(head) - 1))
+    head = f"loss {change(view.first.loss, view.latest.loss, lambda v: f'{v:.4g}')}"
+    room = width - len(head) - 1
+    trend = spark(losses, room) if room >= 4 else ""
+    return fitting(width, f"{head} {trend}" if trend else head, head,
+                   f"loss {view.latest.loss:.3g}")
 
 
 def notes_text(view: RunView) -> str:
@@ -191,6 +212,8 @@ class RunPanel(Vertical):
         super().__init__(**kwargs)
         self.path = path
         self.view: RunView | None = None
+        self.sel = Selection()
+        self.ramp = Ramp(top=1, band=1)
 
     def compose(self) -> ComposeResult:
         yield Static(os.path.basename(self.path), classes="watch-title")
@@ -201,17 +224,21 @@ class RunPanel(Vertical):
         yield Static("", classes="watch-notes")
 
     def show(self, view: RunView, sel: Selection, ramp: Ramp) -> None:
-        self.view = view
-        width = max(20, self.size.width or 80)
-        self.query_one(".watch-title", Static).update(Text(title_text(view)))
+        self.view, self.sel, self.ramp = view, sel, ramp
+        width = max(12, (self.content_region.width or self.app.size.width) - 1)
+        self.query_one(".watch-title", Static).update(Text(title_text(view, width)))
         self.query_one(WatchHeatmap).show(view, sel, ramp)
         self.query_one(LogChart).x_label = QUANTITY_AXIS[sel.quantity]
-        self._curve(view, sel)
+        self._curve(view, sel, width)
         self.query_one(".watch-layers", Static).update(Text(layers_text(view, width)))
         self.query_one(".watch-loss", Static).update(Text(loss_text(view, width)))
         self.query_one(".watch-notes", Static).update(Text(notes_text(view)))
 
-    def _curve(self, view: RunView, sel: Selection) -> None:
+    def on_resize(self) -> None:
+        if self.view is not None:  # texts are fitted to the width: redo them
+            self.show(self.view, self.sel, self.ramp)
+
+    def _curve(self, view: RunView, sel: Selection, width: int = 80) -> None:
         chart = self.query_one(LogChart)
         index = selected_index(view, sel)
         if index is None or view.first is None or not view.has_quantity(sel.quantity):
@@ -225,7 +252,8 @@ class RunPanel(Vertical):
         if len(was) != len(now):  # sequences of another length: compare by position
             was = bucket_max(was, len(now))
         start = 0 if sel.quantity == "lag" else 1
-        chart.set_series(Series(f"step {first.step}", tuple(was), "·", "dim"),
-                         Series(f"step {record.step}", tuple(now), "●", "bold cyan"),
+        word = "step " if width >= 40 else ""  # narrow: the bare steps, as on the rows
+        chart.set_series(Series(f"{word}{first.step}", tuple(was), "·", "dim"),
+                         Series(f"{word}{record.step}", tuple(now), "●", "bold cyan"),
                          x_start=start)
 

@@ -342,7 +342,7 @@ def loop(path, steps=STEPS):
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     probe = vgtui.Probe(model, path, every=EVERY) if path else None
     measured = []
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for step in range(steps):
         x = torch.randn(T, B, M)
         y = x[..., 0].cumsum(0).unsqueeze(-1) / T  # a running sum to learn
@@ -353,23 +353,27 @@ def loop(path, steps=STEPS):
         loss = loss_fn(model(x))
         opt.zero_grad(); loss.backward(); opt.step()
         if probe is not None:
-            m0 = time.perf_counter()
+            m0 = time.process_time()
             if probe.observe(step, x, loss_fn) is not None:
-                measured.append(time.perf_counter() - m0)
-    took = time.perf_counter() - t0
+                measured.append(time.process_time() - m0)
+    took, cpu = time.perf_counter() - t0, time.process_time() - c0
     if probe is not None:
         assert probe.active, probe.error
         probe.close()
-    return took, measured
+    return took, cpu, measured
 
 loop(None, 5)
+# Judged on CPU time: with one thread it is the work done, which the other programs on a
+# shared machine barely touch, whereas their load moves wall time by +-20% from one loop
+# to the next. Wall times are reported beside it.
 plain, probed, each = [], [], []
 with tempfile.TemporaryDirectory() as d:
-    for r in range(2):  # interleaved, so drifting load hits both alike
-        plain.append(loop(None)[0])
-        took, measured = loop(os.path.join(d, "run.jsonl"))
-        probed.append(took); each.extend(measured)
-print(json.dumps({{"plain": statistics.median(plain), "probed": statistics.median(probed),
+    for r in range(3):  # interleaved, so drifting load hits both alike
+        plain.append(loop(None)[:2])
+        took, cpu, measured = loop(os.path.join(d, "run.jsonl"))
+        probed.append((took, cpu)); each.extend(measured)
+print(json.dumps({{"plain": min(c for _, c in plain), "probed": min(c for _, c in probed),
+                  "plain_wall": min(w for w, _ in plain), "probed_wall": min(w for w, _ in probed),
                   "each": statistics.median(each), "steps": STEPS,
                   "threads": torch.get_num_threads()}}))
 """
@@ -381,14 +385,16 @@ def bench_probe() -> list[Outcome]:
         r = run_py(PROBE.format(steps=150, every_step=every_step), timeout=1800)
         ratio = r["probed"] / r["plain"]
         detail = (f"{r['steps']} Adam steps of a 2-layer LSTM (n=128, T=100, batch 32), {label}: "
-                  f"{r['plain']:.1f} s without, {r['probed']:.1f} s with a Probe (every=50; "
-                  f"{r['each'] * 1e3:.0f} ms per measurement), {r['threads']} threads")
+                  f"CPU {r['plain']:.1f} s without, {r['probed']:.1f} s with a Probe (every=50; "
+                  f"{r['each'] * 1e3:.0f} ms per measurement); wall {r['plain_wall']:.1f} s and "
+                  f"{r['probed_wall']:.1f} s; fastest of 3 each, {r['threads']} thread")
+        measured = f"{100 * (ratio - 1):+.1f}%"
         if every_step:  # the lag profile's extra cost, recorded for reference
-            out.append(Outcome(f"Probe overhead, {label}", "recorded", f"+{100 * (ratio - 1):.1f}%",
-                               ratio, True, detail + "; lag profile over 4 sequences"))
+            out.append(Outcome(f"Probe overhead, {label}", "recorded", measured, ratio, True,
+                               detail + "; lag profile over the first 4 sequences"))
         else:
-            out.append(Outcome(f"Probe overhead, {label}", "<= 10% slower",
-                               f"+{100 * (ratio - 1):.1f}%", ratio, ratio <= 1.10, detail))
+            out.append(Outcome(f"Probe overhead, {label}", "<= 10% slower", measured, ratio,
+                               ratio <= 1.10, detail))
     return out
 
 

@@ -460,3 +460,38 @@ def test_lag_profile_left_out_when_only_it_would_pass_the_budget(monkeypatch):
     assert result.layers[0].log10_lag is None and "lag profile left out" in result.lag_note
     with pytest.raises(VgtuiError):
         vgtui.measure(module, x, every, lag=True)
+
+
+def test_lag_batch_covers_the_first_sequences_only():
+    """lag_batch=2: each loss term's part, normed over the first two sequences, against one
+    backward per term; the totals still cover the whole batch."""
+    torch.manual_seed(12)
+    steps, batch = 6, 5
+    module = torch.nn.LSTM(2, 4, num_layers=2).double()
+    x = torch.randn(steps, batch, 2, dtype=torch.float64)
+    result = vgtui.measure(module, x, lambda out: out[0].pow(2).sum(), lag_batch=2)
+    assert result.lag_batch == 2
+    ref = Unrolled(module, x)
+    top = ref.run()
+    terms = [top[s].pow(2).sum() for s in range(steps)]
+    sum(terms).backward(retain_graph=True)
+    check_against(result, ref, True)
+    for k in range(2):
+        for s in range(steps):
+            parts = torch.autograd.grad(terms[s], [ref.h[k][t] for t in range(s + 1)],
+                                        retain_graph=True)
+            expected = [p[:2].norm().item() for p in parts]
+            assert_close(result.layers[k].log10_lag_matrix[: s + 1, s], np.array(expected),
+                         f"layer {k + 1}, loss step {s + 1}")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_a_model_on_cuda_is_measured_there_and_agrees_with_the_cpu():
+    torch.manual_seed(13)
+    module = torch.nn.GRU(3, 8, num_layers=2).double()
+    x = torch.randn(20, 4, 3, dtype=torch.float64)
+    on_cpu = vgtui.measure(module, x)
+    on_gpu = vgtui.measure(module.cuda(), x.cuda())
+    assert on_gpu.device.startswith("cuda")
+    for a, b in zip(on_cpu.layers, on_gpu.layers):
+        np.testing.assert_allclose(a.log10_grad_h, b.log10_grad_h, atol=1e-9)

@@ -205,9 +205,13 @@ class _Trace:
     cand: Any = None  # GRU n_t
     hn: Any = None  # GRU W_hn h_(t-1) + b_hn
     mask: Any = None  # dropout mask applied to this layer's output before the next layer
+    # Local derivatives, computed for every step at once after the forward loop so that
+    # each backward step is a few multiplications (see _derivatives).
+    d_state: Any = None  # RNN f'(z); LSTM o * tanh'(c); GRU (1 - z) * tanh'(n)
+    d_gates: Any = None  # LSTM (T, B, 4n) factors of i f g o; GRU (T, B, 2n) of r and z
 
 
-def _run_layer(shape: _Shape, w: _Layer, x, h0, c0, keep: bool = True) -> _Trace:
+def _run_layer(shape: _Shape, w: _Layer, x, h0, c0) -> _Trace:
     """torch.nn's equations for one layer over every step (gate order as torch: LSTM i f g o,
     GRU r z n)."""
     import torch
@@ -223,29 +227,33 @@ def _run_layer(shape: _Shape, w: _Layer, x, h0, c0, keep: bool = True) -> _Trace
     h = x.new_empty(steps + 1, batch, n_out)
     h[0] = h0
     tr = _Trace(x=x, h=h)
+    w_hh_t = w.w_hh.T  # a transposed view: BLAS reads it as it is
     if shape.arch == "rnn":
-        act = torch.tanh if shape.nonlinearity == "tanh" else torch.relu
         for t in range(steps):
-            h[t + 1] = act(torch.addmm(drive[t], h[t], w.w_hh.T))
+            z = torch.addmm(drive[t], h[t], w_hh_t)
+            if shape.nonlinearity == "tanh":
+                torch.tanh(z, out=h[t + 1])
+            else:
+                torch.clamp(z, min=0, out=h[t + 1])  # relu
     elif shape.arch == "lstm":
         c = x.new_empty(steps + 1, batch, n)
         c[0] = c0
         acts = x.new_empty(steps, batch, 4 * n)
         tc = x.new_empty(steps, batch, n)
         m = x.new_empty(steps, batch, n) if w.w_hr is not None else None
+        # every operation writes into the sequence's own buffers (no temporaries)
         for t in range(steps):
-            a = torch.addmm(drive[t], h[t], w.w_hh.T)
-            acts[t, :, :2 * n] = torch.sigmoid(a[:, :2 * n])
-            acts[t, :, 2 * n:3 * n] = torch.tanh(a[:, 2 * n:3 * n])
-            acts[t, :, 3 * n:] = torch.sigmoid(a[:, 3 * n:])
+            a = torch.addmm(drive[t], h[t], w_hh_t)
+            torch.sigmoid(a, out=acts[t])
+            torch.tanh(a[:, 2 * n:3 * n], out=acts[t, :, 2 * n:3 * n])
             i, f, g, o = acts[t].split(n, dim=1)
-            c[t + 1] = f * c[t] + i * g
-            tc[t] = torch.tanh(c[t + 1])
+            torch.mul(f, c[t], out=c[t + 1]).addcmul_(i, g)
+            torch.tanh(c[t + 1], out=tc[t])
             if m is None:
-                h[t + 1] = o * tc[t]
+                torch.mul(o, tc[t], out=h[t + 1])
             else:
-                m[t] = o * tc[t]
-                h[t + 1] = m[t] @ w.w_hr.T
+                torch.mul(o, tc[t], out=m[t])
+                torch.mm(m[t], w.w_hr.T, out=h[t + 1])
         tr.c, tr.acts, tr.tc, tr.m = c, acts, tc, m
     else:
         acts = x.new_empty(steps, batch, 2 * n)
@@ -253,14 +261,57 @@ def _run_layer(shape: _Shape, w: _Layer, x, h0, c0, keep: bool = True) -> _Trace
         cand = x.new_empty(steps, batch, n)
         hn = x.new_empty(steps, batch, n)
         for t in range(steps):
-            gh = torch.addmm(b_hn, h[t], w.w_hh.T)
-            acts[t] = torch.sigmoid(drive[t, :, :2 * n] + gh[:, :2 * n])
+            gh = torch.addmm(b_hn, h[t], w_hh_t)
+            torch.sigmoid(drive[t, :, :2 * n] + gh[:, :2 * n], out=acts[t])
             hn[t] = gh[:, 2 * n:]
             r, z = acts[t].split(n, dim=1)
-            cand[t] = torch.tanh(drive[t, :, 2 * n:] + r * hn[t])
-            h[t + 1] = cand[t] + z * (h[t] - cand[t])
+            torch.tanh(torch.addcmul(drive[t, :, 2 * n:], r, hn[t]), out=cand[t])
+            # h = (1 - z) n + z h_prev = n + z (h_prev - n)
+            torch.addcmul(cand[t], z, h[t] - cand[t], out=h[t + 1])
         tr.acts, tr.cand, tr.hn = acts, cand, hn
+    _derivatives(shape, tr)
     return tr
+
+
+def _derivatives(shape: _Shape, tr: _Trace) -> None:
+    """Each step's local derivatives in a few whole-sequence operations:
+
+    RNN   dz = gh * f'(z)                      f' = 1 - h^2 (tanh) or [h > 0] (relu)
+    LSTM  dc = gc + gm * o (1 - tanh(c)^2);    d(i f g o) = (dc, dc, dc, gm) * d_gates
+    GRU   dn = gh * (1 - z)(1 - n^2);          d(r z) = (dn, gh) * d_gates
+    """
+    import torch
+
+    # Written into fresh buffers with in-place operations: a temporary the size of the
+    # whole sequence costs more in first-touch page faults than the arithmetic itself.
+    n = shape.hidden
+    if shape.arch == "rnn":
+        h = tr.h[1:]
+        if shape.nonlinearity == "tanh":
+            tr.d_state = torch.mul(h, h).neg_().add_(1)  # 1 - tanh^2
+        else:
+            tr.d_state = (h > 0).to(h.dtype)
+        return
+    if shape.arch == "lstm":
+        i, f, g, o = tr.acts.split(n, dim=-1)
+        tc = tr.tc
+        tr.d_state = torch.mul(tc, tc).neg_().add_(1).mul_(o)  # o * (1 - tanh(c)^2)
+        d = torch.empty_like(tr.acts)
+        di, df, dg, do = d.split(n, dim=-1)
+        torch.addcmul(i, i, i, value=-1, out=di).mul_(g)  # i (1 - i) g
+        torch.addcmul(f, f, f, value=-1, out=df).mul_(tr.c[:-1])  # f (1 - f) c_(t-1)
+        torch.mul(g, g, out=dg).neg_().add_(1).mul_(i)  # (1 - g^2) i
+        torch.addcmul(o, o, o, value=-1, out=do).mul_(tc)  # o (1 - o) tanh(c)
+        tr.d_gates = d
+        return
+    r, z = tr.acts.split(n, dim=-1)
+    cand = tr.cand
+    tr.d_state = torch.mul(cand, cand).neg_().add_(1).mul_(1 - z)  # (1 - z)(1 - n^2)
+    d = torch.empty_like(tr.acts)
+    dr, dz = d.split(n, dim=-1)
+    torch.addcmul(r, r, r, value=-1, out=dr).mul_(tr.hn)  # r (1 - r) (W_hn h + b_hn)
+    torch.addcmul(z, z, z, value=-1, out=dz).mul_(tr.h[:-1] - cand)  # z (1 - z)(h - n)
+    tr.d_gates = d
 
 
 # -- the backward pass of one step, for any number of rows ---------------------------------
@@ -277,67 +328,19 @@ def _step_back(shape: _Shape, w: _Layer, tr: _Trace, t: int, gh, gc, b: int):
 
     n = shape.hidden
     if shape.arch == "rnn":
-        h = tr.h[t + 1, :b]
-        deriv = (1 - h * h) if shape.nonlinearity == "tanh" else (h > 0).to(h.dtype)
-        dz = gh * deriv
+        dz = gh * tr.d_state[t, :b]
         return dz @ w.w_hh, None, dz, dz, None
     if shape.arch == "lstm":
-        i, f, g, o = tr.acts[t, :b].split(n, dim=-1)
-        tc = tr.tc[t, :b]
         gm = gh if w.w_hr is None else gh @ w.w_hr
-        dc = gc + gm * o * (1 - tc * tc)
-        dpre = torch.cat((dc * g * i * (1 - i), dc * tr.c[t, :b] * f * (1 - f),
-                          dc * i * (1 - g * g), gm * tc * o * (1 - o)), dim=-1)
-        return dpre @ w.w_hh, dc * f, dpre, dpre, dc
-    r, z = tr.acts[t, :b].split(n, dim=-1)
-    cand, hn, h_prev = tr.cand[t, :b], tr.hn[t, :b], tr.h[t, :b]
-    dcand = gh * (1 - z) * (1 - cand * cand)
-    dr = dcand * hn * r * (1 - r)
-    dz = gh * (h_prev - cand) * z * (1 - z)
-    dgate_h = torch.cat((dr, dz, dcand * r), dim=-1)
-    dgate_x = torch.cat((dr, dz, dcand), dim=-1)
+        dc = gc + gm * tr.d_state[t, :b]
+        dpre = torch.cat((dc, dc, dc, gm), dim=-1) * tr.d_gates[t, :b]
+        return dpre @ w.w_hh, dc * tr.acts[t, :b, n:2 * n], dpre, dpre, dc
+    z = tr.acts[t, :b, n:]
+    dcand = gh * tr.d_state[t, :b]
+    drz = torch.cat((dcand, gh), dim=-1) * tr.d_gates[t, :b]
+    dgate_h = torch.cat((drz, dcand * tr.acts[t, :b, :n]), dim=-1)
+    dgate_x = torch.cat((drz, dcand), dim=-1)
     return gh * z + dgate_h @ w.w_hh, None, dgate_h, dgate_x, None
-
-
-def _row_norms(*parts):
-    """Frobenius norm of each row (leading index) over everything else, several tensors
-    taken together."""
-    import torch
-
-    sq = None
-    for p in parts:
-        if p is None:
-            continue
-        s = p.reshape(p.shape[0], -1).square().sum(dim=1)
-        sq = s if sq is None else sq + s
-    return torch.sqrt(sq)
-
-
-def _log10(values):
-    import torch
-
-    return torch.log10(values)  # 0 -> -inf, as wanted
-
-
-def _normalised(parts, log_scale):
-    """Divide each row by its norm and fold the norm into the log10 scale; zero rows keep
-    zeros and get a scale of -inf."""
-    import torch
-
-    norm = _row_norms(*parts)
-    safe = torch.where(norm > 0, norm, torch.ones_like(norm))
-    shape = (-1,) + (1,) * (parts[0].dim() - 1)
-    out = [None if p is None else p / safe.view(shape) for p in parts]
-    return out, log_scale + _log10(norm)
-
-
-def _weights(log_scales, top):
-    """10^(scale - top) per row, 0 where the scale is -inf (a zero term); ``top`` is
-    already safe (finite)."""
-    import torch
-
-    return torch.where(torch.isfinite(log_scales), torch.pow(10.0, log_scales - top),
-                       torch.zeros_like(log_scales))
 
 
 # -- results -------------------------------------------------------------------------------
@@ -503,8 +506,9 @@ def measure_estimate(shape: _Shape, steps: int, batch: int, lag_rows: int, lag_b
 class _Interceptor:
     """Stands in for the recurrent module's forward during one call of the model."""
 
-    def __init__(self, module, name: str, shape: _Shape, dtype, check_budget) -> None:
+    def __init__(self, module, name: str, shape: _Shape, dtype, weights, check_budget) -> None:
         self.module = module
+        self.weights = weights
         self.name = name
         self.shape = shape
         self.dtype = dtype
@@ -614,10 +618,13 @@ class _Rows:
     batch: int
     total: bool
     sources: list  # 0-based steps, descending, one per lag row
-    carry_h: list = field(default_factory=list)  # per layer (R, b, n_out)
+    carry_h: list = field(default_factory=list)  # per layer (alive rows, b, n_out)
     carry_c: list = field(default_factory=list)
-    carry_s: list = field(default_factory=list)  # per layer (R,) log10 scales
+    carry_s: list = field(default_factory=list)  # per layer, host log10 scale per row
     lag: list = field(default_factory=list)  # per layer (T, S) log10 norms
+    live: int = 0  # rows alive so far (a prefix: sources are in descending order)
+    source_row: dict = field(default_factory=dict)  # loss step -> its row
+    inj_log: Any = None  # host log10 norm of the loss's injection at every step
 
 
 def measure_model(model, inputs, loss_fn: Callable | None = None, rnn: str | None = None, *,
@@ -730,8 +737,8 @@ def _measure(model, module, name, shape: _Shape, inputs, loss_fn, dtype, lag, la
         base, _ = measure_estimate(shape, steps, batch, 1, batch, steps)
         check(base)
 
-    grab = _Interceptor(module, name, shape, dtype, check_budget)
-    grab.weights = _layer_weights(module, shape, dtype)
+    grab = _Interceptor(module, name, shape, dtype, _layer_weights(module, shape, dtype),
+                        check_budget)
     module.forward = grab.forward  # the instance attribute wins over the class's forward
     try:
         output = model(inputs)
@@ -876,49 +883,69 @@ def _to_layers(grad, shape: _Shape, batched: bool, dtype):
     return g if batched else g.unsqueeze(1)
 
 
+# A row's vectors are divided by their norm only when it leaves this range: the scale
+# bookkeeping is exact either way, and a division per step would be one more operation.
+RESCALE_BELOW, RESCALE_ABOVE = 1e-60, 1e60
+
+
 def _backward(shape: _Shape, grab: _Interceptor, inj_out, inj_hn, inj_cn, skip, steps: int,
               batch: int, lag_steps: list, lag_batch: int) -> dict:
     """Every layer's total gradient (row 0) and each read step's part (the lag rows), from
-    step T down to 1, layers top to bottom at each step."""
+    step T down to 1, layers top to bottom at each step.
+
+    Each row's vectors are held next to a log10 scale (a float on the host, one per row
+    and layer): the true gradient is vector x 10^scale. Terms are added after rescaling
+    to the largest term's scale, and a row is divided by its norm whenever that norm
+    leaves [1e-60, 1e60], so nothing over- or underflows however far it falls. The norms
+    that are recorded are taken from each step's combined gradient."""
     import torch
 
     traces, weights = grab.traces, grab.weights
     layers, lstm = shape.layers, shape.arch == "lstm"
-    dev = traces[0].h.device
-    sdt = torch.float64 if dtype_has_64(dev) else torch.float32
+    dev, cdt = traces[0].h.device, traces[0].h.dtype
     sources = sorted(lag_steps, reverse=True)
-    groups = []
-    same = lag_batch == batch
-    groups.append(_Rows(batch, True, sources if same else []))
-    if sources and not same:
+    # A loss that reads one step only: its one part is the total itself, so no extra rows;
+    # the lag table is row 0's norm over the first lag_batch sequences.
+    single = len(sources) == 1
+    if single:
+        sources = []
+    groups = [_Rows(batch, True, sources if lag_batch == batch else [])]
+    if sources and lag_batch != batch:
         groups.append(_Rows(lag_batch, False, sources))
     for grp in groups:
-        rows = int(grp.total) + len(grp.sources)
-        for k in range(layers):
-            h = traces[k].h
-            grp.carry_h.append(h.new_zeros(rows, grp.batch, shape.out))
-            grp.carry_c.append(h.new_zeros(rows, grp.batch, shape.hidden) if lstm else None)
-            grp.carry_s.append(torch.full((rows,), -math.inf, dtype=sdt, device=dev))
-            if grp.sources:
-                grp.lag.append(torch.full((steps, len(grp.sources)), -math.inf, dtype=sdt,
-                                          device=dev))
+        grp.carry_h = [traces[k].h.new_zeros(0, grp.batch, shape.out) for k in range(layers)]
+        grp.carry_c = [traces[k].h.new_zeros(0, grp.batch, shape.hidden) if lstm else None
+                       for k in range(layers)]
+        grp.carry_s = [np.zeros(0) for _ in range(layers)]
+        if grp.sources:
+            grp.lag = [np.full((steps, len(grp.sources)), -np.inf) for _ in range(layers)]
         grp.source_row = {s: int(grp.total) + j for j, s in enumerate(grp.sources)}
+        # log10 norms of the loss's injections over this group's sequences
+        grp.inj_log = (_log10_np(torch.linalg.vector_norm(inj_out[:, :grp.batch], dim=(1, 2)))
+                       if inj_out is not None else None)
 
-    # Row 0's records (log10 norms, and the scaled gate gradients for parameter grads).
-    grad_h = torch.full((layers, steps), -math.inf, dtype=sdt, device=dev)
-    grad_c = torch.full((layers, steps), -math.inf, dtype=sdt, device=dev) if lstm else None
-    grad_x = torch.full((steps,), -math.inf, dtype=sdt, device=dev)
-    keep = {"gate_h": [], "gate_x": [], "gh": [], "scale": [], "dx": None, "dx_scale": None}
-    for k in range(layers):
-        tr = traces[k]
-        keep["gate_h"].append(tr.h.new_zeros(steps, batch, shape.gates * shape.hidden))
-        keep["gate_x"].append(keep["gate_h"][k] if shape.arch != "gru"
-                              else tr.h.new_zeros(steps, batch, shape.gates * shape.hidden))
-        keep["gh"].append(tr.h.new_zeros(steps, batch, shape.out)
-                          if weights[k].w_hr is not None else None)
-        keep["scale"].append(torch.full((steps,), -math.inf, dtype=sdt, device=dev))
-    keep["dx"] = traces[0].h.new_zeros(steps, batch, shape.input_size)
-    keep["dx_scale"] = torch.full((steps,), -math.inf, dtype=sdt, device=dev)
+    def mul_rows(tensor, factors):
+        """Each row times its factor (a host array); a plain number for one row, nothing
+        at all when every factor is 1."""
+        if np.all(factors == 1.0):
+            return tensor
+        if factors.shape[0] == 1:
+            return tensor * float(factors[0])
+        col = torch.from_numpy(np.ascontiguousarray(factors)).to(device=dev, dtype=cdt)
+        return tensor * col.view(-1, 1, 1)
+
+    grad_h = np.full((layers, steps), -np.inf)
+    lag_one = np.full((layers, steps), -np.inf) if single else None
+    # row 0 of every step, kept for the parameter gradients and the end-of-loop norms
+    keep = {"gate_h": [[None] * steps for _ in range(layers)],
+            "gate_x": [[None] * steps for _ in range(layers)],
+            "gh": [[None] * steps for _ in range(layers)],
+            "dc": [[None] * steps for _ in range(layers)],
+            "scale": [np.full(steps, -np.inf) for _ in range(layers)],
+            "dx": [None] * steps, "dx_scale": np.full(steps, -np.inf)}
+    skip_log = (_log10_np(torch.linalg.vector_norm(skip, dim=(1, 2)))
+                if skip is not None else None)
+    with_proj = [w.w_hr is not None for w in weights]
 
     for t in range(steps - 1, -1, -1):
         for grp in groups:
@@ -927,111 +954,156 @@ def _backward(shape: _Shape, grab: _Interceptor, inj_out, inj_hn, inj_cn, skip, 
             if alive == 0:
                 continue
             b = grp.batch
-            down = None  # (dir, scale) sent to the layer below: dL/dx of this layer
+            if alive > grp.live:  # loss steps that start here: zero rows of their own
+                extra = alive - grp.live
+                for k in range(layers):
+                    grp.carry_h[k] = torch.cat((grp.carry_h[k], grp.carry_h[k].new_zeros(
+                        extra, b, shape.out)))
+                    if lstm:
+                        grp.carry_c[k] = torch.cat((grp.carry_c[k], grp.carry_c[k].new_zeros(
+                            extra, b, shape.hidden)))
+                    grp.carry_s[k] = np.concatenate((grp.carry_s[k], np.full(extra, -np.inf)))
+                grp.live = alive
+            down = None  # (vectors, scales): dL/d(input) of the layer above, at step t
             for k in range(layers - 1, -1, -1):
                 tr, w = traces[k], weights[k]
-                ch = grp.carry_h[k][:alive]
-                cc = grp.carry_c[k][:alive] if lstm else None
-                cs = grp.carry_s[k][:alive]
-                # the loss's own injection at this step, in row 0 and in step t's lag row
-                inj_h = None
-                if k == layers - 1 and inj_out is not None:
-                    inj_h = inj_out[t, :b]
-                if t == steps - 1 and inj_hn is not None:
-                    inj_h = inj_hn[k, :b] if inj_h is None else inj_h + inj_hn[k, :b]
-                inj_c = inj_cn[k, :b] if (lstm and t == steps - 1 and inj_cn is not None) else None
-                terms_s = [cs]
-                if down is not None:
-                    terms_s.append(down[1])
+                gh, gc, cs = grp.carry_h[k], grp.carry_c[k], grp.carry_s[k]
+                # the loss's own injection at this step: row 0 and step t's lag row get it
+                inj_h = inj_out[t, :b] if (k == layers - 1 and inj_out is not None) else None
+                inj_c = None
+                inj_log = float(grp.inj_log[t]) if inj_h is not None else -math.inf
+                if t == steps - 1 and (inj_hn is not None or inj_cn is not None):
+                    extra_h = inj_hn[k, :b] if inj_hn is not None else None
+                    inj_h = extra_h if inj_h is None else (inj_h if extra_h is None
+                                                           else inj_h + extra_h)
+                    inj_c = inj_cn[k, :b] if (lstm and inj_cn is not None) else None
+                    parts = [p.reshape(-1) for p in (inj_h, inj_c) if p is not None]
+                    inj_log = float(_log10_np(torch.linalg.vector_norm(torch.cat(parts))))
                 inj_rows = []
-                if inj_h is not None or inj_c is not None:
-                    inj_norm = _row_norms(*(p.unsqueeze(0) for p in (inj_h, inj_c)
-                                            if p is not None))[0]
-                    if inj_norm > 0:
-                        if grp.total:
-                            inj_rows.append(0)
-                        if t in grp.source_row:
-                            inj_rows.append(grp.source_row[t])
-                inj_s = torch.full_like(cs, -math.inf)
-                if inj_rows:
-                    inj_s[inj_rows] = torch.log10(inj_norm).to(sdt)
-                terms_s.append(inj_s)
-                top = torch.stack(terms_s).amax(dim=0)
-                top = torch.where(torch.isfinite(top), top, torch.zeros_like(top))
-                wc = _weights(cs, top).to(ch.dtype).view(-1, 1, 1)
-                gh = ch * wc
-                gc = cc * wc if lstm else None
+                if inj_log > -math.inf:
+                    inj_rows = ([0] if grp.total else []) + \
+                        ([grp.source_row[t]] if t in grp.source_row else [])
+                # the common scale of each row: its largest term's
+                top = cs.copy()
                 if down is not None:
-                    gh = gh + down[0] * _weights(down[1], top).to(ch.dtype).view(-1, 1, 1)
+                    np.maximum(top, down[1], out=top)
                 if inj_rows:
-                    wi = _weights(inj_s, top).to(ch.dtype)[inj_rows].view(-1, 1, 1)
+                    top[inj_rows] = np.maximum(top[inj_rows], inj_log)
+                top[~np.isfinite(top)] = 0.0
+                wc = _np_weights(cs, top)
+                gh = mul_rows(gh, wc)
+                gc = mul_rows(gc, wc) if lstm else None
+                if down is not None:
+                    gh = gh + mul_rows(down[0], _np_weights(down[1], top))
+                for row in inj_rows:  # (gh, gc are this step's own tensors: safe in place)
+                    factor = 10.0 ** (-float(top[row]))
+                    if gh is grp.carry_h[k]:
+                        gh = gh.clone()
                     if inj_h is not None:
-                        gh[inj_rows] = gh[inj_rows] + (inj_h / inj_norm) * wi
+                        gh[row].add_(inj_h, alpha=factor)
                     if inj_c is not None:
-                        gc[inj_rows] = gc[inj_rows] + (inj_c / inj_norm) * wi
-                # record ||dL/dh_t|| (row 0) and each lag row's part
-                norms_h = _log10(_row_norms(gh)).to(sdt) + top
+                        if gc is grp.carry_c[k]:
+                            gc = gc.clone()
+                        gc[row].add_(inj_c, alpha=factor)
+                # this step's norms: recorded, and used to keep the vectors in range
+                norms = [torch.linalg.vector_norm(gh, dim=(1, 2))]
+                if lstm:
+                    norms.append(torch.linalg.vector_norm(gc, dim=(1, 2)))
+                if single and grp.total and lag_batch != batch:
+                    norms.append(torch.linalg.vector_norm(gh[:1, :lag_batch], dim=(1, 2)))
+                host = (torch.cat(norms) if len(norms) > 1 else norms[0]).double().cpu().numpy()
+                n_h = host[:alive]
+                log_h = top + _log10_host(n_h)
                 if grp.total:
-                    grad_h[k, t] = norms_h[0]
+                    grad_h[k, t] = log_h[0]
+                    if single:
+                        lag_one[k, t] = log_h[0] if lag_batch == batch else \
+                            top[0] + _log10_float(host[-1])
                 if grp.sources:
                     first = int(grp.total)
-                    grp.lag[k][t, :alive - first] = norms_h[first:]
+                    grp.lag[k][t, :alive - first] = log_h[first:]
+                joint = np.sqrt(n_h ** 2 + host[alive:2 * alive] ** 2) if lstm else n_h
+                scale = top
+                if np.any((joint < RESCALE_BELOW) | (joint > RESCALE_ABOVE)):
+                    safe = np.where(joint > 0, joint, 1.0)
+                    gh = mul_rows(gh, 1.0 / safe)
+                    gc = mul_rows(gc, 1.0 / safe) if lstm else None
+                    scale = np.where(joint > 0, top + np.log10(safe), -np.inf)
                 gh_prev, gc_prev, gate_h, gate_x, dc = _step_back(shape, w, tr, t, gh, gc, b)
                 if grp.total:
-                    if lstm:
-                        grad_c[k, t] = _log10(_row_norms(dc[:1]))[0].to(sdt) + top[0]
                     keep["gate_h"][k][t] = gate_h[0]
-                    if shape.arch == "gru":
-                        keep["gate_x"][k][t] = gate_x[0]
-                    if keep["gh"][k] is not None:
-                        keep["gh"][k][t] = gh[0]
-                    keep["scale"][k][t] = top[0]
-                (nh, nc), ns = _normalised([gh_prev, gc_prev], top)
-                grp.carry_h[k][:alive] = nh
+                    keep["gate_x"][k][t] = gate_x[0]
+                    keep["dc"][k][t] = dc[0] if lstm else None
+                    keep["gh"][k][t] = gh[0] if with_proj[k] else None
+                    keep["scale"][k][t] = scale[0]
+                grp.carry_h[k], grp.carry_s[k] = gh_prev, scale
                 if lstm:
-                    grp.carry_c[k][:alive] = nc
-                grp.carry_s[k][:alive] = ns
+                    grp.carry_c[k] = gc_prev
                 if k > 0:
                     dx = gate_x @ w.w_ih  # dL/d(this layer's input) = dL/d(h of the layer below)
                     if traces[k - 1].mask is not None:
                         dx = dx * traces[k - 1].mask[t, :b]
-                    (nd,), ds = _normalised([dx], top)
-                    down = (nd, ds)
+                    down = (dx, scale)
                 elif grp.total:
                     # dL/dx_t: through the recurrence (row 0), plus any path around the
                     # module, which arrives at scale 1
-                    dx0, s0 = gate_x[0] @ w.w_ih, top[0]
-                    if skip is not None:
-                        dx0, s0 = _add_plain(dx0, s0, skip[t])
+                    dx0, s0 = gate_x[0] @ w.w_ih, float(scale[0])
+                    if skip_log is not None and skip_log[t] > -np.inf:
+                        top0 = max(s0, float(skip_log[t])) if math.isfinite(s0) else float(skip_log[t])
+                        wd = 10.0 ** (s0 - top0) if math.isfinite(s0) else 0.0
+                        dx0 = dx0 * wd + skip[t] * 10.0 ** -top0
+                        s0 = top0
                     keep["dx"][t] = dx0
                     keep["dx_scale"][t] = s0
-                    grad_x[t] = _log10(_row_norms(dx0.unsqueeze(0)))[0].to(sdt) + s0
-    out = {"grad_h": grad_h.cpu().numpy(), "grad_x": grad_x.cpu().numpy(),
-           "grad_c": grad_c.cpu().numpy() if lstm else None, "keep": keep}
+
+    # what was kept of row 0, stacked once: norms in one pass each
+    stack = lambda items: torch.stack(items)  # noqa: E731
+    keep["dx"] = stack(keep["dx"])
+    with np.errstate(divide="ignore"):
+        grad_x = keep["dx_scale"] + np.log10(
+            torch.linalg.vector_norm(keep["dx"], dim=(1, 2)).double().cpu().numpy())
+        grad_c = None
+        if lstm:
+            grad_c = np.stack([keep["scale"][k] + np.log10(torch.linalg.vector_norm(
+                stack(keep["dc"][k]), dim=(1, 2)).double().cpu().numpy()) for k in range(layers)])
+    for k in range(layers):
+        keep["gate_h"][k] = stack(keep["gate_h"][k])
+        keep["gate_x"][k] = keep["gate_h"][k] if shape.arch != "gru" else stack(keep["gate_x"][k])
+        keep["gh"][k] = stack(keep["gh"][k]) if with_proj[k] else None
+    grad_x[~np.isfinite(keep["dx_scale"])] = -np.inf
+    out = {"grad_h": grad_h, "grad_x": grad_x, "grad_c": grad_c, "keep": keep}
     lag_group = next((g for g in groups if g.sources), None)
-    if lag_group is not None:
+    if single:
+        out["lag"] = [row[:, None] for row in lag_one]
+    elif lag_group is not None:
         order = np.argsort(np.array(lag_group.sources))  # ascending steps
-        out["lag"] = [m.cpu().numpy()[:, order] for m in lag_group.lag]
+        out["lag"] = [m[:, order] for m in lag_group.lag]
     return out
+
+
+def _np_weights(log_scales: np.ndarray, top: np.ndarray) -> np.ndarray:
+    """10^(scale - top): 0 where the scale is -inf (a zero term). Never above 1, since top
+    is the largest scale (numpy's errstate is left out of this hot path on purpose: it
+    costs more than the arithmetic)."""
+    return 10.0 ** (log_scales - top)
+
+
+def _log10_host(values: np.ndarray) -> np.ndarray:
+    """log10, with -inf for exact zeros and no warning."""
+    return np.log10(values, out=np.full(values.shape, -np.inf), where=values > 0)
+
+
+def _log10_np(norms) -> np.ndarray:
+    with np.errstate(divide="ignore"):
+        return np.log10(norms.double().cpu().numpy())
+
+
+def _log10_float(value: float) -> float:
+    return math.log10(value) if value > 0 else -math.inf
 
 
 def dtype_has_64(device) -> bool:
     return getattr(device, "type", "cpu") != "mps"
-
-
-def _add_plain(direction, log_scale, plain):
-    """direction * 10^log_scale + plain, as (tensor, log10 scale) without leaving float
-    range: the larger of the two sets the scale."""
-    import torch
-
-    p_norm = torch.linalg.vector_norm(plain)
-    if p_norm == 0:
-        return direction, log_scale
-    lp = torch.log10(p_norm).to(log_scale.dtype)
-    top = torch.maximum(log_scale, lp) if torch.isfinite(log_scale) else lp
-    wd = torch.pow(10.0, log_scale - top) if torch.isfinite(log_scale) else log_scale.new_zeros(())
-    combined = direction * wd.to(direction.dtype) + plain * torch.pow(10.0, -top).to(plain.dtype)
-    return combined, top
 
 
 def lag_profile(matrix: np.ndarray, lag_steps: list) -> np.ndarray:
@@ -1106,13 +1178,13 @@ def _param_norms(model, module, name, shape: _Shape, grab: _Interceptor, back: d
     for k in range(shape.layers):
         tr, w = grab.traces[k], grab.weights[k]
         scale = keep["scale"][k]
-        top = scale.max()
+        top = float(scale.max())
         names = [pn for pn in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")
                  if getattr(module, f"{pn}_l{k}", None) is not None]
-        if not torch.isfinite(top):
+        if not math.isfinite(top):
             out.update({f"{prefix}{pn}_l{k}": -math.inf for pn in names})
             continue
-        wts = _weights(scale, top).view(-1, 1, 1)
+        wts = torch.from_numpy(_np_weights(scale, top)).to(tr.h.device).view(-1, 1, 1)
         gate_h = (keep["gate_h"][k] * wts.to(tr.h.dtype)).to(pdt).flatten(0, 1)  # (T B, G n)
         gate_x = gate_h if shape.arch != "gru" else \
             (keep["gate_x"][k] * wts.to(tr.h.dtype)).to(pdt).flatten(0, 1)
@@ -1131,9 +1203,10 @@ def _param_norms(model, module, name, shape: _Shape, grab: _Interceptor, back: d
     before = [(n, p) for n, p in others]
     if x_in is not None and x_in.grad_fn is not None and before:
         scale = keep["dx_scale"]
-        top = scale.max()
-        if torch.isfinite(top):
-            g = keep["dx"] * _weights(scale, top).to(keep["dx"].dtype).view(-1, 1, 1)
+        top = float(scale.max())
+        if math.isfinite(top):
+            wts = torch.from_numpy(_np_weights(scale, top)).to(keep["dx"].device)
+            g = keep["dx"] * wts.to(keep["dx"].dtype).view(-1, 1, 1)
             s = grab.shape
             if not grab.batched:
                 g = g[:, 0]
@@ -1143,7 +1216,7 @@ def _param_norms(model, module, name, shape: _Shape, grab: _Interceptor, back: d
                                         grad_outputs=g.to(x_in.dtype), allow_unused=True)
             for (n, _), part in zip(before, parts):
                 if part is not None:
-                    through[n] = (part.detach().to(torch.float64), float(top))
+                    through[n] = (part.detach().to(torch.float64), top)
     for (n, p), g in zip(others, g_others):
         direct = None if g is None else g.detach().to(torch.float64)
         extra = through.get(n)

@@ -87,6 +87,12 @@ Then `vgtui watch runs/*.jsonl`, or `vgtui watch runs/lstm.jsonl --json` for a s
 """
 
 
+class WatchBody(Vertical):
+    """The page body; focusable, so keys reach the screen once the path field is left."""
+
+    can_focus = True
+
+
 def sample_paths() -> list[str]:
     """The logs shipped with vgtui: examples/train_adding.py at T = 50, short."""
     here = os.path.join(os.path.dirname(os.path.dirname(__file__)), "samples")
@@ -149,7 +155,7 @@ class WatchScreen(PageScreen):
         self._timer = None
 
     def compose_page(self) -> ComposeResult:
-        with Vertical(id="watch-body"):
+        with WatchBody(id="watch-body"):
             yield Input(placeholder="log files to follow (paths or globs, e.g. runs/*.jsonl), "
                                     "Enter opens them", id="watch-open")
             yield Static("", id="watch-legend")

@@ -89,3 +89,19 @@ def test_help_explains_the_heatmap(run_cli):
     text = " ".join(out.split())
     assert "How to read the heatmap" in text and "▁▂▃▄▅▆▇█" in text
     assert "one row per record" in text and "one column per timestep" in text
+
+
+def test_in_a_terminal_it_opens_the_app_on_the_watch_screen_with_the_files(run_cli, monkeypatch):
+    import sys
+
+    from vgtui.app import VgtuiApp
+
+    opened = []
+    monkeypatch.setattr(VgtuiApp, "run", lambda self, *a, **k: opened.append(self))
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    paths = sample_paths()[:2]
+    code, _, err = run_cli("watch", *paths)
+    assert code == 0, err
+    (app,) = opened
+    assert app.start_screen == "watch" and app.watch_files == paths

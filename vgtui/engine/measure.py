@@ -332,8 +332,13 @@ def _step_back(shape: _Shape, w: _Layer, tr: _Trace, t: int, gh, gc, b: int):
         return dz @ w.w_hh, None, dz, dz, None
     if shape.arch == "lstm":
         gm = gh if w.w_hr is None else gh @ w.w_hr
-        dc = gc + gm * tr.d_state[t, :b]
-        dpre = torch.cat((dc, dc, dc, gm), dim=-1) * tr.d_gates[t, :b]
+        dc = torch.addcmul(gc, gm, tr.d_state[t, :b])
+        # (dc, dc, dc, gm) times the gate factors, written block by block (no concatenation)
+        rows = gh.shape[0]
+        dpre = gh.new_empty(rows, b, 4 * n)
+        torch.mul(tr.d_gates[t, :b, :3 * n].view(b, 3, n), dc.unsqueeze(-2),
+                  out=dpre[..., :3 * n].view(rows, b, 3, n))
+        torch.mul(tr.d_gates[t, :b, 3 * n:], gm, out=dpre[..., 3 * n:])
         return dpre @ w.w_hh, dc * tr.acts[t, :b, n:2 * n], dpre, dpre, dc
     z = tr.acts[t, :b, n:]
     dcand = gh * tr.d_state[t, :b]

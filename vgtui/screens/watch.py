@@ -13,6 +13,7 @@ import shlex
 import threading
 import time
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -191,7 +192,8 @@ class WatchScreen(PageScreen):
             self.status.show(message="no log open", error=False)
             return
         empty.display = False
-        runs_box.mount_all([RunPanel(p) for p in paths])
+        # panels of the files before are still being removed: each knows its generation
+        runs_box.mount_all([RunPanel(p, generation=self._generation) for p in paths])
         self._polled = False
         self.status.show(message=f"reading {len(paths)} log{'s' if len(paths) > 1 else ''}...",
                          error=False)
@@ -254,15 +256,16 @@ class WatchScreen(PageScreen):
         rows = [r.values(min(layer, v.layers - 1), self.sel.quantity)
                 for v in views for r in v.rows if v.has_quantity(self.sel.quantity)]
         ramp = ramp_for_arrays(rows)
-        for panel, view in zip(self.query(RunPanel), views):
+        panels = [p for p in self.query(RunPanel) if p.generation == self._generation]
+        for panel, view in zip(panels, views):
             panel.show(view, self.sel, ramp)
         layers = max(v.layers for v in views)
         where = "latest record (following)" if self.sel.step is None else \
             f"record at step {self.sel.step:,}"
         legend = " ".join(f"{g}{label}" for g, _, label in ramp.legend())
-        self.query_one("#watch-legend", Static).update(
+        self.query_one("#watch-legend", Static).update(Text(
             f"{QUANTITY_TITLES[self.sel.quantity]} · layer {min(layer, layers - 1) + 1} of "
-            f"{layers} · {where}\n{legend} · blank = 0")
+            f"{layers} · {where}\n{legend} · blank = 0"))
         counts = " / ".join(f"{v.records:,}" for v in views)
         first = next((v.header for v in views if v.header), None) or {}
         self.status.show(device=first.get("device", "device ?"),

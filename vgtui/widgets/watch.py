@@ -208,9 +208,10 @@ class RunPanel(Vertical):
     RunPanel > .watch-notes { height: auto; max-height: 6; color: $text-warning; }
     """
 
-    def __init__(self, path: str, **kwargs) -> None:
+    def __init__(self, path: str, generation: int = 0, **kwargs) -> None:
         super().__init__(**kwargs)
         self.path = path
+        self.generation = generation  # which set of files (the screen's) this panel shows
         self.view: RunView | None = None
         self.sel = Selection()
         self.ramp = Ramp(top=1, band=1)

@@ -130,18 +130,23 @@ def horizon_short(horizon: int | None, steps: int | None = None) -> str:
 
 def bucket_max(values, columns: int) -> list[float]:
     """``values`` (log10) into ``columns`` buckets by position, keeping each bucket's
-    largest finite value (a bucket of exact zeros stays -inf, of nothing nan); shorter
+    largest value (a bucket of exact zeros stays -inf, of undefined values nan); shorter
     rows are stretched."""
-    n = len(values)
+    import numpy as np
+
+    arr = np.asarray([math.nan if v is None else v for v in values], dtype=float) \
+        if not isinstance(values, np.ndarray) else values.astype(float)
+    n = arr.shape[0]
     if n == 0 or columns <= 0:
         return []
-    out = []
-    for c in range(columns):
-        lo = c * n // columns
-        hi = max(lo + 1, (c + 1) * n // columns)
-        chunk = [v for v in values[lo:hi] if v is not None and not math.isnan(v)]
-        out.append(max(chunk) if chunk else math.nan)
-    return out
+    starts = (np.arange(columns) * n) // columns
+    if n <= columns:
+        return arr[starts].tolist()
+    undefined = np.isnan(arr)
+    top = np.maximum.reduceat(np.where(undefined, -np.inf, arr), starts)
+    sizes = np.diff(np.append(starts, n))
+    all_undefined = np.add.reduceat(undefined.astype(int), starts) == sizes
+    return np.where(all_undefined, np.nan, top).tolist()
 
 
 # -- a text chart on a decade axis (for rich and HTML renderings) ------------------------------
@@ -228,15 +233,15 @@ def ramp_for_arrays(arrays, span_cap: int = 400) -> Ramp:
     return Ramp(top=top, band=max(1, math.ceil(span / len(RAMP))))
 
 
-def expand_bins(values, bins) -> list[float]:
+def expand_bins(values, bins):
     """A binned row back to one value per timestep (each bin's value repeated), so axes
-    and columns count real timesteps."""
+    and columns count real timesteps; a numpy array."""
+    import numpy as np
+
+    arr = np.asarray(values, dtype=float)
     if bins is None:
-        return [float(v) for v in values]
-    out = []
-    for v, a, b in zip(values, bins, bins[1:]):
-        out.extend([float(v)] * (b - a))
-    return out
+        return arr
+    return np.repeat(arr, np.diff(np.asarray(bins)))
 
 
 def spark(values, width: int) -> str:

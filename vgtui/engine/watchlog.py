@@ -140,6 +140,7 @@ class Alert:
     kind: str  # "horizon-shrinking", "exploding", "early-steps-gone"
     layer: int | None  # 1-based, None for the whole model
     text: str
+    short: str = ""  # the same in about 25 characters, for narrow panels
 
     def to_dict(self) -> dict:
         return {"kind": self.kind, "layer": self.layer, "text": self.text}
@@ -449,12 +450,13 @@ def alerts_for(header, first: Record | None, latest: Record | None) -> list[Aler
             if now < SHRINK_SHARE * was:
                 out.append(Alert("horizon-shrinking", name,
                                  f"layer {name}: horizon shrinking, {now:.0f} steps at step "
-                                 f"{latest.step} against {was:.0f} at step {first.step}"))
+                                 f"{latest.step} against {was:.0f} at step {first.step}",
+                                 f"L{name} horizon {was:.0f}→{now:.0f}"))
         if lay.verdict == "exploding" or lay.exploding_horizon is not None \
                 or bool(np.isposinf(lay.grad_h).any()):
             out.append(Alert("exploding", name,
                              f"layer {name}: exploding, the gradient grows going back "
-                             f"(factor {lay.factor:.3g}/step)"))
+                             f"(factor {lay.factor:.3g}/step)", f"L{name} exploding"))
     top_layer = latest.layers[-1]
     if top_layer.lag is not None and latest.lag_steps > 1:
         # a loss over many steps: how far back a loss term still reaches
@@ -465,7 +467,8 @@ def alerts_for(header, first: Record | None, latest: Record | None) -> list[Aler
             k, _ = latest.step_of_column(far)
             out.append(Alert("early-steps-gone", len(latest.layers),
                              f"loss terms {k - 1}+ steps later reach a step with under 1e-8 "
-                             f"of their own step's gradient (top layer)"))
+                             f"of their own step's gradient (top layer)",
+                             f"lag {k - 1}+: <1e-8 of lag 0"))
     else:
         last = float(top_layer.grad_h[-1])
         gone = 0
@@ -478,9 +481,11 @@ def alerts_for(header, first: Record | None, latest: Record | None) -> list[Aler
             span = "step 1" if upto == 1 else f"steps 1-{upto}"
             out.append(Alert("early-steps-gone", len(latest.layers),
                              f"{span} of {latest.steps} get under 1e-8 of step "
-                             f"{latest.steps}'s gradient (top layer)"))
+                             f"{latest.steps}'s gradient (top layer)",
+                             f"t=1..{upto}: <1e-8 of t={latest.steps}"))
     if not math.isfinite(latest.loss):
-        out.append(Alert("exploding", None, f"the loss is {latest.loss} at step {latest.step}"))
+        out.append(Alert("exploding", None, f"the loss is {latest.loss} at step {latest.step}",
+                         f"loss {latest.loss}"))
     return out
 
 

@@ -22,7 +22,7 @@ from textual.widgets import Input, Static
 
 from ..engine.watchlog import QUANTITIES, QUANTITY_TITLES, WatchRun
 from ..present_watch import ramp_for_arrays
-from ..widgets.watch import RunPanel, Selection, selected_index
+from ..widgets.watch import RunPanel, Selection, notes_lines, selected_index
 from .base import PageScreen
 
 POLL_SECONDS = 0.5  # new records appear within this (plus the read itself)
@@ -257,8 +257,12 @@ class WatchScreen(PageScreen):
                 for v in views for r in v.rows if v.has_quantity(self.sel.quantity)]
         ramp = ramp_for_arrays(rows)
         panels = [p for p in self.query(RunPanel) if p.generation == self._generation]
+        height = 0
         for panel, view in zip(panels, views):
             panel.show(view, self.sel, ramp)
+            height = max(height, len(notes_lines(view, panel.text_width())))
+        for panel in panels:
+            panel.set_notes_height(height)
         layers = max(v.layers for v in views)
         where = "latest record (following)" if self.sel.step is None else \
             f"record at step {self.sel.step:,}"
@@ -272,6 +276,10 @@ class WatchScreen(PageScreen):
                          dtype=f"torch {first['torch']}" if first.get("torch") else "",
                          message=f"following {len(views)} log{'s' if len(views) > 1 else ''}: "
                                  f"{counts} records", error=False)
+
+    def on_resize(self, event) -> None:
+        super().on_resize(event)
+        self.call_after_refresh(self.draw)  # texts are fitted to the panels' new widths
 
     # -- keys ---------------------------------------------------------------------------
     def _primary(self):

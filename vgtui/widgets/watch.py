@@ -149,8 +149,8 @@ def layers_text(view: RunView, width: int = 80) -> str:
         trend = spark(list(view.points.get(f"reach{k}", ())), min(24, room)) if room >= 4 else ""
         full = f"{base}{' ' + trend if trend else ''}{tail}"
         lines.append(fitting(width, full, base + tail, base,
-                             f"{head} {change(fa, fb, factor_short)} · h {horizon}",
-                             f"{head} h {horizon} · {factor_short(fb)}", f"{head} h {horizon}",
+                             f"{head} h {horizon} γ {change(fa, fb, factor_short)}",
+                             f"{head} h {horizon} γ {factor_short(fb)}", f"{head} h {horizon}",
                              head))
     return "\n".join(lines)
 
@@ -172,21 +172,33 @@ def loss_text(view: RunView, width: int = 80) -> str:
                    f"loss {view.latest.loss:.3g}")
 
 
-def notes_text(view: RunView) -> str:
-    """Alerts first, then what the reader skipped or noticed."""
-    lines = [f"{ALERT_MARKS.get(a.kind, '!')} {a.text}" for a in view.alerts]
+def notes_lines(view: RunView, width: int = 80) -> list[str]:
+    """Alerts first, then what the reader skipped or noticed; one line each, fitted to
+    ``width`` (a short form in narrow panels)."""
+    lines = [fitting(width, f"{ALERT_MARKS.get(a.kind, '!')} {a.text}",
+                     f"{ALERT_MARKS.get(a.kind, '!')} {a.short or a.kind}") for a in view.alerts]
     if view.restarts:
-        lines.append(f"↻ {view.restart_note} (restarts: {view.restarts})")
+        lines.append(fitting(width, f"↻ {view.restart_note} (restarts: {view.restarts})",
+                             f"↻ restarted: starting over ({view.restarts})", "↻ restarted"))
     trouble = view.state in STUCK
     if view.garbage and view.state != "not-a-log":
-        lines.append(f"✗ {view.garbage} line{'s' if view.garbage != 1 else ''} skipped "
-                     f"(not a record): {view.garbage_sample!r}")
+        many = "s" if view.garbage != 1 else ""
+        lines.append(fitting(width, f"✗ {view.garbage} line{many} skipped (not a record): "
+                                    f"{view.garbage_sample!r}",
+                             f"✗ {view.garbage} line{many} skipped", f"✗ {view.garbage} skipped"))
     if trouble and view.rows and (view.header is None or view.state == "unknown-schema"):
-        lines.append(plain_message(view))  # (with no records the heatmap says it)
-    return "\n".join(lines)
+        # (with no records the heatmap says it in full)
+        lines.append(fitting(width, plain_message(view), STATE_WORDS[view.state]))
+    return lines
+
+
+def notes_text(view: RunView, width: int = 80) -> str:
+    return "\n".join(notes_lines(view, width))
 
 
 STUCK = ("waiting", "empty", "not-a-log", "unknown-schema")
+STATE_WORDS = {"waiting": "waiting for the file", "empty": "empty: waiting",
+               "not-a-log": "not a vgtui log", "unknown-schema": "unknown schema version"}
 
 
 def plain_message(view: RunView) -> str:
@@ -205,7 +217,7 @@ class RunPanel(Vertical):
     RunPanel > WatchHeatmap { height: 1fr; min-height: 4; }
     RunPanel > LogChart { height: 6; min-height: 5; }
     RunPanel > .watch-text { height: auto; }
-    RunPanel > .watch-notes { height: auto; max-height: 6; color: $text-warning; }
+    RunPanel > .watch-notes { height: 0; color: $text-warning; }
     """
 
     def __init__(self, path: str, generation: int = 0, **kwargs) -> None:
@@ -224,20 +236,30 @@ class RunPanel(Vertical):
         yield Static("", classes="watch-text watch-loss")
         yield Static("", classes="watch-notes")
 
+    def text_width(self) -> int:
+        return max(12, (self.content_region.width or self.app.size.width) - 1)
+
     def show(self, view: RunView, sel: Selection, ramp: Ramp) -> None:
         self.view, self.sel, self.ramp = view, sel, ramp
-        width = max(12, (self.content_region.width or self.app.size.width) - 1)
+        width = self.text_width()
         self.query_one(".watch-title", Static).update(Text(title_text(view, width)))
         self.query_one(WatchHeatmap).show(view, sel, ramp)
         self.query_one(LogChart).x_label = QUANTITY_AXIS[sel.quantity]
         self._curve(view, sel, width)
         self.query_one(".watch-layers", Static).update(Text(layers_text(view, width)))
         self.query_one(".watch-loss", Static).update(Text(loss_text(view, width)))
-        self.query_one(".watch-notes", Static).update(Text(notes_text(view)))
+        self.query_one(".watch-notes", Static).update(Text(notes_text(view, width)))
 
     def on_resize(self) -> None:
-        if self.view is not None:  # texts are fitted to the width: redo them
-            self.show(self.view, self.sel, self.ramp)
+        # texts are fitted to the width, which is known only once laid out: draw again
+        redraw = getattr(self.screen, "draw", None)
+        if self.view is not None and redraw is not None:
+            self.call_after_refresh(redraw)
+
+    def set_notes_height(self, lines: int) -> None:
+        """The same height in every panel side by side, so their charts line up."""
+        self.query_one(".watch-notes", Static).styles.height = max(0, lines)
+
 
     def _curve(self, view: RunView, sel: Selection, width: int = 80) -> None:
         chart = self.query_one(LogChart)
@@ -252,6 +274,7 @@ class RunPanel(Vertical):
         was = expand_bins(first.values(layer, sel.quantity), first.bins)
         if len(was) != len(now):  # sequences of another length: compare by position
             was = bucket_max(was, len(now))
+        was, now = [float(v) for v in was], [float(v) for v in now]
         start = 0 if sel.quantity == "lag" else 1
         word = "step " if width >= 40 else ""  # narrow: the bare steps, as on the rows
         chart.set_series(Series(f"{word}{first.step}", tuple(was), "·", "dim"),

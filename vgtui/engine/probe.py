@@ -237,8 +237,13 @@ class Probe:
         except OSError as exc:
             raise ConfigError(f"cannot write the log {self.path}: {exc.strerror or exc}",
                               "path") from None
-        self._write(header_for(model, self.name, self.module, self.every, loss_fn, lag_batch,
-                               self.started))
+        try:
+            self._write(header_for(model, self.name, self.module, self.every, loss_fn,
+                                   lag_batch, self.started))
+        except OSError as exc:
+            self.close()
+            raise ConfigError(f"cannot write the log {self.path}: {exc.strerror or exc}",
+                              "path") from None
 
     # -- training-loop side ---------------------------------------------------------------
     def observe(self, step: int, inputs, loss_fn: Callable | None = None):

@@ -140,7 +140,7 @@ class _Layer:
     b_ih: Any  # (G n,)
     b_hh: Any  # (G n,)
     w_hr: Any = None  # (n_out, n) with proj_size, else None
-
+    both: Any = None  # [W_hh | W_ih] (G n, n_out + m_l): one product for both, steps back
 
 @dataclass
 class _Shape:
@@ -315,7 +315,8 @@ def _derivatives(shape: _Shape, tr: _Trace) -> None:
 
 
 # -- the backward pass of one step, for any number of rows ---------------------------------
-def _step_back(shape: _Shape, w: _Layer, tr: _Trace, t: int, gh, gc, b: int):
+def _step_back(shape: _Shape, w: _Layer, tr: _Trace, t: int, gh, gc, b: int,
+               want_dx: bool = False):
     """One step back through step t + 1 of a layer (t is 0-based), for R rows at once.
 
     ``gh`` (R, b, n_out) is the total gradient at h_(t+1); ``gc`` (R, b, n) for an LSTM is
@@ -323,13 +324,16 @@ def _step_back(shape: _Shape, w: _Layer, tr: _Trace, t: int, gh, gc, b: int):
     sequences of the batch take part. Returns (gh_prev, gc_prev, dgate_h, dgate_x, dc)
     where dc is the LSTM's total gradient at c_(t+1) and dgate_* the gradients at the
     pre-activations of the hidden and input sides (they differ only for a GRU); the
-    gradient at the layer's input is dgate_x @ W_ih."""
+    gradient at the layer's input is dgate_x @ W_ih; with ``want_dx`` it is appended to
+    the result (one product with [W_hh | W_ih] where the two sides share their gate
+    gradients), else None is."""
     import torch
 
     n = shape.hidden
     if shape.arch == "rnn":
         dz = gh * tr.d_state[t, :b]
-        return dz @ w.w_hh, None, dz, dz, None
+        prev, dx = _back_products(w, dz, want_dx)
+        return prev, None, dz, dz, None, dx
     if shape.arch == "lstm":
         gm = gh if w.w_hr is None else gh @ w.w_hr
         dc = torch.addcmul(gc, gm, tr.d_state[t, :b])
@@ -339,13 +343,28 @@ def _step_back(shape: _Shape, w: _Layer, tr: _Trace, t: int, gh, gc, b: int):
         torch.mul(tr.d_gates[t, :b, :3 * n].view(b, 3, n), dc.unsqueeze(-2),
                   out=dpre[..., :3 * n].view(rows, b, 3, n))
         torch.mul(tr.d_gates[t, :b, 3 * n:], gm, out=dpre[..., 3 * n:])
-        return dpre @ w.w_hh, dc * tr.acts[t, :b, n:2 * n], dpre, dpre, dc
+        prev, dx = _back_products(w, dpre, want_dx)
+        return prev, dc * tr.acts[t, :b, n:2 * n], dpre, dpre, dc, dx
     z = tr.acts[t, :b, n:]
     dcand = gh * tr.d_state[t, :b]
     drz = torch.cat((dcand, gh), dim=-1) * tr.d_gates[t, :b]
     dgate_h = torch.cat((drz, dcand * tr.acts[t, :b, :n]), dim=-1)
     dgate_x = torch.cat((drz, dcand), dim=-1)
-    return gh * z + dgate_h @ w.w_hh, None, dgate_h, dgate_x, None
+    return (gh * z + dgate_h @ w.w_hh, None, dgate_h, dgate_x, None,
+            dgate_x @ w.w_ih if want_dx else None)
+
+
+def _back_products(w: _Layer, gate, want_dx: bool):
+    """gate @ W_hh, and gate @ W_ih when asked, as one matrix product."""
+    import torch
+
+    if not want_dx:
+        return gate @ w.w_hh, None
+    if w.both is None:
+        w.both = torch.cat((w.w_hh, w.w_ih), dim=1)
+    out = gate @ w.both
+    split = w.w_hh.shape[1]
+    return out[..., :split], out[..., split:]
 
 
 # -- results -------------------------------------------------------------------------------
@@ -1034,7 +1053,8 @@ def _backward(shape: _Shape, grab: _Interceptor, inj_out, inj_hn, inj_cn, skip, 
                     gh = mul_rows(gh, 1.0 / safe)
                     gc = mul_rows(gc, 1.0 / safe) if lstm else None
                     scale = np.where(joint > 0, top + np.log10(safe), -np.inf)
-                gh_prev, gc_prev, gate_h, gate_x, dc = _step_back(shape, w, tr, t, gh, gc, b)
+                gh_prev, gc_prev, gate_h, gate_x, dc, dx = _step_back(shape, w, tr, t, gh, gc, b,
+                                                                      want_dx=k > 0)
                 if grp.total:
                     keep["gate_h"][k][t] = gate_h[0]
                     keep["gate_x"][k][t] = gate_x[0]
@@ -1045,7 +1065,7 @@ def _backward(shape: _Shape, grab: _Interceptor, inj_out, inj_hn, inj_cn, skip, 
                 if lstm:
                     grp.carry_c[k] = gc_prev
                 if k > 0:
-                    dx = gate_x @ w.w_ih  # dL/d(this layer's input) = dL/d(h of the layer below)
+                    # dx: dL/d(this layer's input) = dL/d(h of the layer below)
                     if traces[k - 1].mask is not None:
                         dx = dx * traces[k - 1].mask[t, :b]
                     down = (dx, scale)

@@ -15,7 +15,8 @@ __all__ = ["measure", "MeasureResult", "Probe"]
 
 
 def measure(model, inputs, loss_fn: Callable | None = None, rnn: str | None = None, *,
-            lag: bool | None = None, lag_batch: int | None = None) -> "MeasureResult":
+            lag: bool | None = None, lag_batch: int | None = None,
+            dtype: str | None = None) -> "MeasureResult":
     """The gradient of a loss with respect to every hidden state, input position and (LSTM)
     cell state of a torch.nn.RNN / LSTM / GRU, on your own model and data.
 
@@ -27,12 +28,14 @@ def measure(model, inputs, loss_fn: Callable | None = None, rnn: str | None = No
 
     Measured in float64 with the model's own weights, exactly (see vgtui/engine/measure.py
     for how); norms over a batch are Frobenius norms over batch and units. The model is
-    left exactly as it was. ``lag``/``lag_batch``: see ``measure_model``. Bad arguments
+    left exactly as it was. ``lag``, ``lag_batch``, ``dtype``: see ``measure_model``
+    (vgtui/engine/measure.py). Bad arguments
     raise ``vgtui.engine.VgtuiError`` with one readable line.
     """
     from .engine.measure import measure_model
 
-    found = measure_model(model, inputs, loss_fn, rnn, lag=lag, lag_batch=lag_batch)
+    found = measure_model(model, inputs, loss_fn, rnn, lag=lag, lag_batch=lag_batch,
+                          dtype=dtype)
     return MeasureResult(**{f.name: getattr(found, f.name) for f in fields(Measurement)})
 
 

@@ -495,3 +495,17 @@ def test_a_model_on_cuda_is_measured_there_and_agrees_with_the_cpu():
     assert on_gpu.device.startswith("cuda")
     for a, b in zip(on_cpu.layers, on_gpu.layers):
         np.testing.assert_allclose(a.log10_grad_h, b.log10_grad_h, atol=1e-9)
+
+
+def test_measuring_in_the_models_own_float32_agrees_to_its_precision():
+    torch.manual_seed(14)
+    module = torch.nn.LSTM(3, 16, num_layers=2)  # float32
+    x = torch.randn(60, 4, 3)
+    exact = vgtui.measure(module, x)
+    quick = vgtui.measure(module, x, dtype="model")
+    assert exact.dtype == "float64" and quick.dtype == "float32"
+    for a, b in zip(exact.layers, quick.layers):
+        # float32 keeps about 6 digits; log10 differences of 1e-4 are 0.02% relative
+        np.testing.assert_allclose(a.log10_grad_h, b.log10_grad_h, atol=1e-4)
+    with pytest.raises(ConfigError, match="dtype must be one of"):
+        vgtui.measure(module, x, dtype="float16")

@@ -653,13 +653,17 @@ class _Rows:
 
 def measure_model(model, inputs, loss_fn: Callable | None = None, rnn: str | None = None, *,
                   lag: bool | None = None, lag_batch: int | None = None,
-                  params: bool = True) -> Measurement:
+                  params: bool = True, dtype: str | None = None) -> Measurement:
     """Measure ``model`` on ``inputs`` (see the module docstring for what and how).
 
     ``lag``: True computes the lag profile (refused past the budget), False leaves it
     out, None (default) computes it when it fits. ``lag_batch`` restricts the lag profile
     to the first that many sequences of the batch. ``params=False`` skips the
-    per-parameter gradient norms. The model is left exactly as it was: parameters,
+    per-parameter gradient norms. ``dtype``: the recurrence is re-run in float64 by
+    default (float32 on a device without float64); "model" uses the recurrent module's
+    own dtype instead (about 1.6x faster for a float32 model, and, the gradient being
+    renormalised at every step, still free of under- and overflow; what it loses is
+    digits, about 1e-6 relative). The model is left exactly as it was: parameters,
     ``.grad``, buffers, train/eval mode, and torch's CPU and CUDA random states."""
     import torch
 
@@ -674,7 +678,7 @@ def measure_model(model, inputs, loss_fn: Callable | None = None, rnn: str | Non
         raise ConfigError(f"lag_batch must be a whole number of sequences, 1 or more (got "
                           f"{lag_batch!r})", "lag_batch")
     device = module.weight_hh_l0.device
-    dtype = compute_dtype(device)
+    dtype = chosen_dtype(dtype, device, module.weight_hh_l0.dtype)
     model_dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()),
                        module.weight_hh_l0.dtype)
     inputs = _as_model_inputs(inputs, device, model_dtype)
@@ -686,6 +690,27 @@ def measure_model(model, inputs, loss_fn: Callable | None = None, rnn: str | Non
                             params, t0)
     finally:
         saved.restore()
+
+
+MEASURE_DTYPES = ("float64", "float32", "model")
+
+
+def chosen_dtype(name: str | None, device, model_dtype):
+    """The torch dtype a measurement runs in (see ``measure_model``'s ``dtype``)."""
+    import torch
+
+    if name is None or name == "float64":
+        best = compute_dtype(device)
+        if name == "float64" and best != torch.float64:
+            raise ConfigError(f"the device {device} has no float64; use dtype='model' or "
+                              "'float32'", "dtype")
+        return best
+    if name == "float32":
+        return torch.float32
+    if name == "model":
+        return model_dtype if model_dtype in (torch.float32, torch.float64) else torch.float32
+    raise ConfigError(f"dtype must be one of {', '.join(MEASURE_DTYPES)} (got {name!r})",
+                      "dtype")
 
 
 def _as_model_inputs(inputs, device, dtype):

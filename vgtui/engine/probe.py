@@ -195,6 +195,8 @@ class Probe:
     existing log (a new header marks the new run) instead of starting it afresh.
     ``lag_batch``: the lag profile covers the first that many sequences of the batch
     (None: all), since for a loss over every step it costs about T / 2 times the rest.
+    ``dtype="model"`` measures in the model's own dtype rather than float64 (about 1.6x
+    cheaper for a float32 model; see ``measure_model``).
 
     Training with and without a probe gives bit-for-bit the same parameters: the probe
     writes no ``.grad``, restores torch's random states and leaves modes and buffers as
@@ -204,7 +206,7 @@ class Probe:
 
     def __init__(self, model, path, every: int = 50, loss_fn: Callable | None = None,
                  rnn: str | None = None, *, append: bool = False, lag: bool | None = None,
-                 lag_batch: int | None = 4) -> None:
+                 lag_batch: int | None = 4, dtype: str | None = None) -> None:
         from .measure import find_recurrent
 
         if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 1:
@@ -217,6 +219,11 @@ class Probe:
             raise ConfigError(f"lag_batch must be None or a whole number, 1 or more (got "
                               f"{lag_batch!r})", "lag_batch")
         self.name, self.module = find_recurrent(model, rnn)
+        from .measure import chosen_dtype
+
+        self.dtype = dtype
+        measured_in = chosen_dtype(dtype, self.module.weight_hh_l0.device,
+                                    self.module.weight_hh_l0.dtype)
         self.model = model
         self.path = os.fspath(path)
         self.every = int(every)
@@ -238,8 +245,10 @@ class Probe:
             raise ConfigError(f"cannot write the log {self.path}: {exc.strerror or exc}",
                               "path") from None
         try:
-            self._write(header_for(model, self.name, self.module, self.every, loss_fn,
-                                   lag_batch, self.started))
+            header = header_for(model, self.name, self.module, self.every, loss_fn, lag_batch,
+                                self.started)
+            header["measure_dtype"] = str(measured_in).replace("torch.", "")
+            self._write(header)
         except OSError as exc:
             self.close()
             raise ConfigError(f"cannot write the log {self.path}: {exc.strerror or exc}",
@@ -257,7 +266,7 @@ class Probe:
             from .measure import measure_model
 
             result = measure_model(self.model, inputs, loss_fn or self.loss_fn, self.rnn,
-                                   lag=self.lag, lag_batch=self.lag_batch)
+                                   lag=self.lag, lag_batch=self.lag_batch, dtype=self.dtype)
             self._write(record_for(int(step), time.perf_counter() - self._clock, result))
             self.records += 1
             return result

@@ -478,9 +478,9 @@ def write_markdown(outcomes: list[Outcome], where: str, only: list[str] | None =
         names = {o.name for o in outcomes}
         merged = [ln for ln in kept if _row_name(ln) not in names]
         runs = [ln for ln in table.splitlines() if ln.startswith("Run on ") or ln.startswith("Rows ")]
-        label = "--only " + ",".join(only)
-        runs = [ln for ln in runs if not ln.startswith(f"Rows {label}:")]
-        runs.append(f"Rows {label}: run on {time.strftime('%Y-%m-%d')}: {where}.")
+        label = f"Rows from `--only {','.join(only)}`"
+        runs = [ln for ln in runs if not ln.startswith(label)]
+        runs.append(f"{label}, run on {time.strftime('%Y-%m-%d')}: {where}.")
         lines += [ln for r in runs for ln in (r, "")]
         body = merged + rows
     else:

@@ -316,8 +316,110 @@ def bench_cuda() -> list[Outcome]:
                     f"gpu {r['gpu']:.2f} s, cpu {r['cpu']:.2f} s, worst log10 diff {r['worst_log10']:.1e}")]
 
 
+# -- 7. the training-loop probe -------------------------------------------------------------
+PROBE = """
+import json, os, statistics, sys, tempfile, time, torch
+import vgtui
+
+# One thread: on a shared two-core machine a second OpenMP thread mostly spins while the
+# other core is busy, which makes every step several times slower.
+torch.set_num_threads(1)
+T, B, M, N, STEPS, EVERY = 100, 32, 32, 128, {steps}, 50
+EVERY_STEP_LOSS = {every_step}
+DTYPE = {dtype!r}
+
+class Net(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = torch.nn.LSTM(M, N, num_layers=2)
+        self.head = torch.nn.Linear(N, 1)
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.head(out)
+
+def make():
+    torch.manual_seed(0)
+    model = Net()
+    return model, torch.optim.Adam(model.parameters(), lr=1e-3)
+
+def losses(y):
+    if EVERY_STEP_LOSS:
+        return lambda out: torch.nn.functional.mse_loss(out, y)
+    return lambda out: torch.nn.functional.mse_loss(out[-1], y[-1])
+
+def train_step(model, opt, x, loss_fn):
+    loss = loss_fn(model(x))
+    opt.zero_grad(); loss.backward(); opt.step()
+
+# The same training loop twice, advanced step by step in turn (which goes first swaps
+# every step): one copy observed by a Probe, the other not. Both meet the machine's load
+# at the same moments, so its swings (+-20% from one minute to the next on this shared
+# machine) cancel out of the ratio instead of swamping it.
+plain, probed = make(), make()
+with tempfile.TemporaryDirectory() as d:
+    probe = vgtui.Probe(probed[0], os.path.join(d, "run.jsonl"), every=EVERY, dtype=DTYPE)
+    x = torch.randn(T, B, M); y = x[..., 0].cumsum(0).unsqueeze(-1) / T
+    for model, opt in (plain, probed):  # warm-up: first calls, allocations
+        train_step(model, opt, x, losses(y))
+    vgtui.measure(probed[0], x, losses(y))
+    t_plain = t_probed = 0.0
+    each = []
+    for step in range(1, STEPS + 1):
+        x = torch.randn(T, B, M); y = x[..., 0].cumsum(0).unsqueeze(-1) / T
+        loss_fn = losses(y)
+        order = (0, 1) if step % 2 else (1, 0)
+        for which in order:
+            t0 = time.perf_counter()
+            if which == 0:
+                train_step(*plain, x, loss_fn)
+                t_plain += time.perf_counter() - t0
+            else:
+                train_step(*probed, x, loss_fn)
+                m0 = time.perf_counter()
+                if probe.observe(step, x, loss_fn) is not None:
+                    each.append(time.perf_counter() - m0)
+                t_probed += time.perf_counter() - t0
+    assert probe.active, probe.error
+    probe.close()
+same = all(torch.equal(a, b) for a, b in zip(plain[0].parameters(), probed[0].parameters()))
+print(json.dumps({{"plain": t_plain, "probed": t_probed, "each": statistics.median(each),
+                  "measurements": len(each), "steps": STEPS, "same": same,
+                  "threads": torch.get_num_threads()}}))
+"""
+
+
+PROBE_CASES = (  # (loss over every step, measure dtype, label, judged against the target)
+    (False, None, "loss at T", True),
+    (False, "model", "loss at T, dtype='model'", False),
+    (True, None, "loss at every step", False),
+)
+
+
+def bench_probe() -> list[Outcome]:
+    out = []
+    for every_step, dtype, label, judged in PROBE_CASES:
+        r = run_py(PROBE.format(steps=300, every_step=every_step, dtype=dtype), timeout=1800)
+        ratio = r["probed"] / r["plain"]
+        detail = (f"{r['steps']} Adam steps of a 2-layer LSTM (n=128, T=100, batch 32), {label}, "
+                  f"two copies stepped in turn: {r['plain']:.1f} s without, {r['probed']:.1f} s "
+                  f"with a Probe (every=50: {r['measurements']} measurements, "
+                  f"{r['each'] * 1e3:.0f} ms each); parameters bit-for-bit equal: "
+                  f"{'yes' if r['same'] else 'NO'}; {r['threads']} thread")
+        if every_step:
+            detail += "; lag profile over the first 4 sequences"
+        measured = f"{100 * (ratio - 1):+.1f}%"
+        if judged:
+            out.append(Outcome(f"Probe overhead, {label}", "<= 10% slower", measured, ratio,
+                               ratio <= 1.10 and r["same"], detail))
+        else:  # recorded for reference: what the options cost
+            out.append(Outcome(f"Probe overhead, {label}", "recorded", measured, ratio,
+                               r["same"], detail))
+    return out
+
+
 BENCHES = {"sweep": bench_sweep, "interactive": bench_interactive, "startup": bench_startup,
-           "lookups": bench_lookups, "scale": bench_scale, "cuda": bench_cuda}
+           "lookups": bench_lookups, "scale": bench_scale, "cuda": bench_cuda,
+           "probe": bench_probe}
 
 
 def machine() -> str:
@@ -355,27 +457,51 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{mark:4}  {o.name:38} {o.target:26} {o.measured:18} {o.detail}", flush=True)
         outcomes.extend(got)
     if args.write:
-        write_markdown(outcomes, where)
+        write_markdown(outcomes, where, only=args.only)
     return 0 if all(o.passed is not False for o in outcomes) else 1
 
 
-def write_markdown(outcomes: list[Outcome], where: str) -> None:
+def write_markdown(outcomes: list[Outcome], where: str, only: list[str] | None = None) -> None:
+    """Write the table. A partial run (``--only``) replaces its own rows (by name) and keeps
+    every other row and its "Run on" line, adding one line that says when and where the
+    re-run rows were measured."""
+    path = ROOT / "BENCHMARKS.md"
+    old = path.read_text() if path.exists() else ""
+    table, notes = old, ""
+    if NOTES_MARKER in old:
+        table, notes = old.split(NOTES_MARKER, 1)
+    rows = [_row(o) for o in outcomes]
     lines = ["# Benchmarks", "",
              "Written by `python -m benchmarks --write`. Each figure is a ratio against a baseline "
-             "measured in the same run.", "",
-             f"Run on {time.strftime('%Y-%m-%d')}: {where}.", "",
-             "| result | target | measured | ratio | detail |", "|---|---|---|---|---|"]
-    for o in outcomes:
-        mark = "SKIP" if o.passed is None else ("PASS" if o.passed else "FAIL")
-        ratio = "" if o.ratio is None else f"{o.ratio:.3g}"
-        lines.append(f"| {mark} {o.name} | {o.target} | {o.measured} | {ratio} | {o.detail} |")
-    path = ROOT / "BENCHMARKS.md"
+             "measured in the same run.", ""]
+    if only and "| result |" in table:
+        kept = [ln for ln in table.splitlines() if ln.startswith("| ") and not ln.startswith("| result")]
+        names = {o.name for o in outcomes}
+        merged = [ln for ln in kept if _row_name(ln) not in names]
+        runs = [ln for ln in table.splitlines() if ln.startswith("Run on ") or ln.startswith("Rows ")]
+        label = f"Rows from `--only {','.join(only)}`"
+        runs = [ln for ln in runs if not ln.startswith(label)]
+        runs.append(f"{label}, run on {time.strftime('%Y-%m-%d')}: {where}.")
+        lines += [ln for r in runs for ln in (r, "")]
+        body = merged + rows
+    else:
+        lines += [f"Run on {time.strftime('%Y-%m-%d')}: {where}.", ""]
+        body = rows
+    lines += ["| result | target | measured | ratio | detail |", "|---|---|---|---|---|"] + body
     # What people wrote below the marker (profiles, notes on missed targets) survives a
     # rewrite of the table above it.
-    notes = ""
-    if path.exists() and NOTES_MARKER in path.read_text():
-        notes = path.read_text().split(NOTES_MARKER, 1)[1]
     path.write_text("\n".join(lines) + "\n\n" + NOTES_MARKER + notes.rstrip() + "\n")
+
+
+def _row(o: Outcome) -> str:
+    mark = "SKIP" if o.passed is None else ("PASS" if o.passed else "FAIL")
+    ratio = "" if o.ratio is None else f"{o.ratio:.3g}"
+    return f"| {mark} {o.name} | {o.target} | {o.measured} | {ratio} | {o.detail} |"
+
+
+def _row_name(line: str) -> str:
+    cell = line.split("|")[1].strip()
+    return cell.split(" ", 1)[1] if cell[:4] in ("PASS", "FAIL", "SKIP") else cell
 
 
 NOTES_MARKER = "<!-- notes: kept when the table above is rewritten -->"

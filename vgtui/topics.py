@@ -88,6 +88,10 @@ TOPICS: tuple[Topic, ...] = (
     Topic("quiz", "Quiz", "", "vgtui.screens.quiz:QuizScreen",
           "questions with explanations; several ask you to predict a number the engine "
           "then computes"),
+    Topic("watch", "Watch training", "", "vgtui.screens.watch:WatchScreen",
+          "follow the logs vgtui.Probe writes while your own model trains: gradient per "
+          "timestep x training step as a heatmap, horizon and factor over training, alerts",
+          ("watch",)),
     Topic("claims", "Claims", "", "vgtui.screens.claims:ClaimsScreen",
           "every number the articles state beside the value computed now: holds, holds "
           "approximately or does not hold, with the difference and the screen that shows it",

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from vgtui.screens.watch import sample_paths
 from vgtui.topics import lookup_names
 
 LOOKUPS = lookup_names()
@@ -34,6 +35,7 @@ CASES = {
     "compare": ["--steps", "30", "--hidden", "8"],
     "train": ["--quick", "--steps", "5", "--hidden", "4"],
     "claims": ["--closed-only"],
+    "watch": sample_paths(),
 }
 TIMING_KEYS = {"timing"}
 

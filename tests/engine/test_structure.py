@@ -270,8 +270,9 @@ def test_layers_point_one_way(layer, forbidden):
 
 def test_wording_lives_in_the_present_package_not_at_the_package_root():
     root = sorted(p.stem for p in PACKAGE.glob("*.py"))
-    # the entry points, the app and the topic registry; wording lives in present/
-    assert root == ["__init__", "__main__", "app", "topics"], root
+    # the entry points, the app, the topic registry and the public Python API (measure,
+    # Probe); wording lives in present/
+    assert root == ["__init__", "__main__", "api", "app", "topics"], root
     assert (PACKAGE / "present" / "__init__.py").is_file()
 
 

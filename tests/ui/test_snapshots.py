@@ -107,6 +107,30 @@ def test_command_box_at_80x24(snap_compare):
     assert snap_compare(VgtuiApp(start_screen="flow"), terminal_size=SIZE, run_before=run_before)
 
 
+# The Watch screen on the fixed sample logs that ship with vgtui (examples/train_adding.py,
+# committed): one run, and the three runs side by side, with the LSTM's lag profile.
+WATCH_VIEWS = {"one-run": ((1,), ()), "three-runs": ((0, 1, 2), ()),
+               "one-run-first-record": ((1,), ("home",)), "three-runs-layer-x": ((0, 1, 2), ("x",))}
+
+
+@pytest.mark.parametrize("view", list(WATCH_VIEWS))
+def test_watch_screen_on_sample_logs_at_80x24(snap_compare, view):
+    from vgtui.screens.watch import sample_paths
+
+    picks, keys = WATCH_VIEWS[view]
+    app = VgtuiApp(start_screen="watch")
+    app.watch_files = [sample_paths()[i] for i in picks]
+
+    async def run_before(pilot) -> None:
+        await until_ready(pilot, "watch")
+        await wait_until(pilot, lambda: all(v.records > 0 for v in pilot.app.screen.views))
+        await pilot.press(*keys)
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
 # Other tabs worth a look at 80x24: (screen, keys pressed once it is ready).
 EXTRA_VIEWS = {
     "decay-measured": ("decay", ("m",)),

@@ -72,7 +72,24 @@ def _unpickling_message(path: str, text: str) -> str:
     return f"model file {path} could not be read: not a torch.save file (or it is damaged)"
 
 
+# Where training scripts keep the weights inside a checkpoint dict, in the order tried:
+# Lightning's "state_dict", the tutorials' "model_state_dict", and plain "model".
+CHECKPOINT_KEYS = ("state_dict", "model_state_dict", "model")
+
+
 def load_state_dict(path: str) -> dict:
+    """The state_dict in ``path``: a file saved with ``torch.save(module.state_dict())``,
+    or a checkpoint dict holding one under a CHECKPOINT_KEYS key."""
+    return read_weights(path)[0]
+
+
+def read_weights(path: str) -> tuple[dict, str]:
+    """(state_dict, the checkpoint key it was under or "" for a bare state_dict).
+
+    Always ``torch.load(weights_only=True)``: a file that would build Python objects is
+    refused and nothing in it runs. A checkpoint's other entries (epoch, optimizer
+    state, hyper-parameters, Lightning's loops and callbacks) are read by the same safe
+    loader and then ignored; so are non-tensor entries inside its state_dict."""
     import torch  # torch: loaded on first use
 
     _check_path(path, "model")
@@ -88,10 +105,17 @@ def load_state_dict(path: str) -> dict:
     if not isinstance(state, dict) or not all(isinstance(k, str) for k in state):
         raise ModelFileError(f"model file {path} does not hold a state_dict "
                              f"(found {type(state).__name__})", "model")
-    if not all(torch.is_tensor(v) for v in state.values()):
-        raise ModelFileError(f"model file {path} holds non-tensor values; save "
-                             "module.state_dict()", "model")
-    return state
+    if all(torch.is_tensor(v) for v in state.values()):
+        return state, ""
+    for key in CHECKPOINT_KEYS:
+        inner = state.get(key)
+        if isinstance(inner, dict) and all(isinstance(k, str) for k in inner):
+            tensors = {k: v for k, v in inner.items() if torch.is_tensor(v)}
+            if tensors:
+                return tensors, key
+    raise ModelFileError(f"model file {path} holds non-tensor values and no state_dict under "
+                         f"{', '.join(repr(k) for k in CHECKPOINT_KEYS)}; save "
+                         "module.state_dict()", "model")
 
 
 def load_rnn(path: str) -> LoadedRNN:
@@ -197,6 +221,7 @@ class LoadedModel:
     b_hh: list
     prefix: str = ""
     has_bias: bool = True
+    checkpoint_key: str = ""  # "state_dict" etc. when read from a checkpoint dict
 
     @property
     def layers(self) -> int:
@@ -215,6 +240,8 @@ class LoadedModel:
         name = ARCH_MODULES[self.arch].split(".")[-1]
         layers = f"{self.layers} layer" + ("s" if self.layers > 1 else "")
         where = f", keys {self.prefix}*" if self.prefix else ""
+        if self.checkpoint_key:
+            where += f" of checkpoint[{self.checkpoint_key!r}]"
         return f"{name}, {layers}, n={self.hidden}, m={self.input_size}{where}"
 
     def as_rnn(self) -> LoadedRNN:
@@ -245,7 +272,7 @@ def load_model(path: str, arch: str | None = None) -> LoadedModel:
     file that does not fit it is refused. Loaded with weights_only=True."""
     import torch  # torch: loaded on first use
 
-    state = load_state_dict(path)
+    state, checkpoint_key = read_weights(path)
     prefix = _recurrent_prefix(path, state)
     sub = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
     odd = sorted(k for k in sub if "_reverse" in k or k.startswith("weight_hr_l"))
@@ -324,7 +351,8 @@ def load_model(path: str, arch: str | None = None) -> LoadedModel:
         raise ModelFileError(f"model file {path} has keys a torch.nn.{ARCH_BY_GATES[gates].upper()} "
                              f"does not ({extra[0]}); save the recurrent module's own state_dict()",
                              "model")
-    return LoadedModel(path, ARCH_BY_GATES[gates], w_ih, w_hh, b_ih, b_hh, prefix, has_bias)
+    return LoadedModel(path, ARCH_BY_GATES[gates], w_ih, w_hh, b_ih, b_hh, prefix, has_bias,
+                       checkpoint_key)
 
 
 def model_config(model: LoadedModel, base, given: dict, inputs: np.ndarray | None):

@@ -1,1 +1,1 @@
-"""One module per concept screen; ``registry`` lists them in order."""
+"""One module per concept screen; the topic registry (vgtui/topics.py) lists them in order."""

@@ -25,6 +25,7 @@ from .forget_gate import toy_carousel
 from .jacobian import jacobian_products, matrix_powers
 from .presets import preset_config
 from .recurrence import RNNWeights, random_stream
+from .seeding import global_seed
 from .spectrum import init_matrix, spectrum_report
 
 
@@ -122,15 +123,14 @@ def article_four_unit(scales: Sequence[float] = (0.5, 1.5)):
     from torch import nn
 
     rows = []
-    with torch.random.fork_rng(devices=[]):
-        for scale in scales:
-            torch.manual_seed(0)
+    for scale in scales:
+        with global_seed(0):
             w_xh = nn.Linear(2, 4, bias=False)
             w_hh = nn.Linear(4, 4, bias=False)
             with torch.no_grad():
                 w_hh.weight.copy_(scale * torch.eye(4) + 0.05 * torch.randn(4, 4))
             x = 0.05 * torch.randn(20, 2)
-            rows.append((w_hh.weight.detach().clone(), w_xh.weight.detach().clone(), x))
+        rows.append((w_hh.weight.detach().clone(), w_xh.weight.detach().clone(), x))
     weights = RNNWeights(torch.stack([r[0] for r in rows]).double(),
                          torch.stack([r[1] for r in rows]).double(),
                          torch.zeros(len(rows), 4, dtype=torch.float64),
@@ -150,15 +150,14 @@ def default_torch_rnn_gradients(seeds: int = TORCH_RNN_SEEDS):
     from torch import nn
 
     w_hh, w_xh, bias, xs = [], [], [], []
-    with torch.random.fork_rng(devices=[]):
-        for seed in range(seeds):
-            torch.manual_seed(seed)
+    for seed in range(seeds):
+        with global_seed(seed):
             module = nn.RNN(input_size=10, hidden_size=64)  # batch_first changes no draw
             inputs = torch.randn(1, 30, 10)
-            w_hh.append(module.weight_hh_l0.detach().clone())
-            w_xh.append(module.weight_ih_l0.detach().clone())
-            bias.append((module.bias_ih_l0 + module.bias_hh_l0).detach().clone())
-            xs.append(inputs[0])
+        w_hh.append(module.weight_hh_l0.detach().clone())
+        w_xh.append(module.weight_ih_l0.detach().clone())
+        bias.append((module.bias_ih_l0 + module.bias_hh_l0).detach().clone())
+        xs.append(inputs[0])
     weights = RNNWeights(*(torch.stack(t).double() for t in (w_hh, w_xh, bias, xs)))
     config = RNNConfig(activation="tanh", hidden=64, input_size=10, steps=30, device="cpu",
                        dtype="float64")

@@ -28,6 +28,7 @@ from .device import dtype_name, engine_threads, resolve_device, resolve_dtype
 from .errors import Cancelled, ConfigError
 from .experiment_config import (ExperimentConfig, GATE_BLOCKS, LEARNED_RATIO, MOMENTUM,
                                 PARTIAL_RATIO, RunSpec)
+from .seeding import global_seed
 from .tasks import (chance_accuracy, constant_baseline, expected_baseline, is_classification,
                     make_batch, task_sizes, task_stream)
 
@@ -43,8 +44,7 @@ def build_model(arch: str, input_size: int, hidden: int, outputs: int, seed: int
     import torch  # torch: loaded on first use
 
     cls = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[arch]
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+    with global_seed(seed):
         cell = cls(input_size, hidden, batch_first=True, dtype=torch.float64)
         readout = torch.nn.Linear(hidden, outputs, dtype=torch.float64)
     if arch == "lstm" and forget_bias is not None:

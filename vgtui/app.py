@@ -18,9 +18,7 @@ from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.widgets import Input
 
-from .topics import TOPICS as SCREENS
-from .topics import topic
-from .topics import topic_ids as screen_ids
+from .topics import TOPICS, topic, topic_ids
 from .widgets.field_input import FieldInput
 from .widgets.pickers import CommandBox, Palette, ScreenPicker
 
@@ -28,15 +26,16 @@ ANSI_THEME = "ansi-dark"
 
 
 def _goto_bindings() -> list[Binding]:
-    return [Binding(s.key, f"goto('{s.id}')", s.title, show=False, id=f"goto.{s.id}",
-                    tooltip=f"Open the {s.title} screen") for s in SCREENS if s.key]
+    return [Binding(entry.key, f"goto('{entry.id}')", entry.title, show=False,
+                    id=f"goto.{entry.id}", tooltip=f"Open the {entry.title} screen")
+            for entry in TOPICS if entry.key]
 
 
 class VgtuiApp(App):
     CSS_PATH = "vgtui.tcss"
     TITLE = "vgtui"
     SUB_TITLE = "vanishing and exploding gradients in RNNs"
-    MODES = {s.id: s.factory() for s in SCREENS}
+    MODES = {entry.id: entry.factory() for entry in TOPICS}
     BINDINGS = _goto_bindings() + [
         Binding("f1,question_mark", "help", "help", key_display="F1", id="app.help",
                 tooltip="Explain the current screen"),
@@ -69,7 +68,7 @@ class VgtuiApp(App):
     def __init__(self, start_screen: str | None = None, *, demo: bool = False,
                  demo_interval: float | None = None, ansi: bool = False) -> None:
         super().__init__()
-        self.start_screen = start_screen or SCREENS[0].id
+        self.start_screen = start_screen or TOPICS[0].id
         self.torch_version: str | None = None
         self.demo_active = bool(demo or demo_interval)
         self.demo_interval = demo_interval
@@ -98,7 +97,7 @@ class VgtuiApp(App):
         self.torch_version = version
 
     def action_goto(self, screen_id: str) -> None:
-        if screen_id not in screen_ids():
+        if screen_id not in topic_ids():
             self.notify(f"There is no screen {screen_id!r} in this build of vgtui.",
                         severity="warning")
             return
@@ -117,13 +116,14 @@ class VgtuiApp(App):
     @staticmethod
     def demo_screen_ids() -> list[str]:
         """Registry order, leaving out screens with no DEMO narration."""
-        return [s.id for s in SCREENS if (getattr(s.load(), "DEMO", "") or "").strip()]
+        return [entry.id for entry in TOPICS
+                if (getattr(entry.load(), "DEMO", "") or "").strip()]
 
     def demo_start(self, screen_id: str | None = None) -> None:
         ids = self.demo_screen_ids()
         if not ids:
             self.demo_active = False
-            self.switch_mode(screen_id or SCREENS[0].id)
+            self.switch_mode(screen_id or TOPICS[0].id)
             self.notify("No screen has a demo narration.", severity="warning")
             return
         self.demo_active = True
@@ -230,7 +230,7 @@ class VgtuiApp(App):
 
     def action_pick_screen(self) -> None:
         current = getattr(self.screen, "SCREEN_ID", None)
-        entries = [(s.id, s.key, s.title, s.summary) for s in SCREENS]
+        entries = [(entry.id, entry.key, entry.title, entry.summary) for entry in TOPICS]
 
         def chosen(screen_id: str | None) -> None:
             if screen_id:
@@ -267,10 +267,10 @@ class VgtuiApp(App):
             screen.show_help()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        for s in SCREENS:
-            key = f"  [{s.key}]" if s.key else ""
-            yield SystemCommand(f"Go to {s.title}{key}", s.summary,
-                                lambda sid=s.id: self.action_goto(sid))
+        for entry in TOPICS:
+            key = f"  [{entry.key}]" if entry.key else ""
+            yield SystemCommand(f"Go to {entry.title}{key}", entry.summary,
+                                lambda sid=entry.id: self.action_goto(sid))
         if hasattr(screen, "palette_commands"):
             for name, help_text, callback in screen.palette_commands():
                 yield SystemCommand(name, help_text, callback)

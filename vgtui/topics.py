@@ -111,6 +111,15 @@ def topic(name: str) -> Topic:
     raise KeyError(name)
 
 
+def title_and_key(topic_id: str) -> tuple[str, str]:
+    """(title, number key) of a topic; an id not in the registry is shown as it is."""
+    try:
+        found = topic(topic_id)
+    except KeyError:
+        return topic_id, ""
+    return found.title, found.key
+
+
 def lookup_names() -> list[str]:
     """Every CLI lookup, in topic order."""
     return [name for t in TOPICS for name in t.lookups]

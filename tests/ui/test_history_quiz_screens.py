@@ -55,7 +55,7 @@ async def test_enter_on_a_row_opens_the_linked_screen():
 async def test_a_link_to_a_screen_missing_from_the_registry_is_refused_gracefully(monkeypatch):
     import vgtui.app as app_module
 
-    monkeypatch.setattr(app_module, "screen_ids", lambda: ["longrange", "flow", "history"])
+    monkeypatch.setattr(app_module, "topic_ids", lambda: ["longrange", "flow", "history"])
     app = VgtuiApp(start_screen="history")
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await history(pilot)

@@ -26,7 +26,7 @@ from ..engine.claims import build_claims, filter_claims
 from ..engine.errors import VgtuiError
 from ..engine.experiments import ExperimentCancelled
 from ..present.claims import MODE_WORDS, claim_verdict_text
-from ..topics import TOPICS as SCREENS
+from ..topics import title_and_key
 from .base import PageScreen
 
 COUNT_WORDS = {"holds": "hold", "approx": "approx.", "fails": "fail", "pending": "unmeasured"}
@@ -76,13 +76,6 @@ unspecified trained networks, or their formulas did not survive in the text): `n
 them with the reason for each (and the screen where you can measure the idea yourself);
 `vgtui claims --json` has them under `not_checked`.
 """ + f"\n**Verdict rules.** {RULES}.\n"
-
-
-def screen_title(screen_id: str) -> tuple[str, str]:
-    for s in SCREENS:
-        if s.id == screen_id:
-            return s.title, s.key
-    return screen_id, ""
 
 
 class ClaimsScreen(PageScreen):
@@ -247,7 +240,7 @@ class ClaimsScreen(PageScreen):
                                "claim."))
             return
         style = VERDICT_STYLES[c.verdict]
-        title, key = screen_title(c.screen)
+        title, key = title_and_key(c.screen)
         key_text = f" (key {key})" if key else ""
         log_text = (f"  [dim]log10 {c.log10_computed:.4f}[/dim]"
                     if c.log10_computed is not None else "")
@@ -272,7 +265,7 @@ class ClaimsScreen(PageScreen):
         lines = [f"[b]Not checked ({len(UNCHECKED)})[/b]: statements with no definite number "
                  "to recompute · n returns to the claim"]
         for u in UNCHECKED:
-            title, _ = screen_title(u.screen)
+            title, _ = title_and_key(u.screen)
             lines.append(f"• {u.article} {escape(u.where)}: {escape(u.what)}. "
                          f"[dim]Why: {escape(u.reason)} ({escape(title)})[/dim]")
         detail.update("\n".join(lines))

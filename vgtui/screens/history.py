@@ -19,7 +19,7 @@ from ..engine.capacity import CAP_SPECS, CapacityConfig, compute_capacity, parse
 from ..engine.config import FIELD_SPECS
 from ..engine.errors import ConfigError
 from ..engine.magnitude import format_log10
-from ..topics import TOPICS as SCREENS
+from ..topics import title_and_key
 from ..widgets.entry import ParseValidator
 from .base import PageScreen
 
@@ -158,13 +158,6 @@ CAP_INPUTS = {"cap-hidden": ("hidden", "hidden n"), "cap-input": ("input_size", 
               "cap-factor": ("factor", "factor γ")}
 
 
-def screen_title(screen_id: str) -> str:
-    for s in SCREENS:
-        if s.id == screen_id:
-            return s.title
-    return screen_id
-
-
 class HistoryScreen(PageScreen):
     SCREEN_ID = "history"
     TITLE = "History & remedies"
@@ -228,14 +221,14 @@ class HistoryScreen(PageScreen):
         timeline = self.query_one("#hist-timeline", DataTable)
         timeline.add_columns("year", "event", "shown on")
         for k, e in enumerate(TIMELINE):
-            timeline.add_row(e.year, e.what, screen_title(e.screen), key=str(k))
+            timeline.add_row(e.year, e.what, title_and_key(e.screen)[0], key=str(k))
         remedies = self.query_one("#hist-remedies", DataTable)
         remedies.add_columns("remedy", "fixes", "shown on")
         for k, r in enumerate(REMEDIES):
             # 30 characters keep the 'shown on' column inside 80 columns (the detail
             # pane below shows the whole text)
             short = r.fixes if len(r.fixes) <= 30 else r.fixes[:29] + "…"
-            remedies.add_row(r.name, short, screen_title(r.screen), key=str(k))
+            remedies.add_row(r.name, short, title_and_key(r.screen)[0], key=str(k))
         table = self.query_one("#cap-table", DataTable)
         table.add_columns("parameter", "shape", "count", "shared across time?")
         self._show_timeline(0)
@@ -248,14 +241,14 @@ class HistoryScreen(PageScreen):
         e = TIMELINE[k]
         self.query_one("#hist-timeline-detail", Static).update(
             f"[b]{e.year} · {escape(e.what)}[/b]\n{escape(e.detail)}\n"
-            f"[dim]Enter or o opens: {escape(screen_title(e.screen))}[/dim]")
+            f"[dim]Enter or o opens: {escape(title_and_key(e.screen)[0])}[/dim]")
 
     def _show_remedy(self, k: int) -> None:
         r = REMEDIES[k]
         self.query_one("#hist-remedies-detail", Static).update(
             f"[b]{escape(r.name)}[/b]  {escape(r.idea)}\n"
             f"✓ fixes: {escape(r.fixes)}\n✗ cannot: {escape(r.cannot)}\n"
-            f"[dim]Enter or o opens: {escape(screen_title(r.screen))}[/dim]")
+            f"[dim]Enter or o opens: {escape(title_and_key(r.screen)[0])}[/dim]")
 
     @on(DataTable.RowHighlighted, "#hist-timeline")
     def _timeline_moved(self, event: DataTable.RowHighlighted) -> None:
@@ -361,6 +354,6 @@ class HistoryScreen(PageScreen):
                  lambda: self.action_tab("remedies")),
                 ("History: parameter sharing and capacity", "n² + nm + n vs T·n², 2^n vs γ^T",
                  lambda: self.action_tab("sharing"))]
-        cmds += [(f"Remedy: {r.name} → {screen_title(r.screen)}", r.idea,
+        cmds += [(f"Remedy: {r.name} → {title_and_key(r.screen)[0]}", r.idea,
                   lambda s=r.screen: self.app.action_goto(s)) for r in REMEDIES]
         return cmds

@@ -10,10 +10,10 @@ like gamma^T: capacity grows with n while learnability falls with T.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass
 from typing import Any
 
-from .config import FieldSpec, parse_field
+from .config import CheckedConfig, FieldSpec, parse_field
 from .errors import ConfigError
 from .magnitude import LogMagnitude
 
@@ -53,22 +53,15 @@ def parse_cap_field(name: str, raw: Any) -> Any:
 
 
 @dataclass(frozen=True)
-class CapacityConfig:
+class CapacityConfig(CheckedConfig):
     hidden: int = 64
     input_size: int = 10
     output: int = 10
     steps: int = 100
     factor: float = 0.7
 
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            object.__setattr__(self, f.name, parse_cap_field(f.name, getattr(self, f.name)))
-
-    def replace(self, **changes: Any) -> "CapacityConfig":
-        return replace(self, **changes)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    def check_field(self, name: str, value: Any) -> Any:
+        return parse_cap_field(name, value)
 
 
 @dataclass(frozen=True)

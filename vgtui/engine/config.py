@@ -132,8 +132,31 @@ def _short(raw: Any) -> str:
     return text if len(text) <= 24 else text[:21] + "..."
 
 
+class CheckedConfig:
+    """Base of vgtui's frozen settings dataclasses. On construction every field goes
+    through ``check_field`` (the parser the CLI and the app share, so a config that
+    exists is valid), then ``check`` for rules that span fields."""
+
+    def check_field(self, name: str, value: Any) -> Any:
+        return parse_field(name, value)
+
+    def check(self) -> None:
+        """Rules across fields; raises ConfigError naming the field to fix."""
+
+    def __post_init__(self) -> None:
+        for f in fields(self):  # type: ignore[arg-type]
+            object.__setattr__(self, f.name, self.check_field(f.name, getattr(self, f.name)))
+        self.check()
+
+    def replace(self, **changes: Any):
+        return replace(self, **changes)  # type: ignore[type-var]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)  # type: ignore[call-overload]
+
+
 @dataclass(frozen=True)
-class RNNConfig:
+class RNNConfig(CheckedConfig):
     """One recurrent run, h_0 = 0 (and c_0 = 0), loss L = sum(h_T) of the top layer.
 
     The default is a single vanilla layer, h_t = f(b + W_hh h_{t-1} + W_xh x_t).
@@ -157,17 +180,6 @@ class RNNConfig:
     arch: str = "rnn"
     layers: int = 1
     forget_bias: float = 0.0
-
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            checked = parse_field(f.name, getattr(self, f.name))
-            object.__setattr__(self, f.name, checked)
-
-    def replace(self, **changes: Any) -> "RNNConfig":
-        return replace(self, **changes)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
     def to_flags(self, always: tuple[str, ...] = ("activation", "scale", "steps"),
                  skip: tuple[str, ...] = (),
@@ -203,7 +215,7 @@ COMPARE_FIELDS = ("steps", "hidden", "input_size", "input_scale", "seed", "scale
 
 
 @dataclass(frozen=True)
-class CompareConfig:
+class CompareConfig(CheckedConfig):
     """One comparison: shared sizes, inputs and weights for all six architectures."""
 
     steps: int = 100
@@ -216,16 +228,6 @@ class CompareConfig:
     radius: float = 1.0
     device: str = "auto"
     dtype: str = "auto"
-
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            object.__setattr__(self, f.name, parse_field(f.name, getattr(self, f.name)))
-
-    def replace(self, **changes: Any) -> "CompareConfig":
-        return replace(self, **changes)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     def to_flags(self) -> list[str]:
         """The ``vgtui compare`` flags that rebuild this config: --steps, then every

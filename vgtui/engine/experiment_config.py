@@ -8,9 +8,10 @@ comma-separated lists, 'off' / 'auto' for the optional ones); the CLI flags of
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass
 from typing import Any
 
+from .config import CheckedConfig
 from .errors import ConfigError
 
 TASKS = ("first", "latch", "adding")
@@ -163,7 +164,7 @@ def parse_experiment_field(name: str, text: Any) -> Any:
 
 
 @dataclass(frozen=True)
-class ExperimentConfig:
+class ExperimentConfig(CheckedConfig):
     """What to train: task x lengths x architectures x seeds, and how."""
 
     task: str = "latch"
@@ -185,9 +186,10 @@ class ExperimentConfig:
     device: str = "auto"
     dtype: str = "auto"
 
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            object.__setattr__(self, f.name, parse_experiment_field(f.name, getattr(self, f.name)))
+    def check_field(self, name: str, value: Any) -> Any:
+        return parse_experiment_field(name, value)
+
+    def check(self) -> None:
         if self.runs > MAX_RUNS:
             raise ConfigError(f"{self.runs} runs is too many (at most {MAX_RUNS}): use fewer "
                               "lengths, architectures or seeds", "seeds")
@@ -204,11 +206,8 @@ class ExperimentConfig:
     def seed_list(self) -> list[int]:
         return list(range(self.first_seed, self.first_seed + self.seeds))
 
-    def replace(self, **changes: Any) -> "ExperimentConfig":
-        return replace(self, **changes)
-
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        d = super().to_dict()
         d["lengths"] = list(self.lengths)
         d["archs"] = list(self.archs)
         d["learning_rate"] = self.learning_rate

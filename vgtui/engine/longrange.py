@@ -27,12 +27,12 @@ import re
 import shlex
 import time
 import zlib
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from . import budget
 from .budget import Estimate, FLOPS_PER_S, STEP_OVERHEAD_S, flow_estimate
-from .config import FIELD_SPECS, FieldSpec, RNNConfig, parse_field
+from .config import FIELD_SPECS, CheckedConfig, FieldSpec, RNNConfig, parse_field
 from .device import dtype_name, on_engine_threads, resolve_device, resolve_dtype
 from .errors import Cancelled, ConfigError
 from .magnitude import LOG10_E, LogMagnitude, log10_ratio
@@ -206,7 +206,7 @@ def _short(raw: Any) -> str:
 
 
 @dataclass(frozen=True)
-class LongRangeConfig:
+class LongRangeConfig(CheckedConfig):
     """One long-range measurement: a sentence, a model, a gap."""
 
     text: str = EXAMPLES[DEFAULT_EXAMPLE].text
@@ -226,27 +226,22 @@ class LongRangeConfig:
     device: str = "auto"
     dtype: str = "auto"
 
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name == "text":
-                value = parse_text(value)
-            elif f.name == "gaps":
-                value = parse_gaps(value)
-            else:
-                value = parse_lr_field(f.name, value)
-            object.__setattr__(self, f.name, value)
+    def check_field(self, name: str, value: Any) -> Any:
+        if name == "text":
+            return parse_text(value)
+        if name == "gaps":
+            return parse_gaps(value)
+        return parse_lr_field(name, value)
+
+    def check(self) -> None:
         count = len(tokenize(self.text))
         if self.key > count - 1:
             raise ConfigError(f"key word must be a token position from 1 to {count - 1} (before "
                               f"the last token), or 0 for the example's word (got {self.key})",
                               "key")
 
-    def replace(self, **changes: Any) -> "LongRangeConfig":
-        return replace(self, **changes)
-
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        d = super().to_dict()
         d["gaps"] = list(self.gaps)
         return d
 

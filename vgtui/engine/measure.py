@@ -224,6 +224,17 @@ class _Rows:
     inj_log: Any = None  # host log10 norm of the loss's injection at every step
 
 
+def check_options(loss_fn, lag_batch) -> None:
+    """The options ``measure`` and ``Probe`` share, checked before any work."""
+    if loss_fn is not None and not callable(loss_fn):
+        raise ConfigError(f"loss_fn must be a function of the model's output returning a "
+                          f"scalar, not {type(loss_fn).__name__}", "loss_fn")
+    if lag_batch is not None and (isinstance(lag_batch, bool) or not isinstance(lag_batch, int)
+                                  or lag_batch < 1):
+        raise ConfigError(f"lag_batch must be None or a whole number of sequences, 1 or more "
+                          f"(got {lag_batch!r})", "lag_batch")
+
+
 def measure_model(model, inputs, loss_fn: Callable | None = None, rnn: str | None = None, *,
                   lag: bool | None = None, lag_batch: int | None = None,
                   params: bool = True, dtype: str | None = None) -> Measurement:
@@ -244,12 +255,7 @@ def measure_model(model, inputs, loss_fn: Callable | None = None, rnn: str | Non
     name, module = find_recurrent(model, rnn)
     arch = ARCH_OF_MODE[module.mode]
     shape = shape_of(module, arch)
-    if loss_fn is not None and not callable(loss_fn):
-        raise ConfigError(f"loss_fn must be a function of the model's output returning a "
-                          f"scalar, not {type(loss_fn).__name__}", "loss_fn")
-    if lag_batch is not None and (not isinstance(lag_batch, int) or lag_batch < 1):
-        raise ConfigError(f"lag_batch must be a whole number of sequences, 1 or more (got "
-                          f"{lag_batch!r})", "lag_batch")
+    check_options(loss_fn, lag_batch)
     device = module.weight_hh_l0.device
     dtype = chosen_dtype(dtype, device, module.weight_hh_l0.dtype)
     model_dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()),

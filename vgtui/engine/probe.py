@@ -37,7 +37,7 @@ import numpy as np
 
 from .. import __version__
 from .errors import ConfigError
-from .measure import measure_model
+from .measure import check_options, measure_model
 from .unrolled import ARCH_OF_MODE, MODULE_NAMES, chosen_dtype, compute_dtype, find_recurrent
 
 SCHEMA = 1
@@ -212,12 +212,7 @@ class Probe:
         if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 1:
             raise ConfigError(f"every must be a whole number of steps, 1 or more (got "
                               f"{every!r})", "every")
-        if loss_fn is not None and not callable(loss_fn):
-            raise ConfigError(f"loss_fn must be a function of the model's output, not "
-                              f"{type(loss_fn).__name__}", "loss_fn")
-        if lag_batch is not None and (not isinstance(lag_batch, int) or lag_batch < 1):
-            raise ConfigError(f"lag_batch must be None or a whole number, 1 or more (got "
-                              f"{lag_batch!r})", "lag_batch")
+        check_options(loss_fn, lag_batch)
         self.name, self.module = find_recurrent(model, rnn)
 
         self.dtype = dtype

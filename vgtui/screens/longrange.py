@@ -8,7 +8,6 @@ collapsing as the gap grows.
 """
 from __future__ import annotations
 
-import shlex
 from functools import partial
 
 from textual import on
@@ -18,7 +17,6 @@ from textual.widgets import DataTable, Label, Static
 
 from ..engine.config import FIELD_SPECS
 from ..engine.longrange import (
-    EXAMPLES,
     LR_SPECS,
     MODEL_TITLES,
     MODELS,
@@ -260,30 +258,7 @@ class LongRangeScreen(ConfigPage):
             self.apply({"key": position})
 
     def command(self, c: LongRangeConfig) -> str:
-        d = LongRangeConfig()
-        name = c.example_name()
-        parts = ["vgtui longrange"]
-        if name and c.resolved_key() == EXAMPLES[name].key:
-            parts.append(f"--example {name}")
-        else:
-            parts += [f"--sentence {shlex.quote(c.text)}", f"--key {c.resolved_key()}"]
-        parts.append(f"--model {c.model}")
-        if c.model == "factor":
-            parts.append(f"--factor {c.factor:g}")
-        parts.append(f"--filler {c.filler}")
-        if c.gaps != d.gaps:
-            parts.append("--gaps " + ",".join(str(g) for g in c.gaps))
-        if c.model != "factor":
-            names = ["scale", "hidden", "input_size", "seed"]
-            names = (["activation", "init"] + names) if c.model == "rnn" else names
-            for name_ in names:
-                value = getattr(c, name_)
-                if value != getattr(d, name_) or name_ in ("activation", "scale"):
-                    parts.append(f"--{name_.replace('_', '-')} {value:g}" if isinstance(
-                        value, float) else f"--{name_.replace('_', '-')} {value}")
-            if c.model == "lstm":
-                parts.append(f"--forget-bias {c.forget_bias:g}")
-        return " ".join(parts)
+        return " ".join(["vgtui longrange", *c.to_flags()])
 
     def demo_prepare(self) -> None:
         self.apply({**dict(self.preset("keys").values), "model": "rnn", "filler": 0})

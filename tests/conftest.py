@@ -44,7 +44,7 @@ if hasattr(os, "getpid"):
         signal.signal(signal.SIGUSR1, _dump_async_tasks)
 
 
-# -- hostile model files, shared by the CLI and the app's Open-model dialog (issue 9) ----
+# -- hostile model files, shared by the CLI and the app's Open-model dialog ----------
 class _RunsCode:
     """Pickles to a call that would create ``marker``: loading it must never run it."""
 

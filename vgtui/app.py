@@ -153,13 +153,15 @@ class VgtuiApp(App):
 
         ids = self.demo_screen_ids()
         screen_id = ids[self.demo_index]
-        if not self.is_running or self._closing_down():
+        if not self.demo_active or not self.is_running or self._closing_down():
             return
         try:
             await self.switch_mode(screen_id)
             screen = self.screen
         except (ScreenStackError, UnknownModeError):
             return  # the app is closing: its screens are already gone
+        if not self.demo_active:  # ended while the screen was being drawn
+            return
         if hasattr(screen, "demo_prepare"):
             try:
                 screen.demo_prepare()
@@ -185,6 +187,9 @@ class VgtuiApp(App):
         if self._demo_timer is not None:
             self._demo_timer.stop()
             self._demo_timer = None
+        # A move still on its way (a timer tick just before Escape) would land afterwards
+        # and narrate again: it is dropped.
+        self.workers.cancel_group(self, "demo")
         if hasattr(self.screen, "show_demo_narration"):
             self.screen.show_demo_narration(None)
         self.refresh_bindings()

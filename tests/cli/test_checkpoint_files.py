@@ -1,4 +1,4 @@
-"""Checkpoint shapes people have on disk (issue 15, item 5): a dict holding the state_dict
+"""Checkpoint shapes people have on disk: a dict holding the state_dict
 under "state_dict" (Lightning, with a "model." style prefix and non-tensor entries
 beside it), "model_state_dict" or "model". Each reads exactly like the bare
 state_dict, through ``--model`` and the app's Open-model dialog, always with

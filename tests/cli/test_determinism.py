@@ -1,5 +1,5 @@
 """The same configuration and seed give identical JSON across runs and processes (CPU),
-for every lookup (issue 9). Wall-clock timings are the one part that differs by design:
+for every lookup. Wall-clock timings are the one part that differs by design:
 the lookups that report them (train, decay --measured) keep them under a separate
 "timing" key, left out of the comparison; no other field carries a time."""
 import json

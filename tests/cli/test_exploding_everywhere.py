@@ -1,7 +1,7 @@
 """Exploding configurations (scale 5, T = 10,000, relu) in every lookup that accepts
 them: no nan and no silent inf anywhere in the JSON or the table; magnitudes stay
 exact in log space (checked against an arbitrary-precision reference); forward
-overflow and saturation are reported as such (issue 9, numerics).
+overflow and saturation are reported as such.
 """
 from __future__ import annotations
 

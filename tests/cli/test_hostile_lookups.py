@@ -1,4 +1,4 @@
-"""Property tests over every flag of every lookup (issue 9, hostile input).
+"""Property tests over every flag of every lookup.
 
 For each lookup of the topic registry (``vgtui.topics.lookup_names``) a table below says, flag by flag, which text
 it accepts (a hypothesis strategy of valid values) and what range its refusals must

@@ -1,6 +1,6 @@
 """Model files that bite, for LSTM, GRU and multi-layer files, through ``vgtui flow``:
 each is refused in one line naming --model or --inputs and what is wrong, and the
-pickles that would run code never do (issue 9). The same files go through the app's
+pickles that would run code never do. The same files go through the app's
 Open-model dialog in tests/ui/test_hostile_model_dialog.py."""
 import json
 

@@ -1,5 +1,5 @@
 """Every lookup that computes refuses a run past the budget in one line, with the
-estimate and the limit, exit code 2 (issue 9); the constant-cost ones always answer."""
+estimate and the limit, exit code 2; the constant-cost ones always answer."""
 import pytest
 
 REFUSED = [

@@ -1,4 +1,4 @@
-"""``vgtui watch FILE --json`` (issue 15): the summary against the log's own lines, and
+"""``vgtui watch FILE --json``: the summary against the log's own lines, and
 one-line refusals (exit 2) for files that are not vgtui logs."""
 from __future__ import annotations
 

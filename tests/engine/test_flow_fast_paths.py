@@ -1,4 +1,4 @@
-"""The shortcuts the sweep takes (issue 8) give what the plain computation gives.
+"""The shortcuts the sweep takes give what the plain computation gives.
 
 A sweep over scales and activations with one seed runs on one shared base matrix
 (the scale folded out of the backward products), one broadcast input drive, a W_hh

@@ -1,4 +1,4 @@
-"""``vgtui.measure`` against torch autograd (issue 15).
+"""``vgtui.measure`` against torch autograd.
 
 Every reference here is built independently of vgtui: the recurrent module's weights are
 copied into torch.nn.RNNCell / LSTMCell / GRUCell (or explicit gate equations where

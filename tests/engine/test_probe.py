@@ -1,4 +1,4 @@
-"""``vgtui.Probe`` (issue 15): training is bit-for-bit unchanged by it, the log it writes,
+"""``vgtui.Probe``: training is bit-for-bit unchanged by it, the log it writes,
 binning of long sequences, and a failure that switches it off without stopping training.
 Also: ``import vgtui`` stays light, and a measurement draws itself (rich, Jupyter)."""
 from __future__ import annotations

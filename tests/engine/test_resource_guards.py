@@ -1,5 +1,5 @@
 """Every engine entry point a screen or a lookup calls checks its memory and time
-estimate before it starts, and refuses past the budget with both numbers (issue 9).
+estimate before it starts, and refuses past the budget with both numbers.
 
 Each case runs a modest configuration under a tiny VGTUI_MEMORY_MB or VGTUI_SECONDS and
 expects a ResourceError naming the estimate and the limit; with the normal budget the

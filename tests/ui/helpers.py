@@ -1,28 +1,175 @@
-"""Shared Pilot helpers: wait for a worker's result rather than sleeping blindly."""
+"""Pilot helpers shared by the UI tests.
+
+A UI test never sleeps for a fixed time: a sleep long enough on an idle machine is too
+short on a busy one. It waits for the condition it needs instead (a screen shown, a
+result with the settings just typed, an error under a field), with a timeout generous
+enough for a loaded machine. A passing test is then as quick as the app; only a failing
+one waits for the whole timeout. ``VGTUI_TEST_SLOWDOWN=2`` doubles every timeout.
+"""
 from __future__ import annotations
 
+import html
+import inspect
+import os
+import re
 import time
 
+# Seconds. Generous: the first screen of a test process may also wait for torch's import.
+TIMEOUT = 60.0
+SLOWDOWN = float(os.environ.get("VGTUI_TEST_SLOWDOWN", "1"))
 
-async def wait_until(pilot, condition, timeout: float = 15.0, step: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+def _scaled(timeout: float | None) -> float:
+    return (TIMEOUT if timeout is None else timeout) * SLOWDOWN
+
+
+def _describe(condition) -> str:
+    try:
+        return inspect.getsource(condition).strip()
+    except (OSError, TypeError):
+        return repr(condition)
+
+
+async def wait_until(pilot, condition, timeout: float | None = None, step: float = 0.02):
+    """Let the app run until ``condition()`` is true; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + _scaled(timeout)
+    while True:
         await pilot.pause(step)
         if condition():
             return
-    raise AssertionError("condition not met in time")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not met in time: {_describe(condition)}")
 
 
 def text_of(widget) -> str:
+    """What a widget draws, as plain text."""
     rendered = widget.render()
     return str(getattr(rendered, "plain", rendered))
 
 
-async def settled(pilot, screen, timeout: float = 30.0):
-    """Wait until a ConfigPage has nothing pending: no debounced request, no job out."""
+def svg_text(svg: str) -> str:
+    """The text of an SVG screenshot, as a person reads it."""
+    return html.unescape(re.sub(r"<[^>]+>", "", svg)).replace("\xa0", " ")
+
+
+def screen_text(app) -> str:
+    """Everything on the terminal now, as plain text."""
+    return svg_text(app.export_screenshot())
+
+
+async def settled(pilot, screen, timeout: float | None = None):
+    """Wait until a page has nothing pending: no debounced request, no engine job out."""
     def done():
         requests = getattr(screen, "requests", None)
         pending = requests is not None and requests.pending is not None
         return not pending and screen.is_ready()
     await pilot.pause()
     await wait_until(pilot, done, timeout=timeout)
+
+
+def _is(screen, which) -> bool:
+    if isinstance(which, str):
+        return getattr(screen, "SCREEN_ID", "") == which
+    return isinstance(screen, which)
+
+
+async def on_screen(pilot, which, *, ready: bool = True, timeout: float | None = None):
+    """Wait until the app shows ``which`` (a screen id or a screen class) and, with
+    ``ready``, its first result is drawn and no job is out; return that screen."""
+    app = pilot.app
+
+    def shown():
+        screen = app.screen
+        return _is(screen, which) and (not ready or getattr(screen, "is_ready", lambda: True)())
+    await wait_until(pilot, shown, timeout=timeout)
+    return app.screen
+
+
+async def set_field(pilot, screen, name: str, text: str):
+    """Type ``text`` into the field ``name`` (focused first, as a user would); return it."""
+    field = screen.query_one(f"#field-{name}")
+    field.focus()
+    await pilot.pause()
+    field.value = text
+    await pilot.pause()
+    return field
+
+
+def _config_has(result, expected: dict) -> bool:
+    return result is not None and all(getattr(result.config, k) == v
+                                      for k, v in expected.items())
+
+
+async def result_with(pilot, screen, timeout: float | None = None, **expected):
+    """Wait until the result on screen was computed with these settings; return it."""
+    await wait_until(pilot, lambda: _config_has(screen.result, expected), timeout=timeout)
+    return screen.result
+
+
+async def new_result(pilot, screen, before, timeout: float | None = None):
+    """Wait until the screen shows a result other than ``before``; return it."""
+    await wait_until(pilot, lambda: screen.result is not None and screen.result is not before,
+                     timeout=timeout)
+    return screen.result
+
+
+async def refused(pilot, screen, name: str):
+    """Wait until field ``name`` shows its error and the page has settled; return the
+    error line."""
+    error = screen.query_one(f"#error-{name}")
+    await wait_until(pilot, lambda: error.has_class("-shown") and text_of(error))
+    await settled(pilot, screen)
+    return error
+
+
+async def error_cleared(pilot, screen, name: str):
+    """Wait until field ``name`` shows no error any more and the page has settled."""
+    error = screen.query_one(f"#error-{name}")
+    await wait_until(pilot, lambda: not error.has_class("-shown"))
+    await settled(pilot, screen)
+
+
+async def open_model_dialog(pilot, screen):
+    """Press ``o`` on the page's results and return the Open-model dialog."""
+    from vgtui.widgets.model_dialog import OpenModelDialog
+
+    screen.query_one(".results").focus()
+    await pilot.press("o")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, OpenModelDialog))
+    return pilot.app.screen
+
+
+async def submit_model(pilot, dialog, model, inputs="") -> None:
+    """Fill the Open-model dialog's paths and press Enter."""
+    dialog.query_one("#inputs-path").value = str(inputs)
+    field = dialog.query_one("#model-path")
+    field.value = str(model)
+    field.focus()
+    await pilot.pause()
+    await pilot.press("enter")
+
+
+async def taken_in(pilot, screen) -> None:
+    """Wait until the page's settings are what its fields show (every edit seen) and
+    nothing is pending."""
+    def seen():
+        values, errors = screen.values()
+        return not errors and screen.config == screen.make_config(values)
+    await wait_until(pilot, seen)
+    await settled(pilot, screen)
+
+
+async def workers_done(pilot, group: str | None = None, timeout: float | None = None) -> None:
+    """Wait until no worker of the app (of ``group``, if given) is still running, then let
+    the app take in what they posted."""
+    app = pilot.app
+    await wait_until(pilot, lambda: not any(w.is_running for w in app.workers
+                                            if group is None or w.group == group),
+                     timeout=timeout)
+    await pilot.pause()
+
+
+def cell_text(table, row: int, col: int) -> str:
+    """One DataTable cell as plain text."""
+    value = table.get_row_at(row)[col]
+    return str(getattr(value, "plain", value))

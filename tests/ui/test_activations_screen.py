@@ -8,39 +8,7 @@ from vgtui.app import VgtuiApp
 from vgtui.screens.activations import ActivationsScreen
 from vgtui.widgets.line_plot import LinePlot
 
-from .helpers import settled, text_of, wait_until
-
-
-async def started(pilot):
-    app = pilot.app
-    await wait_until(pilot, lambda: isinstance(app.screen, ActivationsScreen) and app.screen.table is not None)
-    return app.screen
-
-
-FIELDS = {"#act-spread": "spread", "#act-points": "points", "#act-slope": "leaky_slope"}
-
-
-class Field:
-    """A settings field: its input and the error line under it."""
-
-    def __init__(self, screen, selector):
-        name = FIELDS[selector]
-        self.input = screen.query_one(f"#field-{name}")
-        self.error = screen.query_one(f"#error-{name}")
-
-
-async def type_into(pilot, screen, selector, text):
-    field = Field(screen, selector)
-    field.input.focus()
-    await pilot.pause()
-    field.input.value = text
-    await settled(pilot, screen)
-    return field
-
-
-def cell(table, row, col):
-    value = table.get_row_at(row)[col]
-    return str(getattr(value, "plain", value))
+from .helpers import cell_text, on_screen, refused, set_field, text_of, wait_until
 
 
 def plain_typical_tanh(s):
@@ -53,13 +21,13 @@ async def test_table_plots_and_number_key():
     app = VgtuiApp()
     async with app.run_test(size=(120, 45)) as pilot:
         await pilot.press("5")
-        screen = await started(pilot)
+        screen = await on_screen(pilot, ActivationsScreen)
         table = screen.query_one("#act-table")
         assert table.row_count == 6
-        assert cell(table, 0, 0) == "tanh"
-        assert cell(table, 0, 2) == f"{1 - math.tanh(1) ** 2:.4e}"
-        assert cell(table, 1, 1) == f"{0.25:.4e}"
-        assert cell(table, 0, 7) == f"{plain_typical_tanh(1.0):.4f}"
+        assert cell_text(table, 0, 0) == "tanh"
+        assert cell_text(table, 0, 2) == f"{1 - math.tanh(1) ** 2:.4e}"
+        assert cell_text(table, 1, 1) == f"{0.25:.4e}"
+        assert cell_text(table, 0, 7) == f"{plain_typical_tanh(1.0):.4f}"
         plot = screen.query_one("#act-df", LinePlot)
         assert plot.curve is not None and max(plot.curve.ys) == pytest.approx(1.0, abs=1e-3)
         drawn = text_of(plot)
@@ -70,30 +38,32 @@ async def test_table_plots_and_number_key():
 async def test_spread_points_and_slope_change_the_table():
     app = VgtuiApp(start_screen="activations")
     async with app.run_test(size=(120, 45)) as pilot:
-        screen = await started(pilot)
+        screen = await on_screen(pilot, ActivationsScreen)
         table = screen.query_one("#act-table")
-        await type_into(pilot, screen, "#act-spread", "2")
-        assert cell(table, 0, 7) == f"{plain_typical_tanh(2.0):.4f}"
-        await type_into(pilot, screen, "#act-points", "-1,0,1")
+        await set_field(pilot, screen, "spread", "2")
+        await wait_until(pilot, lambda: screen.table.spread == 2)
+        assert cell_text(table, 0, 7) == f"{plain_typical_tanh(2.0):.4f}"
+        await set_field(pilot, screen, "points", "-1,0,1")
+        await wait_until(pilot, lambda: list(screen.table.points) == [-1, 0, 1])
         assert len(table.columns) == 1 + 3 + 4
-        assert cell(table, 2, 1) == "0"  # relu'(-1)
-        await type_into(pilot, screen, "#act-slope", "0.2")
-        assert cell(table, 3, 1) == f"{0.2:.4e}"  # leaky relu'(-1)
+        assert cell_text(table, 2, 1) == "0"  # relu'(-1)
+        await set_field(pilot, screen, "leaky_slope", "0.2")
+        await wait_until(pilot, lambda: screen.table.leaky_slope == 0.2)
+        assert cell_text(table, 3, 1) == f"{0.2:.4e}"  # leaky relu'(-1)
         assert "--leaky-slope 0.2" in screen.cli_command()
         assert "--at -1,0,1 --spread 2" in screen.cli_command()
 
 
-@pytest.mark.parametrize("selector,bad", [("#act-spread", "-1"), ("#act-spread", "abc"),
-                                          ("#act-points", "0,x"), ("#act-points", ""),
-                                          ("#act-slope", "2")])
-async def test_bad_entries_show_inline_error_and_keep_the_table(selector, bad):
+@pytest.mark.parametrize("name,bad", [("spread", "-1"), ("spread", "abc"), ("points", "0,x"),
+                                      ("points", ""), ("leaky_slope", "2")])
+async def test_bad_entries_show_inline_error_and_keep_the_table(name, bad):
     app = VgtuiApp(start_screen="activations")
     async with app.run_test(size=(120, 45)) as pilot:
-        screen = await started(pilot)
+        screen = await on_screen(pilot, ActivationsScreen)
         kept = screen.table
         rows = [screen.query_one("#act-table").get_row_at(i) for i in range(6)]
-        field = await type_into(pilot, screen, selector, bad)
-        assert field.error.has_class("-shown")
+        await set_field(pilot, screen, name, bad)
+        await refused(pilot, screen, name)
         assert "last good result kept" in text_of(screen.status)
         assert screen.table is kept
         assert [screen.query_one("#act-table").get_row_at(i) for i in range(6)] == rows
@@ -102,7 +72,7 @@ async def test_bad_entries_show_inline_error_and_keep_the_table(selector, bad):
 async def test_keys_cycle_plots_and_nudge_the_spread():
     app = VgtuiApp(start_screen="activations")
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await started(pilot)
+        screen = await on_screen(pilot, ActivationsScreen)
         await pilot.press("a", "a", "a", "a", "a")
         await pilot.pause()
         assert screen.kind == "silu"
@@ -114,7 +84,7 @@ async def test_keys_cycle_plots_and_nudge_the_spread():
         await pilot.press("minus", "minus")
         await wait_until(pilot, lambda: screen.spread == 0.9)
         articles = screen.query_one("#act-articles")
-        assert articles.row_count > 5 and "✓" in cell(articles, 0, 0)
+        assert articles.row_count > 5 and "✓" in cell_text(articles, 0, 0)
         await pilot.press("f1")
         await pilot.pause()
         from vgtui.widgets.help import HelpScreen

@@ -78,9 +78,11 @@ async def test_switching_screens_while_the_palette_searches_does_not_crash():
             for key in "infr":
                 await pilot.press(key)  # each key starts a fresh search
             app.action_goto(target)  # before the search can finish
-            await pilot.pause(0.3)
-            assert len(app.screen_stack) == 1
-            assert app.screen.SCREEN_ID == target
+            await wait_until(pilot, lambda: len(app.screen_stack) == 1
+                             and getattr(app.screen, "SCREEN_ID", "") == target)
+            # the palette's search, cancelled, ends without reaching for its removed list
+            await wait_until(pilot, lambda: not any(
+                w.is_running for w in app.workers if isinstance(w.node, CommandPalette)))
         assert app.is_running
 
 

@@ -6,36 +6,13 @@ from vgtui.app import VgtuiApp
 from vgtui.screens.architectures import ArchitecturesScreen
 from vgtui.widgets.help import HelpScreen
 
-from .helpers import text_of, wait_until
-
-
-async def started(pilot):
-    app = pilot.app
-    await wait_until(pilot, lambda: isinstance(app.screen, ArchitecturesScreen)
-                     and app.screen.result is not None)
-    return app.screen
-
-
-async def set_field(pilot, screen, name, text):
-    field = screen.query_one(f"#field-{name}")
-    field.focus()
-    await pilot.pause()
-    field.value = text
-    await pilot.pause()
-
-
-async def settle(pilot, screen, **expected):
-    def done():
-        r = screen.result
-        return r is not None and all(getattr(r.config, k) == v for k, v in expected.items())
-    await wait_until(pilot, done)
-    return screen.result
+from .helpers import error_cleared, on_screen, refused, result_with, set_field, text_of, wait_until
 
 
 async def test_six_architectures_in_chart_and_tables():
     app = VgtuiApp(start_screen="architectures")
     async with app.run_test(size=(140, 45)) as pilot:
-        screen = await started(pilot)
+        screen = await on_screen(pilot, ArchitecturesScreen)
         assert [t.key for t in screen.result.traces] == ["rnn", "lstm", "gru", "residual",
                                                          "attention", "ssm"]
         assert len(screen.query_one("#arch-chart").series) == 6
@@ -51,13 +28,13 @@ async def test_six_architectures_in_chart_and_tables():
 async def test_each_control_changes_the_figures():
     app = VgtuiApp(start_screen="architectures")
     async with app.run_test(size=(140, 45)) as pilot:
-        screen = await started(pilot)
+        screen = await on_screen(pilot, ArchitecturesScreen)
         for field, text, value in [("steps", "30", 30), ("hidden", "8", 8), ("input_size", "2", 2),
                                    ("input_scale", "0.5", 0.5), ("seed", "3", 3), ("scale", "0.6", 0.6),
                                    ("forget_bias", "3", 3.0), ("radius", "0.9", 0.9)]:
             before = [list(t.log10_grad) for t in screen.result.traces]
             await set_field(pilot, screen, field, text)
-            await settle(pilot, screen, **{field: value})
+            await result_with(pilot, screen, **{field: value})
             after = [list(t.log10_grad) for t in screen.result.traces]
             assert after != before, field
 
@@ -65,48 +42,47 @@ async def test_each_control_changes_the_figures():
 async def test_bad_input_keeps_the_last_result_and_selection_list_filters():
     app = VgtuiApp(start_screen="architectures")
     async with app.run_test(size=(140, 45)) as pilot:
-        screen = await started(pilot)
+        screen = await on_screen(pilot, ArchitecturesScreen)
         kept = screen.result
         for field, bad in (("radius", "2"), ("steps", "-5"), ("scale", "x")):
             good = screen.query_one(f"#field-{field}").value
             await set_field(pilot, screen, field, bad)
-            await pilot.pause(0.4)
-            assert screen.query_one(f"#error-{field}").has_class("-shown")
+            await refused(pilot, screen, field)
             assert "last good result kept" in text_of(screen.status)
             assert screen.result is kept
             await set_field(pilot, screen, field, good)
+            await error_cleared(pilot, screen, field)
         shown = screen.query_one("#arch-show")
         shown.deselect("attention")
         await wait_until(pilot, lambda: len(screen.result.traces) == 5)
         assert "attention" not in [t.key for t in screen.result.traces]
         assert len(screen.query_one("#arch-chart").series) == 5
         shown.deselect_all()
-        await pilot.pause(0.3)
-        assert "tick at least one" in text_of(screen.status)
+        await wait_until(pilot, lambda: "tick at least one" in text_of(screen.status))
         assert len(screen.result.traces) == 5
 
 
 async def test_keys_presets_help_and_command(run_cli):
     app = VgtuiApp(start_screen="architectures")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await started(pilot)
+        screen = await on_screen(pilot, ArchitecturesScreen)
         screen.query_one("#arch-results").focus()
         await pilot.press("minus")
-        await settle(pilot, screen, scale=0.95)
+        await result_with(pilot, screen, scale=0.95)
         await pilot.press("less_than_sign")
-        await settle(pilot, screen, radius=0.995)
+        await result_with(pilot, screen, radius=0.995)
         await pilot.press("right_square_bracket")
-        await settle(pilot, screen, steps=110)
+        await result_with(pilot, screen, steps=110)
         await pilot.press("d")  # back to the defaults
-        await settle(pilot, screen, steps=100, scale=1.0, radius=1.0)
+        await result_with(pilot, screen, steps=100, scale=1.0, radius=1.0)
         first = screen.result.trace("rnn").log10_grad[0]
         screen.load_preset("scale-0.5")
-        await settle(pilot, screen, scale=0.5)
+        await result_with(pilot, screen, scale=0.5)
         rnn = screen.result.trace("rnn")
         assert rnn.log10_grad[0] < first - 10  # far smaller, shown exactly
         assert "e-" in screen.query_one("#arch-table").get_row_at(0)[1]
         await pilot.press("greater_than_sign")
-        await settle(pilot, screen, radius=1.005)
+        await result_with(pilot, screen, radius=1.005)
         command = screen.cli_command()
         shown = screen.result
         await pilot.press("f1")

@@ -7,13 +7,7 @@ from vgtui.app import VgtuiApp
 from vgtui.engine.magnitude import format_log10
 from vgtui.screens.chain import ChainScreen
 
-from .helpers import text_of, wait_until
-
-
-async def started(pilot):
-    app = pilot.app
-    await wait_until(pilot, lambda: isinstance(app.screen, ChainScreen) and app.screen.trace is not None)
-    return app.screen
+from .helpers import error_cleared, on_screen, refused, set_field, text_of, wait_until
 
 
 def plain_chain(w, steps, h0):
@@ -25,33 +19,11 @@ def plain_chain(w, steps, h0):
     return rows
 
 
-FIELDS = {"#chain-weight": "weight", "#chain-steps": "trace_steps", "#chain-h0": "h0",
-          "#chain-gamma": "gamma", "#chain-gamma-steps": "gamma_steps"}
-
-
-class Field:
-    """A chain field: its input and the error line under it."""
-
-    def __init__(self, screen, selector):
-        name = FIELDS[selector]
-        self.input = screen.query_one(f"#field-{name}")
-        self.error = screen.query_one(f"#error-{name}")
-
-
-async def type_into(pilot, screen, selector, text):
-    field = Field(screen, selector)
-    field.input.focus()
-    await pilot.pause()
-    field.input.value = text
-    await pilot.pause()
-    return field
-
-
 async def test_number_key_opens_it_and_the_step_through_works():
     app = VgtuiApp()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("3")
-        screen = await started(pilot)
+        screen = await on_screen(pilot, ChainScreen)
         table = screen.query_one("#chain-table")
         assert screen.position == 0 and table.row_count == 1
         await pilot.press("n", "n", "n")
@@ -79,17 +51,17 @@ async def test_number_key_opens_it_and_the_step_through_works():
 async def test_changing_w_T_h0_recomputes_and_keeps_the_position():
     app = VgtuiApp(start_screen="chain")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await started(pilot)
+        screen = await on_screen(pilot, ChainScreen)
         await pilot.press("e")
         first = screen.trace
-        await type_into(pilot, screen, "#chain-weight", "1.5")
+        await set_field(pilot, screen, "weight", "1.5")
         await wait_until(pilot, lambda: screen.trace.weight == 1.5)
         assert screen.position == 10
         h, cum = plain_chain(1.5, 10, 0.1)[-1]
         assert screen.trace.value("cum", 9) == pytest.approx(cum, rel=1e-12)
-        await type_into(pilot, screen, "#chain-h0", "0.7")
+        await set_field(pilot, screen, "h0", "0.7")
         await wait_until(pilot, lambda: screen.trace.h0 == 0.7)
-        await type_into(pilot, screen, "#chain-steps", "4")
+        await set_field(pilot, screen, "trace_steps", "4")
         await wait_until(pilot, lambda: screen.trace.steps == 4)
         assert screen.position == 4  # clamped to the new T
         assert screen.trace is not first
@@ -99,52 +71,50 @@ async def test_changing_w_T_h0_recomputes_and_keeps_the_position():
 async def test_bad_entries_show_inline_errors_and_keep_the_trace():
     app = VgtuiApp(start_screen="chain")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await started(pilot)
+        screen = await on_screen(pilot, ChainScreen)
         await pilot.press("n", "n")
         kept = screen.trace
         now = text_of(screen.query_one("#chain-now"))
-        for selector, bad in (("#chain-weight", "abc"), ("#chain-weight", "200"),
-                              ("#chain-steps", "0"), ("#chain-steps", "2.5"), ("#chain-h0", "")):
-            field = await type_into(pilot, screen, f"{selector}", bad)
-            await pilot.pause(0.3)
-            error = field.error
-            assert error.has_class("-shown") and text_of(error)
-            assert field.input.has_class("-invalid")
+        for name, bad in (("weight", "abc"), ("weight", "200"), ("trace_steps", "0"),
+                          ("trace_steps", "2.5"), ("h0", "")):
+            field = await set_field(pilot, screen, name, bad)
+            await refused(pilot, screen, name)
+            assert field.has_class("-invalid")
             assert "last good result kept" in text_of(screen.status)
             assert screen.trace is kept and screen.position == 2
             assert text_of(screen.query_one("#chain-now")) == now
-            field.input.value = {"#chain-weight": "0.5", "#chain-steps": "10", "#chain-h0": "0.1"}[selector]
-            await wait_until(pilot, lambda: not error.has_class("-shown"))
+            field.value = {"weight": "0.5", "trace_steps": "10", "h0": "0.1"}[name]
+            await error_cleared(pilot, screen, name)
 
 
 async def test_gamma_panel_and_its_bad_input():
     app = VgtuiApp(start_screen="chain")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await started(pilot)
-        await type_into(pilot, screen, "#chain-gamma", "0.5")
-        await type_into(pilot, screen, "#chain-gamma-steps", "20")
-        panel = text_of(screen.query_one("#chain-gamma-result"))
-        assert format_log10(math.log10(0.5 ** 20), 4) in panel
+        screen = await on_screen(pilot, ChainScreen)
+        gamma = screen.query_one("#chain-gamma-result")
+        await set_field(pilot, screen, "gamma", "0.5")
+        await set_field(pilot, screen, "gamma_steps", "20")
+        await wait_until(pilot, lambda: format_log10(math.log10(0.5 ** 20), 4) in text_of(gamma))
         steps, v = 0, 1.0
         while v > 0.1:
             v *= 0.5
             steps += 1
-        assert f"90%: {steps} steps" in panel
-        await type_into(pilot, screen, "#chain-gamma", "0.9*0.5")
-        assert format_log10(20 * math.log10(0.45), 4) in text_of(screen.query_one("#chain-gamma-result"))
-        await type_into(pilot, screen, "#chain-gamma", "1.1")
-        assert "grow" in text_of(screen.query_one("#chain-gamma-result"))
-        kept = text_of(screen.query_one("#chain-gamma-result"))
-        field = await type_into(pilot, screen, "#chain-gamma", "-2")
-        assert field.error.has_class("-shown")
-        assert text_of(screen.query_one("#chain-gamma-result")) == kept
+        assert f"90%: {steps} steps" in text_of(gamma)
+        await set_field(pilot, screen, "gamma", "0.9*0.5")
+        await wait_until(pilot, lambda: format_log10(20 * math.log10(0.45), 4) in text_of(gamma))
+        await set_field(pilot, screen, "gamma", "1.1")
+        await wait_until(pilot, lambda: "grow" in text_of(gamma))
+        kept = text_of(gamma)
+        await set_field(pilot, screen, "gamma", "-2")
+        await refused(pilot, screen, "gamma")
+        assert text_of(gamma) == kept
         assert "vgtui decay --factors 1.1 --steps 20" in screen.cli_command()
 
 
 async def test_nudge_keys_presets_and_help():
     app = VgtuiApp(start_screen="chain")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await started(pilot)
+        screen = await on_screen(pilot, ChainScreen)
         await pilot.press("plus")
         await wait_until(pilot, lambda: screen.trace.weight == 0.55)
         await pilot.press("minus", "minus")
@@ -165,7 +135,7 @@ async def test_nudge_keys_presets_and_help():
 async def test_article_trace_check_and_80x24():
     app = VgtuiApp(start_screen="chain")
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await started(pilot)
+        screen = await on_screen(pilot, ChainScreen)
         article = text_of(screen.query_one("#chain-article"))
         assert "✓" in article and "dh_t/dh_0 at t=10" in article
         cum10 = plain_chain(0.5, 10, 0.1)[-1][1]

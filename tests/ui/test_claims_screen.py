@@ -8,15 +8,14 @@ from vgtui.app import VgtuiApp
 from vgtui.engine import claim_rules as R
 from vgtui.screens.claims import ClaimsScreen
 
-from .helpers import text_of, wait_until
+from .helpers import on_screen, text_of, wait_until
 
 
 async def ready(pilot, torch: bool = True) -> ClaimsScreen:
-    app = pilot.app
-    await wait_until(pilot, lambda: isinstance(app.screen, ClaimsScreen))
-    screen = app.screen
+    """The Claims screen once its claims are judged (with ``torch``, those that need it too)."""
+    screen = await on_screen(pilot, ClaimsScreen, ready=False)
     await wait_until(pilot, lambda: screen.result is not None
-                     and (not torch or "torch" in screen.result.levels), timeout=60)
+                     and (not torch or "torch" in screen.result.levels))
     await pilot.pause()
     return screen
 
@@ -66,7 +65,7 @@ async def test_verdict_article_and_search_filters():
         await pilot.press("slash")
         assert isinstance(app.focused, Input)
         await pilot.press(*"two-unit")
-        await pilot.pause()
+        await wait_until(pilot, lambda: screen.cli_command().endswith("--search two-unit"))
         ids = rows(screen)
         assert ids and all("two-unit" in i for i in ids)
         assert screen.cli_command() == ("vgtui claims --article 000 --verdict fails "
@@ -84,11 +83,10 @@ async def test_select_widgets_filter_too():
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await ready(pilot)
         screen.query_one("#claims-article", Select).value = "004"
-        await pilot.pause()
-        assert screen.article == "004"
+        await wait_until(pilot, lambda: screen.article == "004")
         assert rows(screen) and all(i.startswith("004-") for i in rows(screen))
         screen.query_one("#claims-verdict", Select).value = "holds"
-        await pilot.pause()
+        await wait_until(pilot, lambda: screen.verdict == "holds")
         assert all(screen.result.get(i).verdict == "holds" for i in rows(screen))
 
 
@@ -103,8 +101,7 @@ async def test_hostile_search_text_shows_a_message_and_keeps_the_list():
             await pilot.pause()
             assert screen.result is kept
         field.value = "no claim says this"
-        await pilot.pause()
-        assert rows(screen) == []
+        await wait_until(pilot, lambda: rows(screen) == [])
         assert "No claim matches" in text_of(screen.query_one("#claims-detail"))
         await pilot.press("enter", "o")  # nothing highlighted: nothing happens
         assert app.screen is screen
@@ -149,7 +146,7 @@ async def test_measuring_fills_in_the_training_claims(monkeypatch):
         await pilot.pause()
         assert calls == [] and "m again" in text_of(screen.status)
         await pilot.press("m")
-        await wait_until(pilot, lambda: screen.result.measured, timeout=60)
+        await wait_until(pilot, lambda: screen.result.measured)
         assert calls == [1]
         assert screen.result.counts()["pending"] == 0
         assert screen.result.get("000-train-T5").verdict == "holds"

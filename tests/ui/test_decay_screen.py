@@ -9,48 +9,14 @@ from vgtui.engine.magnitude import format_log10
 from vgtui.screens.base import Progress
 from vgtui.screens.decay import DecayScreen
 
-from .helpers import settled, text_of, wait_until
-
-
-async def started(pilot, measured=True):
-    app = pilot.app
-    await wait_until(pilot, lambda: isinstance(app.screen, DecayScreen) and app.screen.table is not None
-                     and (not measured or app.screen.result is not None), timeout=30)
-    return app.screen
-
-
-FIELDS = {"#decay-factors": "factors", "#decay-lengths": "lengths", "#decay-T": "steps",
-          "#decay-hidden": "hidden", "#decay-seed": "seed", "#decay-scales": "scales",
-          "#decay-activations": "activations"}
-
-
-class Field:
-    """A Decay field: its input and the error line under it."""
-
-    def __init__(self, screen, selector):
-        name = FIELDS[selector]
-        self.input = screen.query_one(f"#field-{name}")
-        self.error = screen.query_one(f"#error-{name}")
-
-
-async def type_into(pilot, screen, selector, text):
-    field = Field(screen, selector)
-    field.input.focus()
-    await pilot.pause()
-    field.input.value = text
-    await settled(pilot, screen)
-    return field
-
-
-def cell_text(table, row, col):
-    return str(getattr(table.get_row_at(row)[col], "plain", table.get_row_at(row)[col]))
+from .helpers import cell_text, error_cleared, on_screen, refused, set_field, text_of, wait_until
 
 
 async def test_default_table_matches_plain_powers():
     app = VgtuiApp()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("4")
-        screen = await started(pilot, measured=False)
+        screen = await on_screen(pilot, DecayScreen)
         grid = screen.query_one("#decay-table")
         assert grid.row_count == 7 and len(grid.columns) == 6
         factors = (0.5, 0.7, 0.9, 1.0, 1.1, 1.5, 2.0)
@@ -66,35 +32,36 @@ async def test_default_table_matches_plain_powers():
 async def test_editing_the_lists_including_bad_entries():
     app = VgtuiApp(start_screen="decay")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await started(pilot, measured=False)
+        screen = await on_screen(pilot, DecayScreen)
         grid = screen.query_one("#decay-table")
-        await type_into(pilot, screen, "#decay-factors", "0.5, 0.9*0.5")
-        await type_into(pilot, screen, "#decay-lengths", "10 20 5000")
+        await set_field(pilot, screen, "factors", "0.5, 0.9*0.5")
+        await set_field(pilot, screen, "lengths", "10 20 5000")
+        await wait_until(pilot, lambda: screen.table.factors == (0.5, 0.45)
+                         and screen.table.lengths == (10, 20, 5000))
         assert grid.row_count == 2 and len(grid.columns) == 4
         assert format_log10(math.log10(0.45 ** 20)) in cell_text(grid, 1, 2)
         assert cell_text(grid, 0, 3).endswith("e-1506")  # 0.5^5000, exact, not 0
         kept = screen.table
         rows = [grid.get_row_at(i) for i in range(grid.row_count)]
-        for selector, bad in (("#decay-factors", "0.5,abc"), ("#decay-factors", "-1"),
-                              ("#decay-factors", ""), ("#decay-lengths", "0"),
-                              ("#decay-lengths", "1.5"), ("#decay-lengths", "10,x")):
-            field = await type_into(pilot, screen, selector, bad)
-            error = field.error
-            assert error.has_class("-shown") and text_of(error)
-            assert field.input.has_class("-invalid")
+        for name, bad in (("factors", "0.5,abc"), ("factors", "-1"), ("factors", ""),
+                          ("lengths", "0"), ("lengths", "1.5"), ("lengths", "10,x")):
+            field = await set_field(pilot, screen, name, bad)
+            await refused(pilot, screen, name)
+            assert field.has_class("-invalid")
             assert "last good result kept" in text_of(screen.status)
             assert screen.table is kept
             assert [grid.get_row_at(i) for i in range(grid.row_count)] == rows
-            field.input.value = "0.5, 0.9*0.5" if selector == "#decay-factors" else "10 20 5000"
-            await wait_until(pilot, lambda: not error.has_class("-shown"))
+            field.value = "0.5, 0.9*0.5" if name == "factors" else "10 20 5000"
+            await error_cleared(pilot, screen, name)
         assert screen.cli_command() == "vgtui decay --factors 0.5,0.45 --steps 10,20,5000"
 
 
 async def test_steps_table_and_article_figures():
     app = VgtuiApp(start_screen="decay")
     async with app.run_test(size=(160, 50)) as pilot:
-        screen = await started(pilot, measured=False)
-        await type_into(pilot, screen, "#decay-factors", "0.7")
+        screen = await on_screen(pilot, DecayScreen)
+        await set_field(pilot, screen, "factors", "0.7")
+        await wait_until(pilot, lambda: screen.table.factors == (0.7,))
         steps = screen.query_one("#decay-steps")
         k, v = 0, 1.0
         while v > 1e-3:
@@ -119,19 +86,17 @@ async def test_steps_table_and_article_figures():
 async def test_measured_table_and_its_controls():
     app = VgtuiApp(start_screen="decay")
     async with app.run_test(size=(160, 50)) as pilot:
-        screen = await started(pilot)
+        screen = await on_screen(pilot, DecayScreen)
         await pilot.press("m")
         assert screen.query_one("#decay-tabs", TabbedContent).active == "tab-measured"
         measured = screen.query_one("#decay-measured")
         assert measured.row_count == 6 and len(measured.columns) == 5
         first = screen.sweep
-        await type_into(pilot, screen, "#decay-scales", "0.5,1")
-        await type_into(pilot, screen, "#decay-activations", "tanh,sigmoid")
-        await type_into(pilot, screen, "#decay-T", "12")
-        await type_into(pilot, screen, "#decay-hidden", "6")
-        await type_into(pilot, screen, "#decay-seed", "2")
+        for name, text in (("scales", "0.5,1"), ("activations", "tanh,sigmoid"), ("steps", "12"),
+                           ("hidden", "6"), ("seed", "2")):
+            await set_field(pilot, screen, name, text)
         await wait_until(pilot, lambda: screen.sweep.spec.base.seed == 2
-                         and screen.sweep.spec.base.hidden == 6, timeout=20)
+                         and screen.sweep.spec.base.hidden == 6)
         r = screen.sweep
         assert r is not first and r.spec.scales == (0.5, 1.0) and r.spec.activations == ("tanh", "sigmoid")
         assert r.spec.base.steps == 12
@@ -146,27 +111,24 @@ async def test_measured_table_and_its_controls():
                                         "--scales 0.5,1 --steps 12 --hidden 6 --seed 2")
 
 
-@pytest.mark.parametrize("selector,bad", [("#decay-scales", "0.5,-2"), ("#decay-activations", "softmax"),
-                                          ("#decay-T", "1"), ("#decay-hidden", "0"),
-                                          ("#decay-T", "abc")])
-async def test_measured_bad_entries_keep_the_last_table(selector, bad):
+@pytest.mark.parametrize("name,bad", [("scales", "0.5,-2"), ("activations", "softmax"),
+                                      ("steps", "1"), ("hidden", "0"), ("steps", "abc")])
+async def test_measured_bad_entries_keep_the_last_table(name, bad):
     app = VgtuiApp(start_screen="decay")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await started(pilot)
+        screen = await on_screen(pilot, DecayScreen)
         await pilot.press("m")
         kept = screen.sweep
-        await type_into(pilot, screen, selector, bad)
-        await pilot.pause(0.5)
+        await set_field(pilot, screen, name, bad)
+        await refused(pilot, screen, name)  # T = 1 too: the field's range starts at 2
         assert "last good result kept" in text_of(screen.status)
         assert screen.sweep is kept
-        field = Field(screen, selector)
-        assert field.error.has_class("-shown")  # T = 1 too: the field's range starts at 2
 
 
 async def test_progress_indicator_follows_the_sweep():
     app = VgtuiApp(start_screen="decay")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await started(pilot)
+        screen = await on_screen(pilot, DecayScreen)
         bar = screen.query_one("#decay-progress", ProgressBar)
         assert not bar.display  # hidden once the result is in
         screen.post_message(Progress(screen._serial, 0.4))
@@ -182,7 +144,7 @@ async def test_progress_indicator_follows_the_sweep():
 async def test_keys_presets_defaults_help_and_small_terminal():
     app = VgtuiApp(start_screen="decay")
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await started(pilot, measured=False)
+        screen = await on_screen(pilot, DecayScreen)
         await pilot.press("p")  # the preset after "default"
         await wait_until(pilot, lambda: screen.table.lengths == (20,))
         await pilot.press("d")
@@ -205,7 +167,7 @@ async def test_keys_presets_defaults_help_and_small_terminal():
 async def test_palette_presets_reach_the_tables():
     app = VgtuiApp(start_screen="decay")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await started(pilot, measured=False)
+        screen = await on_screen(pilot, DecayScreen)
         commands = {name: callback for name, _, callback in screen.palette_commands()}
         assert any(name.startswith("Decay tables preset") for name in commands)
         commands["Decay tables preset: 0.9 over 10, 50, 100 steps (article 001)"]()

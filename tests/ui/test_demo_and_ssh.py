@@ -1,6 +1,5 @@
 """Demo mode, and being at home over SSH: NO_COLOR, the ANSI theme, small
 terminals, 80x24, keyboard only."""
-import html
 import re
 
 import pytest
@@ -8,7 +7,7 @@ import pytest
 from vgtui.app import ANSI_THEME, VgtuiApp
 from vgtui.topics import TOPICS as SCREENS
 
-from .helpers import text_of, wait_until
+from .helpers import on_screen, screen_text, svg_text, text_of, wait_until, workers_done
 
 
 def narration(app) -> str:
@@ -65,25 +64,25 @@ async def test_demo_skips_screens_without_narration(monkeypatch):
 
 async def test_demo_interval_advances_by_itself_and_escape_ends_it():
     ids = VgtuiApp.demo_screen_ids()
-    # Two seconds: each screen's first visit has time to draw even on a busy machine (at
-    # half a second the switches can outrun the drawing and the UI never goes idle).
     app = VgtuiApp(demo_interval=2)
     async with app.run_test(size=(100, 34)) as pilot:
         # It moves on by itself (it may be further on by the time we look: any screen
         # after the first will do); the narration follows the switch.
         await wait_until(pilot, lambda: app.screen.SCREEN_ID in ids[1:] and narration(app),
-                         timeout=60)
+                         timeout=120)
         assert "every 2 s" in narration(app)
         await pilot.press("escape")
-        await pilot.pause()
+        # a move on its way when Escape came (a tick just before it) is dropped
+        await workers_done(pilot, "demo")
         assert not app.demo_active and narration(app) == ""
         here = app.screen.SCREEN_ID
-        await pilot.pause(2.5)
-        assert app.screen.SCREEN_ID == here
+        assert app._demo_timer is None  # no tick is coming
+        app._demo_tick()  # and one that fires anyway moves nothing
+        await workers_done(pilot, "demo")
+        assert app.screen.SCREEN_ID == here and narration(app) == ""
         await pilot.press("g")  # ordinary keys work again
-        await pilot.pause()
         from vgtui.widgets.pickers import ScreenPicker
-        assert isinstance(app.screen, ScreenPicker)
+        await wait_until(pilot, lambda: isinstance(app.screen, ScreenPicker))
 
 
 async def test_demo_keys_leave_modals_alone():
@@ -108,10 +107,6 @@ async def test_screen_flag_lands_on_every_screen():
             assert s.title in text_of(app.screen.query_one("#title-bar"))
 
 
-def screen_text(svg: str) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", "", svg)).replace("\xa0", " ")
-
-
 @pytest.mark.parametrize("changes,marker", [
     ({"activation": "sigmoid", "steps": 20}, "▼ vanishing"),
     ({"activation": "identity", "init": "orthogonal", "scale": 1.2}, "▲ exploding"),
@@ -131,11 +126,10 @@ async def test_no_color_keeps_the_verdicts_readable(monkeypatch, changes, marker
         screen.query_one(ControlPanel).set_values(changes)
         await wait_until(pilot, lambda: all(getattr(screen.result.config, k) == v
                                             for k, v in changes.items()))
-        await wait_until(pilot, lambda: marker in screen_text(app.export_screenshot()),
-                         timeout=10)
+        await wait_until(pilot, lambda: marker in screen_text(app))
         svg = app.export_screenshot()
     assert grey_only(svg), "colour under NO_COLOR"
-    assert marker in screen_text(svg)
+    assert marker in svg_text(svg)
 
 
 def grey_only(svg: str) -> bool:
@@ -158,16 +152,16 @@ async def test_no_color_keeps_verdicts_readable_on_more_screens(monkeypatch, scr
     app = VgtuiApp(start_screen=screen_id)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: getattr(app.screen, "SCREEN_ID", "") == screen_id
-                         and app.screen.is_ready(), timeout=60)
+                         and app.screen.is_ready())
         for key in keys:
             await pilot.press(key)
         # a switched tab draws on a later refresh: wait for it rather than guess
-        await wait_until(pilot, lambda: all(m in screen_text(app.export_screenshot())
-                                            for m in markers), timeout=10)
+        await wait_until(pilot, lambda: all(m in screen_text(app)
+                                            for m in markers))
         svg = app.export_screenshot()
         summary = text_of(app.screen.query_one("#bound-summary")) if screen_id == "bound" else ""
     assert grey_only(svg), "colour under NO_COLOR"
-    text = screen_text(svg)
+    text = svg_text(svg)
     for marker in markers:
         assert marker in text, marker
     if screen_id == "bound":  # the verdict wraps on screen; its marker is in front of it
@@ -180,7 +174,7 @@ async def test_no_color_keeps_the_token_levels_readable(monkeypatch):
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: getattr(app.screen, "result", None) is not None)
         await pilot.pause()
-        text = screen_text(app.export_screenshot())
+        text = screen_text(app)
     assert "◆" in text and "●" in text
     assert len(set(text) & set("█▇▆▅▄▃▂▁")) >= 2
 
@@ -216,9 +210,7 @@ async def test_small_terminal_shows_a_notice_instead_of_the_page():
 async def test_every_screen_lays_out_at_80x24_and_scrolls_by_keyboard(screen_id):
     app = VgtuiApp(start_screen=screen_id)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: getattr(app.screen, "SCREEN_ID", "") == screen_id)
-        await pilot.pause(0.5)
-        screen = app.screen
+        screen = await on_screen(pilot, screen_id)
         assert not screen.has_class("-too-small")
         body = screen.query_one("#page-body").region
         assert body.width == 80 and body.height >= 18
@@ -252,5 +244,5 @@ async def test_a_goto_during_a_demo_move_wins():
         await pilot.pause()
         app.action_demo_step(1)  # queues the move to the next demo screen
         app.action_goto("flow")  # ... and the user picks a screen before it lands
-        await pilot.pause(0.3)
+        await workers_done(pilot, "demo")
         assert isinstance(app.screen, FlowScreen)

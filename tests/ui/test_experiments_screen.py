@@ -8,42 +8,28 @@ from vgtui.app import VgtuiApp
 from vgtui.engine.presets import preset_config
 from vgtui.screens.experiments import ExperimentsScreen
 
-from .helpers import text_of, wait_until
+from .helpers import on_screen, refused, set_field, taken_in, text_of, wait_until, workers_done
 
 QUICK = {"lengths": "4,6", "archs": "rnn", "seeds": "1", "train_steps": "20", "hidden": "6",
          "batch": "8", "eval_size": "32"}
 
 
-async def opened(pilot):
-    app = pilot.app
-    await wait_until(pilot, lambda: isinstance(app.screen, ExperimentsScreen)
-                     and app.screen.probe is not None)
-    return app.screen
-
-
-async def set_field(pilot, screen, name, text):
-    widget = screen.query_one(f"#field-{name}")
-    widget.value = text
-    await pilot.pause()
-
-
 async def apply(pilot, screen, values):
-    for name, text in values.items():
-        await set_field(pilot, screen, name, text)
-    await pilot.pause(0.1)
+    screen.apply(values)
+    await taken_in(pilot, screen)
 
 
 async def run_and_wait(pilot, screen):
     screen.query_one("#exp-tabs ContentTabs").focus()
     await pilot.press("r")
-    await wait_until(pilot, lambda: screen.outcome is not None, timeout=60)
+    await wait_until(pilot, lambda: screen.outcome is not None)
     return screen.outcome
 
 
 async def test_opens_with_the_truncation_view_computed():
     app = VgtuiApp(start_screen="experiments")
     async with app.run_test(size=(100, 32)) as pilot:
-        screen = await opened(pilot)
+        screen = await on_screen(pilot, ExperimentsScreen)
         assert screen.probe.max_beyond == 0.0
         summary = text_of(screen.query_one("#exp-trunc-summary"))
         assert "exactly 0" in summary
@@ -54,7 +40,7 @@ async def test_opens_with_the_truncation_view_computed():
 async def test_a_quick_run_fills_the_table_reading_and_run_tab():
     app = VgtuiApp(start_screen="experiments")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await opened(pilot)
+        screen = await on_screen(pilot, ExperimentsScreen)
         await apply(pilot, screen, QUICK)
         assert screen.config.lengths == (4, 6)
         result = await run_and_wait(pilot, screen)
@@ -77,14 +63,14 @@ async def test_a_quick_run_fills_the_table_reading_and_run_tab():
 async def test_cancel_mid_run_stops_promptly_and_keeps_finished_rows():
     app = VgtuiApp(start_screen="experiments")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await opened(pilot)
+        screen = await on_screen(pilot, ExperimentsScreen)
         await apply(pilot, screen, {**QUICK, "lengths": "4,5,6,7,8,9", "seeds": "2",
                                     "train_steps": "400"})
         screen.query_one("#exp-tabs ContentTabs").focus()
         await pilot.press("r")
-        await wait_until(pilot, lambda: len(screen.runs) >= 1, timeout=60)
+        await wait_until(pilot, lambda: len(screen.runs) >= 1)
         await pilot.press("x")
-        await wait_until(pilot, lambda: screen.outcome is not None, timeout=10)
+        await wait_until(pilot, lambda: screen.outcome is not None)
         result = screen.outcome
         assert result.cancelled and not screen.running
         kept = len(result.runs)
@@ -92,7 +78,7 @@ async def test_cancel_mid_run_stops_promptly_and_keeps_finished_rows():
         assert screen.query_one("#exp-table").row_count == kept
         assert "cancelled" in text_of(screen.query_one("#exp-state"))
         assert "Cancelled after" in text_of(screen.query_one("#exp-reading"))
-        await pilot.pause(0.5)  # nothing more arrives after a cancel
+        await workers_done(pilot, "experiment")  # nothing more arrives after a cancel
         assert screen.query_one("#exp-table").row_count == kept
 
 
@@ -113,18 +99,18 @@ async def test_cancel_mid_run_stops_promptly_and_keeps_finished_rows():
 async def test_each_control_changes_the_settings_and_the_plan(name, text, attr, value):
     app = VgtuiApp(start_screen="experiments")
     async with app.run_test(size=(100, 32)) as pilot:
-        screen = await opened(pilot)
+        screen = await on_screen(pilot, ExperimentsScreen)
         plan = text_of(screen.query_one("#exp-plan"))
         command = screen.cli_command()
         await set_field(pilot, screen, name, text)
-        assert getattr(screen.config, attr) == value
+        await wait_until(pilot, lambda: getattr(screen.config, attr) == value)
         assert text_of(screen.query_one("#exp-plan")) != plan or screen.cli_command() != command
 
 
 async def test_truncate_setting_redraws_the_truncation_view():
     app = VgtuiApp(start_screen="experiments")
     async with app.run_test(size=(100, 32)) as pilot:
-        screen = await opened(pilot)
+        screen = await on_screen(pilot, ExperimentsScreen)
         await set_field(pilot, screen, "truncate", "7")
         await wait_until(pilot, lambda: screen.probe.truncate == 7)
         assert screen.probe.max_beyond == 0.0
@@ -136,31 +122,28 @@ async def test_truncate_setting_redraws_the_truncation_view():
 async def test_bad_input_shows_inline_error_and_keeps_settings(name, bad):
     app = VgtuiApp(start_screen="experiments")
     async with app.run_test(size=(100, 32)) as pilot:
-        screen = await opened(pilot)
+        screen = await on_screen(pilot, ExperimentsScreen)
         kept = screen.config
         await set_field(pilot, screen, name, bad)
-        error = screen.query_one(f"#error-{name}")
-        assert error.has_class("-shown") and text_of(error)
+        await refused(pilot, screen, name)
         assert screen.query_one(f"#field-{name}").has_class("-invalid")
         assert "last good result kept" in text_of(screen.status)
         assert screen.config is kept
         screen.query_one("#exp-tabs ContentTabs").focus()
         await pilot.press("r")
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: "fix it, then press r" in text_of(screen.status))
         assert not screen.running and screen.outcome is None
 
 
 async def test_preset_key_and_palette_presets():
     app = VgtuiApp(start_screen="experiments")
     async with app.run_test(size=(100, 32)) as pilot:
-        screen = await opened(pilot)
+        screen = await on_screen(pilot, ExperimentsScreen)
         screen.query_one("#exp-tabs ContentTabs").focus()
         await pilot.press("p")
-        await pilot.pause(0.2)
-        assert screen.config == preset_config("experiments", "adam-clip")
+        await wait_until(pilot, lambda: screen.config == preset_config("experiments", "adam-clip"))
         screen.load_preset("truncated")
-        await pilot.pause(0.2)
-        assert screen.config.truncate == 8
+        await wait_until(pilot, lambda: screen.config.truncate == 8)
         assert screen.query_one("#field-truncate").value == "8"
         names = [c.title for c in app.get_system_commands(screen)]
         assert any("Experiments preset" in n for n in names)
@@ -170,7 +153,7 @@ async def test_preset_key_and_palette_presets():
 async def test_tab_keys_and_help():
     app = VgtuiApp(start_screen="experiments")
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await opened(pilot)
+        screen = await on_screen(pilot, ExperimentsScreen)
         tabs = screen.query_one("#exp-tabs")
         screen.query_one("#exp-tabs ContentTabs").focus()
         await pilot.press("right_square_bracket")
@@ -190,7 +173,7 @@ async def test_tab_keys_and_help():
 async def test_copy_as_command_reproduces_the_table(run_cli):
     app = VgtuiApp(start_screen="experiments")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await opened(pilot)
+        screen = await on_screen(pilot, ExperimentsScreen)
         await apply(pilot, screen, {**QUICK, "archs": "rnn,gru", "clip": "2"})
         result = await run_and_wait(pilot, screen)
         await pilot.press("c")
@@ -207,7 +190,7 @@ async def test_copy_as_command_reproduces_the_table(run_cli):
 async def test_t_key_runs_the_truncation_demo_and_the_view_counts_learned_runs():
     app = VgtuiApp(start_screen="experiments")
     async with app.run_test(size=(100, 32)) as pilot:
-        screen = await opened(pilot)
+        screen = await on_screen(pilot, ExperimentsScreen)
         screen.query_one("#exp-tabs ContentTabs").focus()
         # shrink the demo so the test is quick: same preset, fewer updates
         from dataclasses import replace
@@ -217,7 +200,7 @@ async def test_t_key_runs_the_truncation_demo_and_the_view_counts_learned_runs()
                                "eval_size": 32}) if p.name == "truncated" else p
             for p in screen.PRESETS)
         await pilot.press("t")
-        await wait_until(pilot, lambda: screen.outcome is not None, timeout=60)
+        await wait_until(pilot, lambda: screen.outcome is not None)
         assert screen.query_one("#exp-tabs").active == "tab-trunc"
         assert screen.outcome.config.truncate == 8
         text = text_of(screen.query_one("#exp-trunc-runs"))

@@ -1,7 +1,6 @@
 """Every screen that accepts an exploding configuration (scale 5, relu, long T) shows
 exact magnitudes past float range, says when the forward pass left float range, and
-never shows nan or inf (issue 9, numerics, app side)."""
-import html
+never shows nan or inf."""
 import re
 
 import pytest
@@ -9,15 +8,10 @@ import pytest
 from vgtui.app import VgtuiApp
 from vgtui.widgets.controls import ControlPanel
 
-from .helpers import wait_until
+from .helpers import on_screen, screen_text, settled, wait_until
 
 BAD = re.compile(r"\b(nan|NaN|inf|Infinity)\b")
 EXPLODING = {"activation": "relu", "scale": 5.0}
-
-
-def screen_text(app) -> str:
-    svg = app.export_screenshot()
-    return html.unescape(re.sub(r"<[^>]+>", "", svg)).replace("\xa0", " ")
 
 
 async def _apply(pilot, screen, changes, matches):
@@ -28,7 +22,7 @@ async def _apply(pilot, screen, changes, matches):
         screen.query_one(ControlPanel).set_values(changes)
     await wait_until(pilot, lambda: screen.result is not before and matches(screen.result),
                      timeout=120)
-    await pilot.pause(0.3)
+    await settled(pilot, screen)
 
 
 def _config_is(**values):
@@ -49,9 +43,7 @@ def _config_is(**values):
 async def test_rnn_screens_at_scale_5_relu(screen_id, steps, marker):
     app = VgtuiApp(start_screen=screen_id)
     async with app.run_test(size=(200, 70)) as pilot:
-        await wait_until(pilot, lambda: getattr(app.screen, "SCREEN_ID", "") == screen_id
-                         and app.screen.result is not None, timeout=60)
-        screen = app.screen
+        screen = await on_screen(pilot, screen_id)
         await _apply(pilot, screen, {**EXPLODING, "steps": steps},
                      _config_is(activation="relu", scale=5.0, steps=steps))
         text = screen_text(app)
@@ -64,35 +56,29 @@ async def test_rnn_screens_at_scale_5_relu(screen_id, steps, marker):
 async def test_architectures_and_forget_gate_at_scale_5():
     app = VgtuiApp(start_screen="architectures")
     async with app.run_test(size=(200, 70)) as pilot:
-        await wait_until(pilot, lambda: getattr(app.screen, "SCREEN_ID", "") == "architectures"
-                         and app.screen.result is not None, timeout=60)
-        screen = app.screen
+        screen = await on_screen(pilot, "architectures")
         await _apply(pilot, screen, {"scale": 5.0, "steps": 10_000, "radius": 1.5},
                      _config_is(scale=5.0, steps=10_000))
         text = screen_text(app)
         assert not BAD.findall(text)
         assert re.search(r"\de\+1[67]\d\d", text)  # the SSM at radius 1.5: about 1e1761
         app.action_goto("forget")
-        await wait_until(pilot, lambda: getattr(app.screen, "SCREEN_ID", "") == "forget"
-                         and app.screen.result is not None, timeout=60)
-        screen = app.screen
+        screen = await on_screen(pilot, "forget")
         panel = screen.query_one("#forget-panel", ControlPanel)
         before = screen.result
         panel.set_values({"scale": 5.0, "steps": 10_000})
         await wait_until(pilot, lambda: screen.result is not before
                          and screen.result.config.steps == 10_000, timeout=120)
-        await pilot.pause(0.3)
+        await settled(pilot, screen)
         assert not BAD.findall(screen_text(app))
 
 
 async def test_longrange_rnn_relu_at_scale_5_with_a_long_gap():
     app = VgtuiApp(start_screen="longrange")
     async with app.run_test(size=(200, 70)) as pilot:
-        await wait_until(pilot, lambda: getattr(app.screen, "SCREEN_ID", "") == "longrange"
-                         and app.screen.result is not None, timeout=60)
-        screen = app.screen
+        screen = await on_screen(pilot, "longrange")
         screen.set_model("rnn")
-        await wait_until(pilot, lambda: screen.result.config.model == "rnn", timeout=60)
+        await wait_until(pilot, lambda: screen.result.config.model == "rnn")
         await _apply(pilot, screen, EXPLODING, lambda r: r.config.model == "rnn"
                      and r.config.activation == "relu" and r.config.scale == 5.0)
         text = screen_text(app)

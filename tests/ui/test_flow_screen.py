@@ -7,30 +7,7 @@ from vgtui.app import VgtuiApp
 from vgtui.screens.flow import FlowScreen
 from vgtui.widgets.controls import ControlPanel
 
-from .helpers import text_of, wait_until
-
-
-async def started(pilot):
-    app = pilot.app
-    await wait_until(pilot, lambda: isinstance(app.screen, FlowScreen) and app.screen.result is not None)
-    return app.screen
-
-
-async def set_field(pilot, screen, name, text):
-    field = screen.query_one(f"#field-{name}")
-    field.focus()
-    await pilot.pause()
-    field.value = text
-    await pilot.pause()
-
-
-async def settle(pilot, screen, **expected):
-    """Wait until the shown result has these config values."""
-    def done():
-        r = screen.result
-        return r is not None and all(getattr(r.config, k) == v for k, v in expected.items())
-    await wait_until(pilot, done)
-    return screen.result
+from .helpers import on_screen, refused, result_with, set_field, text_of, wait_until
 
 
 @pytest.mark.parametrize("field,text,attr,value", [
@@ -47,10 +24,10 @@ async def settle(pilot, screen, **expected):
 async def test_each_control_changes_the_figures(field, text, attr, value):
     app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await started(pilot)
+        screen = await on_screen(pilot, FlowScreen)
         before = text_of(screen.query_one("#flow-summary")), list(screen.result.log10_grad_h)
         await set_field(pilot, screen, field, text)
-        result = await settle(pilot, screen, **{attr: value})
+        result = await result_with(pilot, screen, **{attr: value})
         after = text_of(screen.query_one("#flow-summary")), list(result.log10_grad_h)
         assert after != before
         assert screen.query_one("#flow-table").row_count > 0
@@ -59,20 +36,20 @@ async def test_each_control_changes_the_figures(field, text, attr, value):
 async def test_leaky_slope_changes_a_leaky_relu_run():
     app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await started(pilot)
+        screen = await on_screen(pilot, FlowScreen)
         await set_field(pilot, screen, "activation", "leaky_relu")
-        first = await settle(pilot, screen, activation="leaky_relu")
+        first = await result_with(pilot, screen, activation="leaky_relu")
         await set_field(pilot, screen, "leaky_slope", "0.5")
-        second = await settle(pilot, screen, leaky_slope=0.5)
+        second = await result_with(pilot, screen, leaky_slope=0.5)
         assert list(first.log10_grad_h) != list(second.log10_grad_h)
 
 
 async def test_dtype_control_switches_precision_and_status():
     app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await started(pilot)
+        screen = await on_screen(pilot, FlowScreen)
         await set_field(pilot, screen, "dtype", "float32")
-        result = await settle(pilot, screen, dtype="float32")
+        result = await result_with(pilot, screen, dtype="float32")
         assert result.dtype == "float32"
         assert "float32" in text_of(screen.status)
 
@@ -82,14 +59,11 @@ async def test_dtype_control_switches_precision_and_status():
 async def test_bad_value_shows_inline_error_and_keeps_last_result(field, bad):
     app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await started(pilot)
+        screen = await on_screen(pilot, FlowScreen)
         kept = screen.result
         summary = text_of(screen.query_one("#flow-summary"))
         await set_field(pilot, screen, field, bad)
-        await pilot.pause(0.5)
-        error = screen.query_one(f"#error-{field}")
-        assert error.has_class("-shown")
-        assert text_of(error)
+        error = await refused(pilot, screen, field)
         assert screen.query_one(f"#field-{field}").has_class("-invalid")
         assert "last good result kept" in text_of(screen.status)
         assert screen.result is kept
@@ -106,7 +80,7 @@ async def test_cuda_device_without_cuda_is_refused_inline():
         pytest.skip("CUDA present")
     app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await started(pilot)
+        screen = await on_screen(pilot, FlowScreen)
         kept = screen.result
         await set_field(pilot, screen, "device", "cuda")
         await wait_until(pilot, lambda: "cuda is not available" in text_of(screen.status))
@@ -119,10 +93,10 @@ async def test_presets_load(preset):
 
     app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await started(pilot)
+        screen = await on_screen(pilot, FlowScreen)
         screen.load_preset(preset)
         expected = preset_config("flow", preset)
-        result = await settle(pilot, screen, **expected.to_dict())
+        result = await result_with(pilot, screen, **expected.to_dict())
         assert result.config == expected
         panel = screen.query_one(ControlPanel)
         assert panel.raw("steps") == str(expected.steps)
@@ -131,9 +105,9 @@ async def test_presets_load(preset):
 async def test_four_unit_preset_has_spectral_radius_near_half():
     app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await started(pilot)
+        screen = await on_screen(pilot, FlowScreen)
         screen.load_preset("four-unit")
-        result = await settle(pilot, screen, hidden=4)
+        result = await result_with(pilot, screen, hidden=4)
         assert abs(result.spectral_radius - 0.5) < 0.15
         assert "spectral radius" in text_of(screen.query_one("#flow-summary"))
 
@@ -141,28 +115,28 @@ async def test_four_unit_preset_has_spectral_radius_near_half():
 async def test_nudge_keys_change_scale_and_steps():
     app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await started(pilot)
+        screen = await on_screen(pilot, FlowScreen)
         screen.query_one("#flow-results").focus()
         await pilot.press("plus")
-        await settle(pilot, screen, scale=1.05)
+        await result_with(pilot, screen, scale=1.05)
         await pilot.press("minus", "minus")
-        await settle(pilot, screen, scale=0.95)
+        await result_with(pilot, screen, scale=0.95)
         await pilot.press("right_square_bracket")
-        await settle(pilot, screen, steps=55)
+        await result_with(pilot, screen, steps=55)
         await pilot.press("left_square_bracket")
-        await settle(pilot, screen, steps=50)
+        await result_with(pilot, screen, steps=50)
         assert screen.query_one(ControlPanel).raw("scale") == "0.95"
 
 
 async def test_typing_minus_in_a_field_is_text_not_a_nudge():
     app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await started(pilot)
+        screen = await on_screen(pilot, FlowScreen)
         field = screen.query_one("#field-seed")
         field.focus()
         field.value = ""
         await pilot.press("minus", "1")
-        await pilot.pause(0.4)
+        await refused(pilot, screen, "seed")  # seeds start at 0
         assert field.value == "-1"
         assert screen.config.scale == 1.0
 
@@ -170,9 +144,9 @@ async def test_typing_minus_in_a_field_is_text_not_a_nudge():
 async def test_log_space_preset_shows_exact_tiny_numbers():
     app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await started(pilot)
+        screen = await on_screen(pilot, FlowScreen)
         screen.load_preset("log-space")
-        result = await settle(pilot, screen, steps=10_000)
+        result = await result_with(pilot, screen, steps=10_000)
         assert math.isclose(result.log10_grad_h[0], -3009.5, abs_tol=0.01)
         table = screen.query_one("#flow-table")
         first_row = table.get_row_at(0)
@@ -182,7 +156,7 @@ async def test_log_space_preset_shows_exact_tiny_numbers():
 async def test_help_opens_and_closes():
     app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(100, 30)) as pilot:
-        await started(pilot)
+        await on_screen(pilot, FlowScreen)
         await pilot.press("f1")
         await pilot.pause()
         from vgtui.widgets.help import HelpScreen
@@ -196,7 +170,7 @@ async def test_help_opens_and_closes():
 async def test_palette_lists_screens_and_presets():
     app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = await started(pilot)
+        screen = await on_screen(pilot, FlowScreen)
         names = [c.title for c in app.get_system_commands(screen)]
         assert any(n.startswith("Go to Gradient Flow") for n in names)
         assert any("preset" in n for n in names)
@@ -210,7 +184,7 @@ async def test_palette_lists_screens_and_presets():
 async def test_status_line_shows_device_dtype_and_time():
     app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = await started(pilot)
+        screen = await on_screen(pilot, FlowScreen)
         text = text_of(screen.status)
         assert "cpu" in text and "float64" in text and "computed in" in text
 
@@ -219,7 +193,7 @@ async def test_over_budget_settings_are_refused_inline(monkeypatch):
     monkeypatch.setenv("VGTUI_MEMORY_MB", "20")
     app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await started(pilot)
+        screen = await on_screen(pilot, FlowScreen)
         kept = screen.result
         await set_field(pilot, screen, "steps", "100000")
         await wait_until(pilot, lambda: "over the limit" in text_of(screen.status))

@@ -9,31 +9,9 @@ import torch
 from vgtui.app import VgtuiApp
 from vgtui.screens.forget import ForgetScreen
 from vgtui.widgets.help import HelpScreen
-from vgtui.widgets.model_dialog import OpenModelDialog
 
-from .helpers import text_of, wait_until
-
-
-async def started(pilot):
-    app = pilot.app
-    await wait_until(pilot, lambda: isinstance(app.screen, ForgetScreen) and app.screen.result is not None)
-    return app.screen
-
-
-async def set_field(pilot, screen, name, text):
-    field = screen.query_one(f"#field-{name}")
-    field.focus()
-    await pilot.pause()
-    field.value = text
-    await pilot.pause()
-
-
-async def settle(pilot, screen, **expected):
-    def done():
-        r = screen.result
-        return r is not None and all(getattr(r.config, k) == v for k, v in expected.items())
-    await wait_until(pilot, done)
-    return screen.result
+from .helpers import (error_cleared, on_screen, open_model_dialog, refused, result_with,
+                      set_field, submit_model, text_of, wait_until)
 
 
 def lstm_horizon(screen) -> float:
@@ -49,7 +27,7 @@ def lstm_horizon(screen) -> float:
 async def test_shows_toy_three_cells_and_the_cell_path():
     app = VgtuiApp(start_screen="forget")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await started(pilot)
+        screen = await on_screen(pilot, ForgetScreen)
         toy = text_of(screen.query_one("#forget-toy"))
         assert "0.7^100" in toy and "0.98^100" in toy and "article" in toy
         summary = text_of(screen.query_one("#forget-summary"))
@@ -74,12 +52,12 @@ CONTROLS = [
 async def test_each_control_changes_the_figures():
     app = VgtuiApp(start_screen="forget")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await started(pilot)
+        screen = await on_screen(pilot, ForgetScreen)
         for field, text, value in CONTROLS:
             before = (text_of(screen.query_one("#forget-summary")),
                       text_of(screen.query_one("#forget-cell")))
             await set_field(pilot, screen, field, text)
-            await settle(pilot, screen, **{field: value})
+            await result_with(pilot, screen, **{field: value})
             after = (text_of(screen.query_one("#forget-summary")),
                      text_of(screen.query_one("#forget-cell")))
             assert after != before, field
@@ -88,15 +66,15 @@ async def test_each_control_changes_the_figures():
 async def test_raising_the_forget_bias_lengthens_the_horizon_on_screen():
     app = VgtuiApp(start_screen="forget")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await started(pilot)
+        screen = await on_screen(pilot, ForgetScreen)
         await set_field(pilot, screen, "forget_bias", "0")
-        await settle(pilot, screen, forget_bias=0.0)
+        await result_with(pilot, screen, forget_bias=0.0)
         low = lstm_horizon(screen)
         low_path = screen.result.runs["lstm"].top.cell_path_factor
         screen.query_one("#forget-results").focus()
         for _ in range(6):  # + raises the bias by 0.5 each time
             await pilot.press("plus")
-        await settle(pilot, screen, forget_bias=3.0)
+        await result_with(pilot, screen, forget_bias=3.0)
         high = lstm_horizon(screen)
         assert high > low
         assert screen.result.runs["lstm"].top.cell_path_factor > low_path
@@ -106,14 +84,13 @@ async def test_raising_the_forget_bias_lengthens_the_horizon_on_screen():
 async def test_toy_controls_and_bad_toy_input():
     app = VgtuiApp(start_screen="forget")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await started(pilot)
+        screen = await on_screen(pilot, ForgetScreen)
         await set_field(pilot, screen, "toy_gate", "0.9")
         await wait_until(pilot, lambda: "0.9^100" in text_of(screen.query_one("#forget-toy")))
         assert "article" not in text_of(screen.query_one("#forget-toy")).split("\n")[3]
         shown = text_of(screen.query_one("#forget-toy"))
         await set_field(pilot, screen, "toy_gate", "1.5")
-        await pilot.pause(0.2)
-        assert screen.query_one("#error-toy_gate").has_class("-shown")
+        await refused(pilot, screen, "toy_gate")
         assert text_of(screen.query_one("#forget-toy")) == shown
         assert "last good result kept" in text_of(screen.status)
         await set_field(pilot, screen, "toy_steps", "1000")  # still invalid gate: kept
@@ -130,25 +107,24 @@ BAD = [("forget_bias", "abc"), ("forget_bias", "99"), ("steps", "0"), ("layers",
 async def test_bad_values_show_inline_errors_and_keep_the_last_result():
     app = VgtuiApp(start_screen="forget")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await started(pilot)
+        screen = await on_screen(pilot, ForgetScreen)
         kept = screen.result
         summary = text_of(screen.query_one("#forget-summary"))
         for field, bad in BAD:
             good = screen.query_one(f"#field-{field}").value
             await set_field(pilot, screen, field, bad)
-            await pilot.pause(0.4)
-            assert screen.query_one(f"#error-{field}").has_class("-shown"), field
+            await refused(pilot, screen, field)
             assert "last good result kept" in text_of(screen.status)
             assert screen.result is kept
             assert text_of(screen.query_one("#forget-summary")) == summary
             await set_field(pilot, screen, field, good)
-            await wait_until(pilot, lambda: not screen.query_one(f"#error-{field}").has_class("-shown"))
+            await error_cleared(pilot, screen, field)
 
 
 async def test_keys_switch_quantity_layer_steps_and_presets():
     app = VgtuiApp(start_screen="forget")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await started(pilot)
+        screen = await on_screen(pilot, ForgetScreen)
         screen.query_one("#forget-results").focus()
         await pilot.press("v")
         await pilot.pause()
@@ -157,26 +133,26 @@ async def test_keys_switch_quantity_layer_steps_and_presets():
         await pilot.pause()
         assert "||dL/dh_t||" in text_of(screen.query_one("#forget-chart-label"))
         await pilot.press("right_square_bracket")
-        await settle(pilot, screen, steps=110)
+        await result_with(pilot, screen, steps=110)
         await pilot.press("left_square_bracket")
-        await settle(pilot, screen, steps=100)
+        await result_with(pilot, screen, steps=100)
         await pilot.press("minus")
-        await settle(pilot, screen, forget_bias=0.5)
+        await result_with(pilot, screen, forget_bias=0.5)
         screen.load_preset("deep")
-        await settle(pilot, screen, layers=3)
+        await result_with(pilot, screen, layers=3)
         screen.query_one("#forget-results").focus()
         await pilot.press("l")
         await pilot.pause()
         assert "layer 1 of 3" in text_of(screen.query_one("#forget-chart-label"))
         assert "layer 1" in text_of(screen.query_one("#forget-cell-label"))
         await pilot.press("p")
-        await settle(pilot, screen, layers=1, forget_bias=0.0)
+        await result_with(pilot, screen, layers=1, forget_bias=0.0)
 
 
 async def test_help_and_palette():
     app = VgtuiApp(start_screen="forget")
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = await started(pilot)
+        screen = await on_screen(pilot, ForgetScreen)
         screen.query_one("#forget-results").focus()
         await pilot.press("f1")
         await pilot.pause()
@@ -191,9 +167,9 @@ async def test_help_and_palette():
 async def test_copy_as_command_reproduces_the_lstm_row(run_cli):
     app = VgtuiApp(start_screen="forget")
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = await started(pilot)
+        screen = await on_screen(pilot, ForgetScreen)
         await set_field(pilot, screen, "forget_bias", "2")
-        await settle(pilot, screen, forget_bias=2.0)
+        await result_with(pilot, screen, forget_bias=2.0)
         command = screen.cli_command()
         shown = screen.result.runs["lstm"]
     code, out, err = run_cli(*shlex.split(command)[1:], "--json")
@@ -202,22 +178,6 @@ async def test_copy_as_command_reproduces_the_lstm_row(run_cli):
     assert data["log10_grad_h"] == list(shown.log10_grad_h)
     assert data["log10_cell_path"] if "log10_cell_path" in data else True
     assert data["layers"][-1]["log10_cell_path"] == list(shown.top.log10_cell_path)
-
-
-async def open_dialog(pilot, screen):
-    screen.query_one("#forget-results").focus()
-    await pilot.press("o")
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, OpenModelDialog))
-    return pilot.app.screen
-
-
-async def submit(pilot, dialog, model_path, inputs_path=""):
-    dialog.query_one("#inputs-path").value = inputs_path
-    field = dialog.query_one("#model-path")
-    field.value = model_path
-    field.focus()
-    await pilot.pause()
-    await pilot.press("enter")
 
 
 async def test_open_model_adds_it_and_refuses_bad_files(tmp_path):
@@ -232,17 +192,17 @@ async def test_open_model_adds_it_and_refuses_bad_files(tmp_path):
     bad.write_bytes(b"not a model")
     app = VgtuiApp(start_screen="forget")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await started(pilot)
+        screen = await on_screen(pilot, ForgetScreen)
         kept = screen.result
-        dialog = await open_dialog(pilot, screen)
-        await submit(pilot, dialog, str(bad))
+        dialog = await open_model_dialog(pilot, screen)
+        await submit_model(pilot, dialog, str(bad))
         await wait_until(pilot, lambda: "could not be read" in text_of(dialog.query_one("#model-error")))
-        await submit(pilot, dialog, str(tmp_path / "missing.pt"))
+        await submit_model(pilot, dialog, str(tmp_path / "missing.pt"))
         await wait_until(pilot, lambda: "not found" in text_of(dialog.query_one("#model-error")))
-        await submit(pilot, dialog, str(good), str(wrong))
+        await submit_model(pilot, dialog, str(good), str(wrong))
         await wait_until(pilot, lambda: "(T, 3)" in text_of(dialog.query_one("#model-error")))
         assert screen.result is kept
-        await submit(pilot, dialog, str(good), str(inputs))
+        await submit_model(pilot, dialog, str(good), str(inputs))
         await wait_until(pilot, lambda: screen.result is not kept and screen.result.model_run is not None)
         r = screen.result
         assert r.config.hidden == 6 and r.config.layers == 2 and r.config.steps == 30

@@ -102,5 +102,5 @@ async def test_random_keys_on_every_screen_never_crash(tmp_path, monkeypatch):
                                          "hidden": 4, "input_size": 2, "input_scale": 0.05,
                                          "steps": 20}))
         await wait_until(pilot, lambda: screen.result is not None
-                         and screen.result.config == expected.config, timeout=30)
+                         and screen.result.config == expected.config)
         np.testing.assert_allclose(screen.result.log10_grad_h, expected.log10_grad_h, rtol=1e-12)

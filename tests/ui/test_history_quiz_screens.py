@@ -10,19 +10,13 @@ from vgtui.screens.history import REMEDIES, TIMELINE, HistoryScreen
 from vgtui.screens.quiz import QuizScreen
 from vgtui.widgets.pickers import CommandBox
 
-from .helpers import text_of, wait_until
-
-
-async def history(pilot):
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, HistoryScreen))
-    await pilot.pause()
-    return pilot.app.screen
+from .helpers import on_screen, text_of, wait_until
 
 
 async def test_timeline_and_remedies_rows_with_detail():
     app = VgtuiApp(start_screen="history")
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await history(pilot)
+        screen = await on_screen(pilot, HistoryScreen)
         assert screen.query_one("#hist-timeline").row_count == len(TIMELINE) >= 11
         years = [e.year for e in TIMELINE]
         assert years[0] == "1974" and years[-1] == "2023" and years == sorted(years)
@@ -43,7 +37,7 @@ async def test_timeline_and_remedies_rows_with_detail():
 async def test_enter_on_a_row_opens_the_linked_screen():
     app = VgtuiApp(start_screen="history")
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = await history(pilot)
+        screen = await on_screen(pilot, HistoryScreen)
         table = screen.query_one("#hist-timeline")
         table.focus()
         flow_row = next(i for i, e in enumerate(TIMELINE) if e.screen == "flow")
@@ -58,7 +52,7 @@ async def test_a_link_to_a_screen_missing_from_the_registry_is_refused_gracefull
     monkeypatch.setattr(app_module, "topic_ids", lambda: ["longrange", "flow", "history"])
     app = VgtuiApp(start_screen="history")
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = await history(pilot)
+        screen = await on_screen(pilot, HistoryScreen)
         app.action_goto("quiz")
         await pilot.pause()
         assert app.screen is screen
@@ -68,23 +62,22 @@ async def test_a_link_to_a_screen_missing_from_the_registry_is_refused_gracefull
 async def test_sharing_and_capacity_inputs(run_cli):
     app = VgtuiApp(start_screen="history")
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await history(pilot)
+        screen = await on_screen(pilot, HistoryScreen)
         await pilot.press("s")
         await pilot.pause()
         summary = text_of(screen.query_one("#cap-summary"))
         assert "4,800" in summary and "2^64" in summary
         field = screen.query_one("#cap-hidden")
         field.value = "128"
-        await pilot.pause()
-        assert screen.cap_result.config.hidden == 128
+        await wait_until(pilot, lambda: screen.cap_result.config.hidden == 128)
         assert "2^128" in text_of(screen.query_one("#cap-summary"))
         kept = screen.cap_result
         field.value = "zero"
-        await pilot.pause()
-        assert "hidden size n must be" in text_of(screen.query_one("#cap-error"))
+        await wait_until(pilot, lambda: "hidden size n must be"
+                         in text_of(screen.query_one("#cap-error")))
         assert screen.cap_result is kept
         field.value = "32"
-        await pilot.pause()
+        await wait_until(pilot, lambda: screen.cap_result.config.hidden == 32)
         screen.query_one("#cap-table").focus()
         await pilot.press("c")
         await pilot.pause()
@@ -95,18 +88,12 @@ async def test_sharing_and_capacity_inputs(run_cli):
     assert json.loads(out)["recurrent_params"] == shown.recurrent_params == 32 * 32 + 32 * 10 + 32
 
 
-async def quiz_ready(pilot):
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, QuizScreen)
-                     and pilot.app.screen.quiz is not None)
-    return pilot.app.screen
-
-
 async def test_quiz_answers_by_letter_scores_and_explains():
     from vgtui.engine.quiz import ANSWER_KEYS
 
     app = VgtuiApp(start_screen="quiz")
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await quiz_ready(pilot)
+        screen = await on_screen(pilot, QuizScreen)
         q = screen.question
         wrong = (q.answer + 1) % 4
         await pilot.press(ANSWER_KEYS[wrong])
@@ -132,7 +119,7 @@ async def test_quiz_answers_by_letter_scores_and_explains():
 async def test_quiz_enter_on_an_option_answers_and_a_full_round_reports_the_score():
     app = VgtuiApp(start_screen="quiz")
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await quiz_ready(pilot)
+        screen = await on_screen(pilot, QuizScreen)
         total = len(screen.quiz.questions)
         assert total >= 12
         for _ in range(total):
@@ -151,7 +138,7 @@ async def test_quiz_enter_on_an_option_answers_and_a_full_round_reports_the_scor
 async def test_quiz_new_round_recomputes_the_numbers():
     app = VgtuiApp(start_screen="quiz")
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await quiz_ready(pilot)
+        screen = await on_screen(pilot, QuizScreen)
         first = [q.value for q in screen.quiz.questions if q.numeric]
         await pilot.press("a")
         await pilot.press("r")
@@ -163,7 +150,7 @@ async def test_quiz_new_round_recomputes_the_numbers():
 async def test_quiz_copy_as_command_where_a_lookup_exists(run_cli):
     app = VgtuiApp(start_screen="quiz")
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await quiz_ready(pilot)
+        screen = await on_screen(pilot, QuizScreen)
         index = next(i for i, q in enumerate(screen.quiz.questions) if q.qid == "flow-ratio")
         screen.index = index
         screen._draw()

@@ -9,29 +9,7 @@ from vgtui.app import VgtuiApp
 from vgtui.screens.flow import FlowScreen
 from vgtui.widgets.model_dialog import OpenModelDialog
 
-from .helpers import text_of, wait_until
-
-
-async def started(pilot):
-    app = pilot.app
-    await wait_until(pilot, lambda: isinstance(app.screen, FlowScreen) and app.screen.result is not None)
-    return app.screen
-
-
-async def open_dialog(pilot, screen):
-    screen.query_one("#flow-results").focus()
-    await pilot.press("o")
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, OpenModelDialog))
-    return pilot.app.screen
-
-
-async def submit(pilot, dialog, model_path, inputs_path=""):
-    dialog.query_one("#inputs-path").value = inputs_path
-    field = dialog.query_one("#model-path")
-    field.value = model_path
-    field.focus()
-    await pilot.pause()
-    await pilot.press("enter")
+from .helpers import on_screen, open_model_dialog, submit_model, text_of, wait_until
 
 
 def files(tmp_path):
@@ -53,21 +31,21 @@ async def test_bad_files_are_refused_in_the_dialog_and_the_screen_keeps_its_resu
     gru, rnn, x, linear, bad = files(tmp_path)
     app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await started(pilot)
+        screen = await on_screen(pilot, FlowScreen)
         kept = screen.result
         summary = text_of(screen.query_one("#flow-summary"))
-        dialog = await open_dialog(pilot, screen)
+        dialog = await open_model_dialog(pilot, screen)
         error = dialog.query_one("#model-error")
-        await submit(pilot, dialog, "")
+        await submit_model(pilot, dialog, "")
         await wait_until(pilot, lambda: "empty" in text_of(error))
         for path, inputs, words in [(bad, "", "could not be read"),
                                     (tmp_path / "nope.pt", "", "not found"),
                                     (linear, "", "torch.nn.RNN, LSTM or GRU"),
                                     (rnn, str(x), "(T, 3)")]:
-            await submit(pilot, dialog, str(path), inputs)
+            await submit_model(pilot, dialog, str(path), inputs)
             await wait_until(pilot, lambda: words in text_of(error))
         dialog.query_one("#model-arch").value = "lstm"
-        await submit(pilot, dialog, str(gru))
+        await submit_model(pilot, dialog, str(gru))
         await wait_until(pilot, lambda: "torch.nn.LSTM" in text_of(error))
         assert isinstance(app.screen, OpenModelDialog)
         await pilot.press("escape")
@@ -80,9 +58,9 @@ async def test_a_good_model_is_shown_reproduced_and_cleared(tmp_path, run_cli):
     gru, rnn, x, linear, bad = files(tmp_path)
     app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await started(pilot)
-        dialog = await open_dialog(pilot, screen)
-        await submit(pilot, dialog, str(gru), str(x))
+        screen = await on_screen(pilot, FlowScreen)
+        dialog = await open_model_dialog(pilot, screen)
+        await submit_model(pilot, dialog, str(gru), str(x))
         await wait_until(pilot, lambda: screen.result.source != "random init")
         r = screen.result
         assert r.arch == "gru" and len(r.layers) == 2 and r.steps == 17
@@ -111,9 +89,9 @@ async def test_a_vanilla_model_with_seeded_inputs(tmp_path):
     gru, rnn, x, linear, bad = files(tmp_path)
     app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await started(pilot)
-        dialog = await open_dialog(pilot, screen)
-        await submit(pilot, dialog, str(rnn))
+        screen = await on_screen(pilot, FlowScreen)
+        dialog = await open_model_dialog(pilot, screen)
+        await submit_model(pilot, dialog, str(rnn))
         await wait_until(pilot, lambda: screen.result.source != "random init")
         assert screen.result.config.hidden == 4 and screen.result.steps == 50
         assert "seeded inputs" in text_of(screen.query_one("#flow-summary"))

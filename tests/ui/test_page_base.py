@@ -7,7 +7,7 @@ from vgtui.app import VgtuiApp
 from vgtui.screens.config_page import ConfigPage
 from vgtui.topics import TOPICS
 
-from .helpers import settled, text_of, wait_until
+from .helpers import error_cleared, on_screen, refused, set_field, settled, text_of
 
 # A numeric field of every computing screen, and a text it refuses.
 REFUSABLE = {
@@ -24,30 +24,20 @@ def test_every_computing_screen_is_a_config_page():
     assert sorted(CONFIG_PAGES) == sorted(REFUSABLE)
 
 
-async def opened(pilot, screen_id):
-    app = pilot.app
-    await wait_until(pilot, lambda: getattr(app.screen, "SCREEN_ID", "") == screen_id
-                     and app.screen.is_ready(), timeout=60)
-    return app.screen
-
-
 @pytest.mark.parametrize("screen_id", sorted(REFUSABLE))
 async def test_typing_a_refused_value_back_clears_the_error_without_computing(screen_id):
     name, bad = REFUSABLE[screen_id]
     app = VgtuiApp(start_screen=screen_id)
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await opened(pilot, screen_id)
+        screen = await on_screen(pilot, screen_id)
         field = screen.query_one(f"#field-{name}")
         shown, launches, result = field.value, screen.launches, screen.result
-        field.focus()
-        field.value = bad
-        await settled(pilot, screen)
+        await set_field(pilot, screen, name, bad)
+        await refused(pilot, screen, name)
         assert "✗" in text_of(screen.status) and screen.result is result
-        assert screen.query_one(f"#error-{name}").has_class("-shown")
         field.value = shown
-        await settled(pilot, screen)
+        await error_cleared(pilot, screen, name)
         assert "✗" not in text_of(screen.status), text_of(screen.status)
-        assert not screen.query_one(f"#error-{name}").has_class("-shown")
         assert screen.launches == launches and screen.result is result
 
 
@@ -55,7 +45,7 @@ async def test_typing_a_refused_value_back_clears_the_error_without_computing(sc
 async def test_p_reaches_every_preset_in_order_and_d_restores_the_defaults(screen_id):
     app = VgtuiApp(start_screen=screen_id)
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await opened(pilot, screen_id)
+        screen = await on_screen(pilot, screen_id)
         presets = screen.PRESETS
         if not presets:
             pytest.skip("no presets on this screen")

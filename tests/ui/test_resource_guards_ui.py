@@ -1,10 +1,10 @@
 """The app refuses a computation past the budget inline, with the estimate and the limit,
-and keeps the last good result (issue 9, resource guards, TUI side)."""
+and keeps the last good result."""
 import pytest
 
 from vgtui.app import VgtuiApp
 
-from .helpers import text_of, wait_until
+from .helpers import on_screen, set_field, text_of, wait_until
 
 # Screens that compute on opening, and the engine call behind each.
 COMPUTING = ["longrange", "flow", "chain", "jacobian", "spectrum", "bound", "exploding",
@@ -16,10 +16,8 @@ async def test_opening_a_screen_over_budget_says_so_inline(screen_id, monkeypatc
     monkeypatch.setenv("VGTUI_SECONDS", "1e-7")
     app = VgtuiApp(start_screen=screen_id)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: getattr(app.screen, "SCREEN_ID", "") == screen_id)
-        screen = app.screen
-        await wait_until(pilot, lambda: "over the limit of" in text_of(screen.status),
-                         timeout=30)
+        screen = await on_screen(pilot, screen_id, ready=False)
+        await wait_until(pilot, lambda: "over the limit of" in text_of(screen.status))
         status = text_of(screen.status)
         assert "would take about" in status and "✗" in status, status
 
@@ -28,16 +26,12 @@ async def test_a_refused_change_keeps_the_last_good_result(monkeypatch):
     monkeypatch.delenv("VGTUI_SECONDS", raising=False)
     app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: getattr(app.screen, "SCREEN_ID", "") == "flow"
-                         and app.screen.result is not None, timeout=30)
-        screen = app.screen
+        screen = await on_screen(pilot, "flow")
         kept = screen.result
         monkeypatch.setenv("VGTUI_MEMORY_MB", "1")  # read at every check
-        field = screen.query_one("#field-steps")
-        field.focus()
-        field.value = "100000"
+        await set_field(pilot, screen, "steps", "100000")
         await wait_until(pilot, lambda: "of memory, over the limit of 1 MB" in
-                         text_of(screen.status), timeout=30)
+                         text_of(screen.status))
         assert screen.result is kept
         assert "last good result kept" in text_of(screen.status)
 
@@ -46,17 +40,14 @@ async def test_decay_measured_table_and_experiments_refuse_inline(monkeypatch):
     monkeypatch.setenv("VGTUI_SECONDS", "1e-7")
     app = VgtuiApp(start_screen="decay")
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: getattr(app.screen, "SCREEN_ID", "") == "decay")
+        screen = await on_screen(pilot, "decay", ready=False)
         await pilot.press("m")  # the measured tab runs real RNNs
-        screen = app.screen
-        await wait_until(pilot, lambda: "over the limit of" in text_of(screen.status),
-                         timeout=30)
+        await wait_until(pilot, lambda: "over the limit of" in text_of(screen.status))
         app.action_goto("experiments")
-        await wait_until(pilot, lambda: getattr(app.screen, "SCREEN_ID", "") == "experiments")
-        screen = app.screen
+        screen = await on_screen(pilot, "experiments", ready=False)
         await pilot.press("r")
         await wait_until(pilot, lambda: "over the limit of" in text_of(screen.status)
-                         or "over the limit of" in _all_text(screen), timeout=30)
+                         or "over the limit of" in _all_text(screen))
 
 
 def _all_text(screen) -> str:

@@ -19,7 +19,7 @@ from vgtui.app import VgtuiApp
 from vgtui.topics import TOPICS as SCREENS
 from vgtui.widgets.status_line import STABLE_ENV
 
-from .helpers import wait_until
+from .helpers import on_screen, text_of, wait_until
 
 SIZE = (80, 24)
 # The first screen of a run also waits for torch's import on a busy machine.
@@ -36,13 +36,7 @@ def stable_environment(monkeypatch):
 
 async def until_ready(pilot, screen_id: str) -> None:
     """Wait until ``screen_id`` is the page shown and its first result is drawn."""
-    app = pilot.app
-
-    def ready() -> bool:
-        screen = app.screen
-        return getattr(screen, "SCREEN_ID", "") == screen_id and screen.is_ready()
-
-    await wait_until(pilot, ready, timeout=READY_TIMEOUT)
+    await on_screen(pilot, screen_id, timeout=READY_TIMEOUT)
     await pilot.wait_for_scheduled_animations()
     await pilot.pause()
 
@@ -159,8 +153,6 @@ async def test_is_ready_waits_for_the_first_result_and_status_is_stable():
     no timing or torch version in the status line under VGTUI_STABLE_STATUS."""
     from vgtui.screens.flow import FlowScreen
 
-    from .helpers import text_of
-
     app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -179,8 +171,6 @@ async def test_is_ready_waits_for_the_first_result_and_status_is_stable():
 
 async def test_status_shows_timings_without_the_switch(monkeypatch):
     monkeypatch.delenv(STABLE_ENV)
-    from .helpers import text_of
-
     app = VgtuiApp(start_screen="chain")
     async with app.run_test(size=SIZE) as pilot:
         await until_ready(pilot, "chain")

@@ -33,20 +33,27 @@ SCRIPT = textwrap.dedent('''
 
     from vgtui.app import VgtuiApp
 
+    async def until(pilot, condition, what, timeout=60):
+        deadline = time.monotonic() + timeout
+        while not condition():
+            assert time.monotonic() < deadline, what
+            await pilot.pause(0.05)
+
+    def shown(app, selector):
+        try:
+            return str(app.screen.query_one(selector).render())
+        except Exception:  # not mounted yet
+            return ""
+
     async def main():
         app = VgtuiApp(start_screen="flow")
         async with app.run_test(size=(100, 30)) as pilot:
-            await pilot.pause(0.3)
+            await until(pilot, lambda: "Gradient Flow" in shown(app, "#title-bar")
+                        and "torch is loading" in shown(app, "#flow-summary"),
+                        "the page did not say torch is loading")
             assert not loaded.is_set(), "torch finished importing before the check"
-            title = str(app.screen.query_one("#title-bar").render())
-            assert "Gradient Flow" in title, title
-            summary = str(app.screen.query_one("#flow-summary").render())
-            assert "torch is loading" in summary, summary
             gate.set()  # now let torch load; the first result must follow
-            deadline = time.monotonic() + 60
-            while app.screen.result is None and time.monotonic() < deadline:
-                await pilot.pause(0.1)
-            assert app.screen.result is not None
+            await until(pilot, lambda: app.screen.result is not None, "no first result")
             print("drawn-before-torch")
 
     asyncio.run(main())
@@ -64,10 +71,8 @@ OPENING = SCRIPT.split("async def main():")[0] + textwrap.dedent('''
     async def main():
         app = VgtuiApp()  # the opening screen: Long-range dependency, closed form
         async with app.run_test(size=(100, 30)) as pilot:
-            deadline = time.monotonic() + 30
-            while app.screen.__class__.__name__ != "LongRangeScreen" or app.screen.result is None:
-                assert time.monotonic() < deadline, "no first result"
-                await pilot.pause(0.1)
+            await until(pilot, lambda: app.screen.__class__.__name__ == "LongRangeScreen"
+                        and app.screen.result is not None, "no first result")
             assert not loaded.is_set(), "the closed form needed torch"
             print("computed-without-torch")
             gate.set()

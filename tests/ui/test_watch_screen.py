@@ -1,4 +1,4 @@
-"""The Watch screen (issue 15): it follows a log that a real training process is writing
+"""The Watch screen: it follows a log that a real training process is writing
 (new records, a half-written last line, a restarted run), moves through records,
 layers and quantities, and says what is wrong with files that are not logs."""
 from __future__ import annotations
@@ -15,7 +15,7 @@ from vgtui.app import VgtuiApp
 from vgtui.screens.watch import WatchScreen, sample_paths
 from vgtui.widgets.help import HelpScreen
 
-from .helpers import text_of, wait_until
+from .helpers import screen_text, text_of, wait_until
 
 START = 90.0  # a fresh Python importing torch on a busy machine
 
@@ -64,13 +64,6 @@ def runs_of(app) -> list:
     return screen.views if isinstance(screen, WatchScreen) else []
 
 
-def screen_text(app) -> str:
-    import html
-    import re
-
-    return html.unescape(re.sub(r"<[^>]+>", "", app.export_screenshot())).replace("\xa0", " ")
-
-
 async def test_following_a_training_process_through_a_half_line_and_a_restart(tmp_path):
     log = tmp_path / "run.jsonl"
     script = tmp_path / "trainer.py"
@@ -92,18 +85,18 @@ async def test_following_a_training_process_through_a_half_line_and_a_restart(tm
             assert "5 records, step 4" in screen_text(app)
             # half a record on the last line: not a record, not garbage, until its end
             signal("go-half")
-            await wait_until(pilot, lambda: (tmp_path / "half-written").exists(), timeout=60)
+            await wait_until(pilot, lambda: (tmp_path / "half-written").exists())
             screen = app.screen
-            await wait_until(pilot, lambda: screen.runs[0].buffer != b"", timeout=30)
+            await wait_until(pilot, lambda: screen.runs[0].buffer != b"")
             assert runs_of(app)[0].records == 5 and runs_of(app)[0].garbage == 0
             signal("go-rest")
-            await wait_until(pilot, lambda: runs_of(app)[0].records == 6, timeout=30)
+            await wait_until(pilot, lambda: runs_of(app)[0].records == 6)
             assert runs_of(app)[0].latest.step == 5 and runs_of(app)[0].garbage == 0
             # a new run into the same file: noticed, said, and read from its start
             signal("go-restart")
             await wait_until(pilot, lambda: (tmp_path / "done").exists(), timeout=START)
             await wait_until(pilot, lambda: runs_of(app)[0].arch == "gru"
-                             and runs_of(app)[0].records == 3, timeout=30)
+                             and runs_of(app)[0].records == 3)
             view = runs_of(app)[0]
             assert view.restarts == 1 and view.first.step == 0
             assert "starting over" in screen_text(app)

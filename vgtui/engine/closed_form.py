@@ -22,6 +22,7 @@ from .config import FIELD_SPECS, FieldSpec, parse_value
 from .errors import Cancelled, ConfigError
 from .lists import ListSpec, parse_choice_list, parse_number_list
 from .magnitude import LogMagnitude, SignedLogMagnitude, in_float_range
+from .sums import exact_cumsum
 
 LOG10_E = math.log10(math.e)
 LOG10_2 = math.log10(2.0)
@@ -404,7 +405,7 @@ def scalar_trace(weight: float, steps: int, h0: float = 0.1,
     w_sign = _sign(w)
     w_log = math.log10(abs(w)) if w != 0 else -math.inf
     h_sign, h_log = _sign(h0), (math.log10(abs(h0)) if h0 != 0 else -math.inf)
-    cum_sign, cum_log = 1, 0.0
+    cum_sign = 1
     for k in range(n):
         if cancel is not None and k % 4096 == 0 and cancel():
             raise Cancelled()
@@ -422,10 +423,13 @@ def scalar_trace(weight: float, steps: int, h0: float = 0.1,
         local_sign = w_sign
         local_log = w_log + sech_log if w_sign != 0 else -math.inf
         cum_sign *= local_sign
-        cum_log = cum_log + local_log if cum_sign != 0 else -math.inf
         out["hs"][k], out["hl"][k] = h_sign, h_log
         out["ls"][k], out["ll"][k] = local_sign, local_log
-        out["cs"][k], out["cl"][k] = cum_sign, cum_log
+        out["cs"][k] = cum_sign
+    # dh_t/dh_0 in log10: the running sum of the local logs, exact to the last digits at
+    # any T (a plain running sum drifts by about one rounding per step); a zero local
+    # derivative (log -inf) makes every later product 0
+    out["cl"][:] = exact_cumsum(out["ll"])
     t = np.arange(1, n + 1, dtype=np.float64)
     if w_sign == 0:
         out["ws"][:], out["wl"][:] = 0.0, -math.inf

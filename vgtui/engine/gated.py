@@ -55,6 +55,7 @@ from .magnitude import LOG10_E, LogMagnitude, from_log10, json_floats
 from .recurrence import RNNWeights, progress_tick, safe_norm, tiny_weights
 from .stack_weights import (BLOCK_NAMES, CANDIDATE_BLOCK, GATE_COUNT, StackWeights,
                             build_stack_weights)
+from .sums import exact_cumsum_torch
 
 GATE_MEANS = {"rnn": {}, "lstm": {"input": 0, "forget": 1, "output": 3},
               "gru": {"reset": 0, "update": 1}}
@@ -621,5 +622,5 @@ def _forget_product(log_f):
     after = torch.zeros_like(log_f)
     if steps > 1:
         # after[t] = sum of log f over steps t+1 .. T (a reversed cumulative sum).
-        after[:-1] = torch.flip(torch.cumsum(torch.flip(log_f[1:], [0]), 0), [0])
+        after[:-1] = exact_cumsum_torch(log_f[1:], 0, reverse=True)
     return 0.5 * (torch.logsumexp(2.0 * after, dim=2) - math.log(n))

@@ -53,6 +53,7 @@ from .flow import forward_states
 from .lyapunov import burn_in_for, tangent_exponents
 from .magnitude import LOG10_E, LogMagnitude, json_floats
 from .recurrence import prepare_vanilla_batch, progress_tick
+from .sums import exact_cumsum
 
 # Products of n x n Jacobians cost n^3 per step; these caps keep a lookup under ~20 s.
 JACOBIAN_MAX_STEPS = 1000
@@ -168,7 +169,7 @@ class JacobianRun:
             per_step = np.log10(self.max_abs_derivative) + log10_nonneg(self.spectral_norm)
         out = np.zeros(self.steps)
         # out[k] sums per_step over steps t+1..T, i.e. indices k+1..T-1.
-        out[:-1] = np.cumsum(per_step[::-1])[::-1][1:]
+        out[:-1] = exact_cumsum(per_step, reverse=True)[1:]
         return out
 
     @property

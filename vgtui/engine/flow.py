@@ -22,7 +22,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from . import budget
+from . import budget, definitions
 from .cells import activate_in_place
 from .config import RNNConfig
 from .device import dtype_name, loop_threads, on_engine_threads, resolve_device, resolve_dtype
@@ -120,6 +120,7 @@ class FlowRun:
             "exploding_horizon": self.exploding_horizon,
             "verdict": self.verdict,
             "forward_overflow_step": self.forward_overflow_step,
+            "definitions": dict(definitions.FLOW),
         }
 
     @property

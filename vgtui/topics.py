@@ -74,7 +74,8 @@ TOPICS: tuple[Topic, ...] = (
           "norm, vanishing vs exploding symptoms", ("lyapunov", "clip")),
     Topic("forget", "Forget gate", "0", "vgtui.screens.forget:ForgetScreen",
           "0.7 per step against a 0.98 forget gate, then RNN, LSTM and GRU on the same "
-          "inputs; forget bias; cell path = product of forget gates"),
+          "inputs; forget bias; the total cell gradient against the cell-only path and the "
+          "product of forget gates"),
     Topic("architectures", "Architectures", "", "vgtui.screens.architectures:ArchitecturesScreen",
           "gradient at every input position: RNN, LSTM, GRU, residual, self-attention, "
           "diagonal linear recurrence; how each carries it", ("compare",)),

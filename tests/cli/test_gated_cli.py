@@ -30,7 +30,7 @@ def test_flow_gru_and_default_rnn_json(run_cli):
 def test_flow_stack_table_and_csv(run_cli):
     code, out, err = run_cli("flow", "--arch", "lstm", "--layers", "2", "--steps", "6")
     assert code == 0, err
-    assert "|dL/dc_t|" in out and "cell path" in out and "layer 2" in out
+    assert "|dL/dc_t|" in out and "cell-only path" in out and "layer 2" in out
     code, out, _ = run_cli("flow", "--arch", "lstm", "--layers", "2", "--steps", "6", "--csv")
     lines = out.strip().splitlines()
     assert "log10_grad_c" in lines[0] and "log10_grad_h_layer1" in lines[0] and len(lines) == 7

@@ -1,6 +1,7 @@
 """Closed forms against independent computations: plain Python loops, math, Decimal."""
 import math
-from decimal import Decimal, getcontext
+from decimal import Decimal, getcontext, localcontext
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -44,10 +45,12 @@ def test_regimes_follow_the_stated_thresholds():
 
 
 def _brute_steps(gamma, decades, grow=False):
-    value, k = 1.0, 0
-    target = 10.0 ** (decades if grow else -decades)
-    while k < 10_000_000:
-        value *= gamma
+    """A plain loop in exact rational arithmetic on the decimal as typed."""
+    g = Fraction(repr(gamma))
+    value, k = Fraction(1), 0
+    target = Fraction(10) ** (decades if grow else -decades)
+    while k < 100_000:
+        value *= g
         k += 1
         if (value >= target) if grow else (value <= target):
             return k
@@ -56,16 +59,61 @@ def _brute_steps(gamma, decades, grow=False):
 
 @settings(max_examples=60, deadline=None)
 @given(st.floats(min_value=0.05, max_value=0.999))
-def test_steps_to_lose_match_a_plain_loop(gamma):
+def test_steps_to_lose_match_an_exact_loop(gamma):
     for d in cf.LOSS_DECADES:
         assert cf.steps_to_reach(gamma, d) == _brute_steps(gamma, d)
 
 
 @settings(max_examples=40, deadline=None)
 @given(st.floats(min_value=1.001, max_value=20.0))
-def test_steps_to_grow_match_a_plain_loop(gamma):
+def test_steps_to_grow_match_an_exact_loop(gamma):
     for d in cf.LOSS_DECADES:
         assert cf.steps_to_reach(gamma, -d) == _brute_steps(gamma, d, grow=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 999), st.sampled_from([10, 100, 1000]))
+def test_steps_for_short_typed_decimals_match_an_exact_loop(numerator, denominator):
+    """Typed decimals such as 0.1, 0.25, 0.001: powers of them land exactly on 10^-d."""
+    gamma = numerator / denominator
+    if gamma >= 1:
+        return
+    for d in cf.LOSS_DECADES:
+        assert cf.steps_to_reach(gamma, d) == _brute_steps(gamma, d)
+
+
+def test_powers_of_ten_reach_the_level_exactly_not_one_step_late():
+    """The audit's case: 0.1 loses 99.9% in 3 steps (0.1^3 = 1e-3 exactly) and 99.9999%
+    in 6; 0.01 loses 99.9999% in 3. A binary-float comparison answers 4, 7 and 4."""
+    assert [cf.steps_to_reach(0.1, d) for d in (1, 3, 6)] == [1, 3, 6]
+    assert [cf.steps_to_reach(0.01, d) for d in (1, 3, 6)] == [1, 2, 3]
+    assert cf.steps_to_reach(10.0, -6) == 6
+    assert cf.steps_to_lose_share(0.5, 0.75) == 2  # 0.5^2 = 0.25 exactly
+    assert cf.steps_to_lose_share(0.9, 0.19) == 2  # 0.9^2 = 0.81 exactly
+
+
+def test_steps_for_factors_close_to_one_use_exact_logarithms():
+    """k in the billions: the check is on decimal logarithms at 60+ digits."""
+    gamma = 0.999999999
+    k = cf.steps_to_reach(gamma, 6)
+    with localcontext() as ctx:
+        ctx.prec = 80
+        ln_g = Decimal("0.999999999").ln()
+        level = Decimal(10) ** -6
+        assert (k * ln_g).exp() <= level < ((k - 1) * ln_g).exp()
+
+
+def test_products_are_formed_from_the_typed_decimals():
+    assert cf.parse_factors("0.1*0.2") == (0.02,)
+    assert cf.steps_to_reach(cf.parse_factors("0.1*0.1")[0], 6) == 3
+
+
+def test_decay_cli_and_quiz_agree_on_steps_to_lose():
+    from vgtui.engine import quiz
+    for factor in (0.1, 0.01, 0.5, 0.7, 0.9):
+        for d, lost in ((1, 0.9), (3, 0.999), (6, 0.999999)):
+            summary = dict(cf.gamma_summary(factor, 10).steps_to_lose)
+            assert summary[d] == quiz.steps_to_lose(factor, lost) == cf.steps_to_reach(factor, d)
 
 
 def test_steps_never_for_factors_that_cannot_get_there():

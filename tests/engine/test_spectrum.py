@@ -287,6 +287,34 @@ def test_lyapunov_of_a_linear_rnn_is_log_spectral_radius():
     assert cross == pytest.approx(1 / rho, abs=0.1)
 
 
+@pytest.mark.parametrize("seed", [0, 2])
+def test_edge_of_chaos_of_a_linear_rnn_is_one_over_the_spectral_radius(seed):
+    """W_hh = s A with identity activation: the exponent is ln s + lambda(A) exactly, so the
+    crossing interpolated in log(scale) is exp(-lambda(A)) on any grid, and lambda(A) is
+    ln rho(A) once the run is long (these seeds' A have a real, separated leading
+    eigenvalue, so 4,000 steps settle it to ~1e-12). numpy eigenvalues are the reference."""
+    cfg = RNNConfig(activation="identity", init="gaussian", hidden=8, steps=4000, seed=seed,
+                    device="cpu", dtype="float64")
+    w0 = init_matrix("gaussian", 8, 1.0, seed).numpy()
+    eig = np.linalg.eigvals(w0)
+    lead = eig[np.argmax(abs(eig))]
+    assert abs(lead.imag) < 1e-12  # a real leading eigenvalue
+    rho = abs(lead)
+    fine = lyapunov_sweep(cfg, [0.5 + 0.1 * i for i in range(11)]).crossings
+    coarse = lyapunov_sweep(cfg, [0.6, 0.9, 1.3, 1.7]).crossings
+    assert len(fine) == len(coarse) == 1
+    assert fine[0] == pytest.approx(coarse[0], rel=1e-12)  # the grid does not matter
+    assert fine[0] == pytest.approx(1 / rho, rel=1e-9)
+
+
+def test_edge_of_chaos_with_a_complex_leading_pair_is_close():
+    cfg = RNNConfig(activation="identity", init="gaussian", hidden=8, steps=4000, seed=1,
+                    device="cpu", dtype="float64")
+    rho = max(abs(np.linalg.eigvals(init_matrix("gaussian", 8, 1.0, 1).numpy())))
+    (cross,) = lyapunov_sweep(cfg, [0.5 + 0.1 * i for i in range(11)]).crossings
+    assert cross == pytest.approx(1 / rho, rel=2e-4)  # the pair's rotation: O(1/T)
+
+
 def test_lyapunov_sweep_is_one_batch_matching_single_runs():
     base = RNNConfig(activation="tanh", hidden=10, steps=200, seed=1)
     sweep = lyapunov_sweep(base, [0.8, 1.6, 2.4])

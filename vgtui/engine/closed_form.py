@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, Decimal, localcontext
+from fractions import Fraction
 from typing import Callable
 
 import numpy as np
@@ -20,6 +22,7 @@ from .config import FIELD_SPECS, FieldSpec, parse_value
 from .errors import Cancelled, ConfigError
 from .lists import ListSpec, parse_choice_list, parse_number_list
 from .magnitude import LogMagnitude, SignedLogMagnitude, in_float_range
+from .sums import exact_cumsum
 
 LOG10_E = math.log10(math.e)
 LOG10_2 = math.log10(2.0)
@@ -135,32 +138,94 @@ def power_cell(factor: float, steps: int) -> PowerCell:
                      _plain_power(factor, steps))
 
 
+def exact_decimal(x) -> Fraction:
+    """A number read as the decimal a person typed: the shortest decimal that gives back
+    the same float (repr), as an exact fraction. 0.1 is 1/10, not 3602879701896397/2**55.
+
+    That is the typed decimal for every entry of up to 15 significant digits; products
+    such as 0.1*0.2 are formed exactly before rounding (lists.py), so they read 0.02.
+    """
+    if isinstance(x, Fraction):
+        return x
+    if isinstance(x, int):
+        return Fraction(x)
+    return Fraction(repr(float(x)))
+
+
+# Above this many bits in p^k (or q^k), exactness is decided with high-precision
+# logarithms instead of whole integers.
+_EXACT_BITS = 400_000
+
+
+def _power_at_or_beyond(gamma: Fraction, level: Fraction, k: int, grow: bool) -> bool:
+    """gamma^k <= level (grow: >=), decided exactly."""
+    p, q = gamma.numerator, gamma.denominator
+    if k * max(p.bit_length(), q.bit_length()) <= _EXACT_BITS:
+        lhs, rhs = p ** k * level.denominator, q ** k * level.numerator
+        return lhs >= rhs if grow else lhs <= rhs
+    # k*ln(gamma) against ln(level) in decimal; equality would need gamma^k == level
+    # exactly, which the integer branch settles for every k it can hold, so widen the
+    # precision until the sign of the difference is certain.
+    for prec in (60, 120, 400, 2000):
+        with localcontext() as ctx:
+            ctx.prec = prec + len(str(k))
+            diff = k * _dec(gamma).ln() - _dec(level).ln()
+            slack = Decimal(10) ** (len(str(k)) - prec + 5)
+            if abs(diff) > slack:
+                return diff >= 0 if grow else diff <= 0
+    lhs, rhs = p ** k * level.denominator, q ** k * level.numerator  # last resort: exact
+    return lhs >= rhs if grow else lhs <= rhs
+
+
+def _dec(x: Fraction) -> Decimal:
+    return Decimal(x.numerator) / Decimal(x.denominator)
+
+
+def steps_to_level(gamma, level, grow: bool = False) -> int | None:
+    """Fewest whole steps k >= 1 with gamma^k <= level (grow: gamma^k >= level).
+
+    gamma and level are read as the decimals typed (``exact_decimal``) and the comparison
+    is exact, so 0.1 reaches 1e-3 in 3 steps (0.1^3 is exactly 1e-3), not 4. None when
+    the factor never gets there. The one function behind "steps to lose" in Decay,
+    Scalar chain, Activations, the CLI, the claims and the Quiz.
+    """
+    g, lv = exact_decimal(gamma), exact_decimal(level)
+    if g < 0 or lv <= 0:
+        raise ConfigError(f"steps to a level need a factor >= 0 and a level > 0 "
+                          f"(got {gamma!r}, {level!r})", "factors")
+    if (g >= lv) if grow else (g <= lv):
+        return 1
+    if g == 0 or (grow and g <= 1) or (not grow and g >= 1):
+        return None
+    with localcontext() as ctx:
+        ctx.prec = 60
+        estimate = _dec(lv).ln() / _dec(g).ln()
+        k = max(1, int(estimate.to_integral_value(rounding=ROUND_CEILING)))
+    while k > 1 and _power_at_or_beyond(g, lv, k - 1, grow):
+        k -= 1
+    while not _power_at_or_beyond(g, lv, k, grow):
+        k += 1
+    return k
+
+
 def steps_to_reach(gamma: float, decades: float) -> int | None:
     """Fewest whole steps k >= 1 with gamma^k <= 10^-decades (decades > 0, a loss)
-    or gamma^k >= 10^decades (decades < 0 means growth by 10^|decades|).
+    or gamma^k >= 10^decades (decades < 0 means growth by 10^|decades|), decided
+    exactly for the typed decimal gamma (``steps_to_level``).
 
     None when the factor never gets there (gamma >= 1 for a loss, <= 1 for growth).
     """
     shrinking = decades > 0
-    target = -abs(decades) if shrinking else abs(decades)
-    if gamma == 0:
-        return 1 if shrinking else None
-    lg = math.log10(gamma)
-    if (shrinking and lg >= 0) or (not shrinking and lg <= 0):
-        return None
+    exponent = exact_decimal(abs(decades))
+    if exponent.denominator != 1:
+        raise ConfigError(f"decades must be whole (got {decades!r})", "factors")
+    power = Fraction(10) ** int(exponent)
+    return steps_to_level(gamma, 1 / power if shrinking else power, grow=not shrinking)
 
-    def reached(k: int) -> bool:
-        plain = _plain_power(gamma, k)
-        if plain is not None and abs(target) < 300:
-            return plain <= 10.0 ** target if shrinking else plain >= 10.0 ** target
-        return k * lg <= target if shrinking else k * lg >= target
 
-    k = max(1, math.ceil(target / lg))
-    while k > 1 and reached(k - 1):
-        k -= 1
-    while not reached(k):
-        k += 1
-    return k
+def steps_to_lose_share(gamma, share_lost) -> int | None:
+    """Fewest steps k with gamma^k <= 1 - share_lost, exactly (0.9 lost: gamma^k <= 0.1)."""
+    return steps_to_level(gamma, 1 - exact_decimal(share_lost))
 
 
 @dataclass(frozen=True)
@@ -340,7 +405,7 @@ def scalar_trace(weight: float, steps: int, h0: float = 0.1,
     w_sign = _sign(w)
     w_log = math.log10(abs(w)) if w != 0 else -math.inf
     h_sign, h_log = _sign(h0), (math.log10(abs(h0)) if h0 != 0 else -math.inf)
-    cum_sign, cum_log = 1, 0.0
+    cum_sign = 1
     for k in range(n):
         if cancel is not None and k % 4096 == 0 and cancel():
             raise Cancelled()
@@ -358,10 +423,13 @@ def scalar_trace(weight: float, steps: int, h0: float = 0.1,
         local_sign = w_sign
         local_log = w_log + sech_log if w_sign != 0 else -math.inf
         cum_sign *= local_sign
-        cum_log = cum_log + local_log if cum_sign != 0 else -math.inf
         out["hs"][k], out["hl"][k] = h_sign, h_log
         out["ls"][k], out["ll"][k] = local_sign, local_log
-        out["cs"][k], out["cl"][k] = cum_sign, cum_log
+        out["cs"][k] = cum_sign
+    # dh_t/dh_0 in log10: the running sum of the local logs, exact to the last digits at
+    # any T (a plain running sum drifts by about one rounding per step); a zero local
+    # derivative (log -inf) makes every later product 0
+    out["cl"][:] = exact_cumsum(out["ll"])
     t = np.arange(1, n + 1, dtype=np.float64)
     if w_sign == 0:
         out["ws"][:], out["wl"][:] = 0.0, -math.inf

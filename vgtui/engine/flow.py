@@ -22,7 +22,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from . import budget
+from . import budget, definitions
 from .cells import activate_in_place
 from .config import RNNConfig
 from .device import dtype_name, loop_threads, on_engine_threads, resolve_device, resolve_dtype
@@ -31,6 +31,7 @@ from .magnitude import (FLOAT_LOG10_MAX, LOG10_E, LogMagnitude, from_log10, json
                         log10_ratio)
 from .recurrence import (RNNWeights, build_weights, check_vanilla_batch, gc_paused,
                          progress_tick, row_norms, safe_norm)
+from .sums import exact_cumsum_torch
 
 # A gradient below 1e-6 of its value at T counts as gone; above 1e6 as exploded.
 HORIZON_LOG10 = 6.0
@@ -119,6 +120,7 @@ class FlowRun:
             "exploding_horizon": self.exploding_horizon,
             "verdict": self.verdict,
             "forward_overflow_step": self.forward_overflow_step,
+            "definitions": dict(definitions.FLOW),
         }
 
     @property
@@ -595,11 +597,12 @@ def _backward(weights: RNNWeights, deriv, dirs, step: _Recurrence, progress, can
             progress_tick(progress, cancel, 0.5 + 0.5 * (steps - t) / steps)
     dirs[0].mul_(deriv[0])
     # log ||g_t|| = log ||g_T|| + the log stretches of the steps from T back to t
-    # (stretch[T-1] stays 1, so a reversed cumulative sum gives every t at once).
+    # (stretch[T-1] stays 1, so a reversed cumulative sum gives every t at once; the sum
+    # is exact to the last digits at any T, where a plain one drifts by ~T roundings).
     log_stretch = torch.log(stretch.to(torch.float64))
     if step.log_scales is not None:
         log_stretch[:-1] += step.log_scales
-    log_g = torch.flip(torch.cumsum(torch.flip(log_stretch, [0]), 0), [0])
+    log_g = exact_cumsum_torch(log_stretch, 0, reverse=True)
     log_g = log_g + 0.5 * math.log(n)
 
     # dL/dx_t = W_xh^T a_t * ||g_t|| for every step in one batched product.

@@ -44,7 +44,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from . import budget
+from . import budget, definitions
 from .budget import Estimate, FLOPS_PER_S, STEP_OVERHEAD_S, spectral_seconds
 from .cells import ActivationPlan
 from .config import RNNConfig, same_shape_key
@@ -55,9 +55,17 @@ from .magnitude import LOG10_E, LogMagnitude, from_log10, json_floats
 from .recurrence import RNNWeights, progress_tick, safe_norm, tiny_weights
 from .stack_weights import (BLOCK_NAMES, CANDIDATE_BLOCK, GATE_COUNT, StackWeights,
                             build_stack_weights)
+from .sums import RunningSum, exact_cumsum_torch
 
 GATE_MEANS = {"rnn": {}, "lstm": {"input": 0, "forget": 1, "output": 3},
               "gru": {"reset": 0, "update": 1}}
+
+
+# The total dL/dc_t and the cell-only path "part" where they are this many decades apart.
+PARTING_LOG10 = 0.1
+def _largest_gap(a: np.ndarray, b: np.ndarray) -> float:
+    ok = np.isfinite(a) & np.isfinite(b)
+    return float(np.max(np.abs(a[ok] - b[ok]))) if ok.any() else math.nan
 
 
 # -- results ------------------------------------------------------------------------
@@ -101,14 +109,33 @@ class LayerTrace:
         return fitted_factor(self.log10_cell_path)
 
     @property
-    def cell_path_gap(self) -> float:
-        """Largest |log10 difference| between the measured cell path and the product
-        of forget gates, over the steps where both are finite."""
+    def h_route_gap(self) -> float:
+        """Largest |log10| difference between the total dL/dc_t and the cell-only path
+        (dL/dc_T carried back with h held fixed): what the route through h adds or
+        cancels. 0 only when no gradient reaches c_t through h."""
         if self.log10_cell_path is None:
             return math.nan
-        a, b = self.log10_cell_path, self.log10_forget_product
-        ok = np.isfinite(a) & np.isfinite(b)
-        return float(np.max(np.abs(a[ok] - b[ok]))) if ok.any() else math.nan
+        return _largest_gap(self.log10_grad_c, self.log10_cell_path)
+
+    @property
+    def forget_product_gap(self) -> float:
+        """Largest |log10| difference between the total dL/dc_t relative to dL/dc_T and
+        the product of forget gates from t+1 to T (RMS over units): how far the
+        articles' "the cell gradient is the product of forget gates" is off here."""
+        if self.log10_cell_path is None:
+            return math.nan
+        return _largest_gap(self.log10_grad_c - self.log10_grad_c[-1], self.log10_forget_product)
+
+    @property
+    def parting_step(self) -> int | None:
+        """The latest step t (from 1) where the total dL/dc_t and the cell-only path are
+        more than PARTING_LOG10 decades apart: going back from T, where they part."""
+        if self.log10_cell_path is None:
+            return None
+        with np.errstate(invalid="ignore"):
+            apart = np.abs(self.log10_grad_c - self.log10_cell_path) > PARTING_LOG10
+        hits = np.nonzero(apart)[0]
+        return int(hits[-1]) + 1 if hits.size else None
 
     def to_dict(self) -> dict:
         out = {
@@ -124,7 +151,9 @@ class LayerTrace:
             out["forget_product"] = [LogMagnitude(v) for v in self.log10_forget_product]
             out["log10_forget_product"] = json_floats(self.log10_forget_product)
             out["cell_path_factor"] = self.cell_path_factor
-            out["cell_path_gap_log10"] = self.cell_path_gap
+            out["total_vs_cell_path_gap_log10"] = self.h_route_gap
+            out["total_vs_forget_product_gap_log10"] = self.forget_product_gap
+            out["parting_step"] = self.parting_step
         out.update({
             "gates": {k: json_floats(v) for k, v in self.gates.items()},
             "h_norm": [LogMagnitude(v) for v in self.log10_h_norm],
@@ -241,6 +270,8 @@ class StackRun:
             "verdict": top.verdict,
             "forward_overflow_step": self.forward_overflow_step,
             "layers": [layer.to_dict() for layer in self.layers],
+            "definitions": {**definitions.FLOW,
+                            **(definitions.CELL if top.log10_grad_c is not None else {})},
         })
         return out
 
@@ -435,6 +466,8 @@ def _simulate_stack(configs, weights: StackWeights, device, dtype, progress, can
         })
         if arch == "lstm":
             out["log_forget_product"] = _forget_product(rec["log_f"])
+            out["log_cell_path"] = cell_only_path(rec["log_f"], rec["cells"],
+                                                  out.pop("dc_end_dir"), out.pop("dc_end_log"))
         results[layer] = out
     return {"layers": results, "log_gx": above_log, "overflow_step": overflow}
 
@@ -535,9 +568,6 @@ def _backward_layer(arch, weights: StackWeights, layer: int, rec: dict, above_di
     out = {}
     if arch == "lstm":
         log_gc = out["log_gc"] = torch.empty(steps, batch, dtype=f64, device=device)
-        cell_path = out["log_cell_path"] = torch.empty(steps, batch, dtype=f64, device=device)
-        u = torch.full((batch, n), 1.0 / math.sqrt(n), dtype=dtype, device=device)
-        u_log = torch.full((batch,), 0.5 * math.log(n), dtype=f64, device=device)
         cells = rec["cells"]
     every = max(1, steps // 50)
     for t in range(steps - 1, -1, -1):
@@ -562,17 +592,15 @@ def _backward_layer(arch, weights: StackWeights, layer: int, rec: dict, above_di
             c_prev = cells[t - 1] if t > 0 else zero
             dc = carry_c * w_carry + dh * o * (1.0 - tc * tc)
             log_gc[t] = s + torch.log(norm_of(dc).to(f64))
+            if t == steps - 1:  # dL/dc_T: where the cell-only path starts
+                size = norm_of(dc)
+                out["dc_end_dir"] = dc / torch.where(size > 0, size, one).unsqueeze(1)
+                out["dc_end_log"] = log_gc[t].clone()
             da = torch.cat([dc * g * i * (1.0 - i), dc * c_prev * f * (1.0 - f),
                             dc * i * (1.0 - g * g), dh * tc * o * (1.0 - o)], dim=1)
             pre_in[t] = da
             pre_h = da
             direct = None
-            cell_path[t] = u_log - 0.5 * math.log(n)  # as a root-mean-square over units
-            if t > 0:
-                v = u * f
-                norm = torch.linalg.vector_norm(v, dim=1)
-                u = v / torch.where(norm > 0, norm, one).unsqueeze(1)
-                u_log = u_log + torch.log(norm.to(f64))
             dc_prev = dc * f
         else:  # gru
             a = acts[t]
@@ -612,6 +640,55 @@ def _backward_layer(arch, weights: StackWeights, layer: int, rec: dict, above_di
     return out
 
 
+# Steps per autograd segment of the cell-only path; the direction is renormalised between
+# segments, so a product of forget gates never underflows unless one segment's own
+# product does (mean forget gate below 1e-19).
+CELL_PATH_SEGMENT = 16
+
+
+def cell_only_path(log_f, cells, end_dir, end_log):
+    """log ||d(g_T . c_T)/dc_t|| per step for a cell stepped with h held fixed, by autograd.
+
+    The cell is re-stepped as c_t = f_t * c_(t-1) + i_t g_t with every gate taken from the
+    recorded run (the gates read h_(t-1) and x_t, both held, so nothing but the cell itself
+    carries the gradient), and g_T = dL/dc_T (``end_dir`` times exp(``end_log``)) is sent
+    back through it by torch autograd, segment by segment with the vector renormalised
+    between segments. It is the gradient the cell path alone would deliver; the total
+    dL/dc_t adds what goes through h_t into the next step's gates and candidate.
+    """
+    import torch  # torch: loaded on first use
+
+    steps, batch, n = cells.shape
+    f64 = torch.float64
+    forget = torch.exp(log_f).to(f64)
+    out = torch.empty(steps, batch, dtype=f64, device=cells.device)
+    direction = end_dir.to(f64)
+    log = RunningSum(end_log.to(f64).clone())
+    out[steps - 1] = log.value()
+    end = steps - 1
+    with torch.enable_grad():
+        while end > 0:
+            start = max(0, end - CELL_PATH_SEGMENT)
+            c = cells[start].detach().to(f64).requires_grad_(True)
+            chain = [c]
+            for t in range(start + 1, end + 1):
+                # the additive term i_t g_t is a constant here; what c_t adds is f_t c_(t-1)
+                added = (cells[t] - forget[t].to(cells.dtype) * cells[t - 1]).detach().to(f64)
+                c = forget[t] * c + added
+                c.retain_grad()
+                chain.append(c)
+            (direction * c).sum().backward()
+            grads = torch.stack([link.grad for link in chain[:-1]])  # steps start .. end-1
+            sizes = torch.linalg.vector_norm(grads, dim=2)
+            with torch.no_grad():
+                out[start:end] = log.value() + torch.log(sizes)
+                size = sizes[0]
+                direction = grads[0] / torch.where(size > 0, size, torch.ones_like(size)).unsqueeze(1)
+                log.add(torch.log(size))
+            end = start
+    return out
+
+
 def _forget_product(log_f):
     """log of the root-mean-square (over units) of prod_{k=t+1..T} f_k, per step, from
     the forget gates' logs (log-sigmoid of their pre-activations, so never 0)."""
@@ -621,5 +698,5 @@ def _forget_product(log_f):
     after = torch.zeros_like(log_f)
     if steps > 1:
         # after[t] = sum of log f over steps t+1 .. T (a reversed cumulative sum).
-        after[:-1] = torch.flip(torch.cumsum(torch.flip(log_f[1:], [0]), 0), [0])
+        after[:-1] = exact_cumsum_torch(log_f[1:], 0, reverse=True)
     return 0.5 * (torch.logsumexp(2.0 * after, dim=2) - math.log(n))

@@ -53,6 +53,7 @@ from .flow import forward_states
 from .lyapunov import burn_in_for, tangent_exponents
 from .magnitude import LOG10_E, LogMagnitude, json_floats
 from .recurrence import prepare_vanilla_batch, progress_tick
+from .sums import RunningSum, exact_cumsum
 
 # Products of n x n Jacobians cost n^3 per step; these caps keep a lookup under ~20 s.
 JACOBIAN_MAX_STEPS = 1000
@@ -168,7 +169,7 @@ class JacobianRun:
             per_step = np.log10(self.max_abs_derivative) + log10_nonneg(self.spectral_norm)
         out = np.zeros(self.steps)
         # out[k] sums per_step over steps t+1..T, i.e. indices k+1..T-1.
-        out[:-1] = np.cumsum(per_step[::-1])[::-1][1:]
+        out[:-1] = exact_cumsum(per_step, reverse=True)[1:]
         return out
 
     @property
@@ -535,7 +536,7 @@ def matrix_powers(matrix, derivative: float, steps: int) -> MatrixPowers:
     spec = np.empty(steps)
     fro = np.empty(steps)
     product = np.eye(w.shape[0])
-    log_scale = 0.0
+    log_scale = RunningSum(0.0)  # compensated: long runs keep their last digits
     for k in range(steps):
         product = product @ j
         top = np.linalg.norm(product, 2)
@@ -544,9 +545,9 @@ def matrix_powers(matrix, derivative: float, steps: int) -> MatrixPowers:
             fro[k:] = -math.inf
             break
         product = product / top
-        spec[k] = log_scale + math.log10(top)
+        spec[k] = log_scale.value() + math.log10(top)
         # Frobenius norm of the renormalised product: the squares of tiny entries
         # (1e-200) would underflow before the division.
         fro[k] = spec[k] + math.log10(np.linalg.norm(product))
-        log_scale += math.log10(top)
+        log_scale.add(math.log10(top))
     return MatrixPowers(w, d, np.linalg.eigvals(w), np.linalg.eigvals(j), spec, fro)

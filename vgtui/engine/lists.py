@@ -9,12 +9,14 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from .errors import ConfigError
 
 _SPLIT = re.compile(r"[,;\s]+")
 _TIMES = re.compile(r"\s*[*×]\s*")
+_DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
 @dataclass(frozen=True)
@@ -63,10 +65,17 @@ def _one_number(entry: str, spec: ListSpec) -> float:
     pieces = _TIMES.split(entry) if spec.products else [entry]
     if any(p == "" for p in pieces):
         raise ValueError
-    value = 1.0
+    if len(pieces) == 1:
+        return float(pieces[0])
+    # a product is formed exactly from the typed decimals, then rounded once, so
+    # 0.1*0.2 is the float nearest 0.02 (and reads back as the decimal 0.02)
+    value = Fraction(1)
     for piece in pieces:
-        value *= float(piece)
-    return value
+        number = float(piece)
+        if not math.isfinite(number):
+            return number
+        value *= Fraction(piece.strip()) if _DECIMAL.fullmatch(piece.strip()) else Fraction(number)
+    return float(value)
 
 
 def parse_number_list(spec: ListSpec, text: Any) -> tuple:

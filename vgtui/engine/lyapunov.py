@@ -98,15 +98,24 @@ class LyapunovSweep:
 
     @property
     def crossings(self) -> list[float]:
-        """Scales where the exponent changes sign, by linear interpolation between
-        neighbouring sweep points (sorted by scale)."""
-        pts = sorted((r.scale, r.exponent) for r in self.rows if math.isfinite(r.exponent))
+        """Scales where the exponent changes sign, interpolated between neighbouring
+        sweep points linearly in log(scale) (sorted by scale).
+
+        For a linear network W_hh = s A gives J_k = s A at every step, so the tangent
+        vector's directions do not depend on s and the exponent is exactly
+        ln s + lambda(A): a straight line in ln s. Interpolating in ln s therefore puts
+        the crossing at exp(-lambda(A)), which is 1/rho(A) as the run grows long, whatever
+        the grid; interpolating in s itself would be off by the curvature of ln.
+        """
+        pts = sorted((r.scale, r.exponent) for r in self.rows
+                     if math.isfinite(r.exponent) and r.scale > 0)
         out = []
         for (s0, e0), (s1, e1) in zip(pts, pts[1:]):
             if e0 == 0:
                 out.append(s0)
             elif e0 * e1 < 0:
-                out.append(s0 + (s1 - s0) * (-e0) / (e1 - e0))
+                l0, l1 = math.log(s0), math.log(s1)
+                out.append(math.exp(l0 + (l1 - l0) * (-e0) / (e1 - e0)))
         if pts and pts[-1][1] == 0:
             out.append(pts[-1][0])
         return sorted(set(out))

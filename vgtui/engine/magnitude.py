@@ -100,8 +100,9 @@ def json_number(log10_value: float) -> str:
     """A JSON number literal for a log10 magnitude, exact even past float range.
 
     Inside float range it is Python's shortest round-trip repr; outside it is a
-    literal such as 3.1622776601683795e-3010 (valid JSON; a float parser may
-    read it as 0.0, which is why every such list has a log10 twin).
+    literal such as 3.1622776602e-3010 with only the digits the log10 carries
+    (``meaningful_digits``): valid JSON, which a float parser may read as 0.0, which
+    is why every such list has a log10 twin.
     """
     if math.isnan(log10_value):
         return "null"
@@ -111,8 +112,28 @@ def json_number(log10_value: float) -> str:
         return repr(10.0 ** log10_value)
     if log10_value == math.inf:
         return "null"
+    digits = meaningful_digits(log10_value)
     mantissa, exponent = split_log10(log10_value)
-    return f"{mantissa!r}e{exponent}"
+    text = f"{mantissa:.{digits - 1}f}"
+    if text.startswith("10"):  # 9.99... rounded up at this many digits
+        text, exponent = f"{1.0:.{digits - 1}f}", exponent + 1
+    whole, _, frac = text.partition(".")
+    return f"{whole}.{frac.rstrip('0') or '0'}e{exponent}"
+
+
+def meaningful_digits(log10_value: float) -> int:
+    """How many significant digits of 10^log10_value the float log10_value carries.
+
+    A float64 log10 L is known to about 2 units in its last place (each of vgtui's log
+    sums is within that of the exact sum of its terms), an absolute error of about
+    |L| * 2^-51; the value's mantissa then has a relative error ln(10) times that, so
+    1e-3010 carries 11 digits and 1e-301029996 (0.5^1e9) only 7. Printing more would
+    print noise.
+    """
+    if not math.isfinite(log10_value) or log10_value == 0:
+        return 17
+    error = abs(log10_value) * 2.0 ** -51 * math.log(10)
+    return max(1, min(17, int(math.floor(-math.log10(error)))))
 
 
 class LogMagnitude:

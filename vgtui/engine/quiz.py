@@ -16,6 +16,7 @@ from typing import Callable
 import numpy as np
 
 from .capacity import CapacityConfig, compute_capacity
+from .closed_form import steps_to_lose_share
 from .flow import run_flow
 from .magnitude import format_log10
 from .presets import find_preset, preset_config
@@ -119,8 +120,9 @@ def tanh_prime(z: float) -> float:
 
 
 def steps_to_lose(factor: float, fraction_lost: float) -> int:
-    """Fewest steps k with factor^k <= 1 - fraction_lost."""
-    return math.ceil(math.log(1.0 - fraction_lost) / math.log(factor) - 1e-12)
+    """Fewest steps k with factor^k <= 1 - fraction_lost, decided exactly for the
+    decimals as written (the same function as Decay, Scalar chain and the CLI)."""
+    return steps_to_lose_share(factor, fraction_lost)
 
 
 # -- the questions ------------------------------------------------------------------------

@@ -10,8 +10,8 @@ def lyapunov_lines(sweep) -> list[str]:
     cross = sweep.crossings
     if cross:
         where = ", ".join(f"{c:.3f}" for c in cross)
-        return [f"edge of chaos (exponent crosses 0) near scale {where} (linear interpolation "
-                f"between sweep points); burn-in {sweep.burn_in} steps"]
+        return [f"edge of chaos (exponent crosses 0) near scale {where} (interpolated "
+                f"in log(scale) between sweep points); burn-in {sweep.burn_in} steps"]
     signs = {(r.exponent > 0) for r in sweep.rows if math.isfinite(r.exponent)}
     side = "contracting (exponent < 0)" if signs == {False} else "expanding (exponent > 0)"
     return [f"no sign change in this sweep: every scale is {side}; widen the scales"]

@@ -73,11 +73,7 @@ def stack_summary_lines(r) -> list[str]:
         if layer.log10_cell_path is None:
             continue
         where = f"layer {layer.index} " if len(r.layers) > 1 else ""
-        lines.append(f"{where}cell path c_T -> c_1 (direct path only, RMS over units) "
-                     f"{format_log10(layer.log10_cell_path[0])}; product of forget gates "
-                     f"{format_log10(layer.log10_forget_product[0])}; largest gap "
-                     f"{gap_text(layer.cell_path_gap)}; per step "
-                     f"{factor_text(layer.cell_path_factor)}")
+        lines.extend(cell_path_lines(layer, r.steps, where))
     means = ", ".join(f"{name} {sum(v) / len(v):.3f}" for name, v in r.gates.items())
     if means:
         lines.append(f"mean gates (top layer, over steps and units): {means}")
@@ -90,3 +86,19 @@ def gap_text(gap: float) -> str:
         return "n/a"
     rel = 10 ** gap - 1
     return f"{rel:.1e} relative"
+
+
+def cell_path_lines(layer, steps: int, where: str = "") -> list[str]:
+    """An LSTM layer's three cell figures, each named for what it is, and where (and why)
+    the total parts from the cell-only path."""
+    parting = layer.parting_step
+    part = ("within 0.1 decade at every step (little goes through h)" if parting is None
+            else f"they part at step {parting} of {steps} (the route through h)")
+    return [
+        f"{where}||dL/dc_1|| total (cell + h routes) {format_log10(layer.log10_grad_c[0])} · "
+        f"cell-only path (h held fixed, autograd) {format_log10(layer.log10_cell_path[0])}",
+        f"{where}  cell-only vs total: gap {gap_text(layer.h_route_gap)}; {part}",
+        f"{where}  forget-gate product (RMS; predicts dc_1/dc_T) "
+        f"{format_log10(layer.log10_forget_product[0])}; gap to total "
+        f"{gap_text(layer.forget_product_gap)}; cell-only {factor_text(layer.cell_path_factor)}/step",
+    ]

@@ -73,8 +73,9 @@ derivatives squeeze, each step back multiplies the gradient by more than 1.
   forward through `J_k = diag(f'(z_k)) W_hh` (one unit tangent vector, renormalised every
   step, the first T/5 steps left out). Below 0 (▼): nearby trajectories converge and
   gradients vanish; above 0 (▲): they separate and gradients explode. The sweep runs
-  every scale in one batch; the edge of chaos is where it crosses 0 (linear interpolation
-  between neighbouring scales). The dashed vertical line marks this screen's scale.
+  every scale in one batch; the edge of chaos is where it crosses 0, interpolated in
+  log(scale) between neighbouring scales (exact for a linear network, where the exponent
+  is ln(scale) + a constant and the edge is 1/ρ(W_hh at scale 1)). The dashed vertical line marks this screen's scale.
 - *clipping by norm*: the whole parameter gradient `g` (over `W_hh`, `W_xh`, `b`) is
   multiplied by `min(1, tau / ||g||)`. "Step share" is the size of step t's part of that
   gradient. Clipping moves every step's share by the same factor, so the balance between

@@ -68,12 +68,15 @@ track each other). What differs is the wiring, not the luck of the draw.
 sits near 0.5 and the cell forgets half per step; the usual advice is 1; at 3 the gate
 is near 0.95. Raise it with `+` and watch the LSTM's horizon move out.
 
-*The cell path.* `c_t = f_t * c_(t-1) + i_t * g_t`. Hold every gate fixed and follow
-only the direct path from `c_T` back to `c_t`: the engine measures that path with a
-backward pass of its own, and separately multiplies the forget gates unit by unit
-(both shown as a root-mean-square over units). The two agree to rounding: the cell
-path *is* the product of forget gates. The full `||dL/dc_t||` also carries the paths
-through `h` and the gates.
+*The cell path.* `c_t = f_t * c_(t-1) + i_t * g_t`. Three figures, each named for what
+it is. *c*, the total `||dL/dc_t||`: everything that reaches the cell state, through the
+cell itself and through `h_t = o_t tanh(c_t)`, which the next step's gates and candidate
+read. *p*, the cell-only path: `dL/dc_T` sent back through a copy of the cell stepped
+with `h` (and so every gate) held at the run's values, differentiated by torch autograd:
+what the cell path alone delivers. *f*, the product of forget gates from t+1 to T (RMS
+over units): the articles' prediction, relative to step T. Where *c* and *p* part, the
+gradient through `h` has become a visible share; with a large forget bias and small
+weights they stay together, with large weights they part within a few steps.
 
 **How to read it.**
 - *horizon*: steps back until the gradient is below 1e-6 of its value at T.
@@ -105,7 +108,8 @@ class ForgetScreen(ConfigPage):
     HELP = HELP
     DEMO = ("Forget gate: the article's toy, 0.7 against 0.98 over 100 steps, then a real RNN, "
             "LSTM and GRU on the same inputs. Raising the forget bias from 0 to 3 pushes the "
-            "LSTM's horizon out, and its cell path equals the product of its forget gates.")
+            "LSTM's horizon out; its total cell gradient is measured against the cell-only path and "
+            "the product of its forget gates.")
     AUTO_FOCUS = "#forget-results"
     PREFIX = "forget"
     CONTROLS = (Section("toy: factor vs gate", TOY_FIELDS, "toy-panel"), PRESETS_HERE,
@@ -179,7 +183,8 @@ class ForgetScreen(ConfigPage):
                     id="forget-chart-label")
         yield Static(self.FIRST_MESSAGE, id="forget-summary")
         yield LogChart(id="forget-chart")
-        yield Label("LSTM cell path against the product of forget gates", classes="section",
+        yield Label("LSTM cell gradient: total, cell-only path, product of forget gates",
+                    classes="section",
                     id="forget-cell-label")
         yield Static("", id="forget-cell")
         yield LogChart(id="forget-cell-chart")
@@ -361,23 +366,25 @@ class ForgetScreen(ConfigPage):
         layer = run.layers[min(layer_index, len(run.layers) - 1)]
         where = f", layer {layer.index}" if len(run.layers) > 1 else ""
         self.query_one("#forget-cell-label", Label).update(f"{title}{where}: cell path")
-        gap = layer.cell_path_gap
-        ok = "✓ equal to rounding" if gap < 1e-9 else "✗ they differ"
         toy_gate = self._toy_shown["toy_gate"]
         mean_f = layer.gates["forget"]
+        parting = layer.parting_step
         lines = [
-            f"p cell path c_T → c_1, measured: {format_log10(layer.log10_cell_path[0])}",
-            f"f product of forget gates: {format_log10(layer.log10_forget_product[0])}",
-            f"largest gap {gap_text(gap)} {ok}",
-            f"per step {factor_text(layer.cell_path_factor)} · mean f {sum(mean_f) / len(mean_f):.3f} · "
-            f"toy gate {toy_gate:g}",
-            f"c full ||dL/dc_1|| (every path): {format_log10(layer.log10_grad_c[0])}",
-            "(cell path: only c_t = f*c_(t-1) + ..., gates held; RMS over units)",
+            f"c total ||dL/dc_1|| (cell and h routes, measured): {format_log10(layer.log10_grad_c[0])}",
+            f"p cell-only path (h held fixed, autograd): {format_log10(layer.log10_cell_path[0])}"
+            f" · gap to c {gap_text(layer.h_route_gap)}",
+            f"f product of forget gates (RMS, relative to T): "
+            f"{format_log10(layer.log10_forget_product[0])} · gap to c/c_T "
+            f"{gap_text(layer.forget_product_gap)}",
+            ("c and p part at step " + str(parting) + ": from there the route through h counts"
+             if parting is not None else "c and p stay within 0.1 decade: little goes through h"),
+            f"per step (p) {factor_text(layer.cell_path_factor)} · mean f "
+            f"{sum(mean_f) / len(mean_f):.3f} · toy gate {toy_gate:g}",
         ]
         self.query_one("#forget-cell", Static).update("\n".join(lines))
         self.query_one("#forget-cell-chart", LogChart).set_series(
             Series("dL/dc", tuple(layer.log10_grad_c), "c", "bold yellow"),
-            Series("cell path", tuple(layer.log10_cell_path), "p", "bold cyan"),
+            Series("cell only", tuple(layer.log10_cell_path), "p", "bold cyan"),
             Series("Π f", tuple(layer.log10_forget_product), "f", "bold blue"))
 
     def _draw_table(self, r, layer_index: int) -> None:
@@ -391,7 +398,7 @@ class ForgetScreen(ConfigPage):
         if r.model_run is not None:
             columns.append(f"M |{grad}|")
             entries.append(r.model_run)
-        columns += ["|dL/dc_t|", "cell path", "Π f", "mean f", "mean z"]
+        columns += ["|dL/dc_t|", "cell only", "Π f", "mean f", "mean z"]
         for label in columns:
             table.add_column(label, key=label)
         values = [self._series_values(run, layer_index) for run in entries]

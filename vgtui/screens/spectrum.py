@@ -30,6 +30,7 @@ from ..engine.spectrum import (
     training_drift,
 )
 from ..topics import topic
+from ..widgets.tables import FitTable
 from ..widgets.log_chart import LogChart, Series
 from ..widgets.plane import EIGHTHS, PlotCanvas, PlotSeries, RefLine, bucket_means
 from .config_page import Job
@@ -127,7 +128,7 @@ class SpectrumScreen(RNNPage):
 
     def compose_results(self) -> ComposeResult:
         yield Static("computing the first result (torch is loading)...", id="spec-summary")
-        yield DataTable(id="spec-table", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="spec-table", zebra_stripes=True, cursor_type="row")
         yield Label("sorted |eigenvalue| per init (largest first)", classes="section",
                     id="spec-spark-label")
         for init in ALL_INITS:
@@ -146,7 +147,7 @@ class SpectrumScreen(RNNPage):
         yield Label("after a few training steps (press t, or set train steps)", classes="section",
                     id="spec-train-label")
         yield Static("", id="spec-train-note")
-        yield DataTable(id="spec-train", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="spec-train", zebra_stripes=True, cursor_type="row")
 
     def setup_tables(self) -> None:
         train = self.query_one("#spec-train", DataTable)

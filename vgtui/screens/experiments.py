@@ -352,6 +352,7 @@ class ExperimentsScreen(ConfigPage):
             bar.update(total=None)
             bar.update(total=1.0, progress=0.0)
         self._show_state(f"starting {config.runs} runs...")
+        self.status.clear_timing()  # an earlier plan's time is not this one's
         self.status.show(message=f"training {config.runs} runs (x cancels)", error=False)
         self.query_one("#exp-tabs", TabbedContent).active = tab
         self.query_one("#exp-table" if tab == "tab-results" else "#exp-trunc-table",
@@ -364,6 +365,8 @@ class ExperimentsScreen(ConfigPage):
             return
         self._cancel_event.set()
         self._show_state("cancelling...")
+        self.status.clear_timing()
+        self.status.show(message="cancelling: finished runs are kept", error=False)
 
     @work(thread=True, exclusive=True, group="experiment", exit_on_error=False)
     def _train(self, config: ExperimentConfig, cancel_event: threading.Event) -> None:
@@ -439,6 +442,9 @@ class ExperimentsScreen(ConfigPage):
             # The bars say what was done; no timing from an earlier run stays on screen.
             self.query_one("#exp-all-bar", ProgressBar).update(
                 progress=done / max(1, result.planned))
+            run_bar = self.query_one("#exp-run-bar", ProgressBar)  # no run is under way
+            run_bar.update(total=None)
+            run_bar.update(total=1.0, progress=0.0)
             self._show_state(f"cancelled: {done} of {result.planned} runs finished and kept · "
                              "r runs again")
             self.status.clear_timing()

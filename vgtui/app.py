@@ -25,6 +25,23 @@ from .widgets.pickers import CommandBox, Palette, ScreenPicker
 ANSI_THEME = "ansi-dark"
 
 
+def demo_text(title: str, narration: str) -> str:
+    """A screen's demo narration without a leading name of the screen ("Scalar chain:",
+    "The scalar chain:"): the bar's border already names it."""
+    text = narration.strip()
+    head, sep, rest = text.partition(": ")
+
+    def plain(words: str) -> str:
+        words = words.lower().replace("&", "and").strip()
+        return words[4:] if words.startswith("the ") else words
+
+    name = plain(title)
+    if sep and (plain(head) == name or plain(head).startswith(name.split()[0])) \
+            and len(head) <= 40:
+        return rest[:1].upper() + rest[1:]
+    return text
+
+
 def _goto_bindings() -> list[Binding]:
     return [Binding(entry.key, f"goto('{entry.id}')", entry.title, show=False,
                     id=f"goto.{entry.id}", tooltip=f"Open the {entry.title} screen")
@@ -169,13 +186,15 @@ class VgtuiApp(App):
                 self.notify(f"{screen_id}: demo preset failed ({type(exc).__name__}: {exc})",
                             severity="warning")
         if hasattr(screen, "show_demo_narration"):
-            text = screen.DEMO.strip()
-            if not text.lower().startswith(screen.TITLE.lower()):
-                text = f"{screen.TITLE}: {text}"
-            keys = "space/→ next · ← back · Esc ends the demo"
+            text = demo_text(screen.TITLE, screen.DEMO)
+            keys = "space next · ← back · Esc ends the demo"
             if self.demo_interval:
                 keys = f"every {self.demo_interval:g} s · " + keys
-            screen.show_demo_narration(text, f"DEMO {self.demo_index + 1}/{len(ids)} · {keys}")
+            screen.show_demo_narration(
+                text, f"DEMO {self.demo_index + 1}/{len(ids)} · {screen.TITLE} · {keys}")
+            if hasattr(screen, "demo_reveal"):
+                # once the bar has taken its rows: what the narration is about, in view
+                screen.call_after_refresh(screen.demo_reveal)
 
     def action_demo_step(self, delta: int) -> None:
         if self._demo_timer is not None:

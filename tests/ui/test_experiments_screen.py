@@ -80,6 +80,12 @@ async def test_cancel_mid_run_stops_promptly_and_keeps_finished_rows():
         assert "Cancelled after" in text_of(screen.query_one("#exp-reading"))
         await workers_done(pilot, "experiment")  # nothing more arrives after a cancel
         assert screen.query_one("#exp-table").row_count == kept
+        # no time of an earlier job on the status line; the bars say what was kept
+        assert "computed in" not in text_of(screen.status)
+        assert "cancelled" in text_of(screen.status)
+        assert screen.query_one("#exp-run-bar").progress == 0
+        overall = screen.query_one("#exp-all-bar")
+        assert overall.progress == pytest.approx(kept / 12)
 
 
 @pytest.mark.parametrize("name,text,attr,value", [

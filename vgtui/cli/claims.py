@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from ..engine.articles import ARTICLE_IDS
+from ..engine.articles import ARTICLE_IDS, ARTICLE_SHORT
 from ..engine.claim_rules import RULES, VERDICTS, VERDICT_MARKS, VERDICT_WORDS
 from ..engine.claim_values import measure_training
 from ..engine.claims import build_claims, filter_claims, parse_choices
@@ -34,7 +34,7 @@ def add_parser(sub) -> None:
     p.add_argument("--closed-only", action="store_true",
                    help="only the closed-form claims: no torch is loaded, so it answers at once")
     p.add_argument("--measure", action="store_true",
-                   help="also train the network of article 000's test (the Experiments preset "
+                   help="also train the network of the Bengio walkthrough's test (the Experiments preset "
                         "article-first, about half a minute on a small CPU) so its five loss "
                         "claims get verdicts")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -97,5 +97,6 @@ def _print(result, shown) -> None:
                   "or on the Experiments screen, preset article-first")
     out.print(f"rules: {RULES}")
     out.print(f"not checked ({len(result.unchecked)}): "
-              + "; ".join(f"{u.article} {u.where}: {u.what}" for u in result.unchecked)
+              + "; ".join(f"{ARTICLE_SHORT.get(u.article, u.article)} {u.where}: {u.what}"
+                          for u in result.unchecked)
               + " (--json gives the reasons)")

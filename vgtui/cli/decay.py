@@ -67,7 +67,7 @@ def print_decay_table(table) -> None:
     from rich.text import Text  # rich: only the table output needs it
 
     out = console()
-    grid = Table(title="factor^T  (▼ vanishing: at most 0.1 · ■ stable · ▲ exploding: at least 10)",
+    grid = Table(title="factor^T  (▼ vanishing: at most 0.1 · ■ between 0.1 and 10 · ▲ exploding: at least 10)",
                  title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
     grid.add_column("factor", justify="right", no_wrap=True)
     for t in table.lengths:

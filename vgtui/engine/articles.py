@@ -15,27 +15,39 @@ from .lists import short_number
 
 @dataclass(frozen=True)
 class Article:
+    """A source article. Its id ("000") is a file name, never shown to a reader alone:
+    the screens and the CLI name an article by its title, its short name or its phrase."""
+
     id: str
     title: str   # as the claims list names it ('Bengio, Simard & Frasconi (1994), a walkthrough')
     phrase: str  # as a sentence refers to it ('the Bengio et al. (1994) walkthrough')
+    short: str   # where room is scarce, at most 10 cells: a table cell ('Bengio 94')
 
 
 ARTICLES: dict[str, Article] = {a.id: a for a in (
     Article("000", "Bengio, Simard & Frasconi (1994), a walkthrough",
-            "the Bengio et al. (1994) walkthrough"),
+            "the Bengio et al. (1994) walkthrough", "Bengio 94"),
     Article("001", "textbook section on vanishing gradients",
-            "the textbook section on vanishing gradients"),
-    Article("002", "note on the stability of BPTT", "the BPTT stability note"),
+            "the textbook section on vanishing gradients", "Textbook"),
+    Article("002", "note on the stability of BPTT", "the BPTT stability note", "BPTT note"),
     Article("003", "Chapter 16, 'The Vanishing Gradient Problem'",
-            "Chapter 16, 'The Vanishing Gradient Problem'"),
+            "Chapter 16, 'The Vanishing Gradient Problem'", "Chapter 16"),
     Article("004", "lesson 'The Vanishing Gradient Problem in RNNs'",
-            "the lesson 'The Vanishing Gradient Problem in RNNs'"),
+            "the lesson 'The Vanishing Gradient Problem in RNNs'", "RNN lesson"),
 )}
 ARTICLE_IDS = tuple(ARTICLES)
-# id -> title (the claims list, ``vgtui claims --json``) and id -> phrase (the screens'
-# article-figure tables).
+# id -> title (the claims list, ``vgtui claims --json``), id -> phrase (the screens'
+# article-figure tables) and id -> short name (table cells, preset titles).
 ARTICLE_TITLES = {k: a.title for k, a in ARTICLES.items()}
 ARTICLE_PHRASES = {k: a.phrase for k, a in ARTICLES.items()}
+ARTICLE_SHORT = {k: a.short for k, a in ARTICLES.items()}
+
+
+def cite(article: str, about: str = "") -> str:
+    """How a sentence names article ``article`` (an id), optionally with what part of
+    it: "the Bengio et al. (1994) walkthrough (its two-unit worked example)"."""
+    phrase = ARTICLES[article].phrase
+    return f"{phrase} ({about})" if about else phrase
 
 
 # -- figures the closed forms recompute (decay, derivatives, the scalar trace) ----------
@@ -153,10 +165,10 @@ class ArticleFigures:
     norm_kind: str
 
 
-# Seed 000 works a two-unit example through by hand and in numpy (whose
+# The Bengio walkthrough works a two-unit example through by hand and in numpy (whose
 # np.linalg.norm of a matrix is the Frobenius norm by default).
 ARTICLE_TWO_UNIT = ArticleFigures(
-    source="seed 000 (the two-unit worked example)",
+    source=cite("000", "its two-unit worked example"),
     matrix=((0.5, 0.1), (0.2, 0.4)),
     derivative=0.8,
     spectral_radius=0.46,
@@ -168,10 +180,10 @@ ARTICLE_TWO_UNIT = ArticleFigures(
 # -- statements the RNN screens check against a measurement ------------------------------
 @dataclass(frozen=True)
 class ArticleMemoryClaim:
-    """Seed 000 on memory capacity: with 64 hidden units, 50 steps back only two or
+    """The Bengio walkthrough on memory capacity: with 64 hidden units, 50 steps back only two or
     three directions still carry gradient. Quoted, never computed with."""
 
-    source: str = "seed 000 (effective memory capacity)"
+    source: str = cite("000", "on effective memory capacity")
     hidden: int = 64
     steps_back: int = 50
     dims: tuple[int, int] = (2, 3)
@@ -190,10 +202,10 @@ ARTICLE_MEMORY = ArticleMemoryClaim()
 
 @dataclass(frozen=True)
 class ArticleGrowthClaim:
-    """Seed 003 suggests changing its 4-unit network's 0.5 to 1.5 and says the gradient
+    """Chapter 16 suggests changing its 4-unit network's 0.5 to 1.5 and says the gradient
     then reaches numbers of about 1e8 at early time steps. Quoted, never computed with."""
 
-    source: str = "seed 003 (its 4-unit network with 0.5 changed to 1.5)"
+    source: str = cite("003", "its 4-unit network with 0.5 changed to 1.5")
     stated_log10: float = 8.0
 
 
@@ -202,10 +214,10 @@ ARTICLE_GROWTH = ArticleGrowthClaim()
 
 @dataclass(frozen=True)
 class ArticleSigmoidClaim:
-    """Seed 000: pushing a sigmoid RNN's ||W_hh|| past 4 (so the bound allows survival)
+    """The Bengio walkthrough: pushing a sigmoid RNN's ||W_hh|| past 4 (so the bound allows survival)
     lands it in the exploding regime for many inputs. Quoted, never computed with."""
 
-    source: str = "seed 000 (sigmoid needs ||W_hh|| > 4)"
+    source: str = cite("000", "a sigmoid RNN needs ||W_hh|| > 4")
     norm: float = 4.0
 
     def measured(self, sweep) -> tuple[int, int]:
@@ -238,7 +250,7 @@ class StatedLosses:
     losses: dict
 
 
-ARTICLE_FIRST_LOSSES = StatedLosses("article 000", "article-first",
+ARTICLE_FIRST_LOSSES = StatedLosses(cite("000"), "article-first",
                                     {5: 0.02, 10: 0.15, 20: 0.85, 50: 1.00, 100: 1.00})
 STATED_LOSSES = {s.preset: s for s in (ARTICLE_FIRST_LOSSES,)}
 

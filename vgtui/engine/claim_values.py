@@ -138,7 +138,7 @@ def article_four_unit(scales: Sequence[float] = (0.5, 1.5)):
     config = RNNConfig(activation="tanh", hidden=4, input_size=2, steps=20, device="cpu",
                        dtype="float64")
     return run_flow_batch([config] * len(rows), weights,
-                          source="article 003's 4-unit script (torch.manual_seed(0))")
+                          source="Chapter 16's 4-unit script (torch.manual_seed(0))")
 
 
 def default_torch_rnn_gradients(seeds: int = TORCH_RNN_SEEDS):

@@ -130,8 +130,8 @@ PRESETS: dict[str, tuple[Preset, ...]] = {
            "Backpropagate only 8 steps back from T: lengths up to 8 can be learned, longer "
            "ones cannot, because the gradient beyond k is exactly zero.",
            archs="rnn,gru", lengths="5,8,10,20", truncate=8, seeds=2),
-        _p("article-first", "remember the first input, Adam, no noise (article 000's test)",
-           "Close to article 000's code: a 32-unit tanh RNN, Adam lr 0.01, 500 updates of "
+        _p("article-first", "remember the first input, Adam, no noise (the Bengio walkthrough's test)",
+           "Close to the code of the Bengio et al. (1994) walkthrough: a 32-unit tanh RNN, Adam lr 0.01, 500 updates of "
            "100 examples, inputs zero after step 1. The article prints final losses of "
            "0.02, 0.15, 0.85, 1.00 and 1.00 for T = 5, 10, 20, 50, 100; here they are "
            "measured (on fresh and held-out data, not one fixed set of 100).",
@@ -177,22 +177,22 @@ PRESETS: dict[str, tuple[Preset, ...]] = {
         _p("default", "factors 0.5 to 2.0 over 5 to 100 steps",
            "The usual grid: three factors below one, one at the edge, three above.",
            factors="0.5,0.7,0.9,1,1.1,1.5,2", lengths="5,10,20,50,100"),
-        _p("w20", "w^20 for w from 0.5 to 2.0 (article 003)",
+        _p("w20", "w^20 for w from 0.5 to 2.0 (Chapter 16)",
            "The scalar intuition table: one sentence of 20 words.",
            factors="0.5,0.7,0.9,1,1.1,1.5,2", lengths="20"),
-        _p("slow", "0.9 over 10, 50, 100 steps (article 001)",
+        _p("slow", "0.9 over 10, 50, 100 steps (textbook section)",
            "Even mild contraction becomes severe over long sequences.",
            factors="0.9", lengths="10,50,100"),
-        _p("seven-tenths", "0.7 per step (article 000)",
+        _p("seven-tenths", "0.7 per step (Bengio walkthrough)",
            "A typical per-step factor; 13 is the subject-verb gap of the cats sentence.",
            factors="0.7", lengths="10,13,20,50,100"),
-        _p("product", "eigenvalue x derivative (article 004)",
+        _p("product", "eigenvalue x derivative (RNN lesson)",
            "An eigenvalue of 0.9 times a tanh derivative of 0.5 per step, and an "
            "eigenvalue of 1.1 alone.", factors="0.9*0.5,1.1", lengths="10,20,50,100"),
-        _p("derivatives", "typical derivatives over 20 steps (articles 000, 003)",
+        _p("derivatives", "typical derivatives over 20 steps (Bengio walkthrough, Chapter 16)",
            "sigmoid's maximum 0.25, sigmoid'(1) and tanh'(1) rounded, and 0.5.",
            factors="0.25,0.2,0.42,0.5", lengths="20"),
-        _p("forget", "RNN 0.7 against a forget gate at 0.98 (article 000)",
+        _p("forget", "RNN 0.7 against a forget gate at 0.98 (Bengio walkthrough)",
            "The additive cell path of an LSTM keeps a factor near one.",
            factors="0.7,0.98", lengths="10,50,100"),
         _p("long", "0.5 and 2.0 over 5000 steps (log space)",
@@ -269,7 +269,7 @@ _EXPLODING = (
            {"activation": "identity", "init": "gaussian", "scale": 1.1, "hidden": 32, "steps": 100},
            {"tau": "5", "scales": "0.5:1.5:11"}),
     _rnn("four-unit-1.5", "4 units, W_hh = 1.5 I + noise, T = 20",
-           "The 4-unit network of seed 003 with its 0.5 changed to 1.5, as that article "
+           "The 4-unit network of Chapter 16 with its 0.5 changed to 1.5, as that chapter "
            "suggests trying; compare what it says you will see with what is measured.",
            {"activation": "tanh", "init": "identity", "scale": 1.5, "init_noise": 0.05,
             "hidden": 4, "input_size": 2, "input_scale": 0.05, "steps": 20},

@@ -144,7 +144,7 @@ def q_power(rng: random.Random, factor: float, steps: int) -> Question:
                 f"up; they multiply, leaving {fmt(right)} (small, never exactly zero)."),
          Choice(fmt(factor * steps), "That multiplies the factor by the number of steps "
                 "instead of raising it to that power.")],
-        rng, f"{factor:g} ** {steps} computed now", right)
+        rng, f"{factor:g} ** {steps}", right)
 
 
 def q_sigmoid_prime(rng: random.Random) -> Question:
@@ -158,7 +158,7 @@ def q_sigmoid_prime(rng: random.Random) -> Question:
          Choice(fmt(tanh_prime(0.0)), "That is tanh'(0); the sigmoid is four times flatter."),
          Choice(fmt(sigmoid_prime(1.0)), "That is σ'(1); the peak is at z = 0."),
          Choice(fmt(sigmoid_prime(2.0)), "That is σ'(2); the peak is at z = 0.")],
-        rng, "σ(0)·(1 − σ(0)) computed now", right)
+        rng, "σ(0)·(1 − σ(0))", right)
 
 
 def q_tanh_prime(rng: random.Random, z: float) -> Question:
@@ -173,7 +173,7 @@ def q_tanh_prime(rng: random.Random, z: float) -> Question:
          Choice(fmt(math.tanh(z)), f"That is tanh({z:g}), the output, not the slope."),
          Choice(fmt(tanh_prime(z / 2)), f"That is tanh'({z / 2:g}), half the pre-activation."),
          Choice(fmt(sigmoid_prime(z)), f"That is σ'({z:g}), the sigmoid's slope.")],
-        rng, f"1 - tanh({z:g})**2 computed now", right)
+        rng, f"1 - tanh({z:g})**2", right)
 
 
 def q_steps(rng: random.Random, factor: float, lost: float) -> Question:
@@ -193,7 +193,7 @@ def q_steps(rng: random.Random, factor: float, lost: float) -> Question:
                f"at or below {fmt(1 - lost)}; {factor:g}^{right - 1} = "
                f"{fmt(factor ** (right - 1))} is not."),
         [other(f) for f in (0.9, 0.99, 0.9999, 0.5, 0.999999) if abs(f - lost) > 1e-12],
-        rng, f"smallest k with {factor:g}**k <= {fmt(1 - lost)}, computed now", right)
+        rng, f"smallest k with {factor:g}**k <= {fmt(1 - lost)}", right)
 
 
 def q_flow_ratio(rng: random.Random, preset_name: str,
@@ -219,7 +219,7 @@ def q_flow_ratio(rng: random.Random, preset_name: str,
         f"Preset '{preset.title}' ({config.activation}, {config.init} W_hh × {config.scale:g}, "
         f"n={config.hidden}, T={config.steps}). About how large is ||dL/dh_1|| relative to "
         f"||dL/dh_{config.steps}||?",
-        right, candidates, rng, f"run_flow on preset {preset_name}, computed now",
+        right, candidates, rng, f"run_flow on preset {preset_name}",
         10.0 ** log_r, f"vgtui flow --preset {preset_name} --json")
 
 
@@ -246,7 +246,7 @@ def q_spectral(rng: random.Random, deriv: float) -> Question:
          Choice(fmt(deriv * float(np.trace(w))), "That is the trace, the sum of both "
                 "eigenvalues; the spectral radius is the largest magnitude."),
          Choice(fmt(deriv * deriv * rho), "That applies the derivative twice.")],
-        rng, "numpy.linalg.eigvals, computed now", right)
+        rng, "numpy.linalg.eigvals", right)
 
 
 def q_forget(rng: random.Random, gate: float, factor: float, steps: int) -> Question:
@@ -264,7 +264,7 @@ def q_forget(rng: random.Random, gate: float, factor: float, steps: int) -> Ques
          Choice(fmt_log10(log_ratio + 3), "Too large by a factor of a thousand."),
          Choice(fmt(gate ** steps), f"That is what survives on the cell path alone, "
                 f"{gate:g}^{steps}, not the ratio.")],
-        rng, f"({gate:g}/{factor:g})**{steps}, computed in log10 now", 10.0 ** log_ratio)
+        rng, f"({gate:g}/{factor:g})**{steps}, in log10", 10.0 ** log_ratio)
 
 
 def q_params(rng: random.Random, n: int, m: int, steps: int) -> Question:
@@ -280,7 +280,7 @@ def q_params(rng: random.Random, n: int, m: int, steps: int) -> Question:
          Choice(f"{n * n:,}", "That is W_hh alone."),
          Choice(f"{r.unshared_full:,}", "That counts every step's weights separately."),
          Choice(f"{n * n + n * m:,}", "That leaves out the bias b.")],
-        rng, "n*n + n*m + n, computed now", r.recurrent_params,
+        rng, "n*n + n*m + n", r.recurrent_params,
         f"vgtui capacity --hidden {n} --input-size {m} --steps {steps} --json")
 
 

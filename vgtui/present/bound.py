@@ -26,10 +26,12 @@ def catch22_lines(sweep) -> list[str]:
     alive = sweep.survival_scales
     rows = sorted(sweep.rows, key=lambda r: r.scale)
     lines = [
-        "bound permits long-range gradients (factor >= 1) from scale "
-        + (f"{first:g}" if first is not None else "- (never in this sweep)"),
-        "some input sequences explode (gain > 1e6) from scale "
-        + (f"{boom:g}" if boom is not None else "- (never in this sweep)"),
+        (f"bound permits long-range gradients (factor >= 1) from scale {first:g}"
+         if first is not None else
+         "bound permits long-range gradients (factor >= 1) at no scale of this sweep"),
+        (f"some input sequences explode (gain > 1e6) from scale {boom:g}"
+         if boom is not None else "no input sequence explodes (gain > 1e6) at any scale of "
+         "this sweep"),
         "scales where every sequence kept its gradient (neither vanished nor exploded): "
         + (", ".join(f"{s:g}" for s in alive) if alive else "none"),
     ]

@@ -61,7 +61,7 @@ def article_comparison_lines(m) -> list[str]:
     if not rows:
         return []
     fig = ARTICLE_TWO_UNIT
-    out = [f"Article figures ({fig.source}) beside the computed ones:"]
+    out = [f"Figures of {fig.source} beside the computed ones:"]
     for row in rows:
         if row["quantity"] == "spectral_radius":
             out.append(f"{_mark(row)} spectral radius: article says {row['article']:g}; computed "

@@ -44,3 +44,10 @@ def horizon_text(horizon: int | None, steps: int) -> str:
 
 def steps_text(steps: int | None, never: str = "never") -> str:
     return never if steps is None else f"{steps:,}"
+
+
+def steps_count_text(steps: int | None, never: str = "never") -> str:
+    """"23 steps" (or "1 step"), or ``never`` when no number of steps does it."""
+    if steps is None:
+        return never
+    return f"{steps:,} step" + ("" if steps == 1 else "s")

@@ -18,16 +18,16 @@ from textual.widgets import DataTable, Label, Select, Static
 
 from ..engine import closed_form as cf
 from ..engine.articles import ARTICLE_PHRASES as ARTICLES
-from ..engine.articles import DERIVATIVE_FIGURES
+from ..engine.articles import ARTICLE_SHORT, DERIVATIVE_FIGURES
 from ..engine.figure_checks import check_all
 from ..engine.lists import format_list, short_number
 from ..engine.magnitude import format_signed_log10
 from ..present.articles import figure_check_mark, figure_check_words
-from ..present.regimes import steps_text
+from ..present.regimes import steps_count_text, steps_text
 from ..topics import topic
 from ..widgets.controls import PanelField
 from ..widgets.line_plot import Curve, LinePlot
-from ..widgets.tables import rebuild
+from ..widgets.tables import FitTable, rebuild
 from .config_page import PRESETS_HERE, ConfigPage, Job, Nudge, Section
 
 SPREAD = cf.SCALAR_SPECS["spread"]
@@ -164,11 +164,11 @@ class ActivationsScreen(ConfigPage):
                     classes="section", id="act-density-label")
         yield LinePlot(id="act-density", style="bold green", label_width=7)
         yield Label("derivatives of every activation", classes="section")
-        yield DataTable(id="act-table", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="act-table", zebra_stripes=True, cursor_type="row")
         yield Label("derivative figures printed in the articles, recomputed",
                     classes="section")
-        yield DataTable(id="act-articles", zebra_stripes=True, cursor_type="row")
-        yield Static(" · ".join(f"{k}: {v}" for k, v in ARTICLES.items()
+        yield FitTable(id="act-articles", zebra_stripes=True, cursor_type="row")
+        yield Static(" · ".join(f"{ARTICLE_SHORT[k]}: {v}" for k, v in ARTICLES.items()
                                 if k in ("000", "003", "004")),
                      classes="note", id="act-article-note")
 
@@ -229,8 +229,10 @@ class ActivationsScreen(ConfigPage):
         lines = [
             f"[b]{title}[/b]   {cf.ACTIVATION_FORMULAS[self.kind]}",
             f"max f' = {s.max.value:.6g} at {s.max.where} · typical E|f'| for s = "
-            f"{short_number(s.spread)}: {s.typical:.4f} · shrinks a gradient by 1e-6 in "
-            f"{steps_text(s.steps_to_shrink)} steps on its own",
+            f"{short_number(s.spread)}: {s.typical:.4f} · "
+            + (f"shrinks a gradient by 1e-6 in {steps_count_text(s.steps_to_shrink)} on its own"
+               if s.steps_to_shrink is not None
+               else "never shrinks a gradient by 1e-6 on its own"),
         ]
         if self.kind == "leaky_relu":
             lines.append(f"slope {short_number(self.leaky_slope)} for z ≤ 0")
@@ -273,7 +275,7 @@ class ActivationsScreen(ConfigPage):
         rows = []
         for c in check_all(DERIVATIVE_FIGURES):
             style = {"agrees": "green", "close": "yellow", "differs": "bold red"}[c.verdict]
-            rows.append([Text(figure_check_mark(c), style=style), c.figure.article, c.figure.expression,
+            rows.append([Text(figure_check_mark(c), style=style), ARTICLE_SHORT.get(c.figure.article, c.figure.article), c.figure.expression,
                          c.figure.stated,
                          format_signed_log10(c.computed.sign, c.computed.log10, 4),
                          Text(figure_check_words(c), style=style), c.figure.context])

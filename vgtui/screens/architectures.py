@@ -21,6 +21,7 @@ from ..engine.magnitude import format_log10
 from ..present.regimes import factor_text, horizon_text
 from ..present.rows import shown_steps
 from ..topics import topic
+from ..widgets.tables import FitTable
 from ..widgets.log_chart import LogChart, Series
 from .config_page import PRESETS_HERE, ConfigPage, Job, Nudge, Section
 
@@ -127,12 +128,12 @@ class ArchitecturesScreen(ConfigPage):
         yield Label("||dL/dx_t|| at every input position (log scale)", classes="section")
         yield LogChart(id="arch-chart", x_label="t")
         yield Label("how each carries the gradient", classes="section")
-        yield DataTable(id="arch-how", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="arch-how", zebra_stripes=True, cursor_type="row")
         yield Label("measured: the first input against the last", classes="section")
-        yield DataTable(id="arch-measured", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="arch-measured", zebra_stripes=True, cursor_type="row")
         yield Static("", id="arch-note", classes="note")
         yield Label("per position", classes="section")
-        yield DataTable(id="arch-table", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="arch-table", zebra_stripes=True, cursor_type="row")
 
     def setup_tables(self) -> None:
         how = self.query_one("#arch-how", DataTable)

@@ -97,6 +97,9 @@ class PageScreen(Screen):
     TITLE: ClassVar[str] = ""
     HELP: ClassVar[str] = ""  # markdown: what it shows, how to read it, what to try
     DEMO: ClassVar[str] = ""  # a short narration for demo mode (vgtui --demo)
+    # The widget the narration is about (a selector), scrolled to the top of its pane
+    # when the demo shows the screen; what the narration names beyond it, it says where.
+    DEMO_SHOWS: ClassVar[str] = ""
 
     def compose(self) -> ComposeResult:
         yield Static(self._title_text(), id="title-bar")
@@ -144,6 +147,7 @@ class PageScreen(Screen):
         """Show (or hide, with None) the demo narration above the status line; ``keys``
         (position and the keys that move on) goes in the bar's top border."""
         bar = self.query_one("#demo-bar", Static)
+        self.set_class(text is not None, "-demo")
         if text is None:
             bar.display = False
             return
@@ -192,6 +196,16 @@ class PageScreen(Screen):
 
     def demo_prepare(self) -> None:
         """Put the screen in the state its DEMO narration talks about (a preset)."""
+
+    def demo_reveal(self) -> None:
+        """Scroll what the narration is about (``DEMO_SHOWS``) into view."""
+        if not self.DEMO_SHOWS or not self.is_mounted:
+            return
+        try:
+            widget = self.query_one(self.DEMO_SHOWS)
+        except Exception:  # noqa: BLE001 - a screen without it just stays as it is
+            return
+        widget.scroll_visible(top=True, animate=False)
 
     # -- readiness (tests and snapshots wait on it) -------------------------------
     def has_result(self) -> bool:

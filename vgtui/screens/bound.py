@@ -23,6 +23,7 @@ from ..engine.magnitude import format_log10
 from ..present.bound import catch22_lines
 from ..present.rows import shown_steps
 from ..topics import topic
+from ..widgets.tables import FitTable
 from ..widgets.log_chart import LogChart, Series
 from .config_page import Job
 from .rnn_page import RNNPage, RNNSettings, extra_field
@@ -68,7 +69,9 @@ products are at most products of norms.
   do some inputs explode? Is there a window where neither happens, and how wide is it?
 
 Keys: `+`/`-` nudge the scale by 0.05, `p` cycles presets.
-The same numbers: `vgtui bound ... --scales {TANH_SWEEP} --json`.
+The same numbers: `c` shows the command for the settings on screen; at the defaults it is
+`vgtui bound --activation sigmoid --scale 1.0 --steps 40 --scales 1:16:16 --sequences 16
+--json` (a tanh network sweeps `--scales {TANH_SWEEP}`).
 """
 
 
@@ -105,10 +108,10 @@ class BoundScreen(RNNPage):
         yield Static("computing the first result (torch is loading)...", id="bound-summary")
         yield Label("measured vs bound, per t (log scale)", classes="section")
         yield LogChart(id="bound-chart")
-        yield DataTable(id="bound-table", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="bound-table", zebra_stripes=True, cursor_type="row")
         yield Label("catch-22 sweep", classes="section", id="bound-sweep-label")
         yield Static("", id="bound-sweep-lines")
-        yield DataTable(id="bound-sweep-table", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="bound-sweep-table", zebra_stripes=True, cursor_type="row")
 
     def setup_tables(self) -> None:
         table = self.query_one("#bound-table", DataTable)
@@ -175,7 +178,7 @@ class BoundScreen(RNNPage):
             boom, total = ARTICLE_SIGMOID.measured(sweep)
             if total:
                 sweep_lines.append(
-                    f"{'≈' if boom >= 0.25 * total else '≠'} article ({ARTICLE_SIGMOID.source}) says a sigmoid RNN "
+                    f"{'≈' if boom >= 0.25 * total else '≠'} {ARTICLE_SIGMOID.source} says a sigmoid RNN "
                     f"with ||W_hh||₂ > 4 explodes for many inputs; measured here: {boom} of "
                     f"{total} sequences at those scales exploded")
         self.query_one("#bound-sweep-lines", Static).update("\n".join(sweep_lines))

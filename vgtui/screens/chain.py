@@ -23,9 +23,10 @@ from ..engine.figure_checks import check_all
 from ..engine.lists import short_number
 from ..engine.magnitude import format_log10, format_signed_log10
 from ..present.articles import figure_check_mark, figure_check_words
-from ..present.regimes import REGIME_STYLES, marked, steps_text
+from ..present.regimes import REGIME_STYLES, marked, steps_count_text
 from ..present.rows import shown_steps
 from ..topics import topic
+from ..widgets.tables import FitTable
 from ..widgets.controls import PanelField
 from ..widgets.log_chart import LogChart, Series
 from .config_page import PRESETS_HERE, ConfigPage, Job, Nudge, Section
@@ -167,7 +168,7 @@ class ChainScreen(ConfigPage):
         yield Static(self.FIRST_MESSAGE, id="chain-now")
         yield Label("|dh_t/dh_0| (●) and |w^t| (○), log scale", classes="section")
         yield LogChart(id="chain-chart", empty_text="press n to take the first step")
-        yield DataTable(id="chain-table", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="chain-table", zebra_stripes=True, cursor_type="row")
         yield Label("the article's printed trace, recomputed", classes="section")
         yield Static("", id="chain-article")
 
@@ -329,10 +330,10 @@ class ChainScreen(ConfigPage):
         text.append("\n")
         if s.gamma < 1:
             for d, k in s.steps_to_lose:
-                text.append(f"lose {cf.lost_label(d):>9}: {steps_text(k)} steps\n")
+                text.append(f"lose {cf.lost_label(d):>9}: {steps_count_text(k)}\n")
         elif s.gamma > 1:
             for d, k in s.steps_to_grow:
-                text.append(f"grow ×1e{d}: {steps_text(k)} steps\n")
+                text.append(f"grow ×1e{d}: {steps_count_text(k)}\n")
         else:
             text.append("γ = 1: the signal neither shrinks nor grows\n")
         if s.exact_steps_per_decade is not None:

@@ -18,7 +18,7 @@ from textual.markup import escape
 from textual.widgets import DataTable, Input, Select, Static
 from textual.worker import get_current_worker
 
-from ..engine.articles import ARTICLE_TITLES
+from ..engine.articles import ARTICLE_PHRASES, ARTICLE_SHORT, ARTICLE_TITLES
 from ..engine.claim_rules import RULES, VERDICT_MARKS, VERDICT_WORDS, VERDICTS
 from ..engine.claim_specs import UNCHECKED
 from ..engine.claim_values import measure_training
@@ -27,16 +27,14 @@ from ..engine.errors import VgtuiError
 from ..engine.experiments import ExperimentCancelled
 from ..present.claims import MODE_WORDS, claim_verdict_text
 from ..topics import title_and_key
+from ..widgets.tables import FitTable
 from .base import PageScreen
 
 COUNT_WORDS = {"holds": "hold", "approx": "approx.", "fails": "fail", "pending": "unmeasured"}
 VERDICT_STYLES = {"holds": "green", "approx": "yellow", "fails": "bold red", "pending": "dim"}
 ALL = "all"
 CONFIRM_SECONDS = 5.0
-SHORT_TITLES = {"000": "Bengio walkthrough", "001": "textbook section", "002": "BPTT note",
-                "003": "Chapter 16", "004": "lesson"}
-ARTICLE_OPTIONS = [("all articles", ALL)] + [(f"{k} {SHORT_TITLES.get(k, '')}", k)
-                                             for k in ARTICLE_TITLES]
+ARTICLE_OPTIONS = [("all articles", ALL)] + [(ARTICLE_TITLES[k], k) for k in ARTICLE_TITLES]
 VERDICT_OPTIONS = [("all verdicts", ALL)] + [(claim_verdict_text(v), v) for v in VERDICTS]
 
 HELP = """\
@@ -49,7 +47,7 @@ beside the value vgtui computes when the list is built, with a verdict:
   range when the value is inside it);
 - `≈ holds approximately`: within 10% (one decade for an order of magnitude);
 - `✗ does not hold`: further off; the difference says by how much;
-- `? not measured yet`: the five training losses of article 000's test need a training
+- `? not measured yet`: the five training losses of the Bengio walkthrough's test need a training
   run of about half a minute: press `m` twice (or run the Experiments preset
   article-first).
 
@@ -65,8 +63,8 @@ the verdict; `/` types search words (Esc leaves the field); `r` shows every clai
 `m` `m` measures the training losses, `x` cancels that; `n` lists what was not checked.
 
 **Things to try.**
-- `v` until "does not hold": the two-unit example's norms, the (0.9·0.5)^T table of article
-  004, the 4-unit network's "radius 0.5", 0.42^20. Open each one's screen and see why.
+- `v` until "does not hold": the two-unit example's norms, the (0.9·0.5)^T table of the RNN
+  lesson, the 4-unit network's "radius 0.5", 0.42^20. Open each one's screen and see why.
 - Search `four-unit` and compare the script's printed gradients with the recomputed ones:
   the same seed gives numbers within half a percent.
 - Press `c` for the command line that prints the same list (`--json` for every field).
@@ -99,7 +97,7 @@ class ClaimsScreen(PageScreen):
         Binding("r", "reset_filters", "all claims", id="claims.reset",
                 tooltip="Clear the filters: every claim"),
         Binding("m", "measure", "measure losses", id="claims.measure",
-                tooltip="Press twice: train article 000's test network (about 30 s) for "
+                tooltip="Press twice: train the Bengio walkthrough's test network (about 30 s) for "
                         "its losses"),
         Binding("n", "toggle_unchecked", "not checked", id="claims.unchecked",
                 tooltip="Show the statements left out of the list, and why"),
@@ -133,7 +131,7 @@ class ClaimsScreen(PageScreen):
                 yield Input("", placeholder="/ search words", compact=True, id="claims-search",
                             tooltip="claims whose text holds every word typed here")
             yield Static("building the list...", id="claims-counts")
-            yield DataTable(id="claims-table", cursor_type="row", zebra_stripes=True)
+            yield FitTable(id="claims-table", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="claims-detail-box"):
                 yield Static("", id="claims-detail")
 
@@ -143,7 +141,7 @@ class ClaimsScreen(PageScreen):
     def on_mount(self) -> None:
         table = self.query_one("#claims-table", DataTable)
         table.add_column("", key="mark")
-        table.add_column("art", key="article")
+        table.add_column("article", key="article")
         table.add_column("claim", key="claim")
         table.add_column("article says", key="stated")
         table.add_column("computed", key="computed")
@@ -195,7 +193,8 @@ class ClaimsScreen(PageScreen):
             text = c.claim if len(c.claim) <= width else c.claim[:width - 1] + "…"
             stated = c.stated.text if len(c.stated.text) <= 16 else c.stated.text[:15] + "…"
             style = VERDICT_STYLES[c.verdict]
-            table.add_row(Text(c.mark, style=style), c.article, text, stated,
+            table.add_row(Text(c.mark, style=style), ARTICLE_SHORT.get(c.article, c.article),
+                          text, stated,
                           Text(c.value_text(), style=style, justify="right"), key=c.id)
         if keep is not None:
             for i, c in enumerate(self.shown):
@@ -233,7 +232,7 @@ class ClaimsScreen(PageScreen):
         c = self.current_claim()
         if c is None:
             words = " ".join(x for x in (
-                "" if self.article == ALL else f"article {self.article}",
+                "" if self.article == ALL else ARTICLE_PHRASES.get(self.article, self.article),
                 "" if self.verdict == ALL else VERDICT_WORDS[self.verdict],
                 f"'{self.search}'" if self.search.strip() else "") if x)
             detail.update(Text(f"No claim matches {words or 'these filters'}; r shows every "
@@ -245,8 +244,9 @@ class ClaimsScreen(PageScreen):
         log_text = (f"  [dim]log10 {c.log10_computed:.4f}[/dim]"
                     if c.log10_computed is not None else "")
         lines = [
-            f"[{style}]{escape(claim_verdict_text(c.verdict))}[/{style}] · {c.article} "
-            f"{escape(c.where)} · [dim]{escape(c.id)}[/dim]",
+            f"[{style}]{escape(claim_verdict_text(c.verdict))}[/{style}] · "
+            f"{escape(ARTICLE_TITLES.get(c.article, c.article))} {escape(c.where)} · "
+            f"[dim]{escape(c.id)}[/dim]",
             f"[b]{escape(c.claim)}[/b]",
             f"article: [b]{escape(c.stated.text)}[/b] [dim]({MODE_WORDS[c.stated.mode]})[/dim]"
             f" · computed: [b]{escape(c.value_text(6))}[/b]{log_text}",
@@ -266,7 +266,8 @@ class ClaimsScreen(PageScreen):
                  "to recompute · n returns to the claim"]
         for u in UNCHECKED:
             title, _ = title_and_key(u.screen)
-            lines.append(f"• {u.article} {escape(u.where)}: {escape(u.what)}. "
+            lines.append(f"• {escape(ARTICLE_SHORT.get(u.article, u.article))} "
+                         f"{escape(u.where)}: {escape(u.what)}. "
                          f"[dim]Why: {escape(u.reason)} ({escape(title)})[/dim]")
         detail.update("\n".join(lines))
 
@@ -311,7 +312,7 @@ class ClaimsScreen(PageScreen):
         # The detail panel scrolls (Tab reaches it); on tall terminals it shows everything.
         self.query_one("#claims-detail-box").styles.max_height = \
             7 if event.size.height < 36 else 14
-        width = max(20, min(90, event.size.width - 46))
+        width = max(20, min(90, event.size.width - 53))
         if width != self._claim_width:
             self._claim_width = width
             if self.result is not None:
@@ -364,7 +365,7 @@ class ClaimsScreen(PageScreen):
         now = time.monotonic()
         if now > self._measure_armed_until:
             self._measure_armed_until = now + CONFIRM_SECONDS
-            self.status.show(message=f"m again within {CONFIRM_SECONDS:g} s trains article 000's "
+            self.status.show(message=f"m again within {CONFIRM_SECONDS:g} s trains the Bengio walkthrough's "
                              "test network (about half a minute; x cancels)", error=False)
             return
         self.start_measure()
@@ -376,7 +377,7 @@ class ClaimsScreen(PageScreen):
         self._measure_armed_until = 0.0
         self.measuring = True
         self._cancel_event = threading.Event()
-        self.status.show(message="training article 000's test network: starting (x cancels)",
+        self.status.show(message="training the Bengio walkthrough's test network: starting (x cancels)",
                          error=False)
         self._measure(self._cancel_event)
 
@@ -458,7 +459,7 @@ class ClaimsScreen(PageScreen):
                   lambda v=v: self.set_filters(verdict=v)) for v in VERDICTS]
         cmds += [(f"Claims: article {k}", v, lambda k=k: self.set_filters(article=k))
                  for k, v in ARTICLE_TITLES.items()]
-        cmds += [("Claims: measure the training losses", "train article 000's test network "
+        cmds += [("Claims: measure the training losses", "train the Bengio walkthrough's test network "
                   "(about 30 s) so its five losses get verdicts", self.start_measure),
                  ("Claims: open the highlighted claim's screen", "the screen that demonstrates "
                   "it", self.action_open_screen),

@@ -532,7 +532,8 @@ class ConfigPage(PageScreen):
             status.pop("seconds", None)
             self.status.show(**status, message="up to date (computed earlier)", error=False)
         else:
-            status = {"seconds": message.seconds, **self.result_status(message.result)}
+            # the whole job's time (a training run inside it included), never a part's
+            status = {**self.result_status(message.result), "seconds": message.seconds}
             self.status.show(**status, message="up to date", error=False)
         self.after_draw()
 

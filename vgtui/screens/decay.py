@@ -22,7 +22,7 @@ from textual.widgets import DataTable, Label, ProgressBar, Static, TabbedContent
 
 from ..engine import closed_form as cf
 from ..engine.articles import ARTICLE_PHRASES as ARTICLES
-from ..engine.articles import DECAY_FIGURES
+from ..engine.articles import ARTICLE_SHORT, DECAY_FIGURES
 from ..engine.config import RNNConfig
 from ..engine.figure_checks import check_all
 from ..engine.lists import format_list, short_number
@@ -40,7 +40,7 @@ from ..present.regimes import REGIME_STYLES, factor_text, marked, steps_text
 from ..topics import topic
 from ..widgets.controls import ControlPanel, PanelField
 from ..widgets.status_line import stable_output
-from ..widgets.tables import rebuild
+from ..widgets.tables import FitTable, rebuild
 from .config_page import ConfigPage, Job, Section
 
 PROGRESS_AFTER = 0.2  # seconds before a running sweep shows its progress bar
@@ -81,8 +81,9 @@ HELP = """\
 *Closed form* (`a`): every factor (rows) raised to every length T (columns). A gradient
 that is multiplied by the same factor at every step back through time is left with
 `factor^T` after T steps. Each cell is marked so it reads without colour:
-▼ *vanishing* (0.1 or less: over 90% of the signal lost), ■ *stable* (between 0.1 and 10),
-▲ *exploding* (10 or more). Below: the steps each factor needs to lose 90%, 99.9% and
+▼ *vanishing* (0.1 or less: over 90% of the signal lost), ■ *within 10×* (between 0.1
+and 10: after T steps the signal is less than ten times smaller or larger; a factor of 1.1
+still grows and 0.7 still shrinks, only not yet by 10×), ▲ *exploding* (10 or more). Below: the steps each factor needs to lose 90%, 99.9% and
 99.9999% (or, above one, to grow 10, 1000 and a million times), and the decay figures
 the source articles print, recomputed, with a note wherever an article's figure is off.
 
@@ -104,7 +105,7 @@ decades, sometimes with the opposite verdict.
 
 **Things to try.**
 - Factors `0.5,0.9` and lengths `20`: the two differ by five orders of magnitude.
-- A product: `0.9*0.5` is an eigenvalue of 0.9 times a derivative of 0.5 (article 004).
+- A product: `0.9*0.5` is an eigenvalue of 0.9 times a derivative of 0.5 (the RNN lesson).
 - Lengths `5000`: `2^5000` and `0.5^5000` are shown exactly, far beyond float range.
 - Measured: scales `1,2,4,6,8` with activations `sigmoid,tanh`: sigmoid needs a much
   larger weight before it stops vanishing.
@@ -212,13 +213,13 @@ class DecayScreen(ConfigPage):
                                        classes="inline")
                     yield self.preset_note()
                     yield Static("", id="decay-legend")
-                    yield DataTable(id="decay-table", zebra_stripes=True, cursor_type="row")
+                    yield FitTable(id="decay-table", zebra_stripes=True, cursor_type="row")
                     yield Label("steps to lose (or gain) a share of the signal", classes="section")
-                    yield DataTable(id="decay-steps", zebra_stripes=True, cursor_type="row")
+                    yield FitTable(id="decay-steps", zebra_stripes=True, cursor_type="row")
                     yield Label("decay figures printed in the articles, recomputed",
                                 classes="section")
-                    yield DataTable(id="decay-articles", zebra_stripes=True, cursor_type="row")
-                    yield Static(" · ".join(f"{k}: {v}" for k, v in ARTICLES.items()),
+                    yield FitTable(id="decay-articles", zebra_stripes=True, cursor_type="row")
+                    yield Static(" · ".join(f"{ARTICLE_SHORT[k]}: {v}" for k, v in ARTICLES.items()),
                                  classes="note")
             with TabPane("measured on real RNNs", id="tab-measured"):
                 with VerticalScroll(id="decay-measured-pane"):
@@ -229,18 +230,18 @@ class DecayScreen(ConfigPage):
                     yield Static(self.FIRST_MESSAGE, id="decay-measured-note")
                     yield Label("(b) measured ||dL/dh_1|| / ||dL/dh_T||  ×fitted factor per step",
                                 classes="section")
-                    yield DataTable(id="decay-measured", zebra_stripes=True, cursor_type="row")
+                    yield FitTable(id="decay-measured", zebra_stripes=True, cursor_type="row")
                     yield Label("(c) the shortcut alone: ρ(W_hh) × mean f'  →  its ratio "
                                 "multiplier^(T−1)", classes="section")
-                    yield DataTable(id="decay-multiplier", zebra_stripes=True, cursor_type="row")
+                    yield FitTable(id="decay-multiplier", zebra_stripes=True, cursor_type="row")
                     yield Label("side by side: measured against the shortcut", classes="section")
-                    yield DataTable(id="decay-compare", zebra_stripes=True, cursor_type="row")
+                    yield FitTable(id="decay-compare", zebra_stripes=True, cursor_type="row")
 
     def setup_tables(self) -> None:
         self.query_one("#decay-progress", ProgressBar).display = False
         self.query_one("#decay-legend", Static).update(
-            "▼ vanishing: 0.1 or less (over 90% lost) · ■ stable: between · "
-            "▲ exploding: 10 or more")
+            "▼ vanishing: 0.1 or less (over 90% lost) · ■ within 10×: between 0.1 and 10 "
+            "(not yet 10× down or up after T steps) · ▲ exploding: 10 or more")
         steps = self.query_one("#decay-steps", DataTable)
         steps.add_column("factor", key="factor")
         steps.add_column("per step", key="per")
@@ -314,7 +315,7 @@ class DecayScreen(ConfigPage):
         table.clear()
         for c in check_all(DECAY_FIGURES):
             style = {"agrees": "green", "close": "yellow", "differs": "bold red"}[c.verdict]
-            table.add_row(Text(figure_check_mark(c), style=style), c.figure.article, c.figure.expression,
+            table.add_row(Text(figure_check_mark(c), style=style), ARTICLE_SHORT.get(c.figure.article, c.figure.article), c.figure.expression,
                           c.figure.stated, format_log10(c.computed.log10, 4),
                           Text(figure_check_words(c), style=style), c.figure.context)
 

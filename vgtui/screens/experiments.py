@@ -41,6 +41,7 @@ from ..engine.magnitude import format_value
 from ..engine.training import truncation_probe
 from ..present.experiments import ARCH_TITLES, loss_curve_text, reading, training_verdict_text
 from ..topics import topic
+from ..widgets.tables import FitTable
 from ..widgets.controls import ControlPanel, PanelField
 from ..widgets.log_chart import LogChart, Series
 from .base import refusal_text
@@ -96,7 +97,7 @@ Each run trains on fresh batches; the verdict comes from held-out examples.
 - Preset *forget bias*: LSTM with the forget gate biased open (3) against torch's default.
 - Preset *truncated* (key `t`): k = 8, lengths 5..20.
 - Set noise to 0: how much of the difficulty is the noise?
-- Preset *article 000's test* and compare with the figures the article prints.
+- Preset *remember the first input (the Bengio walkthrough's test)* and compare with the figures the article prints.
 
 Defaults: latch, SGD momentum 0.9 lr 0.1, 300 updates of 32 examples, 16 units, noise
 0.2, 3 seeds, T = 5..100: about a minute on two cores. The same runs:
@@ -249,7 +250,7 @@ class ExperimentsScreen(ConfigPage):
                     yield Static("", id="exp-plan", classes="note")
             with TabPane("Results", id="tab-results"):
                 with VerticalScroll(id="exp-results"):
-                    yield DataTable(id="exp-table", zebra_stripes=True, cursor_type="row")
+                    yield FitTable(id="exp-table", zebra_stripes=True, cursor_type="row")
                     yield Static("No runs yet: press r to train with the current settings "
                                  "(Settings tab).", id="exp-reading")
             with TabPane("Run", id="tab-run"):
@@ -271,7 +272,7 @@ class ExperimentsScreen(ConfigPage):
                     yield Static("computing...", id="exp-trunc-summary")
                     yield LogChart(id="exp-trunc-chart", empty_text="computing...")
                     yield Static("", id="exp-trunc-runs")
-                    yield DataTable(id="exp-trunc-table", zebra_stripes=True, cursor_type="row")
+                    yield FitTable(id="exp-trunc-table", zebra_stripes=True, cursor_type="row")
 
     def setup_tables(self) -> None:
         table = self.query_one("#exp-table", DataTable)
@@ -351,6 +352,7 @@ class ExperimentsScreen(ConfigPage):
             bar.update(total=None)
             bar.update(total=1.0, progress=0.0)
         self._show_state(f"starting {config.runs} runs...")
+        self.status.clear_timing()  # an earlier plan's time is not this one's
         self.status.show(message=f"training {config.runs} runs (x cancels)", error=False)
         self.query_one("#exp-tabs", TabbedContent).active = tab
         self.query_one("#exp-table" if tab == "tab-results" else "#exp-trunc-table",
@@ -363,6 +365,8 @@ class ExperimentsScreen(ConfigPage):
             return
         self._cancel_event.set()
         self._show_state("cancelling...")
+        self.status.clear_timing()
+        self.status.show(message="cancelling: finished runs are kept", error=False)
 
     @work(thread=True, exclusive=True, group="experiment", exit_on_error=False)
     def _train(self, config: ExperimentConfig, cancel_event: threading.Event) -> None:
@@ -438,6 +442,9 @@ class ExperimentsScreen(ConfigPage):
             # The bars say what was done; no timing from an earlier run stays on screen.
             self.query_one("#exp-all-bar", ProgressBar).update(
                 progress=done / max(1, result.planned))
+            run_bar = self.query_one("#exp-run-bar", ProgressBar)  # no run is under way
+            run_bar.update(total=None)
+            run_bar.update(total=1.0, progress=0.0)
             self._show_state(f"cancelled: {done} of {result.planned} runs finished and kept · "
                              "r runs again")
             self.status.clear_timing()

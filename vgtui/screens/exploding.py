@@ -28,6 +28,7 @@ from ..present.exploding import lyapunov_lines
 from ..present.regimes import gradient_verdict_text as verdict_text
 from ..present.regimes import horizon_text, per_step
 from ..topics import topic
+from ..widgets.tables import FitTable
 from ..widgets.log_chart import LogChart, Series
 from ..widgets.plane import PlotCanvas, PlotSeries, RefLine
 from .config_page import Job
@@ -86,7 +87,7 @@ derivatives squeeze, each step back multiplies the gradient by more than 1.
 
 **Things to try.**
 - Preset *tanh, orthogonal × 3*: growth going back, exponent above 0, clipping by ×1e-8.
-- Preset *4 units at 1.5* (seed 003's suggestion): compare its stated figure with the
+- Preset *4 units at 1.5* (what Chapter 16 suggests trying): compare its stated figure with the
   measurement and the bound.
 - The default tau is 5: above the vanishing reference's whole gradient, so clipping leaves
   it exactly as it was. Lower tau to 1: now it is clipped too, and its early share
@@ -94,7 +95,10 @@ derivatives squeeze, each step back multiplies the gradient by more than 1.
 - Widen the Lyapunov scales (e.g. `0.5:6:23`) and find the crossing for sigmoid or relu.
 
 Keys: `+`/`-` nudge the scale by 0.05, `p` cycles presets.
-The same numbers: `vgtui flow ...`, `vgtui lyapunov --scales ...`, `vgtui clip --tau ...`.
+The same numbers: `c` shows the three commands for the settings on screen; at the
+defaults they are `vgtui flow --activation tanh --init orthogonal --scale 3.0 --steps 100`,
+`vgtui lyapunov --activation tanh --init orthogonal --steps 100 --scales 0.5:3:11` and
+`vgtui clip --activation tanh --init orthogonal --scale 3.0 --steps 100 --tau 5`.
 """
 
 
@@ -137,10 +141,10 @@ class ExplodingScreen(RNNPage):
         yield Label("largest Lyapunov exponent vs weight scale", classes="section")
         yield PlotCanvas(id="exp-lyap-plot")
         yield Static("", id="exp-lyap-lines")
-        yield DataTable(id="exp-lyap-table", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="exp-lyap-table", zebra_stripes=True, cursor_type="row")
         yield Label("clipping by norm", classes="section", id="exp-clip-label")
         yield Static("", id="exp-clip-lines")
-        yield DataTable(id="exp-clip-table", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="exp-clip-table", zebra_stripes=True, cursor_type="row")
         yield Label("this network: step shares before and after clipping", classes="section")
         yield LogChart(id="exp-clip-chart")
         yield Label("vanishing reference (sigmoid × 1.0): before and after", classes="section")
@@ -216,7 +220,7 @@ class ExplodingScreen(RNNPage):
         measured = max(finite) if finite else math.nan
         bound = float(v.bound_log10[0])
         close = abs(measured - ARTICLE_GROWTH.stated_log10) <= 1.0
-        return (f"{'≈' if close else '≠'} article ({ARTICLE_GROWTH.source}) says gradients of about "
+        return (f"{'≈' if close else '≠'} {ARTICLE_GROWTH.source} says gradients of about "
                 f"{format_log10(ARTICLE_GROWTH.stated_log10, 0)} at early steps; computed: the "
                 f"largest ||dL/dh_t|| is {format_log10(measured)}, and ||dL/dh_1|| is "
                 f"{format_log10(f.log10_grad_h[0])}. The Bengio bound (max|f'|·||W_hh||₂)^(T-1)·"

@@ -22,6 +22,7 @@ from ..present.regimes import gradient_verdict_text as verdict_text
 from ..present.regimes import horizon_text, per_step
 from ..present.rows import shown_steps
 from ..topics import topic
+from ..widgets.tables import FitTable
 from ..widgets.log_chart import LogChart, Series
 from ..widgets.model_dialog import OpenModelDialog
 from .config_page import PRESETS_HERE, ConfigPage, Job, Nudge, Section
@@ -149,7 +150,7 @@ class FlowScreen(ConfigPage):
         yield Sparkline([], id="flow-sat")
         yield Label("backward ||dL/dh_t||, log scale", classes="section")
         yield LogChart(id="flow-chart")
-        yield DataTable(id="flow-table", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="flow-table", zebra_stripes=True, cursor_type="row")
 
     def setup_tables(self) -> None:
         table = self.query_one("#flow-table", DataTable)

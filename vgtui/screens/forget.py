@@ -28,6 +28,7 @@ from ..present.regimes import factor_text, horizon_text, per_step
 from ..present.regimes import gradient_verdict_text as verdict_text
 from ..present.rows import shown_steps
 from ..topics import topic
+from ..widgets.tables import FitTable
 from ..widgets.log_chart import LogChart, Series
 from ..widgets.model_dialog import OpenModelDialog
 from .config_page import PRESETS_HERE, ConfigPage, Job, Nudge, Section
@@ -188,7 +189,7 @@ class ForgetScreen(ConfigPage):
                     id="forget-cell-label")
         yield Static("", id="forget-cell")
         yield LogChart(id="forget-cell-chart")
-        yield DataTable(id="forget-table", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="forget-table", zebra_stripes=True, cursor_type="row")
 
     def on_mount(self) -> None:
         super().on_mount()

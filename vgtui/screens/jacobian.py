@@ -28,6 +28,7 @@ from ..engine.magnitude import format_log10, format_value
 from ..present.jacobian import alignment_text, article_comparison_lines, complex_text
 from ..present.rows import shown_steps
 from ..topics import topic
+from ..widgets.tables import FitTable
 from ..widgets.log_chart import LogChart, Series
 from ..widgets.plane import FixedSparkline
 from .config_page import Job
@@ -81,8 +82,9 @@ screen builds `P_t` for every t, from `t = T` (the identity) back to `t = 1`.
   `||J^n||` against `rho^n`.
 
 Keys: `+`/`-` nudge the weight scale by 0.05, `p` cycles presets.
-The same numbers: `vgtui jacobian ... --json` and `vgtui jacobian --matrix "0.5,0.1;0.2,0.4"
---derivative 0.8 --steps 20`.
+The same numbers: `c` shows the command for the settings on screen; at the defaults it is
+`vgtui jacobian --activation tanh --scale 1.0 --hidden 64 --steps 60 --json`, and the
+worked example is `vgtui jacobian --matrix "0.5,0.1;0.2,0.4" --derivative 0.8 --steps 20`.
 """
 
 
@@ -127,10 +129,10 @@ class JacobianScreen(RNNPage):
         yield Label("alignment of u1 with W_hh's leading eigenvector per t", classes="section",
                     id="jac-align-label")
         yield FixedSparkline(id="jac-align")
-        yield DataTable(id="jac-table", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="jac-table", zebra_stripes=True, cursor_type="row")
         yield Label("two-unit worked example: J = f' W, product J^n", classes="section")
         yield Static("", id="jac-matrix-summary")
-        yield DataTable(id="jac-matrix-table", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="jac-matrix-table", zebra_stripes=True, cursor_type="row")
         yield Static("", id="jac-article")
 
     def setup_tables(self) -> None:
@@ -194,7 +196,7 @@ class JacobianScreen(RNNPage):
             got = ARTICLE_MEMORY.computed(r)
             lo, hi = ARTICLE_MEMORY.dims
             same = lo <= got <= hi
-            lines.append(f"{'=' if same else '≠'} article ({ARTICLE_MEMORY.source}) says "
+            lines.append(f"{'=' if same else '≠'} {ARTICLE_MEMORY.source} says "
                          f"{lo}–{hi} of {n} directions {ARTICLE_MEMORY.steps_back} steps back; "
                          f"computed {got}")
         if r.eigen_gap > 0.999:

@@ -31,6 +31,7 @@ from ..engine.magnitude import format_log10
 from ..present.longrange import glyph_legend, percent_text, signal_bar, summary_lines, token_glyph
 from ..present.rows import shown_steps
 from ..topics import topic
+from ..widgets.tables import FitTable
 from ..widgets.controls import PanelField
 from ..widgets.token_strip import TokenStrip
 from .config_page import PRESETS_HERE, ConfigPage, Job, Section
@@ -166,9 +167,9 @@ class LongRangeScreen(ConfigPage):
                      "there) · filler in italics", id="lr-legend", classes="note")
         yield Label("key word vs gap (filler words inserted after it)", classes="section",
                     id="lr-sweep-label")
-        yield DataTable(id="lr-sweep", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="lr-sweep", zebra_stripes=True, cursor_type="row")
         yield Label("every token (Enter makes the row the key word)", classes="section")
-        yield DataTable(id="lr-tokens", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="lr-tokens", zebra_stripes=True, cursor_type="row")
 
     def setup_tables(self) -> None:
         sweep = self.query_one("#lr-sweep", DataTable)

@@ -175,7 +175,7 @@ class QuizScreen(PageScreen):
             lines.append(escape(f"✓ The answer is [{ANSWER_KEYS[q.answer]}] "
                                 f"{q.choices[q.answer].text}: {q.choices[q.answer].why}"))
         if q.computed:
-            lines.append(f"[dim]computed: {escape(q.computed)}[/dim]")
+            lines.append(f"[dim]computed when this round began: {escape(q.computed)}[/dim]")
         if q.command:
             lines.append(f"[dim]same number: {escape(q.command)}[/dim]")
         if len(self.answers) == total:

@@ -30,6 +30,7 @@ from ..engine.spectrum import (
     training_drift,
 )
 from ..topics import topic
+from ..widgets.tables import FitTable
 from ..widgets.log_chart import LogChart, Series
 from ..widgets.plane import EIGHTHS, PlotCanvas, PlotSeries, RefLine, bucket_means
 from .config_page import Job
@@ -83,8 +84,10 @@ the same seed.
 
 **Things to try.**
 - Scale 1.0, n 64: orthogonal `|lambda|` all exactly 1; gaussian radius near 1 but norm near 2.
-- Preset *scale 0.9, shear b=1*: radius 0.9 for every init, yet the shear example's
-  `||W^k v||` peaks far above 1.
+- Preset *n=64, scale 0.9, shear b=1*: the orthogonal, identity and shear matrices have
+  radius exactly 0.9; the random ones have 0.9 times their own radius (gaussian and Xavier
+  a little below 1, torch's default near 0.55 at seed 0), so every init is inside the
+  circle. Yet the shear example's `||W^k v||` climbs far above 1 before it falls.
 - Raise n to 256: the gaussian disc fills in up to radius about the scale.
 
 Keys: `+`/`-` nudge the scale by 0.05, `v` next init in the plane, `p` cycles presets.
@@ -127,7 +130,7 @@ class SpectrumScreen(RNNPage):
 
     def compose_results(self) -> ComposeResult:
         yield Static("computing the first result (torch is loading)...", id="spec-summary")
-        yield DataTable(id="spec-table", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="spec-table", zebra_stripes=True, cursor_type="row")
         yield Label("sorted |eigenvalue| per init (largest first)", classes="section",
                     id="spec-spark-label")
         for init in ALL_INITS:
@@ -146,7 +149,7 @@ class SpectrumScreen(RNNPage):
         yield Label("after a few training steps (press t, or set train steps)", classes="section",
                     id="spec-train-label")
         yield Static("", id="spec-train-note")
-        yield DataTable(id="spec-train", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="spec-train", zebra_stripes=True, cursor_type="row")
 
     def setup_tables(self) -> None:
         train = self.query_one("#spec-train", DataTable)
@@ -179,7 +182,9 @@ class SpectrumScreen(RNNPage):
             self.request(immediate=True)
 
     def result_status(self, result):
-        return {"device": "cpu", "dtype": "float64", "seconds": result.seconds}
+        # no "seconds": the status shows the whole job's time (spectra and training),
+        # not the spectra's alone
+        return {"device": "cpu", "dtype": "float64"}
 
     def command(self, settings: RNNSettings) -> str:
         c, train = settings.rnn, settings["train_steps"]

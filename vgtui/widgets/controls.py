@@ -83,6 +83,8 @@ class ControlPanel(Vertical):
     ControlPanel .field-error.-shown { display: block; }
     ControlPanel .field-block.-disabled .field-label { text-style: strike; }
     ControlPanel .wide-label { width: 1fr; }
+    ControlPanel .field-full { height: auto; color: $text-muted; display: none; }
+    ControlPanel .field-full.-shown { display: block; }
     ControlPanel.inline { layout: horizontal; height: auto; }
     ControlPanel.inline .field-block { width: 1fr; margin-right: 2; }
     ControlPanel.inline .field-label { width: auto; padding-right: 1; }
@@ -124,10 +126,13 @@ class ControlPanel(Vertical):
                 if spec.wide:
                     yield Label(spec.label, classes="field-label wide-label")
                     yield from self._compose_input(name, spec)
+                    yield Static("", classes="field-full", id=f"full-{name}")
                 else:
                     with Horizontal(classes="field-row", id=f"row-{name}"):
                         yield Label(spec.label, classes="field-label")
                         yield from self._compose_input(name, spec)
+                    if not spec.choices:
+                        yield Static("", classes="field-full", id=f"full-{name}")
                 yield Static("", classes="field-error", id=f"error-{name}")
 
     def _compose_input(self, name: str, spec: PanelField) -> ComposeResult:
@@ -149,6 +154,23 @@ class ControlPanel(Vertical):
 
     def on_mount(self) -> None:
         self._refresh_errors()
+
+    def on_resize(self) -> None:
+        self._refresh_full()
+
+    def _refresh_full(self) -> None:
+        """Under a field whose text is longer than the field can show (a long sentence, a
+        list of gaps), the whole text, wrapped: no number or word is seen cut."""
+        for name, spec in self.specs.items():
+            if spec.choices:
+                continue
+            field = self.query_one(f"#field-{name}", Input)
+            full = self.query_one(f"#full-{name}", Static)
+            room = field.content_region.width or field.size.width
+            text = str(field.value)
+            long = bool(room) and len(text) >= room
+            full.update(Content(text if long else ""))
+            full.set_class(long, "-shown")
 
     # -- reading and writing -------------------------------------------------
     def raw(self, name: str) -> Any:
@@ -233,6 +255,7 @@ class ControlPanel(Vertical):
             message = errors.get(name, "")
             label.update(Content(message))  # plain text: user input is no markup
             label.set_class(bool(message), "-shown")
+        self._refresh_full()
         return values, errors
 
     def _announce(self, field: str) -> None:

@@ -5,8 +5,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.command import CommandList, CommandPalette
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, LoadingIndicator, OptionList
+from textual.widget import Widget
+from textual.widgets import Label, LoadingIndicator, OptionList
 from textual.widgets.option_list import Option
 
 # Textual 8.2's OptionList measures its lines only once it has a size; Page Up / Page
@@ -100,14 +102,81 @@ class ScreenPicker(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+def command_words(command: str) -> list[str]:
+    """The command split at its unquoted spaces, each word written as it was."""
+    words, word, quote = [], "", ""
+    for ch in command:
+        if quote:
+            word += ch
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+            word += ch
+        elif ch == " ":
+            if word:
+                words.append(word)
+            word = ""
+        else:
+            word += ch
+    if word:
+        words.append(word)
+    return words
+
+
+def wrap_command(command: str, width: int) -> list[str]:
+    """The command in lines of at most ``width`` cells, a flag kept with its value and
+    every line but the last ending in " \\", so that the lines pasted into a shell are
+    the same command. A single word longer than a line (a long quoted sentence) gets a
+    line of its own."""
+    chunks: list[str] = []
+    for word in command_words(command):
+        if chunks and not word.startswith("-") and chunks[-1].startswith("-") \
+                and " " not in chunks[-1]:
+            chunks[-1] += " " + word
+        else:
+            chunks.append(word)
+    lines: list[str] = []
+    room = max(8, width - 2)  # " \\" at the end of every line but the last
+    for chunk in chunks:
+        if lines and len(lines[-1]) + 1 + len(chunk) <= room:
+            lines[-1] += " " + chunk
+        else:
+            lines.append(("  " if lines else "") + chunk)  # continuation lines indented
+    return [line + " \\" for line in lines[:-1]] + lines[-1:]
+
+
+class CommandText(Widget, can_focus=True):
+    """A command shown whole, wrapped to the width it is given (see ``wrap_command``)."""
+
+    DEFAULT_CSS = "CommandText { height: auto; width: 1fr; }"
+    ALLOW_SELECT = True
+
+    def __init__(self, command: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.command = command
+
+    def lines(self, width: int) -> list[str]:
+        return wrap_command(self.command, width)
+
+    def get_content_height(self, container, viewport, width: int) -> int:
+        return sum(max(1, -(-len(line) // max(1, width))) for line in self.lines(width))
+
+    def render(self) -> Content:
+        return Content("\n".join(self.lines(self.content_region.width or 80)))
+
+
 class CommandBox(ModalScreen[None]):
-    """Shows the CLI command that reproduces the current screen (also copied via OSC 52)."""
+    """Shows the CLI command that reproduces the current screen (also copied via OSC 52),
+    whole: wrapped at the dialog's width with shell line continuations, so that what is
+    selected and pasted from the screen is the same command."""
 
     DEFAULT_CSS = """
     CommandBox { align: center middle; }
-    CommandBox > Vertical { width: 90%; height: auto; border: round $accent;
+    CommandBox > Vertical { width: 90%; height: auto; max-height: 90%; border: round $accent;
                             background: $surface; padding: 0 1; }
     CommandBox Label { color: $text-muted; width: 100%; }  /* wraps at 80 columns */
+    CommandBox CommandText { margin-top: 1; color: $text; }
     """
     BINDINGS = [Binding("escape", "close", "close", id="command.close")]
 
@@ -119,7 +188,7 @@ class CommandBox(ModalScreen[None]):
         with Vertical():
             yield Label("This command prints the figures on screen (copied to the clipboard where "
                         "the terminal allows; Esc closes):")
-            yield Input(self.command, id="command-text", select_on_focus=True)
+            yield CommandText(self.command, id="command-text")
 
     def action_close(self) -> None:
         self.dismiss(None)

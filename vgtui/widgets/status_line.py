@@ -20,8 +20,13 @@ def stable_output() -> bool:
 
 
 class StatusLine(Static):
+    """One line as a rule; a message too long for it (a refusal naming a range) wraps
+    onto a second or third line instead of being cut, and the device, dtype and
+    timing step aside for it."""
+
     DEFAULT_CSS = """
-    StatusLine { height: 1; background: $panel; color: $text-muted; padding: 0 1; }
+    StatusLine { height: auto; max-height: 3; background: $panel; color: $text-muted;
+                 padding: 0 1; }
     StatusLine.-error { color: $text-error; }
     """
 
@@ -48,5 +53,15 @@ class StatusLine(Static):
         if message is not None:
             self.message = message
         self.set_class(error, "-error")
+        self._draw()
+
+    def _draw(self) -> None:
         parts = [p for p in (self.device, self.dtype, self.timing, self.message) if p]
-        self.update(Content(" · ".join(parts)))  # messages quote user input: no markup
+        text = " · ".join(parts)
+        room = (self.size.width - 2) if self.is_mounted and self.size.width else 10_000
+        if len(text) > room and self.message:
+            text = self.message  # the message matters most; the rest comes back with it
+        self.update(Content(text))  # messages quote user input: no markup
+
+    def on_resize(self) -> None:
+        self._draw()

@@ -1,9 +1,22 @@
-"""Filling a DataTable whose columns change from one result to the next."""
+"""Tables that never show part of a number.
+
+``FitTable`` is a ``DataTable`` that draws a column only when the whole column is in
+view. A column the window cuts (at the right edge of a narrow terminal, or at the left
+after a horizontal scroll) is left blank instead of showing "7.065" for "7.0656e-01",
+and the header carries a marker ("+2›") saying how many columns lie beyond the right
+edge (the table scrolls sideways with the arrow keys or the mouse). Every table of the
+app is one of these.
+
+``rebuild`` fills a table whose columns change from one result to the next.
+"""
 from __future__ import annotations
 
 from typing import Sequence
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
+from textual.strip import Strip
 from textual.widgets import DataTable
 
 
@@ -25,3 +38,94 @@ def rebuild(table: DataTable, headers: Sequence[str], rows: Sequence[Sequence]) 
         table.add_column(header, width=width, key=f"c{i}")
     for row in rows:
         table.add_row(*row)
+
+
+def _blank(strip: Strip, spans: list[tuple[int, int]], marker: str = "",
+           end: int | None = None) -> Strip:
+    """``strip`` with the cells in ``spans`` (start, end) turned to spaces (styles kept),
+    and ``marker`` written to end at cell ``end`` (the strip's end by default)."""
+    if not spans and not marker:
+        return strip
+    width = strip.cell_length
+    keep = [True] * width
+    for first, last in spans:
+        for x in range(max(0, first), min(width, last)):
+            keep[x] = False
+    out: list[Segment] = []
+    x = 0
+    for text, style, control in strip:
+        if control:
+            out.append(Segment(text, style, control))
+            continue
+        chars = []
+        for ch in text:  # table cells hold no double-width characters at a cut
+            chars.append(ch if x >= width or keep[x] else " ")
+            x += 1
+        out.append(Segment("".join(chars), style))
+    result = Strip(out, width)
+    end = width if end is None else min(end, width)
+    if marker and len(marker) <= end:
+        tail_style = next((s for _, s, c in reversed(list(strip)) if not c and s), None)
+        mark = Strip([Segment(marker, (tail_style or Style()) + Style(bold=True))])
+        result = Strip.join([result.crop(0, end - len(marker)), mark, result.crop(end, width)])
+    return result
+
+
+class FitTable(DataTable):
+    """A DataTable that shows whole columns only; see the module docstring."""
+
+    def column_spans(self) -> list[tuple[int, int]]:
+        """(start, end) of every scrollable column, in the table's own x coordinates
+        (after the row labels and fixed columns)."""
+        spans = []
+        x = 0
+        for column in self.ordered_columns[self.fixed_columns:]:
+            width = column.get_render_width(self)
+            spans.append((x, x + width))
+            x += width
+        return spans
+
+    MARKER = "+{}›"
+
+    def hidden_columns(self, x1: int | None = None, x2: int | None = None) -> tuple[list[int], int]:
+        """Indexes of the columns not drawn in the window [x1, x2) (cut by its edges, or
+        beyond it), and how many lie wholly or partly beyond its right edge. When columns
+        lie beyond, the last whole one also goes if the marker would not fit after it."""
+        if x1 is None:
+            x1 = int(self.scroll_x)
+        if x2 is None:
+            x2 = x1 + self.scrollable_content_region.width - self._fixed_width()
+        spans = self.column_spans()
+        cut = [i for i, (start, end) in enumerate(spans)
+               if (start < x2 < end) or (start < x1 < end) or start >= x2 or end <= x1]
+        beyond = sum(1 for start, end in spans if end > x2)
+        if beyond:
+            shown = [i for i in range(len(spans)) if i not in cut]
+            last_end = spans[shown[-1]][1] if shown else x1
+            if x2 - last_end < len(self.MARKER.format(beyond + 1)) and len(shown) > 1:
+                cut.append(shown[-1])
+                beyond += 1
+        return sorted(cut), beyond
+
+    def _fixed_width(self) -> int:
+        fixed = sum(c.get_render_width(self) for c in self.ordered_columns[:self.fixed_columns])
+        labels = self._row_label_column_width if (self._labelled_row_exists
+                                                  and self.show_row_labels) else 0
+        return fixed + labels
+
+    def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
+        strip = super()._render_line(y, x1, x2, base_style)
+        offset = self._fixed_width()
+        # what is in view: the vertical scrollbar, when the table has one, covers the right
+        visible = min(x2 - x1, self.scrollable_content_region.width) - offset
+        if visible <= 0:
+            return strip
+        cut, beyond = self.hidden_columns(x1, x1 + visible)
+        if not cut:
+            return strip
+        spans = self.column_spans()
+        blank = [(spans[i][0] - x1 + offset, spans[i][1] - x1 + offset) for i in cut
+                 if spans[i][1] > x1 and spans[i][0] < x1 + visible]
+        header = self.show_header and y < self.header_height
+        marker = self.MARKER.format(beyond) if header and beyond else ""
+        return _blank(strip, blank, marker, offset + visible)

@@ -1,0 +1,121 @@
+"""No number is ever shown cut (issue 14, "Numbers and text at 80x24").
+
+For every screen of the registry, at 80x24 and 100x30, in its default state and after
+each of its presets, the whole page is read as text (scrolled a page at a time, so what
+lies below the fold is read too) and no number may be cut: no mantissa without its
+exponent ("1.476e-"), no number running into a scrollbar or a frame ("2.376▄▄"), none
+ending open at the terminal's edge ("3."). Tables are whole by construction (every table
+is a FitTable: a column that does not fit is left out, with a "+N ›" marker), and the
+status line wraps a long message instead of cutting it.
+"""
+from __future__ import annotations
+
+import pytest
+from textual.widgets import DataTable
+
+from vgtui.app import VgtuiApp
+from vgtui.topics import TOPICS
+from vgtui.widgets.status_line import STABLE_ENV, StatusLine
+from vgtui.widgets.tables import FitTable
+
+from .helpers import cut_numbers, screen_pages, settled, wait_until
+
+SIZES = [(80, 24), (100, 30)]
+READY_TIMEOUT = 120.0
+
+
+@pytest.fixture(autouse=True)
+def stable_environment(monkeypatch):
+    monkeypatch.setenv(STABLE_ENV, "1")
+
+
+def _problems(app, label: str, pages: list[list[str]]) -> list[str]:
+    out = []
+    seen = set()
+    for page in pages:
+        for problem in cut_numbers(page):
+            if problem not in seen:
+                seen.add(problem)
+                out.append(f"{label}: {problem}")
+    for table in app.screen.query(DataTable):
+        if not isinstance(table, FitTable):
+            out.append(f"{label}: table #{table.id} is a plain DataTable (use FitTable)")
+    return out
+
+
+async def _states(pilot, screen):
+    """("default", None), then every preset by name: the screen is put in each in turn."""
+    yield "default"
+    for preset in getattr(screen, "PRESETS", ()):
+        screen.load_preset(preset.name)
+        await settled(pilot, screen, timeout=READY_TIMEOUT)
+        yield preset.name
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("screen_id", [t.id for t in TOPICS])
+async def test_no_number_is_cut(screen_id, size):
+    app = VgtuiApp(start_screen=screen_id)
+    problems: list[str] = []
+    async with app.run_test(size=size) as pilot:
+        await wait_until(pilot, lambda: getattr(app.screen, "SCREEN_ID", "") == screen_id
+                         and app.screen.is_ready(), timeout=READY_TIMEOUT)
+        screen = app.screen
+        async for state in _states(pilot, screen):
+            await pilot.pause()
+            pages = await screen_pages(pilot)
+            problems += _problems(app, f"{screen_id} {size[0]}x{size[1]} {state}", pages)
+    assert not problems, "\n".join(problems[:40])
+
+
+async def test_a_long_status_message_wraps_whole():
+    """A refusal naming a range is read to its end at 80 columns: the status line wraps
+    (device and timing step aside) instead of cutting "...from 0 to"."""
+    app = VgtuiApp(start_screen="flow")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.screen.is_ready(), timeout=READY_TIMEOUT)
+        status = app.screen.query_one(StatusLine)
+        message = ("✗ weight scale must be a number from 0 to 1000 (you typed 'abc'); "
+                   "the last good result is kept on screen")
+        status.show(message=message, error=True)
+        await pilot.pause()
+        rows = _status_rows(app)
+        joined = " ".join(r.strip() for r in rows)
+        assert "the last good result is kept on screen" in joined, rows
+        assert status.region.height >= 2
+
+
+def _status_rows(app) -> list[str]:
+    from .helpers import screen_lines
+
+    status = app.screen.query_one(StatusLine)
+    lines = screen_lines(app)
+    r = status.region
+    return [lines[y][r.x:r.right] for y in range(r.y, r.bottom)]
+
+
+async def test_fit_table_leaves_out_a_column_that_does_not_fit():
+    """A column cut by the table's right edge is blank, not half drawn, and the header
+    says how many columns lie beyond."""
+    from textual.app import App
+
+    class One(App):
+        def compose(self):
+            yield FitTable(id="t")
+
+    app = One()
+    async with app.run_test(size=(24, 6)) as pilot:
+        table = app.query_one(FitTable)
+        table.add_column("a", key="a")
+        table.add_column("value", key="b")
+        table.add_column("other value", key="c")
+        table.add_row("1", "7.0656e-01", "1.4760e-05")
+        table.add_row("2", "3.2500e+00", "9.9999e-01")
+        await pilot.pause()
+        from .helpers import screen_lines
+
+        lines = screen_lines(app)
+        assert "7.0656e-01" in lines[1]
+        assert "1.476" not in "".join(lines), lines  # the third column is left out whole
+        assert "+1›" in lines[0], lines
+        assert not cut_numbers(lines)

@@ -15,6 +15,8 @@ from .. import __version__
 from ..engine.errors import VgtuiError
 from ..topics import TOPICS, lookup_names, topic, topic_of_lookup
 from .common import EXIT_USAGE, Parser, UsageError, describe_error, fail
+from .output import silence_stdout
+from .torch_check import torch_failed, torch_missing_text
 
 # One module per lookup; each defines NAME, add_parser(sub) and run(args). Which lookups
 # exist, and in what order, is the topic registry's (vgtui/topics.py) to say.
@@ -112,6 +114,18 @@ def _wants_lookups(argv: list[str]) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The entry point. Output cut short by its reader (``vgtui flow | head -1``) is an
+    ordinary end: exit 0, on every output path (rich tables, JSON, CSV, help)."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # a pipe closed early fails here, not in the interpreter's exit
+    except BrokenPipeError:
+        silence_stdout()
+        return 0
+    return code
+
+
+def _main(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(_wants_lookups(argv))
     args = parser.parse_args(argv)
@@ -128,10 +142,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         fail(f"{prog}: interrupted", 130)
     except BrokenPipeError:
-        return 0
+        raise
     except MemoryError:
         fail(f"{prog}: error: out of memory; try fewer steps or a smaller hidden size", 1)
     except Exception as exc:  # last resort: one readable line, never a traceback
+        if torch_failed(exc):
+            fail(f"{prog}: error: {torch_missing_text(exc)}")
         fail(f"{prog}: internal error: {type(exc).__name__}: {exc}", 1)
     return EXIT_USAGE
 
@@ -157,6 +173,10 @@ def ansi_requested(args) -> bool:
 
 def _launch_app(args) -> int:
 
+    if not _has_terminal():
+        fail("vgtui: error: the app needs a terminal on stdin and stdout; run it in a "
+             "terminal, or print a result with a lookup instead (vgtui --help lists them, "
+             "e.g. vgtui flow --json)")
     if args.screen:
         try:
             args.screen = topic(args.screen.strip().lower()).id  # a key ("7") names it too
@@ -165,6 +185,13 @@ def _launch_app(args) -> int:
                  f"{', '.join(_screen_names())}")
     make_app(args).run()
     return 0
+
+
+def _has_terminal() -> bool:
+    try:
+        return sys.stdin.isatty() and sys.stdout.isatty()
+    except (AttributeError, ValueError):  # closed or replaced streams
+        return False
 
 
 def make_app(args):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
 import sys
 from typing import Any, Iterable
 
@@ -72,7 +73,27 @@ def print_csv(header: list[str], rows: Iterable[list[Any]]) -> None:
 def console():
     from rich.console import Console  # rich: only the table output needs it
 
+    class _PipeConsole(Console):
+        """rich ends the process with exit code 1 when the reader of a pipe goes away
+        (``vgtui decay | head -1``); here that is an ordinary end of output, handled once
+        by the command line's entry point, which exits 0."""
+
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError
+
     # Piped output gets a generous width so tables are never cut to fit 80 columns.
     probe = Console()
-    return Console(highlight=False, soft_wrap=False,
-                   width=None if probe.is_terminal else max(probe.width, 120))
+    return _PipeConsole(highlight=False, soft_wrap=False,
+                        width=None if probe.is_terminal else max(probe.width, 120))
+
+
+def silence_stdout() -> None:
+    """After the reader of stdout has gone: point stdout at /dev/null, so the interpreter's
+    last flush at exit finds nowhere to fail (and prints no 'Exception ignored')."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # stdout replaced (tests) or closed
+        pass

@@ -6,7 +6,7 @@ from ..engine.lists import short_number
 from ..engine.magnitude import format_signed_log10
 from ..present.regimes import steps_text
 from .common import add_field, list_type, spec_type
-from .output import console, print_json
+from .output import add_formats, console, print_data, print_json
 
 NAME = "activations"
 HELP = "activation derivatives: f'(z) at points, max f', typical E|f'| for z ~ N(0, s^2)"
@@ -23,16 +23,14 @@ def add_parser(sub) -> None:
     p.add_argument("--activations", type=list_type(cf.parse_activations, "activations"),
                    metavar="LIST", help="which ones (default all: " + ",".join(cf.ACTIVATION_NAMES) + ")")
     add_field(p, "leaky_slope", default=0.01)
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_formats(p, csv_help="print one CSV row per activation and point z (the same numbers as --json)")
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
     table = cf.activation_table(args.activations or cf.ACTIVATION_NAMES,
                                 args.at or cf.DEFAULT_POINTS, args.spread, args.leaky_slope)
-    if args.json:
-        print_json(table.to_dict())
-    else:
+    if not print_data(args, table.to_dict()):
         print_table(table)
     return 0
 

@@ -97,3 +97,109 @@ def silence_stdout() -> None:
         os.close(devnull)
     except (OSError, ValueError, AttributeError):  # stdout replaced (tests) or closed
         pass
+
+
+# -- CSV from the JSON object: the same numbers, one table --------------------------------
+#
+# Every lookup's CSV is read off the very object its --json prints, so both always carry
+# the same numbers. ``where`` names the table inside that object:
+#   "rows" (any key): a list of objects, one row each; nested objects become columns
+#       named parent_child (watch's loss -> loss_first, loss_last); lists are left out
+#   "columns": the object's equal-length lists of numbers, one row per index (t = 1..T)
+#   "inits" style (a key whose value is an object of objects): one row per inner object
+#   "runs/per_layer": rows of the inner list, each with its parent's own fields in front
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, LogMagnitude):
+        return value.json()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) or hasattr(value, "item"):
+        value = float(value.item() if hasattr(value, "item") else value)
+        return "" if math.isnan(value) else _number(value)
+    return str(value)
+
+
+def _flat(obj: dict, prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in obj.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flat(value, name + "_"))
+        elif not isinstance(value, (list, tuple)):
+            out[name] = value
+    return out
+
+
+def _columns(data: dict) -> list[dict[str, Any]]:
+    lists = {k: v for k, v in data.items() if isinstance(v, (list, tuple)) and v
+             and all(not isinstance(x, (list, tuple, dict)) for x in v)}
+    if not lists:
+        return []
+    length = data.get("steps") if isinstance(data.get("steps"), int) else None
+    if length is None or not any(len(v) == length for v in lists.values()):
+        lengths = [len(v) for v in lists.values()]
+        length = max(set(lengths), key=lengths.count)
+    keep = {k: v for k, v in lists.items() if len(v) == length}
+    rows = []
+    for i in range(length):
+        row: dict[str, Any] = {} if "t" in keep else {"t": i + 1}
+        row.update({k: v[i] for k, v in keep.items()})
+        rows.append(row)
+    return rows
+
+
+def csv_records(data: dict, where: str) -> list[dict[str, Any]]:
+    """The rows of one table inside a lookup's JSON object (see above)."""
+    if where == "columns":
+        return _columns(data)
+    outer, _, inner = where.partition("/")
+    items = data.get(outer) or []
+    if isinstance(items, dict):
+        items = list(items.values())
+    rows = []
+    for item in items:
+        if not inner:
+            rows.append(_flat(item))
+            continue
+        own = _flat(item)
+        for sub in item.get(inner) or [{}]:
+            rows.append({**own, **{f"{inner}_{k}" if k in own else k: v
+                                   for k, v in _flat(sub).items()}})
+    return rows
+
+
+def print_records(records: list[dict[str, Any]]) -> None:
+    """One CSV table: a header of every column met (in order), one line per record."""
+    header: list[str] = []
+    for record in records:
+        header += [k for k in record if k not in header]
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(header)
+    for record in records:
+        writer.writerow([_cell(record.get(k)) for k in header])
+
+
+def print_data(args, data: dict, where: str = "rows") -> bool:
+    """--json or --csv of one result; False when neither was asked for (a table then)."""
+    if getattr(args, "json", False):
+        print_json(data)
+        return True
+    if getattr(args, "csv", False):
+        print_records(csv_records(data, where))
+        return True
+    return False
+
+
+def add_formats(parser, csv_help: str = "print the rows as CSV (the same numbers as --json)",
+                plot: str | None = None):
+    """--json, --csv and (for a lookup with a chart) --plot, one at a time."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--json", action="store_true", help="print one JSON object")
+    group.add_argument("--csv", action="store_true", help=csv_help)
+    if plot:
+        group.add_argument("--plot", action="store_true", help=plot)
+    return group

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from .errors import ConfigError
+from .lists import expand_ranges
 
 TASKS = ("first", "latch", "adding")
 ARCHS = ("rnn", "lstm", "gru")
@@ -143,6 +144,7 @@ def parse_experiment_field(name: str, text: Any) -> Any:
                                             and text.strip().lower() in _NONE_WORDS)):
         return None
     if spec.many:
+        text = expand_ranges(text, spec.label, name, whole=spec.kind is int)
         if isinstance(text, str):
             parts = [p.strip() for p in text.replace(" ", ",").split(",") if p.strip()]
         elif isinstance(text, (list, tuple)):

@@ -82,10 +82,32 @@ def console():
             self.quiet = True
             raise BrokenPipeError
 
+        def print(self, *objects, **kwargs) -> None:
+            super().print(*[part for obj in objects for part in _fit_title(self, obj)],
+                          **kwargs)
+
     # Piped output gets a generous width so tables are never cut to fit 80 columns.
     probe = Console()
     return _PipeConsole(highlight=False, soft_wrap=False,
                         width=None if probe.is_terminal else max(probe.width, 120))
+
+
+def _fit_title(out, obj) -> list:
+    """A table whose title is wider than the table itself: the title goes on a line of its
+    own above it (the console's width), instead of wrapping over several narrow lines."""
+    from rich.measure import Measurement
+    from rich.table import Table
+    from rich.text import Text
+
+    if not isinstance(obj, Table) or not obj.title or obj.expand:
+        return [obj]
+    title = obj.title if isinstance(obj.title, Text) else Text.from_markup(str(obj.title))
+    width = Measurement.get(out, out.options, obj).maximum
+    if title.cell_len <= min(width, out.width):
+        return [obj]
+    obj.title = None
+    title.stylize(obj.title_style or "table.title")
+    return [title, obj]
 
 
 def silence_stdout() -> None:

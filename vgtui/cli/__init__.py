@@ -173,16 +173,16 @@ def ansi_requested(args) -> bool:
 
 def _launch_app(args) -> int:
 
-    if not _has_terminal():
-        fail("vgtui: error: the app needs a terminal on stdin and stdout; run it in a "
-             "terminal, or print a result with a lookup instead (vgtui --help lists them, "
-             "e.g. vgtui flow --json)")
     if args.screen:
         try:
             args.screen = topic(args.screen.strip().lower()).id  # a key ("7") names it too
         except KeyError:
             fail(f"vgtui: error: --screen: unknown screen {args.screen!r}; choose one of "
                  f"{', '.join(_screen_names())}")
+    if not _has_terminal():
+        fail("vgtui: error: the app needs a terminal on stdin and stdout; run it in a "
+             "terminal, or print a result with a lookup instead (vgtui --help lists them, "
+             "e.g. vgtui flow --json)")
     make_app(args).run()
     return 0
 

@@ -177,3 +177,45 @@ def test_head_one_exits_zero(fmt):
     done = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, cwd=ROOT,
                           env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
     assert done.returncode == 0 and done.stderr == "", done.stderr
+
+
+# Lookups whose screen draws a chart; --plot prints it (train's per-run charts, longrange's
+# token strip and watch's heatmap are not charts of this kind and stay on screen).
+PLOTTED = {"flow", "trace", "activations", "jacobian", "spectrum", "bound", "lyapunov", "clip",
+           "compare"}
+
+
+def test_lookups_with_a_chart_take_plot():
+    parser = build_parser()
+    lookups = parser._subparsers._group_actions[0].choices
+    assert {name for name, sub in lookups.items()
+            if "--plot" in sub._option_string_actions} == PLOTTED
+
+
+@pytest.mark.parametrize("name", sorted(n for n in CASES
+                                        if CASES[n][0][0] in PLOTTED and n != "jacobian-matrix"))
+def test_plot_draws_the_screen_chart(run_cli, name, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
+    args, _ = CASES[name]
+    code, out, err = run_cli(*args, "--plot")
+    assert code == 0, err
+    assert "┤" in out  # an axis tick of the chart widgets' drawing
+    assert max(len(line) for line in out.splitlines()) <= 160
+
+
+def test_plot_draws_what_the_widget_draws(run_cli, monkeypatch):
+    """The printed chart is the widget's own drawing at the printed width."""
+    from vgtui.engine import closed_form as cf
+    from vgtui.widgets.charts import chain_chart
+
+    monkeypatch.setenv("COLUMNS", "100")
+    code, out, _ = run_cli("trace", "--steps", "12", "--plot")
+    chart = chain_chart(cf.scalar_trace(0.5, 12, 0.1))
+    assert code == 0
+    drawn = chart.draw(120).plain
+    assert drawn.splitlines()[1] in out
+
+
+def test_plot_with_matrix_is_refused(run_cli):
+    code, out, err = run_cli("jacobian", "--matrix", "0.5,0;0,0.5", "--plot")
+    assert code == 2 and out == "" and "--plot" in err and err.count("\n") == 1

@@ -225,3 +225,21 @@ def add_formats(parser, csv_help: str = "print the rows as CSV (the same numbers
     if plot:
         group.add_argument("--plot", action="store_true", help=plot)
     return group
+
+
+PLOT_HELP = "print the screen's chart (the same drawing as the app) instead of the table"
+
+
+def print_charts(charts, lines=()) -> None:
+    """Charts of the screens (vgtui.widgets.charts.Chart), each under its title, drawn at
+    the console's width; then any summary lines."""
+    from rich.text import Text  # rich: only the chart output needs it
+
+    out = console()
+    width = min(out.width, 160)
+    for chart in charts:
+        out.print(Text(chart.title, style="bold"))
+        out.print(chart.draw(width), crop=True, overflow="crop", no_wrap=True)
+        out.print()
+    for line in lines:
+        out.print(line)

@@ -17,7 +17,7 @@ from ..engine.tasks import TASK_TITLES
 from ..present.experiments import (CURVE_TOP, experiment_json, loss_curve_text, reading,
                                    training_verdict_text)
 from .common import UsageError
-from .output import add_formats, console, print_data, print_json
+from .output import add_formats, console, print_data
 
 NAME = "train"
 HELP = "train RNN / LSTM / GRU on a long-range task across lengths and seeds"

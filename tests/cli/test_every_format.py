@@ -219,3 +219,10 @@ def test_plot_draws_what_the_widget_draws(run_cli, monkeypatch):
 def test_plot_with_matrix_is_refused(run_cli):
     code, out, err = run_cli("jacobian", "--matrix", "0.5,0;0,0.5", "--plot")
     assert code == 2 and out == "" and "--plot" in err and err.count("\n") == 1
+
+
+def test_power_chart_names_the_engine_shear_example():
+    from vgtui.engine.spectrum import NON_NORMAL
+    from vgtui.widgets.charts import power_chart
+
+    assert power_chart.__defaults__[0][1] == NON_NORMAL

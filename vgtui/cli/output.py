@@ -95,9 +95,9 @@ def console():
 def _fit_title(out, obj) -> list:
     """A table whose title is wider than the table itself: the title goes on a line of its
     own above it (the console's width), instead of wrapping over several narrow lines."""
-    from rich.measure import Measurement
-    from rich.table import Table
-    from rich.text import Text
+    from rich.measure import Measurement  # rich: only the table output needs it
+    from rich.table import Table  # rich: only the table output needs it
+    from rich.text import Text  # rich: only the table output needs it
 
     if not isinstance(obj, Table) or not obj.title or obj.expand:
         return [obj]

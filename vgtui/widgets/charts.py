@@ -12,9 +12,6 @@ from dataclasses import dataclass, field
 
 from rich.text import Text
 
-from ..engine import closed_form as cf
-from ..engine.architectures import MARKERS, SHORT
-from ..engine.spectrum import NON_NORMAL
 from .line_plot import Curve, draw_line_plot
 from .log_chart import Series, draw_log_chart
 from .plane import PlotSeries, RefLine, draw_plot
@@ -109,6 +106,8 @@ def clip_chart(r, title: str = "each step's share of the gradient, before and af
 
 
 def compare_chart(result) -> Chart:
+    from ..engine.architectures import MARKERS, SHORT  # numpy: only this chart needs it
+
     return Chart("||dL/dx_t|| at each input position (log scale)", "log", tuple(
         Series(SHORT[t.key], tuple(t.log10_grad), MARKERS[t.key], ARCH_STYLES[t.key])
         for t in result.traces), height=14)
@@ -145,7 +144,9 @@ def eigenvalue_chart(rep, init: str) -> Chart:
         lines=(RefLine("x", 0.0), RefLine("y", 0.0)), x_label="Re", y_label="Im"), height=20)
 
 
-def power_chart(rep, first: str, others: tuple[str, ...] = ("orthogonal", NON_NORMAL)) -> Chart:
+def power_chart(rep, first: str, others: tuple[str, ...] = ("orthogonal", "shear")) -> Chart:
+    """||W^k v|| for the init shown in the plane, the orthogonal one and the shear example
+    (engine.spectrum.NON_NORMAL)."""
     shown = [first] + [i for i in others if i != first and i in {e.init for e in rep.entries}]
     marks = (("●", "bold cyan"), ("○", "green"), ("▲", "bold magenta"))
     return Chart("||W^k v|| over k (log scale)", "log",
@@ -155,6 +156,8 @@ def power_chart(rep, first: str, others: tuple[str, ...] = ("orthogonal", NON_NO
 
 def activation_charts(kind: str, spread: float, leaky_slope: float) -> tuple[Chart, ...]:
     """f, f' and the density of z ~ N(0, s^2) over [-5, 5], marks at -s and +s."""
+    from ..engine import closed_form as cf  # numpy: only these charts need it
+
     c = cf.curve(kind, *ACTIVATION_RANGE, leaky_slope=leaky_slope)
     s = spread
     marks = ((-s, "-s"), (s, "+s")) if 0 < s <= ACTIVATION_RANGE[1] else ()

@@ -48,6 +48,9 @@ def build_parser(with_lookups: bool = True) -> Parser:
         import_module(f"{__name__}.{name}").add_parser(sub)
     for name, lookup in sub.choices.items():
         add_preset_flag(name, lookup)
+    from . import serve  # not a lookup: the app itself, in a browser
+
+    serve.add_parser(sub)
     return parser
 
 
@@ -174,11 +177,7 @@ def ansi_requested(args) -> bool:
 def _launch_app(args) -> int:
 
     if args.screen:
-        try:
-            args.screen = topic(args.screen.strip().lower()).id  # a key ("7") names it too
-        except KeyError:
-            fail(f"vgtui: error: --screen: unknown screen {args.screen!r}; choose one of "
-                 f"{', '.join(_screen_names())}")
+        args.screen = screen_id(args.screen)
     if not _has_terminal():
         fail("vgtui: error: the app needs a terminal on stdin and stdout; run it in a "
              "terminal, or print a result with a lookup instead (vgtui --help lists them, "
@@ -187,7 +186,20 @@ def _launch_app(args) -> int:
     return 0
 
 
+def screen_id(name: str) -> str:
+    """A screen's id from its id or number key; one line and exit 2 for an unknown one."""
+    try:
+        return topic(name.strip().lower()).id  # a key ("7") names it too
+    except KeyError:
+        fail(f"vgtui: error: --screen: unknown screen {name!r}; choose one of "
+             f"{', '.join(_screen_names())}")
+
+
 def _has_terminal() -> bool:
+    """A terminal on stdin and stdout, or a browser: textual-serve starts the app with its
+    web driver, which talks through pipes."""
+    if os.environ.get("TEXTUAL_DRIVER", "").endswith(":WebDriver"):
+        return True
     try:
         return sys.stdin.isatty() and sys.stdout.isatty()
     except (AttributeError, ValueError):  # closed or replaced streams

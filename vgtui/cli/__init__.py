@@ -15,6 +15,8 @@ from .. import __version__
 from ..engine.errors import VgtuiError
 from ..topics import TOPICS, lookup_names, topic, topic_of_lookup
 from .common import EXIT_USAGE, Parser, UsageError, describe_error, fail
+from .output import silence_stdout
+from .torch_check import torch_failed, torch_missing_text
 
 # One module per lookup; each defines NAME, add_parser(sub) and run(args). Which lookups
 # exist, and in what order, is the topic registry's (vgtui/topics.py) to say.
@@ -46,6 +48,9 @@ def build_parser(with_lookups: bool = True) -> Parser:
         import_module(f"{__name__}.{name}").add_parser(sub)
     for name, lookup in sub.choices.items():
         add_preset_flag(name, lookup)
+    from . import serve  # not a lookup: the app itself, in a browser
+
+    serve.add_parser(sub)
     return parser
 
 
@@ -112,6 +117,18 @@ def _wants_lookups(argv: list[str]) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The entry point. Output cut short by its reader (``vgtui flow | head -1``) is an
+    ordinary end: exit 0, on every output path (rich tables, JSON, CSV, help)."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # a pipe closed early fails here, not in the interpreter's exit
+    except BrokenPipeError:
+        silence_stdout()
+        return 0
+    return code
+
+
+def _main(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(_wants_lookups(argv))
     args = parser.parse_args(argv)
@@ -128,10 +145,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         fail(f"{prog}: interrupted", 130)
     except BrokenPipeError:
-        return 0
+        raise
     except MemoryError:
         fail(f"{prog}: error: out of memory; try fewer steps or a smaller hidden size", 1)
     except Exception as exc:  # last resort: one readable line, never a traceback
+        if torch_failed(exc):
+            fail(f"{prog}: error: {torch_missing_text(exc)}")
         fail(f"{prog}: internal error: {type(exc).__name__}: {exc}", 1)
     return EXIT_USAGE
 
@@ -158,13 +177,33 @@ def ansi_requested(args) -> bool:
 def _launch_app(args) -> int:
 
     if args.screen:
-        try:
-            args.screen = topic(args.screen.strip().lower()).id  # a key ("7") names it too
-        except KeyError:
-            fail(f"vgtui: error: --screen: unknown screen {args.screen!r}; choose one of "
-                 f"{', '.join(_screen_names())}")
+        args.screen = screen_id(args.screen)
+    if not _has_terminal():
+        fail("vgtui: error: the app needs a terminal on stdin and stdout; run it in a "
+             "terminal, or print a result with a lookup instead (vgtui --help lists them, "
+             "e.g. vgtui flow --json)")
     make_app(args).run()
     return 0
+
+
+def screen_id(name: str) -> str:
+    """A screen's id from its id or number key; one line and exit 2 for an unknown one."""
+    try:
+        return topic(name.strip().lower()).id  # a key ("7") names it too
+    except KeyError:
+        fail(f"vgtui: error: --screen: unknown screen {name!r}; choose one of "
+             f"{', '.join(_screen_names())}")
+
+
+def _has_terminal() -> bool:
+    """A terminal on stdin and stdout, or a browser: textual-serve starts the app with its
+    web driver, which talks through pipes."""
+    if os.environ.get("TEXTUAL_DRIVER", "").endswith(":WebDriver"):
+        return True
+    try:
+        return sys.stdin.isatty() and sys.stdout.isatty()
+    except (AttributeError, ValueError):  # closed or replaced streams
+        return False
 
 
 def make_app(args):

@@ -6,7 +6,7 @@ from ..engine.lists import short_number
 from ..engine.magnitude import format_signed_log10
 from ..present.regimes import steps_text
 from .common import add_field, list_type, spec_type
-from .output import console, print_json
+from .output import PLOT_HELP, add_formats, console, print_charts, print_data
 
 NAME = "activations"
 HELP = "activation derivatives: f'(z) at points, max f', typical E|f'| for z ~ N(0, s^2)"
@@ -23,16 +23,22 @@ def add_parser(sub) -> None:
     p.add_argument("--activations", type=list_type(cf.parse_activations, "activations"),
                    metavar="LIST", help="which ones (default all: " + ",".join(cf.ACTIVATION_NAMES) + ")")
     add_field(p, "leaky_slope", default=0.01)
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_formats(p, csv_help="print one CSV row per activation and point z (the same numbers as --json)",
+                plot=PLOT_HELP + ": f and f' of each activation, and the density of z")
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
     table = cf.activation_table(args.activations or cf.ACTIVATION_NAMES,
                                 args.at or cf.DEFAULT_POINTS, args.spread, args.leaky_slope)
-    if args.json:
-        print_json(table.to_dict())
-    else:
+    if args.plot:
+        from ..widgets.charts import activation_charts  # textual: only --plot draws charts
+
+        kinds = args.activations or cf.ACTIVATION_NAMES
+        charts = [c for k in kinds for c in activation_charts(k, args.spread, args.leaky_slope)[:2]]
+        charts.append(activation_charts(kinds[0], args.spread, args.leaky_slope)[2])
+        print_charts(charts)
+    elif not print_data(args, table.to_dict()):
         print_table(table)
     return 0
 

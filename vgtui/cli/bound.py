@@ -7,7 +7,7 @@ from ..engine.lists import parse_scale_sweep
 from ..engine.magnitude import format_log10
 from ..present.bound import bound_summary_lines, catch22_lines
 from ..present.rows import shown_steps
-from .output import console, print_json
+from .output import PLOT_HELP, add_formats, console, print_charts, print_data
 from .rnn_args import add_rnn_fields, config_from, positive_int
 
 NAME = "bound"
@@ -25,7 +25,8 @@ def add_parser(sub) -> None:
     p.add_argument("--scales", metavar="LIST", help="catch-22 sweep: '1,2,4,8' or 'from:to:count'")
     p.add_argument("--sequences", type=positive_int(1, 256), default=16, metavar="K",
                    help="input sequences per scale in the sweep (1 to 256; default 16)")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_formats(p, csv_help="print one CSV row per step t (the catch-22 sweep is in --json)",
+                plot=PLOT_HELP)
     p.add_argument("--every", type=positive_int(1, 10**9), default=None, metavar="K",
                    help="table: show every K-th step")
     p.set_defaults(run=run)
@@ -36,11 +37,15 @@ def run(args) -> int:
     scales = parse_scale_sweep(args.scales) if args.scales is not None else None
     r = jacobian_run(config)
     sweep = catch22_sweep(config, scales, args.sequences) if scales else None
-    if args.json:
-        data = r.bound_dict()
-        if sweep is not None:
-            data["sweep"] = sweep.to_dict()
-        print_json(data)
+    data = r.bound_dict()
+    if sweep is not None:
+        data["sweep"] = sweep.to_dict()
+    if print_data(args, data, "columns"):
+        return 0
+    if args.plot:
+        from ..widgets.charts import bound_chart  # textual: only --plot draws the chart
+
+        print_charts([bound_chart(r)], bound_summary_lines(r))
         return 0
     from rich import box  # rich: only the table output needs it
     from rich.table import Table  # rich: only the table output needs it

@@ -7,7 +7,7 @@ from ..engine.capacity import CAP_SPECS, CapacityConfig, compute_capacity, parse
 from ..engine.errors import ConfigError
 from ..engine.magnitude import format_log10
 from .common import add_field
-from .output import console, print_json
+from .output import add_formats, console, print_data
 
 NAME = "capacity"
 HELP = "parameters an RNN shares across time, and capacity 2^n against the gradient gamma^T"
@@ -33,7 +33,7 @@ def add_parser(sub) -> None:
         p.add_argument(spec.flag, dest=name, type=_cap_type(name), default=None,
                        metavar="N" if spec.kind is int else "X",
                        help=f"{spec.help} ({spec.describe_range()})")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_formats(p, csv_help="print one CSV row per parameter matrix (the totals are in --json)")
     p.set_defaults(run=run)
 
 
@@ -45,9 +45,7 @@ def build(args) -> CapacityConfig:
 
 def run(args) -> int:
     result = compute_capacity(build(args))
-    if args.json:
-        print_json(result.to_dict())
-    else:
+    if not print_data(args, result.to_dict(), "parameters"):
         _print(result)
     return 0
 

@@ -8,7 +8,7 @@ from ..engine.claim_rules import RULES, VERDICTS, VERDICT_MARKS, VERDICT_WORDS
 from ..engine.claim_values import measure_training
 from ..engine.claims import build_claims, filter_claims, parse_choices
 from .common import list_type
-from .output import console, print_json
+from .output import add_formats, console, print_data
 
 NAME = "claims"
 HELP = "the articles' numeric claims beside the values the engine computes, with verdicts"
@@ -37,7 +37,7 @@ def add_parser(sub) -> None:
                    help="also train the network of the Bengio walkthrough's test (the Experiments preset "
                         "article-first, about half a minute on a small CPU) so its five loss "
                         "claims get verdicts")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_formats(p, csv_help="print one CSV row per claim (the same fields as --json)")
     p.set_defaults(run=run)
 
 
@@ -57,9 +57,7 @@ def run(args) -> int:
     levels = ("closed", "training") if args.closed_only else ("closed", "torch", "training")
     result = build_claims(levels, experiment=experiment)
     shown = filter_claims(result.claims, args.article, args.verdict, args.search)
-    if args.json:
-        print_json(result.to_dict(shown))
-    else:
+    if not print_data(args, result.to_dict(shown), "claims"):
         _print(result, shown)
     return 0
 

@@ -5,7 +5,7 @@ from ..engine.clipping import check_tau, clip_gradients
 from ..engine.magnitude import format_log10
 from ..present.exploding import clip_lines
 from ..present.rows import shown_steps
-from .output import console, print_json
+from .output import PLOT_HELP, add_formats, console, print_charts, print_data
 from .rnn_args import add_rnn_fields, config_from, positive_int
 
 NAME = "clip"
@@ -20,7 +20,8 @@ def add_parser(sub) -> None:
     add_rnn_fields(p)
     p.add_argument("--tau", default="1.0", metavar="X",
                    help="clipping threshold (a number from 1e-12 to 1e12; default 1.0)")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_formats(p, csv_help="print one CSV row per step (the same numbers as --json)",
+                plot=PLOT_HELP)
     p.add_argument("--every", type=positive_int(1, 10**9), default=None, metavar="K",
                    help="table: show every K-th step")
     p.set_defaults(run=run)
@@ -29,8 +30,12 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     tau = check_tau(args.tau)
     (r,) = clip_gradients([config_from(args)], tau)
-    if args.json:
-        print_json(r.to_dict())
+    if print_data(args, r.to_dict(), "columns"):
+        return 0
+    if args.plot:
+        from ..widgets.charts import clip_chart  # textual: only --plot draws the chart
+
+        print_charts([clip_chart(r)], clip_lines(r))
         return 0
     from rich import box  # rich: only the table output needs it
     from rich.table import Table  # rich: only the table output needs it

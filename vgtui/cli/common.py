@@ -26,7 +26,7 @@ class Parser(argparse.ArgumentParser):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self._negative_number_matcher = re.compile(r"^-(\d|\.\d)[\d.eE+\-*,;×\s]*$")
+        self._negative_number_matcher = re.compile(r"^-(\d|\.\d)[\d.eE+\-*,;:×\s]*$")
 
     def error(self, message: str) -> NoReturn:
         fail(f"{self.prog}: error: {self._with_range(message)}")

@@ -7,7 +7,7 @@ from ..engine.magnitude import format_log10
 from ..present.regimes import factor_text, horizon_text
 from ..present.rows import shown_steps
 from .common import UsageError, add_field, positive_int
-from .output import console, print_csv, print_json
+from .output import PLOT_HELP, console, print_charts, print_csv, print_json
 
 NAME = "compare"
 HELP = ("gradient of the final output at every input position: vanilla RNN, LSTM, GRU, "
@@ -24,6 +24,7 @@ def add_parser(sub) -> None:
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print one JSON object")
     out.add_argument("--csv", action="store_true", help="print one CSV row per arch and position")
+    out.add_argument("--plot", action="store_true", help=PLOT_HELP)
     p.add_argument("--every", type=positive_int, default=None, metavar="K",
                    help="table: show every K-th position (default: about 40 rows)")
     p.set_defaults(run=run)
@@ -55,6 +56,11 @@ def run(args) -> int:
     elif args.csv:
         print_csv(["arch", "position", "grad", "log10_grad"],
                   ([r["arch"], r["position"], r["grad"], r["log10_grad"]] for r in result.rows()))
+    elif args.plot:
+        from ..widgets.charts import compare_chart  # textual: only --plot draws the chart
+
+        print_charts([compare_chart(result)], [f"{MARKERS[t.key]} {TITLES[t.key]}"
+                                                for t in result.traces])
     else:
         _print_table(result, args.every)
     return 0

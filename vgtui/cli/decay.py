@@ -9,7 +9,7 @@ from ..engine.sweep import (DEFAULT_ACTIVATIONS, DEFAULT_SCALES, SweepSpec, pars
                             parse_sweep_activations, run_sweep)
 from ..present.regimes import REGIME_STYLES, factor_text, marked, steps_text
 from .common import UsageError, add_field, list_type
-from .output import console, print_json
+from .output import add_formats, console, print_data
 
 PRESET_FLAGS = {"lengths": "steps"}  # preset field -> this lookup's flag
 NAME = "decay"
@@ -40,7 +40,7 @@ def add_parser(sub) -> None:
                    + ",".join(f"{s:g}" for s in DEFAULT_SCALES) + ")")
     for name in MEASURED_FIELDS:
         add_field(p, name)
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_formats(p, plot=None)
     p.set_defaults(run=run)
 
 
@@ -54,9 +54,7 @@ def run(args) -> int:
         if getattr(args, flag) is not None:
             raise UsageError(f"--{flag.replace('_', '-')}: only used with --measured")
     table = cf.decay_table(args.factors or cf.DEFAULT_FACTORS, args.steps or cf.DEFAULT_LENGTHS)
-    if args.json:
-        print_json(table.to_dict())
-    else:
+    if not print_data(args, table.to_dict()):
         print_decay_table(table)
     return 0
 
@@ -100,9 +98,7 @@ def _run_measured(args) -> int:
     spec = SweepSpec(args.scales or DEFAULT_SCALES, args.activations or DEFAULT_ACTIVATIONS,
                      RNNConfig(**base))
     result = run_sweep(spec)
-    if args.json:
-        print_json(result.to_dict())
-    else:
+    if not print_data(args, result.to_dict()):
         print_measured(result)
     return 0
 

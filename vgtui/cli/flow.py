@@ -11,7 +11,7 @@ from ..engine.presets import preset_config, preset_names
 from ..present.flow import flow_summary_lines, stack_summary_lines, stack_title
 from ..present.rows import shown_steps
 from .common import UsageError, add_field, positive_int
-from .output import console, print_csv, print_json
+from .output import PLOT_HELP, console, print_charts, print_csv, print_json
 
 NAME = "flow"
 HELP = ("gradient norm per step back through a vanilla RNN, LSTM or GRU, stacked or not "
@@ -32,6 +32,7 @@ def add_parser(sub) -> None:
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print one JSON object")
     out.add_argument("--csv", action="store_true", help="print one CSV row per step")
+    out.add_argument("--plot", action="store_true", help=PLOT_HELP)
     p.add_argument("--every", type=positive_int, default=None, metavar="K",
                    help="table: show every K-th step (default: about 50 rows for long runs)")
     p.set_defaults(run=run)
@@ -72,6 +73,10 @@ def run(args) -> int:
         print_json(result.to_dict())
     elif args.csv:
         print_csv(_columns(result), _rows(result, range(result.steps)))
+    elif args.plot:
+        from ..widgets.charts import flow_chart  # textual: only --plot draws the screen's chart
+
+        print_charts([flow_chart(result)], flow_summary_lines(result))
     else:
         _print_table(result, args.every)
     return 0

@@ -12,7 +12,7 @@ from ..present.jacobian import (article_comparison_lines, jacobian_summary_lines
                                 matrix_summary_lines)
 from ..present.rows import shown_steps
 from .common import UsageError
-from .output import console, print_csv, print_json
+from .output import PLOT_HELP, console, print_charts, print_csv, print_json
 from .rnn_args import add_rnn_fields, config_from, given_fields, number, positive_int
 
 # The screen's presets also set its two-unit example; this lookup runs one or the other.
@@ -42,6 +42,7 @@ def add_parser(sub) -> None:
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print one JSON object")
     out.add_argument("--csv", action="store_true", help="print one CSV row per step")
+    out.add_argument("--plot", action="store_true", help=PLOT_HELP + " (not with --matrix)")
     p.add_argument("--every", type=positive_int(1, 10**9), default=None, metavar="K",
                    help="table: show every K-th step")
     p.set_defaults(run=run)
@@ -57,6 +58,8 @@ def _steps(args, high: int) -> None:
 def run(args) -> int:
     _steps(args, MATRIX_MAX_STEPS if args.matrix is not None else JACOBIAN_MAX_STEPS)
     if args.matrix is not None:
+        if args.plot:
+            raise UsageError("--plot: draws the RNN's product dh_T/dh_t; --matrix has a table only")
         return _run_matrix(args)
     if args.derivative is not None:
         raise UsageError("--derivative: only used with --matrix")
@@ -72,6 +75,10 @@ def run(args) -> int:
                     repr(float(r.log10_frobenius[k])), int(r.effective_dims[k]),
                     _num(r.alignment[k]), _num(r.alignment_gradient[k])]
                    for k in range(r.steps)))
+    elif args.plot:
+        from ..widgets.charts import jacobian_charts  # textual: only --plot draws the charts
+
+        print_charts(jacobian_charts(r), jacobian_summary_lines(r))
     else:
         _print_rnn_table(r, args.every)
     return 0

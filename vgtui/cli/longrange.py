@@ -11,7 +11,7 @@ from ..present.longrange import (glyph_legend, percent_text, short_ratio, signal
                                  summary_lines, token_glyph)
 from ..present.rows import shown_steps
 from .common import add_field
-from .output import console, print_json
+from .output import add_formats, console, print_data
 
 PRESET_FLAGS = {"text": "sentence"}  # preset field -> this lookup's flag
 NAME = "longrange"
@@ -55,7 +55,7 @@ def add_parser(sub) -> None:
                         "5000)")
     for name in RNN_FIELDS:
         add_field(p, name)
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_formats(p, csv_help="print one CSV row per token (the gap sweep is in --json)")
     p.set_defaults(run=run)
 
 
@@ -78,9 +78,7 @@ def build(args) -> LongRangeConfig:
 
 def run(args) -> int:
     result = run_longrange(build(args))
-    if args.json:
-        print_json(result.to_dict())
-    else:
+    if not print_data(args, result.to_dict(), "tokens"):
         _print(result)
     return 0
 

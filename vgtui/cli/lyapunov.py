@@ -6,7 +6,7 @@ import math
 from ..engine.lists import parse_scale_sweep
 from ..engine.lyapunov import lyapunov_sweep
 from ..present.exploding import lyapunov_lines
-from .output import console, print_json
+from .output import PLOT_HELP, add_formats, console, print_charts, print_data
 from .rnn_args import add_rnn_fields, config_from
 
 NAME = "lyapunov"
@@ -22,7 +22,8 @@ def add_parser(sub) -> None:
     add_rnn_fields(p, skip=("scale",))
     p.add_argument("--scales", metavar="LIST", default="0.5:3:11",
                    help="'0.5,1,1.5' or 'from:to:count' (default 0.5:3:11)")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_formats(p, csv_help="print one CSV row per scale (the same numbers as --json)",
+                plot=PLOT_HELP)
     p.set_defaults(run=run)
 
 
@@ -30,8 +31,12 @@ def run(args) -> int:
     scales = parse_scale_sweep(args.scales)
     config = config_from(args, {"steps": 200}, skip=("scale",))
     sweep = lyapunov_sweep(config, scales)
-    if args.json:
-        print_json(sweep.to_dict())
+    if print_data(args, sweep.to_dict()):
+        return 0
+    if args.plot:
+        from ..widgets.charts import lyapunov_chart  # textual: only --plot draws the chart
+
+        print_charts([lyapunov_chart(sweep)], lyapunov_lines(sweep))
         return 0
     from rich import box  # rich: only the table output needs it
     from rich.table import Table  # rich: only the table output needs it

@@ -5,7 +5,7 @@ from ..engine.magnitude import format_log10
 from ..engine.spectrum import (NON_NORMAL, POWER_MAX_STEPS, SPECTRUM_INITS, SPECTRUM_MAX_HIDDEN,
                                spectrum_report, training_drift)
 from .common import add_field
-from .output import console, print_json
+from .output import PLOT_HELP, add_formats, console, print_charts, print_data
 from .rnn_args import number, positive_int
 
 NAME = "spectrum"
@@ -31,7 +31,8 @@ def add_parser(sub) -> None:
     p.add_argument("--train-steps", type=positive_int(0, 500), default=0, metavar="S",
                    dest="train_steps", help="also train a tanh RNN per init for S Adam steps on "
                    "the long-range task and report the spectrum before and after (0 = off; n <= 128)")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_formats(p, csv_help="print one CSV row per initialisation (--json also lists every eigenvalue)",
+                plot=PLOT_HELP)
     p.set_defaults(run=run)
 
 
@@ -42,8 +43,13 @@ def run(args) -> int:
         rep.drift = training_drift(args.hidden, args.scale, args.seed, args.train_steps,
                                    [i for i in inits if i in SPECTRUM_INITS])
         rep.drift_key = (args.hidden, args.scale, args.seed, args.train_steps)
-    if args.json:
-        print_json(rep.to_dict())
+    if print_data(args, rep.to_dict(), "inits"):
+        return 0
+    if args.plot:
+        from ..widgets.charts import eigenvalue_chart, power_chart  # textual: only --plot
+
+        print_charts([*(eigenvalue_chart(rep, e.init) for e in rep.entries),
+                      power_chart(rep, rep.entries[0].init)])
         return 0
     from rich import box  # rich: only the table output needs it
     from rich.table import Table  # rich: only the table output needs it

@@ -7,7 +7,7 @@ from ..engine import closed_form as cf
 from ..engine.magnitude import format_log10, format_signed_log10
 from ..present.rows import shown_steps
 from .common import positive_int, spec_type
-from .output import console, print_json
+from .output import PLOT_HELP, add_formats, console, print_charts, print_data
 
 PRESET_FLAGS = {"trace_steps": "steps"}  # preset field -> this lookup's flag
 NAME = "trace"
@@ -26,14 +26,19 @@ def add_parser(sub) -> None:
                    help="starting state h_0 (a number from -100 to 100; default 0.1)")
     p.add_argument("--every", type=positive_int, default=None, metavar="K",
                    help="table: show every K-th step (default: about 50 rows for long runs)")
-    p.add_argument("--json", action="store_true", help="print one JSON object (every step)")
+    add_formats(p, csv_help="print one CSV row per step (the same numbers as --json)",
+                plot=PLOT_HELP)
     p.set_defaults(run=run, field_flags={"trace_steps": "--steps"})
 
 
 def run(args) -> int:
     trace = cf.scalar_trace(args.weight, args.steps, args.h0)
-    if args.json:
-        print_json(trace.to_dict())
+    if print_data(args, trace.to_dict()):
+        return 0
+    if args.plot:
+        from ..widgets.charts import chain_chart  # textual: only --plot draws the chart
+
+        print_charts([chain_chart(trace)])
         return 0
     from rich import box  # rich: only the table output needs it
     from rich.table import Table  # rich: only the table output needs it

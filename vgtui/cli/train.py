@@ -17,7 +17,7 @@ from ..engine.tasks import TASK_TITLES
 from ..present.experiments import (CURVE_TOP, experiment_json, loss_curve_text, reading,
                                    training_verdict_text)
 from .common import UsageError
-from .output import console, print_json
+from .output import add_formats, console, print_data
 
 NAME = "train"
 HELP = "train RNN / LSTM / GRU on a long-range task across lengths and seeds"
@@ -59,7 +59,7 @@ def add_parser(sub) -> None:
     p.add_argument("--quick", action="store_true",
                    help="a check that finishes in seconds: lengths 5,20, rnn and lstm, one seed, "
                    "40 updates, 8 units (flags given explicitly still apply)")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_formats(p, csv_help="print one CSV row per run (the same numbers as --json)")
     p.add_argument("--curves", action="store_true",
                    help="with --json: include per-update loss and gradient curves in each row")
     p.set_defaults(run=run, field_flags={name: flag(name) for name in EXPERIMENT_FIELDS})
@@ -93,9 +93,7 @@ def run(args) -> int:
         result = ExperimentResult(config, finished, config.runs, True, math.nan,
                                   finished[0].device if finished else "?",
                                   finished[0].dtype if finished else "?")
-    if args.json:
-        print_json(experiment_json(result, curves=args.curves))
-    else:
+    if not print_data(args, experiment_json(result, curves=args.curves)):
         print_table(result)
     return 130 if result.cancelled else 0
 

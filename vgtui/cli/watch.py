@@ -7,7 +7,7 @@ import sys
 
 from . import ansi_requested
 from .common import UsageError
-from .output import print_json
+from .output import print_data
 
 NAME = "watch"
 HELP = "follow the logs vgtui.Probe writes while a model trains (the Watch screen), or summarise them"
@@ -42,20 +42,23 @@ def add_parser(sub) -> None:
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("files", nargs="+", metavar="FILE",
                    help="a log written by vgtui.Probe (several: compared side by side)")
-    p.add_argument("--json", action="store_true",
-                   help="print a summary of each log as one JSON object, without the app")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true",
+                     help="print a summary of each log as one JSON object, without the app")
+    out.add_argument("--csv", action="store_true",
+                     help="print the same summary as CSV, one row per log and layer")
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
-    if args.json:
+    if args.json or args.csv:
         from ..engine.watchlog import read_log  # numpy: loaded when first needed
 
         runs = [read_log(path) for path in args.files]
-        print_json({"runs": [r.summary() for r in runs]})
+        print_data(args, {"runs": [r.summary() for r in runs]}, "runs/per_layer")
         return 0
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise UsageError("the Watch screen needs a terminal; add --json for a summary")
+        raise UsageError("the Watch screen needs a terminal; add --json or --csv for a summary")
     from ..app import VgtuiApp  # textual: loaded when first needed
 
     app = VgtuiApp(start_screen="watch", ansi=ansi_requested(args))

@@ -214,3 +214,9 @@ def matrix_estimate(size: int, steps: int) -> Estimate:
     return Estimate(steps * (size + 8) * 8 + 8 * size * size * 8,
                     steps * 4 * STEP_OVERHEAD_S / 10 + flops / FLOPS_PER_S,
                     f"{steps} powers of a {size} x {size} matrix", "steps", "use fewer steps")
+
+
+def table_estimate(cells: int, what: str, field: str) -> Estimate:
+    """A closed-form table (factor^T, f'(z)): a few Python steps and a few hundred bytes
+    per cell; the count of entries a list may hold follows from this, not a fixed cap."""
+    return Estimate(cells * 400, cells * 20e-6, what, field, "use fewer entries")

@@ -30,9 +30,10 @@ LOG10_2 = math.log10(2.0)
 # ---------------------------------------------------------------------------
 # Settings of the closed-form lookups (shared by the CLI flags and TUI inputs)
 # ---------------------------------------------------------------------------
-FACTORS = ListSpec("factors", "factors", float, 0.0, 1e6, 12, products=True)
-LENGTHS = ListSpec("steps", "lengths T", int, 1, 10**9, 12)
-POINTS = ListSpec("at", "points z", float, -1000.0, 1000.0, 8)
+# No fixed counts: a table's size is checked against the budget (budget.table_estimate).
+FACTORS = ListSpec("factors", "factors", float, 0.0, 1e6, None, products=True)
+LENGTHS = ListSpec("steps", "lengths T", int, 1, 10**9, None)
+POINTS = ListSpec("at", "points z", float, -1000.0, 1000.0, None)
 GAMMA = ListSpec("gamma", "factor gamma", float, 0.0, 1e6, 1, products=True)
 
 SCALAR_SPECS: dict[str, FieldSpec] = {s.name: s for s in (
@@ -305,6 +306,9 @@ def decay_table(factors=DEFAULT_FACTORS, lengths=DEFAULT_LENGTHS) -> DecayTable:
     lengths = tuple(int(t) for t in lengths)
     if not factors or not lengths:
         raise ConfigError("a decay table needs at least one factor and one length", "factors")
+    budget.check(budget.table_estimate(len(factors) * (len(lengths) + 8),
+                                       f"a table of {len(factors)} factors x {len(lengths)} "
+                                       "lengths", "factors"))
     cells = tuple(tuple(power_cell(f, t) for t in lengths) for f in factors)
     summaries = tuple(gamma_summary(f, max(lengths)) for f in factors)
     return DecayTable(factors, lengths, cells, summaries)
@@ -745,6 +749,8 @@ def activation_table(kinds=ACTIVATION_NAMES, points=DEFAULT_POINTS, spread: floa
                      leaky_slope: float = 0.01) -> ActivationTable:
     spread = float(parse_scalar("spread", spread))
     leaky_slope = float(parse_value(FIELD_SPECS["leaky_slope"], leaky_slope))
+    budget.check(budget.table_estimate(len(kinds) * (len(points) + 50),
+                                       f"derivatives at {len(points)} points", "at"))
     return ActivationTable(spread, tuple(float(p) for p in points), leaky_slope,
                            tuple(activation_summary(k, points, spread, leaky_slope) for k in kinds))
 

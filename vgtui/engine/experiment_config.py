@@ -13,6 +13,7 @@ from typing import Any
 
 from .config import CheckedConfig
 from .errors import ConfigError
+from .lists import expand_ranges
 
 TASKS = ("first", "latch", "adding")
 ARCHS = ("rnn", "lstm", "gru")
@@ -144,6 +145,7 @@ def parse_experiment_field(name: str, text: Any) -> Any:
                                             and text.strip().lower() in _NONE_WORDS)):
         return None
     if spec.many:
+        text = expand_ranges(text, spec.label, name, whole=spec.kind is int)
         if isinstance(text, str):
             parts = [p.strip() for p in text.replace(" ", ",").split(",") if p.strip()]
         elif isinstance(text, (list, tuple)):

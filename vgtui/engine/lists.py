@@ -28,7 +28,9 @@ class ListSpec:
     kind: type = float
     low: float | None = None
     high: float | None = None
-    max_items: int = 12
+    # A fixed count, or None where the work the list causes decides (the computation's
+    # memory/time budget, engine/budget.py, refuses what would not fit).
+    max_items: int | None = 12
     products: bool = False  # allow entries such as 0.9*0.5 (their product)
 
     @property
@@ -38,8 +40,9 @@ class ListSpec:
     def describe(self) -> str:
         what = "whole numbers" if self.kind is int else "numbers"
         extra = " or products like 0.9*0.5" if self.products else ""
-        return (f"{what} from {_num(self.low)} to {_num(self.high)}{extra}, comma-separated, "
-                f"at most {self.max_items}")
+        most = "" if self.max_items is None else f", at most {self.max_items}"
+        return (f"{what} from {_num(self.low)} to {_num(self.high)}{extra}, comma-separated "
+                f"or from:to:count{most}")
 
 
 def _num(x: float | None) -> str:
@@ -78,15 +81,68 @@ def _one_number(entry: str, spec: ListSpec) -> float:
     return float(value)
 
 
+# A from:to:count entry spans at most this many values (a guard on the text alone; what
+# the values cost is the budget's to judge).
+RANGE_MAX_COUNT = 10_000
+
+
+def _range(entry: str, spec: ListSpec) -> list[float]:
+    """'0.5:2:4' -> 0.5, 1.0, 1.5, 2.0: count values evenly spaced from one end to the
+    other, both ends included (rounded to whole numbers for a whole-number list)."""
+    parts = entry.split(":")
+    try:
+        if len(parts) != 3:
+            raise ValueError
+        a, b = _one_number(parts[0], spec), _one_number(parts[1], spec)
+        k = float(parts[2])
+        if not k.is_integer():
+            raise ValueError
+        k = int(k)
+    except (TypeError, ValueError, OverflowError):
+        raise ConfigError(f"{spec.label}: {_short(entry)} is not a range from:to:count (enter "
+                          f"{spec.describe()})", spec.name) from None
+    if not 2 <= k <= RANGE_MAX_COUNT:
+        raise ConfigError(f"{spec.label}: {_short(entry)} needs a count from 2 to "
+                          f"{RANGE_MAX_COUNT}", spec.name)
+    values = [round(a + (b - a) * i / (k - 1), 12) for i in range(k)]
+    # whole-number lists (lengths T) take the nearest whole number of each
+    return [float(round(v)) for v in values] if spec.kind is int else values
+
+
+def expand_ranges(text: Any, label: str, name: str, whole: bool = False) -> Any:
+    """Text with from:to:count entries written out as plain comma-separated values, for
+    list parsers of their own (sweep gaps, training lengths); anything else is returned
+    as it is."""
+    if not isinstance(text, str) or ":" not in text:
+        return text
+    spec = ListSpec(name, label, int if whole else float)
+    parts = []
+    for entry in _split(text):
+        if ":" in entry:
+            parts += [short_number(v) for v in _range(entry, spec)]
+        else:
+            parts.append(entry)
+    return ",".join(parts)
+
+
 def parse_number_list(spec: ListSpec, text: Any) -> tuple:
-    """Numbers from text such as "0.5, 0.9 1.1"; duplicates dropped, order kept."""
+    """Numbers from text such as "0.5, 0.9 1.1" or "0.5:2:4" (four values evenly spaced
+    from 0.5 to 2); duplicates dropped, order kept."""
     entries = _split(text)
     if not entries:
         raise ConfigError(f"{spec.label} is empty: enter {spec.describe()}", spec.name)
     values: list = []
+    expanded: list = []
     for entry in entries:
+        if ":" in entry:
+            expanded += [(entry, v) for v in _range(entry, spec)]
+        else:
+            expanded.append((entry, None))
+    for entry, known in expanded:
+        if known is not None:
+            entry = f"{short_number(known)} (from {entry})"
         try:
-            number = _one_number(entry, spec)
+            number = _one_number(entry, spec) if known is None else known
         except (TypeError, ValueError, OverflowError):
             raise ConfigError(f"{spec.label}: {_short(entry)} is not a number (enter "
                               f"{spec.describe()})", spec.name) from None
@@ -103,7 +159,7 @@ def parse_number_list(spec: ListSpec, text: Any) -> tuple:
                               f"{_num(spec.high)} (enter {spec.describe()})", spec.name)
         if number not in values:
             values.append(number)
-    if len(values) > spec.max_items:
+    if spec.max_items is not None and len(values) > spec.max_items:
         raise ConfigError(f"{spec.label}: {len(values)} entries; enter {spec.describe()}",
                           spec.name)
     return tuple(values)
@@ -140,11 +196,14 @@ def short_number(x: float) -> str:
 
 
 def parse_scale_sweep(text: str, low: float = 0.0, high: float = 100.0,
-                      most: int = 64) -> list[float]:
+                      most: int | None = None) -> list[float]:
     """The scales of a sweep: '0.5,1,1.5' or 'a:b:k' (k evenly spaced values from a to b)
-    -> checked floats."""
-    accepts = (f"numbers from {low:g} to {high:g}, comma-separated (at most {most}), or a range "
-               f"from:to:count such as 0.5:2:16 (count 2 to {most})")
+    -> checked floats. How many is for the sweep's memory/time budget to judge (``most``
+    sets a fixed count where a caller wants one)."""
+    most_text = f" (at most {most})" if most else ""
+    count = f"2 to {most or RANGE_MAX_COUNT}"
+    accepts = (f"numbers from {low:g} to {high:g}, comma-separated{most_text}, or a range "
+               f"from:to:count such as 0.5:2:16 (count {count})")
     raw = (text or "").strip()
     if not raw:
         raise ConfigError(f"scales is empty: enter {accepts}", "scales")
@@ -157,8 +216,8 @@ def parse_scale_sweep(text: str, low: float = 0.0, high: float = 100.0,
             a, b, k = float(parts[0]), float(parts[1]), int(parts[2])
         except (ValueError, OverflowError):
             raise ConfigError(f"scales must be {accepts} (got {shown})", "scales") from None
-        if not 2 <= k <= most:
-            raise ConfigError(f"scales: a range needs a count from 2 to {most} (got {k}); "
+        if not 2 <= k <= (most or RANGE_MAX_COUNT):
+            raise ConfigError(f"scales: a range needs a count from {count} (got {k}); "
                               f"enter {accepts}", "scales")
         if not (math.isfinite(a) and math.isfinite(b)):
             raise ConfigError(f"scales must be {accepts} (got {shown})", "scales")
@@ -173,7 +232,7 @@ def parse_scale_sweep(text: str, low: float = 0.0, high: float = 100.0,
                 bad = repr(bad) if len(bad) <= 20 else repr(bad[:17] + "...")
                 raise ConfigError(f"scales: {bad} is not a number; enter {accepts}",
                                   "scales") from None
-    if len(values) > most:
+    if most and len(values) > most:
         raise ConfigError(f"scales: at most {most} values (got {len(values)}); enter {accepts}",
                           "scales")
     for v in values:

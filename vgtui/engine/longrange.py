@@ -35,6 +35,7 @@ from .budget import Estimate, FLOPS_PER_S, STEP_OVERHEAD_S, flow_estimate
 from .config import FIELD_SPECS, CheckedConfig, FieldSpec, RNNConfig, parse_field
 from .device import dtype_name, on_engine_threads, resolve_device, resolve_dtype
 from .errors import Cancelled, ConfigError
+from .lists import expand_ranges
 from .magnitude import LOG10_E, LogMagnitude, log10_ratio
 from .recurrence import RNNWeights, build_weights
 
@@ -160,7 +161,9 @@ def parse_lr_field(name: str, raw: Any) -> Any:
 
 def parse_gaps(raw: Any) -> tuple[int, ...]:
     """'0,5,10' (or a sequence) -> sorted distinct gaps, each 0..MAX_FILLER."""
-    accepts = f"1 to {MAX_GAPS} whole numbers from 0 to {MAX_FILLER}, comma-separated"
+    accepts = (f"1 to {MAX_GAPS} whole numbers from 0 to {MAX_FILLER}, comma-separated or "
+               "from:to:count")
+    raw = expand_ranges(raw, "gaps", "gaps", whole=True)
     if isinstance(raw, str):
         parts = [p.strip() for p in raw.replace(";", ",").split(",")]
         if any(p == "" for p in parts):

@@ -18,17 +18,17 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from . import budget
 from .config import ACTIVATIONS, RNNConfig
 from .errors import ConfigError
 from .flow import STABLE_BAND, run_flow_batch
 from .lists import ListSpec, parse_choice_list, parse_number_list
 from .magnitude import LogMagnitude
 
-SCALES = ListSpec("scales", "weight scales", float, 0.0, 100.0, 12)
+# No fixed count: the batch's memory and time (engine/budget.py) decide how many fit.
+SCALES = ListSpec("scales", "weight scales", float, 0.0, 100.0, None)
 DEFAULT_SCALES = (0.5, 0.9, 1.0, 1.2, 1.5, 2.0)
 DEFAULT_ACTIVATIONS = ("tanh", "sigmoid", "relu", "identity")
-# batch x T x n above this would hold gigabytes of activations; refuse it.
-MAX_ELEMENTS = 30_000_000
 
 
 def parse_scales(text) -> tuple[float, ...]:
@@ -57,12 +57,15 @@ class SweepSpec:
         if self.base.steps < 2:
             raise ConfigError("the measured table needs T of at least 2 (a ratio between "
                               "step 1 and step T)", "steps")
-        size = len(self.scales) * len(self.activations) * self.base.steps * self.base.hidden
-        if size > MAX_ELEMENTS:
-            raise ConfigError(f"{len(self.scales)} scales x {len(self.activations)} activations "
-                              f"x T={self.base.steps} x n={self.base.hidden} is too large for one "
-                              "batch; use fewer steps, a smaller hidden size or fewer entries",
-                              "steps")
+        # How many scales fit is the batch's memory and time (engine/budget.py), not a
+        # count: refused here already at the smallest dtype (run_flow_batch checks again
+        # with the dtype it resolves).
+        rows = len(self.scales) * len(self.activations)
+        b = self.base
+        budget.check(budget.flow_estimate(rows, b.hidden, b.steps, b.input_size, 4, 1).named(
+            f"{len(self.scales)} scales x {len(self.activations)} activations at T={b.steps}, "
+            f"n={b.hidden}", "scales", "use fewer scales or activations, fewer steps or a "
+            "smaller hidden size"))
 
     def configs(self) -> list[RNNConfig]:
         """Row-major: every activation for the first scale, then the next scale."""

@@ -25,8 +25,9 @@ from ..engine.magnitude import format_signed_log10
 from ..present.articles import figure_check_mark, figure_check_words
 from ..present.regimes import steps_count_text, steps_text
 from ..topics import topic
+from ..widgets.charts import ACTIVATION_RANGE, activation_charts
 from ..widgets.controls import PanelField
-from ..widgets.line_plot import Curve, LinePlot
+from ..widgets.line_plot import LinePlot
 from ..widgets.tables import FitTable, rebuild
 from .config_page import PRESETS_HERE, ConfigPage, Job, Nudge, Section
 
@@ -46,7 +47,6 @@ class ActivationSettings:
     points: tuple[float, ...]
     leaky_slope: float
 
-PLOT_RANGE = (-5.0, 5.0)
 
 HELP = """\
 **What it shows.** Going back one step through an RNN multiplies the gradient by the
@@ -239,18 +239,15 @@ class ActivationsScreen(ConfigPage):
         self.query_one("#act-summary", Static).update("\n".join(lines))
 
     def _draw_plots(self) -> None:
-        c = cf.curve(self.kind, *PLOT_RANGE, leaky_slope=self.leaky_slope)
         s = self.spread
-        marks = ((-s, "-s"), (s, "+s")) if 0 < s <= PLOT_RANGE[1] else ()
+        f, df, density = activation_charts(self.kind, s, self.leaky_slope)
         title = cf.ACTIVATION_TITLES[self.kind]
         self.query_one("#act-f-label", Label).update(f"f(z) = {title}(z)")
         self.query_one("#act-df-label", Label).update(f"f'(z) of {title}")
-        self.query_one("#act-f", LinePlot).curve = Curve(tuple(c.z), tuple(c.f), "f", marks)
-        self.query_one("#act-df", LinePlot).curve = Curve(tuple(c.z), tuple(c.df), "f'", marks)
-        density = cf.normal_density(c.z, s)
-        self.query_one("#act-density", LinePlot).curve = Curve(tuple(c.z), tuple(density),
-                                                               "density", marks)
-        inside = "" if s <= PLOT_RANGE[1] else " (s is wider than the plot: most z lie outside)"
+        self.query_one("#act-f", LinePlot).curve = f.curve
+        self.query_one("#act-df", LinePlot).curve = df.curve
+        self.query_one("#act-density", LinePlot).curve = density.curve
+        inside = "" if s <= ACTIVATION_RANGE[1] else " (s is wider than the plot: most z lie outside)"
         self.query_one("#act-density-label", Label).update(
             f"where z ~ N(0, {short_number(s)}²) falls, over the same z{inside}")
 

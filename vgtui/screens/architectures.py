@@ -21,13 +21,12 @@ from ..engine.magnitude import format_log10
 from ..present.regimes import factor_text, horizon_text
 from ..present.rows import shown_steps
 from ..topics import topic
+from ..widgets.charts import compare_chart
+from ..widgets.log_chart import LogChart
 from ..widgets.tables import FitTable
-from ..widgets.log_chart import LogChart, Series
 from .config_page import PRESETS_HERE, ConfigPage, Job, Nudge, Section
 
 TABLE_ROWS = 60
-STYLES = {"rnn": "bold red", "lstm": "bold cyan", "gru": "bold green", "residual": "bold yellow",
-          "attention": "bold magenta", "ssm": "bold blue"}
 
 HELP = """\
 **What it shows.** One input sequence `x_1 ... x_T`, six models, and for each the size of
@@ -166,9 +165,7 @@ class ArchitecturesScreen(ConfigPage):
         lines.append("reaching x_1, most to least: " + " > ".join(
             f"{MARKERS[t.key]} {format_log10(t.log10_grad[0])}" for t in ranked))
         self.query_one("#arch-summary", Static).update("\n".join(lines))
-        self.query_one("#arch-chart", LogChart).set_series(
-            *[Series(SHORT[t.key], tuple(t.log10_grad), MARKERS[t.key], STYLES[t.key])
-              for t in r.traces])
+        self.query_one("#arch-chart", LogChart).set_series(*compare_chart(r).series)
 
         how = self.query_one("#arch-how", DataTable)
         how.clear()

@@ -23,8 +23,9 @@ from ..engine.magnitude import format_log10
 from ..present.bound import catch22_lines
 from ..present.rows import shown_steps
 from ..topics import topic
+from ..widgets.charts import bound_chart
+from ..widgets.log_chart import LogChart
 from ..widgets.tables import FitTable
-from ..widgets.log_chart import LogChart, Series
 from .config_page import Job
 from .rnn_page import RNNPage, RNNSettings, extra_field
 
@@ -156,10 +157,7 @@ class BoundScreen(RNNPage):
             f"(not a bound: measured is above it at {r.typical_exceeded} of {r.steps - 1} steps)",
         ]
         self.query_one("#bound-summary", Static).update("\n".join(lines))
-        self.query_one("#bound-chart", LogChart).set_series(
-            Series("measured ||dh_T/dh_t||₂", tuple(r.log10_product_norm), "●", "bold cyan"),
-            Series("bound (max|f'| ||W||₂)^(T-t)", tuple(r.log10_bound), "▲", "bold red"),
-            Series("typical (mean|f'| ||W||₂)^(T-t)", tuple(r.log10_typical), "○", "yellow"))
+        self.query_one("#bound-chart", LogChart).set_series(*bound_chart(r).series)
         table = self.query_one("#bound-table", DataTable)
         table.clear()
         stepwise, typical = r.log10_stepwise_bound, r.log10_typical

@@ -26,9 +26,10 @@ from ..present.articles import figure_check_mark, figure_check_words
 from ..present.regimes import REGIME_STYLES, marked, steps_count_text
 from ..present.rows import shown_steps
 from ..topics import topic
-from ..widgets.tables import FitTable
+from ..widgets.charts import chain_chart
 from ..widgets.controls import PanelField
-from ..widgets.log_chart import LogChart, Series
+from ..widgets.log_chart import LogChart
+from ..widgets.tables import FitTable
 from .config_page import PRESETS_HERE, ConfigPage, Job, Nudge, Section
 
 TABLE_ROWS = 120  # beyond this many revealed steps the table is thinned
@@ -311,10 +312,7 @@ class ChainScreen(ConfigPage):
         if p == 0:
             chart.set_series()
             return
-        chart.set_series(
-            Series("|dh_t/dh_0|", tuple(float(v) for v in tr.cum_log10[:p]), "●", "bold cyan"),
-            Series("|w^t|", tuple(float(v) for v in tr.lin_log10[:p]), "○", "bold magenta"),
-        )
+        chart.set_series(*chain_chart(tr, p).series)
 
     def _draw_gamma(self) -> None:
         values, errors = self.values()

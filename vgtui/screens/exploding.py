@@ -28,9 +28,10 @@ from ..present.exploding import lyapunov_lines
 from ..present.regimes import gradient_verdict_text as verdict_text
 from ..present.regimes import horizon_text, per_step
 from ..topics import topic
-from ..widgets.tables import FitTable
+from ..widgets.charts import clip_chart, lyapunov_chart
 from ..widgets.log_chart import LogChart, Series
-from ..widgets.plane import PlotCanvas, PlotSeries, RefLine
+from ..widgets.plane import PlotCanvas
+from ..widgets.tables import FitTable
 from .config_page import Job
 from .rnn_page import RNNPage, RNNSettings, extra_field
 
@@ -229,17 +230,8 @@ class ExplodingScreen(RNNPage):
     def _draw_lyapunov(self, v: ExplodingView) -> None:
         sweep = v.lyapunov
         rows = sorted(sweep.rows, key=lambda r: r.scale)
-        pts = tuple((r.scale, r.exponent) for r in rows if math.isfinite(r.exponent))
-        lines = [RefLine("y", 0.0, "λ = 0: edge of chaos")]
-        lines.append(RefLine("x", v.flow.config.scale, f"scale {v.flow.config.scale:g}"))
-        lows = [p[1] for p in pts] + [0.0]
-        span = (min(lows), max(max(lows), 0.0))
-        pad = 0.1 * max(1e-3, span[1] - span[0])
-        self.query_one("#exp-lyap-plot", PlotCanvas).set_plot(
-            PlotSeries("exponent (nats/step) ▲ > 0 chaotic, ▼ < 0 contracting", pts, "●",
-                       "bold cyan", join=True),
-            y_range=(span[0] - pad, span[1] + pad), lines=tuple(lines), x_label="scale",
-            y_label="exponent")
+        plane = dict(lyapunov_chart(sweep, v.flow.config.scale).plane)
+        self.query_one("#exp-lyap-plot", PlotCanvas).set_plot(*plane.pop("series"), **plane)
         self.query_one("#exp-lyap-lines", Static).update("\n".join(lyapunov_lines(sweep)))
         table = self.query_one("#exp-lyap-table", DataTable)
         table.clear()
@@ -277,9 +269,7 @@ class ExplodingScreen(RNNPage):
                           f"{format_log10(r.log10_first_to_last)} → "
                           f"{format_log10(r.log10_first_to_last_after)}")
         for chart, r in (("#exp-clip-chart", clip), ("#exp-clip-ref-chart", ref)):
-            self.query_one(chart, LogChart).set_series(
-                Series("before", tuple(r.log10_contribution), "●", "bold cyan"),
-                Series("after", tuple(r.log10_contribution_after), "○", "bold green"))
+            self.query_one(chart, LogChart).set_series(*clip_chart(r).series)
 
     def _draw_symptoms(self, v: ExplodingView) -> None:
         table = Table(box=box.SIMPLE_HEAD, expand=True, pad_edge=False, show_lines=False)

@@ -22,9 +22,10 @@ from ..present.regimes import gradient_verdict_text as verdict_text
 from ..present.regimes import horizon_text, per_step
 from ..present.rows import shown_steps
 from ..topics import topic
-from ..widgets.tables import FitTable
-from ..widgets.log_chart import LogChart, Series
+from ..widgets.charts import flow_chart
+from ..widgets.log_chart import LogChart
 from ..widgets.model_dialog import OpenModelDialog
+from ..widgets.tables import FitTable
 from .config_page import PRESETS_HERE, ConfigPage, Job, Nudge, Section
 
 FIELDS = ("activation", "init", "scale", "init_noise", "hidden", "steps", "input_size",
@@ -32,7 +33,6 @@ FIELDS = ("activation", "init", "scale", "init_noise", "hidden", "steps", "input
 # Settings that shape random weights: they do not apply while a model file is loaded.
 RANDOM_WEIGHT_FIELDS = ("scale", "init", "init_noise")
 TABLE_ROWS = 100
-LAYER_STYLES = ("bold cyan", "bold green", "bold magenta", "bold blue", "bold red")
 
 HELP = """\
 **What it shows.** A vanilla RNN `h_t = f(b + W_hh h_(t-1) + W_xh x_t)` runs forward for
@@ -131,7 +131,10 @@ class FlowScreen(ConfigPage):
             from ..engine.flow import run_flow  # numpy and torch load in the worker
 
             return run_flow(config, cancel=job.cancelled)
-        from ..engine.models import model_config, run_model  # numpy: loaded when first needed
+        from ..engine.models import (  # numpy: loaded when first needed
+            model_config,
+            run_model,
+        )
 
         given = {"hidden": config.hidden, "input_size": config.input_size}
         if choice.inputs is None:
@@ -271,17 +274,7 @@ class FlowScreen(ConfigPage):
         self.query_one("#flow-sat-label", Label).update(
             f"forward saturated (|f'|<0.1): mean {100 * sum(sat) / len(sat):.0f}%, "
             f"max {100 * max(sat):.0f}%")
-        chart = self.query_one("#flow-chart", LogChart)
-        if stacked and (len(r.layers) > 1 or r.log10_grad_c is not None):
-            series = [Series(f"layer {layer.index}", tuple(layer.log10_grad_h),
-                             str(layer.index % 10), LAYER_STYLES[(layer.index - 1) % len(LAYER_STYLES)])
-                      for layer in r.layers] if len(r.layers) > 1 else [
-                Series("||dL/dh_t||", tuple(r.log10_grad_h), "h", "bold cyan")]
-            if r.log10_grad_c is not None:
-                series.append(Series("dL/dc top", tuple(r.log10_grad_c), "c", "bold yellow"))
-            chart.set_series(*series)
-        else:
-            chart.set_series(Series("||dL/dh_t||", tuple(r.log10_grad_h), "█", "bold cyan"))
+        self.query_one("#flow-chart", LogChart).set_series(*flow_chart(r).series)
 
         table = self.query_one("#flow-table", DataTable)
         table.clear()

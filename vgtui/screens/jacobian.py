@@ -28,9 +28,10 @@ from ..engine.magnitude import format_log10, format_value
 from ..present.jacobian import alignment_text, article_comparison_lines, complex_text
 from ..present.rows import shown_steps
 from ..topics import topic
-from ..widgets.tables import FitTable
-from ..widgets.log_chart import LogChart, Series
+from ..widgets.charts import jacobian_charts
+from ..widgets.log_chart import LogChart
 from ..widgets.plane import FixedSparkline
+from ..widgets.tables import FitTable
 from .config_page import Job
 from .rnn_page import RNNPage, RNNSettings, extra_field
 
@@ -203,20 +204,10 @@ class JacobianScreen(RNNPage):
             lines.append("leading eigenvalue not separated (|λ₂| ≈ |λ₁|): alignment is with one "
                          "of several equally strong directions")
         self.query_one("#jac-summary", Static).update("\n".join(lines))
-        self.query_one("#jac-chart", LogChart).set_series(
-            Series("||dh_T/dh_t||₂", tuple(r.log10_product_norm), "█", "bold cyan"))
         sv = r.log10_singular_values
-        series = [Series("s1", tuple(sv[:, 0]), "●", "bold cyan")]
-        for i, (mark, style) in enumerate((("▲", "bold magenta"), ("■", "bold green")), start=1):
-            if n > i:
-                series.append(Series(f"s{i + 1}", tuple(sv[:, i]), mark, style))
-        if n > 3:
-            smallest = []
-            for row in sv:
-                ok = row[~(row != row)]  # drop nan (below the precision floor)
-                smallest.append(float(ok[-1]) if ok.size else math.nan)
-            series.append(Series("smallest resolved", tuple(smallest), "○", "yellow"))
-        self.query_one("#jac-sv", LogChart).set_series(*series)
+        norm, singular = jacobian_charts(r)
+        self.query_one("#jac-chart", LogChart).set_series(*norm.series)
+        self.query_one("#jac-sv", LogChart).set_series(*singular.series)
         dims = [float(d) for d in r.effective_dims]
         self.query_one("#jac-dims", FixedSparkline).set_values(dims, n)
         self.query_one("#jac-dims-label", Label).update(

@@ -7,7 +7,6 @@ the unit circle, and ||W^k v|| for k = 0..K on a log scale.
 """
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from textual import on
@@ -30,14 +29,14 @@ from ..engine.spectrum import (
     training_drift,
 )
 from ..topics import topic
+from ..widgets.charts import eigenvalue_chart, power_chart
+from ..widgets.log_chart import LogChart
+from ..widgets.plane import EIGHTHS, PlotCanvas, bucket_means
 from ..widgets.tables import FitTable
-from ..widgets.log_chart import LogChart, Series
-from ..widgets.plane import EIGHTHS, PlotCanvas, PlotSeries, RefLine, bucket_means
 from .config_page import Job
 from .rnn_page import RNNPage, RNNSettings, extra_field
 
 ALL_INITS = SPECTRUM_INITS + (NON_NORMAL,)
-CIRCLE_POINTS = 720
 
 
 def bars(values: list[float], top: float, width: int) -> str:
@@ -242,25 +241,12 @@ class SpectrumScreen(RNNPage):
         self._draw_training(rep)
 
     def _draw_plane(self, rep) -> None:
-        e = rep.entry(self.plane_init)
-        circle = tuple((math.cos(2 * math.pi * i / CIRCLE_POINTS),
-                        math.sin(2 * math.pi * i / CIRCLE_POINTS)) for i in range(CIRCLE_POINTS))
-        eig = tuple((float(v.real), float(v.imag)) for v in e.eigenvalues)
-        reach = max(1.05, 1.05 * e.spectral_radius)
-        outside = int(sum(1 for v in e.eigenvalues if abs(v) > 1 + 1e-9))
-        self.query_one("#spec-plane", PlotCanvas).set_plot(
-            PlotSeries("unit circle |z| = 1", circle, "", "dim"),
-            PlotSeries(f"eigenvalues of {e.init} ({outside} of {rep.hidden} outside)", eig, "●",
-                       "bold cyan"),
-            x_range=(-reach, reach), y_range=(-reach, reach), equal_aspect=True,
-            lines=(RefLine("x", 0.0), RefLine("y", 0.0)), x_label="Re", y_label="Im")
+        plane = dict(eigenvalue_chart(rep, self.plane_init).plane)
+        self.query_one("#spec-plane", PlotCanvas).set_plot(*plane.pop("series"), **plane)
 
     def _draw_power(self, rep) -> None:
-        shown = [self.plane_init] + [i for i in ("orthogonal", NON_NORMAL) if i != self.plane_init]
-        marks = (("●", "bold cyan"), ("○", "green"), ("▲", "bold magenta"))
-        series = [Series(i, tuple(rep.entry(i).log10_power), m, s)
-                  for i, (m, s) in zip(shown, marks)]
-        self.query_one("#spec-power", LogChart).set_series(*series, x_start=0)
+        self.query_one("#spec-power", LogChart).set_series(
+            *power_chart(rep, self.plane_init).series, x_start=0)
 
     def _draw_notes(self, rep) -> None:
         lines = []

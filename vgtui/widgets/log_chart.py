@@ -82,78 +82,83 @@ class LogChart(Widget):
         self.series = tuple(series)
 
     def render(self) -> Text:
-        width, height = self.size.width, self.size.height
-        if not self.series or width < 12 or height < 3:
-            return Text(self.empty_text, style="dim")
-        multi = len(self.series) > 1
-        legend_rows = 1 if multi else 0
-        rows = max(1, height - 1 - legend_rows)
-        finite = [v for s in self.series for v in s.log10_values if math.isfinite(v)]
-        if not finite:
-            return Text("no finite values to draw (every gradient is exactly 0 or not finite)",
-                        style="dim")
-        lo, hi = math.floor(min(finite)), math.ceil(max(finite))
-        if hi - lo < 1:
-            lo, hi = lo - 1, hi + 1
-        step = nice_step(hi - lo, max(1, rows // 2))
-        label_w = max(len(decade_label(lo)), len(decade_label(hi)))
-        plot_w = max(4, width - label_w - 2)
-        length = len(self.series[0].log10_values)
-        columns = plot_w  # short series are stretched so the chart keeps its width
-        cells = [[" "] * columns for _ in range(rows)]
-        styles = [[""] * columns for _ in range(rows)]
-        notes = []
-        for s in self.series:
-            values = bucket(list(s.log10_values), columns)
-            for c, v in enumerate(values):
-                if math.isnan(v):
-                    cells[rows - 1][c], styles[rows - 1][c] = "?", "bold red"
-                    continue
-                if v == -math.inf:
-                    cells[rows - 1][c], styles[rows - 1][c] = "0", "bold magenta"
-                    if "0 = exactly zero" not in notes:
-                        notes.append("0 = exactly zero")
-                    continue
-                frac = (min(max(v, lo), hi) - lo) / (hi - lo)
-                if multi:
-                    r = rows - 1 - min(rows - 1, int(round(frac * (rows - 1))))
-                    clash = cells[r][c] not in (" ", s.marker)
-                    cells[r][c] = "◆" if clash else s.marker
-                    styles[r][c] = "bold yellow" if clash else s.style
-                else:
-                    eighths = int(round(frac * rows * 8))
-                    for r in range(rows):
-                        level = eighths - (rows - 1 - r) * 8
-                        if level > 0:
-                            cells[r][c] = EIGHTHS[min(8, level)]
-                            styles[r][c] = s.style
-        tick_rows = {}
-        for e in range(step * math.ceil(lo / step), int(hi) + 1, step):
-            frac = (e - lo) / (hi - lo)
-            r = rows - 1 - min(rows - 1, int(round(frac * (rows - 1))))
-            tick_rows.setdefault(r, decade_label(e))
-        text = Text(no_wrap=True, overflow="crop")
-        if multi:
-            for s in self.series:
-                text.append(f" {s.marker} ", style=s.style)
-                text.append(s.label + " ")
-            if any(c == "◆" for row in cells for c in row):
-                text.append(" ◆ ", style="bold yellow")
-                text.append("overlap")
-            text.append("\n")
-        for r in range(rows):
-            label = tick_rows.get(r, "")
-            text.append(label.rjust(label_w), style="dim")
-            text.append(" ┤" if label else " │", style="dim")
-            for c in range(columns):
-                text.append(cells[r][c], style=styles[r][c] or None)
-            text.append("\n")
-        first, last = self.x_start, self.x_start + length - 1
-        axis = f"{self.x_label}={first}"
-        right = f"{self.x_label}={last}"
-        gap = max(1, columns - len(axis) - len(right))
-        footer = " " * (label_w + 2) + axis + " " * gap + right
-        if notes:
-            footer += "   " + "; ".join(notes)
-        text.append(footer, style="dim")
-        return text
+        return draw_log_chart(self.series, self.size.width, self.size.height, self.x_label,
+                              self.x_start, self.empty_text)
+
+
+def draw_log_chart(series: tuple, width: int, height: int, x_label: str = "t", x_start: int = 1,
+                   empty_text: str = "computing...") -> Text:
+    if not series or width < 12 or height < 3:
+        return Text(empty_text, style="dim")
+    multi = len(series) > 1
+    legend_rows = 1 if multi else 0
+    rows = max(1, height - 1 - legend_rows)
+    finite = [v for s in series for v in s.log10_values if math.isfinite(v)]
+    if not finite:
+        return Text("no finite values to draw (every gradient is exactly 0 or not finite)",
+                    style="dim")
+    lo, hi = math.floor(min(finite)), math.ceil(max(finite))
+    if hi - lo < 1:
+        lo, hi = lo - 1, hi + 1
+    step = nice_step(hi - lo, max(1, rows // 2))
+    label_w = max(len(decade_label(lo)), len(decade_label(hi)))
+    plot_w = max(4, width - label_w - 2)
+    length = len(series[0].log10_values)
+    columns = plot_w  # short series are stretched so the chart keeps its width
+    cells = [[" "] * columns for _ in range(rows)]
+    styles = [[""] * columns for _ in range(rows)]
+    notes = []
+    for s in series:
+        values = bucket(list(s.log10_values), columns)
+        for c, v in enumerate(values):
+            if math.isnan(v):
+                cells[rows - 1][c], styles[rows - 1][c] = "?", "bold red"
+                continue
+            if v == -math.inf:
+                cells[rows - 1][c], styles[rows - 1][c] = "0", "bold magenta"
+                if "0 = exactly zero" not in notes:
+                    notes.append("0 = exactly zero")
+                continue
+            frac = (min(max(v, lo), hi) - lo) / (hi - lo)
+            if multi:
+                r = rows - 1 - min(rows - 1, int(round(frac * (rows - 1))))
+                clash = cells[r][c] not in (" ", s.marker)
+                cells[r][c] = "◆" if clash else s.marker
+                styles[r][c] = "bold yellow" if clash else s.style
+            else:
+                eighths = int(round(frac * rows * 8))
+                for r in range(rows):
+                    level = eighths - (rows - 1 - r) * 8
+                    if level > 0:
+                        cells[r][c] = EIGHTHS[min(8, level)]
+                        styles[r][c] = s.style
+    tick_rows = {}
+    for e in range(step * math.ceil(lo / step), int(hi) + 1, step):
+        frac = (e - lo) / (hi - lo)
+        r = rows - 1 - min(rows - 1, int(round(frac * (rows - 1))))
+        tick_rows.setdefault(r, decade_label(e))
+    text = Text(no_wrap=True, overflow="crop")
+    if multi:
+        for s in series:
+            text.append(f" {s.marker} ", style=s.style)
+            text.append(s.label + " ")
+        if any(c == "◆" for row in cells for c in row):
+            text.append(" ◆ ", style="bold yellow")
+            text.append("overlap")
+        text.append("\n")
+    for r in range(rows):
+        label = tick_rows.get(r, "")
+        text.append(label.rjust(label_w), style="dim")
+        text.append(" ┤" if label else " │", style="dim")
+        for c in range(columns):
+            text.append(cells[r][c], style=styles[r][c] or None)
+        text.append("\n")
+    first, last = x_start, x_start + length - 1
+    axis = f"{x_label}={first}"
+    right = f"{x_label}={last}"
+    gap = max(1, columns - len(axis) - len(right))
+    footer = " " * (label_w + 2) + axis + " " * gap + right
+    if notes:
+        footer += "   " + "; ".join(notes)
+    text.append(footer, style="dim")
+    return text

@@ -98,166 +98,7 @@ class PlotCanvas(Widget):
         return x0, x1, y0, y1
 
     def render(self) -> Text:
-        if self.plot is None:
-            return Text(self.empty_text, style="dim")
-        series, x_range, y_range, equal, lines, x_label, y_label = self.plot
-        width, height = self.size.width, self.size.height
-        if width < 16 or height < 5:
-            return Text("(too small to draw)", style="dim")
-        x0, x1, y0, y1 = self._ranges(series, x_range, y_range, lines)
-        legend = 1
-        rows = height - 1 - legend
-        y_ticks = nice_ticks(y0, y1, max(2, rows // 3))
-        label_w = max(len(tick_text(t)) for t in y_ticks + [y0, y1]) if y_ticks else 4
-        cols = width - label_w - 2
-        if cols < 8 or rows < 3:
-            return Text("(too small to draw)", style="dim")
-        if equal:
-            # dots are square: x units per dot == y units per dot; widen one range
-            per_dot = max((x1 - x0) / (2 * cols), (y1 - y0) / (4 * rows))
-            cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-            x0, x1 = cx - per_dot * cols, cx + per_dot * cols
-            y0, y1 = cy - per_dot * 2 * rows, cy + per_dot * 2 * rows
-            y_ticks = nice_ticks(y0, y1, max(2, rows // 3))
-
-        def dot(x: float, y: float):
-            if not (math.isfinite(x) and math.isfinite(y)):
-                return None
-            fx = (x - x0) / (x1 - x0) * (2 * cols)
-            fy = (y1 - y) / (y1 - y0) * (4 * rows)
-            ix, iy = int(math.floor(fx)), int(math.floor(fy))
-            ix = min(ix, 2 * cols - 1) if ix == 2 * cols else ix
-            iy = min(iy, 4 * rows - 1) if iy == 4 * rows else iy
-            if 0 <= ix < 2 * cols and 0 <= iy < 4 * rows:
-                return ix, iy
-            return None
-
-        bits = [[0] * cols for _ in range(rows)]
-        bit_style = [[""] * cols for _ in range(rows)]
-        marks: dict[tuple[int, int], tuple[str, str]] = {}
-        clipped = 0
-
-        def put_dot(x, y, style):
-            d = dot(x, y)
-            if d is None:
-                return
-            ix, iy = d
-            bits[iy // 4][ix // 2] |= DOT_BITS[iy % 4][ix % 2]
-            bit_style[iy // 4][ix // 2] = style
-
-        for s in series:
-            pts = [p for p in s.points if math.isfinite(p[0]) and math.isfinite(p[1])]
-            if s.join:
-                for (ax, ay), (bx, by) in zip(pts, pts[1:]):
-                    a, b = dot(ax, ay), dot(bx, by)
-                    steps = 2 * max(1, abs((a or (0, 0))[0] - (b or (0, 0))[0]),
-                                    abs((a or (0, 0))[1] - (b or (0, 0))[1]))
-                    steps = min(steps, 4 * (cols + rows))
-                    for i in range(steps + 1):
-                        f = i / steps
-                        put_dot(ax + (bx - ax) * f, ay + (by - ay) * f, s.style)
-            for x, y in pts:
-                if not s.marker:
-                    put_dot(x, y, s.style)
-                    continue
-                d = dot(x, y)
-                if d is None:
-                    clipped += 1
-                    continue
-                cell = (d[1] // 4, d[0] // 2)
-                prev = marks.get(cell)
-                if prev is not None and prev[0] != s.marker:
-                    marks[cell] = ("◆", "bold yellow")
-                else:
-                    marks[cell] = (s.marker, s.style)
-
-        ref_cells: dict[tuple[int, int], str] = {}
-        ref_labels: dict[tuple[int, int], str] = {}
-
-        def place_label(label: str, spots: list[tuple[int, int]]) -> None:
-            """Write ``label`` at the first (row, start) where it hides no point, curve or
-            other label (on a narrow plot the first choice often would), else at the spot
-            where it hides least."""
-            def hidden(spot: tuple[int, int]) -> int:
-                r, start = spot
-                return sum(1 for i in range(len(label))
-                           if (r, start + i) in marks or (r, start + i) in ref_labels
-                           or bits[r][start + i])
-            spots = [(r, max(0, min(start, cols - len(label)))) for r, start in spots
-                     if 0 <= r < rows]
-            if not spots:
-                return
-            r, start = min(spots, key=lambda spot: (hidden(spot) > 0, hidden(spot)))
-            for i, ch in enumerate(label[:cols]):
-                ref_labels[(r, start + i)] = ch
-
-        labels_to_place = []
-        for ln in lines:
-            if ln.axis == "y":
-                d = dot(x0, ln.value)
-                if d is None:
-                    continue
-                r = d[1] // 4
-                for c in range(cols):
-                    ref_cells.setdefault((r, c), "┄")
-                if ln.label:
-                    right, left = cols - len(ln.label) - 1, 0
-                    labels_to_place.append((ln.label, [(r, right), (r, left), (r - 1, right),
-                                                       (r + 1, right), (r - 1, left),
-                                                       (r + 1, left)]))
-            else:
-                d = dot(ln.value, y0 + 1e-12 * (y1 - y0))
-                if d is None:
-                    continue
-                c = d[0] // 2
-                for r in range(rows):
-                    ref_cells[(r, c)] = "┼" if ref_cells.get((r, c)) == "┄" else "┆"
-                if ln.label:
-                    centred, before = c - len(ln.label) // 2, c - len(ln.label) - 1
-                    labels_to_place.append((ln.label, [(0, centred), (0, before), (1, before),
-                                                       (rows - 1, before), (rows - 1, centred)]))
-        for label, spots in labels_to_place:
-            place_label(label, spots)
-
-        tick_rows: dict[int, str] = {}
-        for t in y_ticks:
-            d = dot(x0, t)
-            if d is not None:
-                tick_rows.setdefault(d[1] // 4, tick_text(t))
-
-        text = Text(no_wrap=True, overflow="crop")
-        for s in series:
-            text.append(f" {s.marker or '⠿'} ", style=s.style)
-            text.append(s.label + " ")
-        if any(m[0] == "◆" for m in marks.values()):
-            text.append(" ◆ ", style="bold yellow")
-            text.append("overlap ")
-        if clipped:
-            text.append(f" ({clipped} off the chart)", style="dim")
-        text.append("\n")
-        for r in range(rows):
-            label = tick_rows.get(r, "")
-            text.append(label.rjust(label_w), style="dim")
-            text.append(" ┤" if label else " │", style="dim")
-            for c in range(cols):
-                if (r, c) in marks:
-                    ch, st = marks[(r, c)]
-                    text.append(ch, style=st)
-                elif (r, c) in ref_labels:
-                    text.append(ref_labels[(r, c)], style="italic")
-                elif bits[r][c]:
-                    text.append(chr(BRAILLE_BASE + bits[r][c]), style=bit_style[r][c] or None)
-                elif (r, c) in ref_cells:
-                    text.append(ref_cells[(r, c)], style="dim")
-                else:
-                    text.append(" ")
-            text.append("\n")
-        left, right = f"{x_label}={tick_text(x0)}", f"{x_label}={tick_text(x1)}"
-        gap = max(1, cols - len(left) - len(right))
-        text.append(" " * (label_w + 2) + left + " " * gap + right, style="dim")
-        if y_label:
-            text.append(f"   ({y_label} up)", style="dim")
-        return text
+        return draw_plot(self.plot, self.size.width, self.size.height, self.empty_text)
 
 
 EIGHTHS = " ▁▂▃▄▅▆▇█"
@@ -311,3 +152,165 @@ class FixedSparkline(Widget):
                 if part > 0:
                     rows[r][c] = EIGHTHS[min(8, part)]
         return Text("\n".join("".join(row) for row in rows), style="bold cyan")
+
+
+def draw_plot(plot, width: int, height: int, empty_text: str = "computing...") -> Text:
+    if plot is None:
+        return Text(empty_text, style="dim")
+    series, x_range, y_range, equal, lines, x_label, y_label = plot
+    if width < 16 or height < 5:
+        return Text("(too small to draw)", style="dim")
+    x0, x1, y0, y1 = PlotCanvas._ranges(series, x_range, y_range, lines)
+    legend = 1
+    rows = height - 1 - legend
+    y_ticks = nice_ticks(y0, y1, max(2, rows // 3))
+    label_w = max(len(tick_text(t)) for t in y_ticks + [y0, y1]) if y_ticks else 4
+    cols = width - label_w - 2
+    if cols < 8 or rows < 3:
+        return Text("(too small to draw)", style="dim")
+    if equal:
+        # dots are square: x units per dot == y units per dot; widen one range
+        per_dot = max((x1 - x0) / (2 * cols), (y1 - y0) / (4 * rows))
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        x0, x1 = cx - per_dot * cols, cx + per_dot * cols
+        y0, y1 = cy - per_dot * 2 * rows, cy + per_dot * 2 * rows
+        y_ticks = nice_ticks(y0, y1, max(2, rows // 3))
+
+    def dot(x: float, y: float):
+        if not (math.isfinite(x) and math.isfinite(y)):
+            return None
+        fx = (x - x0) / (x1 - x0) * (2 * cols)
+        fy = (y1 - y) / (y1 - y0) * (4 * rows)
+        ix, iy = int(math.floor(fx)), int(math.floor(fy))
+        ix = min(ix, 2 * cols - 1) if ix == 2 * cols else ix
+        iy = min(iy, 4 * rows - 1) if iy == 4 * rows else iy
+        if 0 <= ix < 2 * cols and 0 <= iy < 4 * rows:
+            return ix, iy
+        return None
+
+    bits = [[0] * cols for _ in range(rows)]
+    bit_style = [[""] * cols for _ in range(rows)]
+    marks: dict[tuple[int, int], tuple[str, str]] = {}
+    clipped = 0
+
+    def put_dot(x, y, style):
+        d = dot(x, y)
+        if d is None:
+            return
+        ix, iy = d
+        bits[iy // 4][ix // 2] |= DOT_BITS[iy % 4][ix % 2]
+        bit_style[iy // 4][ix // 2] = style
+
+    for s in series:
+        pts = [p for p in s.points if math.isfinite(p[0]) and math.isfinite(p[1])]
+        if s.join:
+            for (ax, ay), (bx, by) in zip(pts, pts[1:]):
+                a, b = dot(ax, ay), dot(bx, by)
+                steps = 2 * max(1, abs((a or (0, 0))[0] - (b or (0, 0))[0]),
+                                abs((a or (0, 0))[1] - (b or (0, 0))[1]))
+                steps = min(steps, 4 * (cols + rows))
+                for i in range(steps + 1):
+                    f = i / steps
+                    put_dot(ax + (bx - ax) * f, ay + (by - ay) * f, s.style)
+        for x, y in pts:
+            if not s.marker:
+                put_dot(x, y, s.style)
+                continue
+            d = dot(x, y)
+            if d is None:
+                clipped += 1
+                continue
+            cell = (d[1] // 4, d[0] // 2)
+            prev = marks.get(cell)
+            if prev is not None and prev[0] != s.marker:
+                marks[cell] = ("◆", "bold yellow")
+            else:
+                marks[cell] = (s.marker, s.style)
+
+    ref_cells: dict[tuple[int, int], str] = {}
+    ref_labels: dict[tuple[int, int], str] = {}
+
+    def place_label(label: str, spots: list[tuple[int, int]]) -> None:
+        """Write ``label`` at the first (row, start) where it hides no point, curve or
+        other label (on a narrow plot the first choice often would), else at the spot
+        where it hides least."""
+        def hidden(spot: tuple[int, int]) -> int:
+            r, start = spot
+            return sum(1 for i in range(len(label))
+                       if (r, start + i) in marks or (r, start + i) in ref_labels
+                       or bits[r][start + i])
+        spots = [(r, max(0, min(start, cols - len(label)))) for r, start in spots
+                 if 0 <= r < rows]
+        if not spots:
+            return
+        r, start = min(spots, key=lambda spot: (hidden(spot) > 0, hidden(spot)))
+        for i, ch in enumerate(label[:cols]):
+            ref_labels[(r, start + i)] = ch
+
+    labels_to_place = []
+    for ln in lines:
+        if ln.axis == "y":
+            d = dot(x0, ln.value)
+            if d is None:
+                continue
+            r = d[1] // 4
+            for c in range(cols):
+                ref_cells.setdefault((r, c), "┄")
+            if ln.label:
+                right, left = cols - len(ln.label) - 1, 0
+                labels_to_place.append((ln.label, [(r, right), (r, left), (r - 1, right),
+                                                   (r + 1, right), (r - 1, left),
+                                                   (r + 1, left)]))
+        else:
+            d = dot(ln.value, y0 + 1e-12 * (y1 - y0))
+            if d is None:
+                continue
+            c = d[0] // 2
+            for r in range(rows):
+                ref_cells[(r, c)] = "┼" if ref_cells.get((r, c)) == "┄" else "┆"
+            if ln.label:
+                centred, before = c - len(ln.label) // 2, c - len(ln.label) - 1
+                labels_to_place.append((ln.label, [(0, centred), (0, before), (1, before),
+                                                   (rows - 1, before), (rows - 1, centred)]))
+    for label, spots in labels_to_place:
+        place_label(label, spots)
+
+    tick_rows: dict[int, str] = {}
+    for t in y_ticks:
+        d = dot(x0, t)
+        if d is not None:
+            tick_rows.setdefault(d[1] // 4, tick_text(t))
+
+    text = Text(no_wrap=True, overflow="crop")
+    for s in series:
+        text.append(f" {s.marker or '⠿'} ", style=s.style)
+        text.append(s.label + " ")
+    if any(m[0] == "◆" for m in marks.values()):
+        text.append(" ◆ ", style="bold yellow")
+        text.append("overlap ")
+    if clipped:
+        text.append(f" ({clipped} off the chart)", style="dim")
+    text.append("\n")
+    for r in range(rows):
+        label = tick_rows.get(r, "")
+        text.append(label.rjust(label_w), style="dim")
+        text.append(" ┤" if label else " │", style="dim")
+        for c in range(cols):
+            if (r, c) in marks:
+                ch, st = marks[(r, c)]
+                text.append(ch, style=st)
+            elif (r, c) in ref_labels:
+                text.append(ref_labels[(r, c)], style="italic")
+            elif bits[r][c]:
+                text.append(chr(BRAILLE_BASE + bits[r][c]), style=bit_style[r][c] or None)
+            elif (r, c) in ref_cells:
+                text.append(ref_cells[(r, c)], style="dim")
+            else:
+                text.append(" ")
+        text.append("\n")
+    left, right = f"{x_label}={tick_text(x0)}", f"{x_label}={tick_text(x1)}"
+    gap = max(1, cols - len(left) - len(right))
+    text.append(" " * (label_w + 2) + left + " " * gap + right, style="dim")
+    if y_label:
+        text.append(f"   ({y_label} up)", style="dim")
+    return text

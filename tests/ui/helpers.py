@@ -173,3 +173,27 @@ def cell_text(table, row: int, col: int) -> str:
     """One DataTable cell as plain text."""
     value = table.get_row_at(row)[col]
     return str(getattr(value, "plain", value))
+
+
+async def open_help(pilot):
+    """Press F1 and return the help overlay once it is shown."""
+    from vgtui.widgets.help import HelpScreen
+
+    await pilot.press("f1")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
+    return pilot.app.screen
+
+
+async def escape_to(pilot, screen) -> None:
+    """Press Escape and wait until ``screen`` is shown again."""
+    await pilot.press("escape")
+    await wait_until(pilot, lambda: pilot.app.screen is screen)
+
+
+async def copied_command(pilot) -> str:
+    """Press ``c`` (copy as command) and return the command line the box shows."""
+    from vgtui.widgets.pickers import CommandBox
+
+    await pilot.press("c")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, CommandBox))
+    return pilot.app.screen.command

@@ -2,11 +2,13 @@
 import json
 import shlex
 
+import pytest
+
 from vgtui.app import VgtuiApp
 from vgtui.screens.architectures import ArchitecturesScreen
-from vgtui.widgets.help import HelpScreen
 
-from .helpers import error_cleared, on_screen, refused, result_with, set_field, text_of, wait_until
+from .helpers import (error_cleared, on_screen, open_help, refused, result_with, set_field,
+                      text_of, wait_until)
 
 
 async def test_six_architectures_in_chart_and_tables():
@@ -25,6 +27,7 @@ async def test_six_architectures_in_chart_and_tables():
         assert "reaching x_1" in text_of(screen.query_one("#arch-summary"))
 
 
+@pytest.mark.slow
 async def test_each_control_changes_the_figures():
     app = VgtuiApp(start_screen="architectures")
     async with app.run_test(size=(140, 45)) as pilot:
@@ -39,6 +42,7 @@ async def test_each_control_changes_the_figures():
             assert after != before, field
 
 
+@pytest.mark.slow
 async def test_bad_input_keeps_the_last_result_and_selection_list_filters():
     app = VgtuiApp(start_screen="architectures")
     async with app.run_test(size=(140, 45)) as pilot:
@@ -62,6 +66,7 @@ async def test_bad_input_keeps_the_last_result_and_selection_list_filters():
         assert len(screen.result.traces) == 5
 
 
+@pytest.mark.slow
 async def test_keys_presets_help_and_command(run_cli):
     app = VgtuiApp(start_screen="architectures")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -85,9 +90,7 @@ async def test_keys_presets_help_and_command(run_cli):
         await result_with(pilot, screen, radius=1.005)
         command = screen.cli_command()
         shown = screen.result
-        await pilot.press("f1")
-        await pilot.pause()
-        assert isinstance(app.screen, HelpScreen)
+        await open_help(pilot)
     code, out, err = run_cli(*shlex.split(command)[1:], "--json")
     assert code == 0, err
     rows = json.loads(out)["rows"]

@@ -8,7 +8,8 @@ from vgtui.app import VgtuiApp
 from vgtui.engine.presets import preset_config
 from vgtui.screens.experiments import ExperimentsScreen
 
-from .helpers import on_screen, refused, set_field, taken_in, text_of, wait_until, workers_done
+from .helpers import (escape_to, on_screen, open_help, refused, set_field, taken_in, text_of,
+                      wait_until, workers_done)
 
 QUICK = {"lengths": "4,6", "archs": "rnn", "seeds": "1", "train_steps": "20", "hidden": "6",
          "batch": "8", "eval_size": "32"}
@@ -37,6 +38,7 @@ async def test_opens_with_the_truncation_view_computed():
         assert "45 runs" in text_of(screen.query_one("#exp-plan"))
 
 
+@pytest.mark.slow
 async def test_a_quick_run_fills_the_table_reading_and_run_tab():
     app = VgtuiApp(start_screen="experiments")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -60,6 +62,7 @@ async def test_a_quick_run_fills_the_table_reading_and_run_tab():
         assert screen.query_one("#exp-all-bar").percentage == 1.0
 
 
+@pytest.mark.slow
 async def test_cancel_mid_run_stops_promptly_and_keeps_finished_rows():
     app = VgtuiApp(start_screen="experiments")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -82,6 +85,7 @@ async def test_cancel_mid_run_stops_promptly_and_keeps_finished_rows():
         assert screen.query_one("#exp-table").row_count == kept
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,text,attr,value", [
     ("task", "adding", "task", "adding"),
     ("optimizer", "adam", "optimizer", "adam"),
@@ -107,6 +111,7 @@ async def test_each_control_changes_the_settings_and_the_plan(name, text, attr, 
         assert text_of(screen.query_one("#exp-plan")) != plan or screen.cli_command() != command
 
 
+@pytest.mark.slow
 async def test_truncate_setting_redraws_the_truncation_view():
     app = VgtuiApp(start_screen="experiments")
     async with app.run_test(size=(100, 32)) as pilot:
@@ -117,6 +122,7 @@ async def test_truncate_setting_redraws_the_truncation_view():
         assert "k = 7 (the truncate setting)" in text_of(screen.query_one("#exp-trunc-summary"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,bad", [("lengths", "5,abc"), ("seeds", "0"), ("clip", "-2"),
                                       ("archs", "cnn"), ("train_steps", "")])
 async def test_bad_input_shows_inline_error_and_keeps_settings(name, bad):
@@ -135,6 +141,7 @@ async def test_bad_input_shows_inline_error_and_keeps_settings(name, bad):
         assert not screen.running and screen.outcome is None
 
 
+@pytest.mark.slow
 async def test_preset_key_and_palette_presets():
     app = VgtuiApp(start_screen="experiments")
     async with app.run_test(size=(100, 32)) as pilot:
@@ -150,6 +157,7 @@ async def test_preset_key_and_palette_presets():
         assert any(n.startswith("Go to Experiments") for n in names)
 
 
+@pytest.mark.slow
 async def test_tab_keys_and_help():
     app = VgtuiApp(start_screen="experiments")
     async with app.run_test(size=(80, 24)) as pilot:
@@ -160,16 +168,11 @@ async def test_tab_keys_and_help():
         assert tabs.active == "tab-results"
         await pilot.press("left_square_bracket", "left_square_bracket")
         assert tabs.active == "tab-trunc"
-        await pilot.press("f1")
-        await pilot.pause()
-        from vgtui.widgets.help import HelpScreen
-
-        assert isinstance(app.screen, HelpScreen)
-        await pilot.press("escape")
-        await pilot.pause()
-        assert app.screen is screen
+        await open_help(pilot)
+        await escape_to(pilot, screen)
 
 
+@pytest.mark.slow
 async def test_copy_as_command_reproduces_the_table(run_cli):
     app = VgtuiApp(start_screen="experiments")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -187,6 +190,7 @@ async def test_copy_as_command_reproduces_the_table(run_cli):
     assert [r["grad_step1"] for r in rows] == [r.grad_step1 for r in result.runs]
 
 
+@pytest.mark.slow
 async def test_t_key_runs_the_truncation_demo_and_the_view_counts_learned_runs():
     app = VgtuiApp(start_screen="experiments")
     async with app.run_test(size=(100, 32)) as pilot:

@@ -34,6 +34,7 @@ def _config_is(**values):
     return check
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("screen_id,steps,marker", [
     ("flow", 10_000, "passes float range"),
     ("jacobian", 1000, "e+"),
@@ -53,6 +54,7 @@ async def test_rnn_screens_at_scale_5_relu(screen_id, steps, marker):
         assert re.search(r"\de\+(\d{3,})", text)  # a magnitude printed past 1e100
 
 
+@pytest.mark.slow
 async def test_architectures_and_forget_gate_at_scale_5():
     app = VgtuiApp(start_screen="architectures")
     async with app.run_test(size=(200, 70)) as pilot:
@@ -73,6 +75,7 @@ async def test_architectures_and_forget_gate_at_scale_5():
         assert not BAD.findall(screen_text(app))
 
 
+@pytest.mark.slow
 async def test_longrange_rnn_relu_at_scale_5_with_a_long_gap():
     app = VgtuiApp(start_screen="longrange")
     async with app.run_test(size=(200, 70)) as pilot:

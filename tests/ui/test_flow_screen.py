@@ -7,9 +7,11 @@ from vgtui.app import VgtuiApp
 from vgtui.screens.flow import FlowScreen
 from vgtui.widgets.controls import ControlPanel
 
-from .helpers import on_screen, refused, result_with, set_field, text_of, wait_until
+from .helpers import (escape_to, on_screen, open_help, refused, result_with, set_field, text_of,
+                      wait_until)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("field,text,attr,value", [
     ("activation", "sigmoid", "activation", "sigmoid"),
     ("init", "orthogonal", "init", "orthogonal"),
@@ -33,6 +35,7 @@ async def test_each_control_changes_the_figures(field, text, attr, value):
         assert screen.query_one("#flow-table").row_count > 0
 
 
+@pytest.mark.slow
 async def test_leaky_slope_changes_a_leaky_relu_run():
     app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -44,6 +47,7 @@ async def test_leaky_slope_changes_a_leaky_relu_run():
         assert list(first.log10_grad_h) != list(second.log10_grad_h)
 
 
+@pytest.mark.slow
 async def test_dtype_control_switches_precision_and_status():
     app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -54,6 +58,7 @@ async def test_dtype_control_switches_precision_and_status():
         assert "float32" in text_of(screen.status)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("field,bad", [("scale", "abc"), ("scale", "-1"), ("hidden", "0"),
                                        ("steps", "nan"), ("seed", ""), ("input_scale", "1e400")])
 async def test_bad_value_shows_inline_error_and_keeps_last_result(field, bad):
@@ -73,6 +78,7 @@ async def test_bad_value_shows_inline_error_and_keeps_last_result(field, bad):
         await wait_until(pilot, lambda: not error.has_class("-shown"))
 
 
+@pytest.mark.slow
 async def test_cuda_device_without_cuda_is_refused_inline():
     import torch
 
@@ -87,6 +93,7 @@ async def test_cuda_device_without_cuda_is_refused_inline():
         assert screen.result is kept
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("preset", ["sigmoid-20", "tanh-1.2", "tanh-1.0", "four-unit"])
 async def test_presets_load(preset):
     from vgtui.engine.presets import preset_config
@@ -128,6 +135,7 @@ async def test_nudge_keys_change_scale_and_steps():
         assert screen.query_one(ControlPanel).raw("scale") == "0.95"
 
 
+@pytest.mark.slow
 async def test_typing_minus_in_a_field_is_text_not_a_nudge():
     app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -141,6 +149,7 @@ async def test_typing_minus_in_a_field_is_text_not_a_nudge():
         assert screen.config.scale == 1.0
 
 
+@pytest.mark.slow
 async def test_log_space_preset_shows_exact_tiny_numbers():
     app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -153,20 +162,16 @@ async def test_log_space_preset_shows_exact_tiny_numbers():
         assert first_row[1].endswith("e-3010")
 
 
+@pytest.mark.slow
 async def test_help_opens_and_closes():
     app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(100, 30)) as pilot:
-        await on_screen(pilot, FlowScreen)
-        await pilot.press("f1")
-        await pilot.pause()
-        from vgtui.widgets.help import HelpScreen
-
-        assert isinstance(app.screen, HelpScreen)
-        await pilot.press("escape")
-        await pilot.pause()
-        assert isinstance(app.screen, FlowScreen)
+        screen = await on_screen(pilot, FlowScreen)
+        await open_help(pilot)
+        await escape_to(pilot, screen)
 
 
+@pytest.mark.slow
 async def test_palette_lists_screens_and_presets():
     app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(100, 30)) as pilot:
@@ -181,6 +186,7 @@ async def test_palette_lists_screens_and_presets():
         assert isinstance(app.screen, CommandPalette)
 
 
+@pytest.mark.slow
 async def test_status_line_shows_device_dtype_and_time():
     app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(100, 30)) as pilot:
@@ -189,6 +195,7 @@ async def test_status_line_shows_device_dtype_and_time():
         assert "cpu" in text and "float64" in text and "computed in" in text
 
 
+@pytest.mark.slow
 async def test_over_budget_settings_are_refused_inline(monkeypatch):
     monkeypatch.setenv("VGTUI_MEMORY_MB", "20")
     app = VgtuiApp(start_screen="flow")

@@ -6,12 +6,13 @@ import shlex
 import numpy as np
 import torch
 
+import pytest
+
 from vgtui.app import VgtuiApp
 from vgtui.screens.forget import ForgetScreen
-from vgtui.widgets.help import HelpScreen
 
-from .helpers import (error_cleared, on_screen, open_model_dialog, refused, result_with,
-                      set_field, submit_model, text_of, wait_until)
+from .helpers import (error_cleared, escape_to, on_screen, open_help, open_model_dialog, refused,
+                      result_with, set_field, submit_model, text_of, wait_until)
 
 
 def lstm_horizon(screen) -> float:
@@ -49,6 +50,7 @@ CONTROLS = [
 ]
 
 
+@pytest.mark.slow
 async def test_each_control_changes_the_figures():
     app = VgtuiApp(start_screen="forget")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -63,6 +65,7 @@ async def test_each_control_changes_the_figures():
             assert after != before, field
 
 
+@pytest.mark.slow
 async def test_raising_the_forget_bias_lengthens_the_horizon_on_screen():
     app = VgtuiApp(start_screen="forget")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -81,6 +84,7 @@ async def test_raising_the_forget_bias_lengthens_the_horizon_on_screen():
         assert "forget bias 3" in text_of(screen.query_one("#forget-summary"))
 
 
+@pytest.mark.slow
 async def test_toy_controls_and_bad_toy_input():
     app = VgtuiApp(start_screen="forget")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -104,6 +108,7 @@ BAD = [("forget_bias", "abc"), ("forget_bias", "99"), ("steps", "0"), ("layers",
        ("hidden", "")]
 
 
+@pytest.mark.slow
 async def test_bad_values_show_inline_errors_and_keep_the_last_result():
     app = VgtuiApp(start_screen="forget")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -121,6 +126,7 @@ async def test_bad_values_show_inline_errors_and_keep_the_last_result():
             await error_cleared(pilot, screen, field)
 
 
+@pytest.mark.slow
 async def test_keys_switch_quantity_layer_steps_and_presets():
     app = VgtuiApp(start_screen="forget")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -149,21 +155,20 @@ async def test_keys_switch_quantity_layer_steps_and_presets():
         await result_with(pilot, screen, layers=1, forget_bias=0.0)
 
 
+@pytest.mark.slow
 async def test_help_and_palette():
     app = VgtuiApp(start_screen="forget")
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await on_screen(pilot, ForgetScreen)
         screen.query_one("#forget-results").focus()
-        await pilot.press("f1")
-        await pilot.pause()
-        assert isinstance(app.screen, HelpScreen)
-        await pilot.press("escape")
-        await pilot.pause()
+        await open_help(pilot)
+        await escape_to(pilot, screen)
         names = [c.title for c in app.get_system_commands(screen)]
         assert any("Forget gate: open model" in n for n in names)
         assert any("Forget gate preset" in n for n in names)
 
 
+@pytest.mark.slow
 async def test_copy_as_command_reproduces_the_lstm_row(run_cli):
     app = VgtuiApp(start_screen="forget")
     async with app.run_test(size=(100, 30)) as pilot:
@@ -180,6 +185,7 @@ async def test_copy_as_command_reproduces_the_lstm_row(run_cli):
     assert data["layers"][-1]["log10_cell_path"] == list(shown.top.log10_cell_path)
 
 
+@pytest.mark.slow
 async def test_open_model_adds_it_and_refuses_bad_files(tmp_path):
     torch.manual_seed(0)
     good = tmp_path / "lstm.pt"

@@ -5,6 +5,8 @@ import shlex
 import numpy as np
 import torch
 
+import pytest
+
 from vgtui.app import VgtuiApp
 from vgtui.screens.flow import FlowScreen
 from vgtui.widgets.model_dialog import OpenModelDialog
@@ -27,6 +29,7 @@ def files(tmp_path):
     return gru, rnn, x, linear, bad
 
 
+@pytest.mark.slow
 async def test_bad_files_are_refused_in_the_dialog_and_the_screen_keeps_its_result(tmp_path):
     gru, rnn, x, linear, bad = files(tmp_path)
     app = VgtuiApp(start_screen="flow")
@@ -54,6 +57,7 @@ async def test_bad_files_are_refused_in_the_dialog_and_the_screen_keeps_its_resu
         assert text_of(screen.query_one("#flow-summary")) == summary
 
 
+@pytest.mark.slow
 async def test_a_good_model_is_shown_reproduced_and_cleared(tmp_path, run_cli):
     gru, rnn, x, linear, bad = files(tmp_path)
     app = VgtuiApp(start_screen="flow")

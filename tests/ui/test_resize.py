@@ -31,6 +31,7 @@ async def _walk_sizes(pilot, screen):
             assert "enlarge" in screen_text(app).lower(), (w, h)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("screen_id", [s.id for s in SCREENS])
 async def test_every_screen_survives_resizing_and_works_after(screen_id):
     app = VgtuiApp(start_screen=screen_id)
@@ -52,6 +53,7 @@ async def test_every_screen_survives_resizing_and_works_after(screen_id):
         assert app._exception is None
 
 
+@pytest.mark.slow
 async def test_resizing_while_a_long_gradient_flow_runs():
     app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -71,6 +73,7 @@ async def test_resizing_while_a_long_gradient_flow_runs():
                          and screen.result.config.steps == 30)
 
 
+@pytest.mark.slow
 async def test_resizing_while_experiments_train():
     app = VgtuiApp(start_screen="experiments")
     async with app.run_test(size=(120, 40)) as pilot:

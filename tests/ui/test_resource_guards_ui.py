@@ -11,6 +11,7 @@ COMPUTING = ["longrange", "flow", "chain", "jacobian", "spectrum", "bound", "exp
              "forget", "architectures"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("screen_id", COMPUTING)
 async def test_opening_a_screen_over_budget_says_so_inline(screen_id, monkeypatch):
     monkeypatch.setenv("VGTUI_SECONDS", "1e-7")
@@ -36,6 +37,7 @@ async def test_a_refused_change_keeps_the_last_good_result(monkeypatch):
         assert "last good result kept" in text_of(screen.status)
 
 
+@pytest.mark.slow
 async def test_decay_measured_table_and_experiments_refuse_inline(monkeypatch):
     monkeypatch.setenv("VGTUI_SECONDS", "1e-7")
     app = VgtuiApp(start_screen="decay")

@@ -7,9 +7,9 @@ import pytest
 from vgtui.app import VgtuiApp
 from vgtui.engine.spectrum import init_matrix
 from vgtui.widgets.controls import ControlPanel
-from vgtui.widgets.help import HelpScreen
 
-from .helpers import new_result, on_screen, refused, set_field, text_of, wait_until
+from .helpers import (escape_to, new_result, on_screen, open_help, refused, set_field, text_of,
+                      wait_until)
 
 SIZE = (140, 50)
 
@@ -19,6 +19,7 @@ def summary(screen, wid):
 
 
 # -- Jacobian ---------------------------------------------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize("field,text", [("activation", "sigmoid"), ("init", "orthogonal"),
                                         ("scale", "0.7"), ("hidden", "12"), ("steps", "33"),
                                         ("seed", "4")])
@@ -57,6 +58,7 @@ async def test_jacobian_two_unit_example_and_article_figures():
                          and screen.result.matrix.matrix[0, 1] == 0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,bad", [("matrix", "1,2;3"), ("matrix", "a,b;c,d"),
                                       ("derivative", "-1"), ("powers", "0")])
 async def test_jacobian_bad_extra_shows_inline_error_and_keeps_result(name, bad):
@@ -71,6 +73,7 @@ async def test_jacobian_bad_extra_shows_inline_error_and_keeps_result(name, bad)
         assert screen.result is kept
 
 
+@pytest.mark.slow
 async def test_jacobian_cap_is_refused_inline():
     app = VgtuiApp(start_screen="jacobian")
     async with app.run_test(size=SIZE) as pilot:
@@ -84,6 +87,7 @@ async def test_jacobian_cap_is_refused_inline():
         assert screen.result is kept
 
 
+@pytest.mark.slow
 async def test_jacobian_keys_presets_help_and_palette():
     app = VgtuiApp(start_screen="jacobian")
     async with app.run_test(size=SIZE) as pilot:
@@ -101,14 +105,11 @@ async def test_jacobian_keys_presets_help_and_palette():
         assert any("Jacobian preset" in n for n in names)
         assert any("two-unit" in n for n in names)
         assert screen.cli_command().startswith("vgtui jacobian")
-        await pilot.press("f1")
-        await pilot.pause()
-        assert isinstance(app.screen, HelpScreen)
-        await pilot.press("escape")
-        await pilot.pause()
-        assert app.screen is screen
+        await open_help(pilot)
+        await escape_to(pilot, screen)
 
 
+@pytest.mark.slow
 async def test_number_keys_reach_the_four_screens():
     app = VgtuiApp(start_screen="jacobian")
     async with app.run_test(size=SIZE) as pilot:
@@ -120,6 +121,7 @@ async def test_number_keys_reach_the_four_screens():
 
 
 # -- Spectrum ------------------------------------------------------------------------
+@pytest.mark.slow
 async def test_spectrum_controls_and_plane():
     app = VgtuiApp(start_screen="spectrum")
     async with app.run_test(size=SIZE) as pilot:
@@ -151,6 +153,7 @@ async def test_spectrum_controls_and_plane():
         assert rep is not screen.result
 
 
+@pytest.mark.slow
 async def test_spectrum_training_key():
     app = VgtuiApp(start_screen="spectrum")
     async with app.run_test(size=SIZE) as pilot:
@@ -174,6 +177,7 @@ async def test_spectrum_training_key():
         assert "--train-steps 50" in screen.cli_command()
 
 
+@pytest.mark.slow
 async def test_spectrum_bad_input_and_cap():
     app = VgtuiApp(start_screen="spectrum")
     async with app.run_test(size=SIZE) as pilot:
@@ -216,6 +220,7 @@ async def test_bound_screen_shows_two_series_and_the_sweep():
         assert result.sweep.rows[0].sequences == 3
 
 
+@pytest.mark.slow
 async def test_bound_bad_sweep_input_keeps_result():
     app = VgtuiApp(start_screen="bound")
     async with app.run_test(size=SIZE) as pilot:
@@ -233,6 +238,7 @@ async def test_bound_bad_sweep_input_keeps_result():
         assert not screen.query_one("#error-scales").has_class("-shown")
 
 
+@pytest.mark.slow
 async def test_bound_preset_tanh():
     app = VgtuiApp(start_screen="bound")
     async with app.run_test(size=SIZE) as pilot:
@@ -245,6 +251,7 @@ async def test_bound_preset_tanh():
 
 
 # -- Exploding & clipping ------------------------------------------------------------
+@pytest.mark.slow
 async def test_exploding_screen_growth_lyapunov_and_clipping():
     app = VgtuiApp(start_screen="exploding")
     async with app.run_test(size=SIZE) as pilot:
@@ -278,6 +285,7 @@ async def test_exploding_screen_growth_lyapunov_and_clipping():
         assert result.flow.verdict == "vanishing"
 
 
+@pytest.mark.slow
 async def test_exploding_four_unit_preset_compares_with_the_article():
     app = VgtuiApp(start_screen="exploding")
     async with app.run_test(size=SIZE) as pilot:
@@ -292,6 +300,7 @@ async def test_exploding_four_unit_preset_compares_with_the_article():
         assert max(result.flow.log10_grad_h) <= result.bound_log10.max() + 1e-9
 
 
+@pytest.mark.slow
 async def test_exploding_bad_tau_keeps_result_and_help_opens():
     app = VgtuiApp(start_screen="exploding")
     async with app.run_test(size=SIZE) as pilot:
@@ -301,8 +310,6 @@ async def test_exploding_bad_tau_keeps_result_and_help_opens():
         await refused(pilot, screen, "tau")
         assert screen.result is kept
         screen.query_one("#exp-results").focus()
-        await pilot.press("f1")
-        await pilot.pause()
-        assert isinstance(app.screen, HelpScreen)
-        await pilot.press("escape")
+        await open_help(pilot)
+        await escape_to(pilot, screen)
         assert "vgtui clip" in screen.cli_command()

@@ -13,6 +13,7 @@ import inspect
 import os
 import re
 import time
+from contextlib import asynccontextmanager
 
 # Seconds. Generous: the first screen of a test process may also wait for torch's import.
 TIMEOUT = 60.0
@@ -197,3 +198,15 @@ async def copied_command(pilot) -> str:
     await pilot.press("c")
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, CommandBox))
     return pilot.app.screen.command
+
+
+@asynccontextmanager
+async def page(which, size=(120, 40), **app_args):
+    """Run the app opened on page ``which`` (a screen id or class) at ``size`` and wait for
+    its first result; yield (app, pilot, screen)."""
+    from vgtui.app import VgtuiApp
+
+    screen_id = which if isinstance(which, str) else which.SCREEN_ID
+    app = VgtuiApp(start_screen=screen_id, **app_args)
+    async with app.run_test(size=size) as pilot:
+        yield app, pilot, await on_screen(pilot, which)

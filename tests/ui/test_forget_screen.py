@@ -8,10 +8,9 @@ import torch
 
 import pytest
 
-from vgtui.app import VgtuiApp
 from vgtui.screens.forget import ForgetScreen
 
-from .helpers import (error_cleared, escape_to, on_screen, open_help, open_model_dialog, refused,
+from .helpers import (error_cleared, escape_to, open_help, open_model_dialog, page, refused,
                       result_with, set_field, submit_model, text_of, wait_until)
 
 
@@ -26,9 +25,7 @@ def lstm_horizon(screen) -> float:
 
 
 async def test_shows_toy_three_cells_and_the_cell_path():
-    app = VgtuiApp(start_screen="forget")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, ForgetScreen)
+    async with page(ForgetScreen) as (app, pilot, screen):
         toy = text_of(screen.query_one("#forget-toy"))
         assert "0.7^100" in toy and "0.98^100" in toy and "article" in toy
         summary = text_of(screen.query_one("#forget-summary"))
@@ -52,9 +49,7 @@ CONTROLS = [
 
 @pytest.mark.slow
 async def test_each_control_changes_the_figures():
-    app = VgtuiApp(start_screen="forget")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, ForgetScreen)
+    async with page(ForgetScreen) as (app, pilot, screen):
         for field, text, value in CONTROLS:
             before = (text_of(screen.query_one("#forget-summary")),
                       text_of(screen.query_one("#forget-cell")))
@@ -67,9 +62,7 @@ async def test_each_control_changes_the_figures():
 
 @pytest.mark.slow
 async def test_raising_the_forget_bias_lengthens_the_horizon_on_screen():
-    app = VgtuiApp(start_screen="forget")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, ForgetScreen)
+    async with page(ForgetScreen) as (app, pilot, screen):
         await set_field(pilot, screen, "forget_bias", "0")
         await result_with(pilot, screen, forget_bias=0.0)
         low = lstm_horizon(screen)
@@ -86,9 +79,7 @@ async def test_raising_the_forget_bias_lengthens_the_horizon_on_screen():
 
 @pytest.mark.slow
 async def test_toy_controls_and_bad_toy_input():
-    app = VgtuiApp(start_screen="forget")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, ForgetScreen)
+    async with page(ForgetScreen) as (app, pilot, screen):
         await set_field(pilot, screen, "toy_gate", "0.9")
         await wait_until(pilot, lambda: "0.9^100" in text_of(screen.query_one("#forget-toy")))
         assert "article" not in text_of(screen.query_one("#forget-toy")).split("\n")[3]
@@ -110,9 +101,7 @@ BAD = [("forget_bias", "abc"), ("forget_bias", "99"), ("steps", "0"), ("layers",
 
 @pytest.mark.slow
 async def test_bad_values_show_inline_errors_and_keep_the_last_result():
-    app = VgtuiApp(start_screen="forget")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, ForgetScreen)
+    async with page(ForgetScreen) as (app, pilot, screen):
         kept = screen.result
         summary = text_of(screen.query_one("#forget-summary"))
         for field, bad in BAD:
@@ -128,9 +117,7 @@ async def test_bad_values_show_inline_errors_and_keep_the_last_result():
 
 @pytest.mark.slow
 async def test_keys_switch_quantity_layer_steps_and_presets():
-    app = VgtuiApp(start_screen="forget")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, ForgetScreen)
+    async with page(ForgetScreen) as (app, pilot, screen):
         screen.query_one("#forget-results").focus()
         await pilot.press("v")
         await pilot.pause()
@@ -157,9 +144,7 @@ async def test_keys_switch_quantity_layer_steps_and_presets():
 
 @pytest.mark.slow
 async def test_help_and_palette():
-    app = VgtuiApp(start_screen="forget")
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await on_screen(pilot, ForgetScreen)
+    async with page(ForgetScreen, size=(100, 30)) as (app, pilot, screen):
         screen.query_one("#forget-results").focus()
         await open_help(pilot)
         await escape_to(pilot, screen)
@@ -170,9 +155,7 @@ async def test_help_and_palette():
 
 @pytest.mark.slow
 async def test_copy_as_command_reproduces_the_lstm_row(run_cli):
-    app = VgtuiApp(start_screen="forget")
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await on_screen(pilot, ForgetScreen)
+    async with page(ForgetScreen, size=(100, 30)) as (app, pilot, screen):
         await set_field(pilot, screen, "forget_bias", "2")
         await result_with(pilot, screen, forget_bias=2.0)
         command = screen.cli_command()
@@ -196,9 +179,7 @@ async def test_open_model_adds_it_and_refuses_bad_files(tmp_path):
     np.save(wrong, np.zeros((30, 5)))
     bad = tmp_path / "bad.pt"
     bad.write_bytes(b"not a model")
-    app = VgtuiApp(start_screen="forget")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, ForgetScreen)
+    async with page(ForgetScreen) as (app, pilot, screen):
         kept = screen.result
         dialog = await open_model_dialog(pilot, screen)
         await submit_model(pilot, dialog, str(bad))

@@ -5,18 +5,15 @@ import shlex
 import pytest
 from textual.widgets import TabbedContent
 
-from vgtui.app import VgtuiApp
 from vgtui.screens.flow import FlowScreen
 from vgtui.screens.history import REMEDIES, TIMELINE, HistoryScreen
 from vgtui.screens.quiz import QuizScreen
 
-from .helpers import copied_command, on_screen, text_of, wait_until
+from .helpers import copied_command, page, text_of, wait_until
 
 
 async def test_timeline_and_remedies_rows_with_detail():
-    app = VgtuiApp(start_screen="history")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await on_screen(pilot, HistoryScreen)
+    async with page(HistoryScreen, size=(80, 24)) as (app, pilot, screen):
         assert screen.query_one("#hist-timeline").row_count == len(TIMELINE) >= 11
         years = [e.year for e in TIMELINE]
         assert years[0] == "1974" and years[-1] == "2023" and years == sorted(years)
@@ -36,9 +33,7 @@ async def test_timeline_and_remedies_rows_with_detail():
 
 @pytest.mark.slow
 async def test_enter_on_a_row_opens_the_linked_screen():
-    app = VgtuiApp(start_screen="history")
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await on_screen(pilot, HistoryScreen)
+    async with page(HistoryScreen, size=(100, 30)) as (app, pilot, screen):
         table = screen.query_one("#hist-timeline")
         table.focus()
         flow_row = next(i for i, e in enumerate(TIMELINE) if e.screen == "flow")
@@ -52,9 +47,7 @@ async def test_a_link_to_a_screen_missing_from_the_registry_is_refused_gracefull
     import vgtui.app as app_module
 
     monkeypatch.setattr(app_module, "screen_ids", lambda: ["longrange", "flow", "history"])
-    app = VgtuiApp(start_screen="history")
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await on_screen(pilot, HistoryScreen)
+    async with page(HistoryScreen, size=(100, 30)) as (app, pilot, screen):
         app.action_goto("quiz")
         await pilot.pause()
         assert app.screen is screen
@@ -63,9 +56,7 @@ async def test_a_link_to_a_screen_missing_from_the_registry_is_refused_gracefull
 
 @pytest.mark.slow
 async def test_sharing_and_capacity_inputs(run_cli):
-    app = VgtuiApp(start_screen="history")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await on_screen(pilot, HistoryScreen)
+    async with page(HistoryScreen, size=(80, 24)) as (app, pilot, screen):
         await pilot.press("s")
         await pilot.pause()
         summary = text_of(screen.query_one("#cap-summary"))
@@ -91,9 +82,7 @@ async def test_sharing_and_capacity_inputs(run_cli):
 async def test_quiz_answers_by_letter_scores_and_explains():
     from vgtui.engine.quiz import ANSWER_KEYS
 
-    app = VgtuiApp(start_screen="quiz")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await on_screen(pilot, QuizScreen)
+    async with page(QuizScreen, size=(80, 24)) as (app, pilot, screen):
         q = screen.question
         wrong = (q.answer + 1) % 4
         await pilot.press(ANSWER_KEYS[wrong])
@@ -118,9 +107,7 @@ async def test_quiz_answers_by_letter_scores_and_explains():
 
 @pytest.mark.slow
 async def test_quiz_enter_on_an_option_answers_and_a_full_round_reports_the_score():
-    app = VgtuiApp(start_screen="quiz")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await on_screen(pilot, QuizScreen)
+    async with page(QuizScreen, size=(80, 24)) as (app, pilot, screen):
         total = len(screen.quiz.questions)
         assert total >= 12
         for _ in range(total):
@@ -138,9 +125,7 @@ async def test_quiz_enter_on_an_option_answers_and_a_full_round_reports_the_scor
 
 @pytest.mark.slow
 async def test_quiz_new_round_recomputes_the_numbers():
-    app = VgtuiApp(start_screen="quiz")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await on_screen(pilot, QuizScreen)
+    async with page(QuizScreen, size=(80, 24)) as (app, pilot, screen):
         first = [q.value for q in screen.quiz.questions if q.numeric]
         await pilot.press("a")
         await pilot.press("r")
@@ -151,9 +136,7 @@ async def test_quiz_new_round_recomputes_the_numbers():
 
 @pytest.mark.slow
 async def test_quiz_copy_as_command_where_a_lookup_exists(run_cli):
-    app = VgtuiApp(start_screen="quiz")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await on_screen(pilot, QuizScreen)
+    async with page(QuizScreen, size=(80, 24)) as (app, pilot, screen):
         index = next(i for i, q in enumerate(screen.quiz.questions) if q.qid == "flow-ratio")
         screen.index = index
         screen._draw()

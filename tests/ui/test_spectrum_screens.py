@@ -4,12 +4,11 @@ import math
 import numpy as np
 import pytest
 
-from vgtui.app import VgtuiApp
 from vgtui.engine.spectrum import init_matrix
 from vgtui.widgets.controls import ControlPanel
 
-from .helpers import (escape_to, new_result, on_screen, open_help, refused, set_field, text_of,
-                      wait_until)
+from .helpers import (escape_to, new_result, on_screen, open_help, page, refused, set_field,
+                      text_of, wait_until)
 
 SIZE = (140, 50)
 
@@ -24,9 +23,7 @@ def summary(screen, wid):
                                         ("scale", "0.7"), ("hidden", "12"), ("steps", "33"),
                                         ("seed", "4")])
 async def test_jacobian_controls_change_the_figures(field, text):
-    app = VgtuiApp(start_screen="jacobian")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await on_screen(pilot, "jacobian")
+    async with page("jacobian", size=SIZE) as (app, pilot, screen):
         first = screen.result
         before = list(first.rnn.log10_product_norm)
         await set_field(pilot, screen, field, text)
@@ -37,9 +34,7 @@ async def test_jacobian_controls_change_the_figures(field, text):
 
 
 async def test_jacobian_two_unit_example_and_article_figures():
-    app = VgtuiApp(start_screen="jacobian")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await on_screen(pilot, "jacobian")
+    async with page("jacobian", size=SIZE) as (app, pilot, screen):
         m = screen.result.matrix
         assert m.spectral_radius == pytest.approx(0.48)
         article = summary(screen, "#jac-article")
@@ -62,9 +57,7 @@ async def test_jacobian_two_unit_example_and_article_figures():
 @pytest.mark.parametrize("name,bad", [("matrix", "1,2;3"), ("matrix", "a,b;c,d"),
                                       ("derivative", "-1"), ("powers", "0")])
 async def test_jacobian_bad_extra_shows_inline_error_and_keeps_result(name, bad):
-    app = VgtuiApp(start_screen="jacobian")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await on_screen(pilot, "jacobian")
+    async with page("jacobian", size=SIZE) as (app, pilot, screen):
         kept = screen.result
         await set_field(pilot, screen, name, bad)
         await refused(pilot, screen, name)
@@ -75,9 +68,7 @@ async def test_jacobian_bad_extra_shows_inline_error_and_keeps_result(name, bad)
 
 @pytest.mark.slow
 async def test_jacobian_cap_is_refused_inline():
-    app = VgtuiApp(start_screen="jacobian")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await on_screen(pilot, "jacobian")
+    async with page("jacobian", size=SIZE) as (app, pilot, screen):
         kept = screen.result
         await set_field(pilot, screen, "steps", "5000")
         await wait_until(pilot, lambda: "1 to 1000" in text_of(screen.status))
@@ -89,9 +80,7 @@ async def test_jacobian_cap_is_refused_inline():
 
 @pytest.mark.slow
 async def test_jacobian_keys_presets_help_and_palette():
-    app = VgtuiApp(start_screen="jacobian")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await on_screen(pilot, "jacobian")
+    async with page("jacobian", size=SIZE) as (app, pilot, screen):
         screen.query_one("#jac-results").focus()
         first = screen.result
         await pilot.press("plus")
@@ -111,9 +100,7 @@ async def test_jacobian_keys_presets_help_and_palette():
 
 @pytest.mark.slow
 async def test_number_keys_reach_the_four_screens():
-    app = VgtuiApp(start_screen="jacobian")
-    async with app.run_test(size=SIZE) as pilot:
-        await on_screen(pilot, "jacobian")
+    async with page("jacobian", size=SIZE) as (app, pilot, screen):
         for key, sid in (("7", "spectrum"), ("8", "bound"), ("9", "exploding"), ("6", "jacobian")):
             app.screen.query_one(".results").focus()
             await pilot.press(key)
@@ -123,9 +110,7 @@ async def test_number_keys_reach_the_four_screens():
 # -- Spectrum ------------------------------------------------------------------------
 @pytest.mark.slow
 async def test_spectrum_controls_and_plane():
-    app = VgtuiApp(start_screen="spectrum")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await on_screen(pilot, "spectrum")
+    async with page("spectrum", size=SIZE) as (app, pilot, screen):
         rep = screen.result
         assert screen.query_one("#spec-table").row_count == 6
         assert "unit circle" in text_of(screen.query_one("#spec-plane"))
@@ -155,9 +140,7 @@ async def test_spectrum_controls_and_plane():
 
 @pytest.mark.slow
 async def test_spectrum_training_key():
-    app = VgtuiApp(start_screen="spectrum")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await on_screen(pilot, "spectrum")
+    async with page("spectrum", size=SIZE) as (app, pilot, screen):
         assert screen.query_one("#spec-train").row_count == 0
         before = screen.result
         await set_field(pilot, screen, "hidden", "6")
@@ -179,9 +162,7 @@ async def test_spectrum_training_key():
 
 @pytest.mark.slow
 async def test_spectrum_bad_input_and_cap():
-    app = VgtuiApp(start_screen="spectrum")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await on_screen(pilot, "spectrum")
+    async with page("spectrum", size=SIZE) as (app, pilot, screen):
         kept = screen.result
         await set_field(pilot, screen, "shear", "-2")
         await refused(pilot, screen, "shear")
@@ -194,9 +175,7 @@ async def test_spectrum_bad_input_and_cap():
 
 # -- Bengio bound ------------------------------------------------------------------
 async def test_bound_screen_shows_two_series_and_the_sweep():
-    app = VgtuiApp(start_screen="bound")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await on_screen(pilot, "bound")
+    async with page("bound", size=SIZE) as (app, pilot, screen):
         r = screen.result.run
         assert r.config.activation == "sigmoid" and r.sigma_max == 0.25
         chart = text_of(screen.query_one("#bound-chart"))
@@ -222,9 +201,7 @@ async def test_bound_screen_shows_two_series_and_the_sweep():
 
 @pytest.mark.slow
 async def test_bound_bad_sweep_input_keeps_result():
-    app = VgtuiApp(start_screen="bound")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await on_screen(pilot, "bound")
+    async with page("bound", size=SIZE) as (app, pilot, screen):
         kept = screen.result
         await set_field(pilot, screen, "scales", "1,x")
         await refused(pilot, screen, "scales")
@@ -240,9 +217,7 @@ async def test_bound_bad_sweep_input_keeps_result():
 
 @pytest.mark.slow
 async def test_bound_preset_tanh():
-    app = VgtuiApp(start_screen="bound")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await on_screen(pilot, "bound")
+    async with page("bound", size=SIZE) as (app, pilot, screen):
         first = screen.result
         screen.load_preset("tanh")
         result = await new_result(pilot, screen, first)
@@ -253,9 +228,7 @@ async def test_bound_preset_tanh():
 # -- Exploding & clipping ------------------------------------------------------------
 @pytest.mark.slow
 async def test_exploding_screen_growth_lyapunov_and_clipping():
-    app = VgtuiApp(start_screen="exploding")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await on_screen(pilot, "exploding")
+    async with page("exploding", size=SIZE) as (app, pilot, screen):
         v = screen.result
         assert v.flow.verdict == "exploding"
         assert v.flow.log10_grad_h[0] > v.flow.log10_grad_h[-1] + 6
@@ -287,9 +260,7 @@ async def test_exploding_screen_growth_lyapunov_and_clipping():
 
 @pytest.mark.slow
 async def test_exploding_four_unit_preset_compares_with_the_article():
-    app = VgtuiApp(start_screen="exploding")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await on_screen(pilot, "exploding")
+    async with page("exploding", size=SIZE) as (app, pilot, screen):
         before = screen.result
         screen.load_preset("four-unit-1.5")
         result = await new_result(pilot, screen, before)
@@ -302,9 +273,7 @@ async def test_exploding_four_unit_preset_compares_with_the_article():
 
 @pytest.mark.slow
 async def test_exploding_bad_tau_keeps_result_and_help_opens():
-    app = VgtuiApp(start_screen="exploding")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await on_screen(pilot, "exploding")
+    async with page("exploding", size=SIZE) as (app, pilot, screen):
         kept = screen.result
         await set_field(pilot, screen, "tau", "0")
         await refused(pilot, screen, "tau")

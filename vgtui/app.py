@@ -156,6 +156,10 @@ class VgtuiApp(App):
 
     def _demo_tick(self) -> None:
         if self.demo_active and self.is_running and not self._closing_down():
+            # The last move is still mounting its page (a busy machine): moving on now
+            # would switch away mid-mount and can leave that page half built.
+            if any(w.is_running for w in self.workers if w.group == "demo"):
+                return
             self._demo_move(1)
 
     def _demo_move(self, delta: int) -> None:

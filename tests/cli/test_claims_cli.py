@@ -38,6 +38,7 @@ def test_json_closed_only_matches_the_python_api(run_cli, closed_api):
     assert len(data["not_checked"]) == len(UNCHECKED)
 
 
+@pytest.mark.slow
 def test_json_with_torch_claims(run_cli):
     data = claims_json(run_cli, "--article", "3", "--search", "four-unit")
     assert data["computed_with_torch"] is True

@@ -79,6 +79,7 @@ def two_processes():
     return _run("1"), _run("12345")
 
 
+@pytest.mark.slow
 def test_identical_json_across_processes_for_every_lookup(two_processes):
     first, second = two_processes
     for name in CASES:
@@ -102,6 +103,7 @@ def test_identical_json_twice_in_one_process(run_cli):
         assert outs[0] == outs[1], name
 
 
+@pytest.mark.slow
 def test_timings_are_kept_apart(two_processes):
     """Only the "timing" object holds wall-clock seconds in the JSON."""
     data = two_processes[0]

@@ -132,6 +132,7 @@ def test_model_with_seeded_inputs(tmp_path, run_cli):
     assert data["steps"] == 9 and data["config"]["hidden"] == 4 and "seeded" in data["source"]
 
 
+@pytest.mark.slow
 def test_console_script_and_module_entry_points():
     out = subprocess.run([sys.executable, "-m", "vgtui", "flow", "--steps", "3", "--json"],
                          capture_output=True, text=True)

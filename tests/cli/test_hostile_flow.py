@@ -3,6 +3,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -54,6 +55,7 @@ def test_any_value_is_a_result_or_one_clear_line(run_cli, monkeypatch, name, tex
             assert not _expect(name, text)
 
 
+@pytest.mark.slow
 def test_same_seed_gives_identical_json_across_processes():
     cmd = [sys.executable, "-m", "vgtui", "flow", "--steps", "40", "--seed", "11", "--json"]
     a = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout

@@ -579,6 +579,7 @@ def test_unknown_flags_and_stray_words_are_one_line(run_cli, lookup):
         _check_one_line(err, code)
 
 
+@pytest.mark.slow
 def test_undecodable_bytes_in_argv_are_one_line_in_a_real_process():
     """Bytes that are not UTF-8 reach Python as surrogates; the error line must still
     be written (stderr escapes them) and the exit code be 2."""

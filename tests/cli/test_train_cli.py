@@ -9,6 +9,7 @@ def rows_of(out):
     return json.loads(out)["rows"]
 
 
+@pytest.mark.slow
 def test_quick_json_has_the_promised_rows(run_cli):
     code, out, err = run_cli("train", "--quick", "--json")
     assert code == 0, err
@@ -29,6 +30,7 @@ def test_quick_json_has_the_promised_rows(run_cli):
     assert data["reading"] and data["summary"]
 
 
+@pytest.mark.slow
 def test_explicit_flags_override_quick(run_cli):
     code, out, err = run_cli("train", "--quick", "--task", "adding", "--lengths", "6",
                              "--arch", "gru", "--optimizer", "adam", "--seeds", "2",
@@ -44,6 +46,7 @@ def test_explicit_flags_override_quick(run_cli):
     assert data["config"]["learning_rate"] == 0.01
 
 
+@pytest.mark.slow
 def test_same_command_gives_the_same_numbers(run_cli):
     args = ("train", "--quick", "--lengths", "5", "--arch", "rnn,gru", "--json")
     _, first, _ = run_cli(*args)
@@ -52,6 +55,7 @@ def test_same_command_gives_the_same_numbers(run_cli):
     assert strip(rows_of(first)) == strip(rows_of(second))
 
 
+@pytest.mark.slow
 def test_truncated_rows_have_zero_gradient_beyond_k(run_cli):
     code, out, err = run_cli("train", "--quick", "--lengths", "4,12", "--arch", "rnn",
                              "--truncate", "5", "--json")
@@ -62,6 +66,7 @@ def test_truncated_rows_have_zero_gradient_beyond_k(run_cli):
     assert rows[4]["grad_beyond_window"] is None and rows[4]["grad_step1"] > 0
 
 
+@pytest.mark.slow
 def test_forget_bias_reaches_the_lstm_gate(run_cli):
     code, out, _ = run_cli("train", "--quick", "--arch", "lstm", "--lengths", "5",
                            "--forget-bias", "3", "--json")
@@ -70,6 +75,7 @@ def test_forget_bias_reaches_the_lstm_gate(run_cli):
     assert row["keep_gate_init"] == pytest.approx(1 / (1 + math.exp(-3)))
 
 
+@pytest.mark.slow
 def test_table_output(run_cli):
     code, out, err = run_cli("train", "--quick")
     assert code == 0, err
@@ -79,6 +85,7 @@ def test_table_output(run_cli):
     assert "✓" in out or "✗" in out
 
 
+@pytest.mark.slow
 def test_preset_flag(run_cli):
     code, out, _ = run_cli("train", "--preset", "truncated", "--quick", "--json")
     data = json.loads(out)

@@ -303,6 +303,7 @@ def test_the_global_torch_random_state_is_left_alone():
     assert torch.equal(torch.rand(3), expected)
 
 
+@pytest.mark.slow
 def test_default_torch_rnn_claims_by_autograd(full):
     import torch
     import torch.nn as nn

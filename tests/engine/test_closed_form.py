@@ -271,6 +271,7 @@ def test_log_derivatives_beyond_float_range():
             assert sign * 10 ** log == pytest.approx(d, rel=1e-12)
 
 
+@pytest.mark.slow
 def test_max_derivatives():
     assert cf.max_derivative("tanh").value == 1.0 and cf.max_derivative("tanh").at == 0.0
     assert cf.max_derivative("sigmoid").value == 0.25

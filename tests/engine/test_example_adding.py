@@ -8,10 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 SCRIPT = Path(__file__).resolve().parents[2] / "examples" / "train_adding.py"
 ENV = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "OMP_NUM_THREADS": "1"}
 
 
+@pytest.mark.slow
 def test_a_short_run_writes_three_logs(tmp_path):
     done = subprocess.run([sys.executable, str(SCRIPT), "--steps", "4", "--every", "2",
                            "--length", "12", "--hidden", "6", "--out", str(tmp_path)],
@@ -26,6 +29,7 @@ def test_a_short_run_writes_three_logs(tmp_path):
                    for r in records)
 
 
+@pytest.mark.slow
 def test_cuda_without_a_gpu_is_refused_in_one_line(tmp_path):
     done = subprocess.run([sys.executable, str(SCRIPT), "--device", "cuda", "--out",
                            str(tmp_path)], capture_output=True, text=True, timeout=300, env=ENV)

@@ -168,6 +168,7 @@ def test_truncated_rnn_matches_an_explicit_loop_with_the_state_cut_by_hand():
     assert np.all(explicit[:T - k] == 0.0)
 
 
+@pytest.mark.slow
 def test_a_truncated_training_run_never_sends_gradient_beyond_k():
     config = tiny(lengths=(9,), truncate=4, train_steps=15)
     run = run_experiment(config).runs[0]
@@ -213,6 +214,7 @@ def test_models_use_torch_nn_modules():
 
 # -- runs ---------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_run_is_deterministic_for_a_seed_and_differs_across_seeds():
     config = tiny(archs=("rnn", "lstm"), seeds=2)
     a = run_experiment(config)
@@ -267,6 +269,7 @@ def test_progress_and_cancel_keep_finished_runs():
     assert seen[-1].run_index == 1  # stopped inside the second run
 
 
+@pytest.mark.slow
 def test_default_sgd_experiment_learns_at_5_and_not_at_100():
     """The documented defaults: with SGD a vanilla RNN learns T = 5 and stays at
     the baseline at T = 100 (one seed here)."""
@@ -318,6 +321,7 @@ def test_importing_the_engine_does_not_import_torch_textual_or_rich():
     assert out.stdout.strip() == ""
 
 
+@pytest.mark.slow
 def test_train_run_runs_one_spec():
     config = tiny()
     run = train_run(config, RunSpec(0, "gru", 6, 3))
@@ -351,6 +355,7 @@ def test_reading_compares_with_the_article_figures_for_its_preset():
     assert "article 000" not in other
 
 
+@pytest.mark.slow
 def test_reading_states_the_rule_and_counts_from_the_runs():
     from vgtui.engine.experiments import summary_groups
     from vgtui.present.experiments import loss_curve_text, reading

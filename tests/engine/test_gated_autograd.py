@@ -217,6 +217,7 @@ def vjp_reference_log10(cell, x):
     return out_h, out_x
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("arch", ["lstm", "gru"])
 def test_long_sequences_stay_exact_far_below_float_range(arch):
     steps, n, m = 1500, 6, 3

@@ -164,6 +164,7 @@ def test_default_loss_matches_autograd(kind, layers, batch_first, batch, bias):
     assert math.isclose(out["loss"], ref.h[layers - 1][steps - 1].sum().item(), rel_tol=1e-12)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", [torch.nn.RNN, torch.nn.LSTM, torch.nn.GRU])
 def test_loss_over_every_step_matches_autograd_and_its_lag_profile(kind):
     """A loss that reads every step: the total gradient, and each loss term's own part
@@ -251,6 +252,7 @@ def tagger_reference(model, tokens):
     return ref, model.head(top)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("every_step", [False, True], ids=["sequence-to-one", "every-step"])
 def test_embedding_lstm_head_matches_autograd(every_step):
     torch.manual_seed(11)
@@ -497,6 +499,7 @@ def test_a_model_on_cuda_is_measured_there_and_agrees_with_the_cpu():
         np.testing.assert_allclose(a.log10_grad_h, b.log10_grad_h, atol=1e-9)
 
 
+@pytest.mark.slow
 def test_measuring_in_the_models_own_float32_agrees_to_its_precision():
     torch.manual_seed(14)
     module = torch.nn.LSTM(3, 16, num_layers=2)  # float32

@@ -34,6 +34,7 @@ def test_rescaled_forward_matches_a_plain_float64_loop(activation):
     assert np.all(np.isfinite(r.log10_h_norm))
 
 
+@pytest.mark.slow
 def test_scale_5_relu_over_10000_steps_is_exact_and_reported():
     r = run_flow(RNNConfig(activation="relu", scale=5.0, steps=10_000, hidden=32))
     for arr in (r.log10_grad_h, r.log10_grad_x, r.log10_h_norm):

@@ -56,6 +56,7 @@ def read_log(path):
     return [json.loads(line) for line in open(path, encoding="utf-8")]
 
 
+@pytest.mark.slow
 def test_training_with_and_without_a_probe_gives_identical_parameters(tmp_path):
     plain = train(20)
     path = tmp_path / "run.jsonl"
@@ -67,6 +68,7 @@ def test_training_with_and_without_a_probe_gives_identical_parameters(tmp_path):
     assert [r["step"] for r in lines[1:]] == list(range(0, 20, 3))
 
 
+@pytest.mark.slow
 def test_the_header_and_records_hold_what_the_watch_screen_reads(tmp_path):
     path = tmp_path / "run.jsonl"
     train(7, path, every=2)
@@ -103,6 +105,7 @@ def test_a_record_repeats_the_measurement_to_four_decimals(tmp_path):
     np.testing.assert_allclose(record["log10_grad_x"], result.log10_grad_x, atol=5e-5)
 
 
+@pytest.mark.slow
 def test_long_sequences_are_binned_by_root_mean_square(tmp_path):
     torch.manual_seed(2)
     model = torch.nn.RNN(2, 4).double()

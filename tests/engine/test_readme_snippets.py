@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 README = Path(__file__).resolve().parents[2] / "README.md"
 SECTION = "## Your own model"
 
@@ -28,6 +30,7 @@ def test_the_section_has_the_measure_and_probe_snippets():
     assert "tmux" in section and "vgtui watch runs/*.jsonl" in section
 
 
+@pytest.mark.slow
 def test_the_snippets_run(tmp_path):
     script = tmp_path / "snippets.py"
     script.write_text("\n\n".join(section_snippets()), encoding="utf-8")
@@ -42,3 +45,13 @@ def test_the_snippets_run(tmp_path):
     assert '{"vgtui_watch":1' in out
     lines = (tmp_path / "runs" / "tagger.jsonl").read_text().splitlines()
     assert len(lines) == 4  # the header and steps 0, 50, 100
+
+
+def test_ci_runs_the_readme_test_command():
+    """`.ci/run` and the README's "Install and run the tests" are one command."""
+    text = README.read_text(encoding="utf-8")
+    after = text[text.index("Install and run the tests"):]
+    readme_command = re.search(r"```sh\n(.*?)\n```", after, re.S).group(1).strip()
+    ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()[-1]
+    assert ci.strip() == readme_command
+    assert "-n auto" in readme_command  # in parallel (pytest-xdist)

@@ -128,6 +128,7 @@ def test_identity_activation_orthogonal_init_gives_scale_power_exactly():
         assert r.lyapunov == pytest.approx(math.log(scale), abs=1e-10)
 
 
+@pytest.mark.slow
 def test_long_products_stay_exact_in_log_space():
     cfg = RNNConfig(activation="identity", init="orthogonal", scale=0.1, hidden=4,
                     steps=JACOBIAN_MAX_STEPS)
@@ -145,6 +146,7 @@ def normal_floats(high):
     return st.one_of(st.just(0.0), st.floats(1e-300, high))
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(activation=st.sampled_from(["tanh", "sigmoid", "relu", "leaky_relu", "identity"]),
        init=st.sampled_from(["gaussian", "orthogonal", "identity"]),
@@ -266,6 +268,7 @@ def explicit_lyapunov(jacs, burn_in):
     return total / (len(jacs) - burn_in)
 
 
+@pytest.mark.slow
 def test_lyapunov_matches_an_explicit_tangent_iteration():
     cfg = RNNConfig(activation="tanh", hidden=8, steps=400, scale=2.0, seed=6)
     r = jacobian_run(cfg)
@@ -315,6 +318,7 @@ def test_edge_of_chaos_with_a_complex_leading_pair_is_close():
     assert cross == pytest.approx(1 / rho, rel=2e-4)  # the pair's rotation: O(1/T)
 
 
+@pytest.mark.slow
 def test_lyapunov_sweep_is_one_batch_matching_single_runs():
     base = RNNConfig(activation="tanh", hidden=10, steps=200, seed=1)
     sweep = lyapunov_sweep(base, [0.8, 1.6, 2.4])
@@ -504,6 +508,7 @@ def test_bad_tau_is_refused():
         assert info.value.field == "tau"
 
 
+@pytest.mark.slow
 def test_training_drift_runs_each_init_independently():
     from vgtui.engine.spectrum import training_drift
 

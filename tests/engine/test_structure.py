@@ -144,6 +144,7 @@ def _vgtui_edges() -> dict:
 
 # -- the tests ----------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_no_module_imports_a_private_name_of_another_module():
     known = modules()
     bad = []

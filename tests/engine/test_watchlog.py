@@ -157,6 +157,7 @@ def test_files_that_are_not_logs_are_refused_in_one_line(tmp_path):
         read_log(str(tmp_path / "missing.jsonl"))
 
 
+@pytest.mark.slow
 def test_a_hundred_thousand_records_in_bounded_memory(tmp_path):
     path = tmp_path / "long.jsonl"
     grad = [-3.0, -2.0, -1.0, 0.0]

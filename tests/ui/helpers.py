@@ -13,6 +13,7 @@ import inspect
 import os
 import re
 import time
+from contextlib import asynccontextmanager
 
 # Seconds. Generous: the first screen of a test process may also wait for torch's import.
 TIMEOUT = 60.0
@@ -241,3 +242,28 @@ async def screen_pages(pilot, app=None) -> list[list[str]]:
         pane.scroll_to(y=0, animate=False, immediate=True)
         await pilot.pause()
     return pages
+async def open_help(pilot):
+    """Press F1 and return the help overlay once it is shown."""
+    from vgtui.widgets.help import HelpScreen
+    await pilot.press("f1")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
+    return pilot.app.screen
+async def escape_to(pilot, screen) -> None:
+    """Press Escape and wait until ``screen`` is shown again."""
+    await pilot.press("escape")
+    await wait_until(pilot, lambda: pilot.app.screen is screen)
+async def copied_command(pilot) -> str:
+    """Press ``c`` (copy as command) and return the command line the box shows."""
+    from vgtui.widgets.pickers import CommandBox
+    await pilot.press("c")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, CommandBox))
+    return pilot.app.screen.command
+@asynccontextmanager
+async def page(which, size=(120, 40), **app_args):
+    """Run the app opened on page ``which`` (a screen id or class) at ``size`` and wait for
+    its first result; yield (app, pilot, screen)."""
+    from vgtui.app import VgtuiApp
+    screen_id = which if isinstance(which, str) else which.SCREEN_ID
+    app = VgtuiApp(start_screen=screen_id, **app_args)
+    async with app.run_test(size=size) as pilot:
+        yield app, pilot, await on_screen(pilot, which)

@@ -8,7 +8,7 @@ from vgtui.app import VgtuiApp
 from vgtui.screens.activations import ActivationsScreen
 from vgtui.widgets.line_plot import LinePlot
 
-from .helpers import cell_text, on_screen, refused, set_field, text_of, wait_until
+from .helpers import cell_text, on_screen, open_help, page, refused, set_field, text_of, wait_until
 
 
 def plain_typical_tanh(s):
@@ -35,10 +35,9 @@ async def test_table_plots_and_number_key():
         assert "max f' = 1" in text_of(screen.query_one("#act-summary"))
 
 
+@pytest.mark.slow
 async def test_spread_points_and_slope_change_the_table():
-    app = VgtuiApp(start_screen="activations")
-    async with app.run_test(size=(120, 45)) as pilot:
-        screen = await on_screen(pilot, ActivationsScreen)
+    async with page(ActivationsScreen, size=(120, 45)) as (app, pilot, screen):
         table = screen.query_one("#act-table")
         await set_field(pilot, screen, "spread", "2")
         await wait_until(pilot, lambda: screen.table.spread == 2)
@@ -54,12 +53,11 @@ async def test_spread_points_and_slope_change_the_table():
         assert "--at -1,0,1 --spread 2" in screen.cli_command()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,bad", [("spread", "-1"), ("spread", "abc"), ("points", "0,x"),
                                       ("points", ""), ("leaky_slope", "2")])
 async def test_bad_entries_show_inline_error_and_keep_the_table(name, bad):
-    app = VgtuiApp(start_screen="activations")
-    async with app.run_test(size=(120, 45)) as pilot:
-        screen = await on_screen(pilot, ActivationsScreen)
+    async with page(ActivationsScreen, size=(120, 45)) as (app, pilot, screen):
         kept = screen.table
         rows = [screen.query_one("#act-table").get_row_at(i) for i in range(6)]
         await set_field(pilot, screen, name, bad)
@@ -69,10 +67,9 @@ async def test_bad_entries_show_inline_error_and_keep_the_table(name, bad):
         assert [screen.query_one("#act-table").get_row_at(i) for i in range(6)] == rows
 
 
+@pytest.mark.slow
 async def test_keys_cycle_plots_and_nudge_the_spread():
-    app = VgtuiApp(start_screen="activations")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await on_screen(pilot, ActivationsScreen)
+    async with page(ActivationsScreen, size=(80, 24)) as (app, pilot, screen):
         await pilot.press("a", "a", "a", "a", "a")
         await pilot.pause()
         assert screen.kind == "silu"
@@ -85,8 +82,4 @@ async def test_keys_cycle_plots_and_nudge_the_spread():
         await wait_until(pilot, lambda: screen.spread == 0.9)
         articles = screen.query_one("#act-articles")
         assert articles.row_count > 5 and "✓" in cell_text(articles, 0, 0)
-        await pilot.press("f1")
-        await pilot.pause()
-        from vgtui.widgets.help import HelpScreen
-
-        assert isinstance(app.screen, HelpScreen)
+        await open_help(pilot)

@@ -2,12 +2,13 @@
 import json
 import shlex
 
+import pytest
 
 from vgtui.app import VgtuiApp
 from vgtui.screens.flow import FlowScreen
-from vgtui.widgets.pickers import CommandBox, ScreenPicker
+from vgtui.widgets.pickers import ScreenPicker
 
-from .helpers import wait_until
+from .helpers import copied_command, wait_until
 
 
 async def test_screen_picker_lists_every_screen_and_opens_one():
@@ -27,6 +28,7 @@ async def test_screen_picker_lists_every_screen_and_opens_one():
         assert not isinstance(app.screen, ScreenPicker)
 
 
+@pytest.mark.slow
 async def test_copy_as_command_reproduces_the_screen(run_cli):
     app = VgtuiApp(start_screen="flow")
     async with app.run_test(size=(100, 30)) as pilot:
@@ -35,10 +37,7 @@ async def test_copy_as_command_reproduces_the_screen(run_cli):
         screen.load_preset("four-unit")
         await wait_until(pilot, lambda: screen.result.config.hidden == 4)
         screen.query_one("#flow-results").focus()
-        await pilot.press("c")
-        await pilot.pause()
-        assert isinstance(app.screen, CommandBox)
-        command = app.screen.command
+        command = await copied_command(pilot)
         shown = screen.result
     args = shlex.split(command)[1:] + ["--json"]
     code, out, err = run_cli(*args)
@@ -47,6 +46,7 @@ async def test_copy_as_command_reproduces_the_screen(run_cli):
     assert data["log10_grad_h"] == list(shown.log10_grad_h)
 
 
+@pytest.mark.slow
 async def test_svg_screenshot_is_written(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     app = VgtuiApp(start_screen="flow")
@@ -63,6 +63,7 @@ def test_unknown_screen_flag_is_refused(run_cli):
     assert code == 2 and "unknown screen" in err and err.count("\n") == 1
 
 
+@pytest.mark.slow
 async def test_switching_screens_while_the_palette_searches_does_not_crash():
     """The fuzz test found it: a screen switch closes an open palette while its search
     worker is still running; that worker must not then reach for the removed list."""

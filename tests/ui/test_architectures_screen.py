@@ -2,17 +2,16 @@
 import json
 import shlex
 
-from vgtui.app import VgtuiApp
-from vgtui.screens.architectures import ArchitecturesScreen
-from vgtui.widgets.help import HelpScreen
+import pytest
 
-from .helpers import error_cleared, on_screen, refused, result_with, set_field, text_of, wait_until
+from vgtui.screens.architectures import ArchitecturesScreen
+
+from .helpers import (error_cleared, open_help, page, refused, result_with, set_field, text_of,
+                      wait_until)
 
 
 async def test_six_architectures_in_chart_and_tables():
-    app = VgtuiApp(start_screen="architectures")
-    async with app.run_test(size=(140, 45)) as pilot:
-        screen = await on_screen(pilot, ArchitecturesScreen)
+    async with page(ArchitecturesScreen, size=(140, 45)) as (app, pilot, screen):
         assert [t.key for t in screen.result.traces] == ["rnn", "lstm", "gru", "residual",
                                                          "attention", "ssm"]
         assert len(screen.query_one("#arch-chart").series) == 6
@@ -25,10 +24,9 @@ async def test_six_architectures_in_chart_and_tables():
         assert "reaching x_1" in text_of(screen.query_one("#arch-summary"))
 
 
+@pytest.mark.slow
 async def test_each_control_changes_the_figures():
-    app = VgtuiApp(start_screen="architectures")
-    async with app.run_test(size=(140, 45)) as pilot:
-        screen = await on_screen(pilot, ArchitecturesScreen)
+    async with page(ArchitecturesScreen, size=(140, 45)) as (app, pilot, screen):
         for field, text, value in [("steps", "30", 30), ("hidden", "8", 8), ("input_size", "2", 2),
                                    ("input_scale", "0.5", 0.5), ("seed", "3", 3), ("scale", "0.6", 0.6),
                                    ("forget_bias", "3", 3.0), ("radius", "0.9", 0.9)]:
@@ -39,10 +37,9 @@ async def test_each_control_changes_the_figures():
             assert after != before, field
 
 
+@pytest.mark.slow
 async def test_bad_input_keeps_the_last_result_and_selection_list_filters():
-    app = VgtuiApp(start_screen="architectures")
-    async with app.run_test(size=(140, 45)) as pilot:
-        screen = await on_screen(pilot, ArchitecturesScreen)
+    async with page(ArchitecturesScreen, size=(140, 45)) as (app, pilot, screen):
         kept = screen.result
         for field, bad in (("radius", "2"), ("steps", "-5"), ("scale", "x")):
             good = screen.query_one(f"#field-{field}").value
@@ -62,10 +59,9 @@ async def test_bad_input_keeps_the_last_result_and_selection_list_filters():
         assert len(screen.result.traces) == 5
 
 
+@pytest.mark.slow
 async def test_keys_presets_help_and_command(run_cli):
-    app = VgtuiApp(start_screen="architectures")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, ArchitecturesScreen)
+    async with page(ArchitecturesScreen) as (app, pilot, screen):
         screen.query_one("#arch-results").focus()
         await pilot.press("minus")
         await result_with(pilot, screen, scale=0.95)
@@ -85,9 +81,7 @@ async def test_keys_presets_help_and_command(run_cli):
         await result_with(pilot, screen, radius=1.005)
         command = screen.cli_command()
         shown = screen.result
-        await pilot.press("f1")
-        await pilot.pause()
-        assert isinstance(app.screen, HelpScreen)
+        await open_help(pilot)
     code, out, err = run_cli(*shlex.split(command)[1:], "--json")
     assert code == 0, err
     rows = json.loads(out)["rows"]

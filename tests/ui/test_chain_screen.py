@@ -7,7 +7,8 @@ from vgtui.app import VgtuiApp
 from vgtui.engine.magnitude import format_log10
 from vgtui.screens.chain import ChainScreen
 
-from .helpers import error_cleared, on_screen, refused, set_field, text_of, wait_until
+from .helpers import (error_cleared, escape_to, on_screen, open_help, page, refused, set_field,
+                      text_of, wait_until)
 
 
 def plain_chain(w, steps, h0):
@@ -48,10 +49,9 @@ async def test_number_key_opens_it_and_the_step_through_works():
         assert screen.position == 0
 
 
+@pytest.mark.slow
 async def test_changing_w_T_h0_recomputes_and_keeps_the_position():
-    app = VgtuiApp(start_screen="chain")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, ChainScreen)
+    async with page(ChainScreen) as (app, pilot, screen):
         await pilot.press("e")
         first = screen.trace
         await set_field(pilot, screen, "weight", "1.5")
@@ -68,10 +68,9 @@ async def test_changing_w_T_h0_recomputes_and_keeps_the_position():
         assert "--weight 1.5 --steps 4 --h0 0.7" in screen.cli_command()
 
 
+@pytest.mark.slow
 async def test_bad_entries_show_inline_errors_and_keep_the_trace():
-    app = VgtuiApp(start_screen="chain")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, ChainScreen)
+    async with page(ChainScreen) as (app, pilot, screen):
         await pilot.press("n", "n")
         kept = screen.trace
         now = text_of(screen.query_one("#chain-now"))
@@ -87,10 +86,9 @@ async def test_bad_entries_show_inline_errors_and_keep_the_trace():
             await error_cleared(pilot, screen, name)
 
 
+@pytest.mark.slow
 async def test_gamma_panel_and_its_bad_input():
-    app = VgtuiApp(start_screen="chain")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, ChainScreen)
+    async with page(ChainScreen) as (app, pilot, screen):
         gamma = screen.query_one("#chain-gamma-result")
         await set_field(pilot, screen, "gamma", "0.5")
         await set_field(pilot, screen, "gamma_steps", "20")
@@ -111,31 +109,23 @@ async def test_gamma_panel_and_its_bad_input():
         assert "vgtui decay --factors 1.1 --steps 20" in screen.cli_command()
 
 
+@pytest.mark.slow
 async def test_nudge_keys_presets_and_help():
-    app = VgtuiApp(start_screen="chain")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, ChainScreen)
+    async with page(ChainScreen) as (app, pilot, screen):
         await pilot.press("plus")
         await wait_until(pilot, lambda: screen.trace.weight == 0.55)
         await pilot.press("minus", "minus")
         await wait_until(pilot, lambda: screen.trace.weight == 0.45)
         await pilot.press("p")  # the preset after the one last chosen (the article's)
         await wait_until(pilot, lambda: screen.trace.weight == 0.9 and screen.trace.steps == 50)
-        await pilot.press("f1")
-        await pilot.pause()
-        from vgtui.widgets.help import HelpScreen
-
-        assert isinstance(app.screen, HelpScreen)
+        await open_help(pilot)
         assert "run to end" in app.screen.keys and "`+`" in app.screen.keys
-        await pilot.press("escape")
-        await pilot.pause()
-        assert isinstance(app.screen, ChainScreen)
+        await escape_to(pilot, screen)
 
 
+@pytest.mark.slow
 async def test_article_trace_check_and_80x24():
-    app = VgtuiApp(start_screen="chain")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await on_screen(pilot, ChainScreen)
+    async with page(ChainScreen, size=(80, 24)) as (app, pilot, screen):
         article = text_of(screen.query_one("#chain-article"))
         assert "✓" in article and "dh_t/dh_0 at t=10" in article
         cum10 = plain_chain(0.5, 10, 0.1)[-1][1]

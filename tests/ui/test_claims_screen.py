@@ -2,13 +2,14 @@
 measuring the training claims, help, command line."""
 from types import SimpleNamespace
 
+import pytest
 from textual.widgets import DataTable, Input, Select
 
 from vgtui.app import VgtuiApp
 from vgtui.engine import claim_rules as R
 from vgtui.screens.claims import ClaimsScreen
 
-from .helpers import on_screen, text_of, wait_until
+from .helpers import on_screen, open_help, text_of, wait_until
 
 
 async def ready(pilot, torch: bool = True) -> ClaimsScreen:
@@ -25,6 +26,7 @@ def rows(screen) -> list[str]:
     return [table.coordinate_to_cell_key((i, 0)).row_key.value for i in range(table.row_count)]
 
 
+@pytest.mark.slow
 async def test_table_counts_and_detail_at_80x24():
     app = VgtuiApp(start_screen="claims")
     async with app.run_test(size=(80, 24)) as pilot:
@@ -44,6 +46,7 @@ async def test_table_counts_and_detail_at_80x24():
         assert screen.query_one("#claims-table").region.height >= 5
 
 
+@pytest.mark.slow
 async def test_verdict_article_and_search_filters():
     app = VgtuiApp(start_screen="claims")
     async with app.run_test(size=(100, 30)) as pilot:
@@ -78,6 +81,7 @@ async def test_verdict_article_and_search_filters():
         assert screen.cli_command() == "vgtui claims"
 
 
+@pytest.mark.slow
 async def test_select_widgets_filter_too():
     app = VgtuiApp(start_screen="claims")
     async with app.run_test(size=(100, 30)) as pilot:
@@ -90,6 +94,7 @@ async def test_select_widgets_filter_too():
         assert all(screen.result.get(i).verdict == "holds" for i in rows(screen))
 
 
+@pytest.mark.slow
 async def test_hostile_search_text_shows_a_message_and_keeps_the_list():
     app = VgtuiApp(start_screen="claims")
     async with app.run_test(size=(80, 24)) as pilot:
@@ -107,6 +112,7 @@ async def test_hostile_search_text_shows_a_message_and_keeps_the_list():
         assert app.screen is screen
 
 
+@pytest.mark.slow
 async def test_enter_opens_the_claims_screen():
     app = VgtuiApp(start_screen="claims")
     async with app.run_test(size=(100, 30)) as pilot:
@@ -125,6 +131,7 @@ async def test_enter_opens_the_claims_screen():
         await wait_until(pilot, lambda: getattr(app.screen, "SCREEN_ID", "") == "activations")
 
 
+@pytest.mark.slow
 async def test_measuring_fills_in_the_training_claims(monkeypatch):
     runs = [SimpleNamespace(arch="rnn", length=t, final_loss=loss, baseline=1.0, seed=0)
             for t, loss in ((5, 0.02), (10, 0.15), (20, 0.9), (50, 1.0), (100, 1.0))]
@@ -165,8 +172,4 @@ async def test_help_palette_and_demo_state():
         await pilot.pause()
         assert screen.verdict == "fails"
         assert all(screen.result.get(i).verdict == "fails" for i in rows(screen))
-        await pilot.press("f1")
-        await pilot.pause()
-        from vgtui.widgets.help import HelpScreen
-
-        assert isinstance(app.screen, HelpScreen)
+        await open_help(pilot)

@@ -9,7 +9,8 @@ from vgtui.engine.magnitude import format_log10
 from vgtui.screens.base import Progress
 from vgtui.screens.decay import DecayScreen
 
-from .helpers import cell_text, error_cleared, on_screen, refused, set_field, text_of, wait_until
+from .helpers import (cell_text, error_cleared, on_screen, open_help, page, refused, set_field,
+                      text_of, wait_until)
 
 
 async def test_default_table_matches_plain_powers():
@@ -29,10 +30,9 @@ async def test_default_table_matches_plain_powers():
                 assert text.startswith(mark)
 
 
+@pytest.mark.slow
 async def test_editing_the_lists_including_bad_entries():
-    app = VgtuiApp(start_screen="decay")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, DecayScreen)
+    async with page(DecayScreen) as (app, pilot, screen):
         grid = screen.query_one("#decay-table")
         await set_field(pilot, screen, "factors", "0.5, 0.9*0.5")
         await set_field(pilot, screen, "lengths", "10 20 5000")
@@ -56,10 +56,9 @@ async def test_editing_the_lists_including_bad_entries():
         assert screen.cli_command() == "vgtui decay --factors 0.5,0.45 --steps 10,20,5000"
 
 
+@pytest.mark.slow
 async def test_steps_table_and_article_figures():
-    app = VgtuiApp(start_screen="decay")
-    async with app.run_test(size=(160, 50)) as pilot:
-        screen = await on_screen(pilot, DecayScreen)
+    async with page(DecayScreen, size=(160, 50)) as (app, pilot, screen):
         await set_field(pilot, screen, "factors", "0.7")
         await wait_until(pilot, lambda: screen.table.factors == (0.7,))
         steps = screen.query_one("#decay-steps")
@@ -83,10 +82,9 @@ async def test_steps_table_and_article_figures():
         assert any("differs" in v for v in verdicts)
 
 
+@pytest.mark.slow
 async def test_measured_table_and_its_controls():
-    app = VgtuiApp(start_screen="decay")
-    async with app.run_test(size=(160, 50)) as pilot:
-        screen = await on_screen(pilot, DecayScreen)
+    async with page(DecayScreen, size=(160, 50)) as (app, pilot, screen):
         await pilot.press("m")
         assert screen.query_one("#decay-tabs", TabbedContent).active == "tab-measured"
         measured = screen.query_one("#decay-measured")
@@ -111,12 +109,11 @@ async def test_measured_table_and_its_controls():
                                         "--scales 0.5,1 --steps 12 --hidden 6 --seed 2")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,bad", [("scales", "0.5,-2"), ("activations", "softmax"),
                                       ("steps", "1"), ("hidden", "0"), ("steps", "abc")])
 async def test_measured_bad_entries_keep_the_last_table(name, bad):
-    app = VgtuiApp(start_screen="decay")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, DecayScreen)
+    async with page(DecayScreen) as (app, pilot, screen):
         await pilot.press("m")
         kept = screen.sweep
         await set_field(pilot, screen, name, bad)
@@ -125,10 +122,9 @@ async def test_measured_bad_entries_keep_the_last_table(name, bad):
         assert screen.sweep is kept
 
 
+@pytest.mark.slow
 async def test_progress_indicator_follows_the_sweep():
-    app = VgtuiApp(start_screen="decay")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, DecayScreen)
+    async with page(DecayScreen) as (app, pilot, screen):
         bar = screen.query_one("#decay-progress", ProgressBar)
         assert not bar.display  # hidden once the result is in
         screen.post_message(Progress(screen._serial, 0.4))
@@ -141,10 +137,9 @@ async def test_progress_indicator_follows_the_sweep():
         assert not bar.display
 
 
+@pytest.mark.slow
 async def test_keys_presets_defaults_help_and_small_terminal():
-    app = VgtuiApp(start_screen="decay")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await on_screen(pilot, DecayScreen)
+    async with page(DecayScreen, size=(80, 24)) as (app, pilot, screen):
         await pilot.press("p")  # the preset after "default"
         await wait_until(pilot, lambda: screen.table.lengths == (20,))
         await pilot.press("d")
@@ -157,17 +152,12 @@ async def test_keys_presets_defaults_help_and_small_terminal():
         assert screen.focused is screen.query_one("#field-factors")
         await pilot.press("escape")
         assert screen.focused is screen.query_one("#decay-table")
-        await pilot.press("f1")
-        await pilot.pause()
-        from vgtui.widgets.help import HelpScreen
-
-        assert isinstance(app.screen, HelpScreen)
+        await open_help(pilot)
 
 
+@pytest.mark.slow
 async def test_palette_presets_reach_the_tables():
-    app = VgtuiApp(start_screen="decay")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, DecayScreen)
+    async with page(DecayScreen) as (app, pilot, screen):
         commands = {name: callback for name, _, callback in screen.palette_commands()}
         assert any(name.startswith("Decay tables preset") for name in commands)
         commands["Decay tables preset: 0.9 over 10, 50, 100 steps (article 001)"]()

@@ -15,6 +15,7 @@ def narration(app) -> str:
     return f"{bar.border_title} {text_of(bar)}" if bar.display else ""
 
 
+@pytest.mark.slow
 async def test_demo_walks_every_screen_forward_and_back():
     ids = VgtuiApp.demo_screen_ids()
     assert ids == [s.id for s in SCREENS if s.load().DEMO.strip()]
@@ -36,6 +37,7 @@ async def test_demo_walks_every_screen_forward_and_back():
                              and f"DEMO {k + 1}/" in narration(app))
 
 
+@pytest.mark.slow
 async def test_demo_prepares_each_screen():
     app = VgtuiApp(demo=True)
     async with app.run_test(size=(100, 34)) as pilot:
@@ -48,6 +50,7 @@ async def test_demo_prepares_each_screen():
                          and app.screen.result.config.activation == "sigmoid")
 
 
+@pytest.mark.slow
 async def test_demo_skips_screens_without_narration(monkeypatch):
     from vgtui.screens.history import HistoryScreen
 
@@ -62,6 +65,7 @@ async def test_demo_skips_screens_without_narration(monkeypatch):
         await wait_until(pilot, lambda: app.screen.SCREEN_ID == after)
 
 
+@pytest.mark.slow
 async def test_demo_interval_advances_by_itself_and_escape_ends_it():
     ids = VgtuiApp.demo_screen_ids()
     app = VgtuiApp(demo_interval=2)
@@ -85,6 +89,7 @@ async def test_demo_interval_advances_by_itself_and_escape_ends_it():
         await wait_until(pilot, lambda: isinstance(app.screen, ScreenPicker))
 
 
+@pytest.mark.slow
 async def test_demo_keys_leave_modals_alone():
     app = VgtuiApp(demo=True)
     async with app.run_test(size=(100, 34)) as pilot:
@@ -99,6 +104,7 @@ async def test_demo_keys_leave_modals_alone():
         assert app.demo_active and app.screen.SCREEN_ID == "longrange"
 
 
+@pytest.mark.slow
 async def test_screen_flag_lands_on_every_screen():
     for s in SCREENS:
         app = VgtuiApp(start_screen=s.id)
@@ -107,6 +113,7 @@ async def test_screen_flag_lands_on_every_screen():
             assert s.title in text_of(app.screen.query_one("#title-bar"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("changes,marker", [
     ({"activation": "sigmoid", "steps": 20}, "▼ vanishing"),
     ({"activation": "identity", "init": "orthogonal", "scale": 1.2}, "▲ exploding"),
@@ -138,6 +145,7 @@ def grey_only(svg: str) -> bool:
     return bool(fills) and all(f[0:2] == f[2:4] == f[4:6] for f in fills)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("screen_id,keys,markers", [
     # the closed-form decay table marks every cell; the default lists hold all three
     ("decay", (), ("▼ vanishing", "▼ 3.125e-02", "■ 1.681e-01", "▲ 3.200e+01")),
@@ -168,6 +176,7 @@ async def test_no_color_keeps_verdicts_readable_on_more_screens(monkeypatch, scr
         assert "▼ forces vanishing" in summary
 
 
+@pytest.mark.slow
 async def test_no_color_keeps_the_token_levels_readable(monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
     app = VgtuiApp()
@@ -206,6 +215,7 @@ async def test_small_terminal_shows_a_notice_instead_of_the_page():
         assert screen.query_one("#too-small").region.height == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("screen_id", [s.id for s in SCREENS])
 async def test_every_screen_lays_out_at_80x24_and_scrolls_by_keyboard(screen_id):
     app = VgtuiApp(start_screen=screen_id)
@@ -219,6 +229,7 @@ async def test_every_screen_lays_out_at_80x24_and_scrolls_by_keyboard(screen_id)
         assert app.screen is screen
 
 
+@pytest.mark.slow
 async def test_a_failing_demo_preset_does_not_stop_the_demo(monkeypatch):
     from vgtui.screens.longrange import LongRangeScreen
 
@@ -235,6 +246,7 @@ async def test_a_failing_demo_preset_does_not_stop_the_demo(monkeypatch):
         await wait_until(pilot, lambda: app.screen.SCREEN_ID == ids[1])
 
 
+@pytest.mark.slow
 async def test_a_goto_during_a_demo_move_wins():
     """A demo step still on its way must not undo a screen the user chose after it."""
     from vgtui.screens.flow import FlowScreen

@@ -4,11 +4,11 @@ import shlex
 
 import pytest
 
-from vgtui.app import VgtuiApp
 from vgtui.engine.presets import preset_config
 from vgtui.screens.experiments import ExperimentsScreen
 
-from .helpers import on_screen, refused, set_field, taken_in, text_of, wait_until, workers_done
+from .helpers import (escape_to, open_help, page, refused, set_field, taken_in, text_of,
+                      wait_until, workers_done)
 
 QUICK = {"lengths": "4,6", "archs": "rnn", "seeds": "1", "train_steps": "20", "hidden": "6",
          "batch": "8", "eval_size": "32"}
@@ -27,9 +27,7 @@ async def run_and_wait(pilot, screen):
 
 
 async def test_opens_with_the_truncation_view_computed():
-    app = VgtuiApp(start_screen="experiments")
-    async with app.run_test(size=(100, 32)) as pilot:
-        screen = await on_screen(pilot, ExperimentsScreen)
+    async with page(ExperimentsScreen, size=(100, 32)) as (app, pilot, screen):
         assert screen.probe.max_beyond == 0.0
         summary = text_of(screen.query_one("#exp-trunc-summary"))
         assert "exactly 0" in summary
@@ -37,10 +35,9 @@ async def test_opens_with_the_truncation_view_computed():
         assert "45 runs" in text_of(screen.query_one("#exp-plan"))
 
 
+@pytest.mark.slow
 async def test_a_quick_run_fills_the_table_reading_and_run_tab():
-    app = VgtuiApp(start_screen="experiments")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, ExperimentsScreen)
+    async with page(ExperimentsScreen) as (app, pilot, screen):
         await apply(pilot, screen, QUICK)
         assert screen.config.lengths == (4, 6)
         result = await run_and_wait(pilot, screen)
@@ -60,10 +57,9 @@ async def test_a_quick_run_fills_the_table_reading_and_run_tab():
         assert screen.query_one("#exp-all-bar").percentage == 1.0
 
 
+@pytest.mark.slow
 async def test_cancel_mid_run_stops_promptly_and_keeps_finished_rows():
-    app = VgtuiApp(start_screen="experiments")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, ExperimentsScreen)
+    async with page(ExperimentsScreen) as (app, pilot, screen):
         await apply(pilot, screen, {**QUICK, "lengths": "4,5,6,7,8,9", "seeds": "2",
                                     "train_steps": "400"})
         screen.query_one("#exp-tabs ContentTabs").focus()
@@ -88,6 +84,7 @@ async def test_cancel_mid_run_stops_promptly_and_keeps_finished_rows():
         assert overall.progress == pytest.approx(kept / 12)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,text,attr,value", [
     ("task", "adding", "task", "adding"),
     ("optimizer", "adam", "optimizer", "adam"),
@@ -103,9 +100,7 @@ async def test_cancel_mid_run_stops_promptly_and_keeps_finished_rows():
     ("noise", "0", "noise", 0.0),
 ])
 async def test_each_control_changes_the_settings_and_the_plan(name, text, attr, value):
-    app = VgtuiApp(start_screen="experiments")
-    async with app.run_test(size=(100, 32)) as pilot:
-        screen = await on_screen(pilot, ExperimentsScreen)
+    async with page(ExperimentsScreen, size=(100, 32)) as (app, pilot, screen):
         plan = text_of(screen.query_one("#exp-plan"))
         command = screen.cli_command()
         await set_field(pilot, screen, name, text)
@@ -113,22 +108,20 @@ async def test_each_control_changes_the_settings_and_the_plan(name, text, attr, 
         assert text_of(screen.query_one("#exp-plan")) != plan or screen.cli_command() != command
 
 
+@pytest.mark.slow
 async def test_truncate_setting_redraws_the_truncation_view():
-    app = VgtuiApp(start_screen="experiments")
-    async with app.run_test(size=(100, 32)) as pilot:
-        screen = await on_screen(pilot, ExperimentsScreen)
+    async with page(ExperimentsScreen, size=(100, 32)) as (app, pilot, screen):
         await set_field(pilot, screen, "truncate", "7")
         await wait_until(pilot, lambda: screen.probe.truncate == 7)
         assert screen.probe.max_beyond == 0.0
         assert "k = 7 (the truncate setting)" in text_of(screen.query_one("#exp-trunc-summary"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,bad", [("lengths", "5,abc"), ("seeds", "0"), ("clip", "-2"),
                                       ("archs", "cnn"), ("train_steps", "")])
 async def test_bad_input_shows_inline_error_and_keeps_settings(name, bad):
-    app = VgtuiApp(start_screen="experiments")
-    async with app.run_test(size=(100, 32)) as pilot:
-        screen = await on_screen(pilot, ExperimentsScreen)
+    async with page(ExperimentsScreen, size=(100, 32)) as (app, pilot, screen):
         kept = screen.config
         await set_field(pilot, screen, name, bad)
         await refused(pilot, screen, name)
@@ -141,10 +134,9 @@ async def test_bad_input_shows_inline_error_and_keeps_settings(name, bad):
         assert not screen.running and screen.outcome is None
 
 
+@pytest.mark.slow
 async def test_preset_key_and_palette_presets():
-    app = VgtuiApp(start_screen="experiments")
-    async with app.run_test(size=(100, 32)) as pilot:
-        screen = await on_screen(pilot, ExperimentsScreen)
+    async with page(ExperimentsScreen, size=(100, 32)) as (app, pilot, screen):
         screen.query_one("#exp-tabs ContentTabs").focus()
         await pilot.press("p")
         await wait_until(pilot, lambda: screen.config == preset_config("experiments", "adam-clip"))
@@ -156,30 +148,22 @@ async def test_preset_key_and_palette_presets():
         assert any(n.startswith("Go to Experiments") for n in names)
 
 
+@pytest.mark.slow
 async def test_tab_keys_and_help():
-    app = VgtuiApp(start_screen="experiments")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await on_screen(pilot, ExperimentsScreen)
+    async with page(ExperimentsScreen, size=(80, 24)) as (app, pilot, screen):
         tabs = screen.query_one("#exp-tabs")
         screen.query_one("#exp-tabs ContentTabs").focus()
         await pilot.press("right_square_bracket")
         assert tabs.active == "tab-results"
         await pilot.press("left_square_bracket", "left_square_bracket")
         assert tabs.active == "tab-trunc"
-        await pilot.press("f1")
-        await pilot.pause()
-        from vgtui.widgets.help import HelpScreen
-
-        assert isinstance(app.screen, HelpScreen)
-        await pilot.press("escape")
-        await pilot.pause()
-        assert app.screen is screen
+        await open_help(pilot)
+        await escape_to(pilot, screen)
 
 
+@pytest.mark.slow
 async def test_copy_as_command_reproduces_the_table(run_cli):
-    app = VgtuiApp(start_screen="experiments")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, ExperimentsScreen)
+    async with page(ExperimentsScreen) as (app, pilot, screen):
         await apply(pilot, screen, {**QUICK, "archs": "rnn,gru", "clip": "2"})
         result = await run_and_wait(pilot, screen)
         await pilot.press("c")
@@ -193,10 +177,9 @@ async def test_copy_as_command_reproduces_the_table(run_cli):
     assert [r["grad_step1"] for r in rows] == [r.grad_step1 for r in result.runs]
 
 
+@pytest.mark.slow
 async def test_t_key_runs_the_truncation_demo_and_the_view_counts_learned_runs():
-    app = VgtuiApp(start_screen="experiments")
-    async with app.run_test(size=(100, 32)) as pilot:
-        screen = await on_screen(pilot, ExperimentsScreen)
+    async with page(ExperimentsScreen, size=(100, 32)) as (app, pilot, screen):
         screen.query_one("#exp-tabs ContentTabs").focus()
         # shrink the demo so the test is quick: same preset, fewer updates
         from dataclasses import replace

@@ -8,7 +8,7 @@ import pytest
 from vgtui.app import VgtuiApp
 from vgtui.widgets.controls import ControlPanel
 
-from .helpers import on_screen, screen_text, settled, wait_until
+from .helpers import on_screen, page, screen_text, settled, wait_until
 
 BAD = re.compile(r"\b(nan|NaN|inf|Infinity)\b")
 EXPLODING = {"activation": "relu", "scale": 5.0}
@@ -34,6 +34,7 @@ def _config_is(**values):
     return check
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("screen_id,steps,marker", [
     ("flow", 10_000, "passes float range"),
     ("jacobian", 1000, "e+"),
@@ -53,10 +54,9 @@ async def test_rnn_screens_at_scale_5_relu(screen_id, steps, marker):
         assert re.search(r"\de\+(\d{3,})", text)  # a magnitude printed past 1e100
 
 
+@pytest.mark.slow
 async def test_architectures_and_forget_gate_at_scale_5():
-    app = VgtuiApp(start_screen="architectures")
-    async with app.run_test(size=(200, 70)) as pilot:
-        screen = await on_screen(pilot, "architectures")
+    async with page("architectures", size=(200, 70)) as (app, pilot, screen):
         await _apply(pilot, screen, {"scale": 5.0, "steps": 10_000, "radius": 1.5},
                      _config_is(scale=5.0, steps=10_000))
         text = screen_text(app)
@@ -73,10 +73,9 @@ async def test_architectures_and_forget_gate_at_scale_5():
         assert not BAD.findall(screen_text(app))
 
 
+@pytest.mark.slow
 async def test_longrange_rnn_relu_at_scale_5_with_a_long_gap():
-    app = VgtuiApp(start_screen="longrange")
-    async with app.run_test(size=(200, 70)) as pilot:
-        screen = await on_screen(pilot, "longrange")
+    async with page("longrange", size=(200, 70)) as (app, pilot, screen):
         screen.set_model("rnn")
         await wait_until(pilot, lambda: screen.result.config.model == "rnn")
         await _apply(pilot, screen, EXPLODING, lambda r: r.config.model == "rnn"

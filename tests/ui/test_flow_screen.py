@@ -3,13 +3,14 @@ import math
 
 import pytest
 
-from vgtui.app import VgtuiApp
 from vgtui.screens.flow import FlowScreen
 from vgtui.widgets.controls import ControlPanel
 
-from .helpers import on_screen, refused, result_with, set_field, text_of, wait_until
+from .helpers import (escape_to, open_help, page, refused, result_with, set_field, text_of,
+                      wait_until)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("field,text,attr,value", [
     ("activation", "sigmoid", "activation", "sigmoid"),
     ("init", "orthogonal", "init", "orthogonal"),
@@ -22,9 +23,7 @@ from .helpers import on_screen, refused, result_with, set_field, text_of, wait_u
     ("seed", "5", "seed", 5),
 ])
 async def test_each_control_changes_the_figures(field, text, attr, value):
-    app = VgtuiApp(start_screen="flow")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, FlowScreen)
+    async with page(FlowScreen) as (app, pilot, screen):
         before = text_of(screen.query_one("#flow-summary")), list(screen.result.log10_grad_h)
         await set_field(pilot, screen, field, text)
         result = await result_with(pilot, screen, **{attr: value})
@@ -33,10 +32,9 @@ async def test_each_control_changes_the_figures(field, text, attr, value):
         assert screen.query_one("#flow-table").row_count > 0
 
 
+@pytest.mark.slow
 async def test_leaky_slope_changes_a_leaky_relu_run():
-    app = VgtuiApp(start_screen="flow")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, FlowScreen)
+    async with page(FlowScreen) as (app, pilot, screen):
         await set_field(pilot, screen, "activation", "leaky_relu")
         first = await result_with(pilot, screen, activation="leaky_relu")
         await set_field(pilot, screen, "leaky_slope", "0.5")
@@ -44,22 +42,20 @@ async def test_leaky_slope_changes_a_leaky_relu_run():
         assert list(first.log10_grad_h) != list(second.log10_grad_h)
 
 
+@pytest.mark.slow
 async def test_dtype_control_switches_precision_and_status():
-    app = VgtuiApp(start_screen="flow")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, FlowScreen)
+    async with page(FlowScreen) as (app, pilot, screen):
         await set_field(pilot, screen, "dtype", "float32")
         result = await result_with(pilot, screen, dtype="float32")
         assert result.dtype == "float32"
         assert "float32" in text_of(screen.status)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("field,bad", [("scale", "abc"), ("scale", "-1"), ("hidden", "0"),
                                        ("steps", "nan"), ("seed", ""), ("input_scale", "1e400")])
 async def test_bad_value_shows_inline_error_and_keeps_last_result(field, bad):
-    app = VgtuiApp(start_screen="flow")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, FlowScreen)
+    async with page(FlowScreen) as (app, pilot, screen):
         kept = screen.result
         summary = text_of(screen.query_one("#flow-summary"))
         await set_field(pilot, screen, field, bad)
@@ -73,27 +69,25 @@ async def test_bad_value_shows_inline_error_and_keeps_last_result(field, bad):
         await wait_until(pilot, lambda: not error.has_class("-shown"))
 
 
+@pytest.mark.slow
 async def test_cuda_device_without_cuda_is_refused_inline():
     import torch
 
     if torch.cuda.is_available():
         pytest.skip("CUDA present")
-    app = VgtuiApp(start_screen="flow")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, FlowScreen)
+    async with page(FlowScreen) as (app, pilot, screen):
         kept = screen.result
         await set_field(pilot, screen, "device", "cuda")
         await wait_until(pilot, lambda: "cuda is not available" in text_of(screen.status))
         assert screen.result is kept
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("preset", ["sigmoid-20", "tanh-1.2", "tanh-1.0", "four-unit"])
 async def test_presets_load(preset):
     from vgtui.engine.presets import preset_config
 
-    app = VgtuiApp(start_screen="flow")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, FlowScreen)
+    async with page(FlowScreen) as (app, pilot, screen):
         screen.load_preset(preset)
         expected = preset_config("flow", preset)
         result = await result_with(pilot, screen, **expected.to_dict())
@@ -103,9 +97,7 @@ async def test_presets_load(preset):
 
 
 async def test_four_unit_preset_has_spectral_radius_near_half():
-    app = VgtuiApp(start_screen="flow")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, FlowScreen)
+    async with page(FlowScreen) as (app, pilot, screen):
         screen.load_preset("four-unit")
         result = await result_with(pilot, screen, hidden=4)
         assert abs(result.spectral_radius - 0.5) < 0.15
@@ -113,9 +105,7 @@ async def test_four_unit_preset_has_spectral_radius_near_half():
 
 
 async def test_nudge_keys_change_scale_and_steps():
-    app = VgtuiApp(start_screen="flow")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, FlowScreen)
+    async with page(FlowScreen) as (app, pilot, screen):
         screen.query_one("#flow-results").focus()
         await pilot.press("plus")
         await result_with(pilot, screen, scale=1.05)
@@ -128,10 +118,9 @@ async def test_nudge_keys_change_scale_and_steps():
         assert screen.query_one(ControlPanel).raw("scale") == "0.95"
 
 
+@pytest.mark.slow
 async def test_typing_minus_in_a_field_is_text_not_a_nudge():
-    app = VgtuiApp(start_screen="flow")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, FlowScreen)
+    async with page(FlowScreen) as (app, pilot, screen):
         field = screen.query_one("#field-seed")
         field.focus()
         field.value = ""
@@ -141,10 +130,9 @@ async def test_typing_minus_in_a_field_is_text_not_a_nudge():
         assert screen.config.scale == 1.0
 
 
+@pytest.mark.slow
 async def test_log_space_preset_shows_exact_tiny_numbers():
-    app = VgtuiApp(start_screen="flow")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, FlowScreen)
+    async with page(FlowScreen) as (app, pilot, screen):
         screen.load_preset("log-space")
         result = await result_with(pilot, screen, steps=10_000)
         assert math.isclose(result.log10_grad_h[0], -3009.5, abs_tol=0.01)
@@ -153,24 +141,16 @@ async def test_log_space_preset_shows_exact_tiny_numbers():
         assert first_row[1].endswith("e-3010")
 
 
+@pytest.mark.slow
 async def test_help_opens_and_closes():
-    app = VgtuiApp(start_screen="flow")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await on_screen(pilot, FlowScreen)
-        await pilot.press("f1")
-        await pilot.pause()
-        from vgtui.widgets.help import HelpScreen
-
-        assert isinstance(app.screen, HelpScreen)
-        await pilot.press("escape")
-        await pilot.pause()
-        assert isinstance(app.screen, FlowScreen)
+    async with page(FlowScreen, size=(100, 30)) as (app, pilot, screen):
+        await open_help(pilot)
+        await escape_to(pilot, screen)
 
 
+@pytest.mark.slow
 async def test_palette_lists_screens_and_presets():
-    app = VgtuiApp(start_screen="flow")
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await on_screen(pilot, FlowScreen)
+    async with page(FlowScreen, size=(100, 30)) as (app, pilot, screen):
         names = [c.title for c in app.get_system_commands(screen)]
         assert any(n.startswith("Go to Gradient Flow") for n in names)
         assert any("preset" in n for n in names)
@@ -181,19 +161,17 @@ async def test_palette_lists_screens_and_presets():
         assert isinstance(app.screen, CommandPalette)
 
 
+@pytest.mark.slow
 async def test_status_line_shows_device_dtype_and_time():
-    app = VgtuiApp(start_screen="flow")
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await on_screen(pilot, FlowScreen)
+    async with page(FlowScreen, size=(100, 30)) as (app, pilot, screen):
         text = text_of(screen.status)
         assert "cpu" in text and "float64" in text and "computed in" in text
 
 
+@pytest.mark.slow
 async def test_over_budget_settings_are_refused_inline(monkeypatch):
     monkeypatch.setenv("VGTUI_MEMORY_MB", "20")
-    app = VgtuiApp(start_screen="flow")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, FlowScreen)
+    async with page(FlowScreen) as (app, pilot, screen):
         kept = screen.result
         await set_field(pilot, screen, "steps", "100000")
         await wait_until(pilot, lambda: "over the limit" in text_of(screen.status))

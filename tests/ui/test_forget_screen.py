@@ -6,12 +6,12 @@ import shlex
 import numpy as np
 import torch
 
-from vgtui.app import VgtuiApp
-from vgtui.screens.forget import ForgetScreen
-from vgtui.widgets.help import HelpScreen
+import pytest
 
-from .helpers import (error_cleared, on_screen, open_model_dialog, refused, result_with,
-                      set_field, submit_model, text_of, wait_until)
+from vgtui.screens.forget import ForgetScreen
+
+from .helpers import (error_cleared, escape_to, open_help, open_model_dialog, page, refused,
+                      result_with, set_field, submit_model, text_of, wait_until)
 
 
 def lstm_horizon(screen) -> float:
@@ -25,9 +25,7 @@ def lstm_horizon(screen) -> float:
 
 
 async def test_shows_toy_three_cells_and_the_cell_path():
-    app = VgtuiApp(start_screen="forget")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, ForgetScreen)
+    async with page(ForgetScreen) as (app, pilot, screen):
         toy = text_of(screen.query_one("#forget-toy"))
         assert "0.7^100" in toy and "0.98^100" in toy and "article" in toy
         summary = text_of(screen.query_one("#forget-summary"))
@@ -50,10 +48,9 @@ CONTROLS = [
 ]
 
 
+@pytest.mark.slow
 async def test_each_control_changes_the_figures():
-    app = VgtuiApp(start_screen="forget")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, ForgetScreen)
+    async with page(ForgetScreen) as (app, pilot, screen):
         for field, text, value in CONTROLS:
             before = (text_of(screen.query_one("#forget-summary")),
                       text_of(screen.query_one("#forget-cell")))
@@ -64,10 +61,9 @@ async def test_each_control_changes_the_figures():
             assert after != before, field
 
 
+@pytest.mark.slow
 async def test_raising_the_forget_bias_lengthens_the_horizon_on_screen():
-    app = VgtuiApp(start_screen="forget")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, ForgetScreen)
+    async with page(ForgetScreen) as (app, pilot, screen):
         await set_field(pilot, screen, "forget_bias", "0")
         await result_with(pilot, screen, forget_bias=0.0)
         low = lstm_horizon(screen)
@@ -82,10 +78,9 @@ async def test_raising_the_forget_bias_lengthens_the_horizon_on_screen():
         assert "forget bias 3" in text_of(screen.query_one("#forget-summary"))
 
 
+@pytest.mark.slow
 async def test_toy_controls_and_bad_toy_input():
-    app = VgtuiApp(start_screen="forget")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, ForgetScreen)
+    async with page(ForgetScreen) as (app, pilot, screen):
         await set_field(pilot, screen, "toy_gate", "0.9")
         await wait_until(pilot, lambda: "0.9^100" in text_of(screen.query_one("#forget-toy")))
         assert "article" not in text_of(screen.query_one("#forget-toy")).split("\n")[3]
@@ -105,10 +100,9 @@ BAD = [("forget_bias", "abc"), ("forget_bias", "99"), ("steps", "0"), ("layers",
        ("hidden", "")]
 
 
+@pytest.mark.slow
 async def test_bad_values_show_inline_errors_and_keep_the_last_result():
-    app = VgtuiApp(start_screen="forget")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, ForgetScreen)
+    async with page(ForgetScreen) as (app, pilot, screen):
         kept = screen.result
         summary = text_of(screen.query_one("#forget-summary"))
         for field, bad in BAD:
@@ -122,10 +116,9 @@ async def test_bad_values_show_inline_errors_and_keep_the_last_result():
             await error_cleared(pilot, screen, field)
 
 
+@pytest.mark.slow
 async def test_keys_switch_quantity_layer_steps_and_presets():
-    app = VgtuiApp(start_screen="forget")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, ForgetScreen)
+    async with page(ForgetScreen) as (app, pilot, screen):
         screen.query_one("#forget-results").focus()
         await pilot.press("v")
         await pilot.pause()
@@ -150,25 +143,20 @@ async def test_keys_switch_quantity_layer_steps_and_presets():
         await result_with(pilot, screen, layers=1, forget_bias=0.0)
 
 
+@pytest.mark.slow
 async def test_help_and_palette():
-    app = VgtuiApp(start_screen="forget")
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await on_screen(pilot, ForgetScreen)
+    async with page(ForgetScreen, size=(100, 30)) as (app, pilot, screen):
         screen.query_one("#forget-results").focus()
-        await pilot.press("f1")
-        await pilot.pause()
-        assert isinstance(app.screen, HelpScreen)
-        await pilot.press("escape")
-        await pilot.pause()
+        await open_help(pilot)
+        await escape_to(pilot, screen)
         names = [c.title for c in app.get_system_commands(screen)]
         assert any("Forget gate: open model" in n for n in names)
         assert any("Forget gate preset" in n for n in names)
 
 
+@pytest.mark.slow
 async def test_copy_as_command_reproduces_the_lstm_row(run_cli):
-    app = VgtuiApp(start_screen="forget")
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await on_screen(pilot, ForgetScreen)
+    async with page(ForgetScreen, size=(100, 30)) as (app, pilot, screen):
         await set_field(pilot, screen, "forget_bias", "2")
         await result_with(pilot, screen, forget_bias=2.0)
         command = screen.cli_command()
@@ -177,10 +165,10 @@ async def test_copy_as_command_reproduces_the_lstm_row(run_cli):
     assert code == 0, err
     data = json.loads(out)
     assert data["log10_grad_h"] == list(shown.log10_grad_h)
-    assert data["log10_cell_path"] if "log10_cell_path" in data else True
     assert data["layers"][-1]["log10_cell_path"] == list(shown.top.log10_cell_path)
 
 
+@pytest.mark.slow
 async def test_open_model_adds_it_and_refuses_bad_files(tmp_path):
     torch.manual_seed(0)
     good = tmp_path / "lstm.pt"
@@ -191,9 +179,7 @@ async def test_open_model_adds_it_and_refuses_bad_files(tmp_path):
     np.save(wrong, np.zeros((30, 5)))
     bad = tmp_path / "bad.pt"
     bad.write_bytes(b"not a model")
-    app = VgtuiApp(start_screen="forget")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, ForgetScreen)
+    async with page(ForgetScreen) as (app, pilot, screen):
         kept = screen.result
         dialog = await open_model_dialog(pilot, screen)
         await submit_model(pilot, dialog, str(bad))

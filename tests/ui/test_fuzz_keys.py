@@ -14,6 +14,7 @@ import os
 import random
 
 import numpy as np
+import pytest
 from textual.widgets import Input
 
 from vgtui.app import VgtuiApp
@@ -62,6 +63,7 @@ async def close_overlays(pilot) -> None:
     raise AssertionError(f"Escape does not close {app.screen_stack[1:]!r}")
 
 
+@pytest.mark.slow
 async def test_random_keys_on_every_screen_never_crash(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # ctrl+s screenshots land here
 

@@ -2,21 +2,18 @@
 import json
 import shlex
 
+import pytest
 from textual.widgets import TabbedContent
 
-from vgtui.app import VgtuiApp
 from vgtui.screens.flow import FlowScreen
 from vgtui.screens.history import REMEDIES, TIMELINE, HistoryScreen
 from vgtui.screens.quiz import QuizScreen
-from vgtui.widgets.pickers import CommandBox
 
-from .helpers import on_screen, text_of, wait_until
+from .helpers import copied_command, page, text_of, wait_until
 
 
 async def test_timeline_and_remedies_rows_with_detail():
-    app = VgtuiApp(start_screen="history")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await on_screen(pilot, HistoryScreen)
+    async with page(HistoryScreen, size=(80, 24)) as (app, pilot, screen):
         assert screen.query_one("#hist-timeline").row_count == len(TIMELINE) >= 11
         years = [e.year for e in TIMELINE]
         assert years[0] == "1974" and years[-1] == "2023" and years == sorted(years)
@@ -34,10 +31,9 @@ async def test_timeline_and_remedies_rows_with_detail():
         assert REMEDIES[1].name in detail and "✓ fixes" in detail and "✗ cannot" in detail
 
 
+@pytest.mark.slow
 async def test_enter_on_a_row_opens_the_linked_screen():
-    app = VgtuiApp(start_screen="history")
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await on_screen(pilot, HistoryScreen)
+    async with page(HistoryScreen, size=(100, 30)) as (app, pilot, screen):
         table = screen.query_one("#hist-timeline")
         table.focus()
         flow_row = next(i for i, e in enumerate(TIMELINE) if e.screen == "flow")
@@ -46,23 +42,21 @@ async def test_enter_on_a_row_opens_the_linked_screen():
         await wait_until(pilot, lambda: isinstance(app.screen, FlowScreen))
 
 
+@pytest.mark.slow
 async def test_a_link_to_a_screen_missing_from_the_registry_is_refused_gracefully(monkeypatch):
     import vgtui.app as app_module
 
     monkeypatch.setattr(app_module, "topic_ids", lambda: ["longrange", "flow", "history"])
-    app = VgtuiApp(start_screen="history")
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await on_screen(pilot, HistoryScreen)
+    async with page(HistoryScreen, size=(100, 30)) as (app, pilot, screen):
         app.action_goto("quiz")
         await pilot.pause()
         assert app.screen is screen
         assert any("no screen 'quiz'" in str(n.message) for n in app._notifications)
 
 
+@pytest.mark.slow
 async def test_sharing_and_capacity_inputs(run_cli):
-    app = VgtuiApp(start_screen="history")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await on_screen(pilot, HistoryScreen)
+    async with page(HistoryScreen, size=(80, 24)) as (app, pilot, screen):
         await pilot.press("s")
         await pilot.pause()
         summary = text_of(screen.query_one("#cap-summary"))
@@ -79,10 +73,7 @@ async def test_sharing_and_capacity_inputs(run_cli):
         field.value = "32"
         await wait_until(pilot, lambda: screen.cap_result.config.hidden == 32)
         screen.query_one("#cap-table").focus()
-        await pilot.press("c")
-        await pilot.pause()
-        assert isinstance(app.screen, CommandBox)
-        command = app.screen.command
+        command = await copied_command(pilot)
         shown = screen.cap_result
     code, out, _ = run_cli(*(shlex.split(command)[1:] + ["--json"]))
     assert json.loads(out)["recurrent_params"] == shown.recurrent_params == 32 * 32 + 32 * 10 + 32
@@ -91,9 +82,7 @@ async def test_sharing_and_capacity_inputs(run_cli):
 async def test_quiz_answers_by_letter_scores_and_explains():
     from vgtui.engine.quiz import ANSWER_KEYS
 
-    app = VgtuiApp(start_screen="quiz")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await on_screen(pilot, QuizScreen)
+    async with page(QuizScreen, size=(80, 24)) as (app, pilot, screen):
         q = screen.question
         wrong = (q.answer + 1) % 4
         await pilot.press(ANSWER_KEYS[wrong])
@@ -116,10 +105,9 @@ async def test_quiz_answers_by_letter_scores_and_explains():
         assert screen.index == 0
 
 
+@pytest.mark.slow
 async def test_quiz_enter_on_an_option_answers_and_a_full_round_reports_the_score():
-    app = VgtuiApp(start_screen="quiz")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await on_screen(pilot, QuizScreen)
+    async with page(QuizScreen, size=(80, 24)) as (app, pilot, screen):
         total = len(screen.quiz.questions)
         assert total >= 12
         for _ in range(total):
@@ -135,10 +123,9 @@ async def test_quiz_enter_on_an_option_answers_and_a_full_round_reports_the_scor
         assert f"All {total} answered" in text_of(screen.query_one("#quiz-feedback"))
 
 
+@pytest.mark.slow
 async def test_quiz_new_round_recomputes_the_numbers():
-    app = VgtuiApp(start_screen="quiz")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await on_screen(pilot, QuizScreen)
+    async with page(QuizScreen, size=(80, 24)) as (app, pilot, screen):
         first = [q.value for q in screen.quiz.questions if q.numeric]
         await pilot.press("a")
         await pilot.press("r")
@@ -147,10 +134,9 @@ async def test_quiz_new_round_recomputes_the_numbers():
         assert [q.value for q in screen.quiz.questions if q.numeric] != first
 
 
+@pytest.mark.slow
 async def test_quiz_copy_as_command_where_a_lookup_exists(run_cli):
-    app = VgtuiApp(start_screen="quiz")
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await on_screen(pilot, QuizScreen)
+    async with page(QuizScreen, size=(80, 24)) as (app, pilot, screen):
         index = next(i for i, q in enumerate(screen.quiz.questions) if q.qid == "flow-ratio")
         screen.index = index
         screen._draw()

@@ -8,10 +8,10 @@ import pytest
 from vgtui.app import VgtuiApp
 from vgtui.widgets.model_dialog import OpenModelDialog
 
-from .helpers import (on_screen, open_model_dialog, screen_text, submit_model, text_of,
-                      wait_until)
+from .helpers import on_screen, open_model_dialog, screen_text, submit_model, text_of, wait_until
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("screen_id", ["flow", "forget"])
 async def test_every_hostile_file_is_refused_inline(screen_id, hostile_model_files, tmp_path):
     cases, marker, paths = hostile_model_files

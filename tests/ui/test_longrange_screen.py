@@ -8,9 +8,9 @@ import pytest
 from vgtui.app import VgtuiApp
 from vgtui.screens.longrange import LongRangeScreen
 from vgtui.widgets.controls import ControlPanel
-from vgtui.widgets.pickers import CommandBox
 
-from .helpers import on_screen, refused, result_with, set_field, text_of, wait_until
+from .helpers import (copied_command, on_screen, refused, result_with, set_field, text_of,
+                      wait_until)
 
 
 async def test_opening_screen_is_long_range_with_the_sentence_and_sweep():
@@ -26,6 +26,7 @@ async def test_opening_screen_is_long_range_with_the_sentence_and_sweep():
         assert "key word 'keys'" in text_of(screen.query_one("#lr-summary"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("field,text,value", [
     ("factor", "0.9", 0.9),
     ("filler", "12", 12),
@@ -45,6 +46,7 @@ async def test_each_input_changes_the_figures(field, text, value):
         assert after != before
 
 
+@pytest.mark.slow
 async def test_models_and_their_settings():
     app = VgtuiApp()
     async with app.run_test(size=(100, 34)) as pilot:
@@ -72,6 +74,7 @@ async def test_models_and_their_settings():
         assert high > low
 
 
+@pytest.mark.slow
 async def test_own_sentence_and_examples():
     app = VgtuiApp()
     async with app.run_test(size=(100, 34)) as pilot:
@@ -87,6 +90,7 @@ async def test_own_sentence_and_examples():
         assert r.tokens[r.key_index] == "not"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("field,bad", [("factor", "abc"), ("factor", "7"), ("filler", "-1"),
                                        ("key", "99"), ("gaps", "3,,4"), ("text", "one")])
 async def test_bad_input_shows_inline_error_and_keeps_the_last_result(field, bad):
@@ -102,6 +106,7 @@ async def test_bad_input_shows_inline_error_and_keeps_the_last_result(field, bad
         assert text_of(screen.query_one("#lr-strip")) == strip
 
 
+@pytest.mark.slow
 async def test_keys_change_model_gap_factor_and_key_word():
     app = VgtuiApp()
     async with app.run_test(size=(100, 34)) as pilot:
@@ -128,6 +133,7 @@ async def test_keys_change_model_gap_factor_and_key_word():
         await wait_until(pilot, lambda: screen.result.config.example_name() == "language")
 
 
+@pytest.mark.slow
 async def test_enter_on_a_token_row_makes_it_the_key_word():
     app = VgtuiApp()
     async with app.run_test(size=(100, 34)) as pilot:
@@ -140,6 +146,7 @@ async def test_enter_on_a_token_row_makes_it_the_key_word():
         assert r.key_index == 5
 
 
+@pytest.mark.slow
 async def test_copy_as_command_reproduces_the_screen(run_cli):
     app = VgtuiApp()
     async with app.run_test(size=(100, 34)) as pilot:
@@ -150,16 +157,14 @@ async def test_copy_as_command_reproduces_the_screen(run_cli):
         shown = await result_with(pilot, screen, model="lstm", filler=7,
                              text="it's the dog, not the cats, that barks")
         screen.query_one("#lr-results").focus()
-        await pilot.press("c")
-        await pilot.pause()
-        assert isinstance(app.screen, CommandBox)
-        command = app.screen.command
+        command = await copied_command(pilot)
     code, out, err = run_cli(*(shlex.split(command)[1:] + ["--json"]))
     assert code == 0, err
     data = json.loads(out)
     assert [t["log10_ratio"] for t in data["tokens"]] == list(shown.log10_ratio)
 
 
+@pytest.mark.slow
 async def test_help_opens():
     app = VgtuiApp()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -170,6 +175,7 @@ async def test_help_opens():
         assert isinstance(app.screen, HelpScreen)
 
 
+@pytest.mark.slow
 async def test_palette_has_examples_and_models():
     app = VgtuiApp()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -179,6 +185,7 @@ async def test_palette_has_examples_and_models():
         assert any(n.startswith("Long-range model: LSTM") for n in names)
 
 
+@pytest.mark.slow
 async def test_large_gap_shows_exact_tiny_shares():
     app = VgtuiApp()
     async with app.run_test(size=(160, 50)) as pilot:

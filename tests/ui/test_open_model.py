@@ -5,11 +5,12 @@ import shlex
 import numpy as np
 import torch
 
-from vgtui.app import VgtuiApp
+import pytest
+
 from vgtui.screens.flow import FlowScreen
 from vgtui.widgets.model_dialog import OpenModelDialog
 
-from .helpers import on_screen, open_model_dialog, submit_model, text_of, wait_until
+from .helpers import open_model_dialog, page, submit_model, text_of, wait_until
 
 
 def files(tmp_path):
@@ -27,11 +28,10 @@ def files(tmp_path):
     return gru, rnn, x, linear, bad
 
 
+@pytest.mark.slow
 async def test_bad_files_are_refused_in_the_dialog_and_the_screen_keeps_its_result(tmp_path):
     gru, rnn, x, linear, bad = files(tmp_path)
-    app = VgtuiApp(start_screen="flow")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, FlowScreen)
+    async with page(FlowScreen) as (app, pilot, screen):
         kept = screen.result
         summary = text_of(screen.query_one("#flow-summary"))
         dialog = await open_model_dialog(pilot, screen)
@@ -54,11 +54,10 @@ async def test_bad_files_are_refused_in_the_dialog_and_the_screen_keeps_its_resu
         assert text_of(screen.query_one("#flow-summary")) == summary
 
 
+@pytest.mark.slow
 async def test_a_good_model_is_shown_reproduced_and_cleared(tmp_path, run_cli):
     gru, rnn, x, linear, bad = files(tmp_path)
-    app = VgtuiApp(start_screen="flow")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, FlowScreen)
+    async with page(FlowScreen) as (app, pilot, screen):
         dialog = await open_model_dialog(pilot, screen)
         await submit_model(pilot, dialog, str(gru), str(x))
         await wait_until(pilot, lambda: screen.result.source != "random init")
@@ -87,9 +86,7 @@ async def test_a_good_model_is_shown_reproduced_and_cleared(tmp_path, run_cli):
 
 async def test_a_vanilla_model_with_seeded_inputs(tmp_path):
     gru, rnn, x, linear, bad = files(tmp_path)
-    app = VgtuiApp(start_screen="flow")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, FlowScreen)
+    async with page(FlowScreen) as (app, pilot, screen):
         dialog = await open_model_dialog(pilot, screen)
         await submit_model(pilot, dialog, str(rnn))
         await wait_until(pilot, lambda: screen.result.source != "random init")

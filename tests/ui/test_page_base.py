@@ -41,6 +41,7 @@ async def test_typing_a_refused_value_back_clears_the_error_without_computing(sc
         assert screen.launches == launches and screen.result is result
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("screen_id", sorted(REFUSABLE))
 async def test_p_reaches_every_preset_in_order_and_d_restores_the_defaults(screen_id):
     app = VgtuiApp(start_screen=screen_id)

@@ -10,7 +10,7 @@ from vgtui.topics import TOPICS as SCREENS
 from vgtui.widgets.controls import ControlPanel
 from vgtui.widgets.help import HelpScreen
 
-from .helpers import on_screen, screen_text, taken_in, text_of, wait_until
+from .helpers import on_screen, page, screen_text, taken_in, text_of, wait_until
 
 SIZES = [(40, 12), (300, 100), (59, 20), (60, 19), (60, 20), (80, 24), (41, 13), (200, 60),
          (40, 12), (300, 100), (120, 40)]
@@ -31,6 +31,7 @@ async def _walk_sizes(pilot, screen):
             assert "enlarge" in screen_text(app).lower(), (w, h)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("screen_id", [s.id for s in SCREENS])
 async def test_every_screen_survives_resizing_and_works_after(screen_id):
     app = VgtuiApp(start_screen=screen_id)
@@ -52,10 +53,9 @@ async def test_every_screen_survives_resizing_and_works_after(screen_id):
         assert app._exception is None
 
 
+@pytest.mark.slow
 async def test_resizing_while_a_long_gradient_flow_runs():
-    app = VgtuiApp(start_screen="flow")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, "flow")
+    async with page("flow") as (app, pilot, screen):
         before, launches = screen.result, screen.launches
         screen.query_one(ControlPanel).set_values({"steps": 20000, "hidden": 64})
         await wait_until(pilot, lambda: screen.launches > launches)  # the worker is running now
@@ -71,10 +71,9 @@ async def test_resizing_while_a_long_gradient_flow_runs():
                          and screen.result.config.steps == 30)
 
 
+@pytest.mark.slow
 async def test_resizing_while_experiments_train():
-    app = VgtuiApp(start_screen="experiments")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, "experiments")
+    async with page("experiments") as (app, pilot, screen):
         screen.load_preset("quick")
         await taken_in(pilot, screen)
         screen.action_run()

@@ -4,13 +4,14 @@ import pytest
 
 from vgtui.app import VgtuiApp
 
-from .helpers import on_screen, set_field, text_of, wait_until
+from .helpers import on_screen, page, set_field, text_of, wait_until
 
 # Screens that compute on opening, and the engine call behind each.
 COMPUTING = ["longrange", "flow", "chain", "jacobian", "spectrum", "bound", "exploding",
              "forget", "architectures"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("screen_id", COMPUTING)
 async def test_opening_a_screen_over_budget_says_so_inline(screen_id, monkeypatch):
     monkeypatch.setenv("VGTUI_SECONDS", "1e-7")
@@ -24,9 +25,7 @@ async def test_opening_a_screen_over_budget_says_so_inline(screen_id, monkeypatc
 
 async def test_a_refused_change_keeps_the_last_good_result(monkeypatch):
     monkeypatch.delenv("VGTUI_SECONDS", raising=False)
-    app = VgtuiApp(start_screen="flow")
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await on_screen(pilot, "flow")
+    async with page("flow") as (app, pilot, screen):
         kept = screen.result
         monkeypatch.setenv("VGTUI_MEMORY_MB", "1")  # read at every check
         await set_field(pilot, screen, "steps", "100000")
@@ -36,6 +35,7 @@ async def test_a_refused_change_keeps_the_last_good_result(monkeypatch):
         assert "last good result kept" in text_of(screen.status)
 
 
+@pytest.mark.slow
 async def test_decay_measured_table_and_experiments_refuse_inline(monkeypatch):
     monkeypatch.setenv("VGTUI_SECONDS", "1e-7")
     app = VgtuiApp(start_screen="decay")

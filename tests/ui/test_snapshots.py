@@ -47,58 +47,60 @@ def waiting_for(screen_id: str):
     return run_before
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("screen_id", [s.id for s in SCREENS])
 def test_screen_at_80x24(snap_compare, screen_id):
     assert snap_compare(VgtuiApp(start_screen=screen_id), terminal_size=SIZE,
                         run_before=waiting_for(screen_id))
 
 
+def on_flow_pressing(key: str, shown) -> object:
+    """A run_before: the Flow page ready, ``key`` pressed, ``shown(screen)`` true of the
+    overlay it opens, animations done."""
+    async def run_before(pilot) -> None:
+        await until_ready(pilot, "flow")
+        await pilot.press(key)
+        await wait_until(pilot, lambda: shown(pilot.app.screen))
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
+    return run_before
+
+
+@pytest.mark.slow
 def test_help_overlay_at_80x24(snap_compare):
     from textual.widgets import Markdown
 
     from vgtui.widgets.help import HelpScreen
 
-    async def run_before(pilot) -> None:
-        await until_ready(pilot, "flow")
-        await pilot.press("f1")
-        app = pilot.app
-        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen)
-                         and len(app.screen.query_one(Markdown).children) > 0)
-        await pilot.wait_for_scheduled_animations()
-        await pilot.pause()
+    def drawn(screen) -> bool:
+        return isinstance(screen, HelpScreen) and len(screen.query_one(Markdown).children) > 0
 
-    assert snap_compare(VgtuiApp(start_screen="flow"), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(VgtuiApp(start_screen="flow"), terminal_size=SIZE,
+                        run_before=on_flow_pressing("f1", drawn))
 
 
+@pytest.mark.slow
 def test_screen_picker_at_80x24(snap_compare):
     from vgtui.widgets.pickers import ScreenPicker
 
-    async def run_before(pilot) -> None:
-        await until_ready(pilot, "flow")
-        await pilot.press("g")
-        app = pilot.app
-        await wait_until(pilot, lambda: isinstance(app.screen, ScreenPicker))
-        await pilot.wait_for_scheduled_animations()
-        await pilot.pause()
-
-    assert snap_compare(VgtuiApp(start_screen="flow"), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(VgtuiApp(start_screen="flow"), terminal_size=SIZE,
+                        run_before=on_flow_pressing("g", lambda s: isinstance(s, ScreenPicker)))
 
 
+@pytest.mark.slow
 def test_command_box_at_80x24(snap_compare):
     from textual.widgets import Input
 
     from vgtui.widgets.pickers import CommandBox
 
-    async def run_before(pilot) -> None:
-        await until_ready(pilot, "flow")
-        await pilot.press("c")
-        app = pilot.app
-        await wait_until(pilot, lambda: isinstance(app.screen, CommandBox))
-        app.screen.query_one(Input).cursor_blink = False  # a blinking cursor is timing
-        await pilot.wait_for_scheduled_animations()
-        await pilot.pause()
+    def still(screen) -> bool:
+        if not isinstance(screen, CommandBox):
+            return False
+        screen.query_one(Input).cursor_blink = False  # a blinking cursor is timing
+        return True
 
-    assert snap_compare(VgtuiApp(start_screen="flow"), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(VgtuiApp(start_screen="flow"), terminal_size=SIZE,
+                        run_before=on_flow_pressing("c", still))
 
 
 # The Watch screen on the fixed sample logs that ship with vgtui (examples/train_adding.py,
@@ -107,6 +109,7 @@ WATCH_VIEWS = {"one-run": ((1,), ()), "three-runs": ((0, 1, 2), ()),
                "one-run-first-record": ((1,), ("home",)), "three-runs-layer-x": ((0, 1, 2), ("x",))}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("view", list(WATCH_VIEWS))
 def test_watch_screen_on_sample_logs_at_80x24(snap_compare, view):
     from vgtui.screens.watch import sample_paths
@@ -134,6 +137,7 @@ EXTRA_VIEWS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("view", list(EXTRA_VIEWS))
 def test_other_tab_at_80x24(snap_compare, view):
     screen_id, keys = EXTRA_VIEWS[view]

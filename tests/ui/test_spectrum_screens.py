@@ -4,12 +4,11 @@ import math
 import numpy as np
 import pytest
 
-from vgtui.app import VgtuiApp
 from vgtui.engine.spectrum import init_matrix
 from vgtui.widgets.controls import ControlPanel
-from vgtui.widgets.help import HelpScreen
 
-from .helpers import new_result, on_screen, refused, set_field, text_of, wait_until
+from .helpers import (escape_to, new_result, on_screen, open_help, page, refused, set_field,
+                      text_of, wait_until)
 
 SIZE = (140, 50)
 
@@ -19,13 +18,12 @@ def summary(screen, wid):
 
 
 # -- Jacobian ---------------------------------------------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize("field,text", [("activation", "sigmoid"), ("init", "orthogonal"),
                                         ("scale", "0.7"), ("hidden", "12"), ("steps", "33"),
                                         ("seed", "4")])
 async def test_jacobian_controls_change_the_figures(field, text):
-    app = VgtuiApp(start_screen="jacobian")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await on_screen(pilot, "jacobian")
+    async with page("jacobian", size=SIZE) as (app, pilot, screen):
         first = screen.result
         before = list(first.rnn.log10_product_norm)
         await set_field(pilot, screen, field, text)
@@ -36,9 +34,7 @@ async def test_jacobian_controls_change_the_figures(field, text):
 
 
 async def test_jacobian_two_unit_example_and_article_figures():
-    app = VgtuiApp(start_screen="jacobian")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await on_screen(pilot, "jacobian")
+    async with page("jacobian", size=SIZE) as (app, pilot, screen):
         m = screen.result.matrix
         assert m.spectral_radius == pytest.approx(0.48)
         article = summary(screen, "#jac-article")
@@ -57,12 +53,11 @@ async def test_jacobian_two_unit_example_and_article_figures():
                          and screen.result.matrix.matrix[0, 1] == 0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,bad", [("matrix", "1,2;3"), ("matrix", "a,b;c,d"),
                                       ("derivative", "-1"), ("powers", "0")])
 async def test_jacobian_bad_extra_shows_inline_error_and_keeps_result(name, bad):
-    app = VgtuiApp(start_screen="jacobian")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await on_screen(pilot, "jacobian")
+    async with page("jacobian", size=SIZE) as (app, pilot, screen):
         kept = screen.result
         await set_field(pilot, screen, name, bad)
         await refused(pilot, screen, name)
@@ -71,10 +66,9 @@ async def test_jacobian_bad_extra_shows_inline_error_and_keeps_result(name, bad)
         assert screen.result is kept
 
 
+@pytest.mark.slow
 async def test_jacobian_cap_is_refused_inline():
-    app = VgtuiApp(start_screen="jacobian")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await on_screen(pilot, "jacobian")
+    async with page("jacobian", size=SIZE) as (app, pilot, screen):
         kept = screen.result
         await set_field(pilot, screen, "steps", "5000")
         await wait_until(pilot, lambda: "1 to 1000" in text_of(screen.status))
@@ -84,10 +78,9 @@ async def test_jacobian_cap_is_refused_inline():
         assert screen.result is kept
 
 
+@pytest.mark.slow
 async def test_jacobian_keys_presets_help_and_palette():
-    app = VgtuiApp(start_screen="jacobian")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await on_screen(pilot, "jacobian")
+    async with page("jacobian", size=SIZE) as (app, pilot, screen):
         screen.query_one("#jac-results").focus()
         first = screen.result
         await pilot.press("plus")
@@ -101,18 +94,13 @@ async def test_jacobian_keys_presets_help_and_palette():
         assert any("Jacobian preset" in n for n in names)
         assert any("two-unit" in n for n in names)
         assert screen.cli_command().startswith("vgtui jacobian")
-        await pilot.press("f1")
-        await pilot.pause()
-        assert isinstance(app.screen, HelpScreen)
-        await pilot.press("escape")
-        await pilot.pause()
-        assert app.screen is screen
+        await open_help(pilot)
+        await escape_to(pilot, screen)
 
 
+@pytest.mark.slow
 async def test_number_keys_reach_the_four_screens():
-    app = VgtuiApp(start_screen="jacobian")
-    async with app.run_test(size=SIZE) as pilot:
-        await on_screen(pilot, "jacobian")
+    async with page("jacobian", size=SIZE) as (app, pilot, screen):
         for key, sid in (("7", "spectrum"), ("8", "bound"), ("9", "exploding"), ("6", "jacobian")):
             app.screen.query_one(".results").focus()
             await pilot.press(key)
@@ -120,10 +108,9 @@ async def test_number_keys_reach_the_four_screens():
 
 
 # -- Spectrum ------------------------------------------------------------------------
+@pytest.mark.slow
 async def test_spectrum_controls_and_plane():
-    app = VgtuiApp(start_screen="spectrum")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await on_screen(pilot, "spectrum")
+    async with page("spectrum", size=SIZE) as (app, pilot, screen):
         rep = screen.result
         assert screen.query_one("#spec-table").row_count == 6
         assert "unit circle" in text_of(screen.query_one("#spec-plane"))
@@ -151,10 +138,9 @@ async def test_spectrum_controls_and_plane():
         assert rep is not screen.result
 
 
+@pytest.mark.slow
 async def test_spectrum_training_key():
-    app = VgtuiApp(start_screen="spectrum")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await on_screen(pilot, "spectrum")
+    async with page("spectrum", size=SIZE) as (app, pilot, screen):
         assert screen.query_one("#spec-train").row_count == 0
         before = screen.result
         await set_field(pilot, screen, "hidden", "6")
@@ -174,10 +160,9 @@ async def test_spectrum_training_key():
         assert "--train-steps 50" in screen.cli_command()
 
 
+@pytest.mark.slow
 async def test_spectrum_bad_input_and_cap():
-    app = VgtuiApp(start_screen="spectrum")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await on_screen(pilot, "spectrum")
+    async with page("spectrum", size=SIZE) as (app, pilot, screen):
         kept = screen.result
         await set_field(pilot, screen, "shear", "-2")
         await refused(pilot, screen, "shear")
@@ -190,9 +175,7 @@ async def test_spectrum_bad_input_and_cap():
 
 # -- Bengio bound ------------------------------------------------------------------
 async def test_bound_screen_shows_two_series_and_the_sweep():
-    app = VgtuiApp(start_screen="bound")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await on_screen(pilot, "bound")
+    async with page("bound", size=SIZE) as (app, pilot, screen):
         r = screen.result.run
         assert r.config.activation == "sigmoid" and r.sigma_max == 0.25
         chart = text_of(screen.query_one("#bound-chart"))
@@ -216,10 +199,9 @@ async def test_bound_screen_shows_two_series_and_the_sweep():
         assert result.sweep.rows[0].sequences == 3
 
 
+@pytest.mark.slow
 async def test_bound_bad_sweep_input_keeps_result():
-    app = VgtuiApp(start_screen="bound")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await on_screen(pilot, "bound")
+    async with page("bound", size=SIZE) as (app, pilot, screen):
         kept = screen.result
         await set_field(pilot, screen, "scales", "1,x")
         await refused(pilot, screen, "scales")
@@ -233,10 +215,9 @@ async def test_bound_bad_sweep_input_keeps_result():
         assert not screen.query_one("#error-scales").has_class("-shown")
 
 
+@pytest.mark.slow
 async def test_bound_preset_tanh():
-    app = VgtuiApp(start_screen="bound")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await on_screen(pilot, "bound")
+    async with page("bound", size=SIZE) as (app, pilot, screen):
         first = screen.result
         screen.load_preset("tanh")
         result = await new_result(pilot, screen, first)
@@ -245,10 +226,9 @@ async def test_bound_preset_tanh():
 
 
 # -- Exploding & clipping ------------------------------------------------------------
+@pytest.mark.slow
 async def test_exploding_screen_growth_lyapunov_and_clipping():
-    app = VgtuiApp(start_screen="exploding")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await on_screen(pilot, "exploding")
+    async with page("exploding", size=SIZE) as (app, pilot, screen):
         v = screen.result
         assert v.flow.verdict == "exploding"
         assert v.flow.log10_grad_h[0] > v.flow.log10_grad_h[-1] + 6
@@ -278,10 +258,9 @@ async def test_exploding_screen_growth_lyapunov_and_clipping():
         assert result.flow.verdict == "vanishing"
 
 
+@pytest.mark.slow
 async def test_exploding_four_unit_preset_compares_with_the_article():
-    app = VgtuiApp(start_screen="exploding")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await on_screen(pilot, "exploding")
+    async with page("exploding", size=SIZE) as (app, pilot, screen):
         before = screen.result
         screen.load_preset("four-unit-1.5")
         result = await new_result(pilot, screen, before)
@@ -292,17 +271,14 @@ async def test_exploding_four_unit_preset_compares_with_the_article():
         assert max(result.flow.log10_grad_h) <= result.bound_log10.max() + 1e-9
 
 
+@pytest.mark.slow
 async def test_exploding_bad_tau_keeps_result_and_help_opens():
-    app = VgtuiApp(start_screen="exploding")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await on_screen(pilot, "exploding")
+    async with page("exploding", size=SIZE) as (app, pilot, screen):
         kept = screen.result
         await set_field(pilot, screen, "tau", "0")
         await refused(pilot, screen, "tau")
         assert screen.result is kept
         screen.query_one("#exp-results").focus()
-        await pilot.press("f1")
-        await pilot.pause()
-        assert isinstance(app.screen, HelpScreen)
-        await pilot.press("escape")
+        await open_help(pilot)
+        await escape_to(pilot, screen)
         assert "vgtui clip" in screen.cli_command()

@@ -64,6 +64,7 @@ def runs_of(app) -> list:
     return screen.views if isinstance(screen, WatchScreen) else []
 
 
+@pytest.mark.slow
 async def test_following_a_training_process_through_a_half_line_and_a_restart(tmp_path):
     log = tmp_path / "run.jsonl"
     script = tmp_path / "trainer.py"
@@ -164,6 +165,7 @@ async def test_keys_move_through_records_layers_and_quantities(tmp_path):
         assert app._exception is None
 
 
+@pytest.mark.slow
 async def test_a_quantity_a_log_lacks_is_refused_inline(tmp_path):
     path = tmp_path / "rnn.jsonl"
     header = {"vgtui_watch": 1, "arch": "rnn", "layers": 1, "hidden": 3, "input_size": 1}
@@ -181,6 +183,7 @@ async def test_a_quantity_a_log_lacks_is_refused_inline(tmp_path):
         assert "not in these logs" in text_of(screen.query_one("#status-line"))
 
 
+@pytest.mark.slow
 async def test_garbage_unknown_schema_and_missing_files_side_by_side(tmp_path):
     good = lstm_log(tmp_path, "good.jsonl")
     with open(good, "a") as fh:
@@ -204,6 +207,7 @@ async def test_garbage_unknown_schema_and_missing_files_side_by_side(tmp_path):
         await wait_until(pilot, lambda: app.screen.views[3].records == 2)
 
 
+@pytest.mark.slow
 async def test_paths_typed_in_the_field_with_a_glob(tmp_path):
     lstm_log(tmp_path, "one.jsonl")
     lstm_log(tmp_path, "two.jsonl")
@@ -226,6 +230,7 @@ async def test_paths_typed_in_the_field_with_a_glob(tmp_path):
         assert len(screen.views) == 2  # the logs on show stay
 
 
+@pytest.mark.slow
 async def test_help_explains_how_to_read_the_heatmap():
     app = VgtuiApp(start_screen="watch")
     async with app.run_test(size=(80, 24)) as pilot:

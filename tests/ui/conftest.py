@@ -1,0 +1,23 @@
+"""Pilot's own waits made as patient as the helpers' (see helpers.py).
+
+Textual's Pilot gives the app 30 s to take in pending messages when it starts and at every
+``pause()``, and fails the test past that. On a loaded machine the first app of a test
+process (importing torch in a thread beside it) can take longer, so the limit is raised;
+a test that passes is no slower for it.
+"""
+import pytest
+from textual.pilot import Pilot
+
+from .helpers import SLOWDOWN
+
+PILOT_WAIT = 180.0 * SLOWDOWN  # seconds
+
+
+@pytest.fixture(autouse=True)
+def patient_pilot(monkeypatch):
+    wait_for_screen = Pilot._wait_for_screen
+
+    async def patient(self, timeout: float = PILOT_WAIT) -> bool:
+        return await wait_for_screen(self, timeout=max(timeout, PILOT_WAIT))
+
+    monkeypatch.setattr(Pilot, "_wait_for_screen", patient)

@@ -13,7 +13,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from . import budget
+from . import budget, definitions
 from .config import RNNConfig
 from .device import bytes_per_number, dtype_name, on_engine_threads
 from .errors import ConfigError
@@ -114,6 +114,7 @@ class ClipRun:
             "log10_first_to_last": self.log10_first_to_last,
             "log10_first_to_last_after": self.log10_first_to_last_after,
             "spectral_radius": self.spectral_radius,
+            "definitions": dict(definitions.CLIP),
         }
 
 

@@ -30,7 +30,7 @@ import zlib
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Callable, Sequence
 
-from . import budget
+from . import budget, definitions
 from .budget import Estimate, FLOPS_PER_S, STEP_OVERHEAD_S, flow_estimate
 from .config import FIELD_SPECS, FieldSpec, RNNConfig, parse_field
 from .device import dtype_name, on_engine_threads, resolve_device, resolve_dtype
@@ -389,6 +389,7 @@ class LongRangeResult:
                 for p in self.sweep
             ],
             "details": {k: _num(v) if isinstance(v, float) else v for k, v in self.details.items()},
+            "definitions": dict(definitions.LONGRANGE),
         }
 
 

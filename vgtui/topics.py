@@ -66,9 +66,10 @@ TOPICS: tuple[Topic, ...] = (
     Topic("spectrum", "Spectrum & init", "7", "vgtui.screens.spectrum:SpectrumScreen",
           "eigenvalues of W_hh for gaussian, orthogonal, identity, Xavier and torch inits; "
           "radius vs norm; a non-normal example; ||W^k v||", ("spectrum",)),
-    Topic("bound", "Bengio bound", "8", "vgtui.screens.bound:BoundScreen",
-          "measured ||dh_T/dh_t|| against (max|f'| ||W||)^(T-t); sigmoid needs ||W|| > 4; "
-          "the catch-22 sweep", ("bound",)),
+    Topic("bound", "Pascanu et al. (2013) bound", "8", "vgtui.screens.bound:BoundScreen",
+          "measured ||dh_T/dh_t|| against Pascanu, Mikolov & Bengio's (2013) bound "
+          "(max|f'| ||W||)^(T-t); sigmoid needs ||W|| > 4; the catch-22 sweep (Bengio, Simard "
+          "& Frasconi 1994)", ("bound",)),
     Topic("exploding", "Exploding & clipping", "9", "vgtui.screens.exploding:ExplodingScreen",
           "growing gradients, the Lyapunov exponent and the edge of chaos, clipping by "
           "norm, vanishing vs exploding symptoms", ("lyapunov", "clip")),

@@ -351,7 +351,7 @@ def test_multiplier_claim_against_numpy(full):
     from vgtui.engine.spectrum import init_matrix
 
     logs = []
-    for seed in range(V.RANDOM_SEEDS):
+    for seed in range(V.MULTIPLIER_SEEDS):
         w = init_matrix("gaussian", 128, 0.1 * math.sqrt(128), seed).numpy()
         h = torch.randn(128, generator=random_stream(seed, 5), dtype=torch.float64).numpy()
         rho = np.max(np.abs(np.linalg.eigvals(w)))
@@ -472,3 +472,61 @@ def test_every_claim_names_an_engine_function_that_exists():
             continue  # "float arithmetic"
         module, name = MOVED_SINCE_THE_GOLDEN_OUTPUT.get(spec.engine, spec.engine).rsplit(".", 1)
         assert hasattr(importlib.import_module(module), name), (spec.id, spec.engine)
+
+
+# -- issue 17.5: conventions, thresholds, samples and precision ----------------------------
+def test_relu_at_zero_is_a_matter_of_convention(closed):
+    c = closed.get("000-relu-at-0")
+    assert c.verdict == "convention"
+    assert "right derivative" in c.difference and "torch" in c.difference
+    assert C.filter_claims(closed.claims, verdict="convention") == [c]
+    assert C.parse_choices("convention", R.VERDICTS, "verdict", "verdict") == ("convention",)
+
+
+def test_every_claim_states_the_precision_it_assumed(full):
+    for c in full.claims:
+        assert c.stated.precision and c.to_dict()["precision_assumed"] == c.stated.precision
+    assert full.get("003-lost-0.9x20").stated.precision.startswith("1 significant digit")
+
+
+def test_memory_claim_states_its_threshold_and_the_dependence(full):
+    c = full.get("000-memory-dims")
+    assert "1e-3" in c.claim and "no threshold" in c.note
+    for t in ("0.001", "0.01", "0.1"):
+        assert f"at {t}: median" in c.note
+
+
+def test_median_interval_matches_the_binomial_order_statistics():
+    """For n = 200 the 95% interval of the median runs from the 86th to the 115th value
+    (the binomial tail P(Bin(200, 1/2) <= 85) = 0.0200 <= 0.025 < P(<= 86))."""
+    tail = sum(math.comb(200, j) for j in range(86)) / 2 ** 200
+    assert tail <= 0.025 < tail + math.comb(200, 86) / 2 ** 200
+    values = list(range(200))
+    mid, low, high = V.median_interval(values[::-1])
+    assert (mid, low, high) == (99.5, 85, 114)
+
+
+def test_statistical_claims_state_samples_and_interval(full):
+    for cid in ("000-torch-rnn-t0", "000-torch-rnn-t29", "000-multiplier-128"):
+        c = full.get(cid)
+        assert c.samples >= 200 and c.interval is not None
+        d = c.to_dict()
+        assert d["samples"] == c.samples and len(d["interval_95"]) == 2
+        assert "95% interval" in c.difference
+    assert full.get("000-memory-dims").samples == V.MEMORY_SEEDS
+
+
+def test_no_statistical_verdict_flips_on_a_disjoint_seed_set():
+    """Seeds 0..199 against 200..399: every claim resting on a median over seeds keeps its
+    verdict."""
+    ids = ("000-torch-rnn-t0", "000-torch-rnn-t10", "000-torch-rnn-t20", "000-torch-rnn-t29",
+           "000-multiplier-128")
+    verdicts = []
+    for first in (0, V.STAT_SEEDS):
+        engine = V.ClaimInputs(first_seed=first)
+        got = {}
+        for spec in specs.SPECS:
+            if spec.id in ids:
+                got[spec.id] = C._verdict(spec, spec.compute(engine))[0]
+        verdicts.append(got)
+    assert verdicts[0] == verdicts[1]

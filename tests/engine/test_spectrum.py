@@ -541,3 +541,24 @@ def test_clipping_through_a_rescaled_forward_pass_matches_autograd(activation):
     assert run.log10_grad_w_xh == pytest.approx(math.log10(U.grad.norm().item()), abs=1e-8)
     total = math.sqrt(sum(float(p.grad.norm()) ** 2 for p in (W, U, b)))
     assert run.log10_grad_norm == pytest.approx(math.log10(total), abs=1e-8)
+
+
+def test_henrici_departure_against_a_known_schur_form():
+    """W = Q T Q^T with T upper triangular: Henrici's departure from normality is the
+    Frobenius norm of T's strictly upper part, whatever the orthogonal Q."""
+    from vgtui.engine.spectrum import henrici_relative
+
+    rng = np.random.default_rng(3)
+    n = 12
+    t = np.triu(rng.normal(size=(n, n)), 1) * 0.3 + np.diag(rng.uniform(-1, 1, n))
+    q, _ = np.linalg.qr(rng.normal(size=(n, n)))
+    w = q @ t @ q.T
+    expected = np.linalg.norm(np.triu(t, 1)) / np.linalg.norm(t)
+    assert henrici_relative(w, np.linalg.eigvals(w)) == pytest.approx(expected, rel=1e-8)
+    assert henrici_relative(t, np.diag(t), triangular=True) == pytest.approx(expected, rel=1e-14)
+    # a normal matrix reads 0; the shear's closed form b sqrt(n-1) / ||I + b N||_F
+    assert henrici_relative(q, np.linalg.eigvals(q)) == 0.0
+    rep = spectrum_report(16, 1.0, seed=0, power_steps=2, shear=0.5, inits=("shear",))
+    assert rep.entry("shear").departure == pytest.approx(
+        0.5 * math.sqrt(15) / math.sqrt(16 + 0.25 * 15), rel=1e-14)
+    assert rep.entry("shear").to_dict()["henrici_departure"] == pytest.approx(0.5 * math.sqrt(15))

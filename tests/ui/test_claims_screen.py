@@ -54,7 +54,7 @@ async def test_verdict_article_and_search_filters():
         await pilot.press("v")  # all -> holds
         await pilot.pause()
         assert screen.verdict == "holds"
-        await pilot.press("v", "v")  # -> approx -> fails
+        await pilot.press("v", "v", "v")  # -> approx -> convention -> fails
         await pilot.pause()
         assert screen.verdict == "fails"
         assert screen.query_one("#claims-verdict", Select).value == "fails"

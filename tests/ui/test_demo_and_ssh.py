@@ -155,7 +155,7 @@ def grey_only(svg: str) -> bool:
 ])
 async def test_no_color_keeps_verdicts_readable_on_more_screens(monkeypatch, screen_id, keys,
                                                                 markers):
-    """Decay tables, Bengio bound, Exploding: the marker says what colour would."""
+    """Decay tables, Pascanu et al. bound, Exploding: the marker says what colour would."""
     monkeypatch.setenv("NO_COLOR", "1")
     app = VgtuiApp(start_screen=screen_id)
     async with app.run_test(size=(80, 24)) as pilot:

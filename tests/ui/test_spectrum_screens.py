@@ -1,4 +1,4 @@
-"""Jacobian, Spectrum & init, Bengio bound and Exploding & clipping screens via Pilot."""
+"""Jacobian, Spectrum & init, Pascanu et al. (2013) bound and Exploding & clipping screens via Pilot."""
 import math
 
 import numpy as np
@@ -173,7 +173,7 @@ async def test_spectrum_bad_input_and_cap():
         assert screen.result is kept
 
 
-# -- Bengio bound ------------------------------------------------------------------
+# -- Pascanu et al. (2013) bound ------------------------------------------------------------------
 async def test_bound_screen_shows_two_series_and_the_sweep():
     async with page("bound", size=SIZE) as (app, pilot, screen):
         r = screen.result.run

@@ -1,4 +1,4 @@
-"""``vgtui bound``: the measured ||dh_T/dh_t|| against the Bengio bound, and the catch-22 sweep."""
+"""``vgtui bound``: the measured ||dh_T/dh_t|| against the Pascanu, Mikolov & Bengio (2013) bound, and the catch-22 sweep."""
 from __future__ import annotations
 
 from ..engine.bound import catch22_sweep
@@ -11,7 +11,8 @@ from .output import PLOT_HELP, add_formats, console, print_charts, print_data
 from .rnn_args import add_rnn_fields, config_from, positive_int
 
 NAME = "bound"
-HELP = "measured ||dh_T/dh_t||_2 against the bound (max|f'| ||W_hh||_2)^(T-t)"
+HELP = ("measured ||dh_T/dh_t||_2 against Pascanu, Mikolov & Bengio's (2013) bound "
+        "(max|f'| ||W_hh||_2)^(T-t), and the catch-22 of Bengio, Simard & Frasconi (1994)")
 
 
 def add_parser(sub) -> None:
@@ -52,7 +53,7 @@ def run(args) -> int:
 
     out = console()
     c = r.config
-    table = Table(title=f"Bengio bound: {c.activation} RNN, {c.init} W_hh x {c.scale:g}, "
+    table = Table(title=f"bound: {c.activation} RNN, {c.init} W_hh x {c.scale:g}, "
                   f"n={c.hidden}, T={c.steps}", title_justify="left", header_style="bold",
                   box=box.SIMPLE_HEAD, pad_edge=False)
     for name in ("t", "measured", "bound", "step-wise bound", "typical"):
@@ -63,6 +64,8 @@ def run(args) -> int:
                       format_log10(r.log10_bound[k]), format_log10(step_bound[k]),
                       format_log10(typical[k]))
     out.print(table)
+    out.print("the bound (max|f'| ||W_hh||_2)^(T-t) is Pascanu, Mikolov & Bengio's (2013); the "
+              "catch-22 below is Bengio, Simard & Frasconi's (1994)")
     for line in bound_summary_lines(r):
         out.print(line)
     if sweep is not None:

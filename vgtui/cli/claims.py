@@ -12,7 +12,8 @@ from .output import add_formats, console, print_data
 
 NAME = "claims"
 HELP = "the articles' numeric claims beside the values the engine computes, with verdicts"
-VERDICT_STYLES = {"holds": "green", "approx": "yellow", "fails": "bold red", "pending": "dim"}
+VERDICT_STYLES = {"holds": "green", "approx": "yellow", "convention": "cyan", "fails": "bold red",
+                  "pending": "dim"}
 
 
 def _articles(text: str) -> tuple[str, ...]:
@@ -28,7 +29,8 @@ def add_parser(sub) -> None:
     p.add_argument("--article", type=list_type(_articles, "article"), metavar="LIST",
                    help="only these articles: " + ", ".join(ARTICLE_IDS) + " (comma-separated)")
     p.add_argument("--verdict", type=list_type(_verdicts, "verdict"), metavar="LIST",
-                   help="only these verdicts: holds, approx, fails, pending (comma-separated)")
+                   help="only these verdicts: holds, approx, convention, fails, pending "
+                   "(comma-separated)")
     p.add_argument("--search", metavar="WORDS", default="",
                    help="only claims whose text contains every one of these words")
     p.add_argument("--closed-only", action="store_true",
@@ -69,7 +71,8 @@ def _print(result, shown) -> None:
 
     out = console()
     title = ("claims of the source articles, recomputed now "
-             "(✓ holds · ≈ holds approximately · ✗ does not hold · ? not measured)")
+             "(✓ holds · ≈ holds approximately · ◇ a matter of convention · ✗ does not hold · "
+             "? not measured)")
     table = Table(title=title,
                   title_justify="left", header_style="bold", box=box.SIMPLE_HEAD,
                   pad_edge=False)
@@ -82,7 +85,7 @@ def _print(result, shown) -> None:
     for c in shown:
         style = VERDICT_STYLES[c.verdict]
         table.add_row(Text(c.mark, style=style), c.id, c.claim, c.stated.text, c.value_text(6),
-                      Text(c.difference, style=style))
+                      Text(f"{c.difference} [judged at {c.stated.precision}]", style=style))
     out.print(table)
     counts = result.counts(shown)
     out.print(" · ".join(f"{VERDICT_MARKS[v]} {counts[v]} {VERDICT_WORDS[v]}" for v in VERDICTS)

@@ -16,7 +16,8 @@ def add_parser(sub) -> None:
     p = sub.add_parser(NAME, help=HELP, allow_abbrev=False, description=(
         HELP + ". Clipping multiplies the whole gradient by min(1, tau/||g||): it caps an "
         "exploded gradient but never enlarges a vanished one. Per step, the size of that "
-        "step's share of the gradient is listed before and after."))
+        "step's term of the gradient is listed before and after: log10_contribution = "
+        "log10(||dL/dz_t|| sqrt(||h_(t-1)||^2 + ||x_t||^2 + 1)), z_t the pre-activation."))
     add_rnn_fields(p)
     p.add_argument("--tau", default="1.0", metavar="X",
                    help="clipping threshold (a number from 1e-12 to 1e12; default 1.0)")

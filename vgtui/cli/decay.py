@@ -30,7 +30,9 @@ def add_parser(sub) -> None:
                         "; with --measured one T (default 50)")
     p.add_argument("--measured", action="store_true",
                    help="measure ||dL/dh_1|| / ||dL/dh_T|| on real RNNs: rows of --scales, "
-                        "columns of --activations, all in one batched run")
+                        "columns of --activations, all in one batched run; beside it the "
+                        "shortcut spectral radius x mean f', the mean taken over units and "
+                        "steps 2..T (the steps the gradient passes through), to the power T-1")
 
     p.add_argument("--activations", type=list_type(parse_sweep_activations, "activations"),
                    metavar="LIST", help="with --measured: e.g. tanh,sigmoid (default "

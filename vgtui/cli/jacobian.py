@@ -25,7 +25,9 @@ def add_parser(sub) -> None:
     p = sub.add_parser(NAME, help=HELP, allow_abbrev=False, description=(
         HELP + ". The product is built backwards from T and renormalised every step, so "
         "its norm stays exact in log space. With --matrix, J = derivative x matrix is "
-        "raised to the powers n = 1..steps (numpy, float64)."))
+        "raised to the powers n = 1..steps (numpy, float64): its main figures "
+        "(product_norm) are spectral norms ||J^n||_2, while the article block compares the "
+        "article's figures with the Frobenius norm ||J^n||_F, the norm the article uses."))
 
     add_rnn_fields(p, skip=("steps",), limits={"hidden": JACOBIAN_MAX_HIDDEN})
     p.add_argument("--steps", dest="steps", default=None, metavar="N",

@@ -15,7 +15,8 @@ from .output import add_formats, console, print_data
 
 PRESET_FLAGS = {"text": "sentence"}  # preset field -> this lookup's flag
 NAME = "longrange"
-HELP = "share of the last token's gradient that reaches each token of a sentence"
+HELP = ("how much of the last token's gradient reaches each token of a sentence (its ratio to the "
+        "last token's, and its share of the total)")
 RNN_FIELDS = ["activation", "init", "scale", "hidden", "input_size", "input_scale", "seed",
               "device", "dtype"]
 LR_FIELDS = ["model", "factor", "filler", "key", "forget_bias"]
@@ -41,7 +42,8 @@ def _gaps_type(text: str):
 
 def add_parser(sub) -> None:
     p = sub.add_parser(NAME, help=HELP, description=HELP + ". Loss L = sum(h_T) at the last "
-                       "token; a token's share is ||dL/dx_t|| relative to the last token's.")
+                       "token. A token's ratio is ||dL/dx_t|| / ||dL/dx_T|| (1 at the last token); its share "
+                       "is ||dL/dx_t|| over the sum for all tokens (the shares sum to 1).")
     source = p.add_mutually_exclusive_group()
     source.add_argument("--example", choices=list(EXAMPLES), help="one of the built-in sentences")
     source.add_argument("--sentence", metavar="TEXT", help="your own sentence (2 to 400 tokens)")

@@ -16,7 +16,9 @@ def add_parser(sub) -> None:
     p = sub.add_parser(NAME, help=HELP, allow_abbrev=False, description=(
         HELP + ". Inits: " + ", ".join(SPECTRUM_INITS) + f", and {NON_NORMAL} "
         "(scale x (I + b N), N ones above the diagonal: a non-normal matrix whose norm "
-        "exceeds its spectral radius). Float64 on the CPU."))
+        "exceeds its spectral radius). Non-normality is Henrici's departure from normality, "
+        "sqrt(||W||_F^2 - sum |lambda|^2), in JSON as henrici_departure and relative to "
+        "||W||_F as henrici_departure_relative. Float64 on the CPU."))
 
     add_field(p, "hidden", 64, high=SPECTRUM_MAX_HIDDEN)
     add_field(p, "scale", 1.0)
@@ -57,7 +59,7 @@ def run(args) -> int:
     out = console()
     table = Table(title=f"W_hh spectra: n={rep.hidden}, scale {rep.scale:g}, seed {rep.seed}",
                   title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
-    for name in ("init", "radius", "norm", "norm/radius", "non-normal", "min |lambda|",
+    for name in ("init", "radius", "norm", "norm/radius", "Henrici", "min |lambda|",
                  f"||W^{rep.power_steps} v||", "peak (k)"):
         table.add_column(name, justify="right", no_wrap=True)
     for e in rep.entries:
@@ -81,7 +83,8 @@ def run(args) -> int:
                        f"{d.loss_before:.4f}", f"{d.loss_after:.4f}")
         out.print(tt)
     out.print("radius: spectral radius (largest |eigenvalue|); norm: spectral norm (largest "
-              "singular value); non-normal: ||W^T W - W W^T||_F / ||W||_F^2, 0 for a normal "
-              "matrix, where norm = radius; v is a seeded random unit vector; --json lists every "
+              "singular value); Henrici: Henrici's departure from normality "
+              "sqrt(||W||_F^2 - sum |lambda|^2) over ||W||_F, 0 for a normal matrix (where norm = "
+              "radius), up to 1 for a nilpotent one; v is a seeded random unit vector; --json lists every "
               "eigenvalue")
     return 0

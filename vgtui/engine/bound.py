@@ -1,4 +1,4 @@
-"""The Bengio bound and the catch-22 it sets up.
+"""The bound of Pascanu, Mikolov & Bengio (2013) and the catch-22 it sets up.
 
 The gradient reaching h_t from h_T is bounded by the product of the steps' largest
 possible stretches:
@@ -7,8 +7,9 @@ possible stretches:
 
 max|f'| the activation's largest possible derivative (1 for tanh, 0.25 for sigmoid).
 Long-range gradients can survive only where the bound factor max|f'| ||W_hh||_2 is
-at least 1 (a sigmoid RNN needs ||W_hh||_2 >= 4). The catch-22 (Bengio et al.
-1994): at those scales some input sequences make the gradient explode. The sweep
+at least 1 (a sigmoid RNN needs ||W_hh||_2 >= 4; both from Pascanu, Mikolov & Bengio
+2013). The catch-22 (Bengio, Simard & Frasconi 1994, who proved that robust latching
+implies vanishing gradients): at those scales some input sequences make the gradient explode. The sweep
 here measures, per weight scale, how many input sequences through one network
 explode, vanish, or keep their gradient.
 """
@@ -35,7 +36,7 @@ VANISH_LOG10 = -6.0
 
 
 def max_derivative(activation: str, leaky_slope: float = 0.01) -> float:
-    """sup |f'(z)| over all z: the sigma_max of the Bengio bound."""
+    """sup |f'(z)| over all z: the sigma_max of the Pascanu et al. (2013) bound."""
     if activation == "sigmoid":
         return 0.25
     if activation == "leaky_relu":
@@ -61,7 +62,7 @@ def power_log10(factor: float, exponents: np.ndarray) -> np.ndarray:
 
 def gradient_bound_log10(run) -> np.ndarray:
     """For a FlowRun: log10 of (max|f'| ||W_hh||_2)^(T-t) ||dL/dh_T||, the most that
-    ||dL/dh_t|| can be by the Bengio bound."""
+    ||dL/dh_t|| can be by the Pascanu et al. (2013) bound."""
     sigma = max_derivative(run.config.activation, run.config.leaky_slope)
     steps_back = np.arange(run.steps - 1, -1, -1, dtype=np.float64)
     return power_log10(sigma * run.spectral_norm, steps_back) + run.log10_grad_h[-1]

@@ -26,10 +26,14 @@ import math
 import re
 from dataclasses import dataclass
 
-VERDICTS = ("holds", "approx", "fails", "pending")
-VERDICT_MARKS = {"holds": "✓", "approx": "≈", "fails": "✗", "pending": "?"}
-VERDICT_WORDS = {"holds": "holds", "approx": "holds approximately", "fails": "does not hold",
+VERDICTS = ("holds", "approx", "convention", "fails", "pending")
+VERDICT_MARKS = {"holds": "✓", "approx": "≈", "convention": "◇", "fails": "✗", "pending": "?"}
+VERDICT_WORDS = {"holds": "holds", "approx": "holds approximately",
+                 "convention": "a matter of convention", "fails": "does not hold",
                  "pending": "not measured yet"}
+# From the most to the least favourable (a statistical claim gets the least favourable
+# verdict of its median and the two ends of its confidence interval).
+VERDICT_ORDER = ("holds", "approx", "fails")
 APPROX_TOLERANCE = 0.10  # relative, for values, ranges and bounds
 ORDER_HOLDS = 0.5  # decades
 ORDER_APPROX = 1.0  # decades
@@ -40,7 +44,10 @@ RULES = (
     "value: holds if the computed value rounds to the article's figure at the precision it "
     "is printed with, approx if within 10%, else fails; order of magnitude: holds within "
     "half a decade, approx within one decade; range: holds inside, approx within 10% of the "
-    "nearer end; bound: holds on the stated side, approx within 10%"
+    "nearer end; bound: holds on the stated side, approx within 10%; convention: the "
+    "figure is one of several equally right values (relu'(0)) and vgtui uses another; a "
+    "median over random seeds is judged at the median and both ends of its 95% interval "
+    "and gets the least favourable of the three verdicts"
 )
 
 _NUMBER = re.compile(r"^[-+]?(\d+)(?:\.(\d*))?(?:[eE]([-+]?\d+))?$")
@@ -84,6 +91,20 @@ class Stated:
     @property
     def number(self) -> float:
         return precision_of(self.figure)[0]
+
+    @property
+    def precision(self) -> str:
+        """The precision the verdict assumes for this figure, in words."""
+        if self.mode == "order":
+            return f"order of magnitude: within {ORDER_HOLDS:g} decade (≈ within {ORDER_APPROX:g})"
+        if self.mode == "range":
+            return f"a range: inside it (≈ within {APPROX_TOLERANCE:.0%} of the nearer end)"
+        if self.mode in ("at_least", "at_most"):
+            return f"a bound: on the stated side (≈ within {APPROX_TOLERANCE:.0%})"
+        _, kind, digits = precision_of(self.figure)
+        unit = ("decimal" if kind == "decimals" else "significant digit") + (
+            "" if digits == 1 else "s")
+        return f"{digits} {unit}, as printed (≈ within {APPROX_TOLERANCE:.0%})"
 
     @property
     def upper(self) -> float | None:

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from .articles import ARTICLE_TITLES
-from .claim_rules import RULES, Stated, VERDICTS, VERDICT_MARKS, VERDICT_WORDS, judge, log10_abs
+from .claim_rules import (RULES, Stated, VERDICT_MARKS, VERDICT_ORDER, VERDICT_WORDS, VERDICTS,
+                          judge, log10_abs)
 from .claim_specs import LEVELS, SPECS, UNCHECKED, Unchecked
 from .claim_values import ClaimInputs
 from .device import engine_threads
@@ -45,6 +46,9 @@ class Claim:
     unit: str
     needs: str  # closed | torch | training
     note: str = ""
+    samples: int | None = None  # seeds behind a statistical claim
+    interval: tuple | None = None  # its 95% interval of the median (values)
+    interval_log10: tuple | None = None
 
     @property
     def mark(self) -> str:
@@ -74,8 +78,14 @@ class Claim:
         out = {
             "id": self.id, "article": self.article, "where": self.where, "claim": self.claim,
             "article_value": self.stated.text, "article_figure": self.stated.number,
-            "judged_as": self.stated.mode, "computed": computed,
+            "judged_as": self.stated.mode, "precision_assumed": self.stated.precision,
+            "computed": computed,
         }
+        if self.samples is not None:
+            out["samples"] = self.samples
+            out["interval_95"] = list(self.interval) if self.interval else None
+            if self.interval_log10 is not None:
+                out["log10_interval_95"] = list(self.interval_log10)
         if self.log10_computed is not None:
             out["log10_computed"] = self.log10_computed
         if self.stated.mode == "range":
@@ -169,7 +179,8 @@ def filter_claims(claims: Sequence[Claim], article: str | Sequence[str] | None =
 def parse_choices(text: str, allowed: Sequence[str], what: str, name: str) -> tuple[str, ...]:
     """'000,003' -> ('000', '003'); ConfigError naming the setting on anything else."""
     aliases = {"approximately": "approx", "holds-approximately": "approx", "fail": "fails",
-               "hold": "holds", "unmeasured": "pending", "not-measured": "pending"}
+               "hold": "holds", "unmeasured": "pending", "not-measured": "pending",
+               "conventional": "convention"}
     items = [t.strip().lower() for t in re.split(r"[,\s]+", text or "") if t.strip()]
     if not items:
         raise ConfigError(f"{what} is empty: choose from {', '.join(allowed)}", name)
@@ -186,8 +197,33 @@ def parse_choices(text: str, allowed: Sequence[str], what: str, name: str) -> tu
     return tuple(out)
 
 
+def _verdict(spec, got) -> tuple[str, str, float | None]:
+    """The verdict, the difference in words and the ratio for one computed claim."""
+    j = judge(spec.stated, got.value, got.log10)
+    if spec.conventions and got.value is not None:
+        matches = [name for name, v in spec.conventions
+                   if judge(spec.stated, v).verdict == "holds"]
+        ours = [name for name, v in spec.conventions if v == got.value]
+        if matches and j.verdict != "holds":
+            return ("convention", f"no single right value: the article's {spec.stated.figure} is "
+                    f"{' / '.join(matches)}, vgtui's {got.value:g} is {' / '.join(ours)}",
+                    j.ratio)
+    if got.interval is None or j.verdict not in VERDICT_ORDER:
+        return j.verdict, j.difference, j.ratio
+    ends = [judge(spec.stated, v, lg) for v, lg in
+            zip(got.interval, got.interval_log10 or (None, None))]
+    worst = max([j] + ends, key=lambda x: VERDICT_ORDER.index(x.verdict))
+    low, high = got.interval
+    text = (f"{j.difference}; median of {got.samples} seeds, 95% interval "
+            f"{format_number(low, got.interval_log10[0] if got.interval_log10 else None)} to "
+            f"{format_number(high, got.interval_log10[1] if got.interval_log10 else None)}")
+    if worst.verdict != j.verdict:
+        text += f" (an end of the interval {VERDICT_WORDS[worst.verdict]})"
+    return worst.verdict, text, j.ratio
+
+
 def build_claims(levels: Sequence[str] = LEVELS, experiment=None,
-                 cancel: Callable[[], bool] | None = None) -> ClaimsList:
+                 cancel: Callable[[], bool] | None = None, first_seed: int = 0) -> ClaimsList:
     """Compute every claim whose needs are in ``levels`` (training claims are always
     listed: measured from ``experiment`` when given, else not measured yet)."""
     levels = tuple(levels)
@@ -196,7 +232,7 @@ def build_claims(levels: Sequence[str] = LEVELS, experiment=None,
         raise ConfigError(f"unknown claim level {bad[0]!r}; choose from {', '.join(LEVELS)}",
                           "levels")
     started = time.perf_counter()
-    engine = ClaimInputs(cancel, experiment)
+    engine = ClaimInputs(cancel, experiment, first_seed)
     claims = []
     version = None
     with ExitStack() as stack:
@@ -211,11 +247,12 @@ def build_claims(levels: Sequence[str] = LEVELS, experiment=None,
                 continue
             engine.check_cancel()
             got = spec.compute(engine)
-            j = judge(spec.stated, got.value, got.log10)
+            verdict, difference, ratio = _verdict(spec, got)
             note = "; ".join(x for x in (got.note, spec.note) if x)
             claims.append(Claim(spec.id, spec.article, spec.where, spec.claim, spec.stated,
-                                got.value, got.log10, j.verdict, j.difference, j.ratio,
+                                got.value, got.log10, verdict, difference, ratio,
                                 spec.how, spec.engine, spec.screen, spec.hint, spec.unit,
-                                spec.needs, note))
+                                spec.needs, note, got.samples, got.interval,
+                                got.interval_log10))
     return ClaimsList(claims, UNCHECKED, levels, experiment is not None,
                       time.perf_counter() - started, version)

@@ -13,13 +13,14 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from . import budget
+from . import budget, definitions
 from .config import RNNConfig
 from .device import bytes_per_number, dtype_name, on_engine_threads
 from .errors import ConfigError
 from .flow import forward_states
 from .magnitude import LOG10_E, LogMagnitude, json_floats, log10_ratio
 from .recurrence import prepare_vanilla_batch, progress_tick, safe_norm, tiny_weights
+from .sums import RunningSum
 
 TAU_RANGE = (1e-12, 1e12)
 
@@ -114,6 +115,7 @@ class ClipRun:
             "log10_first_to_last": self.log10_first_to_last,
             "log10_first_to_last_after": self.log10_first_to_last_after,
             "spectral_radius": self.spectral_radius,
+            "definitions": dict(definitions.CLIP),
         }
 
 
@@ -151,18 +153,19 @@ def clip_gradients(
         dirs = torch.empty(steps, batch, n, dtype=dtype, device=device)
         log_g = torch.empty(steps, batch, dtype=torch.float64, device=device)
         u = torch.full((batch, 1, n), 1.0 / math.sqrt(n), dtype=dtype, device=device)
-        log_norm = torch.full((batch,), 0.5 * math.log(n), dtype=torch.float64, device=device)
+        log_norm = RunningSum(torch.full((batch,), 0.5 * math.log(n), dtype=torch.float64,
+                                         device=device))
         one = torch.ones((), dtype=dtype, device=device)
         every = max(1, steps // 50)
         for k in range(steps - 1, -1, -1):
-            log_g[k] = log_norm
+            log_g[k] = log_norm.value()
             a = deriv[k].unsqueeze(1) * u
             dirs[k] = a[:, 0]
             if k > 0:
                 v = torch.bmm(a, w)
                 size = safe_norm(v, 2) if scaled_norms else torch.linalg.vector_norm(v, dim=2)
                 u = v / torch.where(size > 0, size, one).unsqueeze(2)
-                log_norm = log_norm + torch.log(size[:, 0].to(torch.float64))
+                log_norm.add(torch.log(size[:, 0].to(torch.float64)))
             if k % every == 0:
                 progress_tick(progress, cancel, 0.5 + 0.4 * (steps - k) / steps)
         a_size = torch.linalg.vector_norm(dirs, dim=2).to(torch.float64)

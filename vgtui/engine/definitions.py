@@ -39,3 +39,42 @@ CELL = {
     "parting_step": "latest step t where grad_c and cell_path differ by more than 0.1 "
                     "decade (null: never)",
 }
+
+# vgtui jacobian --matrix
+MATRIX = {
+    "product_norm": "||J^n||_2, the spectral norm (largest singular value) of J^n, "
+                    "J = derivative x W; n = 1..steps",
+    "frobenius_norm": "||J^n||_F, the Frobenius norm: the norm the article uses, so the "
+                      "'article' block compares its figures with this one",
+    "radius_power": "rho(J)^n, what the powers settle to",
+}
+
+# vgtui decay --measured
+SWEEP = {
+    "ratio": "||dL/dh_1|| / ||dL/dh_T||, L = sum(h_T)",
+    "mean_derivative": "mean of f'(z_t) over units and over steps t = 2..T (the T-1 steps a "
+                       "gradient from h_T to h_1 passes through; step 1's derivative is not "
+                       "on that path)",
+    "multiplier": "spectral_radius x mean_derivative, the articles' per-step shortcut",
+    "implied_ratio": "multiplier^(T-1)",
+}
+
+# vgtui clip
+CLIP = {
+    "log10_contribution": "per step t: log10 of ||dL/dz_t|| * sqrt(||h_(t-1)||^2 + "
+                          "||x_t||^2 + 1), the size of step t's term in the gradient with "
+                          "respect to (W_hh, W_xh, b); z_t is the pre-activation",
+    "log10_contribution_after": "the same after clipping: log10_contribution + "
+                                "log10_clip_factor",
+    "clip_factor": "min(1, tau / ||g||), g the whole parameter gradient",
+    "log10_grad_h": "element k is log10 ||dL/dh_(k+1)||",
+}
+
+# vgtui longrange
+LONGRANGE = {
+    "ratio": "||dL/dx_t|| / ||dL/dx_T||: the token's gradient relative to the last token's "
+             "(1 at the last token)",
+    "share": "||dL/dx_t|| / sum over tokens of ||dL/dx_s||: the token's fraction of the "
+             "total (the shares sum to 1)",
+    "t": "tokens are counted from 1",
+}

@@ -561,10 +561,14 @@ def _backward_layer(arch, weights: StackWeights, layer: int, rec: dict, above_di
 
     log_gh = torch.empty(steps, batch, dtype=f64, device=device)
     scale = torch.empty(steps, batch, dtype=f64, device=device)  # log scale of pre_in[t]
+    scale_lo = torch.zeros(steps, batch, dtype=f64, device=device)  # ... and its low part
     pre_in = torch.empty(steps, batch, w_ih.shape[1], dtype=dtype, device=device)
     carry_h = zero
     carry_c = zero
     carry_log = neg_inf.clone()  # -inf: the carried vectors are exactly zero
+    # The running log scale is carried as a pair (carry_log + carry_lo, the low part holding
+    # what each addition rounded away), so 100,000 steps keep their last digits.
+    carry_lo = torch.zeros(batch, dtype=f64, device=device)
     out = {}
     if arch == "lstm":
         log_gc = out["log_gc"] = torch.empty(steps, batch, dtype=f64, device=device)
@@ -574,11 +578,13 @@ def _backward_layer(arch, weights: StackWeights, layer: int, rec: dict, above_di
         # Bring the carry from t+1 and the gradient from above to a common scale.
         s = torch.maximum(carry_log, above_log[t])
         s = torch.where(torch.isinf(s), torch.zeros_like(s), s)
+        s_lo = torch.where(carry_log >= above_log[t], carry_lo, torch.zeros_like(carry_lo))
         w_carry = torch.exp(carry_log - s).to(dtype).unsqueeze(1)
         w_above = torch.exp(above_log[t] - s).to(dtype).unsqueeze(1)
         dh = carry_h * w_carry + above_dir[t] * w_above
-        log_gh[t] = s + torch.log(norm_of(dh).to(f64))
+        log_gh[t] = s + (s_lo + torch.log(norm_of(dh).to(f64)))
         scale[t] = s
+        scale_lo[t] = s_lo
         h_prev = hidden[t - 1] if t > 0 else zero
         if arch == "rnn":
             da = dh * deriv[t]
@@ -591,7 +597,7 @@ def _backward_layer(arch, weights: StackWeights, layer: int, rec: dict, above_di
             tc = torch.tanh(cells[t])
             c_prev = cells[t - 1] if t > 0 else zero
             dc = carry_c * w_carry + dh * o * (1.0 - tc * tc)
-            log_gc[t] = s + torch.log(norm_of(dc).to(f64))
+            log_gc[t] = s + (s_lo + torch.log(norm_of(dc).to(f64)))
             if t == steps - 1:  # dL/dc_T: where the cell-only path starts
                 size = norm_of(dc)
                 out["dc_end_dir"] = dc / torch.where(size > 0, size, one).unsqueeze(1)
@@ -627,7 +633,12 @@ def _backward_layer(arch, weights: StackWeights, layer: int, rec: dict, above_di
             carry_h = dh_prev / safe
             if arch == "lstm":
                 carry_c = dc_prev / safe
-            carry_log = torch.where(norm > 0, s + torch.log(norm.to(f64)), neg_inf)
+            term = s_lo + torch.log(norm.to(f64))
+            high = s + term
+            low = torch.where(s.abs() >= term.abs(), (s - high) + term, (term - high) + s)
+            alive = (norm > 0) & torch.isfinite(high)
+            carry_log = torch.where(norm > 0, high, neg_inf)
+            carry_lo = torch.where(alive, low, torch.zeros_like(low))
         if t % every == 0:
             tick((steps - t) / steps)
 
@@ -635,7 +646,7 @@ def _backward_layer(arch, weights: StackWeights, layer: int, rec: dict, above_di
     dx = torch.einsum("tbg,bgm->tbm", pre_in, w_ih)
     dx_norm = safe_norm(dx, 2)
     out["dx_dir"] = dx / torch.where(dx_norm > 0, dx_norm, one).unsqueeze(2)
-    out["dx_log"] = scale + torch.log(dx_norm.to(f64))
+    out["dx_log"] = scale + (scale_lo + torch.log(dx_norm.to(f64)))
     out["log_gh"] = log_gh
     return out
 

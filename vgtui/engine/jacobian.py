@@ -28,7 +28,7 @@ Definitions (used on screen, in the CLI and in tests):
   top *right* singular vector (the direction the gradient takes at h_t), against
   the leading eigenvector of W_hh^T. Undefined (nan) while the top two singular
   values tie, since the top direction is then not unique.
-- **largest Lyapunov exponent** (``lyapunov``) and the **Bengio bound** (``bound``)
+- **largest Lyapunov exponent** (``lyapunov``) and the **bound of Pascanu, Mikolov & Bengio 2013** (``bound``)
   come with every run.
 
 A given matrix with a constant derivative (``matrix_powers``, no torch) works the
@@ -43,7 +43,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from . import budget
+from . import budget, definitions
 from .articles import ARTICLE_TWO_UNIT, ArticleFigures
 from .bound import log10_nonneg, max_derivative, power_log10
 from .config import RNNConfig
@@ -518,6 +518,7 @@ class MatrixPowers:
             "log10_product_norm": [r["log10_product_norm"] for r in rows],
             "rows": rows,
             "article": self.article_rows(),
+            "definitions": dict(definitions.MATRIX),
         }
 
 

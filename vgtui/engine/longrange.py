@@ -30,7 +30,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from . import budget
+from . import budget, definitions
 from .budget import Estimate, FLOPS_PER_S, STEP_OVERHEAD_S, flow_estimate
 from .config import FIELD_SPECS, CheckedConfig, FieldSpec, RNNConfig, parse_field
 from .device import dtype_name, on_engine_threads, resolve_device, resolve_dtype
@@ -38,6 +38,7 @@ from .errors import Cancelled, ConfigError
 from .lists import expand_ranges
 from .magnitude import LOG10_E, LogMagnitude, log10_ratio
 from .recurrence import RNNWeights, build_weights
+from .sums import RunningSum
 
 MODELS = ("factor", "rnn", "lstm")
 MODEL_TITLES = {
@@ -387,6 +388,7 @@ class LongRangeResult:
                 for p in self.sweep
             ],
             "details": {k: _num(v) if isinstance(v, float) else v for k, v in self.details.items()},
+            "definitions": dict(definitions.LONGRANGE),
         }
 
 
@@ -557,7 +559,8 @@ def lstm_log10_grads(weights: LSTMWeights, sequences: Sequence[np.ndarray], devi
     # Backward from L = sum(h_T): dL/dh_T = 1, dL/dc_T = 0.
     dh = torch.full((batch, n), 1.0 / math.sqrt(n), dtype=dtype, device=device)
     dc = torch.zeros(batch, n, dtype=dtype, device=device)
-    log_norm = torch.full((batch,), 0.5 * math.log(n), dtype=torch.float64, device=device)
+    log_norm = RunningSum(torch.full((batch,), 0.5 * math.log(n), dtype=torch.float64,
+                                     device=device))
     log_gx = torch.full((steps, batch), -math.inf, dtype=torch.float64, device=device)
     one = torch.ones((), dtype=dtype, device=device)
     for t in range(steps - 1, -1, -1):
@@ -570,13 +573,13 @@ def lstm_log10_grads(weights: LSTMWeights, sequences: Sequence[np.ndarray], devi
                         dc_total * i * (1 - g * g),
                         dh * tc * o * (1 - o)), dim=1)
         gx = torch.linalg.vector_norm(dz @ w_ih, dim=1).to(torch.float64)
-        log_gx[t] = log_norm + torch.log(gx)
+        log_gx[t] = log_norm.value() + torch.log(gx)
         dh = dz @ w_hh
         dc = dc_total * f
         norm = torch.sqrt(torch.sum(dh * dh, dim=1) + torch.sum(dc * dc, dim=1))
         safe = torch.where(norm > 0, norm, one).unsqueeze(1)
         dh, dc = dh / safe, dc / safe
-        log_norm = log_norm + torch.log(norm.to(torch.float64))
+        log_norm.add(torch.log(norm.to(torch.float64)))
         if t % every == 0:
             _tick(cancel)
 

@@ -20,6 +20,7 @@ from .device import bytes_per_number, dtype_name, on_engine_threads
 from .errors import ConfigError
 from .flow import forward_states
 from .recurrence import prepare_vanilla_batch, progress_tick, safe_norm
+from .sums import RunningSum
 
 # scales x n^2 x T for one Lyapunov sweep: about a minute of CPU at most.
 LYAPUNOV_MAX_WORK = 5e10
@@ -40,7 +41,7 @@ def tangent_exponents(w_hh, deriv, count: int, burn_in: int, seed: int, cancel=N
     g.manual_seed(seed * 8 + 6)
     start = torch.randn(n, count, generator=g, dtype=torch.float64)
     q = torch.linalg.qr(start)[0].to(device=device, dtype=dtype).expand(batch, n, count).contiguous()
-    total = torch.zeros(batch, count, dtype=torch.float64, device=device)
+    total = RunningSum(torch.zeros(batch, count, dtype=torch.float64, device=device))
     every = max(1, steps // 50)
     for k in range(steps):
         moved = deriv[k].unsqueeze(2) * torch.bmm(w_hh, q)
@@ -52,10 +53,10 @@ def tangent_exponents(w_hh, deriv, count: int, burn_in: int, seed: int, cancel=N
             q, r = torch.linalg.qr(moved)
             stretch = torch.diagonal(r, dim1=1, dim2=2).abs()
         if k >= burn_in:
-            total += torch.log(stretch.to(torch.float64))
+            total.add(torch.log(stretch.to(torch.float64)))
         if k % every == 0:
             progress_tick(progress, cancel, span[0] + (span[1] - span[0]) * k / steps)
-    exps = total / max(1, steps - burn_in)
+    exps = total.value() / max(1, steps - burn_in)
     return exps.cpu()
 
 

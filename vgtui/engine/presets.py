@@ -237,7 +237,7 @@ _JACOBIAN = (
 _BOUND = (
     _rnn("sigmoid", "sigmoid, gaussian x 1.0, n=32, T=40",
            "sigmoid' never exceeds 0.25, so the bound shrinks by 0.25 ||W_hh|| per step: "
-           "nothing can survive unless ||W_hh||_2 > 4.",
+           "nothing can survive unless ||W_hh||_2 > 4 (Pascanu, Mikolov & Bengio 2013).",
            {"activation": "sigmoid", "init": "gaussian", "scale": 1.0, "hidden": 32, "steps": 40},
            {"scales": SIGMOID_SWEEP, "sequences": "16"}),
     _rnn("sigmoid-4", "sigmoid, orthogonal x 4 (||W|| = 4)",

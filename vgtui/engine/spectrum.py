@@ -61,14 +61,31 @@ def init_matrix(init: str, n: int, scale: float, seed: int, shear: float = 0.5):
                       f"(got {init!r})", "init")
 
 
+def henrici_relative(w: np.ndarray, eigenvalues: np.ndarray, triangular: bool = False) -> float:
+    """Henrici's departure from normality, sqrt(||W||_F^2 - sum |lambda_i|^2), divided by
+    ||W||_F: 0 for a normal matrix, up to 1 for a nilpotent one. It is the Frobenius norm
+    of the strictly upper part of W's Schur form. For a triangular W that part is W's own
+    strictly upper part, taken directly; otherwise the difference of squares is computed
+    and anything within its rounding (about sqrt(n * eps) relative) reads as 0."""
+    fro2 = float(np.sum(w * w))
+    if fro2 == 0:
+        return 0.0
+    if triangular:
+        return float(np.linalg.norm(np.triu(w, 1)) / math.sqrt(fro2))
+    gap = fro2 - float(np.sum(np.abs(eigenvalues) ** 2))
+    resolution = 8.0 * w.shape[0] * np.finfo(np.float64).eps * fro2
+    return math.sqrt(gap / fro2) if gap > resolution else 0.0
+
+
 @dataclass
 class SpectrumEntry:
     init: str
     eigenvalues: np.ndarray  # complex, sorted by magnitude, largest first
     spectral_radius: float
     spectral_norm: float
-    departure: float  # ||W^T W - W W^T||_F / ||W||_F^2: 0 for a normal matrix
+    departure: float  # Henrici's departure from normality over ||W||_F (0 when normal)
     log10_power: np.ndarray  # log10 ||W^k v|| for k = 0..K, v a seeded unit vector
+    frobenius_norm: float = 0.0  # ||W||_F
 
     @property
     def title(self) -> str:
@@ -93,7 +110,8 @@ class SpectrumEntry:
                 "spectral_radius": self.spectral_radius, "spectral_norm": self.spectral_norm,
                 "norm_over_radius": (self.spectral_norm / self.spectral_radius
                                      if self.spectral_radius > 0 else None),
-                "departure_from_normal": self.departure,
+                "henrici_departure": self.departure * self.frobenius_norm,
+                "henrici_departure_relative": self.departure,
                 "power_norm": [LogMagnitude(v) for v in self.log10_power],
                 "log10_power_norm": json_floats(self.log10_power),
                 "power_peak_k": k, "log10_power_peak": peak}
@@ -162,7 +180,7 @@ def spectrum_report(hidden: int, scale: float, seed: int = 0, power_steps: int =
         vals = vals[np.argsort(-np.abs(vals), kind="stable")]
         norm2 = float(np.linalg.norm(w, 2))
         fro2 = float(np.sum(w * w))
-        departure = float(np.linalg.norm(w.T @ w - w @ w.T) / fro2) if fro2 > 0 else 0.0
+        departure = henrici_relative(w, vals, triangular=init in ("identity", NON_NORMAL))
         powers = np.empty(power_steps + 1)
         powers[0] = 0.0
         v, log_scale = v0.copy(), 0.0
@@ -176,7 +194,7 @@ def spectrum_report(hidden: int, scale: float, seed: int = 0, power_steps: int =
             powers[k] = log_scale
             v = v / size
         entries.append(SpectrumEntry(init, vals, float(np.max(np.abs(vals))), norm2, departure,
-                                     powers))
+                                     powers, math.sqrt(float(np.sum(w * w)))))
     return SpectrumReport(hidden, scale, seed, power_steps, shear, entries,
                           time.perf_counter() - started)
 

@@ -19,6 +19,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from . import budget
+from . import definitions
 from .config import ACTIVATIONS, RNNConfig
 from .errors import ConfigError
 from .flow import STABLE_BAND, run_flow_batch
@@ -163,6 +164,7 @@ class SweepResult:
             "multiplier_definition": "spectral radius of W_hh x mean f'(z_t) over units and "
                                      "steps 2..T; implied ratio = multiplier^(T-1)",
             "rows": [c.to_dict() for c in self.cells],
+            "definitions": dict(definitions.SWEEP),
             # Wall-clock time differs between runs by design: kept apart from the results.
             "timing": {"seconds": self.seconds},
         }

@@ -1,4 +1,4 @@
-"""How the Bengio bound and the catch-22 sweep read."""
+"""How the Pascanu, Mikolov & Bengio (2013) bound and the catch-22 sweep read."""
 from __future__ import annotations
 
 from ..engine.magnitude import format_log10

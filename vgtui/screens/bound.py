@@ -1,4 +1,4 @@
-"""Bengio bound: the measured ||dh_T/dh_t|| against (max|f'| ||W_hh||_2)^(T-t).
+"""Pascanu, Mikolov & Bengio (2013) bound: the measured ||dh_T/dh_t|| against (max|f'| ||W_hh||_2)^(T-t).
 
 Left: presets, RNN settings and the catch-22 sweep's scales. Right: the measured
 norm, the bound and the typical-derivative curve on one log chart, a per-step
@@ -42,8 +42,10 @@ SIGMOID_SWEEP = "1:16:16"
 PRESETS = topic("bound").presets
 
 HELP = f"""\
-**What it shows.** Bengio, Simard and Frasconi (1994) bound the gradient's trip back
-from T to t: with `sigma_max = max|f'|` (1 for tanh, 0.25 for sigmoid),
+**What it shows.** Pascanu, Mikolov and Bengio (2013) bound the gradient's trip back
+from T to t (building on Bengio, Simard and Frasconi (1994), who proved that storing
+information robustly, so that small perturbations cannot undo it, implies vanishing
+gradients): with `sigma_max = max|f'|` (1 for tanh, 0.25 for sigmoid),
 `||dh_T/dh_t||_2 <= (sigma_max * ||W_hh||_2)^(T-t)`. Each step's Jacobian is
 `diag(f'(z_k)) W_hh`, whose norm is at most `sigma_max * ||W_hh||_2`, and norms of
 products are at most products of norms.
@@ -55,11 +57,13 @@ products are at most products of norms.
   the summary counts the steps where the measurement is above it.
 - *table*: adds the step-wise bound, which uses each step's own largest derivative instead
   of `sigma_max`; it lies between the measurement and the bound.
-- *sigmoid*: the bound factor is `0.25 * ||W_hh||_2`, below 1 unless `||W_hh||_2 > 4`.
+- *sigmoid*: the bound factor is `0.25 * ||W_hh||_2`, below 1 unless `||W_hh||_2 > 4`
+  (the condition is Pascanu, Mikolov & Bengio's, 2013).
 - *catch-22 sweep*: one network per scale (W_hh from the seed, times the scale) and K input
   sequences (seeds seed+1 .. seed+K). A sequence *explodes* when `||dL/dh_t||` climbs
   above 1e6 times its value at T somewhere, and *vanishes* when `||dL/dh_1||` falls below
-  1e-6 times it (L = sum(h_T), as on Gradient Flow). The theorem says survival needs the
+  1e-6 times it (L = sum(h_T), as on Gradient Flow). The catch-22 is Bengio, Simard and
+  Frasconi's (1994). The bound says survival needs the
   bound factor ≥ 1; the sweep shows what actually happens at those scales, inputs and all.
 - Caps for the Jacobian products: T ≤ {JACOBIAN_MAX_STEPS}, n ≤ {JACOBIAN_MAX_HIDDEN}.
 
@@ -84,9 +88,9 @@ class BoundView:
 
 class BoundScreen(RNNPage):
     SCREEN_ID = "bound"
-    TITLE = "Bengio bound"
+    TITLE = "Pascanu et al. (2013) bound"
     HELP = HELP
-    DEMO = ("The Bengio bound: with sigmoid, each step back can keep at most a quarter of the "
+    DEMO = ("The bound of Pascanu, Mikolov & Bengio (2013): with sigmoid, each step back can keep at most a quarter of the "
             "gradient times the norm of W_hh, so the triangles fall away and the measured "
             "dots fall faster still. The sweep below shows the catch-22 in numbers.")
     AUTO_FOCUS = "#bound-results"

@@ -30,8 +30,10 @@ from ..topics import title_and_key
 from ..widgets.tables import FitTable
 from .base import PageScreen
 
-COUNT_WORDS = {"holds": "hold", "approx": "approx.", "fails": "fail", "pending": "unmeasured"}
-VERDICT_STYLES = {"holds": "green", "approx": "yellow", "fails": "bold red", "pending": "dim"}
+COUNT_WORDS = {"holds": "hold", "approx": "approx.", "convention": "convention", "fails": "fail",
+               "pending": "unmeasured"}
+VERDICT_STYLES = {"holds": "green", "approx": "yellow", "convention": "cyan", "fails": "bold red",
+                  "pending": "dim"}
 ALL = "all"
 CONFIRM_SECONDS = 5.0
 ARTICLE_OPTIONS = [("all articles", ALL)] + [(ARTICLE_TITLES[k], k) for k in ARTICLE_TITLES]
@@ -46,6 +48,8 @@ beside the value vgtui computes when the list is built, with a verdict:
   article's figure (an order of magnitude such as "~1e-12" holds within half a decade; a
   range when the value is inside it);
 - `≈ holds approximately`: within 10% (one decade for an order of magnitude);
+- `◇ a matter of convention`: the figure is one of several equally right values and vgtui
+  uses another (relu'(0): 1 is the right derivative, 0 is torch autograd's choice);
 - `✗ does not hold`: further off; the difference says by how much;
 - `? not measured yet`: the five training losses of the Bengio walkthrough's test need a training
   run of about half a minute: press `m` twice (or run the Experiments preset
@@ -251,6 +255,9 @@ class ClaimsScreen(PageScreen):
             f"article: [b]{escape(c.stated.text)}[/b] [dim]({MODE_WORDS[c.stated.mode]})[/dim]"
             f" · computed: [b]{escape(c.value_text(6))}[/b]{log_text}",
             f"difference: {escape(c.difference)}",
+            f"judged at: {escape(c.stated.precision)}"
+            + (f" [dim]· median of {c.samples} seeds with its 95% interval[/dim]"
+               if c.samples else ""),
             f"how: {escape(c.how)} [dim]· {escape(c.engine)}[/dim]",
         ]
         if c.note:

@@ -93,7 +93,8 @@ sharing T, hidden size n and seed, computed in **one batched engine call**.
 - *(b) measured*: `||dL/dh_1|| / ||dL/dh_T||` for the loss `L = sum(h_T)` and the fitted
   per-step factor (a straight line through `log ||dL/dh_t||`).
 - *(c) the shortcut*: the spectral radius of `W_hh` (largest |eigenvalue|) times the mean
-  activation derivative over the run, and the ratio that multiplier alone predicts,
+  activation derivative over units and steps 2..T (the steps a gradient from `h_T` to
+  `h_1` passes through), and the ratio that multiplier alone predicts,
   `multiplier^(T-1)`. The side-by-side table says how many decades the shortcut is off.
 
 **How to read it.** A factor of 0.9 looks harmless for 10 steps and is ruinous for 100.

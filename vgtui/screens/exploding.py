@@ -79,8 +79,9 @@ derivatives squeeze, each step back multiplies the gradient by more than 1.
   log(scale) between neighbouring scales (exact for a linear network, where the exponent
   is ln(scale) + a constant and the edge is 1/ρ(W_hh at scale 1)). The dashed vertical line marks this screen's scale.
 - *clipping by norm*: the whole parameter gradient `g` (over `W_hh`, `W_xh`, `b`) is
-  multiplied by `min(1, tau / ||g||)`. "Step share" is the size of step t's part of that
-  gradient. Clipping moves every step's share by the same factor, so the balance between
+  multiplied by `min(1, tau / ||g||)`. "Step share" is the size of step t's term of that
+  gradient, `||dL/dz_t|| * sqrt(||h_(t-1)||^2 + ||x_t||^2 + 1)` (`z_t` the
+  pre-activation; JSON `log10_contribution`). Clipping moves every step's share by the same factor, so the balance between
   early and late steps is exactly what it was. The *vanishing reference* is the same
   network with sigmoid at scale 1: its early steps' shares are tiny before clipping and
   stay tiny after — when `||g|| < tau` nothing changes at all (◆ overlap on its chart).
@@ -224,7 +225,7 @@ class ExplodingScreen(RNNPage):
         return (f"{'≈' if close else '≠'} {ARTICLE_GROWTH.source} says gradients of about "
                 f"{format_log10(ARTICLE_GROWTH.stated_log10, 0)} at early steps; computed: the "
                 f"largest ||dL/dh_t|| is {format_log10(measured)}, and ||dL/dh_1|| is "
-                f"{format_log10(f.log10_grad_h[0])}. The Bengio bound (max|f'|·||W_hh||₂)^(T-1)·"
+                f"{format_log10(f.log10_grad_h[0])}. The Pascanu et al. (2013) bound (max|f'|·||W_hh||₂)^(T-1)·"
                 f"||dL/dh_T|| caps ||dL/dh_1|| at {format_log10(bound)} for this W_hh.")
 
     def _draw_lyapunov(self, v: ExplodingView) -> None:

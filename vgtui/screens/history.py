@@ -55,17 +55,20 @@ TIMELINE = (
     Event("1991", "Hochreiter's diploma thesis", "Sepp Hochreiter (TU Munich, in German) "
           "analyses why error signals shrink or blow up as they flow back in time: the first "
           "careful account of the vanishing gradient.", "chain"),
-    Event("1994", "Bengio, Simard & Frasconi", "A formal result: with bounded derivatives the "
-          "gradient over a long gap is bounded by a per-step factor to the power of the gap; "
-          "storing information robustly and learning it by gradient descent pull against "
-          "each other. Experiments on latching tasks fail past short gaps.", "bound"),
+    Event("1994", "Bengio, Simard & Frasconi", "A formal result: storing information "
+          "robustly (latching, so that small perturbations cannot undo it) implies that the "
+          "gradient over a long gap vanishes; robust memory and learning it by gradient "
+          "descent pull against each other. Experiments on latching tasks fail past short "
+          "gaps.", "bound"),
     Event("1997", "LSTM (Hochreiter & Schmidhuber)", "A memory cell updated by addition, the "
           "constant error carousel, lets error flow back many steps; gates decide what "
           "enters and leaves. The forget gate was added in 2000 (Gers, Schmidhuber & "
           "Cummins).", "forget"),
-    Event("2013", "Gradient clipping (Pascanu, Mikolov & Bengio)", "Rescaling the gradient "
-          "when its norm passes a threshold tames the cliffs of the loss surface that "
-          "exploding gradients create; it does nothing for vanishing.", "exploding"),
+    Event("2013", "Gradient clipping (Pascanu, Mikolov & Bengio)", "The norm bound "
+          "(max|f'| ||W_hh||)^(T-t) and its corollary that a sigmoid RNN needs ||W_hh|| > 4 "
+          "for gradients to survive; rescaling the gradient when its norm passes a threshold "
+          "tames the cliffs of the loss surface that exploding gradients create; it does "
+          "nothing for vanishing.", "exploding"),
     Event("2014", "GRU (Cho et al.)", "A gated unit with an update gate that mixes the old "
           "state and a candidate: the same additive idea as the LSTM, with fewer gates.",
           "architectures"),

@@ -67,8 +67,9 @@ screen builds `P_t` for every t, from `t = T` (the identity) back to `t = 1`.
   at `h_t`) against the leading eigenvector of `W_hh^T`. "tie" means the top two singular
   values are equal, so there is no single top direction (an orthogonal linear RNN).
 - *two-unit example*: the articles' `W = [[0.5, 0.1], [0.2, 0.4]]` with every derivative
-  0.8, so `J = 0.8 W` and `P = J^n`. Both norms and `rho(J)^n` are computed, and the
-  article's stated figures are set beside them.
+  0.8, so `J = 0.8 W` and `P = J^n`. Both norms and `rho(J)^n` are computed; the main
+  figures are spectral norms `||J^n||_2`, and the article's stated figures are set
+  beside the Frobenius norm `||J^n||_F`, the norm the article uses.
 - The product is renormalised at every step with the log of each rescaling kept apart,
   so 1e-900 is exact; singular values more than 1e13 below the largest are not
   resolvable and are left out. Caps: T <= {JACOBIAN_MAX_STEPS}, n <= {JACOBIAN_MAX_HIDDEN}

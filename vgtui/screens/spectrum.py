@@ -69,7 +69,9 @@ the same seed.
 - *spectral radius* `rho`: the largest |eigenvalue|, the long-run growth rate of `W^k`.
   *spectral norm* `||W||_2`: the largest singular value, the most `W` can stretch any
   vector in one step. `rho <= ||W||_2`, equal for normal matrices (orthogonal, identity);
-  *non-normal* is `||W^T W - W W^T||_F / ||W||_F^2` (0 when normal).
+  *Henrici* is Henrici's departure from normality, `sqrt(||W||_F^2 - sum |λ|^2)`,
+  over `||W||_F`: 0 when normal, up to 1 for a nilpotent matrix (the shear's is
+  `b sqrt(n-1) / ||I + b N||_F`).
 - *sorted |eigenvalue|*: one sparkline per init, largest on the left.
 - *complex plane*: the eigenvalues (●) of the chosen init against the unit circle; axes
   at 0. Inside the circle, repeated multiplication shrinks; outside, it grows. Press `v`
@@ -77,7 +79,7 @@ the same seed.
 - *||W^k v||*: a seeded random unit vector pushed through W k times, log scale. For the
   shear matrix every eigenvalue equals the scale, yet `||W^k v||` can climb far above 1
   before the radius takes over: the spectral norm sets the short run, the radius the
-  long run. The Bengio bound uses the norm; the eigenvalue rule of thumb uses the radius.
+  long run. The Pascanu et al. (2013) bound uses the norm; the eigenvalue rule of thumb uses the radius.
 - Eigenvalues are computed in float64 on the CPU (n ≤ {SPECTRUM_MAX_HIDDEN}); those of the
   identity and shear matrices are their diagonals (triangular matrices), exactly.
 
@@ -156,7 +158,7 @@ class SpectrumScreen(RNNPage):
                       "loss before", "loss after"):
             train.add_column(label, key=label)
         table = self.query_one("#spec-table", DataTable)
-        for label in ("init", "radius ρ", "norm ||W||₂", "norm/ρ", "non-normal", "min |λ|",
+        for label in ("init", "radius ρ", "norm ||W||₂", "norm/ρ", "Henrici", "min |λ|",
                       "||W^K v||", "peak (k)"):
             table.add_column(label, key=label)
 

@@ -91,8 +91,6 @@ def test_screen_picker_at_80x24(snap_compare):
 
 
 def test_command_box_at_80x24(snap_compare):
-    from textual.widgets import Input
-
     from vgtui.widgets.pickers import CommandBox
 
     async def run_before(pilot) -> None:
@@ -100,7 +98,6 @@ def test_command_box_at_80x24(snap_compare):
         await pilot.press("c")
         app = pilot.app
         await wait_until(pilot, lambda: isinstance(app.screen, CommandBox))
-        app.screen.query_one(Input).cursor_blink = False  # a blinking cursor is timing
         await pilot.wait_for_scheduled_animations()
         await pilot.pause()
 

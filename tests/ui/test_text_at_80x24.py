@@ -131,3 +131,17 @@ async def test_demo_shows_what_the_narration_is_about(screen_id):
                 screen.query_one("#demo-bar").region.y
 
         await wait_until(pilot, in_view, timeout=10)
+
+
+def test_step_counts_and_sweep_edges_read_as_sentences():
+    from types import SimpleNamespace
+
+    from vgtui.present.bound import catch22_lines
+    from vgtui.present.regimes import steps_count_text
+
+    assert steps_count_text(None) == "never"
+    assert steps_count_text(1) == "1 step" and steps_count_text(1200) == "1,200 steps"
+    sweep = SimpleNamespace(first_permitting=None, first_exploding=None, survival_scales=[],
+                            rows=[])
+    text = "\n".join(catch22_lines(sweep))
+    assert "from scale -" not in text and "at no scale of this sweep" in text

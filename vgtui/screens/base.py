@@ -21,6 +21,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
+from textual.widgets._toast import ToastRack
 from textual.worker import get_current_worker
 
 from ..engine.errors import VgtuiError
@@ -148,12 +149,23 @@ class PageScreen(Screen):
         (position and the keys that move on) goes in the bar's top border."""
         bar = self.query_one("#demo-bar", Static)
         self.set_class(text is not None, "-demo")
+        self._toasts_on_top(text is not None)
         if text is None:
             bar.display = False
             return
         bar.update(text)
         bar.border_title = keys
         bar.display = True
+
+    def _toasts_on_top(self, top: bool) -> None:
+        """While a demo runs, toasts appear at the top, so that none covers the narration
+        at the bottom. (The toast rack is Textual's own widget, which the app's stylesheet
+        does not reach: its styles are set here.)"""
+        for rack in self.children:
+            if isinstance(rack, ToastRack):
+                rack.styles.dock = "top" if top else "bottom"
+                rack.styles.align_vertical = "top" if top else "bottom"
+                rack.styles.margin = (1, 0, 0, 0) if top else (0, 0, 1, 0)
 
     # -- help and palette -----------------------------------------------------
     def show_help(self) -> None:

@@ -92,7 +92,9 @@ class BoundScreen(RNNPage):
     HELP = HELP
     DEMO = ("The bound of Pascanu, Mikolov & Bengio (2013): with sigmoid, each step back can keep at most a quarter of the "
             "gradient times the norm of W_hh, so the triangles fall away and the measured "
-            "dots fall faster still. The sweep below shows the catch-22 in numbers.")
+            "dots fall faster still. The sweep further down (PageDown) shows the catch-22 in "
+            "numbers.")
+    DEMO_SHOWS = "#bound-chart"
     AUTO_FOCUS = "#bound-results"
     PREFIX = "bound"
     PRESETS = PRESETS

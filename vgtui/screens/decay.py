@@ -125,7 +125,7 @@ class DecayScreen(ConfigPage):
     TITLE = "Decay tables"
     HELP = HELP
     DEMO = ("Decay tables: every factor raised to every length. 0.9 keeps a third of the "
-            "signal after 10 steps and almost nothing after 100; the measured tab runs real "
+            "signal after 10 steps and almost nothing after 100; the measured tab (m) runs real "
             "RNNs and sets the shortcut 'eigenvalue times derivative' beside them.")
     AUTO_FOCUS = "#decay-table"
     PREFIX = "decay"

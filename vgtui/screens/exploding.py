@@ -118,8 +118,9 @@ class ExplodingScreen(RNNPage):
     TITLE = "Exploding & clipping"
     HELP = HELP
     DEMO = ("Exploding gradients: with every eigenvalue at modulus 3, the gradient grows "
-            "going back in time. The Lyapunov exponent crosses zero at the edge of chaos, and "
-            "clipping caps the exploded gradient but leaves a vanished one just as small.")
+            "going back in time. Further down (PageDown): the Lyapunov exponent crossing zero "
+            "at the edge of chaos, and clipping, which caps the exploded gradient but leaves a "
+            "vanished one just as small.")
     AUTO_FOCUS = "#exp-results"
     PREFIX = "exp"
     PRESETS = PRESETS

@@ -87,6 +87,7 @@ class FlowScreen(ConfigPage):
     DEMO = ("Gradient Flow: a sigmoid RNN over 20 steps. Each step back multiplies the "
             "gradient by W_hh^T diag(f'), and sigmoid' never exceeds 0.25, so the bars "
             "fall away to the left: the first steps get almost no learning signal.")
+    DEMO_SHOWS = "#flow-chart"
     AUTO_FOCUS = "#flow-results"
     PREFIX = "flow"
     CONTROLS = (PRESETS_HERE, Section("settings", FIELDS))

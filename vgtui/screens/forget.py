@@ -107,10 +107,10 @@ class ForgetScreen(ConfigPage):
     SCREEN_ID = "forget"
     TITLE = "Forget gate"
     HELP = HELP
-    DEMO = ("Forget gate: the article's toy, 0.7 against 0.98 over 100 steps, then a real RNN, "
-            "LSTM and GRU on the same inputs. Raising the forget bias from 0 to 3 pushes the "
-            "LSTM's horizon out; its total cell gradient is measured against the cell-only path and "
-            "the product of its forget gates.")
+    DEMO = ("Forget gate: the article's toy, 0.7 against 0.98 over 100 steps; further down "
+            "(PageDown), a real RNN, LSTM and GRU on the same inputs. Raising the forget bias "
+            "from 0 to 3 pushes the LSTM's horizon out; its total cell gradient is measured "
+            "against the cell-only path and the product of its forget gates.")
     AUTO_FOCUS = "#forget-results"
     PREFIX = "forget"
     CONTROLS = (Section("toy: factor vs gate", TOY_FIELDS, "toy-panel"), PRESETS_HERE,

@@ -102,8 +102,8 @@ class JacobianScreen(RNNPage):
     TITLE = "Jacobian"
     HELP = HELP
     DEMO = ("Jacobian: the gradient from step T reaches step t through a product of "
-            "per-step Jacobians. Its norm falls on a log scale, and of 64 directions only a "
-            "handful are still alive fifty steps back.")
+            "per-step Jacobians. Of 64 directions only a handful are still alive fifty steps "
+            "back, and further down (PageDown) the product's norm falls on a log scale.")
     AUTO_FOCUS = "#jac-results"
     PREFIX = "jac"
     PRESETS = PRESETS

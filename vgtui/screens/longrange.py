@@ -106,8 +106,9 @@ class LongRangeScreen(ConfigPage):
     HELP = HELP
     DEMO = ("Long-range dependency: the last word 'were' must agree with 'keys' far back. "
             "Each token shows how much of the gradient from the last word reaches it in a tanh "
-            "RNN; the key word gets a small fraction, and the table below shows that share "
-            "collapsing as filler words widen the gap.")
+            "RNN; the key word gets a small fraction, and the gap table further down "
+            "(PageDown) shows that share collapsing as filler words widen the gap.")
+    DEMO_SHOWS = "#lr-strip"
     AUTO_FOCUS = "#lr-results"
     PREFIX = "lr"
     PRESETS_LABEL = "sentence"

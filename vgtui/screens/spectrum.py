@@ -101,8 +101,9 @@ class SpectrumScreen(RNNPage):
     TITLE = "Spectrum & init"
     HELP = HELP
     DEMO = ("Spectrum and initialisation: gaussian eigenvalues scatter across a disc, "
-            "orthogonal ones sit exactly on the unit circle, and a sheared matrix with every "
-            "eigenvalue inside the circle still stretches vectors for a while.")
+            "orthogonal ones sit exactly on the unit circle (the complex plane and ||W^k v|| "
+            "are further down, PageDown), and a sheared matrix with every eigenvalue inside "
+            "the circle still stretches vectors for a while.")
     AUTO_FOCUS = "#spec-results"
     PREFIX = "spec"
     FIELDS = ("hidden", "scale", "seed")

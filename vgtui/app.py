@@ -9,6 +9,13 @@ the terminal's own palette (``--ansi``, ``VGTUI_ANSI=1`` or ctrl+t).
 """
 from __future__ import annotations
 
+import io
+import os
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
 from typing import Iterable
 
 from textual import work
@@ -42,6 +49,20 @@ def demo_text(title: str, narration: str) -> str:
     return text
 
 
+def save_directory() -> Path:
+    """Where ctrl+s and e save: $VGTUI_SAVE_DIR if set, else the current directory."""
+    return Path(os.environ.get("VGTUI_SAVE_DIR") or os.getcwd()).expanduser().resolve()
+
+
+def run_lookup(command: str, fmt: str) -> tuple[int, str]:
+    """Run ``vgtui <lookup> ... --csv|--json`` (a screen's c command) in a fresh
+    interpreter: the output, or the one-line refusal, with the exit code."""
+    argv = shlex.split(command)
+    argv = [sys.executable, "-m", "vgtui", *argv[1:], f"--{fmt}"]
+    done = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    return done.returncode, done.stdout if done.returncode == 0 else done.stderr
+
+
 def _goto_bindings() -> list[Binding]:
     return [Binding(entry.key, f"goto('{entry.id}')", entry.title, show=False,
                     id=f"goto.{entry.id}", tooltip=f"Open the {entry.title} screen")
@@ -61,7 +82,10 @@ class VgtuiApp(App):
         Binding("c", "copy_command", "as command", show=False, id="app.copy_command",
                 tooltip="Show the vgtui command that prints this screen's figures"),
         Binding("ctrl+s", "save_svg", "SVG", show=False, id="app.screenshot",
-                tooltip="Save an SVG screenshot in the current directory"),
+                tooltip="Save an SVG screenshot (in a browser: download it)"),
+        Binding("e,ctrl+e", "export", "save figures", show=False, id="app.export",
+                tooltip="Save the figures on screen as CSV and JSON (the c command's "
+                        "--csv and --json)"),
         Binding("ctrl+t", "toggle_ansi", "ANSI theme", show=False, id="app.ansi",
                 tooltip="Switch between the default theme and the terminal's own palette"),
         Binding("q", "quit", "quit", id="app.quit", tooltip="Leave vgtui"),
@@ -276,8 +300,58 @@ class VgtuiApp(App):
 
     def action_save_svg(self) -> None:
         screen_id = getattr(self.screen, "SCREEN_ID", "") or "screen"
-        path = self.save_screenshot(filename=None, path=".")
+        if self.is_web:  # vgtui serve: the browser receives the file as a download
+            self.deliver_screenshot()
+            self.notify("sent to your browser as a download", title=f"screenshot of {screen_id}")
+            return
+        path = self.save_screenshot(filename=None, path=str(save_directory()))
         self.notify(f"Saved {path}", title=f"screenshot of {screen_id}")
+
+    def action_export(self) -> None:
+        command = self.screen.cli_command() if hasattr(self.screen, "cli_command") else None
+        if not command:
+            self.notify("This screen has no matching command-line lookup to save figures "
+                        "from.", severity="warning")
+            return
+        if any(w.group == "export" and not w.is_finished for w in self.workers):
+            self.notify("still saving the last figures", severity="warning", timeout=3)
+            return
+        screen_id = getattr(self.screen, "SCREEN_ID", "") or "screen"
+        self.notify(f"computing {command} --csv and --json ...", title="saving figures",
+                    timeout=3)
+        self._export(command, screen_id)
+
+    @work(thread=True, exclusive=True, group="export")
+    def _export(self, command: str, screen_id: str) -> None:
+        """Run the screen's lookup twice (--csv, --json): the same command ``c`` shows, so
+        the files hold exactly what it prints."""
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        saved, problems = [], []
+        for fmt in ("csv", "json"):
+            code, text = run_lookup(command, fmt)
+            if code != 0:
+                problems.append(text.strip().splitlines()[-1] if text.strip() else
+                                f"exit code {code}")
+                continue
+            name = f"vgtui-{screen_id}-{stamp}.{fmt}"
+            if self.is_web:
+                self.call_from_thread(self.deliver_text, io.StringIO(text), save_filename=name)
+                saved.append(name)
+            else:
+                path = save_directory() / name
+                try:
+                    path.write_text(text)
+                except OSError as exc:
+                    problems.append(f"{path}: {exc.strerror or exc}")
+                    continue
+                saved.append(str(path))
+        if problems:
+            self.call_from_thread(self.notify, "; ".join(problems), title="figures not saved",
+                                  severity="error", timeout=10)
+        if saved:
+            where = "sent to your browser: " if self.is_web else "saved "
+            self.call_from_thread(self.notify, where + "\n".join(saved),
+                                  title=f"figures of {screen_id}", timeout=10)
 
     def action_command_palette(self) -> None:
         """Textual's palette, but never a second one anywhere: Textual only checks the

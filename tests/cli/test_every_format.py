@@ -54,8 +54,9 @@ def test_every_lookup_has_a_case_and_csv():
     parser = build_parser()
     lookups = parser._subparsers._group_actions[0].choices
     assert {args[0] for args, _ in CASES.values()} == set(lookup_names())
-    for name, sub in lookups.items():
-        assert "--csv" in sub._option_string_actions, name
+    assert set(lookups) == set(lookup_names()) | {"serve"}  # serve starts the app: no rows
+    for name in lookup_names():
+        assert "--csv" in lookups[name]._option_string_actions, name
 
 
 def _flat(obj: dict, prefix: str = "") -> dict:
@@ -226,3 +227,21 @@ def test_power_chart_names_the_engine_shear_example():
     from vgtui.widgets.charts import power_chart
 
     assert power_chart.__defaults__[0][1] == NON_NORMAL
+
+
+def test_a_sweep_of_64_scales_by_4_activations_runs(run_cli):
+    """More scales than the old fixed limit of 12: the budget, not a count, decides."""
+    code, out, err = run_cli("decay", "--measured", "--scales", "0.1:4:64", "--activations",
+                             "tanh,sigmoid,relu,identity", "--hidden", "64", "--steps", "200",
+                             "--csv")
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == 64 * 4
+    assert {r["activation"] for r in rows} == {"tanh", "sigmoid", "relu", "identity"}
+
+
+def test_a_sweep_past_the_budget_is_refused_in_one_line(run_cli):
+    code, out, err = run_cli("decay", "--measured", "--scales", "0.1:4:2000", "--hidden", "512",
+                             "--steps", "2000")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "--scales" in err and "limit" in err

@@ -146,8 +146,14 @@ def test_factor_lists_parse_products_and_refuse_nonsense():
     for bad in ("0", "1.5", "-3", "1e10", "ten"):
         with pytest.raises(ConfigError):
             cf.parse_lengths(bad)
-    with pytest.raises(ConfigError):
-        cf.parse_factors(",".join(str(0.01 * i) for i in range(1, 20)))
+    # no fixed count (issue 16): 19 factors parse, and ranges expand; the table's size is
+    # checked against the budget instead
+    assert len(cf.parse_factors(",".join(str(0.01 * i) for i in range(1, 20)))) == 19
+    assert cf.parse_factors("0.5:0.9:3") == (0.5, 0.7, 0.9)
+    assert cf.parse_lengths("10:20:3") == (10, 15, 20)
+    with pytest.raises(ConfigError) as info:
+        cf.decay_table(cf.parse_factors("0.1:0.9:5000"), cf.parse_lengths("1:10000:5000"))
+    assert "memory" in str(info.value) or "take about" in str(info.value)
 
 
 # -- the scalar chain ----------------------------------------------------------------------

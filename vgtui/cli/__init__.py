@@ -13,8 +13,10 @@ from importlib import import_module
 
 from .. import __version__
 from ..engine.errors import VgtuiError
-from ..topics import TOPICS, lookup_names, topic, topic_of_lookup
-from .common import EXIT_USAGE, Parser, UsageError, describe_error, fail
+from ..topics import lookup_names, topic_of_lookup
+from .common import (EXIT_USAGE, Parser, UsageError, describe_error, fail, screen_id,
+                     screen_names)
+from .completion import CompletionAction
 from .output import silence_stdout
 from .torch_check import torch_failed, torch_missing_text
 
@@ -29,8 +31,11 @@ def build_parser(with_lookups: bool = True) -> Parser:
     parser = Parser(prog="vgtui", description="A terminal explorer of vanishing and exploding "
                     "gradients in recurrent networks. With no command, opens the app.")
     parser.add_argument("--version", action="version", version=f"vgtui {__version__}")
+    parser.add_argument("--completion", action=CompletionAction,
+                        help="print a completion script for bash or zsh and exit (eval "
+                             "\"$(vgtui --completion bash)\" in ~/.bashrc; zsh: ~/.zshrc)")
     parser.add_argument("--screen", metavar="NAME", help="open the app on this screen: its id "
-                        "or its number key (" + ", ".join(_screen_names()) + ")")
+                        "or its number key (" + ", ".join(screen_names()) + ")")
     parser.add_argument("--demo", action="store_true",
                         help="walk through the screens with a narration (space or → next, "
                              "← back, Esc ends the demo)")
@@ -48,15 +53,8 @@ def build_parser(with_lookups: bool = True) -> Parser:
         import_module(f"{__name__}.{name}").add_parser(sub)
     for name, lookup in sub.choices.items():
         add_preset_flag(name, lookup)
-    from . import serve  # not a lookup: the app itself, in a browser
-
-    serve.add_parser(sub)
+    import_module(f"{__name__}.serve").add_parser(sub)  # not a lookup: the app, in a browser
     return parser
-
-
-def _screen_names() -> list[str]:
-
-    return [f"{t.id}" + (f" = {t.key}" if t.key else "") for t in TOPICS]
 
 
 def add_preset_flag(name: str, lookup) -> None:
@@ -110,6 +108,8 @@ def _wants_lookups(argv: list[str]) -> bool:
     takes_value = {"--screen", "--demo-interval"}
     previous = ""
     for arg in argv:
+        if arg.startswith("--completion"):  # the script names every lookup
+            return True
         if arg in ("-h", "--help") or (not arg.startswith("-") and previous not in takes_value):
             return True
         previous = arg.split("=", 1)[0]
@@ -184,15 +184,6 @@ def _launch_app(args) -> int:
              "e.g. vgtui flow --json)")
     make_app(args).run()
     return 0
-
-
-def screen_id(name: str) -> str:
-    """A screen's id from its id or number key; one line and exit 2 for an unknown one."""
-    try:
-        return topic(name.strip().lower()).id  # a key ("7") names it too
-    except KeyError:
-        fail(f"vgtui: error: --screen: unknown screen {name!r}; choose one of "
-             f"{', '.join(_screen_names())}")
 
 
 def _has_terminal() -> bool:

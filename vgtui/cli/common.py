@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 
 from ..engine.config import FIELD_SPECS, parse_field, parse_value
 from ..engine.errors import ConfigError, VgtuiError
+from ..topics import TOPICS, topic
 
 EXIT_USAGE = 2
 
@@ -52,6 +53,19 @@ class Parser(argparse.ArgumentParser):
     def add_subparsers(self, **kwargs):  # sub-parsers inherit the one-line error
         kwargs.setdefault("parser_class", Parser)
         return super().add_subparsers(**kwargs)
+
+
+def screen_names() -> list[str]:
+    return [f"{t.id}" + (f" = {t.key}" if t.key else "") for t in TOPICS]
+
+
+def screen_id(name: str) -> str:
+    """A screen's id from its id or number key; one line and exit 2 for an unknown one."""
+    try:
+        return topic(name.strip().lower()).id  # a key ("7") names it too
+    except KeyError:
+        fail(f"vgtui: error: --screen: unknown screen {name!r}; choose one of "
+             f"{', '.join(screen_names())}")
 
 
 def fail(line: str, code: int = EXIT_USAGE) -> NoReturn:
@@ -121,6 +135,7 @@ def spec_type(spec):
 
     convert.__name__ = spec.label
     convert.accepts = spec.describe_range()
+    convert.choices = tuple(str(c) for c in (spec.choices or ()))  # for shell completion
     return convert
 
 

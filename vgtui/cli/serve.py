@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import shlex
 import sys
+from importlib import import_module
 
-from .common import UsageError, whole
+from .common import UsageError, screen_id, whole
 
 NAME = "serve"
 HELP = "show the app in a web browser (needs the web extra: pip install 'vgtui[web]')"
@@ -41,14 +42,12 @@ def app_command(args) -> str:
 
 def run(args) -> int:
     if args.screen:
-        from . import screen_id  # the registry's check of a screen name
-
         args.screen = screen_id(args.screen)
-    try:
-        from textual_serve.server import Server  # the optional web extra, loaded to serve
+    try:  # the optional web extra, looked up only here
+        server_module = import_module("textual_serve.server")
     except ImportError:
         raise UsageError(f"needs textual-serve, which is not installed: {EXTRA}") from None
-    server = Server(app_command(args), host=args.host, port=args.port, title="vgtui",
+    server = server_module.Server(app_command(args), host=args.host, port=args.port, title="vgtui",
                     public_url=args.public_url)
     print(f"vgtui in a browser: {server.public_url} (ctrl+c stops the server)", file=sys.stderr)
     server.serve()

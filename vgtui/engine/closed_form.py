@@ -306,7 +306,7 @@ def decay_table(factors=DEFAULT_FACTORS, lengths=DEFAULT_LENGTHS) -> DecayTable:
     lengths = tuple(int(t) for t in lengths)
     if not factors or not lengths:
         raise ConfigError("a decay table needs at least one factor and one length", "factors")
-    budget.check(budget.table_estimate(len(factors) * (len(lengths) + 8),
+    budget.check_table(budget.table_estimate(len(factors) * (len(lengths) + 8),
                                        f"a table of {len(factors)} factors x {len(lengths)} "
                                        "lengths", "factors"))
     cells = tuple(tuple(power_cell(f, t) for t in lengths) for f in factors)
@@ -749,7 +749,7 @@ def activation_table(kinds=ACTIVATION_NAMES, points=DEFAULT_POINTS, spread: floa
                      leaky_slope: float = 0.01) -> ActivationTable:
     spread = float(parse_scalar("spread", spread))
     leaky_slope = float(parse_value(FIELD_SPECS["leaky_slope"], leaky_slope))
-    budget.check(budget.table_estimate(len(kinds) * (len(points) + 50),
+    budget.check_table(budget.table_estimate(len(kinds) * (len(points) + 50),
                                        f"derivatives at {len(points)} points", "at"))
     return ActivationTable(spread, tuple(float(p) for p in points), leaky_slope,
                            tuple(activation_summary(k, points, spread, leaky_slope) for k in kinds))

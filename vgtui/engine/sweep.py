@@ -59,11 +59,12 @@ class SweepSpec:
             raise ConfigError("the measured table needs T of at least 2 (a ratio between "
                               "step 1 and step T)", "steps")
         # How many scales fit is the batch's memory and time (engine/budget.py), not a
-        # count: refused here already at the smallest dtype (run_flow_batch checks again
-        # with the dtype it resolves).
+        # count. Its memory is refused here already, at the smallest dtype; time (and the
+        # memory at the dtype it resolves) is checked by run_flow_batch when it runs.
         rows = len(self.scales) * len(self.activations)
         b = self.base
-        budget.check(budget.flow_estimate(rows, b.hidden, b.steps, b.input_size, 4, 1).named(
+        need = budget.flow_estimate(rows, b.hidden, b.steps, b.input_size, 4, 1)
+        budget.check(budget.Estimate(need.bytes, 0.0,
             f"{len(self.scales)} scales x {len(self.activations)} activations at T={b.steps}, "
             f"n={b.hidden}", "scales", "use fewer scales or activations, fewer steps or a "
             "smaller hidden size"))

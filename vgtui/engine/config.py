@@ -8,6 +8,7 @@ screen shows comes from the config, not from the CLI.
 """
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
@@ -164,7 +165,16 @@ class RNNConfig:
             object.__setattr__(self, f.name, checked)
 
     def replace(self, **changes: Any) -> "RNNConfig":
-        return replace(self, **changes)
+        """A copy with ``changes``; only the changed settings are checked again (this
+        config's own were checked when it was made), so a sweep building hundreds of
+        variants does not re-parse every field of each."""
+        if not changes.keys() <= FIELD_SPECS.keys():
+            return replace(self, **changes)  # raises the usual TypeError for the odd name
+        checked = {name: parse_field(name, value) for name, value in changes.items()}
+        out = copy.copy(self)
+        for name, value in checked.items():
+            object.__setattr__(out, name, value)
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

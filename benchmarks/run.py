@@ -210,6 +210,101 @@ def bench_interactive() -> list[Outcome]:
     ]
 
 
+# -- 2b. every screen: first visit, key press, F1 ------------------------------------------
+SCREENS_BENCH = """
+import asyncio, json, statistics, time
+from vgtui.app import VgtuiApp
+from vgtui.topics import TOPICS
+from vgtui.screens.config_page import ConfigPage
+
+# A key pair per screen that changes its figures (ConfigPages: the first nudge pair).
+KEYS = {"decay": ("m", "a"), "experiments": ("right_square_bracket", "left_square_bracket"),
+        "longrange": ("right_square_bracket", "left_square_bracket"),
+        "spectrum": ("plus", "minus"), "history": ("r", "t"), "quiz": ("n", "p"),
+        "claims": ("v", "r"), "watch": ("right", "left")}
+
+async def until(cond, limit=120.0):
+    t0 = time.perf_counter()
+    while not cond():
+        if time.perf_counter() - t0 > limit:
+            raise TimeoutError("screen not ready")
+        await asyncio.sleep(0.001)
+    return time.perf_counter() - t0
+
+async def main():
+    app = VgtuiApp(start_screen="history")
+    rows = {}
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: app.torch_version is not None and app.screen.is_ready())
+        await asyncio.sleep(1.0)  # the background warm-up done: an idle app
+        for topic in TOPICS:
+            row = {}
+            t0 = time.perf_counter()
+            app.action_goto(topic.id)
+            await until(lambda: type(app.screen).__name__ == topic.load().__name__
+                        and app.screen.is_ready())
+            row["first"] = time.perf_counter() - t0
+            await pilot.pause()
+            screen = app.screen
+            pair = KEYS.get(topic.id)
+            if pair is None and isinstance(screen, ConfigPage) and screen.NUDGES:
+                pair = ("plus", "minus")
+            laps = []
+            if pair is not None:
+                focus = screen.query("#" + getattr(screen, "PREFIX", "x") + "-results")
+                if focus:
+                    focus.first().focus()
+                for i in range(4):
+                    key = pair[i % 2]
+                    before = getattr(screen, "result", None)
+                    t0 = time.perf_counter()
+                    press = asyncio.create_task(pilot.press(key))
+                    if isinstance(screen, ConfigPage):
+                        try:
+                            await until(lambda: screen.result is not before and screen.is_ready(),
+                                        30.0)
+                        except TimeoutError:
+                            pass  # the key left the figures as they were (a tab, a limit)
+                    await press
+                    if not isinstance(screen, ConfigPage):
+                        await pilot.pause()
+                    laps.append(time.perf_counter() - t0)
+                    await pilot.pause()
+                row["key"] = statistics.median(laps)
+                row["keys"] = "/".join(pair)
+            t0 = time.perf_counter()
+            press = asyncio.create_task(pilot.press("f1"))
+            await until(lambda: type(app.screen).__name__ == "HelpScreen" and app.screen.is_mounted)
+            await press
+            await pilot.pause()
+            row["f1"] = time.perf_counter() - t0
+            await pilot.press("escape")
+            await pilot.pause()
+            rows[topic.id] = row
+    return rows
+
+print(json.dumps(asyncio.run(main())))
+"""
+
+
+def bench_screens() -> list[Outcome]:
+    r = run_py(SCREENS_BENCH, timeout=1200)
+    out = []
+    for sid, row in r.items():
+        key = row.get("key")
+        ok = row["first"] <= 0.3 and row["f1"] <= 0.15 and (key is None or key <= 0.1)
+        worst = max(row["first"] / 0.3, row["f1"] / 0.15, (key or 0) / 0.1)
+        measured = (f"first {row['first'] * 1e3:.0f} ms, key "
+                    + ("n/a" if key is None else f"{key * 1e3:.0f} ms")
+                    + f", F1 {row['f1'] * 1e3:.0f} ms")
+        out.append(Outcome(f"screen {sid}", "300 / 100 / 150 ms", measured, worst, ok,
+                           "Pilot 80x24 after the warm-up; first visit to its first drawn result, "
+                           "median of 4 key presses (" + row.get("keys", "none") + ") to the new "
+                           "figures, F1 to the help drawn; ratio: the worst of the three against "
+                           "its target"))
+    return out
+
+
 # -- 3. start-up -------------------------------------------------------------------------------
 def first_paint_time(marker: bytes = b"F1 help", timeout: float = 30.0) -> float:
     """Seconds from launching ``vgtui`` in a pseudo-terminal to its first drawn screen."""
@@ -455,7 +550,7 @@ def bench_probe() -> list[Outcome]:
     return out
 
 
-BENCHES = {"sweep": bench_sweep, "interactive": bench_interactive, "startup": bench_startup,
+BENCHES = {"sweep": bench_sweep, "interactive": bench_interactive, "screens": bench_screens, "startup": bench_startup,
            "lookups": bench_lookups, "scale": bench_scale, "cuda": bench_cuda,
            "probe": bench_probe}
 

@@ -25,6 +25,8 @@ caller then runs the general loop, which gives the same quantities.
 from __future__ import annotations
 
 import math
+import threading
+import time
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -45,6 +47,57 @@ RENORM_EVERY = {64: 8, 32: 4}
 # A ReLU row whose forward state passes this is handed to the general loop (which carries
 # such rows rescaled); the checks come often enough that nothing overflows in between.
 FORWARD_LIMIT = {64: 1e100, 32: 1e30}
+
+
+# Rough speed of the loops' small products (used only to split the progress bar).
+LOOP_FLOPS_PER_S = 10e9
+_EIG_RATE: list = []  # seconds per n^3 of torch.linalg.eigvals, measured once
+
+
+def eigvals_seconds(n: int) -> float:
+    """About how long the eigenvalues of an n x n float64 matrix take on this machine,
+    from one timing of a 192 x 192 one (cubic in n), made the first time it is asked."""
+    import torch  # torch: loaded on first use
+
+    if n < 256:
+        return 1e-3
+    if not _EIG_RATE:
+        m = torch.randn(192, 192, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+        started = time.perf_counter()
+        torch.linalg.eigvals(m)
+        # LAPACK runs large matrices about twice as efficiently as this small one.
+        _EIG_RATE.append(0.5 * (time.perf_counter() - started) / 192 ** 3)
+    return _EIG_RATE[0] * n ** 3
+
+
+def _eigvals_with_progress(matrix, estimate: float, progress, start: float):
+    """torch.linalg.eigvals, with ``progress`` moving from ``start`` towards 1 against
+    ``estimate`` seconds while LAPACK runs (it cannot report on its own), and 1 at the end.
+    Past the estimate the bar creeps on slowly instead of sitting still."""
+    import torch  # torch: loaded on first use
+
+    if progress is None or estimate < 0.5:
+        out = torch.linalg.eigvals(matrix)
+        if progress is not None:
+            progress(1.0)
+        return out
+    done = threading.Event()
+    began = time.perf_counter()
+
+    def tick() -> None:
+        while not done.wait(0.2):
+            x = (time.perf_counter() - began) / estimate
+            f = 0.9 * x if x < 1 else 1 - 0.1 * math.exp(-(x - 1))  # creeping past 90%
+            progress(start + (1 - start) * min(f, 0.99))
+
+    ticker = threading.Thread(target=tick, name="vgtui-eig-progress", daemon=True)
+    ticker.start()
+    try:
+        return torch.linalg.eigvals(matrix)
+    finally:
+        done.set()
+        ticker.join()
+        progress(1.0)
 
 
 @dataclass
@@ -84,21 +137,28 @@ def run_sweep_kernel(configs: Sequence[RNNConfig], *,
     dtype = resolve_dtype(first.dtype, device)
     with engine_threads():
         base64 = base_matrix(first)
-        # Spectral radius of s A: |s| times the base's, decomposed once. The sweep never
-        # reads the spectral norm; the Frobenius norm bounds it for the overflow check.
-        rho = float(torch.linalg.eigvals(base64).abs().amax())
+        # The sweep never reads the spectral norm; the Frobenius norm bounds it for the
+        # overflow check.
         sigma = float(torch.linalg.matrix_norm(base64))
         scales = sorted({float(c.scale) for c in configs})
         kinds = sorted({c.activation for c in configs if c.activation != "identity"},
                        key=FORWARD_ORDER.index)
         identity = any(c.activation == "identity" for c in configs)
-        work = (len(kinds) * len(scales) + identity) * first.hidden ** 2
+        back_rows = len(kinds) * len(scales) + identity
+        work = back_rows * first.hidden ** 2
+        # The share of the time the time loops take, the rest being the eigenvalues.
+        loops_s = 2 * first.steps * (work * 2 / LOOP_FLOPS_PER_S + 60e-6)
+        eig_s = eigvals_seconds(first.hidden)
+        share = loops_s / (loops_s + eig_s)
+        loop_progress = None if progress is None else (lambda f: progress(share * f))
         with torch.no_grad(), gc_paused(), loop_threads(work):
             threads = torch.get_num_threads()
             got = _loops(first, base64, scales, kinds, identity, sigma, device, dtype,
-                         progress, cancel)
-    if got is None:
-        return None
+                         loop_progress, cancel)
+        if got is None:
+            return None
+        # Spectral radius of s A: |s| times the base's, decomposed once.
+        rho = float(_eigvals_with_progress(base64, eig_s, progress, share).abs().amax())
     log_g, means = got  # (T, backward rows), (T, forward rows)
     rows = len(scales)
     where = {("identity", s): log_g.shape[1] - 1 for s in scales}

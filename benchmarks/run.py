@@ -222,6 +222,8 @@ KEYS = {"decay": ("m", "a"), "experiments": ("right_square_bracket", "left_squar
         "longrange": ("right_square_bracket", "left_square_bracket"),
         "spectrum": ("plus", "minus"), "history": ("r", "t"), "quiz": ("n", "p"),
         "claims": ("v", "r"), "watch": ("right", "left")}
+# Keys that switch a tab rather than compute: timed to the next frame.
+TABS = {"decay", "experiments"}
 
 async def until(cond, limit=120.0):
     t0 = time.perf_counter()
@@ -259,14 +261,15 @@ async def main():
                     before = getattr(screen, "result", None)
                     t0 = time.perf_counter()
                     press = asyncio.create_task(pilot.press(key))
-                    if isinstance(screen, ConfigPage):
+                    computes = isinstance(screen, ConfigPage) and topic.id not in TABS
+                    if computes:
                         try:
                             await until(lambda: screen.result is not before and screen.is_ready(),
                                         30.0)
                         except TimeoutError:
                             pass  # the key left the figures as they were (a tab, a limit)
                     await press
-                    if not isinstance(screen, ConfigPage):
+                    if not computes:
                         await pilot.pause()
                     laps.append(time.perf_counter() - t0)
                     await pilot.pause()
@@ -302,6 +305,39 @@ def bench_screens() -> list[Outcome]:
                            "median of 4 key presses (" + row.get("keys", "none") + ") to the new "
                            "figures, F1 to the help drawn; ratio: the worst of the three against "
                            "its target"))
+    return out
+
+
+# -- 2c. the long waits: Architectures at T = 1,000, the default Experiments run ----------
+WAITS = """
+import json, os, time
+os.environ.setdefault("VGTUI_THREADS", "1")
+from vgtui.engine.architectures import run_compare
+from vgtui.engine.config import CompareConfig
+from vgtui.engine.experiment_config import ExperimentConfig
+from vgtui.engine.experiments import run_experiment
+run_compare(CompareConfig(steps=50))
+t0 = time.perf_counter(); run_compare(CompareConfig(steps=1000)); arch = time.perf_counter() - t0
+out = {"arch": arch}
+if {experiments}:
+    t0 = time.perf_counter(); r = run_experiment(ExperimentConfig())
+    out["experiments"] = time.perf_counter() - t0
+    out["runs"] = len(r.runs)
+print(json.dumps(out))
+"""
+
+
+def bench_waits() -> list[Outcome]:
+    r = run_py(WAITS.format(experiments=os.environ.get("VGTUI_BENCH_SKIP_TRAIN") is None),
+               timeout=1800)
+    out = [Outcome("Architectures at T=1,000", "<= 1 s", f"{r['arch']:.2f} s", r["arch"],
+                   r["arch"] <= 1.0, "run_compare, six architectures, defaults otherwise; "
+                   "ratio to the 1 s target")]
+    if "experiments" in r:
+        e = r["experiments"]
+        out.append(Outcome("default Experiments run", "<= 60 s", f"{e:.0f} s", e / 60, e <= 60,
+                           f"{r['runs']} runs (latch, SGD, T = 5..100, rnn/lstm/gru, 1 seed); "
+                           "ratio to 60 s"))
     return out
 
 
@@ -550,7 +586,7 @@ def bench_probe() -> list[Outcome]:
     return out
 
 
-BENCHES = {"sweep": bench_sweep, "interactive": bench_interactive, "screens": bench_screens, "startup": bench_startup,
+BENCHES = {"sweep": bench_sweep, "interactive": bench_interactive, "screens": bench_screens, "waits": bench_waits, "startup": bench_startup,
            "lookups": bench_lookups, "scale": bench_scale, "cuda": bench_cuda,
            "probe": bench_probe}
 

@@ -328,7 +328,7 @@ print(json.dumps(out))
 
 
 def bench_waits() -> list[Outcome]:
-    r = run_py(WAITS.format(experiments=os.environ.get("VGTUI_BENCH_SKIP_TRAIN") is None),
+    r = run_py(WAITS.replace("{experiments}", str(os.environ.get("VGTUI_BENCH_SKIP_TRAIN") is None)),
                timeout=1800)
     out = [Outcome("Architectures at T=1,000", "<= 1 s", f"{r['arch']:.2f} s", r["arch"],
                    r["arch"] <= 1.0, "run_compare, six architectures, defaults otherwise; "

@@ -5,6 +5,8 @@ import pytest
 
 # Determinism and no stray GPU use in tests.
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+# No test reads or writes the user's result cache (tests of the cache point it elsewhere).
+os.environ["VGTUI_CACHE_DIR"] = "off"
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from importlib import import_module
 from typing import Iterable
 
 from textual import work
@@ -25,6 +26,7 @@ from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.widgets import Input
 
+from .engine import RNNConfig
 from .topics import TOPICS, topic, topic_ids
 from .widgets.field_input import FieldInput
 from .widgets.pickers import CommandBox, Palette, ScreenPicker
@@ -133,6 +135,8 @@ class VgtuiApp(App):
         import torch  # the slow import, off the UI thread
 
         self.call_from_thread(self._torch_ready, torch.__version__)
+        warm_up()
+
 
     def _torch_ready(self, version: str) -> None:
         self.torch_version = version
@@ -391,3 +395,23 @@ class VgtuiApp(App):
     @staticmethod
     def screen_title(screen_id: str) -> str:
         return topic(screen_id).title
+
+
+def warm_up() -> None:
+    """What a first visit to each screen and a first F1 would otherwise wait for, done in
+    the background after start-up: every screen's module (and the engine modules it
+    imports), the help screen with its Markdown widget, and a first tiny engine run
+    (torch's first products and LAPACK calls set themselves up)."""
+    for entry in TOPICS:
+        try:
+            entry.load()
+        except Exception:  # noqa: BLE001 - a screen that fails to import says so when opened
+            pass
+    import_module("vgtui.widgets.help")  # F1: Markdown and its parser
+    import_module("textual.widgets._markdown")
+    try:
+        from .engine.flow import run_flow  # numpy: the first screen draws without it
+
+        run_flow(RNNConfig(steps=3, hidden=4))
+    except Exception:  # noqa: BLE001 - the screens report their own errors
+        pass

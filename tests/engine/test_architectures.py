@@ -30,7 +30,10 @@ def test_recurrent_rows_are_the_stack_engine_on_the_same_inputs(small):
     cfg, result = small
     for arch in ("rnn", "lstm", "gru"):
         run = run_stack(cfg.rnn_config(arch))
-        np.testing.assert_array_equal(result.trace(arch).log10_grad, run.log10_grad_x)
+        # The screen's paths (vanilla kernel, torch's cells in pieces) do the arithmetic
+        # in another order: the same numbers to the last few bits.
+        np.testing.assert_allclose(result.trace(arch).log10_grad, run.log10_grad_x,
+                                   rtol=1e-12, atol=1e-12)
 
 
 def test_residual_rnn_matches_autograd(small):

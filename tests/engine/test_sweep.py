@@ -21,17 +21,20 @@ def result():
     return run_sweep(SPEC)
 
 
-def test_the_grid_is_one_batched_engine_call(monkeypatch):
+def test_the_grid_is_one_batched_time_loop(monkeypatch):
+    from vgtui.engine import sweep_kernel
+
     calls = []
-    real = flow.run_flow_batch
+    real = sweep_kernel._loops
 
-    def counting(configs, *args, **kwargs):
-        calls.append(len(configs))
-        return real(configs, *args, **kwargs)
+    def counting(first, base, scales, kinds, *args, **kwargs):
+        calls.append((len(scales), tuple(kinds)))
+        return real(first, base, scales, kinds, *args, **kwargs)
 
-    monkeypatch.setattr(sweep, "run_flow_batch", counting)  # as the sweep looks it up
+    monkeypatch.setattr(sweep_kernel, "_loops", counting)
+    monkeypatch.setattr(flow, "run_flow_batch", None)  # the general loop is not used
     out = run_sweep(SPEC)
-    assert calls == [12]
+    assert calls == [(3, ("tanh", "sigmoid", "relu"))]  # identity rows need no forward pass
     assert len(out.cells) == 12
 
 

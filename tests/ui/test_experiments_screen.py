@@ -32,7 +32,7 @@ async def test_opens_with_the_truncation_view_computed():
         summary = text_of(screen.query_one("#exp-trunc-summary"))
         assert "exactly 0" in summary
         assert screen.query_one("#exp-trunc-table").row_count > 0
-        assert "45 runs" in text_of(screen.query_one("#exp-plan"))
+        assert "15 runs" in text_of(screen.query_one("#exp-plan"))
 
 
 @pytest.mark.slow

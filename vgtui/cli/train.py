@@ -42,8 +42,8 @@ def add_parser(sub) -> None:
     p = sub.add_parser(
         NAME, help=HELP,
         description=HELP + ". Every batch is fresh; verdicts come from held-out examples. "
-        "The default experiment (latch, SGD, T = 5..100, rnn/lstm/gru, 3 seeds, 300 updates) "
-        "takes about a minute on two cores.")
+        "The default experiment (latch, SGD, T = 5..100, rnn/lstm/gru, 1 seed, 300 updates) "
+        "takes under a minute on two cores; --preset full repeats it over 3 seeds.")
     p.add_argument("--preset", choices=preset_names("experiments"), default=argparse.SUPPRESS,
                    help="start from a named preset")
     for name in ORDER:

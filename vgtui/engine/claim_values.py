@@ -15,6 +15,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from . import closed_form as cf
+from . import disk_cache
 from .articles import ARTICLE_FIRST_LOSSES, ARTICLE_TOY, ARTICLE_TWO_UNIT
 from .capacity import CapacityConfig, compute_capacity
 from .config import RNNConfig
@@ -308,8 +309,25 @@ def memory_dimensions(seeds: int, steps_back: int,
 TRAINING_PRESET = ARTICLE_FIRST_LOSSES.preset
 
 
-def measure_training(progress=None, cancel=None):
+TRAINING_CACHE = "claims-training"
+
+
+def measure_training(progress=None, cancel=None, *, use_cache: bool = True):
     """Run the Experiments preset that follows article 000's test (about half a minute on
-    a small CPU); pass the result to ``build_claims(experiment=...)``."""
+    a small CPU); pass the result to ``build_claims(experiment=...)``. The result is kept
+    on disk (``disk_cache``) and read back by the same engine version instead of
+    training again."""
+    if use_cache:
+        kept = cached_training()
+        if kept is not None:
+            return kept
     config = preset_config("experiments", TRAINING_PRESET)
-    return run_experiment(config, progress=progress, cancel=cancel)
+    result = run_experiment(config, progress=progress, cancel=cancel)
+    if not getattr(result, "cancelled", False):
+        disk_cache.save(TRAINING_CACHE, result)
+    return result
+
+
+def cached_training():
+    """The training test's result computed earlier by this engine version, or None."""
+    return disk_cache.load(TRAINING_CACHE)

@@ -8,6 +8,7 @@ screen shows comes from the config, not from the CLI.
 """
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
@@ -180,6 +181,18 @@ class RNNConfig(CheckedConfig):
     arch: str = "rnn"
     layers: int = 1
     forget_bias: float = 0.0
+
+    def replace(self, **changes: Any) -> "RNNConfig":
+        """A copy with ``changes``; only the changed settings are checked again (this
+        config's own were checked when it was made), so a sweep building hundreds of
+        variants does not re-parse every field of each."""
+        if not changes.keys() <= FIELD_SPECS.keys():
+            return replace(self, **changes)  # raises the usual TypeError for the odd name
+        checked = {name: parse_field(name, value) for name, value in changes.items()}
+        out = copy.copy(self)
+        for name, value in checked.items():
+            object.__setattr__(out, name, value)
+        return out
 
     def to_flags(self, always: tuple[str, ...] = ("activation", "scale", "steps"),
                  skip: tuple[str, ...] = (),

@@ -182,6 +182,18 @@ def horizons(log10_grad: np.ndarray) -> tuple[int | None, int | None]:
     return (int(vanish[0]) if vanish.size else None, int(explode[0]) if explode.size else None)
 
 
+def horizons_of_columns(log10_grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``horizons`` for every column of a (T, B) array at once: two integer arrays,
+    -1 where the horizon is not reached."""
+    with np.errstate(invalid="ignore"):
+        back = (log10_grad - log10_grad[-1])[::-1]  # back[k]: k steps before T
+    out = []
+    for hit in (back < -HORIZON_LOG10, back > HORIZON_LOG10):
+        first = hit.argmax(axis=0)
+        out.append(np.where(hit.any(axis=0), first, -1))
+    return out[0], out[1]
+
+
 def verdict_for(factor: float, vanishing: int | None, exploding: int | None) -> str:
     """vanishing / near-stable / exploding, by a stated rule: a horizon reached inside
     the run decides; otherwise the fitted factor against the band 0.98..1.02."""

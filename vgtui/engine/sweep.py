@@ -13,6 +13,7 @@ ratio that multiplier alone would predict, (rho * mean f')^(T-1).
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -22,7 +23,10 @@ from . import budget
 from . import definitions
 from .config import ACTIVATIONS, RNNConfig
 from .errors import ConfigError
-from .flow import STABLE_BAND, run_flow_batch
+from . import budget
+from .device import bytes_per_number
+from .flow import STABLE_BAND, fitted_factors, horizons_of_columns, run_flow_batch, verdict_for
+from .sweep_kernel import run_sweep_kernel
 from .lists import ListSpec, parse_choice_list, parse_number_list
 from .magnitude import LogMagnitude
 
@@ -143,6 +147,7 @@ class SweepResult:
     device: str
     dtype: str
     seconds: float
+    threads: int = 0  # torch threads of the time loop (0: the general loop's own choice)
 
     def cell(self, activation: str, scale: float) -> SweepCell:
         for c in self.cells:
@@ -173,9 +178,39 @@ class SweepResult:
 
 def run_sweep(spec: SweepSpec, *, progress: Callable[[float], None] | None = None,
               cancel: Callable[[], bool] | None = None) -> SweepResult:
-    """The whole grid in one ``run_flow_batch`` call."""
-
+    """The whole grid in one batched computation: the sweep kernel
+    (``sweep_kernel.run_sweep_kernel``) where it applies, else one ``run_flow_batch``
+    call. Both give the same quantities per cell."""
     configs = spec.configs()
+    budget.check(budget.flow_estimate(len(configs), spec.base.hidden, spec.base.steps,
+                                      spec.base.input_size,
+                                      bytes_per_number(spec.base.device, spec.base.dtype), 1))
+    started = time.perf_counter()
+    fast = run_sweep_kernel(configs, progress=progress, cancel=cancel)
+    if fast is not None:
+        seconds = time.perf_counter() - started
+        log10_g = fast.log10_grad_h
+        factors = fitted_factors(log10_g)
+        vanishing, exploding = horizons_of_columns(log10_g)
+        cells = []
+        for b, config in enumerate(configs):
+            column = log10_g[:, b]
+            vanish = int(vanishing[b]) if vanishing[b] >= 0 else None
+            explode = int(exploding[b]) if exploding[b] >= 0 else None
+            factor = float(factors[b])
+            deriv = fast.mean_derivative[1:, b]  # steps 2..T
+            cells.append(SweepCell(
+                activation=config.activation,
+                scale=config.scale,
+                config=config,
+                log10_ratio=float(column[0] - column[-1]),
+                factor=factor,
+                verdict=verdict_for(factor, vanish, explode),
+                spectral_radius=float(fast.spectral_radius[b]),
+                mean_derivative=float(deriv.mean()) if deriv.size else math.nan,
+                steps=config.steps,
+            ))
+        return SweepResult(spec, tuple(cells), fast.device, fast.dtype, seconds, fast.threads)
     batch = run_flow_batch(configs, progress=progress, cancel=cancel)
     cells = []
     for config, run in zip(configs, batch.runs):

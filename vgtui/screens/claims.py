@@ -21,7 +21,7 @@ from textual.worker import get_current_worker
 from ..engine.articles import ARTICLE_PHRASES, ARTICLE_SHORT, ARTICLE_TITLES
 from ..engine.claim_rules import RULES, VERDICT_MARKS, VERDICT_WORDS, VERDICTS
 from ..engine.claim_specs import UNCHECKED
-from ..engine.claim_values import measure_training
+from ..engine.claim_values import cached_training, measure_training
 from ..engine.claims import build_claims, filter_claims
 from ..engine.errors import VgtuiError
 from ..engine.experiments import ExperimentCancelled
@@ -156,7 +156,10 @@ class ClaimsScreen(PageScreen):
         experiment = self.experiment
 
         def job(j):
-            return build_claims(levels, experiment=experiment, cancel=j.cancelled)
+            found = experiment
+            if found is None and "torch" in levels:
+                found = cached_training()  # measured in an earlier session: shown at once
+            return build_claims(levels, experiment=found, cancel=j.cancelled)
 
         def done(result) -> None:
             self._show_result(result)

@@ -100,9 +100,10 @@ Each run trains on fresh batches; the verdict comes from held-out examples.
 - Preset *remember the first input (the Bengio walkthrough's test)* and compare with the figures the article prints.
 
 Defaults: latch, SGD momentum 0.9 lr 0.1, 300 updates of 32 examples, 16 units, noise
-0.2, 3 seeds, T = 5..100: about a minute on two cores. The same runs:
+0.2, 1 seed, T = 5..100: under a minute on two cores. `f` loads and runs the full study
+(the same over 3 seeds, about two minutes). The same runs:
 `vgtui train --task latch --lengths 5,10,20,50,100 --arch rnn,lstm,gru --optimizer sgd
---seeds 3 --json`.
+--seeds 1 --json` (`--preset full` for three seeds).
 """
 
 
@@ -172,6 +173,8 @@ class ExperimentsScreen(ConfigPage):
                 tooltip="Start the experiment with the current settings"),
         Binding("x", "cancel", "cancel", id="experiments.cancel",
                 tooltip="Stop the runs; finished rows stay"),
+        Binding("f", "full_study", "full study", show=False, id="experiments.full",
+                tooltip="Load the full study (the default over three seeds) and run it"),
         Binding("t", "truncation_demo", "truncation demo", show=False,
                 id="experiments.truncation_demo",
                 tooltip="Load the truncated-BPTT preset (k = 8) and run it"),
@@ -296,7 +299,7 @@ class ExperimentsScreen(ConfigPage):
         c = self.config
         lr = f"{c.learning_rate:g}" + (" (auto)" if c.lr is None else "")
         text = (f"{c.runs} runs: {len(c.lengths)} lengths x {len(c.archs)} cells x {c.seeds} "
-                f"seeds, {c.train_steps} updates each, {c.optimizer} lr {lr}"
+                f"seed{'s' if c.seeds != 1 else ''}, {c.train_steps} updates each, {c.optimizer} lr {lr}"
                 + (", momentum 0.9" if c.optimizer == "sgd" else "") + ".")
         if c.forget_bias is not None and "lstm" not in c.archs:
             text += " The forget bias applies to the LSTM only."
@@ -320,6 +323,10 @@ class ExperimentsScreen(ConfigPage):
         preset = self.preset(name)
         if preset is not None and not self.running:
             self.status.show(message=f"preset: {preset.title} (press r to run)", error=False)
+
+    def action_full_study(self) -> None:
+        self.load_preset("full")
+        self.action_run()
 
     def action_truncation_demo(self) -> None:
         self.load_preset("truncated")

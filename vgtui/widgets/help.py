@@ -5,7 +5,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Markdown, Static
+from rich.markdown import Markdown
+from textual.widgets import Static
 
 
 class HelpScreen(ModalScreen[None]):
@@ -30,7 +31,10 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Static("Esc, q or F1 closes this help · arrows / PgUp / PgDn scroll", id="help-hint")
-            yield Markdown(f"# {self.help_title}\n\n{self.markdown}\n\n{self.keys}")
+            # One Static holding rich's rendering of the text: Textual's Markdown widget
+            # mounts a widget per block, which took most of a second per F1.
+            yield Static(Markdown(f"# {self.help_title}\n\n{self.markdown}\n\n{self.keys}",
+                                  justify="left"), id="help-text")
 
     def action_dismiss_help(self) -> None:
         self.dismiss(None)

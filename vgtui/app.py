@@ -135,7 +135,16 @@ class VgtuiApp(App):
         import torch  # the slow import, off the UI thread
 
         self.call_from_thread(self._torch_ready, torch.__version__)
+        # The rest waits for the first screen's own result: imports hold the GIL, and the
+        # screen being looked at comes first.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not self.call_from_thread(self._screen_ready):
+            time.sleep(0.1)
         warm_up()
+
+    def _screen_ready(self) -> bool:
+        ready = getattr(self.screen, "is_ready", None)
+        return ready() if callable(ready) else True
 
 
     def _torch_ready(self, version: str) -> None:

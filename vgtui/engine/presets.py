@@ -32,6 +32,13 @@ class Preset:
     def __post_init__(self) -> None:
         object.__setattr__(self, "values", MappingProxyType(dict(self.values)))
 
+    @property
+    def label(self) -> str:
+        """Its name first (what --preset takes), then its title: "log-space · linear, T=10,000"."""
+        if self.title.startswith(self.name):
+            return self.title
+        return f"{self.name} · {self.title}"
+
 
 def _p(name: str, title: str, note: str, **values: Any) -> Preset:
     return Preset(name, title, note, values)

@@ -270,7 +270,7 @@ class ConfigPage(PageScreen):
 
     def preset_select(self) -> Select:
         start = self.preset(self.DEFAULT_PRESET)
-        return Select([(pr.title, pr.name) for pr in self.PRESETS],
+        return Select([(pr.label, pr.name) for pr in self.PRESETS],
                       value=start.name if start else Select.NULL, allow_blank=True,
                       prompt="(custom)", compact=True, id=f"{self.PREFIX}-preset")
 
@@ -557,7 +557,8 @@ class ConfigPage(PageScreen):
 
     def palette_commands(self):
         title = self.TITLE
-        cmds = [(f"{title} preset: {p.title}", f"{p.name}: {p.note}",
+        # The preset's name (what --preset takes) is in the entry, so typing it finds it.
+        cmds = [(f"{title} preset {p.label}", f"--preset {p.name}: {p.note}",
                  lambda n=p.name: self.load_preset(n)) for p in self.PRESETS]
         for n in self.NUDGES:
             cmds.append((f"{title}: {n.tooltip or n.label}", f"key {n.keys.split(',')[0]}",

@@ -9,9 +9,13 @@ the terminal's own palette (``--ansi``, ``VGTUI_ANSI=1`` or ctrl+t).
 """
 from __future__ import annotations
 
+import asyncio
+import os
+import time
+from pathlib import Path
 from typing import Iterable
 
-from textual import work
+from textual import events, work
 from textual.app import App, ScreenStackError, SystemCommand, UnknownModeError
 from textual.binding import Binding
 from textual.command import CommandPalette
@@ -25,6 +29,25 @@ from .widgets.field_input import FieldInput
 from .widgets.pickers import CommandBox, Palette, ScreenPicker
 
 ANSI_THEME = "ansi-dark"
+
+
+def screenshot_dir(save_dir: str | None = None) -> Path:
+    """Where ctrl+s saves: ``--save-dir``, else $XDG_DATA_HOME/vgtui/screenshots, else
+    ~/.local/share/vgtui/screenshots (never the current directory, which may be a
+    checkout or read-only)."""
+    if save_dir:
+        return Path(save_dir).expanduser()
+    base = os.environ.get("XDG_DATA_HOME", "").strip()
+    root = Path(base).expanduser() if base else Path.home() / ".local" / "share"
+    return root / "vgtui" / "screenshots"
+
+
+def _home_short(path: Path) -> str:
+    """The path with the home directory written as ~."""
+    try:
+        return "~/" + str(path.resolve().relative_to(Path.home().resolve()))
+    except (ValueError, RuntimeError, OSError):
+        return str(path)
 
 
 def _goto_bindings() -> list[Binding]:
@@ -45,7 +68,8 @@ class VgtuiApp(App):
         Binding("c", "copy_command", "as command", show=False, id="app.copy_command",
                 tooltip="Show the vgtui command that prints this screen's figures"),
         Binding("ctrl+s", "save_svg", "SVG", show=False, id="app.screenshot",
-                tooltip="Save an SVG screenshot in the current directory"),
+                tooltip="Save an SVG screenshot (in ~/.local/share/vgtui/screenshots, "
+                        "or --save-dir)"),
         Binding("ctrl+t", "toggle_ansi", "ANSI theme", show=False, id="app.ansi",
                 tooltip="Switch between the default theme and the terminal's own palette"),
         Binding("q", "quit", "quit", id="app.quit", tooltip="Leave vgtui"),
@@ -67,8 +91,10 @@ class VgtuiApp(App):
     ]
 
     def __init__(self, start_screen: str | None = None, *, demo: bool = False,
-                 demo_interval: float | None = None, ansi: bool = False) -> None:
+                 demo_interval: float | None = None, ansi: bool = False,
+                 save_dir: str | None = None) -> None:
         super().__init__()
+        self.save_dir = save_dir
         self.start_screen = start_screen or SCREENS[0].id
         self.torch_version: str | None = None
         self.demo_active = bool(demo or demo_interval)
@@ -97,7 +123,16 @@ class VgtuiApp(App):
     def _torch_ready(self, version: str) -> None:
         self.torch_version = version
 
+    async def on_event(self, event: events.Event) -> None:
+        # Keys typed after a quit (a burst behind the palette's "Quit" entry) would reach
+        # screens already taken down and raise ScreenStackError on the way out.
+        if isinstance(event, (events.Key, events.Paste)) and self._closing_down():
+            return
+        await super().on_event(event)
+
     def action_goto(self, screen_id: str) -> None:
+        if self._closing_down():
+            return
         if screen_id not in screen_ids():
             self.notify(f"There is no screen {screen_id!r} in this build of vgtui.",
                         severity="warning")
@@ -112,6 +147,30 @@ class VgtuiApp(App):
             self.workers.cancel_node(self.screen)
             self.pop_screen()
         self.switch_mode(screen_id)
+
+    def open_set_up(self, screen_id: str, preset: str = "",
+                    values: Iterable[tuple[str, str]] = ()) -> None:
+        """Open a screen in a given state (its preset, or its defaults, and field values
+        over it), not as it was last left: what the Claims screen's Enter does."""
+        self.action_goto(screen_id)
+        self.run_worker(self._set_up(screen_id, preset, dict(values)), group="set-up",
+                        exclusive=True, exit_on_error=False)
+
+    async def _set_up(self, screen_id: str, preset: str, values: dict) -> None:
+        for _ in range(500):  # a screen opened for the first time mounts in a moment
+            try:
+                screen = self.screen
+            except ScreenStackError:
+                return  # the app is closing
+            if getattr(screen, "SCREEN_ID", None) != screen_id:
+                return  # another screen was chosen meanwhile
+            if screen.is_mounted:
+                break
+            await asyncio.sleep(0.01)
+        else:
+            return
+        if hasattr(screen, "set_up"):
+            screen.set_up(preset, values)
 
     # -- demo mode --------------------------------------------------------------
     @staticmethod
@@ -248,8 +307,23 @@ class VgtuiApp(App):
 
     def action_save_svg(self) -> None:
         screen_id = getattr(self.screen, "SCREEN_ID", "") or "screen"
-        path = self.save_screenshot(filename=None, path=".")
-        self.notify(f"Saved {path}", title=f"screenshot of {screen_id}")
+        folder = screenshot_dir(self.save_dir)
+        name = f"vgtui-{screen_id}-{time.strftime('%Y%m%d-%H%M%S')}"
+        taken = {p.name for p in folder.glob(f"{name}*.svg")} if folder.is_dir() else set()
+        filename = next(f"{name}{suffix}.svg" for suffix in
+                        ("", *(f"-{n}" for n in range(2, 10_000)))
+                        if f"{name}{suffix}.svg" not in taken)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = self.save_screenshot(filename=filename, path=str(folder))
+        except OSError as exc:
+            self.notify(f"{_home_short(folder)}: {exc.strerror or exc}",
+                        title="screenshot not saved", severity="error", markup=False)
+            return
+        # The folder and the file on lines of their own: a path wrapped mid-name at 80
+        # columns cannot be read back.
+        self.notify(f"{_home_short(Path(path).parent)}/\n{Path(path).name}",
+                    title=f"screenshot of {screen_id} saved", markup=False, timeout=8)
 
     def action_command_palette(self) -> None:
         """Textual's palette, but never a second one anywhere: Textual only checks the

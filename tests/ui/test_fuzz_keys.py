@@ -20,6 +20,7 @@ turn of the event loop; every few dozen keys a full pause lets the workers catch
 import asyncio
 import os
 import random
+from collections import deque
 
 import numpy as np
 import pytest
@@ -56,6 +57,14 @@ class Fuzzer:
         self.resizes = 0
         self.palette_choices = 0
         self.bursts = 0
+        self.recent: deque = deque(maxlen=60)  # the last keys sent, for a failure's report
+
+    def report(self) -> str:
+        try:
+            where = getattr(self.pilot.app.screen, "SCREEN_ID", "") or type(self.pilot.app.screen).__name__
+        except Exception:  # noqa: BLE001 - no screen left is itself the news
+            where = "(no screen)"
+        return f"after {self.keys} keys on {where}; the last ones: {list(self.recent)!r}"
 
     async def send(self, count: int) -> None:
         ids = [s.id for s in SCREENS]
@@ -66,7 +75,9 @@ class Fuzzer:
             roll = rng.random()
             if roll < 0.03:
                 # switch screens while whatever was started keeps running
-                app.action_goto(rng.choice(ids))
+                target = rng.choice(ids)
+                self.recent.append(f"goto {target}")
+                app.action_goto(target)
                 self.keys += 1
                 await pilot.pause()
             elif roll < 0.12 and isinstance(app.focused, Input):
@@ -88,7 +99,9 @@ class Fuzzer:
                 await self.burst([rng.choice(KEYS) for _ in range(rng.randint(3, 30))]
                                  + ([Paste(rng.choice(TYPED))] if rng.random() < 0.3 else []))
             else:
-                await pilot.press(rng.choice(KEYS))
+                key = rng.choice(KEYS)
+                self.recent.append(key)
+                await pilot.press(key)
                 self.keys += 1
             sent += self.keys - before
             if self.keys // RESIZE_EVERY != before // RESIZE_EVERY:
@@ -98,6 +111,12 @@ class Fuzzer:
             if self.keys // 40 != before // 40:
                 await pilot.pause()
             assert app.is_running, f"the app stopped after {self.keys} keys"
+
+    async def send_reporting(self, count: int) -> None:
+        try:
+            await self.send(count)
+        except Exception as exc:
+            raise AssertionError(f"{type(exc).__name__}: {exc} {self.report()}") from exc
 
     def palette_move(self) -> list:
         rng = self.rng
@@ -110,6 +129,7 @@ class Fuzzer:
 
     async def burst(self, items: list) -> None:
         """Queue every key at once: the next one arrives before the last is handled."""
+        self.recent.extend(["<burst>", *items, "</burst>"])
         post_burst(self.pilot.app, items)
         self.keys += len(items)
         self.bursts += 1
@@ -142,15 +162,19 @@ async def run_fuzz(total: int, seed: int, monkeypatch, tmp_path) -> Fuzzer:
     monkeypatch.setenv("VGTUI_MEMORY_MB", "512")
     rng = random.Random(seed)
     app = VgtuiApp()
+    # The palette's "Quit" entry would end the run early (q is left out for the same
+    # reason); quitting under a burst has its own test in test_overlay_races.py.
+    quits = []
+    monkeypatch.setattr(app, "exit", lambda *a, **k: quits.append(a))
     async with app.run_test(size=(100, 32)) as pilot:
         fuzzer = Fuzzer(pilot, rng)
         per_screen = max(20, total // (2 * len(SCREENS)))
         for entry in SCREENS:  # every screen gets its share of keys
             app.action_goto(entry.id)  # closes any overlay left open
             await pilot.pause()
-            await fuzzer.send(per_screen)
+            await fuzzer.send_reporting(per_screen)
             await close_overlays(pilot)
-        await fuzzer.send(max(0, total - fuzzer.keys))
+        await fuzzer.send_reporting(max(0, total - fuzzer.keys))
         await close_overlays(pilot)
         await pilot.resize_terminal(100, 32)
 

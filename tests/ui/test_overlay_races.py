@@ -100,3 +100,14 @@ async def test_open_model_dialog_closed_before_the_file_is_read(tmp_path):
         await calm(pilot, app)
         await pilot.pause(1.0)
         assert app.is_running and len(app.screen_stack) == 1
+
+
+async def test_keys_queued_behind_a_quit_are_dropped():
+    """The palette's Quit entry, with keys still queued behind it: the app closes
+    cleanly instead of handing those keys to screens already taken down."""
+    app = VgtuiApp(start_screen="flow")
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        await burst(pilot, ["ctrl+p", *"quit the", "enter", "enter", "5", "g", "c", "3", "f1"])
+        await pilot.pause(0.5)
+    assert app._exit

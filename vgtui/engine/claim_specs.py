@@ -86,6 +86,40 @@ class Spec:
     figure: tuple | None = None  # (article, expression, context) of an ``articles`` figure
 
 
+def screen_setup(spec: Spec) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """(preset, field values as typed) that put ``spec.screen`` in the state that shows
+    this claim: a figure's own numbers in the decay table, the forget-gate toy, the
+    activation points; the preset a hint names ("preset '4 units, radius ~0.5'")."""
+    from .presets import presets_for
+
+    if spec.figure is not None:
+        figure = _fig(*spec.figure)
+        kind, args = figure.kind, figure.args
+        if kind == "power" and spec.screen == "decay":
+            return "", (("factors", f"{args[0]:g}"), ("lengths", str(args[1])))
+        if kind == "power" and spec.screen == "forget":
+            name = "toy_factor" if args[0] < 0.9 else "toy_gate"
+            return "", ((name, f"{args[0]:g}"), ("toy_steps", str(args[1])))
+        if kind == "power" and spec.screen == "longrange":
+            return "", (("model", "factor"), ("factor", f"{args[0]:g}"))
+        if kind == "derivative" and spec.screen == "activations":
+            return "", (("points", f"{args[1]:g}"),)
+        if kind == "trace" and spec.screen == "chain":
+            return "article", ()
+        return "", ()
+    for preset in presets_for(spec.screen):
+        if f"preset '{preset.title}'" in spec.hint or f"({preset.name})" in spec.hint:
+            return preset.name, ()
+    for words, name in _HINT_PRESETS.items():
+        if f"preset '{words}'" in spec.hint:
+            return name, ()
+    return "", ()
+
+
+# Hints that name a preset in short words of their own.
+_HINT_PRESETS = {"4 units at 1.5": "four-unit-1.5"}
+
+
 # -- the claims, article by article, in reading order ------------------------------------
 def _fig(article: str, expression: str, context: str | None = None):
     """The ``articles`` figure for this article and expression (it must exist)."""

@@ -19,7 +19,7 @@ from typing import Callable, Sequence
 
 from .articles import ARTICLE_TITLES
 from .claim_rules import RULES, Stated, VERDICTS, VERDICT_MARKS, VERDICT_WORDS, judge, log10_abs
-from .claim_specs import LEVELS, SPECS, UNCHECKED, Unchecked
+from .claim_specs import LEVELS, SPECS, UNCHECKED, Unchecked, screen_setup
 from .claim_values import ClaimInputs
 from .device import engine_threads
 from .errors import ConfigError
@@ -45,6 +45,8 @@ class Claim:
     unit: str
     needs: str  # closed | torch | training
     note: str = ""
+    preset: str = ""  # the preset of ``screen`` that shows it ("" for none)
+    setup: tuple[tuple[str, str], ...] = ()  # field values (as typed) beside the preset
 
     @property
     def mark(self) -> str:
@@ -216,6 +218,6 @@ def build_claims(levels: Sequence[str] = LEVELS, experiment=None,
             claims.append(Claim(spec.id, spec.article, spec.where, spec.claim, spec.stated,
                                 got.value, got.log10, j.verdict, j.difference, j.ratio,
                                 spec.how, spec.engine, spec.screen, spec.hint, spec.unit,
-                                spec.needs, note))
+                                spec.needs, note, *screen_setup(spec)))
     return ClaimsList(claims, UNCHECKED, levels, experiment is not None,
                       time.perf_counter() - started, version)

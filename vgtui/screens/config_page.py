@@ -401,6 +401,11 @@ class ConfigPage(PageScreen):
         self.load_preset(self.PRESETS[(self._preset_cursor + 1) % len(self.PRESETS)].name)
 
     def action_defaults(self) -> None:
+        self._put_defaults()
+        self.request(immediate=True)
+        self.status.show(message="settings back to the screen's defaults", error=False)
+
+    def _put_defaults(self) -> None:
         values, _ = self.values()
         self._preset_cursor = -1
         defaults = self.default_values()
@@ -409,8 +414,20 @@ class ConfigPage(PageScreen):
                 defaults[name] = values[name]
         self.before_preset(None)
         self.set_values(defaults)
+
+    def set_up(self, preset: str = "", values: Mapping[str, Any] | None = None) -> None:
+        """Put the screen in a given state, whatever it showed before: preset ``preset``
+        (or the screen's defaults), then these field values (as typed) over it. The
+        Claims screen opens a claim's screen this way."""
+        if preset and self.preset(preset) is not None:
+            self.load_preset(preset)
+        else:
+            self._put_defaults()
+        if values:
+            self.set_values(values)
+            for name in values:
+                self.on_fields_edited(name)
         self.request(immediate=True)
-        self.status.show(message="settings back to the screen's defaults", error=False)
 
     @on(Select.Changed)
     def _preset_picked(self, event: Select.Changed) -> None:

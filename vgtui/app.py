@@ -206,7 +206,10 @@ class VgtuiApp(App):
         self._demo_run()
 
     def _closing_down(self) -> bool:
-        return bool(getattr(self, "_exit", False)) or getattr(self, "_closing", False)
+        """Quitting, or already taking the screens down (a shutdown empties every mode's
+        stack before the last queued keys are handled)."""
+        return (bool(getattr(self, "_exit", False)) or getattr(self, "_closing", False)
+                or (self._driver is not None and not getattr(self, "_running", True)))
 
     async def _demo_show(self) -> None:
 

@@ -18,6 +18,7 @@ from .claim_values import ClaimInputs, Computed, median_of
 from .figure_checks import compute as compute_figure
 from .lists import short_number
 from .magnitude import format_log10
+from .presets import presets_for
 
 
 @dataclass(frozen=True)
@@ -90,8 +91,6 @@ def screen_setup(spec: Spec) -> tuple[str, tuple[tuple[str, str], ...]]:
     """(preset, field values as typed) that put ``spec.screen`` in the state that shows
     this claim: a figure's own numbers in the decay table, the forget-gate toy, the
     activation points; the preset a hint names ("preset '4 units, radius ~0.5'")."""
-    from .presets import presets_for
-
     if spec.figure is not None:
         figure = _fig(*spec.figure)
         kind, args = figure.kind, figure.args

@@ -69,10 +69,12 @@ def _torch_file_kind(path: str) -> str | None:
         text = head.decode("utf-8")
     except UnicodeDecodeError:
         return "it holds other binary data"
+    if not all(c.isprintable() or c.isspace() for c in text):
+        return "it holds other binary data"
     words = " ".join(text.split())
     if not words:
         return "it holds only blank text"
-    return f"it holds text ({words[:24]!r}{'...' if len(words) > 24 else ''})"
+    return f"it holds the text {words[:24]!r}{'...' if len(words) > 24 else ''}"
 
 
 def _unpickling_message(path: str, text: str) -> str:
@@ -115,8 +117,9 @@ def read_weights(path: str) -> tuple[dict, str]:
     _check_path(path, "model")
     kind = _torch_file_kind(path)
     if kind is not None:  # torch's legacy reader fails on such files with KeyError, IndexError...
-        raise ModelFileError(f"model file {path} is not a file written by torch.save: {kind}; "
-                             "save the model with torch.save(module.state_dict(), path)", "model")
+        raise ModelFileError(f"model file {path} could not be read: it is not a file written "
+                             f"by torch.save ({kind}); save the model with "
+                             "torch.save(module.state_dict(), path)", "model")
     try:
         with warnings.catch_warnings():  # torch's notes on pickle protocols are not for users
             warnings.simplefilter("ignore")

@@ -9,17 +9,18 @@ the terminal's own palette (``--ansi``, ``VGTUI_ANSI=1`` or ctrl+t).
 """
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import shlex
 import subprocess
 import sys
 import time
-from pathlib import Path
 from importlib import import_module
+from pathlib import Path
 from typing import Iterable
 
-from textual import work
+from textual import events, work
 from textual.app import App, ScreenStackError, SystemCommand, UnknownModeError
 from textual.binding import Binding
 from textual.command import CommandPalette
@@ -51,9 +52,16 @@ def demo_text(title: str, narration: str) -> str:
     return text
 
 
-def save_directory() -> Path:
-    """Where ctrl+s and e save: $VGTUI_SAVE_DIR if set, else the current directory."""
-    return Path(os.environ.get("VGTUI_SAVE_DIR") or os.getcwd()).expanduser().resolve()
+def save_directory(save_dir: str | None = None, kind: str = "screenshots") -> Path:
+    """Where ctrl+s (``kind`` "screenshots") and e ("figures") save: ``--save-dir``, else
+    $VGTUI_SAVE_DIR, else $XDG_DATA_HOME/vgtui/<kind>, else ~/.local/share/vgtui/<kind>
+    (never the current directory, which may be a checkout or read-only)."""
+    chosen = save_dir or os.environ.get("VGTUI_SAVE_DIR", "").strip()
+    if chosen:
+        return Path(chosen).expanduser()
+    base = os.environ.get("XDG_DATA_HOME", "").strip()
+    root = Path(base).expanduser() if base else Path.home() / ".local" / "share"
+    return root / "vgtui" / kind
 
 
 def run_lookup(command: str, fmt: str) -> tuple[int, str]:
@@ -63,6 +71,14 @@ def run_lookup(command: str, fmt: str) -> tuple[int, str]:
     argv = [sys.executable, "-m", "vgtui", *argv[1:], f"--{fmt}"]
     done = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL)
     return done.returncode, done.stdout if done.returncode == 0 else done.stderr
+
+
+def _home_short(path: Path) -> str:
+    """The path with the home directory written as ~."""
+    try:
+        return "~/" + str(path.resolve().relative_to(Path.home().resolve()))
+    except (ValueError, RuntimeError, OSError):
+        return str(path)
 
 
 def _goto_bindings() -> list[Binding]:
@@ -84,7 +100,7 @@ class VgtuiApp(App):
         Binding("c", "copy_command", "as command", show=False, id="app.copy_command",
                 tooltip="Show the vgtui command that prints this screen's figures"),
         Binding("ctrl+s", "save_svg", "SVG", show=False, id="app.screenshot",
-                tooltip="Save an SVG screenshot (in a browser: download it)"),
+                tooltip="Save an SVG screenshot (see README: where; in a browser: a download)"),
         Binding("e,ctrl+e", "export", "save figures", show=False, id="app.export",
                 tooltip="Save the figures on screen as CSV and JSON (the c command's "
                         "--csv and --json)"),
@@ -109,8 +125,10 @@ class VgtuiApp(App):
     ]
 
     def __init__(self, start_screen: str | None = None, *, demo: bool = False,
-                 demo_interval: float | None = None, ansi: bool = False) -> None:
+                 demo_interval: float | None = None, ansi: bool = False,
+                 save_dir: str | None = None) -> None:
         super().__init__()
+        self.save_dir = save_dir
         self.start_screen = start_screen or TOPICS[0].id
         self.torch_version: str | None = None
         self.demo_active = bool(demo or demo_interval)
@@ -150,7 +168,16 @@ class VgtuiApp(App):
     def _torch_ready(self, version: str) -> None:
         self.torch_version = version
 
+    async def on_event(self, event: events.Event) -> None:
+        # Keys typed after a quit (a burst behind the palette's "Quit" entry) would reach
+        # screens already taken down and raise ScreenStackError on the way out.
+        if isinstance(event, (events.Key, events.Paste)) and self._closing_down():
+            return
+        await super().on_event(event)
+
     def action_goto(self, screen_id: str) -> None:
+        if self._closing_down():
+            return
         if screen_id not in topic_ids():
             self.notify(f"There is no screen {screen_id!r} in this build of vgtui.",
                         severity="warning")
@@ -165,6 +192,30 @@ class VgtuiApp(App):
             self.workers.cancel_node(self.screen)
             self.pop_screen()
         self.switch_mode(screen_id)
+
+    def open_set_up(self, screen_id: str, preset: str = "",
+                    values: Iterable[tuple[str, str]] = ()) -> None:
+        """Open a screen in a given state (its preset, or its defaults, and field values
+        over it), not as it was last left: what the Claims screen's Enter does."""
+        self.action_goto(screen_id)
+        self.run_worker(self._set_up(screen_id, preset, dict(values)), group="set-up",
+                        exclusive=True, exit_on_error=False)
+
+    async def _set_up(self, screen_id: str, preset: str, values: dict) -> None:
+        for _ in range(500):  # a screen opened for the first time mounts in a moment
+            try:
+                screen = self.screen
+            except ScreenStackError:
+                return  # the app is closing
+            if getattr(screen, "SCREEN_ID", None) != screen_id:
+                return  # another screen was chosen meanwhile
+            if screen.is_mounted:
+                break
+            await asyncio.sleep(0.01)
+        else:
+            return
+        if hasattr(screen, "set_up"):
+            screen.set_up(preset, values)
 
     # -- demo mode --------------------------------------------------------------
     @staticmethod
@@ -205,7 +256,10 @@ class VgtuiApp(App):
         self._demo_run()
 
     def _closing_down(self) -> bool:
-        return bool(getattr(self, "_exit", False)) or getattr(self, "_closing", False)
+        """Quitting, or already taking the screens down (a shutdown empties every mode's
+        stack before the last queued keys are handled)."""
+        return (bool(getattr(self, "_exit", False)) or getattr(self, "_closing", False)
+                or (self._driver is not None and not getattr(self, "_running", True)))
 
     async def _demo_show(self) -> None:
 
@@ -317,8 +371,23 @@ class VgtuiApp(App):
             self.deliver_screenshot()
             self.notify("sent to your browser as a download", title=f"screenshot of {screen_id}")
             return
-        path = self.save_screenshot(filename=None, path=str(save_directory()))
-        self.notify(f"Saved {path}", title=f"screenshot of {screen_id}")
+        folder = save_directory(self.save_dir)
+        name = f"vgtui-{screen_id}-{time.strftime('%Y%m%d-%H%M%S')}"
+        taken = {p.name for p in folder.glob(f"{name}*.svg")} if folder.is_dir() else set()
+        filename = next(f"{name}{suffix}.svg" for suffix in
+                        ("", *(f"-{n}" for n in range(2, 10_000)))
+                        if f"{name}{suffix}.svg" not in taken)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = self.save_screenshot(filename=filename, path=str(folder))
+        except OSError as exc:
+            self.notify(f"{_home_short(folder)}: {exc.strerror or exc}",
+                        title="screenshot not saved", severity="error", markup=False)
+            return
+        # The folder and the file on lines of their own: a path wrapped mid-name at 80
+        # columns cannot be read back.
+        self.notify(f"{_home_short(Path(path).parent)}/\n{Path(path).name}",
+                    title=f"screenshot of {screen_id} saved", markup=False, timeout=8)
 
     def action_export(self) -> None:
         command = self.screen.cli_command() if hasattr(self.screen, "cli_command") else None
@@ -351,8 +420,9 @@ class VgtuiApp(App):
                 self.call_from_thread(self.deliver_text, io.StringIO(text), save_filename=name)
                 saved.append(name)
             else:
-                path = save_directory() / name
+                path = save_directory(self.save_dir, "figures") / name
                 try:
+                    path.parent.mkdir(parents=True, exist_ok=True)
                     path.write_text(text)
                 except OSError as exc:
                     problems.append(f"{path}: {exc.strerror or exc}")

@@ -1,4 +1,5 @@
-"""Pilot's own waits made as patient as the helpers' (see helpers.py).
+"""Pilot's own waits made as patient as the helpers' (see helpers.py), and the ``long``
+mark: runs (10,000 fuzzed keys) that only ``-m long`` selects.
 
 Textual's Pilot gives the app 30 s to take in pending messages when it starts and at every
 ``pause()``, and fails the test past that. On a loaded machine the first app of a test
@@ -21,3 +22,16 @@ def patient_pilot(monkeypatch):
         return await wait_for_screen(self, timeout=max(timeout, PILOT_WAIT))
 
     monkeypatch.setattr(Pilot, "_wait_for_screen", patient)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "long: a very long run, selected only with -m long")
+
+
+def pytest_collection_modifyitems(config, items):
+    if "long" in (config.getoption("-m") or ""):
+        return
+    skip = pytest.mark.skip(reason="a very long run: select it with -m long")
+    for item in items:
+        if "long" in item.keywords:
+            item.add_marker(skip)

@@ -47,15 +47,50 @@ async def test_copy_as_command_reproduces_the_screen(run_cli):
 
 
 @pytest.mark.slow
-async def test_svg_screenshot_is_written(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+async def test_svg_screenshot_is_written_to_the_data_folder(tmp_path, monkeypatch):
+    """ctrl+s saves under $XDG_DATA_HOME/vgtui/screenshots (never the current directory)
+    and says where: the folder and the file, each on a line of its own."""
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     app = VgtuiApp(start_screen="flow")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+s", "ctrl+s")
+        await pilot.pause()
+        notices = [n.message for n in app._notifications]
+    svgs = sorted((tmp_path / "data" / "vgtui" / "screenshots").glob("*.svg"))
+    assert len(svgs) == 2 and all(p.read_text().lstrip().startswith("<svg") for p in svgs)
+    assert not list(cwd.iterdir())
+    folder, name = notices[-1].split("\n")
+    assert folder == str(svgs[0].parent) + "/" and name in {p.name for p in svgs}
+    assert len(name) <= 40  # the file name alone never wraps in the notice
+
+
+async def test_save_dir_flag_chooses_the_folder(tmp_path):
+    from vgtui.cli import build_parser, make_app
+
+    args = build_parser(False).parse_args(["--save-dir", str(tmp_path / "shots")])
+    app = make_app(args)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         await pilot.press("ctrl+s")
         await pilot.pause()
-    svgs = list(tmp_path.glob("*.svg"))
-    assert len(svgs) == 1 and svgs[0].read_text().lstrip().startswith("<svg")
+    assert len(list((tmp_path / "shots").glob("vgtui-*.svg"))) == 1
+
+
+async def test_an_unwritable_save_folder_is_one_notice(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    app = VgtuiApp(start_screen="flow", save_dir=str(blocker / "shots"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        notices = list(app._notifications)
+        assert app.is_running
+    assert notices and notices[-1].severity == "error"
 
 
 def test_unknown_screen_flag_is_refused(run_cli):

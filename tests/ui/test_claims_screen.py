@@ -173,3 +173,45 @@ async def test_help_palette_and_demo_state():
         assert screen.verdict == "fails"
         assert all(screen.result.get(i).verdict == "fails" for i in rows(screen))
         await open_help(pilot)
+
+
+async def open_claim(pilot, screen, claim_id: str) -> None:
+    table = screen.query_one("#claims-table", DataTable)
+    table.move_cursor(row=[c.id for c in screen.shown].index(claim_id))
+    table.focus()
+    await pilot.pause()
+    await pilot.press("enter")
+
+
+async def test_enter_opens_the_claims_screen_set_up_for_the_claim():
+    """Not with whatever the screen showed last: the claim's own numbers or preset."""
+    from .helpers import settled
+
+    app = VgtuiApp(start_screen="decay")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        decay = app.screen
+        await settled(pilot, decay)
+        decay.apply({"factors": "0.3,0.6", "lengths": "7"})  # the user's own settings
+        await settled(pilot, decay)
+        app.action_goto("flow")
+        await pilot.pause()
+        flow = app.screen
+        await settled(pilot, flow)
+        flow.apply({"scale": "1.7", "hidden": "9"})
+        await settled(pilot, flow)
+
+        app.action_goto("claims")
+        screen = await ready(pilot, torch=False)
+        await open_claim(pilot, screen, "000-0.7^50")
+        await wait_until(pilot, lambda: app.screen is decay)
+        await settled(pilot, decay)
+        assert decay.config.factors == (0.7,) and decay.config.lengths == (50,)
+
+        app.action_goto("claims")
+        await pilot.pause()
+        await open_claim(pilot, screen, "003-four-unit-t5")
+        await wait_until(pilot, lambda: app.screen is flow)
+        await settled(pilot, flow)
+        assert flow.config.hidden == 4 and flow.config.scale == 0.5
+        assert flow.result.config.hidden == 4

@@ -131,7 +131,7 @@ async def test_keys_switch_quantity_layer_steps_and_presets():
         await pilot.press("left_square_bracket")
         await result_with(pilot, screen, steps=100)
         await pilot.press("minus")
-        await result_with(pilot, screen, forget_bias=0.5)
+        await result_with(pilot, screen, forget_bias=3.5)  # from the default 4
         screen.load_preset("deep")
         await result_with(pilot, screen, layers=3)
         screen.query_one("#forget-results").focus()
@@ -139,8 +139,8 @@ async def test_keys_switch_quantity_layer_steps_and_presets():
         await pilot.pause()
         assert "layer 1 of 3" in text_of(screen.query_one("#forget-chart-label"))
         assert "layer 1" in text_of(screen.query_one("#forget-cell-label"))
-        await pilot.press("p")
-        await result_with(pilot, screen, layers=1, forget_bias=0.0)
+        await pilot.press("p")  # after the last preset, the first: the default, bias 4
+        await result_with(pilot, screen, layers=1, forget_bias=4.0)
 
 
 @pytest.mark.slow

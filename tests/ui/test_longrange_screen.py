@@ -181,7 +181,7 @@ async def test_palette_has_examples_and_models():
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await on_screen(pilot, LongRangeScreen)
         names = [c.title for c in app.get_system_commands(screen)]
-        assert any(n.startswith("Long-range dependency preset: keys") for n in names)
+        assert any(n.startswith("Long-range dependency preset keys") for n in names)
         assert any(n.startswith("Long-range model: LSTM") for n in names)
 
 

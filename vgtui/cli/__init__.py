@@ -41,6 +41,10 @@ def build_parser(with_lookups: bool = True) -> Parser:
                              "← back, Esc ends the demo)")
     parser.add_argument("--demo-interval", metavar="S", type=_interval, default=None,
                         help="demo mode that advances by itself every S seconds (0.5 to 3600)")
+    parser.add_argument("--save-dir", metavar="DIR", default=None,
+                        help="where ctrl+s saves SVG screenshots (default: "
+                             "$XDG_DATA_HOME/vgtui/screenshots, or "
+                             "~/.local/share/vgtui/screenshots)")
     parser.add_argument("--ansi", action="store_true",
                         help="draw with the terminal's own 16-colour palette (also "
                              "VGTUI_ANSI=1; ctrl+t switches in the app)")
@@ -105,7 +109,7 @@ def _flag_text(value) -> str:
 
 def _wants_lookups(argv: list[str]) -> bool:
     """True unless the command line only holds the app's own flags."""
-    takes_value = {"--screen", "--demo-interval"}
+    takes_value = {"--screen", "--demo-interval", "--save-dir"}
     previous = ""
     for arg in argv:
         if arg.startswith("--completion"):  # the script names every lookup
@@ -202,7 +206,8 @@ def make_app(args):
     from ..app import VgtuiApp  # textual: only the app needs it
 
     return VgtuiApp(start_screen=args.screen, demo=args.demo or args.demo_interval is not None,
-                    demo_interval=args.demo_interval, ansi=ansi_requested(args))
+                    demo_interval=args.demo_interval, ansi=ansi_requested(args),
+                    save_dir=getattr(args, "save_dir", None))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -18,6 +18,7 @@ from .claim_values import ClaimInputs, Computed, median_interval, median_of
 from .figure_checks import compute as compute_figure
 from .lists import short_number
 from .magnitude import format_log10
+from .presets import presets_for
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,38 @@ class Spec:
     # Values that are equally right by convention, as (name, value): a figure matching one
     # of them while vgtui computes another is judged "convention", not "fails".
     conventions: tuple = ()
+
+
+def screen_setup(spec: Spec) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """(preset, field values as typed) that put ``spec.screen`` in the state that shows
+    this claim: a figure's own numbers in the decay table, the forget-gate toy, the
+    activation points; the preset a hint names ("preset '4 units, radius ~0.5'")."""
+    if spec.figure is not None:
+        figure = _fig(*spec.figure)
+        kind, args = figure.kind, figure.args
+        if kind == "power" and spec.screen == "decay":
+            return "", (("factors", f"{args[0]:g}"), ("lengths", str(args[1])))
+        if kind == "power" and spec.screen == "forget":
+            name = "toy_factor" if args[0] < 0.9 else "toy_gate"
+            return "", ((name, f"{args[0]:g}"), ("toy_steps", str(args[1])))
+        if kind == "power" and spec.screen == "longrange":
+            return "", (("model", "factor"), ("factor", f"{args[0]:g}"))
+        if kind == "derivative" and spec.screen == "activations":
+            return "", (("points", f"{args[1]:g}"),)
+        if kind == "trace" and spec.screen == "chain":
+            return "article", ()
+        return "", ()
+    for preset in presets_for(spec.screen):
+        if f"preset '{preset.title}'" in spec.hint or f"({preset.name})" in spec.hint:
+            return preset.name, ()
+    for words, name in _HINT_PRESETS.items():
+        if f"preset '{words}'" in spec.hint:
+            return name, ()
+    return "", ()
+
+
+# Hints that name a preset in short words of their own.
+_HINT_PRESETS = {"4 units at 1.5": "four-unit-1.5"}
 
 
 # -- the claims, article by article, in reading order ------------------------------------

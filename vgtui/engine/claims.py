@@ -20,7 +20,7 @@ from typing import Callable, Sequence
 from .articles import ARTICLE_TITLES
 from .claim_rules import (RULES, Stated, VERDICT_MARKS, VERDICT_ORDER, VERDICT_WORDS, VERDICTS,
                           judge, log10_abs)
-from .claim_specs import LEVELS, SPECS, UNCHECKED, Unchecked
+from .claim_specs import LEVELS, SPECS, UNCHECKED, Unchecked, screen_setup
 from .claim_values import ClaimInputs
 from .device import engine_threads
 from .errors import ConfigError
@@ -49,6 +49,8 @@ class Claim:
     samples: int | None = None  # seeds behind a statistical claim
     interval: tuple | None = None  # its 95% interval of the median (values)
     interval_log10: tuple | None = None
+    preset: str = ""  # the preset of ``screen`` that shows it ("" for none)
+    setup: tuple[tuple[str, str], ...] = ()  # field values (as typed) beside the preset
 
     @property
     def mark(self) -> str:
@@ -253,6 +255,6 @@ def build_claims(levels: Sequence[str] = LEVELS, experiment=None,
                                 got.value, got.log10, verdict, difference, ratio,
                                 spec.how, spec.engine, spec.screen, spec.hint, spec.unit,
                                 spec.needs, note, got.samples, got.interval,
-                                got.interval_log10))
+                                got.interval_log10, *screen_setup(spec)))
     return ClaimsList(claims, UNCHECKED, levels, experiment is not None,
                       time.perf_counter() - started, version)

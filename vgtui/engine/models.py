@@ -55,6 +55,28 @@ def _check_path(path: str, what: str) -> None:
                    "use a smaller file"))
 
 
+def _torch_file_kind(path: str) -> str | None:
+    """None when the file starts the way torch.save writes (a zip archive, or the legacy
+    format's pickle); otherwise a few words on what it looks like instead."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(64)
+    except OSError:
+        return None  # torch.load will say what is wrong with reading it
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"\x80"):
+        return None
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        return "it holds other binary data"
+    if not all(c.isprintable() or c.isspace() for c in text):
+        return "it holds other binary data"
+    words = " ".join(text.split())
+    if not words:
+        return "it holds only blank text"
+    return f"it holds the text {words[:24]!r}{'...' if len(words) > 24 else ''}"
+
+
 def _unpickling_message(path: str, text: str) -> str:
     """torch's safe-loader errors are paragraphs; keep the part a user can act on."""
     found = re.search(r"GLOBAL ([\w.]+)", text)
@@ -93,15 +115,26 @@ def read_weights(path: str) -> tuple[dict, str]:
     import torch  # torch: loaded on first use
 
     _check_path(path, "model")
+    kind = _torch_file_kind(path)
+    if kind is not None:  # torch's legacy reader fails on such files with KeyError, IndexError...
+        raise ModelFileError(f"model file {path} could not be read: it is not a file written "
+                             f"by torch.save ({kind}); save the model with "
+                             "torch.save(module.state_dict(), path)", "model")
     try:
         with warnings.catch_warnings():  # torch's notes on pickle protocols are not for users
             warnings.simplefilter("ignore")
             state = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         raise ModelFileError(_unpickling_message(path, str(exc)), "model") from None
-    except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelFileError(f"model file {path} could not be read: {first[:160]}", "model") from None
+    except MemoryError:
+        raise
+    except Exception as exc:  # a damaged file fails deep in torch's reader, any which way
+        text = str(exc).strip()
+        first = text.splitlines()[0] if text else type(exc).__name__
+        if not isinstance(exc, (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile)):
+            first = "the file is damaged or was not written by torch.save"
+        raise ModelFileError(f"model file {path} could not be read: {first[:160]}",
+                             "model") from None
     if not isinstance(state, dict) or not all(isinstance(k, str) for k in state):
         raise ModelFileError(f"model file {path} does not hold a state_dict "
                              f"(found {type(state).__name__})", "model")

@@ -362,8 +362,8 @@ class ClaimsScreen(PageScreen):
 
     def action_open_screen(self) -> None:
         c = self.current_claim()
-        if c is not None:
-            self.app.action_goto(c.screen)
+        if c is not None:  # set up for this claim, not as the screen was last left
+            self.app.open_set_up(c.screen, c.preset, c.setup)
 
     # -- measuring the training claims ---------------------------------------------------
     def action_measure(self) -> None:

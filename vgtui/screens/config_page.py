@@ -270,7 +270,7 @@ class ConfigPage(PageScreen):
 
     def preset_select(self) -> Select:
         start = self.preset(self.DEFAULT_PRESET)
-        return Select([(pr.title, pr.name) for pr in self.PRESETS],
+        return Select([(pr.label, pr.name) for pr in self.PRESETS],
                       value=start.name if start else Select.NULL, allow_blank=True,
                       prompt="(custom)", compact=True, id=f"{self.PREFIX}-preset")
 
@@ -401,6 +401,11 @@ class ConfigPage(PageScreen):
         self.load_preset(self.PRESETS[(self._preset_cursor + 1) % len(self.PRESETS)].name)
 
     def action_defaults(self) -> None:
+        self._put_defaults()
+        self.request(immediate=True)
+        self.status.show(message="settings back to the screen's defaults", error=False)
+
+    def _put_defaults(self) -> None:
         values, _ = self.values()
         self._preset_cursor = -1
         defaults = self.default_values()
@@ -409,8 +414,20 @@ class ConfigPage(PageScreen):
                 defaults[name] = values[name]
         self.before_preset(None)
         self.set_values(defaults)
+
+    def set_up(self, preset: str = "", values: Mapping[str, Any] | None = None) -> None:
+        """Put the screen in a given state, whatever it showed before: preset ``preset``
+        (or the screen's defaults), then these field values (as typed) over it. The
+        Claims screen opens a claim's screen this way."""
+        if preset and self.preset(preset) is not None:
+            self.load_preset(preset)
+        else:
+            self._put_defaults()
+        if values:
+            self.set_values(values)
+            for name in values:
+                self.on_fields_edited(name)
         self.request(immediate=True)
-        self.status.show(message="settings back to the screen's defaults", error=False)
 
     @on(Select.Changed)
     def _preset_picked(self, event: Select.Changed) -> None:
@@ -558,7 +575,8 @@ class ConfigPage(PageScreen):
 
     def palette_commands(self):
         title = self.TITLE
-        cmds = [(f"{title} preset: {p.title}", f"{p.name}: {p.note}",
+        # The preset's name (what --preset takes) is in the entry, so typing it finds it.
+        cmds = [(f"{title} preset {p.label}", f"--preset {p.name}: {p.note}",
                  lambda n=p.name: self.load_preset(n)) for p in self.PRESETS]
         for n in self.NUDGES:
             cmds.append((f"{title}: {n.tooltip or n.label}", f"key {n.keys.split(',')[0]}",

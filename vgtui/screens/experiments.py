@@ -322,7 +322,7 @@ class ExperimentsScreen(ConfigPage):
         super().load_preset(name)
         preset = self.preset(name)
         if preset is not None and not self.running:
-            self.status.show(message=f"preset: {preset.title} (press r to run)", error=False)
+            self.status.show(message=f"preset {preset.label} (press r to run)", error=False)
 
     def action_full_study(self) -> None:
         self.load_preset("full")

@@ -4,12 +4,13 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from rich.markdown import Markdown
 from textual.widgets import Static
 
+from .overlay import Overlay
 
-class HelpScreen(ModalScreen[None]):
+
+class HelpScreen(Overlay[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll {

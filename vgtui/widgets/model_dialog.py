@@ -16,11 +16,11 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 from textual.worker import get_current_worker
 
 from ..engine.errors import VgtuiError
+from .overlay import Overlay, on_top
 
 
 @dataclass(eq=False)  # compared and hashed by identity: each load is a new choice
@@ -50,7 +50,7 @@ def read_model(model_path: str, inputs_path: str, arch: str | None) -> ModelChoi
     return ModelChoice(model, inputs, model_path, inputs_path or None)
 
 
-class OpenModelDialog(ModalScreen[ModelChoice | None]):
+class OpenModelDialog(Overlay[ModelChoice | None]):
     DEFAULT_CSS = """
     OpenModelDialog { align: center middle; }
     OpenModelDialog > Vertical { width: 80; max-width: 96%; height: auto; max-height: 96%;
@@ -128,6 +128,8 @@ class OpenModelDialog(ModalScreen[ModelChoice | None]):
 
     def show_error(self, message: str, field: str | None = "model") -> None:
         """Say what is wrong under the fields and put the cursor where to fix it."""
+        if not on_top(self):
+            return  # closed (or its screen left) while the file was being read
         # paths and file contents are the user's: plain text, never read as markup
         self.query_one("#model-error", Static).update(Content(f"✗ {message}"))
         self.query_one("#model-state", Static).update("fix it and press Enter again · Esc cancels")

@@ -1,15 +1,17 @@
 """Small modal dialogs: the screen picker, the copy-as-command box, the command palette."""
 from __future__ import annotations
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.command import CommandList, CommandPalette
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Label, LoadingIndicator, OptionList
+from textual.widgets import Button, Input, Label, LoadingIndicator, OptionList, Static
 from textual.widgets.option_list import Option
+
+from .overlay import SafeDismiss, Overlay, on_top
 
 # Textual 8.2's OptionList measures its lines only once it has a size; Page Up / Page
 # Down pressed before that (a fast typist right after opening a list) raise KeyError
@@ -30,7 +32,7 @@ class PagingSafeOptionList(OptionList):
             pass
 
 
-class Palette(CommandPalette):
+class Palette(SafeDismiss, CommandPalette):
     """Textual's command palette with two guards for fast typists: paging its list before
     the list is laid out does nothing, and a search that finishes after the palette has
     been closed (a key typed just after Enter starts one) leaves the removed list alone
@@ -38,6 +40,17 @@ class Palette(CommandPalette):
 
     def _list_gone(self) -> bool:
         return not self.query(CommandList)
+
+    # Subclass handlers run before Textual's own; prevent_default keeps those from
+    # running for a choice that lands after the palette left the top of the stack (a
+    # screen switch in the same burst of keys): that choice is dropped, not run.
+    @on(Input.Submitted)
+    @on(Button.Pressed)
+    @on(OptionList.OptionSelected)
+    def _drop_late_choice(self, event) -> None:
+        if not on_top(self):
+            event.stop()
+            event.prevent_default()
 
     def _action_command_list(self, action: str) -> None:
         try:
@@ -65,35 +78,89 @@ class Palette(CommandPalette):
             super()._start_no_matches_countdown(search_value)
 
 
-class ScreenPicker(ModalScreen[str | None]):
-    """Every screen in registry order; Enter opens the highlighted one."""
+class ScreenPicker(Overlay[str | None]):
+    """Every screen in registry order; typing filters the list, Enter opens the
+    highlighted one. A number key typed alone picks the screen it opens."""
 
     DEFAULT_CSS = """
     ScreenPicker { align: center middle; }
-    ScreenPicker > Vertical { width: 70; max-width: 95%; height: auto; max-height: 90%;
+    ScreenPicker > Vertical { width: 76; max-width: 95%; height: auto; max-height: 90%;
                               border: round $accent; background: $surface; }
+    ScreenPicker #picker-filter { margin: 0 1; }
+    ScreenPicker #picker-empty { color: $text-muted; padding: 0 1; display: none; }
+    ScreenPicker #picker-empty.-shown { display: block; }
     ScreenPicker OptionList { height: auto; max-height: 20; }
     """
-    BINDINGS = [Binding("escape,g", "cancel", "close", id="picker.close")]
+    BINDINGS = [
+        Binding("escape", "cancel", "close", id="picker.close"),
+        Binding("down", "move('down')", "next", show=False, id="picker.down"),
+        Binding("up", "move('up')", "previous", show=False, id="picker.up"),
+        Binding("pagedown", "move('page_down')", "page down", show=False, id="picker.page_down"),
+        Binding("pageup", "move('page_up')", "page up", show=False, id="picker.page_up"),
+    ]
 
     def __init__(self, entries: list[tuple[str, str, str, str]], current: str | None) -> None:
         super().__init__()
         self.entries = entries  # (id, key, title, summary)
         self.current = current
+        self.shown: list[str] = [e[0] for e in entries]  # ids listed now, in order
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(" Go to screen (Enter opens, Esc closes)")
-            options = [Option(f"{key or ' '}  {title} — {summary}", id=sid)
-                       for sid, key, title, summary in self.entries]
-            yield PagingSafeOptionList(*options, id="picker-list")
+            yield Label(" Go to screen: type to filter · ↑/↓ choose · Enter opens · Esc closes")
+            yield Input(placeholder="type a name, a word or a number key", compact=True,
+                        id="picker-filter")
+            yield Static("no screen matches: Backspace to widen the filter", id="picker-empty")
+            yield PagingSafeOptionList(*self._options(self.entries), id="picker-list")
+
+    @staticmethod
+    def _options(entries) -> list[Option]:
+        return [Option(f"{key or ' '}  {title} — {summary}", id=sid)
+                for sid, key, title, summary in entries]
+
+    def matching(self, text: str) -> list[tuple[str, str, str, str]]:
+        """The entries whose key, id, title or summary hold every word typed; the screen
+        whose number key (or id) is exactly what was typed comes first."""
+        words = text.lower().split()
+        if not words:
+            return list(self.entries)
+        exact = [e for e in self.entries if text.strip().lower() in (e[0], e[1])]
+        found = [e for e in self.entries
+                 if all(w in " ".join(e).lower() for w in words) and e not in exact]
+        return exact + found
 
     def on_mount(self) -> None:
         option_list = self.query_one(OptionList)
-        ids = [e[0] for e in self.entries]
-        if self.current in ids:
-            option_list.highlighted = ids.index(self.current)
-        option_list.focus()
+        if self.current in self.shown:
+            option_list.highlighted = self.shown.index(self.current)
+        self.query_one("#picker-filter", Input).focus()
+
+    @on(Input.Changed, "#picker-filter")
+    def _filter(self, event: Input.Changed) -> None:
+        event.stop()
+        entries = self.matching(event.value)
+        self.shown = [e[0] for e in entries]
+        option_list = self.query_one(OptionList)
+        option_list.clear_options()
+        option_list.add_options(self._options(entries))
+        if entries:
+            option_list.highlighted = 0
+        self.query_one("#picker-empty", Static).set_class(not entries, "-shown")
+
+    @on(Input.Submitted, "#picker-filter")
+    def _open_highlighted(self, event: Input.Submitted) -> None:
+        event.stop()
+        option_list = self.query_one(OptionList)
+        index = option_list.highlighted
+        if index is None and self.shown:
+            index = 0
+        if index is not None and index < len(self.shown):
+            self.dismiss(self.shown[index])
+
+    def action_move(self, where: str) -> None:
+        option_list = self.query_one(OptionList)
+        action = getattr(option_list, f"action_{'cursor_' if where in ('up', 'down') else ''}{where}")
+        action()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
@@ -166,7 +233,7 @@ class CommandText(Widget, can_focus=True):
         return Content("\n".join(self.lines(self.content_region.width or 80)))
 
 
-class CommandBox(ModalScreen[None]):
+class CommandBox(Overlay[None]):
     """Shows the CLI command that reproduces the current screen (also copied via OSC 52),
     whole: wrapped at the dialog's width with shell line continuations, so that what is
     selected and pasted from the screen is the same command."""

@@ -6,7 +6,6 @@ construction. The list names where each pair is shown.
 """
 import math
 
-import numpy as np
 import pytest
 
 from vgtui.engine import RNNConfig

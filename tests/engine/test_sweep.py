@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from vgtui.engine import flow, sweep
+from vgtui.engine import flow
 from vgtui.engine.config import RNNConfig
 from vgtui.engine.errors import ConfigError
 from vgtui.engine.errors import Cancelled

@@ -23,7 +23,6 @@ from . import budget
 from . import definitions
 from .config import ACTIVATIONS, RNNConfig
 from .errors import ConfigError
-from . import budget
 from .device import bytes_per_number
 from .flow import STABLE_BAND, fitted_factors, horizons_of_columns, run_flow_batch, verdict_for
 from .sweep_kernel import run_sweep_kernel

@@ -38,7 +38,6 @@ from .errors import Cancelled, ConfigError
 from .lists import expand_ranges
 from .magnitude import LOG10_E, LogMagnitude, log10_ratio
 from .recurrence import RNNWeights, build_weights
-from .sums import RunningSum
 
 MODELS = ("factor", "rnn", "lstm")
 MODEL_TITLES = {
@@ -559,6 +558,8 @@ def lstm_log10_grads(weights: LSTMWeights, sequences: Sequence[np.ndarray], devi
     # Backward from L = sum(h_T): dL/dh_T = 1, dL/dc_T = 0.
     dh = torch.full((batch, n), 1.0 / math.sqrt(n), dtype=dtype, device=device)
     dc = torch.zeros(batch, n, dtype=dtype, device=device)
+    from .sums import RunningSum  # numpy: the closed-form model runs without it
+
     log_norm = RunningSum(torch.full((batch,), 0.5 * math.log(n), dtype=torch.float64,
                                      device=device))
     log_gx = torch.full((steps, batch), -math.inf, dtype=torch.float64, device=device)

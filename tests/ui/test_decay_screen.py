@@ -160,7 +160,7 @@ async def test_palette_presets_reach_the_tables():
     async with page(DecayScreen) as (app, pilot, screen):
         commands = {name: callback for name, _, callback in screen.palette_commands()}
         assert any(name.startswith("Decay tables preset") for name in commands)
-        commands["Decay tables preset slow · 0.9 over 10, 50, 100 steps (article 001)"]()
+        commands["Decay tables preset slow · 0.9 over 10, 50, 100 steps (textbook section)"]()
         await wait_until(pilot, lambda: screen.table.factors == (0.9,)
                          and screen.table.lengths == (10, 50, 100))
         commands["Decay tables: measured on real RNNs"]()

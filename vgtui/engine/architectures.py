@@ -38,7 +38,7 @@ from .magnitude import LOG10_E, LogMagnitude, log10_ratio
 from .recurrence import progress_tick, random_stream, recurrent_matrix
 from .seeding import global_seed
 from .stack_weights import build_stack_weights, seeded_inputs
-from .sums import RunningSum
+from .sums import exact_cumsum_torch
 
 ARCHITECTURES = ("rnn", "lstm", "gru", "residual", "attention", "ssm")
 TITLES = {"rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU", "residual": "residual RNN",
@@ -313,21 +313,23 @@ def _residual(config: CompareConfig, device, dtype, progress, cancel) -> np.ndar
             progress_tick(progress, cancel, 0.5 * t / steps)
     # Backward with g = dL/dh_t kept as a unit direction times exp(log_norm).
     g = torch.full((n,), 1.0 / math.sqrt(n), dtype=dtype, device=device)
-    log_norm = RunningSum(torch.tensor(0.5 * math.log(n), dtype=f64, device=device))
     one = torch.ones((), dtype=dtype, device=device)
     pre = torch.empty(steps, n, dtype=dtype, device=device)
-    logs = torch.empty(steps, dtype=f64, device=device)
+    # step_logs[t-1]: the log stretch of the step from t back to t-1; summed after the loop
+    step_logs = torch.zeros(steps, dtype=f64, device=device)
     for t in range(steps - 1, -1, -1):
         a = deriv[t] * g
         pre[t] = a
-        logs[t] = log_norm.value()
         if t > 0:
             v = g + w.T @ a
             norm = torch.linalg.vector_norm(v)
             g = v / torch.where(norm > 0, norm, one)
-            log_norm.add(torch.log(norm.to(f64)))
+            step_logs[t - 1] = torch.log(norm.to(f64))
         if t % every == 0:
             progress_tick(progress, cancel, 0.5 + 0.5 * (steps - t) / steps)
+    # logs[t] = log ||g_t||: the start plus the stretches from T back to t, summed exactly
+    logs = 0.5 * math.log(n) + torch.cat([exact_cumsum_torch(step_logs[:-1], 0, reverse=True),
+                                          torch.zeros(1, dtype=f64, device=device)])
     gx = torch.linalg.vector_norm(pre @ u, dim=1).to(f64)
     return ((logs + torch.log(gx)) * LOG10_E).cpu().numpy()
 

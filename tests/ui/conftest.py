@@ -24,10 +24,6 @@ def patient_pilot(monkeypatch):
     monkeypatch.setattr(Pilot, "_wait_for_screen", patient)
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "long: a very long run, selected only with -m long")
-
-
 def pytest_collection_modifyitems(config, items):
     if "long" in (config.getoption("-m") or ""):
         return

@@ -92,6 +92,7 @@ def test_identical_json_across_processes_for_every_lookup(two_processes):
             assert text_a == text_b, name  # byte for byte where nothing is a timing
 
 
+@pytest.mark.slow
 def test_identical_json_twice_in_one_process(run_cli):
     for name, args in CASES.items():
         lookup = name.split("-")[0]

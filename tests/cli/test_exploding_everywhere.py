@@ -81,6 +81,7 @@ def _decimal_flow(config: RNNConfig):
     return np.array(log_h), np.array(log_g)
 
 
+@pytest.mark.slow
 def test_flow_relu_scale_5_over_10000_steps_matches_a_decimal_reference(run_cli):
     args = ["flow", "--activation", "relu", "--scale", "5", "--steps", "10000", "--hidden", "4",
             "--input-size", "2", "--seed", "1"]
@@ -98,6 +99,7 @@ def test_flow_relu_scale_5_over_10000_steps_matches_a_decimal_reference(run_cli)
     assert "passes float range" in out and "e+" in out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("activation", ["relu", "leaky_relu", "identity"])
 def test_flow_every_homogeneous_activation_stays_exact(run_cli, activation):
     d = _json(run_cli, "flow", "--activation", activation, "--scale", "5", "--steps", "10000")
@@ -116,6 +118,7 @@ def test_saturating_activations_report_saturation(run_cli, activation):
     _table(run_cli, "flow", "--activation", activation, "--scale", "5", "--steps", "10000")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("arch", ["lstm", "gru"])
 def test_gated_cells_at_scale_5_over_10000_steps(run_cli, arch):
     args = ["flow", "--arch", arch, "--layers", "2", "--scale", "5", "--steps", "10000",
@@ -176,6 +179,7 @@ def test_clipping_an_exploded_gradient(run_cli):
     _table(run_cli, "clip", *args)
 
 
+@pytest.mark.slow
 def test_six_architectures_at_scale_5_over_10000_steps(run_cli):
     args = ["compare", "--scale", "5", "--steps", "10000", "--radius", "1.5", "--hidden", "8"]
     d = _json(run_cli, *args)

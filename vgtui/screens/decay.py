@@ -359,7 +359,11 @@ class DecayScreen(ConfigPage):
 
     # -- actions ---------------------------------------------------------------------------
     def action_show_tab(self, tab: str) -> None:
-        self.query_one("#decay-tabs", TabbedContent).active = tab
+        try:
+            self.query_one("#decay-tabs", TabbedContent).active = tab
+        except ValueError:  # its tabs are still being mounted (a demo step just after opening)
+            self.call_after_refresh(self.action_show_tab, tab)
+            return
         target = "#decay-table" if tab == "tab-closed" else "#decay-measured"
         # no scrolling to the table: on a pane that has just appeared that could scroll
         # the fields and the legend out of view at 80x24 (the table is near the top)

@@ -84,6 +84,8 @@ def gap_text(gap: float) -> str:
     """A log10 gap between two magnitudes, as a relative difference."""
     if math.isnan(gap):
         return "n/a"
+    if gap > 2:  # beyond a factor of 100 a relative difference says less than the decades
+        return f"{gap:.1f} decades"
     rel = 10 ** gap - 1
     return f"{rel:.1e} relative"
 

@@ -341,6 +341,7 @@ def _runs_for(config, lengths=(5, 10)):
 
 
 def test_reading_compares_with_the_article_figures_for_its_preset():
+    from vgtui.engine.articles import ARTICLE_FIRST_LOSSES
     from vgtui.engine.experiments import ExperimentResult
     from vgtui.engine.presets import preset_config
     from vgtui.present.experiments import reading
@@ -348,11 +349,11 @@ def test_reading_compares_with_the_article_figures_for_its_preset():
     config = preset_config("experiments", "article-first")
     runs = _runs_for(config)
     text = "\n".join(reading(ExperimentResult(config, runs, 10, False, 1.0, "cpu", "float64")))
-    assert "article 000 prints final losses" in text
+    assert f"{ARTICLE_FIRST_LOSSES.source} prints final losses" in text
     assert f"T=5: 0.02 vs {runs[0].final_loss:.2g}" in text
     other = "\n".join(reading(ExperimentResult(tiny(task="first"), runs, 2, False, 1.0, "cpu",
                                                "float64")))
-    assert "article 000" not in other
+    assert "prints final losses" not in other
 
 
 @pytest.mark.slow

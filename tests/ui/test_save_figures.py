@@ -48,7 +48,7 @@ async def test_ctrl_s_saves_in_the_save_directory_with_its_whole_path(tmp_path, 
         await pilot.pause()
         said = "\n".join(_messages(app))
     (svg,) = tmp_path.glob("*.svg")
-    assert str(svg) in said
+    assert f"{svg.parent}/\n{svg.name}" in said  # the folder, then the file on its own line
 
 
 async def test_ctrl_s_in_a_browser_delivers_the_screenshot(monkeypatch):

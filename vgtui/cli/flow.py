@@ -23,8 +23,8 @@ FIELDS = ["arch", "layers", "forget_bias", "activation", "scale", "init", "hidde
 def add_parser(sub) -> None:
     p = sub.add_parser(NAME, help=HELP, description=(
         HELP + ". Loss L = sum(h_T) of the top layer, h_0 = 0. Steps are counted from 1: JSON "
-        "grad_h[k] is ||dL/dh_(k+1)|| (the code of article 000 counts from 0, so its step t0 "
-        "is step t0+1 here). For an LSTM, grad_c is the total ||dL/dc_t|| (through the cell "
+        "grad_h[k] is ||dL/dh_(k+1)|| (the Bengio et al. (1994) walkthrough's code counts "
+        "from 0, so its step t0 is step t0+1 here). For an LSTM, grad_c is the total ||dL/dc_t|| (through the cell "
         "and through h), cell_path the cell-only path (dL/dc_T sent back with h held fixed, "
         "by autograd) and forget_product the product of forget gates (RMS over units). The "
         "JSON's 'definitions' block says what every list is."))

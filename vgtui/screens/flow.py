@@ -49,7 +49,8 @@ step T at the right.
 - *spectral radius* is the largest `|eigenvalue|` of `W_hh`, *spectral norm* its largest
   singular value: they differ when `W_hh` is not normal.
 - Steps count from 1: row t is `||dL/dh_t||`, JSON `grad_h[k]` is `||dL/dh_(k+1)||`
-  (article 000's torch code counts from 0: its step t0 is t0+1 here).
+  (the torch code of the Bengio et al. (1994) walkthrough counts from 0: its step t0 is
+  t0+1 here).
 - *fitted factor*: the per-step multiplier of a straight-line fit to `log ||dL/dh_t||`.
 - *vanishing horizon*: steps back until the gradient is below 1e-6 of its value at T
   (an exploding horizon: above 1e6).

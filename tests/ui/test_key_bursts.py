@@ -109,7 +109,10 @@ def same(a, b) -> bool:
     if isinstance(a, (list, tuple)) and len(a) == 1 and not isinstance(b, (list, tuple)):
         return same(a[0], b)
     if isinstance(a, str) != isinstance(b, str):  # a flag kept as text ("--steps 12")
-        a, b = str(a), str(b)
+        try:
+            return float(a) == float(b)
+        except (TypeError, ValueError):
+            a, b = str(a), str(b)
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
         return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
     if isinstance(a, float) or isinstance(b, float):

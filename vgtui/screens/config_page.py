@@ -213,8 +213,9 @@ class ConfigPage(PageScreen):
         return tuple(sorted(values.items()))
 
     def compute(self, config: Any, job: Job) -> Any:
-        """The engine call (in a thread worker)."""
-        raise NotImplementedError
+        """The engine call (in a thread worker). Every computing screen defines it; the
+        base has no engine call of its own to make."""
+        raise NotImplementedError(f"{type(self).__name__} defines no compute()")
 
     def draw(self, result: Any) -> None:
         """Show a result (UI thread)."""

@@ -83,8 +83,8 @@ class RNNPage(ConfigPage):
         return self.compute_rnn(settings.rnn, dict(settings.extra), job)
 
     def compute_rnn(self, config: RNNConfig, extras: dict[str, Any], job: Job) -> Any:
-        """The engine call for this network and these extras (every subclass)."""
-        raise NotImplementedError
+        """The engine call for this network and these extras (every subclass defines it)."""
+        raise NotImplementedError(f"{type(self).__name__} defines no compute_rnn()")
 
     @property
     def extras(self) -> dict[str, Any]:

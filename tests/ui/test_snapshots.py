@@ -37,6 +37,7 @@ def stable_environment(monkeypatch):
 async def until_ready(pilot, screen_id: str) -> None:
     """Wait until ``screen_id`` is the page shown and its first result is drawn."""
     await on_screen(pilot, screen_id, timeout=READY_TIMEOUT)
+    await steady_cursors(pilot)
     await pilot.wait_for_scheduled_animations()
     await pilot.pause()
 
@@ -61,9 +62,26 @@ def on_flow_pressing(key: str, shown) -> object:
         await until_ready(pilot, "flow")
         await pilot.press(key)
         await wait_until(pilot, lambda: shown(pilot.app.screen))
+        await steady_cursors(pilot)
         await pilot.wait_for_scheduled_animations()
         await pilot.pause()
     return run_before
+
+
+async def steady_cursors(pilot) -> None:
+    """Stop every text field's cursor blinking (Textual then shows it steadily): a
+    blinking cursor is drawn or not depending on when the shot is taken. The focused
+    field's focus event is let through first, since it restarts the blinking."""
+    from textual.widgets import Input
+
+    fields = list(pilot.app.screen.query(Input))
+    focused = pilot.app.screen.focused
+    if isinstance(focused, Input):
+        await wait_until(pilot, lambda: focused.has_focus)
+    await pilot.pause()
+    for field in fields:
+        field.cursor_blink = False
+    await pilot.pause()
 
 
 @pytest.mark.slow

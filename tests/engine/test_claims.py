@@ -516,6 +516,31 @@ def test_statistical_claims_state_samples_and_interval(full):
     assert full.get("000-memory-dims").samples == V.MEMORY_SEEDS
 
 
+def test_claims_over_a_few_seeds_state_their_interval_too(full):
+    """The 16-seed radius claims and the Xavier table built on them carry the 95%
+    interval of the median radius: for 16 values, from the 4th smallest to the 4th largest
+    (P(Bin(16, 1/2) <= 3) = 0.0106 <= 0.025 < P(<= 4) = 0.0384); the 8-seed memory claim
+    spans its whole range (P(Bin(8, 1/2) = 0) = 0.0039 <= 0.025 < P(<= 1) = 0.035)."""
+    assert sum(math.comb(16, j) for j in range(4)) / 2 ** 16 <= 0.025
+    assert sum(math.comb(16, j) for j in range(5)) / 2 ** 16 > 0.025
+    from vgtui.engine.spectrum import spectrum_report
+
+    radii = sorted(spectrum_report(64, 1.0, seed=seed, power_steps=1, inits=("gaussian",))
+                   .entry("gaussian").spectral_radius for seed in range(V.RANDOM_SEEDS))
+    for cid in ("000-gauss-radius-sigma", "000-gauss-radius-mp", "000-gauss-radius-1.0"):
+        c = full.get(cid)
+        assert c.samples == V.RANDOM_SEEDS == 16
+        assert c.interval == pytest.approx((radii[3], radii[-4]), rel=1e-12)
+        assert "95% interval" in c.difference
+    for t in (5, 10, 20, 50, 100):
+        c = full.get(f"000-xavier-T{t}")
+        assert c.samples == 16
+        assert c.interval_log10 == pytest.approx(
+            (t * math.log10(radii[3] * 0.65), t * math.log10(radii[-4] * 0.65)), rel=1e-12)
+    memory = full.get("000-memory-dims")
+    assert memory.interval is not None and memory.samples == 8
+
+
 def test_no_statistical_verdict_flips_on_a_disjoint_seed_set():
     """Seeds 0..199 against 200..399: every claim resting on a median over seeds keeps its
     verdict."""

@@ -119,3 +119,20 @@ async def test_fit_table_leaves_out_a_column_that_does_not_fit():
         assert "1.476" not in "".join(lines), lines  # the third column is left out whole
         assert "+1›" in lines[0], lines
         assert not cut_numbers(lines)
+
+
+async def test_field_text_is_repeated_below_only_when_it_does_not_fit():
+    """Decay's measured tab at 80 columns: the default activations list fills its field
+    exactly, so it is not repeated below; a longer list is shown whole under the field."""
+    from .helpers import page, set_field
+
+    async with page("decay", size=(80, 24)) as (app, pilot, screen):
+        screen.action_show_tab("tab-measured")
+        field = screen.query_one("#field-activations")
+        await wait_until(pilot, lambda: field.content_region.width > 0)
+        full = screen.query_one("#full-activations")
+        assert len(field.value) <= field.content_region.width
+        assert not full.has_class("-shown")
+        await set_field(pilot, screen, "activations", "tanh,sigmoid,relu,identity,tanh,relu")
+        await wait_until(pilot, lambda: full.has_class("-shown"))
+        assert "tanh,sigmoid,relu,identity,tanh,relu" in str(full.render())

@@ -309,7 +309,7 @@ def _gauss_radius(engine: ClaimInputs) -> Computed:
     return Computed(s.radius_median, note=(
         f"median spectral radius of {s.seeds} gaussian N(0, 1/n) matrices, n = {s.hidden} "
         f"(range {s.radius_low:.3f}-{s.radius_high:.3f}); the median spectral norm is "
-        f"{s.norm_median:.3f}"))
+        f"{s.norm_median:.3f}"), samples=s.seeds, interval=s.radius_interval)
 
 
 def _gauss_norm_note(engine: ClaimInputs) -> Computed:
@@ -317,7 +317,7 @@ def _gauss_norm_note(engine: ClaimInputs) -> Computed:
     return Computed(s.radius_median, note=(
         f"the spectral norm (largest singular value) is what comes out near 2: median "
         f"{s.norm_median:.3f} over {s.seeds} seeds; the eigenvalues fill a disc of radius about "
-        f"1 (the circular law)"))
+        f"1 (the circular law)"), samples=s.seeds, interval=s.radius_interval)
 
 
 def _orthogonal(engine: ClaimInputs) -> Computed:
@@ -330,12 +330,18 @@ def _orthogonal(engine: ClaimInputs) -> Computed:
 def _xavier_table(steps: int) -> Callable[[ClaimInputs], Computed]:
     def compute(engine: ClaimInputs) -> Computed:
         s = engine.gaussian64
-        lg = steps * math.log10(s.radius_median * 0.65)
+        def power(radius: float) -> float:
+            return steps * math.log10(radius * 0.65)
+
+        lg = power(s.radius_median)
         plain = steps * math.log10(0.65)
+        # (ρ x 0.65)^steps grows with ρ, so the median radius's interval maps onto it
+        low, high = (power(r) for r in s.radius_interval)
         return Computed(10.0 ** lg, lg, note=(
             f"(ρ x 0.65)^{steps} with ρ = {s.radius_median:.4f}, the median radius of "
             f"{s.seeds} gaussian 64x64 matrices; the printed figure is 0.65^{steps} = "
-            f"{format_log10(plain, 3)}, i.e. ρ taken as exactly 1"))
+            f"{format_log10(plain, 3)}, i.e. ρ taken as exactly 1"), samples=s.seeds,
+            interval=(10.0 ** low, 10.0 ** high), interval_log10=(low, high))
 
     return compute
 

@@ -209,10 +209,11 @@ class RadiusStats:
     scale: float
     seeds: int
     radius_median: float
-    radius_low: float
+    radius_low: float  # the lowest and highest radius over the seeds
     radius_high: float
     norm_median: float
     orthogonal_worst: float  # the eigenvalue magnitude furthest from 1, over all seeds
+    radius_interval: tuple[float, float]  # 95% confidence interval of the median radius
 
 
 def random_radius_stats(hidden: int, scale: float, seeds: int,
@@ -230,8 +231,9 @@ def random_radius_stats(hidden: int, scale: float, seeds: int,
         for m in r.entry("orthogonal").magnitudes:
             if abs(m - 1.0) > abs(worst - 1.0):
                 worst = float(m)
+    _, low, high = median_interval(radii)
     return RadiusStats(hidden, scale, seeds, median_of(radii), min(radii), max(radii),
-                       median_of(norms), worst)
+                       median_of(norms), worst, (low, high))
 
 
 @dataclass(frozen=True)
@@ -301,8 +303,10 @@ def memory_dimensions(seeds: int, steps_back: int,
             with np.errstate(invalid="ignore"):
                 counts.append(int(np.sum(sv >= sv[0] + math.log10(threshold))))
         rows.append((threshold, median_of(counts), min(counts), max(counts)))
-    return MemoryStats(seeds, steps_back, median_of(far), min(far), max(far), median_of(near),
-                       MEMORY_CONFIG["hidden"], tuple(rows))
+    # With 8 seeds the 95% interval of the median from order statistics is the whole range.
+    _, far_low, far_high = median_interval(far)
+    return MemoryStats(seeds, steps_back, median_of(far), int(far_low), int(far_high),
+                       median_of(near), MEMORY_CONFIG["hidden"], tuple(rows))
 
 
 # -- article 000's training test --------------------------------------------------------

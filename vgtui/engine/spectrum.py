@@ -179,7 +179,6 @@ def spectrum_report(hidden: int, scale: float, seed: int = 0, power_steps: int =
             vals = np.linalg.eigvals(w)
         vals = vals[np.argsort(-np.abs(vals), kind="stable")]
         norm2 = float(np.linalg.norm(w, 2))
-        fro2 = float(np.sum(w * w))
         departure = henrici_relative(w, vals, triangular=init in ("identity", NON_NORMAL))
         powers = np.empty(power_steps + 1)
         powers[0] = 0.0

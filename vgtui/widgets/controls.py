@@ -168,7 +168,9 @@ class ControlPanel(Vertical):
             full = self.query_one(f"#full-{name}", Static)
             room = field.content_region.width or field.size.width
             text = str(field.value)
-            long = bool(room) and len(text) >= room
+            # Exactly `room` characters fit an unfocused field; while it is being edited the
+            # cursor's cell scrolls one off, which the typist sees happen.
+            long = bool(room) and len(text) > room
             full.update(Content(text if long else ""))
             full.set_class(long, "-shown")
 

@@ -15,7 +15,6 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import DataTable, Label, ProgressBar, Static, TabbedContent, TabPane
@@ -41,6 +40,7 @@ from ..topics import topic
 from ..widgets.controls import ControlPanel, PanelField
 from ..widgets.status_line import stable_output
 from ..widgets.tables import FitTable, rebuild
+from ..widgets.keys import HIDDEN, key_table
 from .config_page import ConfigPage, Job, Section
 
 PROGRESS_AFTER = 0.2  # seconds before a running sweep shows its progress bar
@@ -138,16 +138,14 @@ class DecayScreen(ConfigPage):
     KEEP_ON_PRESET = MEASURED_NAMES  # the presets are about the closed-form lists
     DEBOUNCE = 0.3
     FIRST_MESSAGE = "computing the first measured table (torch is loading)..."
-    BINDINGS = [
-        Binding("a", "show_tab('tab-closed')", "closed form", id="decay.closed",
-                tooltip="Show the closed-form table"),
-        Binding("m", "show_tab('tab-measured')", "measured", id="decay.measured",
-                tooltip="Show the measured table of real RNNs"),
-        Binding("f", "edit('factors')", "factors", show=False, id="decay.factors",
-                tooltip="Edit the list of factors"),
-        Binding("l", "edit('lengths')", "lengths", show=False, id="decay.lengths",
-                tooltip="Edit the list of lengths"),
-    ]
+    BINDINGS = key_table(
+        "decay",
+        ("a", "show_tab('tab-closed')", "closed form", "closed", "Show the closed-form table"),
+        ("m", "show_tab('tab-measured')", "measured", "measured",
+         "Show the measured table of real RNNs"),
+        ("f", "edit('factors')", "factors", "factors", "Edit the list of factors", HIDDEN),
+        ("l", "edit('lengths')", "lengths", "lengths", "Edit the list of lengths", HIDDEN),
+    )
 
     def __init__(self) -> None:
         self._progress_timer: Timer | None = None

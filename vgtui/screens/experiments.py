@@ -15,7 +15,6 @@ from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import (
@@ -44,6 +43,7 @@ from ..topics import topic
 from ..widgets.tables import FitTable
 from ..widgets.controls import ControlPanel, PanelField
 from ..widgets.log_chart import LogChart, Series
+from ..widgets.keys import HIDDEN, footer_pair, key_table
 from .base import refusal_text
 from .config_page import ConfigPage, Job, Section
 
@@ -155,6 +155,9 @@ def _grad(value: float, run=None) -> str:
     return format_value(value, 2)
 
 
+_TABS = footer_pair("tab")  # ] and [ step through the tabs
+
+
 class ExperimentsScreen(ConfigPage):
     SCREEN_ID = "experiments"
     TITLE = "Experiments"
@@ -168,23 +171,19 @@ class ExperimentsScreen(ConfigPage):
     PRESETS = topic("experiments").presets
     DEFAULT_PRESET = "default"
     DEBOUNCE = 0.3
-    BINDINGS = [
-        Binding("r", "run", "run", id="experiments.run",
-                tooltip="Start the experiment with the current settings"),
-        Binding("x", "cancel", "cancel", id="experiments.cancel",
-                tooltip="Stop the runs; finished rows stay"),
-        Binding("f", "full_study", "full study", show=False, id="experiments.full",
-                tooltip="Load the full study (the default over three seeds) and run it"),
-        Binding("t", "truncation_demo", "truncation demo", show=False,
-                id="experiments.truncation_demo",
-                tooltip="Load the truncated-BPTT preset (k = 8) and run it"),
-        Binding("right_square_bracket", "next_tab(1)", "next tab", key_display="]",
-                group=Binding.Group("tab", compact=True), id="experiments.next_tab",
-                tooltip="Show the next tab"),
-        Binding("left_square_bracket", "next_tab(-1)", "prev tab", key_display="[",
-                group=Binding.Group("tab", compact=True), id="experiments.prev_tab",
-                tooltip="Show the previous tab"),
-    ]
+    BINDINGS = key_table(
+        "experiments",
+        ("r", "run", "run", "run", "Start the experiment with the current settings"),
+        ("x", "cancel", "cancel", "cancel", "Stop the runs; finished rows stay"),
+        ("f", "full_study", "full study", "full",
+         "Load the full study (the default over three seeds) and run it", HIDDEN),
+        ("t", "truncation_demo", "truncation demo", "truncation_demo",
+         "Load the truncated-BPTT preset (k = 8) and run it", HIDDEN),
+        ("right_square_bracket", "next_tab(1)", "next tab", "next_tab", "Show the next tab",
+         {"key_display": "]", "group": _TABS}),
+        ("left_square_bracket", "next_tab(-1)", "prev tab", "prev_tab", "Show the previous tab",
+         {"key_display": "[", "group": _TABS}),
+    )
 
     def __init__(self) -> None:
         self.running_config: ExperimentConfig | None = None

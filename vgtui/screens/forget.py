@@ -12,7 +12,6 @@ import math
 import shlex
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import DataTable, Label, Static
 
@@ -31,6 +30,7 @@ from ..topics import topic
 from ..widgets.tables import FitTable
 from ..widgets.log_chart import LogChart, Series
 from ..widgets.model_dialog import OpenModelDialog
+from ..widgets.keys import HIDDEN, key_table
 from .config_page import PRESETS_HERE, ConfigPage, Job, Nudge, Section
 
 FIELDS = ("forget_bias", "steps", "hidden", "input_size", "layers", "scale", "input_scale",
@@ -131,18 +131,17 @@ class ForgetScreen(ConfigPage):
               tooltip="Shorten the sequence by 10%"),
     )
     KEEP_ON_PRESET = ("device", "dtype", *TOY_FIELDS)  # a preset is about the cells, not the toy
-    BINDINGS = [
-        Binding("v", "toggle_quantity", "dh/dx", id="forget.quantity",
-                tooltip="Switch the chart between ||dL/dh_t|| and ||dL/dx_t||"),
-        Binding("l", "next_layer", "layer", show=False, id="forget.layer",
-                tooltip="Show the next layer's ||dL/dh_t|| (stacks)"),
-        Binding("o", "open_model", "open model", show=False, id="forget.open_model",
-                tooltip="Load your own torch.nn RNN / LSTM / GRU state_dict"),
-        Binding("x", "clear_model", "clear model", show=False, id="forget.clear_model",
-                tooltip="Back to random cells only"),
-        Binding("a", "article_toy", "article toy", show=False, id="forget.article_toy",
-                tooltip="Put the toy back at the article's 0.7 vs 0.98 over 100 steps"),
-    ]
+    BINDINGS = key_table(
+        "forget",
+        ("v", "toggle_quantity", "dh/dx", "quantity",
+         "Switch the chart between ||dL/dh_t|| and ||dL/dx_t||"),
+        ("l", "next_layer", "layer", "layer", "Show the next layer's ||dL/dh_t|| (stacks)", HIDDEN),
+        ("o", "open_model", "open model", "open_model",
+         "Load your own torch.nn RNN / LSTM / GRU state_dict", HIDDEN),
+        ("x", "clear_model", "clear model", "clear_model", "Back to random cells only", HIDDEN),
+        ("a", "article_toy", "article toy", "article_toy",
+         "Put the toy back at the article's 0.7 vs 0.98 over 100 steps", HIDDEN),
+    )
 
     def __init__(self) -> None:
         self.toy_result = None

@@ -11,7 +11,6 @@ from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Label, Select, Static
 
@@ -30,6 +29,7 @@ from ..engine.spectrum import (
 )
 from ..topics import topic
 from ..widgets.charts import eigenvalue_chart, power_chart
+from ..widgets.keys import key_table
 from ..widgets.log_chart import LogChart
 from ..widgets.plane import EIGHTHS, PlotCanvas, bucket_means
 from ..widgets.tables import FitTable
@@ -118,12 +118,13 @@ class SpectrumScreen(RNNPage):
         extra_field("shear", "shear b"),
         extra_field("train_steps", "train steps"),
     )
-    BINDINGS = [
-        Binding("t", "train", "train 50", id="spectrum.train",
-                tooltip="Train each init for 50 steps and show how its spectrum moved"),
-        Binding("v", "next_init", "next init", id="spectrum.next_init",
-                tooltip="Show the next initialisation in the complex plane"),
-    ]
+    BINDINGS = key_table(
+        "spectrum",
+        ("t", "train", "train 50", "train",
+         "Train each init for 50 steps and show how its spectrum moved"),
+        ("v", "next_init", "next init", "next_init",
+         "Show the next initialisation in the complex plane"),
+    )
 
 
     def __init__(self) -> None:

@@ -7,7 +7,14 @@ from ..engine.lists import parse_scale_sweep
 from ..engine.magnitude import format_log10
 from ..present.bound import bound_summary_lines, catch22_lines
 from ..present.rows import shown_steps
-from .output import PLOT_HELP, add_formats, console, print_charts, print_data
+from .output import (
+    PLOT_HELP,
+    add_formats,
+    console,
+    figure_table,
+    print_charts,
+    print_data,
+)
 from .rnn_args import add_rnn_fields, config_from, positive_int
 
 NAME = "bound"
@@ -48,16 +55,12 @@ def run(args) -> int:
 
         print_charts([bound_chart(r)], bound_summary_lines(r))
         return 0
-    from rich import box  # rich: only the table output needs it
-    from rich.table import Table  # rich: only the table output needs it
 
     out = console()
     c = r.config
-    table = Table(title=f"bound: {c.activation} RNN, {c.init} W_hh x {c.scale:g}, "
-                  f"n={c.hidden}, T={c.steps}", title_justify="left", header_style="bold",
-                  box=box.SIMPLE_HEAD, pad_edge=False)
-    for name in ("t", "measured", "bound", "step-wise bound", "typical"):
-        table.add_column(name, justify="right", no_wrap=True)
+    table = figure_table(f"bound: {c.activation} RNN, {c.init} W_hh x {c.scale:g}, "
+                         f"n={c.hidden}, T={c.steps}",
+                         "t", "measured", "bound", "step-wise bound", "typical")
     step_bound, typical = r.log10_stepwise_bound, r.log10_typical
     for k in shown_steps(r.steps, args.every):
         table.add_row(str(k + 1), format_log10(r.log10_product_norm[k]),
@@ -69,11 +72,9 @@ def run(args) -> int:
     for line in bound_summary_lines(r):
         out.print(line)
     if sweep is not None:
-        st = Table(title=f"catch-22 sweep: {args.sequences} input sequences per scale",
-                   title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
-        for name in ("scale", "bound factor", "permits", "exploded", "vanished", "survived",
-                     "median dL/dh_1 ratio", "saturated"):
-            st.add_column(name, justify="right", no_wrap=True)
+        st = figure_table(f"catch-22 sweep: {args.sequences} input sequences per scale",
+                          "scale", "bound factor", "permits", "exploded", "vanished", "survived",
+                          "median dL/dh_1 ratio", "saturated")
         for row in sweep.rows:
             st.add_row(f"{row.scale:g}", f"{row.bound_factor:.3f}",
                        "yes" if row.bound_permits else "no", str(row.exploded), str(row.vanished),

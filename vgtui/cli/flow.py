@@ -11,7 +11,7 @@ from ..engine.presets import preset_config, preset_names
 from ..present.flow import flow_summary_lines, stack_summary_lines, stack_title
 from ..present.rows import shown_steps
 from .common import UsageError, add_field, positive_int
-from .output import PLOT_HELP, console, print_charts, print_csv, print_json
+from .output import PLOT_HELP, console, figure_table, print_charts, print_csv, print_json
 
 NAME = "flow"
 HELP = ("gradient norm per step back through a vanilla RNN, LSTM or GRU, stacked or not "
@@ -123,9 +123,6 @@ def _rows(r, indices):
 
 
 def _print_table(r, every: int | None) -> None:
-    from rich import box  # rich: only the table output needs it
-    from rich.table import Table  # rich: only the table output needs it
-
     out = console()
     c = r.config
     stacked = _stacked(r)
@@ -134,8 +131,7 @@ def _print_table(r, every: int | None) -> None:
     else:
         title = (f"{c.activation} RNN, {c.init} W_hh x {c.scale:g}, n={c.hidden}, T={c.steps}, "
                  f"{r.source}, {r.device}/{r.dtype}")
-    table = Table(title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD,
-                  pad_edge=False)
+    table = figure_table(title)
     names = ["t", "|dL/dh_t|", "ratio to T", "factor", "|dL/dx_t|"]
     if stacked and r.log10_grad_c is not None:
         names.append("|dL/dc_t|")

@@ -12,7 +12,7 @@ from ..present.jacobian import (article_comparison_lines, jacobian_summary_lines
                                 matrix_summary_lines)
 from ..present.rows import shown_steps
 from .common import UsageError
-from .output import PLOT_HELP, console, print_charts, print_csv, print_json
+from .output import PLOT_HELP, console, figure_table, print_charts, print_csv, print_json
 from .rnn_args import add_rnn_fields, config_from, given_fields, number, positive_int
 
 # The screen's presets also set its two-unit example; this lookup runs one or the other.
@@ -95,16 +95,12 @@ def _num(v: float) -> str:
 
 
 def _print_rnn_table(r, every) -> None:
-    from rich import box  # rich: only the table output needs it
-    from rich.table import Table  # rich: only the table output needs it
-
     out = console()
     c = r.config
-    table = Table(title=f"dh_T/dh_t: {c.activation} RNN, {c.init} W_hh x {c.scale:g}, n={c.hidden}, "
-                  f"T={c.steps}, {r.device}/{r.dtype}", title_justify="left", header_style="bold",
-                  box=box.SIMPLE_HEAD, pad_edge=False)
-    for name in ("t", "T-t", "||dh_T/dh_t||_2", "||.||_F", "eff. dims", "align u1", "align v1"):
-        table.add_column(name, justify="right", no_wrap=True)
+    table = figure_table(f"dh_T/dh_t: {c.activation} RNN, {c.init} W_hh x {c.scale:g}, n={c.hidden}, "
+                         f"T={c.steps}, {r.device}/{r.dtype}",
+                         "t", "T-t", "||dh_T/dh_t||_2", "||.||_F", "eff. dims", "align u1",
+                         "align v1")
     indices = shown_steps(r.steps, every)
     for k in indices:
         table.add_row(str(k + 1), str(r.steps - 1 - k), format_log10(r.log10_product_norm[k]),
@@ -141,14 +137,10 @@ def _run_matrix(args) -> int:
                     row["frobenius_norm"], repr(row["log10_frobenius_norm"]), row["radius_power"],
                     repr(row["log10_radius_power"])] for row in m.to_dict()["rows"]))
         return 0
-    from rich import box  # rich: only the table output needs it
-    from rich.table import Table  # rich: only the table output needs it
 
     out = console()
-    table = Table(title=f"powers of J = {m.derivative:g} x W", title_justify="left",
-                  header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
-    for name in ("n", "||J^n||_2", "||J^n||_F", "rho(J)^n"):
-        table.add_column(name, justify="right", no_wrap=True)
+    table = figure_table(f"powers of J = {m.derivative:g} x W",
+                         "n", "||J^n||_2", "||J^n||_F", "rho(J)^n")
     for k in shown_steps(m.steps, args.every):
         table.add_row(str(k + 1), format_log10(m.log10_spectral[k]),
                       format_log10(m.log10_frobenius[k]), format_log10(m.log10_radius_power[k]))

@@ -6,14 +6,8 @@ from ..engine.lists import short_number
 from ..engine.magnitude import format_signed_log10
 from ..present.regimes import steps_text
 from .common import add_field, list_type, spec_type
-from .output import (
-    PLOT_HELP,
-    add_formats,
-    console,
-    figure_table,
-    print_charts,
-    print_data,
-)
+from .output import PLOT_HELP, add_formats, console, print_charts, print_data
+from .tables import figure_table
 
 NAME = "activations"
 HELP = "activation derivatives: f'(z) at points, max f', typical E|f'| for z ~ N(0, s^2)"

@@ -7,15 +7,9 @@ from ..engine.lists import parse_scale_sweep
 from ..engine.magnitude import format_log10
 from ..present.bound import bound_summary_lines, catch22_lines
 from ..present.rows import shown_steps
-from .output import (
-    PLOT_HELP,
-    add_formats,
-    console,
-    figure_table,
-    print_charts,
-    print_data,
-)
+from .output import PLOT_HELP, add_formats, console, print_charts, print_data
 from .rnn_args import add_rnn_fields, config_from, positive_int
+from .tables import figure_table
 
 NAME = "bound"
 HELP = ("measured ||dh_T/dh_t||_2 against Pascanu, Mikolov & Bengio's (2013) bound "

@@ -7,7 +7,8 @@ from ..engine.capacity import CAP_SPECS, CapacityConfig, compute_capacity, parse
 from ..engine.errors import ConfigError
 from ..engine.magnitude import format_log10
 from .common import add_field
-from .output import add_formats, console, figure_table, print_data
+from .output import add_formats, console, print_data
+from .tables import figure_table
 
 NAME = "capacity"
 HELP = "parameters an RNN shares across time, and capacity 2^n against the gradient gamma^T"

@@ -8,7 +8,8 @@ from ..engine.claim_rules import RULES, VERDICTS, VERDICT_MARKS, VERDICT_WORDS
 from ..engine.claim_values import measure_training
 from ..engine.claims import build_claims, filter_claims, parse_choices
 from .common import list_type
-from .output import add_formats, console, figure_table, print_data
+from .output import add_formats, console, print_data
+from .tables import figure_table
 
 NAME = "claims"
 HELP = "the articles' numeric claims beside the values the engine computes, with verdicts"

@@ -5,15 +5,9 @@ from ..engine.clipping import check_tau, clip_gradients
 from ..engine.magnitude import format_log10
 from ..present.exploding import clip_lines
 from ..present.rows import shown_steps
-from .output import (
-    PLOT_HELP,
-    add_formats,
-    console,
-    figure_table,
-    print_charts,
-    print_data,
-)
+from .output import PLOT_HELP, add_formats, console, print_charts, print_data
 from .rnn_args import add_rnn_fields, config_from, positive_int
+from .tables import figure_table
 
 NAME = "clip"
 HELP = "gradient of L = sum(h_T) w.r.t. W_hh, W_xh, b before and after clipping by norm"

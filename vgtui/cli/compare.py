@@ -7,14 +7,8 @@ from ..engine.magnitude import format_log10
 from ..present.regimes import factor_text, horizon_text
 from ..present.rows import shown_steps
 from .common import UsageError, add_field, positive_int
-from .output import (
-    PLOT_HELP,
-    console,
-    figure_table,
-    print_charts,
-    print_csv,
-    print_json,
-)
+from .output import PLOT_HELP, console, print_charts, print_csv, print_json
+from .tables import figure_table
 
 NAME = "compare"
 HELP = ("gradient of the final output at every input position: vanilla RNN, LSTM, GRU, "

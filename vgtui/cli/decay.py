@@ -9,7 +9,8 @@ from ..engine.sweep import (DEFAULT_ACTIVATIONS, DEFAULT_SCALES, SweepSpec, pars
                             parse_sweep_activations, run_sweep)
 from ..present.regimes import REGIME_STYLES, factor_text, marked, steps_text
 from .common import UsageError, add_field, list_type
-from .output import add_formats, console, figure_table, print_data
+from .output import add_formats, console, print_data
+from .tables import figure_table
 
 PRESET_FLAGS = {"lengths": "steps"}  # preset field -> this lookup's flag
 NAME = "decay"

@@ -11,7 +11,8 @@ from ..engine.presets import preset_config, preset_names
 from ..present.flow import flow_summary_lines, stack_summary_lines, stack_title
 from ..present.rows import shown_steps
 from .common import UsageError, add_field, positive_int
-from .output import PLOT_HELP, console, figure_table, print_charts, print_csv, print_json
+from .output import PLOT_HELP, console, print_charts, print_csv, print_json
+from .tables import figure_table
 
 NAME = "flow"
 HELP = ("gradient norm per step back through a vanilla RNN, LSTM or GRU, stacked or not "

@@ -12,7 +12,8 @@ from ..present.jacobian import (article_comparison_lines, jacobian_summary_lines
                                 matrix_summary_lines)
 from ..present.rows import shown_steps
 from .common import UsageError
-from .output import PLOT_HELP, console, figure_table, print_charts, print_csv, print_json
+from .output import PLOT_HELP, console, print_charts, print_csv, print_json
+from .tables import figure_table
 from .rnn_args import add_rnn_fields, config_from, given_fields, number, positive_int
 
 # The screen's presets also set its two-unit example; this lookup runs one or the other.

@@ -11,7 +11,8 @@ from ..present.longrange import (glyph_legend, percent_text, short_ratio, signal
                                  summary_lines, token_glyph)
 from ..present.rows import shown_steps
 from .common import add_field
-from .output import add_formats, console, figure_table, print_data
+from .output import add_formats, console, print_data
+from .tables import figure_table
 
 PRESET_FLAGS = {"text": "sentence"}  # preset field -> this lookup's flag
 NAME = "longrange"

@@ -6,15 +6,9 @@ import math
 from ..engine.lists import parse_scale_sweep
 from ..engine.lyapunov import lyapunov_sweep
 from ..present.exploding import lyapunov_lines
-from .output import (
-    PLOT_HELP,
-    add_formats,
-    console,
-    figure_table,
-    print_charts,
-    print_data,
-)
+from .output import PLOT_HELP, add_formats, console, print_charts, print_data
 from .rnn_args import add_rnn_fields, config_from
+from .tables import figure_table
 
 NAME = "lyapunov"
 HELP = "largest Lyapunov exponent of the forward dynamics for each weight scale"

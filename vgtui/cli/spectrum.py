@@ -5,7 +5,8 @@ from ..engine.magnitude import format_log10
 from ..engine.spectrum import (NON_NORMAL, POWER_MAX_STEPS, SPECTRUM_INITS, SPECTRUM_MAX_HIDDEN,
                                spectrum_report, training_drift)
 from .common import add_field
-from .output import PLOT_HELP, add_formats, console, figure_table, print_charts, print_data
+from .output import PLOT_HELP, add_formats, console, print_charts, print_data
+from .tables import figure_table
 from .rnn_args import number, positive_int
 
 NAME = "spectrum"

@@ -7,14 +7,8 @@ from ..engine import closed_form as cf
 from ..engine.magnitude import format_log10, format_signed_log10
 from ..present.rows import shown_steps
 from .common import positive_int, spec_type
-from .output import (
-    PLOT_HELP,
-    add_formats,
-    console,
-    figure_table,
-    print_charts,
-    print_data,
-)
+from .output import PLOT_HELP, add_formats, console, print_charts, print_data
+from .tables import figure_table
 
 PRESET_FLAGS = {"trace_steps": "steps"}  # preset field -> this lookup's flag
 NAME = "trace"

@@ -17,7 +17,8 @@ from ..engine.tasks import TASK_TITLES
 from ..present.experiments import (CURVE_TOP, experiment_json, loss_curve_text, reading,
                                    training_verdict_text)
 from .common import UsageError
-from .output import add_formats, console, figure_table, print_data
+from .output import add_formats, console, print_data
+from .tables import figure_table
 
 NAME = "train"
 HELP = "train RNN / LSTM / GRU on a long-range task across lengths and seeds"

@@ -7,7 +7,7 @@ from ..engine.magnitude import format_log10
 from ..present.regimes import factor_text, horizon_text
 from ..present.rows import shown_steps
 from .common import UsageError, add_field, positive_int
-from .output import PLOT_HELP, console, print_charts, print_csv, print_json
+from .output import PLOT_HELP, add_formats, console, print_charts, print_csv, print_json
 from .tables import figure_table
 
 NAME = "compare"
@@ -22,10 +22,7 @@ def add_parser(sub) -> None:
         add_field(p, name)
     p.add_argument("--only", metavar="LIST", default=None,
                    help="comma-separated subset of " + ", ".join(ARCHITECTURES))
-    out = p.add_mutually_exclusive_group()
-    out.add_argument("--json", action="store_true", help="print one JSON object")
-    out.add_argument("--csv", action="store_true", help="print one CSV row per arch and position")
-    out.add_argument("--plot", action="store_true", help=PLOT_HELP)
+    add_formats(p, "print one CSV row per arch and position", plot=PLOT_HELP)
     p.add_argument("--every", type=positive_int, default=None, metavar="K",
                    help="table: show every K-th position (default: about 40 rows)")
     p.set_defaults(run=run)

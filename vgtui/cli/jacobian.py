@@ -12,8 +12,8 @@ from ..present.jacobian import (article_comparison_lines, jacobian_summary_lines
                                 matrix_summary_lines)
 from ..present.rows import shown_steps
 from .common import UsageError
-from .output import PLOT_HELP, console, print_charts, print_csv, print_json
-from .tables import figure_table
+from .output import PLOT_HELP, add_formats, console, print_charts, print_csv, print_json
+from .tables import figure_table, print_steps_shown
 from .rnn_args import add_rnn_fields, config_from, given_fields, number, positive_int
 
 # The screen's presets also set its two-unit example; this lookup runs one or the other.
@@ -42,10 +42,7 @@ def add_parser(sub) -> None:
     p.add_argument("--singular-values", type=positive_int(0, 2048), default=8, metavar="K",
                    dest="singular_values",
                    help="JSON: the K largest singular values per t (0 = all; default 8)")
-    out = p.add_mutually_exclusive_group()
-    out.add_argument("--json", action="store_true", help="print one JSON object")
-    out.add_argument("--csv", action="store_true", help="print one CSV row per step")
-    out.add_argument("--plot", action="store_true", help=PLOT_HELP + " (not with --matrix)")
+    add_formats(p, "print one CSV row per step", plot=PLOT_HELP + " (not with --matrix)")
     p.add_argument("--every", type=positive_int(1, 10**9), default=None, metavar="K",
                    help="table: show every K-th step")
     p.set_defaults(run=run)
@@ -108,9 +105,7 @@ def _print_rnn_table(r, every) -> None:
                       format_log10(r.log10_frobenius[k]), str(int(r.effective_dims[k])),
                       _align(r.alignment[k]), _align(r.alignment_gradient[k]))
     out.print(table)
-    if len(indices) < r.steps:
-        out.print(f"showing {len(indices)} of {r.steps} steps; --every 1 shows all, --json or "
-                  "--csv give every step")
+    print_steps_shown(out, len(indices), r.steps, "--json or --csv give")
     for line in jacobian_summary_lines(r):
         out.print(line)
 

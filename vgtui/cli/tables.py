@@ -14,3 +14,10 @@ def figure_table(title: str, *numbers: str):
     for name in numbers:
         table.add_column(name, justify="right", no_wrap=True)
     return table
+
+
+def print_steps_shown(out, shown: int, steps: int, full: str) -> None:
+    """Under a table that shows some of the steps: how many, and where the rest are
+    (``full``: "--json gives", "--csv or --json give")."""
+    if shown < steps:
+        out.print(f"showing {shown} of {steps} steps; --every 1 shows all, {full} every step")

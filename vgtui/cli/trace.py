@@ -8,7 +8,7 @@ from ..engine.magnitude import format_log10, format_signed_log10
 from ..present.rows import shown_steps
 from .common import positive_int, spec_type
 from .output import PLOT_HELP, add_formats, console, print_charts, print_data
-from .tables import figure_table
+from .tables import figure_table, print_steps_shown
 
 PRESET_FLAGS = {"trace_steps": "steps"}  # preset field -> this lookup's flag
 NAME = "trace"
@@ -51,9 +51,7 @@ def run(args) -> int:
                                                         getattr(trace, f"{c}_log10")[k], 4)
                                     for c in ("h", "local", "cum", "lin")])
     out.print(table)
-    if len(indices) < trace.steps:
-        out.print(f"showing {len(indices)} of {trace.steps} steps; --every 1 shows all, --json "
-                  "gives every step")
+    print_steps_shown(out, len(indices), trace.steps, "--json gives")
     last = trace.steps - 1
     took = trace.saturation_log10(last)
     line = (f"after {trace.steps} steps: dh_T/dh_0 = "

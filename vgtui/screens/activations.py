@@ -164,10 +164,10 @@ class ActivationsScreen(ConfigPage):
                     classes="section", id="act-density-label")
         yield LinePlot(id="act-density", style="bold green", label_width=7)
         yield Label("derivatives of every activation", classes="section")
-        yield FitTable(id="act-table", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="act-table")
         yield Label("derivative figures printed in the articles, recomputed",
                     classes="section")
-        yield FitTable(id="act-articles", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="act-articles")
         yield Static(" · ".join(f"{ARTICLE_SHORT[k]}: {v}" for k, v in ARTICLES.items()
                                 if k in ("000", "003", "004")),
                      classes="note", id="act-article-note")

@@ -170,14 +170,13 @@ class ChainScreen(ConfigPage):
         yield Static(self.FIRST_MESSAGE, id="chain-now")
         yield Label("|dh_t/dh_0| (●) and |w^t| (○), log scale", classes="section")
         yield LogChart(id="chain-chart", empty_text="press n to take the first step")
-        yield FitTable(id="chain-table", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="chain-table")
         yield Label("the article's printed trace, recomputed", classes="section")
         yield Static("", id="chain-article")
 
     def setup_tables(self) -> None:
-        table = self.query_one("#chain-table", DataTable)
-        for label in ("t", "h_t", "local", "dh_t/dh_0", "w^t"):
-            table.add_column(label, key=label)
+        self.query_one("#chain-table", FitTable).add_keyed_columns(
+            "t", "h_t", "local", "dh_t/dh_0", "w^t")
         self._draw_gamma()
         self._draw_article()
 

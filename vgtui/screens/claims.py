@@ -130,7 +130,7 @@ class ClaimsScreen(PageScreen):
                 yield Input("", placeholder="/ search words", compact=True, id="claims-search",
                             tooltip="claims whose text holds every word typed here")
             yield Static("building the list...", id="claims-counts")
-            yield FitTable(id="claims-table", cursor_type="row", zebra_stripes=True)
+            yield FitTable(id="claims-table")
             with VerticalScroll(id="claims-detail-box"):
                 yield Static("", id="claims-detail")
 

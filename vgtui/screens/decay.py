@@ -212,12 +212,12 @@ class DecayScreen(ConfigPage):
                                        classes="inline")
                     yield self.preset_note()
                     yield Static("", id="decay-legend")
-                    yield FitTable(id="decay-table", zebra_stripes=True, cursor_type="row")
+                    yield FitTable(id="decay-table")
                     yield Label("steps to lose (or gain) a share of the signal", classes="section")
-                    yield FitTable(id="decay-steps", zebra_stripes=True, cursor_type="row")
+                    yield FitTable(id="decay-steps")
                     yield Label("decay figures printed in the articles, recomputed",
                                 classes="section")
-                    yield FitTable(id="decay-articles", zebra_stripes=True, cursor_type="row")
+                    yield FitTable(id="decay-articles")
                     yield Static(" · ".join(f"{ARTICLE_SHORT[k]}: {v}" for k, v in ARTICLES.items()),
                                  classes="note")
             with TabPane("measured on real RNNs", id="tab-measured"):
@@ -229,12 +229,12 @@ class DecayScreen(ConfigPage):
                     yield Static(self.FIRST_MESSAGE, id="decay-measured-note")
                     yield Label("(b) measured ||dL/dh_1|| / ||dL/dh_T||  ×fitted factor per step",
                                 classes="section")
-                    yield FitTable(id="decay-measured", zebra_stripes=True, cursor_type="row")
+                    yield FitTable(id="decay-measured")
                     yield Label("(c) the shortcut alone: ρ(W_hh) × mean f'  →  its ratio "
                                 "multiplier^(T−1)", classes="section")
-                    yield FitTable(id="decay-multiplier", zebra_stripes=True, cursor_type="row")
+                    yield FitTable(id="decay-multiplier")
                     yield Label("side by side: measured against the shortcut", classes="section")
-                    yield FitTable(id="decay-compare", zebra_stripes=True, cursor_type="row")
+                    yield FitTable(id="decay-compare")
 
     def setup_tables(self) -> None:
         self.query_one("#decay-progress", ProgressBar).display = False
@@ -249,13 +249,11 @@ class DecayScreen(ConfigPage):
         for d in cf.LOSS_DECADES:
             steps.add_column(f"×1e{d}", key=f"grow{d}")
         steps.add_column("steps per ×10", key="decade")
-        articles = self.query_one("#decay-articles", DataTable)
-        for label in ("", "article", "figure", "article says", "computed", "verdict", "where"):
-            articles.add_column(label, key=label or "mark")
-        compare = self.query_one("#decay-compare", DataTable)
-        for label in ("activation", "scale", "ρ(W_hh)", "mean f'", "ρ × f'", "shortcut ratio",
-                      "measured ratio", "fitted factor", "shortcut off by"):
-            compare.add_column(label, key=label)
+        self.query_one("#decay-articles", FitTable).add_keyed_columns(
+            "", "article", "figure", "article says", "computed", "verdict", "where")
+        self.query_one("#decay-compare", FitTable).add_keyed_columns(
+            "activation", "scale", "ρ(W_hh)", "mean f'", "ρ × f'", "shortcut ratio",
+            "measured ratio", "fitted factor", "shortcut off by")
         self._draw_articles()
         # focusing the table on mount may scroll the input line out of view; undo that
         self.call_after_refresh(self.query_one("#decay-closed").scroll_home, animate=False)

@@ -157,12 +157,11 @@ class FlowScreen(ConfigPage):
         yield Sparkline([], id="flow-sat")
         yield Label("backward ||dL/dh_t||, log scale", classes="section")
         yield LogChart(id="flow-chart")
-        yield FitTable(id="flow-table", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="flow-table")
 
     def setup_tables(self) -> None:
-        table = self.query_one("#flow-table", DataTable)
-        for label in ("t", "|dL/dh_t|", "ratio to T", "factor", "|dL/dx_t|", "|h_t|", "sat"):
-            table.add_column(label, key=label)
+        self.query_one("#flow-table", FitTable).add_keyed_columns(
+            "t", "|dL/dh_t|", "ratio to T", "factor", "|dL/dx_t|", "|h_t|", "sat")
 
     # -- your own model ------------------------------------------------------------------
     def action_open_model(self) -> None:

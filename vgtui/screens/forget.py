@@ -13,7 +13,7 @@ import shlex
 
 from textual.app import ComposeResult
 from textual.content import Content
-from textual.widgets import DataTable, Label, Static
+from textual.widgets import Label, Static
 
 from ..engine.articles import ARTICLE_TOY
 from ..engine.cell_comparison import CELL_ORDER, compare_cells
@@ -190,7 +190,7 @@ class ForgetScreen(ConfigPage):
                     id="forget-cell-label")
         yield Static("", id="forget-cell")
         yield LogChart(id="forget-cell-chart")
-        yield FitTable(id="forget-table", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="forget-table")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -390,7 +390,7 @@ class ForgetScreen(ConfigPage):
             Series("Π f", tuple(layer.log10_forget_product), "f", "bold blue"))
 
     def _draw_table(self, r, layer_index: int) -> None:
-        table = self.query_one("#forget-table", DataTable)
+        table = self.query_one("#forget-table", FitTable)
         table.clear(columns=True)
         cell_run, _ = self._cell_run(r)
         layer = cell_run.layers[min(layer_index, len(cell_run.layers) - 1)]
@@ -401,8 +401,7 @@ class ForgetScreen(ConfigPage):
             columns.append(f"M |{grad}|")
             entries.append(r.model_run)
         columns += ["|dL/dc_t|", "cell only", "Π f", "mean f", "mean z"]
-        for label in columns:
-            table.add_column(label, key=label)
+        table.add_keyed_columns(*columns)
         values = [self._series_values(run, layer_index) for run in entries]
         gru_z = r.runs["gru"].layers[min(layer_index, r.config.layers - 1)].gates["update"]
         for k in shown_steps(r.steps, target=TABLE_ROWS):

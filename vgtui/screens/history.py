@@ -189,11 +189,11 @@ class HistoryScreen(PageScreen):
         with TabbedContent(id="hist-tabs", initial="timeline"):
             with TabPane("timeline", id="timeline"):
                 with Vertical(classes="hist-pane"):
-                    yield FitTable(id="hist-timeline", cursor_type="row", zebra_stripes=True)
+                    yield FitTable(id="hist-timeline")
                     yield Static("", id="hist-timeline-detail", classes="hist-detail")
             with TabPane("remedies", id="remedies"):
                 with Vertical(classes="hist-pane"):
-                    yield FitTable(id="hist-remedies", cursor_type="row", zebra_stripes=True)
+                    yield FitTable(id="hist-remedies")
                     yield Static("", id="hist-remedies-detail", classes="hist-detail")
             with TabPane("sharing & capacity", id="sharing"):
                 with VerticalScroll(id="cap-scroll"):
@@ -206,7 +206,7 @@ class HistoryScreen(PageScreen):
                                             validate_on=["changed"], select_on_focus=True,
                                             tooltip=self._tip(name))
                     yield Static("", id="cap-error")
-                    yield FitTable(id="cap-table", cursor_type="none", zebra_stripes=True)
+                    yield FitTable(id="cap-table", cursor_type="none")
                     yield Static("", id="cap-summary")
 
     @staticmethod

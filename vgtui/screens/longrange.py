@@ -165,17 +165,15 @@ class LongRangeScreen(ConfigPage):
                      "there) · filler in italics", id="lr-legend", classes="note")
         yield Label("key word vs gap (filler words inserted after it)", classes="section",
                     id="lr-sweep-label")
-        yield FitTable(id="lr-sweep", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="lr-sweep")
         yield Label("every token (Enter makes the row the key word)", classes="section")
-        yield FitTable(id="lr-tokens", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="lr-tokens")
 
     def setup_tables(self) -> None:
-        sweep = self.query_one("#lr-sweep", DataTable)
-        for label in ("gap", "distance", "key/last", "signal"):
-            sweep.add_column(label, key=label)
-        tokens = self.query_one("#lr-tokens", DataTable)
-        for label in ("t", "token", "", "|dL/dx_t|", "ratio", "share", "signal"):
-            tokens.add_column(label, key=label or "glyph")
+        self.query_one("#lr-sweep", FitTable).add_keyed_columns(
+            "gap", "distance", "key/last", "signal")
+        self.query_one("#lr-tokens", FitTable).add_keyed_columns(
+            "t", "token", "", "|dL/dx_t|", "ratio", "share", "signal", blank="glyph")
         self._show_fields(self.config.model)
 
     def on_fields_edited(self, field: str) -> None:

@@ -133,7 +133,7 @@ class SpectrumScreen(RNNPage):
 
     def compose_results(self) -> ComposeResult:
         yield Static("computing the first result (torch is loading)...", id="spec-summary")
-        yield FitTable(id="spec-table", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="spec-table")
         yield Label("sorted |eigenvalue| per init (largest first)", classes="section",
                     id="spec-spark-label")
         for init in ALL_INITS:
@@ -152,17 +152,15 @@ class SpectrumScreen(RNNPage):
         yield Label("after a few training steps (press t, or set train steps)", classes="section",
                     id="spec-train-label")
         yield Static("", id="spec-train-note")
-        yield FitTable(id="spec-train", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="spec-train")
 
     def setup_tables(self) -> None:
-        train = self.query_one("#spec-train", DataTable)
-        for label in ("init", "ρ before", "ρ after", "||W||₂ before", "||W||₂ after", "moved",
-                      "loss before", "loss after"):
-            train.add_column(label, key=label)
-        table = self.query_one("#spec-table", DataTable)
-        for label in ("init", "radius ρ", "norm ||W||₂", "norm/ρ", "Henrici", "min |λ|",
-                      "||W^K v||", "peak (k)"):
-            table.add_column(label, key=label)
+        self.query_one("#spec-train", FitTable).add_keyed_columns(
+            "init", "ρ before", "ρ after", "||W||₂ before", "||W||₂ after", "moved",
+            "loss before", "loss after")
+        self.query_one("#spec-table", FitTable).add_keyed_columns(
+            "init", "radius ρ", "norm ||W||₂", "norm/ρ", "Henrici", "min |λ|", "||W^K v||",
+            "peak (k)")
 
     # -- computing ----------------------------------------------------------------
     def compute_rnn(self, config: RNNConfig, extras: dict[str, Any], job: Job):

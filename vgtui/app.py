@@ -30,6 +30,7 @@ from textual.widgets import Input
 from .engine import RNNConfig
 from .topics import TOPICS, topic, topic_ids
 from .widgets.field_input import FieldInput
+from .widgets.keys import HIDDEN, key_table
 from .widgets.pickers import CommandBox, Palette, ScreenPicker
 
 ANSI_THEME = "ansi-dark"
@@ -81,6 +82,10 @@ def _home_short(path: Path) -> str:
         return str(path)
 
 
+_AT_ONCE = {"priority": True}  # before any focused widget sees the key
+_AT_ONCE_HIDDEN = {**_AT_ONCE, **HIDDEN}
+
+
 def _goto_bindings() -> list[Binding]:
     return [Binding(entry.key, f"goto('{entry.id}')", entry.title, show=False,
                     id=f"goto.{entry.id}", tooltip=f"Open the {entry.title} screen")
@@ -92,37 +97,33 @@ class VgtuiApp(App):
     TITLE = "vgtui"
     SUB_TITLE = "vanishing and exploding gradients in RNNs"
     MODES = {entry.id: entry.factory() for entry in TOPICS}
-    BINDINGS = _goto_bindings() + [
-        Binding("f1,question_mark", "help", "help", key_display="F1", id="app.help",
-                tooltip="Explain the current screen"),
-        Binding("g", "pick_screen", "screens", id="app.screens",
-                tooltip="List every screen and open one"),
-        Binding("c", "copy_command", "as command", show=False, id="app.copy_command",
-                tooltip="Show the vgtui command that prints this screen's figures"),
-        Binding("ctrl+s", "save_svg", "SVG", show=False, id="app.screenshot",
-                tooltip="Save an SVG screenshot (see README: where; in a browser: a download)"),
-        Binding("e,ctrl+e", "export", "save figures", show=False, id="app.export",
-                tooltip="Save the figures on screen as CSV and JSON (the c command's "
-                        "--csv and --json)"),
-        Binding("ctrl+t", "toggle_ansi", "ANSI theme", show=False, id="app.ansi",
-                tooltip="Switch between the default theme and the terminal's own palette"),
-        Binding("q", "quit", "quit", id="app.quit", tooltip="Leave vgtui"),
+    BINDINGS = _goto_bindings() + key_table(
+        "app",
+        ("f1,question_mark", "help", "help", "help", "Explain the current screen",
+         {"key_display": "F1"}),
+        ("g", "pick_screen", "screens", "screens", "List every screen and open one"),
+        ("c", "copy_command", "as command", "copy_command",
+         "Show the vgtui command that prints this screen's figures", HIDDEN),
+        ("ctrl+s", "save_svg", "SVG", "screenshot",
+         "Save an SVG screenshot (see README: where; in a browser: a download)", HIDDEN),
+        ("e,ctrl+e", "export", "save figures", "export",
+         "Save the figures on screen as CSV and JSON (the c command's --csv and --json)", HIDDEN),
+        ("ctrl+t", "toggle_ansi", "ANSI theme", "ansi",
+         "Switch between the default theme and the terminal's own palette", HIDDEN),
+        ("q", "quit", "quit", "quit", "Leave vgtui"),
         # While a field has focus, the keys that leave it act at once, in typing order
         # (a Tab typed between two numbers must not land after the second one).
-        Binding("tab", "field_focus(1)", "next field", show=False, priority=True,
-                id="app.field_next"),
-        Binding("shift+tab", "field_focus(-1)", "previous field", show=False, priority=True,
-                id="app.field_previous"),
-        Binding("escape", "field_leave", "leave field", show=False, priority=True,
-                id="app.field_leave"),
+        ("tab", "field_focus(1)", "next field", "field_next", "", _AT_ONCE_HIDDEN),
+        ("shift+tab", "field_focus(-1)", "previous field", "field_previous", "", _AT_ONCE_HIDDEN),
+        ("escape", "field_leave", "leave field", "field_leave", "", _AT_ONCE_HIDDEN),
+    ) + key_table(
         # Demo mode only (check_action turns them off otherwise, so the keys pass on).
-        Binding("space,right", "demo_step(1)", "next", priority=True, id="demo.next",
-                tooltip="Next screen of the demo"),
-        Binding("left", "demo_step(-1)", "back", priority=True, id="demo.back",
-                tooltip="Previous screen of the demo"),
-        Binding("escape", "demo_stop", "end demo", priority=True, id="demo.stop",
-                tooltip="End the demo and stay on this screen"),
-    ]
+        "demo",
+        ("space,right", "demo_step(1)", "next", "next", "Next screen of the demo", _AT_ONCE),
+        ("left", "demo_step(-1)", "back", "back", "Previous screen of the demo", _AT_ONCE),
+        ("escape", "demo_stop", "end demo", "stop", "End the demo and stay on this screen",
+         _AT_ONCE),
+    )
 
     def __init__(self, start_screen: str | None = None, *, demo: bool = False,
                  demo_interval: float | None = None, ansi: bool = False,

@@ -7,6 +7,7 @@ from ..engine.magnitude import format_signed_log10
 from ..present.regimes import steps_text
 from .common import add_field, list_type, spec_type
 from .output import PLOT_HELP, add_formats, console, print_charts, print_data
+from .tables import figure_table
 
 NAME = "activations"
 HELP = "activation derivatives: f'(z) at points, max f', typical E|f'| for z ~ N(0, s^2)"
@@ -44,12 +45,8 @@ def run(args) -> int:
 
 
 def print_table(table) -> None:
-    from rich import box  # rich: only the table output needs it
-    from rich.table import Table  # rich: only the table output needs it
-
     out = console()
-    grid = Table(title=f"activation derivatives (typical = E|f'(z)|, z ~ N(0, {table.spread:g}^2))",
-                 title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    grid = figure_table(f"activation derivatives (typical = E|f'(z)|, z ~ N(0, {table.spread:g}^2))")
     grid.add_column("activation", no_wrap=True)
     for z in table.points:
         grid.add_column(f"f'({short_number(z)})", justify="right", no_wrap=True)

@@ -9,6 +9,7 @@ from ..present.bound import bound_summary_lines, catch22_lines
 from ..present.rows import shown_steps
 from .output import PLOT_HELP, add_formats, console, print_charts, print_data
 from .rnn_args import add_rnn_fields, config_from, positive_int
+from .tables import figure_table
 
 NAME = "bound"
 HELP = ("measured ||dh_T/dh_t||_2 against Pascanu, Mikolov & Bengio's (2013) bound "
@@ -48,16 +49,12 @@ def run(args) -> int:
 
         print_charts([bound_chart(r)], bound_summary_lines(r))
         return 0
-    from rich import box  # rich: only the table output needs it
-    from rich.table import Table  # rich: only the table output needs it
 
     out = console()
     c = r.config
-    table = Table(title=f"bound: {c.activation} RNN, {c.init} W_hh x {c.scale:g}, "
-                  f"n={c.hidden}, T={c.steps}", title_justify="left", header_style="bold",
-                  box=box.SIMPLE_HEAD, pad_edge=False)
-    for name in ("t", "measured", "bound", "step-wise bound", "typical"):
-        table.add_column(name, justify="right", no_wrap=True)
+    table = figure_table(f"bound: {c.activation} RNN, {c.init} W_hh x {c.scale:g}, "
+                         f"n={c.hidden}, T={c.steps}",
+                         "t", "measured", "bound", "step-wise bound", "typical")
     step_bound, typical = r.log10_stepwise_bound, r.log10_typical
     for k in shown_steps(r.steps, args.every):
         table.add_row(str(k + 1), format_log10(r.log10_product_norm[k]),
@@ -69,11 +66,9 @@ def run(args) -> int:
     for line in bound_summary_lines(r):
         out.print(line)
     if sweep is not None:
-        st = Table(title=f"catch-22 sweep: {args.sequences} input sequences per scale",
-                   title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
-        for name in ("scale", "bound factor", "permits", "exploded", "vanished", "survived",
-                     "median dL/dh_1 ratio", "saturated"):
-            st.add_column(name, justify="right", no_wrap=True)
+        st = figure_table(f"catch-22 sweep: {args.sequences} input sequences per scale",
+                          "scale", "bound factor", "permits", "exploded", "vanished", "survived",
+                          "median dL/dh_1 ratio", "saturated")
         for row in sweep.rows:
             st.add_row(f"{row.scale:g}", f"{row.bound_factor:.3f}",
                        "yes" if row.bound_permits else "no", str(row.exploded), str(row.vanished),

@@ -8,6 +8,7 @@ from ..engine.errors import ConfigError
 from ..engine.magnitude import format_log10
 from .common import add_field
 from .output import add_formats, console, print_data
+from .tables import figure_table
 
 NAME = "capacity"
 HELP = "parameters an RNN shares across time, and capacity 2^n against the gradient gamma^T"
@@ -69,12 +70,8 @@ def summary_lines(r) -> list[str]:
 
 
 def _print(r) -> None:
-    from rich import box  # rich: only the table output needs it
-    from rich.table import Table  # rich: only the table output needs it
-
     out = console()
-    table = Table(title="parameters of a vanilla RNN (all shared across time)",
-                  title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    table = figure_table("parameters of a vanilla RNN (all shared across time)")
     for name in ("parameter", "shape", "count", "role"):
         table.add_column(name, justify="right" if name == "count" else "left", no_wrap=True)
     for row in r.rows:

@@ -9,6 +9,7 @@ from ..engine.claim_values import measure_training
 from ..engine.claims import build_claims, filter_claims, parse_choices
 from .common import list_type
 from .output import add_formats, console, print_data
+from .tables import figure_table
 
 NAME = "claims"
 HELP = "the articles' numeric claims beside the values the engine computes, with verdicts"
@@ -65,17 +66,13 @@ def run(args) -> int:
 
 
 def _print(result, shown) -> None:
-    from rich import box  # rich: only the table output needs it
-    from rich.table import Table  # rich: only the table output needs it
     from rich.text import Text  # rich: only the table output needs it
 
     out = console()
     title = ("claims of the source articles, recomputed now "
              "(✓ holds · ≈ holds approximately · ◇ a matter of convention · ✗ does not hold · "
              "? not measured)")
-    table = Table(title=title,
-                  title_justify="left", header_style="bold", box=box.SIMPLE_HEAD,
-                  pad_edge=False)
+    table = figure_table(title)
     table.add_column("", no_wrap=True)
     table.add_column("id", no_wrap=True)
     table.add_column("claim", ratio=3)

@@ -7,6 +7,7 @@ from ..present.exploding import clip_lines
 from ..present.rows import shown_steps
 from .output import PLOT_HELP, add_formats, console, print_charts, print_data
 from .rnn_args import add_rnn_fields, config_from, positive_int
+from .tables import figure_table
 
 NAME = "clip"
 HELP = "gradient of L = sum(h_T) w.r.t. W_hh, W_xh, b before and after clipping by norm"
@@ -38,16 +39,12 @@ def run(args) -> int:
 
         print_charts([clip_chart(r)], clip_lines(r))
         return 0
-    from rich import box  # rich: only the table output needs it
-    from rich.table import Table  # rich: only the table output needs it
 
     out = console()
     c = r.config
-    table = Table(title=f"clipping at tau = {tau:g}: {c.activation} RNN, {c.init} W_hh x "
-                  f"{c.scale:g}, n={c.hidden}, T={c.steps}", title_justify="left",
-                  header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
-    for name in ("t", "|dL/dh_t|", "step share before", "after"):
-        table.add_column(name, justify="right", no_wrap=True)
+    table = figure_table(f"clipping at tau = {tau:g}: {c.activation} RNN, {c.init} W_hh x "
+                         f"{c.scale:g}, n={c.hidden}, T={c.steps}",
+                         "t", "|dL/dh_t|", "step share before", "after")
     after = r.log10_contribution_after
     for k in shown_steps(r.steps, args.every):
         table.add_row(str(k + 1), format_log10(r.log10_grad_h[k]),

@@ -5,6 +5,7 @@ import argparse
 import math
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, NoReturn
 
@@ -159,41 +160,34 @@ def _shown(text: str) -> str:
     return repr(text) if len(text) <= 20 else repr(text[:17] + "...")
 
 
-def whole(low: int, high: int):
-    """An argparse type for a count from ``low`` to ``high`` ('1e3' is 1000)."""
-    accepts = f"a whole number from {low} to {high}"
+def _bounded(accepts: str, name: str, fits: Callable[[float], bool],
+             make: Callable[[float], Any]):
+    """An argparse type reading a number that ``fits``, refused in terms of ``accepts``."""
 
-    def convert(text: str) -> int:
+    def convert(text: str):
         try:
             value = float(text)
         except (TypeError, ValueError):
             raise argparse.ArgumentTypeError(f"must be {accepts} (got {_shown(text)})") from None
-        if not value.is_integer() or not low <= value <= high:
+        if not fits(value):
             raise argparse.ArgumentTypeError(f"must be {accepts} (got {_shown(text)})")
-        return int(value)
+        return make(value)
 
-    convert.__name__ = "count"
+    convert.__name__ = name
     convert.accepts = accepts
     return convert
+
+
+def whole(low: int, high: int):
+    """An argparse type for a count from ``low`` to ``high`` ('1e3' is 1000)."""
+    return _bounded(f"a whole number from {low} to {high}", "count",
+                    lambda value: value.is_integer() and low <= value <= high, int)
 
 
 def real(low: float, high: float):
     """An argparse type for a finite number from ``low`` to ``high``."""
-
-    accepts = f"a number from {low:g} to {high:g}"
-
-    def convert(text: str) -> float:
-        try:
-            value = float(text)
-        except (TypeError, ValueError):
-            raise argparse.ArgumentTypeError(f"must be {accepts} (got {_shown(text)})") from None
-        if not math.isfinite(value) or not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be {accepts} (got {_shown(text)})")
-        return value
-
-    convert.__name__ = "number"
-    convert.accepts = accepts
-    return convert
+    return _bounded(f"a number from {low:g} to {high:g}", "number",
+                    lambda value: math.isfinite(value) and low <= value <= high, float)
 
 
 # --every on every lookup that prints a long table

@@ -7,7 +7,8 @@ from ..engine.magnitude import format_log10
 from ..present.regimes import factor_text, horizon_text
 from ..present.rows import shown_steps
 from .common import UsageError, add_field, positive_int
-from .output import PLOT_HELP, console, print_charts, print_csv, print_json
+from .output import PLOT_HELP, add_formats, console, print_charts, print_csv, print_json
+from .tables import figure_table
 
 NAME = "compare"
 HELP = ("gradient of the final output at every input position: vanilla RNN, LSTM, GRU, "
@@ -21,10 +22,7 @@ def add_parser(sub) -> None:
         add_field(p, name)
     p.add_argument("--only", metavar="LIST", default=None,
                    help="comma-separated subset of " + ", ".join(ARCHITECTURES))
-    out = p.add_mutually_exclusive_group()
-    out.add_argument("--json", action="store_true", help="print one JSON object")
-    out.add_argument("--csv", action="store_true", help="print one CSV row per arch and position")
-    out.add_argument("--plot", action="store_true", help=PLOT_HELP)
+    add_formats(p, "print one CSV row per arch and position", plot=PLOT_HELP)
     p.add_argument("--every", type=positive_int, default=None, metavar="K",
                    help="table: show every K-th position (default: about 40 rows)")
     p.set_defaults(run=run)
@@ -67,28 +65,22 @@ def run(args) -> int:
 
 
 def _print_table(result, every: int | None) -> None:
-    from rich import box  # rich: only the table output needs it
-    from rich.table import Table  # rich: only the table output needs it
-
     out = console()
     c = result.config
     title = (f"||dL/dx_t|| at each input position, T={c.steps}, n={c.hidden}, m={c.input_size}, "
              f"scale {c.scale:g}, forget bias {c.forget_bias:g}, radius {c.radius:g}, "
              f"seed {c.seed}, {result.device}/{result.dtype}")
-    table = Table(title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD,
-                  pad_edge=False)
+    table = figure_table(title)
     table.add_column("t", justify="right")
     for t in result.traces:
         table.add_column(f"{MARKERS[t.key]} {TITLES[t.key]}", justify="right", no_wrap=True)
     for k in shown_steps(result.steps, every, target=40):
         table.add_row(str(k + 1), *[format_log10(t.log10_grad[k]) for t in result.traces])
     out.print(table)
-    how = Table(title="how each carries the gradient", title_justify="left", header_style="bold",
-                box=box.SIMPLE_HEAD, pad_edge=False)
+    how = figure_table("how each carries the gradient")
     for name in ("arch", "recurrence", "gradient path back", "parallel training", "steps x_1→out"):
         how.add_column(name, no_wrap=True)
-    measured = Table(title="measured: the gradient at x_1 against x_T", title_justify="left",
-                     header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    measured = figure_table("measured: the gradient at x_1 against x_T")
     for name in ("arch", "|dL/dx_1|", "|dL/dx_T|", "x_1 / x_T", "per step", "horizon",
                  "exact zeros"):
         measured.add_column(name, no_wrap=True, justify="left" if name == "arch" else "right")

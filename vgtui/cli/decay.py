@@ -10,6 +10,7 @@ from ..engine.sweep import (DEFAULT_ACTIVATIONS, DEFAULT_SCALES, SweepSpec, pars
 from ..present.regimes import REGIME_STYLES, factor_text, marked, steps_text
 from .common import UsageError, add_field, list_type
 from .output import add_formats, console, print_data
+from .tables import figure_table
 
 PRESET_FLAGS = {"lengths": "steps"}  # preset field -> this lookup's flag
 NAME = "decay"
@@ -62,22 +63,18 @@ def run(args) -> int:
 
 
 def print_decay_table(table) -> None:
-    from rich import box  # rich: only the table output needs it
-    from rich.table import Table  # rich: only the table output needs it
     from rich.text import Text  # rich: only the table output needs it
 
     out = console()
-    grid = Table(title="factor^T  (▼ vanishing: at most 0.1 · ■ between 0.1 and 10 · ▲ exploding: at least 10)",
-                 title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
-    grid.add_column("factor", justify="right", no_wrap=True)
+    grid = figure_table("factor^T  (▼ vanishing: at most 0.1 · ■ between 0.1 and 10 · ▲ exploding: "
+                        "at least 10)", "factor")
     for t in table.lengths:
         grid.add_column(f"T={t:,}", justify="right", no_wrap=True)
     for f, row in zip(table.factors, table.cells):
         grid.add_row(short_number(f), *[Text(marked(c.regime, format_log10(c.log10_value)),
                                               style=REGIME_STYLES[c.regime]) for c in row])
     out.print(grid)
-    steps = Table(title="steps until the signal is cut (or multiplied) by a given amount",
-                  title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    steps = figure_table("steps until the signal is cut (or multiplied) by a given amount")
     steps.add_column("factor", justify="right")
     for d in cf.LOSS_DECADES:
         steps.add_column(f"{cf.lost_label(d)} lost", justify="right")
@@ -106,8 +103,6 @@ def _run_measured(args) -> int:
 
 
 def print_measured(result) -> None:
-    from rich import box  # rich: only the table output needs it
-    from rich.table import Table  # rich: only the table output needs it
     from rich.text import Text  # rich: only the table output needs it
 
     out = console()
@@ -115,13 +110,11 @@ def print_measured(result) -> None:
     c = spec.base
     head = (f"{c.init} W_hh x scale, n={c.hidden}, T={c.steps}, seed {c.seed}, "
             f"{result.device}/{result.dtype}")
-    grid = Table(title=f"measured ||dL/dh_1|| / ||dL/dh_T|| and fitted factor per step ({head})",
-                 title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    grid = figure_table(f"measured ||dL/dh_1|| / ||dL/dh_T|| and fitted factor per step ({head})")
     grid.add_column("scale", justify="right")
     for a in spec.activations:
         grid.add_column(a, justify="right", no_wrap=True)
-    short = Table(title="the shortcut alone: spectral radius x mean f' -> multiplier^(T-1)",
-                  title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    short = figure_table("the shortcut alone: spectral radius x mean f' -> multiplier^(T-1)")
     short.add_column("scale", justify="right")
     for a in spec.activations:
         short.add_column(a, justify="right", no_wrap=True)

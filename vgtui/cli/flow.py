@@ -11,7 +11,8 @@ from ..engine.presets import preset_config, preset_names
 from ..present.flow import flow_summary_lines, stack_summary_lines, stack_title
 from ..present.rows import shown_steps
 from .common import UsageError, add_field, positive_int
-from .output import PLOT_HELP, console, print_charts, print_csv, print_json
+from .output import PLOT_HELP, add_formats, console, print_charts, print_csv, print_json
+from .tables import figure_table, print_steps_shown
 
 NAME = "flow"
 HELP = ("gradient norm per step back through a vanilla RNN, LSTM or GRU, stacked or not "
@@ -35,10 +36,7 @@ def add_parser(sub) -> None:
                    "with torch.save (any number of layers; the cell is read from the parameter "
                    "shapes, --arch names it explicitly; an RNN's nonlinearity from --activation)")
     p.add_argument("--inputs", metavar="FILE.npy", help="(T, input_size) input sequence for --model")
-    out = p.add_mutually_exclusive_group()
-    out.add_argument("--json", action="store_true", help="print one JSON object")
-    out.add_argument("--csv", action="store_true", help="print one CSV row per step")
-    out.add_argument("--plot", action="store_true", help=PLOT_HELP)
+    add_formats(p, "print one CSV row per step", plot=PLOT_HELP)
     p.add_argument("--every", type=positive_int, default=None, metavar="K",
                    help="table: show every K-th step (default: about 50 rows for long runs)")
     p.set_defaults(run=run)
@@ -123,9 +121,6 @@ def _rows(r, indices):
 
 
 def _print_table(r, every: int | None) -> None:
-    from rich import box  # rich: only the table output needs it
-    from rich.table import Table  # rich: only the table output needs it
-
     out = console()
     c = r.config
     stacked = _stacked(r)
@@ -134,8 +129,7 @@ def _print_table(r, every: int | None) -> None:
     else:
         title = (f"{c.activation} RNN, {c.init} W_hh x {c.scale:g}, n={c.hidden}, T={c.steps}, "
                  f"{r.source}, {r.device}/{r.dtype}")
-    table = Table(title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD,
-                  pad_edge=False)
+    table = figure_table(title)
     names = ["t", "|dL/dh_t|", "ratio to T", "factor", "|dL/dx_t|"]
     if stacked and r.log10_grad_c is not None:
         names.append("|dL/dc_t|")
@@ -164,9 +158,7 @@ def _print_table(r, every: int | None) -> None:
                       f"{r.mean_derivative[k]:.3f}"]
         table.add_row(*cells)
     out.print(table)
-    if len(indices) < r.steps:
-        out.print(f"showing {len(indices)} of {r.steps} steps; --every 1 shows all, --csv or --json "
-                  "give every step")
+    print_steps_shown(out, len(indices), r.steps, "--csv or --json give")
     for line in flow_summary_lines(r):
         out.print(line)
     if stacked:

@@ -12,7 +12,8 @@ from ..present.jacobian import (article_comparison_lines, jacobian_summary_lines
                                 matrix_summary_lines)
 from ..present.rows import shown_steps
 from .common import UsageError
-from .output import PLOT_HELP, console, print_charts, print_csv, print_json
+from .output import PLOT_HELP, add_formats, console, print_charts, print_csv, print_json
+from .tables import figure_table, print_steps_shown
 from .rnn_args import add_rnn_fields, config_from, given_fields, number, positive_int
 
 # The screen's presets also set its two-unit example; this lookup runs one or the other.
@@ -41,10 +42,7 @@ def add_parser(sub) -> None:
     p.add_argument("--singular-values", type=positive_int(0, 2048), default=8, metavar="K",
                    dest="singular_values",
                    help="JSON: the K largest singular values per t (0 = all; default 8)")
-    out = p.add_mutually_exclusive_group()
-    out.add_argument("--json", action="store_true", help="print one JSON object")
-    out.add_argument("--csv", action="store_true", help="print one CSV row per step")
-    out.add_argument("--plot", action="store_true", help=PLOT_HELP + " (not with --matrix)")
+    add_formats(p, "print one CSV row per step", plot=PLOT_HELP + " (not with --matrix)")
     p.add_argument("--every", type=positive_int(1, 10**9), default=None, metavar="K",
                    help="table: show every K-th step")
     p.set_defaults(run=run)
@@ -95,25 +93,19 @@ def _num(v: float) -> str:
 
 
 def _print_rnn_table(r, every) -> None:
-    from rich import box  # rich: only the table output needs it
-    from rich.table import Table  # rich: only the table output needs it
-
     out = console()
     c = r.config
-    table = Table(title=f"dh_T/dh_t: {c.activation} RNN, {c.init} W_hh x {c.scale:g}, n={c.hidden}, "
-                  f"T={c.steps}, {r.device}/{r.dtype}", title_justify="left", header_style="bold",
-                  box=box.SIMPLE_HEAD, pad_edge=False)
-    for name in ("t", "T-t", "||dh_T/dh_t||_2", "||.||_F", "eff. dims", "align u1", "align v1"):
-        table.add_column(name, justify="right", no_wrap=True)
+    table = figure_table(f"dh_T/dh_t: {c.activation} RNN, {c.init} W_hh x {c.scale:g}, n={c.hidden}, "
+                         f"T={c.steps}, {r.device}/{r.dtype}",
+                         "t", "T-t", "||dh_T/dh_t||_2", "||.||_F", "eff. dims", "align u1",
+                         "align v1")
     indices = shown_steps(r.steps, every)
     for k in indices:
         table.add_row(str(k + 1), str(r.steps - 1 - k), format_log10(r.log10_product_norm[k]),
                       format_log10(r.log10_frobenius[k]), str(int(r.effective_dims[k])),
                       _align(r.alignment[k]), _align(r.alignment_gradient[k]))
     out.print(table)
-    if len(indices) < r.steps:
-        out.print(f"showing {len(indices)} of {r.steps} steps; --every 1 shows all, --json or "
-                  "--csv give every step")
+    print_steps_shown(out, len(indices), r.steps, "--json or --csv give")
     for line in jacobian_summary_lines(r):
         out.print(line)
 
@@ -141,14 +133,10 @@ def _run_matrix(args) -> int:
                     row["frobenius_norm"], repr(row["log10_frobenius_norm"]), row["radius_power"],
                     repr(row["log10_radius_power"])] for row in m.to_dict()["rows"]))
         return 0
-    from rich import box  # rich: only the table output needs it
-    from rich.table import Table  # rich: only the table output needs it
 
     out = console()
-    table = Table(title=f"powers of J = {m.derivative:g} x W", title_justify="left",
-                  header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
-    for name in ("n", "||J^n||_2", "||J^n||_F", "rho(J)^n"):
-        table.add_column(name, justify="right", no_wrap=True)
+    table = figure_table(f"powers of J = {m.derivative:g} x W",
+                         "n", "||J^n||_2", "||J^n||_F", "rho(J)^n")
     for k in shown_steps(m.steps, args.every):
         table.add_row(str(k + 1), format_log10(m.log10_spectral[k]),
                       format_log10(m.log10_frobenius[k]), format_log10(m.log10_radius_power[k]))

@@ -12,6 +12,7 @@ from ..present.longrange import (glyph_legend, percent_text, short_ratio, signal
 from ..present.rows import shown_steps
 from .common import add_field
 from .output import add_formats, console, print_data
+from .tables import figure_table
 
 PRESET_FLAGS = {"text": "sentence"}  # preset field -> this lookup's flag
 NAME = "longrange"
@@ -86,14 +87,10 @@ def run(args) -> int:
 
 
 def _print(r) -> None:
-    from rich import box  # rich: only the table output needs it
-    from rich.table import Table  # rich: only the table output needs it
-
     out = console()
     c = r.config
-    table = Table(title=f"{MODEL_TITLES[c.model]}: {r.steps} tokens, loss at '{r.tokens[-1]}', "
-                  f"{r.device}/{r.dtype}", title_justify="left", header_style="bold",
-                  box=box.SIMPLE_HEAD, pad_edge=False)
+    table = figure_table(f"{MODEL_TITLES[c.model]}: {r.steps} tokens, loss at '{r.tokens[-1]}', "
+                         f"{r.device}/{r.dtype}")
     for name, justify in (("t", "right"), ("token", "left"), ("|dL/dx_t|", "right"),
                           ("ratio to last", "right"), ("share", "right"), ("", "center"),
                           ("signal", "left")):
@@ -113,9 +110,8 @@ def _print(r) -> None:
         out.print(f"showing {len(set(keep))} of {r.steps} tokens (some filler left out); --json "
                   "gives every token")
     out.print(glyph_legend())
-    sweep = Table(title=f"key word '{r.tokens[r.key_index]}' vs gap (filler tokens inserted "
-                  "after it)", title_justify="left", header_style="bold", box=box.SIMPLE_HEAD,
-                  pad_edge=False)
+    sweep = figure_table(f"key word '{r.tokens[r.key_index]}' vs gap (filler tokens inserted "
+                         "after it)")
     for name in ("gap", "distance", "ratio to last", "short", "signal"):
         sweep.add_column(name, justify="left" if name == "signal" else "right", no_wrap=True)
     for p in r.sweep:

@@ -8,6 +8,7 @@ from ..engine.lyapunov import lyapunov_sweep
 from ..present.exploding import lyapunov_lines
 from .output import PLOT_HELP, add_formats, console, print_charts, print_data
 from .rnn_args import add_rnn_fields, config_from
+from .tables import figure_table
 
 NAME = "lyapunov"
 HELP = "largest Lyapunov exponent of the forward dynamics for each weight scale"
@@ -38,16 +39,12 @@ def run(args) -> int:
 
         print_charts([lyapunov_chart(sweep)], lyapunov_lines(sweep))
         return 0
-    from rich import box  # rich: only the table output needs it
-    from rich.table import Table  # rich: only the table output needs it
 
     out = console()
     c = sweep.base
-    table = Table(title=f"Lyapunov exponent: {c.activation} RNN, {c.init} W_hh, n={c.hidden}, "
-                  f"T={c.steps}", title_justify="left", header_style="bold", box=box.SIMPLE_HEAD,
-                  pad_edge=False)
-    for name in ("scale", "exponent", "", "stretch/step", "ln rho(W)", "saturated"):
-        table.add_column(name, justify="right", no_wrap=True)
+    table = figure_table(f"Lyapunov exponent: {c.activation} RNN, {c.init} W_hh, n={c.hidden}, "
+                         f"T={c.steps}",
+                         "scale", "exponent", "", "stretch/step", "ln rho(W)", "saturated")
     for r in sweep.rows:
         mark = "▲ chaotic" if r.exponent > 0 else "▼ contracting" if r.exponent < 0 else "■ edge"
         table.add_row(f"{r.scale:g}", f"{r.exponent:+.4f}", mark,

@@ -6,6 +6,7 @@ from ..engine.spectrum import (NON_NORMAL, POWER_MAX_STEPS, SPECTRUM_INITS, SPEC
                                spectrum_report, training_drift)
 from .common import add_field
 from .output import PLOT_HELP, add_formats, console, print_charts, print_data
+from .tables import figure_table
 from .rnn_args import number, positive_int
 
 NAME = "spectrum"
@@ -53,15 +54,11 @@ def run(args) -> int:
         print_charts([*(eigenvalue_chart(rep, e.init) for e in rep.entries),
                       power_chart(rep, rep.entries[0].init)])
         return 0
-    from rich import box  # rich: only the table output needs it
-    from rich.table import Table  # rich: only the table output needs it
 
     out = console()
-    table = Table(title=f"W_hh spectra: n={rep.hidden}, scale {rep.scale:g}, seed {rep.seed}",
-                  title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
-    for name in ("init", "radius", "norm", "norm/radius", "Henrici", "min |lambda|",
-                 f"||W^{rep.power_steps} v||", "peak (k)"):
-        table.add_column(name, justify="right", no_wrap=True)
+    table = figure_table(f"W_hh spectra: n={rep.hidden}, scale {rep.scale:g}, seed {rep.seed}",
+                         "init", "radius", "norm", "norm/radius", "Henrici", "min |lambda|",
+                         f"||W^{rep.power_steps} v||", "peak (k)")
     for e in rep.entries:
         k, peak = e.power_peak
         ratio = e.spectral_norm / e.spectral_radius if e.spectral_radius > 0 else float("inf")
@@ -72,11 +69,9 @@ def run(args) -> int:
     for e in rep.entries:
         out.print(f"{e.init}: {e.title}")
     if rep.drift:
-        tt = Table(title=f"after {args.train_steps} Adam steps on the long-range task",
-                   title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
-        for name in ("init", "radius before", "after", "norm before", "after", "moved",
-                     "loss before", "after"):
-            tt.add_column(name, justify="right", no_wrap=True)
+        tt = figure_table(f"after {args.train_steps} Adam steps on the long-range task",
+                          "init", "radius before", "after", "norm before", "after", "moved",
+                          "loss before", "after")
         for d in rep.drift:
             tt.add_row(d.init, f"{d.radius_before:.4f}", f"{d.radius_after:.4f}",
                        f"{d.norm_before:.4f}", f"{d.norm_after:.4f}", f"{100 * d.change:.1f}%",

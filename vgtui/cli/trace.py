@@ -8,6 +8,7 @@ from ..engine.magnitude import format_log10, format_signed_log10
 from ..present.rows import shown_steps
 from .common import positive_int, spec_type
 from .output import PLOT_HELP, add_formats, console, print_charts, print_data
+from .tables import figure_table, print_steps_shown
 
 PRESET_FLAGS = {"trace_steps": "steps"}  # preset field -> this lookup's flag
 NAME = "trace"
@@ -40,23 +41,17 @@ def run(args) -> int:
 
         print_charts([chain_chart(trace)])
         return 0
-    from rich import box  # rich: only the table output needs it
-    from rich.table import Table  # rich: only the table output needs it
 
     out = console()
-    table = Table(title=f"h_t = tanh({args.weight:g} h_(t-1)), h_0 = {args.h0:g}, T = {args.steps}",
-                  title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
-    for name in ("t", "h_t", "local w(1-h_t^2)", "dh_t/dh_0", "w^t"):
-        table.add_column(name, justify="right", no_wrap=True)
+    table = figure_table(f"h_t = tanh({args.weight:g} h_(t-1)), h_0 = {args.h0:g}, T = {args.steps}",
+                         "t", "h_t", "local w(1-h_t^2)", "dh_t/dh_0", "w^t")
     indices = shown_steps(trace.steps, args.every)
     for k in indices:
         table.add_row(str(k + 1), *[format_signed_log10(getattr(trace, f"{c}_sign")[k],
                                                         getattr(trace, f"{c}_log10")[k], 4)
                                     for c in ("h", "local", "cum", "lin")])
     out.print(table)
-    if len(indices) < trace.steps:
-        out.print(f"showing {len(indices)} of {trace.steps} steps; --every 1 shows all, --json "
-                  "gives every step")
+    print_steps_shown(out, len(indices), trace.steps, "--json gives")
     last = trace.steps - 1
     took = trace.saturation_log10(last)
     line = (f"after {trace.steps} steps: dh_T/dh_0 = "

@@ -18,6 +18,7 @@ from ..present.experiments import (CURVE_TOP, experiment_json, loss_curve_text, 
                                    training_verdict_text)
 from .common import UsageError
 from .output import add_formats, console, print_data
+from .tables import figure_table
 
 NAME = "train"
 HELP = "train RNN / LSTM / GRU on a long-range task across lengths and seeds"
@@ -141,9 +142,6 @@ def grad_cell(value: float, run=None) -> str:
 
 
 def print_table(result) -> None:
-    from rich import box  # rich: only the table output needs it
-    from rich.table import Table  # (JSON output never loads it)
-
     out = console()
     c = result.config
     bits = [f"{c.optimizer} lr {c.learning_rate:g}", f"{c.train_steps} updates x {c.batch}",
@@ -156,8 +154,7 @@ def print_table(result) -> None:
         bits.append(f"truncate k={c.truncate}")
     title = f"{TASK_TITLES[c.task]}; " + ", ".join(b for b in bits if b) + \
         f"; {result.device}/{result.dtype}"
-    table = Table(title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD,
-                  pad_edge=False)
+    table = figure_table(title)
     acc = c.task == "latch"
     cols = ["arch", "T", "seed", "final loss", "baseline", "ratio"] + (["acc"] if acc else []) + \
         ["verdict", "|dl/dx1| init", "|dl/dx1| end", "loss curve"]

@@ -72,6 +72,10 @@ def _deriv(kind, z, article, context, stated):
                          "derivative", (kind, z))
 
 
+def _max_deriv(kind, article, context, stated):
+    return ArticleFigure(article, context, f"max {kind}'", stated, "max_derivative", (kind,))
+
+
 def _trace(column, t, article, stated):
     words = {"h": "h_t", "local": "local w(1-h_t^2)", "cum": "dh_t/dh_0"}[column]
     return ArticleFigure(article, "scalar trace, w=0.5, T=10, h0=0.1", f"{words} at t={t}",
@@ -123,20 +127,20 @@ DERIVATIVE_FIGURES: tuple[ArticleFigure, ...] = (
     _deriv("sigmoid", 1.0, "000", "derivative printout", "0.20"),
     _deriv("sigmoid", 2.0, "000", "derivative printout", "0.10"),
     _deriv("sigmoid", 5.0, "000", "sigmoid tails", "0.007"),
-    ArticleFigure("000", "activation table", "max tanh'", "1.0", "max_derivative", ("tanh",)),
-    ArticleFigure("000", "activation table", "max sigmoid'", "0.25", "max_derivative", ("sigmoid",)),
-    ArticleFigure("000", "activation table", "max relu'", "1.0", "max_derivative", ("relu",)),
-    ArticleFigure("001", "tanh can reach 1 near zero", "max tanh'", "1", "max_derivative", ("tanh",)),
+    _max_deriv("tanh", "000", "activation table", "1.0"),
+    _max_deriv("sigmoid", "000", "activation table", "0.25"),
+    _max_deriv("relu", "000", "activation table", "1.0"),
+    _max_deriv("tanh", "001", "tanh can reach 1 near zero", "1"),
     _deriv("tanh", 0.0, "004", "tanh derivative comments", "1"),
     _deriv("tanh", 2.0, "004", "tanh derivative comments", "0.07"),
     _deriv("tanh", 5.0, "004", "tanh derivative comments", "0.00018"),
     _deriv("tanh", 1.0, "003", "activation table, typical (|z| = 1)", "0.42"),
     _deriv("sigmoid", 1.0, "003", "activation table, typical (|z| = 1)", "0.20"),
-    ArticleFigure("003", "activation table", "max sigmoid'", "0.25", "max_derivative", ("sigmoid",)),
-    ArticleFigure("003", "activation table", "max tanh'", "1.00", "max_derivative", ("tanh",)),
-    ArticleFigure("003", "activation table", "max relu'", "1.00", "max_derivative", ("relu",)),
-    ArticleFigure("003", "activation table", "max identity'", "1.00", "max_derivative", ("identity",)),
-    ArticleFigure("004", "key takeaways", "max tanh'", "1", "max_derivative", ("tanh",)),
+    _max_deriv("sigmoid", "003", "activation table", "0.25"),
+    _max_deriv("tanh", "003", "activation table", "1.00"),
+    _max_deriv("relu", "003", "activation table", "1.00"),
+    _max_deriv("identity", "003", "activation table", "1.00"),
+    _max_deriv("tanh", "004", "key takeaways", "1"),
 )
 
 TRACE_FIGURES: tuple[ArticleFigure, ...] = (

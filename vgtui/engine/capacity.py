@@ -13,7 +13,7 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .config import CheckedConfig, FieldSpec, parse_field
+from .config import CheckedConfig, FieldSpec, given_text, parse_field
 from .errors import ConfigError
 from .magnitude import LogMagnitude
 
@@ -27,11 +27,6 @@ CAP_SPECS: dict[str, FieldSpec] = {s.name: s for s in (
 )}
 
 
-def _short(raw: Any) -> str:
-    text = repr(raw) if isinstance(raw, str) else str(raw)
-    return text if len(text) <= 24 else text[:21] + "..."
-
-
 def parse_cap_field(name: str, raw: Any) -> Any:
     if name not in CAP_SPECS:
         return parse_field(name, raw)
@@ -40,14 +35,14 @@ def parse_cap_field(name: str, raw: Any) -> Any:
     try:
         number = float(text)
     except (TypeError, ValueError):
-        raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {_short(raw)})",
+        raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {given_text(raw)})",
                           name) from None
     if not math.isfinite(number) or number < spec.low or number > spec.high:
-        raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {_short(raw)})", name)
+        raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {given_text(raw)})", name)
     if spec.kind is int:
         if not number.is_integer():
             raise ConfigError(f"{spec.label} must be {spec.describe_range()}, a whole number "
-                              f"(got {_short(raw)})", name)
+                              f"(got {given_text(raw)})", name)
         return int(number)
     return number
 

@@ -47,10 +47,11 @@ class FieldSpec:
         if self.choices:
             return "one of " + ", ".join(self.choices)
         what = "an integer" if self.kind is int else "a number"
-        return f"{what} from {_num(self.low)} to {_num(self.high)}"
+        return f"{what} from {limit_text(self.low)} to {limit_text(self.high)}"
 
 
-def _num(x: float | None) -> str:
+def limit_text(x: float | None) -> str:
+    """A range's end as a message writes it: 1000, 0.5 (? where there is none)."""
     if x is None:
         return "?"
     return str(int(x)) if float(x).is_integer() else repr(x)
@@ -114,21 +115,22 @@ def parse_value(spec: FieldSpec, text: Any) -> Any:
         number = float(raw)
     except (TypeError, ValueError):
         raise ConfigError(
-            f"{spec.label} must be {spec.describe_range()} (got {_short(raw)})", name
+            f"{spec.label} must be {spec.describe_range()} (got {given_text(raw)})", name
         ) from None
     if not math.isfinite(number):
-        raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {_short(raw)})", name)
+        raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {given_text(raw)})", name)
     if spec.kind is int:
         if not float(number).is_integer():
             raise ConfigError(f"{spec.label} must be {spec.describe_range()}, a whole number (got "
-                              f"{_short(raw)})", name)
+                              f"{given_text(raw)})", name)
         number = int(number)
     if (spec.low is not None and number < spec.low) or (spec.high is not None and number > spec.high):
-        raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {_short(raw)})", name)
+        raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {given_text(raw)})", name)
     return number
 
 
-def _short(raw: Any) -> str:
+def given_text(raw: Any) -> str:
+    """What the user gave, as a refusal quotes it: a string in quotes, cut at 24 characters."""
     text = repr(raw) if isinstance(raw, str) else str(raw)
     return text if len(text) <= 24 else text[:21] + "..."
 

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from .config import CheckedConfig
+from .config import CheckedConfig, FieldSpec, given_text, limit_text
 from .errors import ConfigError
 from .lists import expand_ranges
 
@@ -35,39 +35,27 @@ MAX_RUNS = 2000
 
 
 @dataclass(frozen=True)
-class ExperimentField:
+class ExperimentField(FieldSpec):
     """How one experiment setting is parsed: a number, a choice, or a list of them."""
 
-    name: str
-    kind: type
-    label: str
-    help: str
-    low: float | None = None
-    high: float | None = None
-    choices: tuple[str, ...] = ()
     many: bool = False          # a comma-separated list
     none_word: str = ""         # text meaning "not set" (off / auto / default)
 
+    @property
+    def flag(self) -> str:
+        return flag_for(self.name)
+
     def describe_range(self) -> str:
-        if self.choices:
-            what = "one or more of " if self.many else "one of "
-            text = what + ", ".join(self.choices) + (" (comma-separated)" if self.many else "")
+        if not self.many:
+            text = super().describe_range()
+        elif self.choices:
+            text = "one or more of " + ", ".join(self.choices) + " (comma-separated)"
         else:
-            what = "an integer" if self.kind is int else "a number"
-            if self.many:
-                what = "integers" if self.kind is int else "numbers"
-            text = f"{what} from {_num(self.low)} to {_num(self.high)}"
-            if self.many:
-                text += ", comma-separated"
+            what = "integers" if self.kind is int else "numbers"
+            text = f"{what} from {limit_text(self.low)} to {limit_text(self.high)}, comma-separated"
         if self.none_word:
             text += f", or {self.none_word}"
         return text
-
-
-def _num(x: float | None) -> str:
-    if x is None:
-        return "?"
-    return str(int(x)) if float(x).is_integer() else repr(x)
 
 
 EXPERIMENT_FIELDS: dict[str, ExperimentField] = {f.name: f for f in (
@@ -103,16 +91,11 @@ EXPERIMENT_FIELDS: dict[str, ExperimentField] = {f.name: f for f in (
 _NONE_WORDS = {"", "none", "off", "auto", "default", "no", "-"}
 
 
-def _short(raw: Any) -> str:
-    text = repr(raw) if isinstance(raw, str) else str(raw)
-    return text if len(text) <= 24 else text[:21] + "..."
-
-
 def _parse_one(spec: ExperimentField, raw: Any) -> Any:
     if spec.choices:
         value = str(raw).strip().lower() if raw is not None else ""
         if value not in spec.choices:
-            raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {_short(raw)})",
+            raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {given_text(raw)})",
                               spec.name)
         return value
     if isinstance(raw, bool):
@@ -120,20 +103,20 @@ def _parse_one(spec: ExperimentField, raw: Any) -> Any:
     try:
         number = float(raw.strip() if isinstance(raw, str) else raw)
     except (TypeError, ValueError):
-        raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {_short(raw)})",
+        raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {given_text(raw)})",
                           spec.name) from None
     if not math.isfinite(number):
-        raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {_short(raw)})",
+        raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {given_text(raw)})",
                           spec.name)
     if spec.kind is int:
         if not number.is_integer():
             raise ConfigError(f"{spec.label} must be {spec.describe_range()}, whole numbers "
-                              f"(got {_short(raw)})" if spec.many else
+                              f"(got {given_text(raw)})" if spec.many else
                               f"{spec.label} must be {spec.describe_range()}, a whole number "
-                              f"(got {_short(raw)})", spec.name)
+                              f"(got {given_text(raw)})", spec.name)
         number = int(number)
     if (spec.low is not None and number < spec.low) or (spec.high is not None and number > spec.high):
-        raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {_short(raw)})",
+        raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {given_text(raw)})",
                           spec.name)
     return number
 

@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # numpy is imported where it is used: the closed-form model r
 
 from . import budget, definitions
 from .budget import Estimate, FLOPS_PER_S, STEP_OVERHEAD_S, flow_estimate
-from .config import FIELD_SPECS, CheckedConfig, FieldSpec, RNNConfig, parse_field
+from .config import FIELD_SPECS, CheckedConfig, FieldSpec, RNNConfig, given_text, parse_field
 from .device import dtype_name, on_engine_threads, resolve_device, resolve_dtype
 from .errors import Cancelled, ConfigError
 from .lists import expand_ranges
@@ -139,7 +139,7 @@ def parse_lr_field(name: str, raw: Any) -> Any:
     if spec.choices:
         value = str(text).strip().lower() if text is not None else ""
         if value not in spec.choices:
-            raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {_short(raw)})",
+            raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {given_text(raw)})",
                               name)
         return value
     if text is None or text == "":
@@ -147,17 +147,17 @@ def parse_lr_field(name: str, raw: Any) -> Any:
     try:
         number = float(text)
     except (TypeError, ValueError):
-        raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {_short(raw)})",
+        raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {given_text(raw)})",
                           name) from None
     if not math.isfinite(number):
-        raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {_short(raw)})", name)
+        raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {given_text(raw)})", name)
     if spec.kind is int:
         if not number.is_integer():
             raise ConfigError(f"{spec.label} must be {spec.describe_range()}, a whole number (got "
-                              f"{_short(raw)})", name)
+                              f"{given_text(raw)})", name)
         number = int(number)
     if number < spec.low or number > spec.high:
-        raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {_short(raw)})",
+        raise ConfigError(f"{spec.label} must be {spec.describe_range()} (got {given_text(raw)})",
                           name)
     return number
 
@@ -170,7 +170,7 @@ def parse_gaps(raw: Any) -> tuple[int, ...]:
     if isinstance(raw, str):
         parts = [p.strip() for p in raw.replace(";", ",").split(",")]
         if any(p == "" for p in parts):
-            raise ConfigError(f"gaps must be {accepts} (got {_short(raw)})", "gaps")
+            raise ConfigError(f"gaps must be {accepts} (got {given_text(raw)})", "gaps")
     else:
         parts = list(raw)
     values = []
@@ -178,10 +178,10 @@ def parse_gaps(raw: Any) -> tuple[int, ...]:
         try:
             number = float(p)
         except (TypeError, ValueError):
-            raise ConfigError(f"gaps: {_short(p)} is not a whole number from 0 to {MAX_FILLER}",
+            raise ConfigError(f"gaps: {given_text(p)} is not a whole number from 0 to {MAX_FILLER}",
                               "gaps") from None
         if not math.isfinite(number) or not number.is_integer() or not 0 <= number <= MAX_FILLER:
-            raise ConfigError(f"gaps: {_short(p)} is not a whole number from 0 to {MAX_FILLER}",
+            raise ConfigError(f"gaps: {given_text(p)} is not a whole number from 0 to {MAX_FILLER}",
                               "gaps")
         values.append(int(number))
     values = sorted(set(values))
@@ -204,11 +204,6 @@ def parse_text(raw: Any) -> str:
         raise ConfigError(f"sentence has {count} token{'s' if count != 1 else ''}: enter "
                           f"{accepts}", "sentence")
     return text
-
-
-def _short(raw: Any) -> str:
-    text = repr(raw) if isinstance(raw, str) else str(raw)
-    return text if len(text) <= 24 else text[:21] + "..."
 
 
 @dataclass(frozen=True)

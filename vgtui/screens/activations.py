@@ -13,7 +13,6 @@ from functools import partial
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import DataTable, Label, Select, Static
 
 from ..engine import closed_form as cf
@@ -27,6 +26,7 @@ from ..present.regimes import steps_count_text, steps_text
 from ..topics import topic
 from ..widgets.charts import ACTIVATION_RANGE, activation_charts
 from ..widgets.controls import PanelField
+from ..widgets.keys import key_table
 from ..widgets.line_plot import LinePlot
 from ..widgets.tables import FitTable, rebuild
 from .config_page import PRESETS_HERE, ConfigPage, Job, Nudge, Section
@@ -104,10 +104,10 @@ class ActivationsScreen(ConfigPage):
         Nudge("-,_", "spread", step=-0.1, label="s-", group="spread",
               tooltip="Narrow the spread s by 0.1"),
     )
-    BINDINGS = [
-        Binding("a", "next_activation", "next activation", id="activations.next",
-                tooltip="Plot the next activation"),
-    ]
+    BINDINGS = key_table(
+        "activations",
+        ("a", "next_activation", "next activation", "next", "Plot the next activation"),
+    )
 
     def __init__(self) -> None:
         self.kind = "tanh"
@@ -164,10 +164,10 @@ class ActivationsScreen(ConfigPage):
                     classes="section", id="act-density-label")
         yield LinePlot(id="act-density", style="bold green", label_width=7)
         yield Label("derivatives of every activation", classes="section")
-        yield FitTable(id="act-table", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="act-table")
         yield Label("derivative figures printed in the articles, recomputed",
                     classes="section")
-        yield FitTable(id="act-articles", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="act-articles")
         yield Static(" · ".join(f"{ARTICLE_SHORT[k]}: {v}" for k, v in ARTICLES.items()
                                 if k in ("000", "003", "004")),
                      classes="note", id="act-article-note")

@@ -127,22 +127,18 @@ class ArchitecturesScreen(ConfigPage):
         yield Label("||dL/dx_t|| at every input position (log scale)", classes="section")
         yield LogChart(id="arch-chart", x_label="t")
         yield Label("how each carries the gradient", classes="section")
-        yield FitTable(id="arch-how", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="arch-how")
         yield Label("measured: the first input against the last", classes="section")
-        yield FitTable(id="arch-measured", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="arch-measured")
         yield Static("", id="arch-note", classes="note")
         yield Label("per position", classes="section")
-        yield FitTable(id="arch-table", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="arch-table")
 
     def setup_tables(self) -> None:
-        how = self.query_one("#arch-how", DataTable)
-        for label in ("arch", "recurrence", "gradient path back", "parallel training",
-                      "steps x_1→out"):
-            how.add_column(label, key=label)
-        measured = self.query_one("#arch-measured", DataTable)
-        for label in ("arch", "|dL/dx_1|", "|dL/dx_T|", "x_1 / x_T", "per step", "horizon",
-                      "exact 0s"):
-            measured.add_column(label, key=label)
+        self.query_one("#arch-how", FitTable).add_keyed_columns(
+            "arch", "recurrence", "gradient path back", "parallel training", "steps x_1→out")
+        self.query_one("#arch-measured", FitTable).add_keyed_columns(
+            "arch", "|dL/dx_1|", "|dL/dx_T|", "x_1 / x_T", "per step", "horizon", "exact 0s")
 
     @on(SelectionList.SelectedChanged, "#arch-show")
     def _shown_changed(self, event: SelectionList.SelectedChanged) -> None:

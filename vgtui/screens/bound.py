@@ -115,19 +115,17 @@ class BoundScreen(RNNPage):
         yield Static("computing the first result (torch is loading)...", id="bound-summary")
         yield Label("measured vs bound, per t (log scale)", classes="section")
         yield LogChart(id="bound-chart")
-        yield FitTable(id="bound-table", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="bound-table")
         yield Label("catch-22 sweep", classes="section", id="bound-sweep-label")
         yield Static("", id="bound-sweep-lines")
-        yield FitTable(id="bound-sweep-table", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="bound-sweep-table")
 
     def setup_tables(self) -> None:
-        table = self.query_one("#bound-table", DataTable)
-        for label in ("t", "T-t", "measured", "bound", "step-wise bound", "typical", "≤ bound"):
-            table.add_column(label, key=label)
-        sweep = self.query_one("#bound-sweep-table", DataTable)
-        for label in ("scale", "bound factor", "permits", "▲ exploded", "▼ vanished", "■ survived",
-                      "median dL/dh_1 ratio", "saturated"):
-            sweep.add_column(label, key=label)
+        self.query_one("#bound-table", FitTable).add_keyed_columns(
+            "t", "T-t", "measured", "bound", "step-wise bound", "typical", "≤ bound")
+        self.query_one("#bound-sweep-table", FitTable).add_keyed_columns(
+            "scale", "bound factor", "permits", "▲ exploded", "▼ vanished", "■ survived",
+            "median dL/dh_1 ratio", "saturated")
 
     def compute_rnn(self, config: RNNConfig, extras: dict[str, Any], job: Job):
         scales = list(parse_scale_sweep(extras["scales"]))

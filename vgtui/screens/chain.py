@@ -13,7 +13,6 @@ from functools import partial
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import DataTable, Label, Static
 
 from ..engine import closed_form as cf
@@ -28,6 +27,7 @@ from ..present.rows import shown_steps
 from ..topics import topic
 from ..widgets.charts import chain_chart
 from ..widgets.controls import PanelField
+from ..widgets.keys import HIDDEN, key_table
 from ..widgets.log_chart import LogChart
 from ..widgets.tables import FitTable
 from .config_page import PRESETS_HERE, ConfigPage, Job, Nudge, Section
@@ -127,12 +127,13 @@ class ChainScreen(ConfigPage):
         Nudge("+,=", "weight", step=0.05, label="w+", group="w", tooltip="Raise w by 0.05"),
         Nudge("-,_", "weight", step=-0.05, label="w-", group="w", tooltip="Lower w by 0.05"),
     )
-    BINDINGS = [
-        Binding("n", "step(1)", "next step", id="chain.next", tooltip="Take the next step"),
-        Binding("b", "step(-1)", "back", id="chain.back", tooltip="Go back one step"),
-        Binding("e", "to_end", "run to end", id="chain.end", tooltip="Reveal every step"),
-        Binding("r", "reset", "reset", show=False, id="chain.reset", tooltip="Go back to t = 0"),
-    ]
+    BINDINGS = key_table(
+        "chain",
+        ("n", "step(1)", "next step", "next", "Take the next step"),
+        ("b", "step(-1)", "back", "back", "Go back one step"),
+        ("e", "to_end", "run to end", "end", "Reveal every step"),
+        ("r", "reset", "reset", "reset", "Go back to t = 0", HIDDEN),
+    )
 
     def __init__(self) -> None:
         self.position = 0  # steps revealed: 0 shows only h_0
@@ -169,14 +170,13 @@ class ChainScreen(ConfigPage):
         yield Static(self.FIRST_MESSAGE, id="chain-now")
         yield Label("|dh_t/dh_0| (●) and |w^t| (○), log scale", classes="section")
         yield LogChart(id="chain-chart", empty_text="press n to take the first step")
-        yield FitTable(id="chain-table", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="chain-table")
         yield Label("the article's printed trace, recomputed", classes="section")
         yield Static("", id="chain-article")
 
     def setup_tables(self) -> None:
-        table = self.query_one("#chain-table", DataTable)
-        for label in ("t", "h_t", "local", "dh_t/dh_0", "w^t"):
-            table.add_column(label, key=label)
+        self.query_one("#chain-table", FitTable).add_keyed_columns(
+            "t", "h_t", "local", "dh_t/dh_0", "w^t")
         self._draw_gamma()
         self._draw_article()
 

@@ -12,7 +12,6 @@ import time
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
 from textual.widgets import DataTable, Input, Select, Static
@@ -27,6 +26,7 @@ from ..engine.errors import VgtuiError
 from ..engine.experiments import ExperimentCancelled
 from ..present.claims import MODE_WORDS, claim_verdict_text
 from ..topics import title_and_key
+from ..widgets.keys import HIDDEN, LEAVE_FIELD, key_table
 from ..widgets.tables import FitTable
 from .base import PageScreen
 
@@ -89,26 +89,21 @@ class ClaimsScreen(PageScreen):
             "demonstrates it (Enter opens it).")
     AUTO_FOCUS = "#claims-table"
 
-    BINDINGS = [
-        Binding("a", "cycle_article", "article", id="claims.article",
-                tooltip="Show the next article's claims (then all)"),
-        Binding("v", "cycle_verdict", "verdict", id="claims.verdict",
-                tooltip="Show the next verdict (then all)"),
-        Binding("slash", "focus_search", "search", id="claims.search",
-                tooltip="Type words to search the claims"),
-        Binding("o", "open_screen", "open screen", id="claims.open",
-                tooltip="Open the screen that demonstrates the highlighted claim"),
-        Binding("r", "reset_filters", "all claims", id="claims.reset",
-                tooltip="Clear the filters: every claim"),
-        Binding("m", "measure", "measure losses", id="claims.measure",
-                tooltip="Press twice: train the Bengio walkthrough's test network (about 30 s) for "
-                        "its losses"),
-        Binding("n", "toggle_unchecked", "not checked", id="claims.unchecked",
-                tooltip="Show the statements left out of the list, and why"),
-        Binding("x", "cancel_measure", "cancel", show=False, id="claims.cancel",
-                tooltip="Stop the training started by m"),
-        Binding("escape", "leave_field", "leave field", show=False, id="claims.leave_field"),
-    ]
+    BINDINGS = key_table(
+        "claims",
+        ("a", "cycle_article", "article", "article", "Show the next article's claims (then all)"),
+        ("v", "cycle_verdict", "verdict", "verdict", "Show the next verdict (then all)"),
+        ("slash", "focus_search", "search", "search", "Type words to search the claims"),
+        ("o", "open_screen", "open screen", "open",
+         "Open the screen that demonstrates the highlighted claim"),
+        ("r", "reset_filters", "all claims", "reset", "Clear the filters: every claim"),
+        ("m", "measure", "measure losses", "measure",
+         "Press twice: train the Bengio walkthrough's test network (about 30 s) for its losses"),
+        ("n", "toggle_unchecked", "not checked", "unchecked",
+         "Show the statements left out of the list, and why"),
+        ("x", "cancel_measure", "cancel", "cancel", "Stop the training started by m", HIDDEN),
+        LEAVE_FIELD,
+    )
 
     def __init__(self) -> None:
         super().__init__()
@@ -135,7 +130,7 @@ class ClaimsScreen(PageScreen):
                 yield Input("", placeholder="/ search words", compact=True, id="claims-search",
                             tooltip="claims whose text holds every word typed here")
             yield Static("building the list...", id="claims-counts")
-            yield FitTable(id="claims-table", cursor_type="row", zebra_stripes=True)
+            yield FitTable(id="claims-table")
             with VerticalScroll(id="claims-detail-box"):
                 yield Static("", id="claims-detail")
 

@@ -40,6 +40,7 @@ from textual.widgets import Input, Label, Select, Static
 
 from ..engine.errors import VgtuiError
 from ..widgets.controls import ControlPanel, PanelField, as_field
+from ..widgets.keys import HIDDEN, LEAVE_FIELD, key_table
 from .base import Computed, Job, PageScreen, Refused  # noqa: F401 (Job: for screens)
 
 # Edits closer together than this are coalesced into one recompute.
@@ -82,6 +83,12 @@ _KEY_NAMES = {"+": "plus", "=": "equals_sign", "-": "minus", "_": "underscore",
 def key_names(keys: str) -> str:
     """Textual's key names for keys written as typed ("+,=" -> "plus,equals_sign")."""
     return ",".join(_KEY_NAMES.get(k, k) for k in keys.split(",") if k) if keys != "," else "comma"
+
+
+_NEXT_PRESET = ("p", "next_preset", "preset", "next_preset",
+                "Load the next preset (in the order the picker lists them)")
+_DEFAULTS = ("d", "defaults", "defaults", "defaults",
+             "Put every setting back to the screen's defaults", HIDDEN)
 
 
 def nudge_bindings(prefix: str, nudges: Iterable[Nudge]) -> list[Binding]:
@@ -164,16 +171,8 @@ class ConfigPage(PageScreen):
         if "NUDGES" in cls.__dict__ or "BINDINGS" in cls.__dict__:
             own = list(cls.__dict__.get("BINDINGS", []))
             prefix = cls.__dict__.get("SCREEN_ID") or cls.PREFIX
-            generic = []
-            if cls.PRESETS:
-                generic.append(Binding("p", "next_preset", "preset", id=f"{prefix}.next_preset",
-                                       tooltip="Load the next preset (in the order the picker "
-                                               "lists them)"))
-            generic.append(Binding("d", "defaults", "defaults", show=False,
-                                   id=f"{prefix}.defaults",
-                                   tooltip="Put every setting back to the screen's defaults"))
-            generic.append(Binding("escape", "leave_field", "leave field", show=False,
-                                   id=f"{prefix}.leave_field"))
+            generic = key_table(prefix, *([_NEXT_PRESET] if cls.PRESETS else []), _DEFAULTS,
+                                LEAVE_FIELD)
             cls.BINDINGS = nudge_bindings(prefix, cls.NUDGES) + own + generic
         super().__init_subclass__(**kwargs)
 

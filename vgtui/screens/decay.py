@@ -15,7 +15,6 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import DataTable, Label, ProgressBar, Static, TabbedContent, TabPane
@@ -41,6 +40,7 @@ from ..topics import topic
 from ..widgets.controls import ControlPanel, PanelField
 from ..widgets.status_line import stable_output
 from ..widgets.tables import FitTable, rebuild
+from ..widgets.keys import HIDDEN, key_table
 from .config_page import ConfigPage, Job, Section
 
 PROGRESS_AFTER = 0.2  # seconds before a running sweep shows its progress bar
@@ -138,16 +138,14 @@ class DecayScreen(ConfigPage):
     KEEP_ON_PRESET = MEASURED_NAMES  # the presets are about the closed-form lists
     DEBOUNCE = 0.3
     FIRST_MESSAGE = "computing the first measured table (torch is loading)..."
-    BINDINGS = [
-        Binding("a", "show_tab('tab-closed')", "closed form", id="decay.closed",
-                tooltip="Show the closed-form table"),
-        Binding("m", "show_tab('tab-measured')", "measured", id="decay.measured",
-                tooltip="Show the measured table of real RNNs"),
-        Binding("f", "edit('factors')", "factors", show=False, id="decay.factors",
-                tooltip="Edit the list of factors"),
-        Binding("l", "edit('lengths')", "lengths", show=False, id="decay.lengths",
-                tooltip="Edit the list of lengths"),
-    ]
+    BINDINGS = key_table(
+        "decay",
+        ("a", "show_tab('tab-closed')", "closed form", "closed", "Show the closed-form table"),
+        ("m", "show_tab('tab-measured')", "measured", "measured",
+         "Show the measured table of real RNNs"),
+        ("f", "edit('factors')", "factors", "factors", "Edit the list of factors", HIDDEN),
+        ("l", "edit('lengths')", "lengths", "lengths", "Edit the list of lengths", HIDDEN),
+    )
 
     def __init__(self) -> None:
         self._progress_timer: Timer | None = None
@@ -214,12 +212,12 @@ class DecayScreen(ConfigPage):
                                        classes="inline")
                     yield self.preset_note()
                     yield Static("", id="decay-legend")
-                    yield FitTable(id="decay-table", zebra_stripes=True, cursor_type="row")
+                    yield FitTable(id="decay-table")
                     yield Label("steps to lose (or gain) a share of the signal", classes="section")
-                    yield FitTable(id="decay-steps", zebra_stripes=True, cursor_type="row")
+                    yield FitTable(id="decay-steps")
                     yield Label("decay figures printed in the articles, recomputed",
                                 classes="section")
-                    yield FitTable(id="decay-articles", zebra_stripes=True, cursor_type="row")
+                    yield FitTable(id="decay-articles")
                     yield Static(" · ".join(f"{ARTICLE_SHORT[k]}: {v}" for k, v in ARTICLES.items()),
                                  classes="note")
             with TabPane("measured on real RNNs", id="tab-measured"):
@@ -231,12 +229,12 @@ class DecayScreen(ConfigPage):
                     yield Static(self.FIRST_MESSAGE, id="decay-measured-note")
                     yield Label("(b) measured ||dL/dh_1|| / ||dL/dh_T||  ×fitted factor per step",
                                 classes="section")
-                    yield FitTable(id="decay-measured", zebra_stripes=True, cursor_type="row")
+                    yield FitTable(id="decay-measured")
                     yield Label("(c) the shortcut alone: ρ(W_hh) × mean f'  →  its ratio "
                                 "multiplier^(T−1)", classes="section")
-                    yield FitTable(id="decay-multiplier", zebra_stripes=True, cursor_type="row")
+                    yield FitTable(id="decay-multiplier")
                     yield Label("side by side: measured against the shortcut", classes="section")
-                    yield FitTable(id="decay-compare", zebra_stripes=True, cursor_type="row")
+                    yield FitTable(id="decay-compare")
 
     def setup_tables(self) -> None:
         self.query_one("#decay-progress", ProgressBar).display = False
@@ -251,13 +249,11 @@ class DecayScreen(ConfigPage):
         for d in cf.LOSS_DECADES:
             steps.add_column(f"×1e{d}", key=f"grow{d}")
         steps.add_column("steps per ×10", key="decade")
-        articles = self.query_one("#decay-articles", DataTable)
-        for label in ("", "article", "figure", "article says", "computed", "verdict", "where"):
-            articles.add_column(label, key=label or "mark")
-        compare = self.query_one("#decay-compare", DataTable)
-        for label in ("activation", "scale", "ρ(W_hh)", "mean f'", "ρ × f'", "shortcut ratio",
-                      "measured ratio", "fitted factor", "shortcut off by"):
-            compare.add_column(label, key=label)
+        self.query_one("#decay-articles", FitTable).add_keyed_columns(
+            "", "article", "figure", "article says", "computed", "verdict", "where")
+        self.query_one("#decay-compare", FitTable).add_keyed_columns(
+            "activation", "scale", "ρ(W_hh)", "mean f'", "ρ × f'", "shortcut ratio",
+            "measured ratio", "fitted factor", "shortcut off by")
         self._draw_articles()
         # focusing the table on mount may scroll the input line out of view; undo that
         self.call_after_refresh(self.query_one("#decay-closed").scroll_home, animate=False)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import (
@@ -44,6 +44,7 @@ from ..topics import topic
 from ..widgets.tables import FitTable
 from ..widgets.controls import ControlPanel, PanelField
 from ..widgets.log_chart import LogChart, Series
+from ..widgets.keys import HIDDEN, footer_pair, key_table
 from .base import refusal_text
 from .config_page import ConfigPage, Job, Section
 
@@ -155,6 +156,9 @@ def _grad(value: float, run=None) -> str:
     return format_value(value, 2)
 
 
+_TABS = footer_pair("tab")  # ] and [ step through the tabs
+
+
 class ExperimentsScreen(ConfigPage):
     SCREEN_ID = "experiments"
     TITLE = "Experiments"
@@ -168,23 +172,19 @@ class ExperimentsScreen(ConfigPage):
     PRESETS = topic("experiments").presets
     DEFAULT_PRESET = "default"
     DEBOUNCE = 0.3
-    BINDINGS = [
-        Binding("r", "run", "run", id="experiments.run",
-                tooltip="Start the experiment with the current settings"),
-        Binding("x", "cancel", "cancel", id="experiments.cancel",
-                tooltip="Stop the runs; finished rows stay"),
-        Binding("f", "full_study", "full study", show=False, id="experiments.full",
-                tooltip="Load the full study (the default over three seeds) and run it"),
-        Binding("t", "truncation_demo", "truncation demo", show=False,
-                id="experiments.truncation_demo",
-                tooltip="Load the truncated-BPTT preset (k = 8) and run it"),
-        Binding("right_square_bracket", "next_tab(1)", "next tab", key_display="]",
-                group=Binding.Group("tab", compact=True), id="experiments.next_tab",
-                tooltip="Show the next tab"),
-        Binding("left_square_bracket", "next_tab(-1)", "prev tab", key_display="[",
-                group=Binding.Group("tab", compact=True), id="experiments.prev_tab",
-                tooltip="Show the previous tab"),
-    ]
+    BINDINGS = key_table(
+        "experiments",
+        ("r", "run", "run", "run", "Start the experiment with the current settings"),
+        ("x", "cancel", "cancel", "cancel", "Stop the runs; finished rows stay"),
+        ("f", "full_study", "full study", "full",
+         "Load the full study (the default over three seeds) and run it", HIDDEN),
+        ("t", "truncation_demo", "truncation demo", "truncation_demo",
+         "Load the truncated-BPTT preset (k = 8) and run it", HIDDEN),
+        ("right_square_bracket", "next_tab(1)", "next tab", "next_tab", "Show the next tab",
+         {"key_display": "]", "group": _TABS}),
+        ("left_square_bracket", "next_tab(-1)", "prev tab", "prev_tab", "Show the previous tab",
+         {"key_display": "[", "group": _TABS}),
+    )
 
     def __init__(self) -> None:
         self.running_config: ExperimentConfig | None = None
@@ -253,7 +253,7 @@ class ExperimentsScreen(ConfigPage):
                     yield Static("", id="exp-plan", classes="note")
             with TabPane("Results", id="tab-results"):
                 with VerticalScroll(id="exp-results"):
-                    yield FitTable(id="exp-table", zebra_stripes=True, cursor_type="row")
+                    yield FitTable(id="exp-table")
                     yield Static("No runs yet: press r to train with the current settings "
                                  "(Settings tab).", id="exp-reading")
             with TabPane("Run", id="tab-run"):
@@ -275,7 +275,7 @@ class ExperimentsScreen(ConfigPage):
                     yield Static("computing...", id="exp-trunc-summary")
                     yield LogChart(id="exp-trunc-chart", empty_text="computing...")
                     yield Static("", id="exp-trunc-runs")
-                    yield FitTable(id="exp-trunc-table", zebra_stripes=True, cursor_type="row")
+                    yield FitTable(id="exp-trunc-table")
 
     def setup_tables(self) -> None:
         table = self.query_one("#exp-table", DataTable)
@@ -284,9 +284,8 @@ class ExperimentsScreen(ConfigPage):
                            ("|dl/dx1| end", "g1"), ("loss curve", "curve"), ("loss", "loss"),
                            ("baseline", "base"), ("acc", "acc")):
             table.add_column(label, key=key)
-        trunc = self.query_one("#exp-trunc-table", DataTable)
-        for label in ("t", "steps before T", "full BPTT", "truncated", "window"):
-            trunc.add_column(label, key=label)
+        self.query_one("#exp-trunc-table", FitTable).add_keyed_columns(
+            "t", "steps before T", "full BPTT", "truncated", "window")
         self._show_plan()
         self._show_state("idle: press r to run the experiment (Settings tab to change it)")
 
@@ -398,10 +397,15 @@ class ExperimentsScreen(ConfigPage):
             return
         post(TrainingEnded(config, result))
 
+    def _from_this_run(self, message: TrainingProgress | RunFinished | TrainingEnded) -> bool:
+        """Whether a worker's message is about the runs under way (one from runs since
+        replaced is dropped); either way it goes no further up."""
+        message.stop()
+        return message.config is self.running_config
+
     @on(TrainingProgress)
     def _on_progress(self, message: TrainingProgress) -> None:
-        message.stop()
-        if message.config is not self.running_config:
+        if not self._from_this_run(message):
             return
         p = message.progress
         run_bar = self.query_one("#exp-run-bar", ProgressBar)
@@ -417,10 +421,9 @@ class ExperimentsScreen(ConfigPage):
 
     @on(RunFinished)
     def _on_run(self, message: RunFinished) -> None:
-        message.stop()
-        config, run = message.config, message.run
-        if config is not self.running_config:
+        if not self._from_this_run(message):
             return
+        config, run = message.config, message.run
         self.runs.append(run)
         self._add_row(run)
         self._update_reading(ExperimentResult(config, list(self.runs), config.runs, False,
@@ -431,10 +434,9 @@ class ExperimentsScreen(ConfigPage):
 
     @on(TrainingEnded)
     def _on_ended(self, message: TrainingEnded) -> None:
-        message.stop()
-        config, result = message.config, message.result
-        if config is not self.running_config:
+        if not self._from_this_run(message):
             return
+        result = message.result
         self.running = False
         if message.error is not None:
             self._show_state(f"stopped: {message.error} · finished rows kept")
@@ -529,30 +531,31 @@ class ExperimentsScreen(ConfigPage):
                          f"{r.train_steps} updates")
         self.query_one("#exp-run-title", Static).update("\n".join(lines))
         loss = [float(v) for v in r.train_loss if math.isfinite(v)]
-        self.query_one("#exp-loss", Sparkline).data = loss
-        if loss:
-            self.query_one("#exp-loss-label", Static).update(
-                f"training loss per update: {loss[0]:.3f} → {loss[-1]:.3f} "
-                f"(min {min(loss):.3f}, max {max(loss):.3f})")
+        self._plot_trend("loss", loss, lambda: (
+            f"training loss per update: {loss[0]:.3f} → {loss[-1]:.3f} "
+            f"(min {min(loss):.3f}, max {max(loss):.3f})"))
         g1 = [math.log10(v) for v in r.train_grad_step1 if v > 0 and math.isfinite(v)]
-        self.query_one("#exp-g1", Sparkline).data = g1
-        if g1:
-            self.query_one("#exp-g1-label", Static).update(
-                f"log10 ||dl/dx_1|| per update (training batch): {g1[0]:.1f} → {g1[-1]:.1f} "
-                f"(range {min(g1):.1f} to {max(g1):.1f})")
-        elif len(r.train_grad_step1):
+        shown = self._plot_trend("g1", g1, lambda: (
+            f"log10 ||dl/dx_1|| per update (training batch): {g1[0]:.1f} → {g1[-1]:.1f} "
+            f"(range {min(g1):.1f} to {max(g1):.1f})"))
+        if not shown and len(r.train_grad_step1):
             self.query_one("#exp-g1-label", Static).update(
                 "||dl/dx_1|| per update: exactly 0 at every update (step 1 is outside the "
                 "truncation window)" if r.cut_steps else "||dl/dx_1|| per update: 0 (underflow)")
         gn = [float(v) for v in r.param_grad_norm if math.isfinite(v)]
-        self.query_one("#exp-gnorm", Sparkline).data = gn
-        if gn:
-            self.query_one("#exp-gnorm-label", Static).update(
-                f"||gradient of all weights|| per update, before clipping: median "
-                f"{format_value(sorted(gn)[len(gn) // 2], 2)}, max {format_value(max(gn), 2)}")
+        self._plot_trend("gnorm", gn, lambda: (
+            f"||gradient of all weights|| per update, before clipping: median "
+            f"{format_value(sorted(gn)[len(gn) // 2], 2)}, max {format_value(max(gn), 2)}"))
         self.query_one("#exp-profile", LogChart).set_series(
             Series("before training", tuple(_log10s(r.grad_profile_init)), "○", "bold yellow"),
             Series("after training", tuple(_log10s(r.grad_profile)), "●", "bold cyan"))
+
+    def _plot_trend(self, name: str, values: list[float], caption: Callable[[], str]) -> bool:
+        """A per-update sparkline and, when it has values, its caption; whether it has."""
+        self.query_one(f"#exp-{name}", Sparkline).data = values
+        if values:
+            self.query_one(f"#exp-{name}-label", Static).update(caption())
+        return bool(values)
 
     # -- truncation view --------------------------------------------------------------------
     def _show_probe(self, probe) -> None:

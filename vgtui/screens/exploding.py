@@ -144,10 +144,10 @@ class ExplodingScreen(RNNPage):
         yield Label("largest Lyapunov exponent vs weight scale", classes="section")
         yield PlotCanvas(id="exp-lyap-plot")
         yield Static("", id="exp-lyap-lines")
-        yield FitTable(id="exp-lyap-table", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="exp-lyap-table")
         yield Label("clipping by norm", classes="section", id="exp-clip-label")
         yield Static("", id="exp-clip-lines")
-        yield FitTable(id="exp-clip-table", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="exp-clip-table")
         yield Label("this network: step shares before and after clipping", classes="section")
         yield LogChart(id="exp-clip-chart")
         yield Label("vanishing reference (sigmoid × 1.0): before and after", classes="section")
@@ -156,9 +156,8 @@ class ExplodingScreen(RNNPage):
         yield Static("", id="exp-symptoms")
 
     def setup_tables(self) -> None:
-        lt = self.query_one("#exp-lyap-table", DataTable)
-        for label in ("scale", "exponent", "", "stretch/step", "ln ρ(W)", "saturated"):
-            lt.add_column(label, key=label or "mark")
+        self.query_one("#exp-lyap-table", FitTable).add_keyed_columns(
+            "scale", "exponent", "", "stretch/step", "ln ρ(W)", "saturated")
         ct = self.query_one("#exp-clip-table", DataTable)
         for label in ("network", "||g|| before", "after", "factor", "step 1 share before", "after",
                       "step 1 / step T"):

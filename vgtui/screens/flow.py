@@ -11,7 +11,6 @@ import shlex
 
 from rich.markup import escape
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import DataTable, Label, Sparkline, Static
 
@@ -23,6 +22,7 @@ from ..present.regimes import horizon_text, per_step
 from ..present.rows import shown_steps
 from ..topics import topic
 from ..widgets.charts import flow_chart
+from ..widgets.keys import HIDDEN, key_table
 from ..widgets.log_chart import LogChart
 from ..widgets.model_dialog import OpenModelDialog
 from ..widgets.tables import FitTable
@@ -105,12 +105,12 @@ class FlowScreen(ConfigPage):
         Nudge("[", "steps", factor=1 / 1.1, label="T-10%", group="T",
               tooltip="Shorten the sequence by 10%"),
     )
-    BINDINGS = [
-        Binding("o", "open_model", "open model", id="flow.open_model",
-                tooltip="Load your own torch.nn RNN / LSTM / GRU state_dict"),
-        Binding("x", "clear_model", "clear model", show=False, id="flow.clear_model",
-                tooltip="Back to random weights"),
-    ]
+    BINDINGS = key_table(
+        "flow",
+        ("o", "open_model", "open model", "open_model",
+         "Load your own torch.nn RNN / LSTM / GRU state_dict"),
+        ("x", "clear_model", "clear model", "clear_model", "Back to random weights", HIDDEN),
+    )
 
     def __init__(self) -> None:
         self.model = None  # a widgets.model_dialog.ModelChoice while a model is loaded
@@ -157,12 +157,11 @@ class FlowScreen(ConfigPage):
         yield Sparkline([], id="flow-sat")
         yield Label("backward ||dL/dh_t||, log scale", classes="section")
         yield LogChart(id="flow-chart")
-        yield FitTable(id="flow-table", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="flow-table")
 
     def setup_tables(self) -> None:
-        table = self.query_one("#flow-table", DataTable)
-        for label in ("t", "|dL/dh_t|", "ratio to T", "factor", "|dL/dx_t|", "|h_t|", "sat"):
-            table.add_column(label, key=label)
+        self.query_one("#flow-table", FitTable).add_keyed_columns(
+            "t", "|dL/dh_t|", "ratio to T", "factor", "|dL/dx_t|", "|h_t|", "sat")
 
     # -- your own model ------------------------------------------------------------------
     def action_open_model(self) -> None:

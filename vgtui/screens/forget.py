@@ -12,9 +12,8 @@ import math
 import shlex
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.content import Content
-from textual.widgets import DataTable, Label, Static
+from textual.widgets import Label, Static
 
 from ..engine.articles import ARTICLE_TOY
 from ..engine.cell_comparison import CELL_ORDER, compare_cells
@@ -31,6 +30,7 @@ from ..topics import topic
 from ..widgets.tables import FitTable
 from ..widgets.log_chart import LogChart, Series
 from ..widgets.model_dialog import OpenModelDialog
+from ..widgets.keys import HIDDEN, key_table
 from .config_page import PRESETS_HERE, ConfigPage, Job, Nudge, Section
 
 FIELDS = ("forget_bias", "steps", "hidden", "input_size", "layers", "scale", "input_scale",
@@ -131,18 +131,17 @@ class ForgetScreen(ConfigPage):
               tooltip="Shorten the sequence by 10%"),
     )
     KEEP_ON_PRESET = ("device", "dtype", *TOY_FIELDS)  # a preset is about the cells, not the toy
-    BINDINGS = [
-        Binding("v", "toggle_quantity", "dh/dx", id="forget.quantity",
-                tooltip="Switch the chart between ||dL/dh_t|| and ||dL/dx_t||"),
-        Binding("l", "next_layer", "layer", show=False, id="forget.layer",
-                tooltip="Show the next layer's ||dL/dh_t|| (stacks)"),
-        Binding("o", "open_model", "open model", show=False, id="forget.open_model",
-                tooltip="Load your own torch.nn RNN / LSTM / GRU state_dict"),
-        Binding("x", "clear_model", "clear model", show=False, id="forget.clear_model",
-                tooltip="Back to random cells only"),
-        Binding("a", "article_toy", "article toy", show=False, id="forget.article_toy",
-                tooltip="Put the toy back at the article's 0.7 vs 0.98 over 100 steps"),
-    ]
+    BINDINGS = key_table(
+        "forget",
+        ("v", "toggle_quantity", "dh/dx", "quantity",
+         "Switch the chart between ||dL/dh_t|| and ||dL/dx_t||"),
+        ("l", "next_layer", "layer", "layer", "Show the next layer's ||dL/dh_t|| (stacks)", HIDDEN),
+        ("o", "open_model", "open model", "open_model",
+         "Load your own torch.nn RNN / LSTM / GRU state_dict", HIDDEN),
+        ("x", "clear_model", "clear model", "clear_model", "Back to random cells only", HIDDEN),
+        ("a", "article_toy", "article toy", "article_toy",
+         "Put the toy back at the article's 0.7 vs 0.98 over 100 steps", HIDDEN),
+    )
 
     def __init__(self) -> None:
         self.toy_result = None
@@ -191,7 +190,7 @@ class ForgetScreen(ConfigPage):
                     id="forget-cell-label")
         yield Static("", id="forget-cell")
         yield LogChart(id="forget-cell-chart")
-        yield FitTable(id="forget-table", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="forget-table")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -391,7 +390,7 @@ class ForgetScreen(ConfigPage):
             Series("Π f", tuple(layer.log10_forget_product), "f", "bold blue"))
 
     def _draw_table(self, r, layer_index: int) -> None:
-        table = self.query_one("#forget-table", DataTable)
+        table = self.query_one("#forget-table", FitTable)
         table.clear(columns=True)
         cell_run, _ = self._cell_run(r)
         layer = cell_run.layers[min(layer_index, len(cell_run.layers) - 1)]
@@ -402,8 +401,7 @@ class ForgetScreen(ConfigPage):
             columns.append(f"M |{grad}|")
             entries.append(r.model_run)
         columns += ["|dL/dc_t|", "cell only", "Π f", "mean f", "mean z"]
-        for label in columns:
-            table.add_column(label, key=label)
+        table.add_keyed_columns(*columns)
         values = [self._series_values(run, layer_index) for run in entries]
         gru_z = r.runs["gru"].layers[min(layer_index, r.config.layers - 1)].gates["update"]
         for k in shown_steps(r.steps, target=TABLE_ROWS):

@@ -10,7 +10,6 @@ from functools import partial
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.markup import escape
 from textual.widgets import DataTable, Input, Label, Static, TabbedContent, TabPane
@@ -22,6 +21,7 @@ from ..engine.magnitude import format_log10
 from ..topics import title_and_key
 from ..widgets.tables import FitTable
 from ..widgets.entry import ParseValidator
+from ..widgets.keys import LEAVE_FIELD, key_table
 from .base import PageScreen
 
 
@@ -171,17 +171,14 @@ class HistoryScreen(PageScreen):
             "row opens the screen that demonstrates it.")
     AUTO_FOCUS = "#hist-timeline"
 
-    BINDINGS = [
-        Binding("t", "tab('timeline')", "timeline", id="history.timeline",
-                tooltip="Show the timeline"),
-        Binding("r", "tab('remedies')", "remedies", id="history.remedies",
-                tooltip="Show the remedies"),
-        Binding("s", "tab('sharing')", "sharing", id="history.sharing",
-                tooltip="Show parameter sharing and capacity"),
-        Binding("o", "open_row", "open screen", id="history.open",
-                tooltip="Open the screen linked to the highlighted row"),
-        Binding("escape", "leave_field", "leave field", show=False, id="history.leave_field"),
-    ]
+    BINDINGS = key_table(
+        "history",
+        ("t", "tab('timeline')", "timeline", "timeline", "Show the timeline"),
+        ("r", "tab('remedies')", "remedies", "remedies", "Show the remedies"),
+        ("s", "tab('sharing')", "sharing", "sharing", "Show parameter sharing and capacity"),
+        ("o", "open_row", "open screen", "open", "Open the screen linked to the highlighted row"),
+        LEAVE_FIELD,
+    )
 
     def __init__(self) -> None:
         super().__init__()
@@ -192,11 +189,11 @@ class HistoryScreen(PageScreen):
         with TabbedContent(id="hist-tabs", initial="timeline"):
             with TabPane("timeline", id="timeline"):
                 with Vertical(classes="hist-pane"):
-                    yield FitTable(id="hist-timeline", cursor_type="row", zebra_stripes=True)
+                    yield FitTable(id="hist-timeline")
                     yield Static("", id="hist-timeline-detail", classes="hist-detail")
             with TabPane("remedies", id="remedies"):
                 with Vertical(classes="hist-pane"):
-                    yield FitTable(id="hist-remedies", cursor_type="row", zebra_stripes=True)
+                    yield FitTable(id="hist-remedies")
                     yield Static("", id="hist-remedies-detail", classes="hist-detail")
             with TabPane("sharing & capacity", id="sharing"):
                 with VerticalScroll(id="cap-scroll"):
@@ -209,7 +206,7 @@ class HistoryScreen(PageScreen):
                                             validate_on=["changed"], select_on_focus=True,
                                             tooltip=self._tip(name))
                     yield Static("", id="cap-error")
-                    yield FitTable(id="cap-table", cursor_type="none", zebra_stripes=True)
+                    yield FitTable(id="cap-table", cursor_type="none")
                     yield Static("", id="cap-summary")
 
     @staticmethod

@@ -131,19 +131,17 @@ class JacobianScreen(RNNPage):
         yield Label("alignment of u1 with W_hh's leading eigenvector per t", classes="section",
                     id="jac-align-label")
         yield FixedSparkline(id="jac-align")
-        yield FitTable(id="jac-table", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="jac-table")
         yield Label("two-unit worked example: J = f' W, product J^n", classes="section")
         yield Static("", id="jac-matrix-summary")
-        yield FitTable(id="jac-matrix-table", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="jac-matrix-table")
         yield Static("", id="jac-article")
 
     def setup_tables(self) -> None:
-        table = self.query_one("#jac-table", DataTable)
-        for label in ("t", "T-t", "||·||₂", "||·||_F", "dims", "align u1", "align v1", "s2/s1"):
-            table.add_column(label, key=label)
-        mt = self.query_one("#jac-matrix-table", DataTable)
-        for label in ("n", "||J^n||₂", "||J^n||_F", "ρ(J)^n", "article says"):
-            mt.add_column(label, key=label)
+        self.query_one("#jac-table", FitTable).add_keyed_columns(
+            "t", "T-t", "||·||₂", "||·||_F", "dims", "align u1", "align v1", "s2/s1")
+        self.query_one("#jac-matrix-table", FitTable).add_keyed_columns(
+            "n", "||J^n||₂", "||J^n||_F", "ρ(J)^n", "article says")
 
     # -- computing ----------------------------------------------------------------
     def compute_rnn(self, config: RNNConfig, extras: dict[str, Any], job: Job):

@@ -12,7 +12,6 @@ from functools import partial
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import DataTable, Label, Static
 
 from ..engine.config import FIELD_SPECS
@@ -34,6 +33,7 @@ from ..topics import topic
 from ..widgets.tables import FitTable
 from ..widgets.controls import PanelField
 from ..widgets.token_strip import TokenStrip
+from ..widgets.keys import HIDDEN, footer_pair, key_table
 from .config_page import PRESETS_HERE, ConfigPage, Job, Section
 
 NETWORK_FIELDS = ("activation", "init", "scale", "hidden", "input_size", "seed")
@@ -98,6 +98,7 @@ SETTINGS = (lr_field("factor", "factor γ"), lr_field("filler", "gap (filler)"),
             lr_field("key", "key word #"), lr_field("forget_bias", "forget bias"), GAPS,
             *(lr_field(n, "embedding m" if n == "input_size" else None) for n in NETWORK_FIELDS))
 
+_GAP = footer_pair("gap")  # ] and [ widen and narrow the gap
 
 
 class LongRangeScreen(ConfigPage):
@@ -117,31 +118,27 @@ class LongRangeScreen(ConfigPage):
     PRESETS = topic("longrange").presets  # the example sentences
     DEFAULT_PRESET = "keys"
     PRESET_OVER = "current"  # an example changes the sentence, not the model or the gap
-    BINDINGS = [
-        Binding("m", "next_model", "model", id="longrange.model",
-                tooltip="Cycle the model: per-step factor, vanilla RNN, LSTM"),
-        Binding("e", "next_preset", "example", show=False, id="longrange.example",
-                tooltip="Load the next example sentence (also p)"),
-        Binding("right_square_bracket", "nudge_filler(1)", "gap+", key_display="]",
-                group=Binding.Group("gap", compact=True), id="longrange.gap_up",
-                tooltip="Insert more filler words after the key word"),
-        Binding("left_square_bracket", "nudge_filler(-1)", "gap-", key_display="[",
-                group=Binding.Group("gap", compact=True), id="longrange.gap_down",
-                tooltip="Insert fewer filler words after the key word"),
-        Binding("plus,equals_sign", "nudge_model(0.05)", "γ/scale+", key_display="+",
-                show=False, id="longrange.up",
-                tooltip="Raise the per-step factor (or the weight scale) by 0.05"),
-        Binding("minus,underscore", "nudge_model(-0.05)", "γ/scale-", key_display="-",
-                show=False, id="longrange.down",
-                tooltip="Lower the per-step factor (or the weight scale) by 0.05"),
-        Binding("greater_than_sign,full_stop", "move_key(1)", "key→", key_display=">",
-                show=False, id="longrange.key_right",
-                tooltip="Move the key word one token to the right"),
-        Binding("less_than_sign,comma", "move_key(-1)", "key←", key_display="<", show=False,
-                id="longrange.key_left", tooltip="Move the key word one token to the left"),
-        Binding("s", "edit_sentence", "sentence", id="longrange.edit",
-                tooltip="Type your own sentence"),
-    ]
+    BINDINGS = key_table(
+        "longrange",
+        ("m", "next_model", "model", "model", "Cycle the model: per-step factor, vanilla RNN, LSTM"),
+        ("e", "next_preset", "example", "example", "Load the next example sentence (also p)",
+         HIDDEN),
+        ("right_square_bracket", "nudge_filler(1)", "gap+", "gap_up",
+         "Insert more filler words after the key word", {"key_display": "]", "group": _GAP}),
+        ("left_square_bracket", "nudge_filler(-1)", "gap-", "gap_down",
+         "Insert fewer filler words after the key word", {"key_display": "[", "group": _GAP}),
+        ("plus,equals_sign", "nudge_model(0.05)", "γ/scale+", "up",
+         "Raise the per-step factor (or the weight scale) by 0.05",
+         {"key_display": "+", "show": False}),
+        ("minus,underscore", "nudge_model(-0.05)", "γ/scale-", "down",
+         "Lower the per-step factor (or the weight scale) by 0.05",
+         {"key_display": "-", "show": False}),
+        ("greater_than_sign,full_stop", "move_key(1)", "key→", "key_right",
+         "Move the key word one token to the right", {"key_display": ">", "show": False}),
+        ("less_than_sign,comma", "move_key(-1)", "key←", "key_left",
+         "Move the key word one token to the left", {"key_display": "<", "show": False}),
+        ("s", "edit_sentence", "sentence", "edit", "Type your own sentence"),
+    )
 
     # -- what the page computes ------------------------------------------------------
     def default_values(self) -> dict:
@@ -168,17 +165,15 @@ class LongRangeScreen(ConfigPage):
                      "there) · filler in italics", id="lr-legend", classes="note")
         yield Label("key word vs gap (filler words inserted after it)", classes="section",
                     id="lr-sweep-label")
-        yield FitTable(id="lr-sweep", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="lr-sweep")
         yield Label("every token (Enter makes the row the key word)", classes="section")
-        yield FitTable(id="lr-tokens", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="lr-tokens")
 
     def setup_tables(self) -> None:
-        sweep = self.query_one("#lr-sweep", DataTable)
-        for label in ("gap", "distance", "key/last", "signal"):
-            sweep.add_column(label, key=label)
-        tokens = self.query_one("#lr-tokens", DataTable)
-        for label in ("t", "token", "", "|dL/dx_t|", "ratio", "share", "signal"):
-            tokens.add_column(label, key=label or "glyph")
+        self.query_one("#lr-sweep", FitTable).add_keyed_columns(
+            "gap", "distance", "key/last", "signal")
+        self.query_one("#lr-tokens", FitTable).add_keyed_columns(
+            "t", "token", "", "|dL/dx_t|", "ratio", "share", "signal", blank="glyph")
         self._show_fields(self.config.model)
 
     def on_fields_edited(self, field: str) -> None:

@@ -11,7 +11,6 @@ from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Label, Select, Static
 
@@ -30,6 +29,7 @@ from ..engine.spectrum import (
 )
 from ..topics import topic
 from ..widgets.charts import eigenvalue_chart, power_chart
+from ..widgets.keys import key_table
 from ..widgets.log_chart import LogChart
 from ..widgets.plane import EIGHTHS, PlotCanvas, bucket_means
 from ..widgets.tables import FitTable
@@ -118,12 +118,13 @@ class SpectrumScreen(RNNPage):
         extra_field("shear", "shear b"),
         extra_field("train_steps", "train steps"),
     )
-    BINDINGS = [
-        Binding("t", "train", "train 50", id="spectrum.train",
-                tooltip="Train each init for 50 steps and show how its spectrum moved"),
-        Binding("v", "next_init", "next init", id="spectrum.next_init",
-                tooltip="Show the next initialisation in the complex plane"),
-    ]
+    BINDINGS = key_table(
+        "spectrum",
+        ("t", "train", "train 50", "train",
+         "Train each init for 50 steps and show how its spectrum moved"),
+        ("v", "next_init", "next init", "next_init",
+         "Show the next initialisation in the complex plane"),
+    )
 
 
     def __init__(self) -> None:
@@ -132,7 +133,7 @@ class SpectrumScreen(RNNPage):
 
     def compose_results(self) -> ComposeResult:
         yield Static("computing the first result (torch is loading)...", id="spec-summary")
-        yield FitTable(id="spec-table", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="spec-table")
         yield Label("sorted |eigenvalue| per init (largest first)", classes="section",
                     id="spec-spark-label")
         for init in ALL_INITS:
@@ -151,17 +152,15 @@ class SpectrumScreen(RNNPage):
         yield Label("after a few training steps (press t, or set train steps)", classes="section",
                     id="spec-train-label")
         yield Static("", id="spec-train-note")
-        yield FitTable(id="spec-train", zebra_stripes=True, cursor_type="row")
+        yield FitTable(id="spec-train")
 
     def setup_tables(self) -> None:
-        train = self.query_one("#spec-train", DataTable)
-        for label in ("init", "ρ before", "ρ after", "||W||₂ before", "||W||₂ after", "moved",
-                      "loss before", "loss after"):
-            train.add_column(label, key=label)
-        table = self.query_one("#spec-table", DataTable)
-        for label in ("init", "radius ρ", "norm ||W||₂", "norm/ρ", "Henrici", "min |λ|",
-                      "||W^K v||", "peak (k)"):
-            table.add_column(label, key=label)
+        self.query_one("#spec-train", FitTable).add_keyed_columns(
+            "init", "ρ before", "ρ after", "||W||₂ before", "||W||₂ after", "moved",
+            "loss before", "loss after")
+        self.query_one("#spec-table", FitTable).add_keyed_columns(
+            "init", "radius ρ", "norm ||W||₂", "norm/ρ", "Henrici", "min |λ|", "||W^K v||",
+            "peak (k)")
 
     # -- computing ----------------------------------------------------------------
     def compute_rnn(self, config: RNNConfig, extras: dict[str, Any], job: Job):

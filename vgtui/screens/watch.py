@@ -16,12 +16,12 @@ import time
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Static
 
 from ..engine.watchlog import QUANTITIES, QUANTITY_TITLES, WatchRun
 from ..present.watch import ramp_for_arrays
+from ..widgets.keys import HIDDEN, LEAVE_FIELD, key_table
 from ..widgets.watch import RunPanel, Selection, notes_lines, selected_index
 from .base import PageScreen
 
@@ -122,28 +122,22 @@ class WatchScreen(PageScreen):
             "column a timestep; the RNN's left side stays low, the gated cells' rises.")
     AUTO_FOCUS = "#watch-body"
 
-    BINDINGS = [
-        Binding("left", "move(-1)", "◀ record", id="watch.previous",
-                tooltip="Show the previous record"),
-        Binding("right", "move(1)", "record ▶", id="watch.next", tooltip="Show the next record"),
-        Binding("home", "first", "first", show=False, id="watch.first",
-                tooltip="Show the first record"),
-        Binding("end", "latest", "latest", id="watch.latest",
-                tooltip="Show the latest record and follow new ones"),
-        Binding("l", "next_layer", "layer", id="watch.layer", tooltip="Show the next layer"),
-        Binding("v", "next_quantity", "quantity", id="watch.quantity",
-                tooltip="Cycle dL/dh, dL/dc, dL/dx and the lag profile"),
-        Binding("h", "quantity('h')", "dL/dh", show=False, id="watch.h",
-                tooltip="Show ||dL/dh_t||"),
-        Binding("x", "quantity('x')", "dL/dx", show=False, id="watch.x",
-                tooltip="Show ||dL/dx_t||"),
-        Binding("k", "quantity('lag')", "lag", show=False, id="watch.lag",
-                tooltip="Show the lag profile"),
-        Binding("o", "open", "open", id="watch.open", tooltip="Type the paths of logs to follow"),
-        Binding("s", "samples", "samples", show=False, id="watch.samples",
-                tooltip="Open the sample logs that come with vgtui"),
-        Binding("escape", "leave_field", "leave field", show=False, id="watch.leave_field"),
-    ]
+    BINDINGS = key_table(
+        "watch",
+        ("left", "move(-1)", "◀ record", "previous", "Show the previous record"),
+        ("right", "move(1)", "record ▶", "next", "Show the next record"),
+        ("home", "first", "first", "first", "Show the first record", HIDDEN),
+        ("end", "latest", "latest", "latest", "Show the latest record and follow new ones"),
+        ("l", "next_layer", "layer", "layer", "Show the next layer"),
+        ("v", "next_quantity", "quantity", "quantity",
+         "Cycle dL/dh, dL/dc, dL/dx and the lag profile"),
+        ("h", "quantity('h')", "dL/dh", "h", "Show ||dL/dh_t||", HIDDEN),
+        ("x", "quantity('x')", "dL/dx", "x", "Show ||dL/dx_t||", HIDDEN),
+        ("k", "quantity('lag')", "lag", "lag", "Show the lag profile", HIDDEN),
+        ("o", "open", "open", "open", "Type the paths of logs to follow"),
+        ("s", "samples", "samples", "samples", "Open the sample logs that come with vgtui", HIDDEN),
+        LEAVE_FIELD,
+    )
 
     def __init__(self) -> None:
         super().__init__()

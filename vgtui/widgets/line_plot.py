@@ -13,6 +13,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from .log_chart import append_y_axis
+
 # Bit for the braille dot at (column 0..1, row 0..3) inside one cell.
 _DOTS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
 
@@ -113,9 +115,7 @@ def draw_line_plot(curve, width: int, height: int, line_style: str = "bold cyan"
         zero_row = to_py(0.0) // 4
     text = Text(no_wrap=True, overflow="crop")
     for r in range(rows):
-        label = labels.get(r, "")
-        text.append(label.rjust(label_w), style="dim")
-        text.append(" ┤" if label else " │", style="dim")
+        append_y_axis(text, labels.get(r, ""), label_w)
         for c in range(cols):
             if dots[r][c]:
                 text.append(chr(0x2800 + dots[r][c]), style=line_style)

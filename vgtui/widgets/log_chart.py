@@ -29,6 +29,13 @@ def decade_label(exponent: int) -> str:
     return f"1e{exponent:+03d}" if abs(exponent) < 100 else f"1e{exponent:+d}"
 
 
+def append_y_axis(text: Text, label: str, width: int) -> None:
+    """The left edge of a chart row: its y label (if any) right-aligned in ``width``,
+    then the axis, ticked where the row is labelled."""
+    text.append(label.rjust(width), style="dim")
+    text.append(" ┤" if label else " │", style="dim")
+
+
 def nice_step(span: float, max_ticks: int) -> int:
     """A tick spacing in decades from 1, 2, 5 x 10^k giving at most max_ticks ticks."""
     max_ticks = max(1, max_ticks)
@@ -147,9 +154,7 @@ def draw_log_chart(series: tuple, width: int, height: int, x_label: str = "t", x
             text.append("overlap")
         text.append("\n")
     for r in range(rows):
-        label = tick_rows.get(r, "")
-        text.append(label.rjust(label_w), style="dim")
-        text.append(" ┤" if label else " │", style="dim")
+        append_y_axis(text, tick_rows.get(r, ""), label_w)
         for c in range(columns):
             text.append(cells[r][c], style=styles[r][c] or None)
         text.append("\n")

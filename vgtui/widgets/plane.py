@@ -16,6 +16,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from .log_chart import append_y_axis
+
 BRAILLE_BASE = 0x2800
 # Bit for the dot at (column dx in 0..1, row dy in 0..3) of a braille cell.
 DOT_BITS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
@@ -292,9 +294,7 @@ def draw_plot(plot, width: int, height: int, empty_text: str = "computing...") -
         text.append(f" ({clipped} off the chart)", style="dim")
     text.append("\n")
     for r in range(rows):
-        label = tick_rows.get(r, "")
-        text.append(label.rjust(label_w), style="dim")
-        text.append(" ┤" if label else " │", style="dim")
+        append_y_axis(text, tick_rows.get(r, ""), label_w)
         for c in range(cols):
             if (r, c) in marks:
                 ch, st = marks[(r, c)]

@@ -11,13 +11,14 @@ app is one of these.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
 from textual.widgets import DataTable
+from textual.widgets.data_table import CursorType
 
 
 def _width(cell) -> int:
@@ -73,6 +74,17 @@ def _blank(strip: Strip, spans: list[tuple[int, int]], marker: str = "",
 
 class FitTable(DataTable):
     """A DataTable that shows whole columns only; see the module docstring."""
+
+    def __init__(self, *, zebra_stripes: bool = True, cursor_type: CursorType = "row",
+                 **options: Any) -> None:
+        # The app's tables list rows: striped, and read (or opened) a row at a time.
+        super().__init__(zebra_stripes=zebra_stripes, cursor_type=cursor_type, **options)
+
+    def add_keyed_columns(self, *labels: str, blank: str = "mark") -> None:
+        """A column per header, keyed by the header itself so that cells are updated by
+        name; a column with an empty header (a mark or a glyph) is keyed ``blank``."""
+        for label in labels:
+            self.add_column(label, key=label or blank)
 
     def column_spans(self) -> list[tuple[int, int]]:
         """(start, end) of every scrollable column, in the table's own x coordinates

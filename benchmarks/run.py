@@ -336,7 +336,8 @@ def bench_waits() -> list[Outcome]:
     if "experiments" in r:
         e = r["experiments"]
         out.append(Outcome("default Experiments run", "<= 60 s", f"{e:.0f} s", e / 60, e <= 60,
-                           f"{r['runs']} runs (latch, SGD, T = 5..100, rnn/lstm/gru, 1 seed); "
+                           f"{r['runs']} runs (latch, Adam + clip, gate bias 3, T = 5, 20, 50, "
+                           "rnn/lstm/gru, 1 seed); "
                            "ratio to 60 s"))
     return out
 

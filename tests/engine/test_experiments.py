@@ -199,6 +199,23 @@ def test_forget_bias_sets_the_lstm_gate_and_its_resting_value():
     assert torch.equal(cell.bias_ih_l0[:7], default["cell"].bias_ih_l0[:7])
 
 
+def test_forget_bias_sets_the_gru_update_gate_that_keeps_the_state():
+    """Checked by torch's own GRU step: with the weights zeroed and the new-content bias
+    at 0, h_1 = (1 - z) tanh(0) + z h_0 = z h_0, so h_1 / h_0 is the update gate z, which
+    must be sigmoid(3) when the bias of 3 went into z (and not into r or n)."""
+    model = build_model("gru", 2, 5, 2, seed=1, forget_bias=3.0)
+    cell = model["cell"]
+    with torch.no_grad():
+        cell.weight_ih_l0.zero_()
+        cell.weight_hh_l0.zero_()
+        cell.bias_ih_l0[10:].zero_()
+        cell.bias_hh_l0[10:].zero_()
+    h0 = torch.full((1, 1, 5), 0.7, dtype=torch.float64)
+    _, h1 = cell(torch.zeros(1, 1, 2, dtype=torch.float64), h0)
+    assert torch.allclose(h1 / h0, torch.full_like(h0, 1 / (1 + math.exp(-3.0))), rtol=1e-14)
+    assert keep_gate_at_rest(model, "gru", 5) == pytest.approx(1 / (1 + math.exp(-3.0)))
+
+
 def test_spectral_radius_matches_numpy():
     model = build_model("rnn", 2, 9, 2, seed=4)
     w = model["cell"].weight_hh_l0.detach().numpy()

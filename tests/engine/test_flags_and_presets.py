@@ -38,12 +38,12 @@ RECORDED = [
     (RNNConfig(), "--activation tanh --scale 1.0 --steps 50"),
     (RNNConfig(activation="sigmoid", steps=20, hidden=8, leaky_slope=0.2, dtype="float32"),
      "--activation sigmoid --scale 1.0 --hidden 8 --steps 20 --leaky-slope 0.2 --dtype float32"),
-    (ExperimentConfig(), "--task latch --lengths 5,10,20,50,100 --arch rnn,lstm,gru "
-     "--optimizer sgd --seeds 1"),
+    (ExperimentConfig(), "--task latch --lengths 5,20,50 --arch rnn,lstm,gru "
+     "--optimizer adam --seeds 1 --clip 1.0 --forget-bias 3.0"),
     (ExperimentConfig(optimizer="adam", clip=1.0, lengths=(5, 8), archs=("rnn",), truncate=4,
                       lr=0.05),
      "--task latch --lengths 5,8 --arch rnn --optimizer adam --seeds 1 --lr 0.05 --clip 1.0 "
-     "--truncate 4"),
+     "--forget-bias 3.0 --truncate 4"),
 ]
 
 

@@ -73,8 +73,9 @@ EXPERIMENT_FIELDS: dict[str, ExperimentField] = {f.name: f for f in (
                     1e-6, 10.0, none_word="auto"),
     ExperimentField("clip", float, "clip norm", "clip the gradient norm at this value",
                     1e-6, 1e6, none_word="off"),
-    ExperimentField("forget_bias", float, "forget bias", "LSTM forget-gate bias at init "
-                    "(default: torch's own init)", -20.0, 20.0, none_word="default"),
+    ExperimentField("forget_bias", float, "forget bias", "bias at init of the gate that keeps "
+                    "the state (LSTM forget gate, GRU update gate; default: torch's own init)",
+                    -20.0, 20.0, none_word="default"),
     ExperimentField("truncate", int, "truncate k", "backpropagate only k steps back from T",
                     1, 1000, none_word="off"),
     ExperimentField("hidden", int, "hidden size", "units in the recurrent state", 1, 512),
@@ -152,16 +153,20 @@ def parse_experiment_field(name: str, text: Any) -> Any:
 class ExperimentConfig(CheckedConfig):
     """What to train: task x lengths x architectures x seeds, and how."""
 
+    # The default makes the screen's point: a vanilla RNN that learns T = 5 and 20 and
+    # fails at 50 beside an LSTM and a GRU whose keep gates start at sigmoid(3) = 0.95 and
+    # learn all three (Adam, clipped at 1). The 1990s SGD set-up, where the gated cells
+    # with torch's own init do no better, is the "sgd-torch-init" preset.
     task: str = "latch"
-    lengths: tuple[int, ...] = (5, 10, 20, 50, 100)
+    lengths: tuple[int, ...] = (5, 20, 50)
     archs: tuple[str, ...] = ("rnn", "lstm", "gru")
-    optimizer: str = "sgd"
+    optimizer: str = "adam"
     seeds: int = 1  # the "full" preset runs three (about two minutes on two cores)
     first_seed: int = 0
-    train_steps: int = 300
+    train_steps: int = 400
     lr: float | None = None
-    clip: float | None = None
-    forget_bias: float | None = None
+    clip: float | None = 1.0
+    forget_bias: float | None = 3.0
     truncate: int | None = None
     hidden: int = 16
     batch: int = 32
@@ -201,9 +206,10 @@ class ExperimentConfig(CheckedConfig):
 
     def to_flags(self) -> list[str]:
         """The ``vgtui train`` flags that rebuild this config: the settings that differ
-        from the defaults, plus task, lengths, arch, optimizer and seeds always."""
+        from the defaults, plus always the task, lengths, arch, optimizer, seeds, clipping
+        and gate bias (the last two decide whether gated cells beat the vanilla RNN)."""
         d = ExperimentConfig()
-        always = ("task", "lengths", "archs", "optimizer", "seeds")
+        always = ("task", "lengths", "archs", "optimizer", "seeds", "clip", "forget_bias")
         parts = []
         for name in FLAG_ORDER:
             value = getattr(self, name)

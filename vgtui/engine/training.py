@@ -29,6 +29,7 @@ from .errors import Cancelled, ConfigError
 from .experiment_config import (ExperimentConfig, GATE_BLOCKS, LEARNED_RATIO, MOMENTUM,
                                 PARTIAL_RATIO, RunSpec)
 from .seeding import global_seed
+from .stack_weights import KEEP_BLOCK
 from .tasks import (chance_accuracy, constant_baseline, expected_baseline, is_classification,
                     make_batch, task_sizes, task_stream)
 
@@ -39,18 +40,21 @@ EVAL_POINTS = 10
 def build_model(arch: str, input_size: int, hidden: int, outputs: int, seed: int,
                 forget_bias: float | None = None):
     """A torch.nn recurrent cell plus a linear readout, initialised from ``seed``
-    (float64, CPU). The LSTM forget-gate bias, when given, is set in ``bias_ih``
-    with ``bias_hh`` zeroed there, so the gate's total bias is exactly that value."""
+    (float64, CPU). ``forget_bias``, when given, is the bias of the gate that keeps the
+    old state (the LSTM forget gate, the GRU update gate z, as everywhere in vgtui): set
+    in ``bias_ih`` with ``bias_hh`` zeroed there, so the gate's total bias is exactly
+    that value."""
     import torch  # torch: loaded on first use
 
     cls = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[arch]
     with global_seed(seed):
         cell = cls(input_size, hidden, batch_first=True, dtype=torch.float64)
         readout = torch.nn.Linear(hidden, outputs, dtype=torch.float64)
-    if arch == "lstm" and forget_bias is not None:
-        with torch.no_grad():  # gate order in torch's LSTM: input, forget, cell, output
-            cell.bias_ih_l0[hidden:2 * hidden] = forget_bias
-            cell.bias_hh_l0[hidden:2 * hidden] = 0.0
+    if arch in KEEP_BLOCK and forget_bias is not None:
+        keep = slice(KEEP_BLOCK[arch] * hidden, (KEEP_BLOCK[arch] + 1) * hidden)
+        with torch.no_grad():  # torch's gate order: LSTM i, f, g, o; GRU r, z, n
+            cell.bias_ih_l0[keep] = forget_bias
+            cell.bias_hh_l0[keep] = 0.0
     return torch.nn.ModuleDict({"cell": cell, "readout": readout})
 
 
@@ -374,7 +378,7 @@ def train_run(config: ExperimentConfig, spec: RunSpec, *, device=None, dtype=Non
     return RunResult(
         task=task, arch=spec.arch, length=T, seed=spec.seed, index=spec.index,
         optimizer=config.optimizer, learning_rate=config.learning_rate, clip=config.clip,
-        forget_bias=config.forget_bias if spec.arch == "lstm" else None,
+        forget_bias=config.forget_bias if spec.arch in KEEP_BLOCK else None,
         truncate=config.truncate, train_steps=done, final_loss=final_loss,
         initial_loss=initial_loss, baseline=baseline,
         baseline_expected=expected_baseline(task, config.symbols), accuracy=accuracy,

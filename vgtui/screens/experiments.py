@@ -92,19 +92,22 @@ Each run trains on fresh batches; the verdict comes from held-out examples.
   truncated experiment.
 
 **Things to try.**
-- The default (latch, SGD): the RNN learns at T = 5 and stays at chance at T = 100.
-- Preset *Adam + clipping*: a vanilla RNN may now learn much longer dependencies: Adam's
-  step does not shrink with the gradient.
+- The default (latch, Adam, keep gates biased to 3): the RNN learns T = 5 and 20 and is at
+  chance at T = 50, where the LSTM and GRU still learn.
+- Preset *sgd-torch-init*: SGD and torch's own gate init (keep gates near 0.5): the gated
+  cells fail already at T = 10, the RNN at T = 20. A gate helps once it is set to keep.
+- Preset *Adam + clipping* (torch's gate init): Adam's step does not shrink with the
+  gradient, which changes what a vanilla RNN can reach.
 - Preset *forget bias*: LSTM with the forget gate biased open (3) against torch's default.
 - Preset *truncated* (key `t`): k = 8, lengths 5..20.
 - Set noise to 0: how much of the difficulty is the noise?
 - Preset *remember the first input (the Bengio walkthrough's test)* and compare with the figures the article prints.
 
-Defaults: latch, SGD momentum 0.9 lr 0.1, 300 updates of 32 examples, 16 units, noise
-0.2, 1 seed, T = 5..100: under a minute on two cores. `f` loads and runs the full study
-(the same over 3 seeds, about two minutes). The same runs:
-`vgtui train --task latch --lengths 5,10,20,50,100 --arch rnn,lstm,gru --optimizer sgd
---seeds 1 --json` (`--preset full` for three seeds).
+Defaults: latch, Adam lr 0.01 clipped at 1, LSTM forget / GRU update gate bias 3, 400
+updates of 32 examples, 16 units, noise 0.2, 1 seed, T = 5, 20, 50: under a minute on two
+cores. `f` loads and runs the full study (the same over 3 seeds, about two minutes). The
+same runs: `vgtui train --task latch --lengths 5,20,50 --arch rnn,lstm,gru --optimizer adam
+--clip 1 --forget-bias 3 --json` (`--preset full` for three seeds).
 """
 
 

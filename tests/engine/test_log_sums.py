@@ -5,6 +5,7 @@ from decimal import Decimal, localcontext
 from fractions import Fraction
 
 import numpy as np
+import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -112,3 +113,66 @@ def test_out_of_range_literals_print_only_the_digits_the_log_carries():
         exact_log = Decimal(10**9) * _dec_log10(Decimal("0.5"))
         exact_mantissa = (10 ** (exact_log - exact_log.to_integral_value(rounding="ROUND_FLOOR")))
         assert abs(Decimal(mantissa) - exact_mantissa) / exact_mantissa < Decimal("1e-5")
+
+
+def _gated_zero_weights(arch: str, n: int, m: int, steps: int, biases: dict):
+    """A one-layer LSTM/GRU with every weight 0 and per-gate biases (the same for every
+    unit), zero inputs: the state then feeds back only through the gate that keeps it."""
+    from vgtui.engine.stack_weights import BLOCK_NAMES, StackWeights
+
+    blocks = BLOCK_NAMES[arch]
+    g = len(blocks)
+    b_ih = torch.zeros(1, g * n, dtype=torch.float64)
+    for k, name in enumerate(blocks):
+        b_ih[0, k * n:(k + 1) * n] = biases.get(name, 0.0)
+    return StackWeights(arch, [torch.zeros(1, g * n, m, dtype=torch.float64)],
+                        [torch.zeros(1, g * n, n, dtype=torch.float64)], [b_ih],
+                        [torch.zeros(1, g * n, dtype=torch.float64)],
+                        torch.zeros(1, steps, m, dtype=torch.float64))
+
+
+def _dec_sigmoid(b: float) -> Decimal:
+    return 1 / (1 + (-Decimal(b)).exp())
+
+
+@pytest.mark.slow
+def test_gru_at_10000_steps_is_exact_to_1e_12():
+    """GRU, every weight 0, update-gate bias 2.5: h_t = z h_(t-1) with z = sigmoid(2.5)
+    (the new content tanh(0) is 0), so ||dL/dh_1|| = sqrt(n) z^(T-1) for L = sum(h_T)."""
+    from vgtui.engine.gated import run_stack
+
+    steps, n = 10_000, 4  # the gated loop runs step by step: 100,000 steps take minutes
+    weights = _gated_zero_weights("gru", n, 2, steps, {"z": 2.5})
+    run = run_stack(RNNConfig(arch="gru", hidden=n, input_size=2, steps=steps, device="cpu",
+                              dtype="float64"), weights)
+    with localcontext() as ctx:
+        ctx.prec = 50
+        exact = (steps - 1) * _dec_log10(_dec_sigmoid(2.5)) + _dec_log10(n) / 2
+        got = Decimal(float(run.log10_grad_h[0]))
+        assert abs((got - exact) / exact) < Decimal("1e-12")
+
+
+@pytest.mark.slow
+def test_lstm_cell_gradient_at_10000_steps_is_exact_to_1e_12():
+    """LSTM, every weight 0, zero inputs: h_t feeds nothing back, c_t = f c_(t-1) + i g
+    settles at c* = i g / (1 - f), and dL/dc_1 = f^(T-1) o (1 - tanh^2 c*) per unit
+    for L = sum(h_T) = sum(o tanh(c_T))."""
+    from vgtui.engine.gated import run_stack
+
+    steps, n = 10_000, 4
+    b = {"i": 0.5, "f": 2.0, "g": 0.3, "o": -0.4}
+    weights = _gated_zero_weights("lstm", n, 2, steps, b)
+    run = run_stack(RNNConfig(arch="lstm", hidden=n, input_size=2, steps=steps, device="cpu",
+                              dtype="float64"), weights)
+    with localcontext() as ctx:
+        ctx.prec = 50
+        f, i, o = (_dec_sigmoid(b[k]) for k in ("f", "i", "o"))
+        e2 = (2 * Decimal(b["g"])).exp()
+        g = (e2 - 1) / (e2 + 1)
+        c = i * g / (1 - f)
+        e2c = (2 * c).exp()
+        th = (e2c - 1) / (e2c + 1)
+        end = Decimal(n).sqrt() * o * (1 - th * th)
+        exact = (steps - 1) * _dec_log10(f) + _dec_log10(end)
+        got = Decimal(float(run.log10_grad_c[0]))
+        assert abs((got - exact) / exact) < Decimal("1e-12")

@@ -176,6 +176,9 @@ async def test_help_palette_and_demo_state():
 
 
 async def open_claim(pilot, screen, claim_id: str) -> None:
+    """Enter on the claim's row, once it is listed (the claims computed by torch are
+    added when their worker is done, later on a loaded machine)."""
+    await wait_until(pilot, lambda: claim_id in [c.id for c in screen.shown], timeout=180)
     table = screen.query_one("#claims-table", DataTable)
     table.move_cursor(row=[c.id for c in screen.shown].index(claim_id))
     table.focus()

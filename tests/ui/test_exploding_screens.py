@@ -56,19 +56,21 @@ async def test_rnn_screens_at_scale_5_relu(screen_id, steps, marker):
 
 @pytest.mark.slow
 async def test_architectures_and_forget_gate_at_scale_5():
+    """2,000 steps: already far past float range (the CLI tests take the gated cells to
+    10,000 steps; here the screens' drawing of such figures is what is tested)."""
     async with page("architectures", size=(200, 70)) as (app, pilot, screen):
-        await _apply(pilot, screen, {"scale": 5.0, "steps": 10_000, "radius": 1.5},
-                     _config_is(scale=5.0, steps=10_000))
+        await _apply(pilot, screen, {"scale": 5.0, "steps": 2_000, "radius": 1.5},
+                     _config_is(scale=5.0, steps=2_000))
         text = screen_text(app)
         assert not BAD.findall(text)
-        assert re.search(r"\de\+1[67]\d\d", text)  # the SSM at radius 1.5: about 1e1761
+        assert re.search(r"\de\+35\d", text)  # the SSM at radius 1.5: 1.5^1999, about 1e352
         app.action_goto("forget")
         screen = await on_screen(pilot, "forget")
         panel = screen.query_one("#forget-panel", ControlPanel)
         before = screen.result
-        panel.set_values({"scale": 5.0, "steps": 10_000})
+        panel.set_values({"scale": 5.0, "steps": 2_000})
         await wait_until(pilot, lambda: screen.result is not before
-                         and screen.result.config.steps == 10_000, timeout=120)
+                         and screen.result.config.steps == 2_000, timeout=240)
         await settled(pilot, screen)
         assert not BAD.findall(screen_text(app))
 

@@ -339,6 +339,19 @@ class VgtuiApp(App):
             screen.set_focus(None)
 
     # -- themes -----------------------------------------------------------------
+    def watch_theme(self, theme: str) -> None:
+        # Textual restyles its own widgets; the pages draw their figures again in the
+        # theme's colours: every page of this mode's stack now (one may show under an
+        # overlay), the pages of other modes when they are next shown.
+        self.call_next(self._restyle_pages)
+
+    def _restyle_pages(self) -> None:
+        if self._closing_down():
+            return
+        for screen in self.screen_stack:
+            if hasattr(screen, "restyle"):
+                screen.restyle()
+
     def action_toggle_ansi(self) -> None:
         """The terminal's own 16-colour palette, or back to the theme before it."""
         if self.theme == ANSI_THEME:

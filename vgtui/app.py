@@ -4,8 +4,10 @@ Nothing here imports torch. The first screen draws at once; torch is imported
 in a background thread so it is warm by the time the first result is wanted.
 
 Also here: demo mode (``vgtui --demo``: every screen with a DEMO narration in
-registry order, each put in its demo state), and the ANSI theme that draws with
-the terminal's own palette (``--ansi``, ``VGTUI_ANSI=1`` or ctrl+t).
+registry order, each put in its demo state), the ANSI theme that draws with
+the terminal's own palette (``--ansi``, ``VGTUI_ANSI=1`` or ctrl+t), and the theme and
+last screen remembered between runs (vgtui/settings.py): a theme chosen in the app
+(ctrl+p, "Theme") is saved, one given on the command line is for that run only.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.widgets import Input
 
+from . import settings
 from .engine import RNNConfig
 from .topics import TOPICS, topic, topic_ids
 from .widgets.field_input import FieldInput
@@ -126,10 +129,18 @@ class VgtuiApp(App):
 
     def __init__(self, start_screen: str | None = None, *, demo: bool = False,
                  demo_interval: float | None = None, ansi: bool = False,
-                 save_dir: str | None = None) -> None:
+                 save_dir: str | None = None, theme: str | None = None) -> None:
         super().__init__()
         self.save_dir = save_dir
-        self.start_screen = start_screen or TOPICS[0].id
+        # What the last run remembered; a screen or theme asked for now wins over it.
+        self.remembered, self.settings_problem = settings.load()
+        self._settings_unsaved = False
+        remembered_screen = self.remembered.get("screen")
+        if remembered_screen not in topic_ids() or demo or demo_interval:
+            remembered_screen = None  # a demo walks from the first screen
+        self.start_screen = start_screen or remembered_screen or TOPICS[0].id
+        self.start_theme = theme
+        self._starting = True  # themes set while starting are not the user's choice
         self.torch_version: str | None = None
         self.demo_active = bool(demo or demo_interval)
         self.demo_interval = demo_interval
@@ -139,8 +150,10 @@ class VgtuiApp(App):
         self.start_ansi = ansi
 
     def on_mount(self) -> None:
-        if self.start_ansi:
-            self.action_toggle_ansi()
+        self._apply_start_theme()
+        if self.settings_problem:
+            self.notify(self.settings_problem, title="settings", severity="warning",
+                        timeout=8, markup=False)
         if self.demo_active:
             self.demo_start(self.start_screen)
         else:
@@ -338,12 +351,32 @@ class VgtuiApp(App):
         else:
             screen.set_focus(None)
 
-    # -- themes -----------------------------------------------------------------
+    # -- themes and remembered settings ------------------------------------------
+    def _apply_start_theme(self) -> None:
+        """--theme, else --ansi (or VGTUI_ANSI), else the theme remembered, else Textual's
+        default (a remembered theme this Textual lacks is ignored)."""
+        remembered = self.remembered.get("theme")
+        try:
+            if self.start_theme:
+                self.theme = self.start_theme
+            elif self.start_ansi:
+                self.action_toggle_ansi()
+            elif remembered:
+                if remembered in self.available_themes:
+                    self.theme = remembered
+                else:
+                    self.settings_problem = (f"remembered theme {remembered!r} is not one this "
+                                             "Textual has; ignored")
+        finally:
+            self._starting = False
+
     def watch_theme(self, theme: str) -> None:
         # Textual restyles its own widgets; the pages draw their figures again in the
         # theme's colours: every page of this mode's stack now (one may show under an
         # overlay), the pages of other modes when they are next shown.
         self.call_next(self._restyle_pages)
+        if not self._starting:
+            self.remember(theme=theme)
 
     def _restyle_pages(self) -> None:
         if self._closing_down():
@@ -351,6 +384,20 @@ class VgtuiApp(App):
         for screen in self.screen_stack:
             if hasattr(screen, "restyle"):
                 screen.restyle()
+
+    def remember(self, **values: str) -> None:
+        """Save these settings (theme=, screen=) for the next run if they changed. Screens
+        a demo walks through are not the user's choice: not saved. A failure to save is
+        said once."""
+        if "screen" in values and self.demo_active:
+            values.pop("screen")
+        if all(self.remembered.get(k) == v for k, v in values.items()):
+            return
+        self.remembered.update(values)
+        problem = settings.save(self.remembered)
+        if problem and not self._settings_unsaved:
+            self._settings_unsaved = True
+            self.notify(problem, title="settings", severity="warning", timeout=8, markup=False)
 
     def action_toggle_ansi(self) -> None:
         """The terminal's own 16-colour palette, or back to the theme before it."""

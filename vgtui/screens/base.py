@@ -138,6 +138,8 @@ class PageScreen(Screen):
             self.show_demo_narration(None)
         self._fit(app.size.width, app.size.height)
         self.restyle()  # the theme may have changed while another mode was shown
+        if self.SCREEN_ID and hasattr(app, "remember"):
+            app.remember(screen=self.SCREEN_ID)
 
     # -- colours ----------------------------------------------------------------
     _styled_as: str | None = None  # the theme the page was last drawn in

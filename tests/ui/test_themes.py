@@ -13,8 +13,7 @@ from rich.errors import StyleSyntaxError
 from rich.style import Style
 from textual.theme import BUILTIN_THEMES
 
-from vgtui import settings
-from vgtui.app import VgtuiApp
+from vgtui.app import VgtuiApp, config_dir, load_settings, save_settings, settings_path
 from vgtui.present.styles import CLI_PALETTE, ROLES, theme_palette
 from vgtui.topics import TOPICS
 
@@ -211,17 +210,17 @@ async def test_a_theme_picked_in_the_app_redraws_the_page_and_is_remembered(own_
 # -- remembered between runs -----------------------------------------------------------------
 def test_the_settings_folder_follows_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("VGTUI_CONFIG_DIR", str(tmp_path / "own"))
-    assert settings.settings_path() == tmp_path / "own" / "settings.json"
+    assert settings_path() == tmp_path / "own" / "settings.json"
     monkeypatch.delenv("VGTUI_CONFIG_DIR")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    assert settings.settings_path() == tmp_path / "xdg" / "vgtui" / "settings.json"
+    assert settings_path() == tmp_path / "xdg" / "vgtui" / "settings.json"
     monkeypatch.delenv("XDG_CONFIG_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert settings.settings_path() == tmp_path / "home" / ".config" / "vgtui" / "settings.json"
+    assert settings_path() == tmp_path / "home" / ".config" / "vgtui" / "settings.json"
 
 
 def test_the_tests_never_touch_the_users_settings():
-    assert str(settings.config_dir()) != str(Path.home() / ".config" / "vgtui")
+    assert str(config_dir()) != str(Path.home() / ".config" / "vgtui")
 
 
 @pytest.mark.parametrize("content,why", [
@@ -235,23 +234,23 @@ def test_a_broken_settings_file_is_ignored_with_one_line(own_config_dir, content
         path.write_bytes(content)
     else:
         path.write_text(content)
-    remembered, problem = settings.load()
+    remembered, problem = load_settings()
     assert remembered == {} and why in problem and "\n" not in problem
 
 
 def test_settings_keep_only_what_vgtui_writes(own_config_dir):
     (own_config_dir / "settings.json").write_text(json.dumps(
         {"theme": "nord", "screen": 7, "other": "x"}))
-    assert settings.load() == ({"theme": "nord"}, None)
-    assert settings.save({"theme": "dracula", "screen": "flow"}) is None
-    assert settings.load() == ({"theme": "dracula", "screen": "flow"}, None)
+    assert load_settings() == ({"theme": "nord"}, None)
+    assert save_settings({"theme": "dracula", "screen": "flow"}) is None
+    assert load_settings() == ({"theme": "dracula", "screen": "flow"}, None)
 
 
 def test_a_settings_folder_that_cannot_be_written_is_one_line(monkeypatch, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     monkeypatch.setenv("VGTUI_CONFIG_DIR", str(blocker / "vgtui"))
-    problem = settings.save({"theme": "nord"})
+    problem = save_settings({"theme": "nord"})
     assert problem and "not saved" in problem and "\n" not in problem
 
 

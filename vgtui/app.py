@@ -432,7 +432,9 @@ class VgtuiApp(App):
         default (a remembered theme this Textual lacks is ignored)."""
         remembered = self.remembered.get("theme")
         try:
-            if self.start_theme:
+            if self.start_theme and self.start_theme not in self.available_themes:
+                self.settings_problem = f"there is no theme {self.start_theme!r}; ignored"
+            elif self.start_theme:
                 self.theme = self.start_theme
             elif self.start_ansi:
                 self.action_toggle_ansi()

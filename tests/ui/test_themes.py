@@ -297,6 +297,15 @@ async def test_the_app_starts_over_a_broken_settings_file(own_config_dir, conten
         assert app.is_running
 
 
+async def test_an_unknown_theme_given_to_the_app_itself_is_a_notice():
+    app = VgtuiApp(start_screen="chain", theme="no-such-theme")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await on_screen(pilot, "chain", ready=False)
+        await pilot.pause()
+        assert app.theme == "textual-dark" and app.is_running
+        assert any("no-such-theme" in n.message for n in app._notifications)
+
+
 # -- the command line --------------------------------------------------------------------
 def test_an_unknown_theme_is_one_line_and_exit_2(run_cli):
     code, out, err = run_cli("--theme", "no-such-theme")

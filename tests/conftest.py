@@ -9,6 +9,17 @@ os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 os.environ["VGTUI_CACHE_DIR"] = "off"
 
 
+@pytest.fixture(autouse=True)
+def own_config_dir(tmp_path_factory, monkeypatch):
+    """Every test gets an empty settings folder of its own (the app remembers its theme and
+    last screen there), so no test reads or writes the user's ~/.config/vgtui, and no test
+    starts where another left off. A folder apart from tmp_path: tests count what lands
+    there."""
+    folder = tmp_path_factory.mktemp("config")
+    monkeypatch.setenv("VGTUI_CONFIG_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture
 def run_cli(capsys):
     """Run ``vgtui ARGS`` in-process; returns (exit code, stdout, stderr)."""

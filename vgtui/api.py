@@ -14,6 +14,7 @@ from .engine.measure import measure_model
 from .engine.measure_results import Measurement
 from .engine.probe import Probe
 from .engine.unrolled import NORMS
+from .present.styles import CLI_PALETTE
 from .present.watch import chart_lines, measure_summary_rows
 
 __all__ = ["measure", "MeasureResult", "Probe"]
@@ -65,9 +66,10 @@ class MeasureResult(Measurement):
         series = [(f"layer {layer.index} ‖dL/dh_t‖", markers[(layer.index - 1) % 9],
                    _STYLES[(layer.index - 1) % len(_STYLES)], list(layer.log10_grad_h))
                   for layer in self.layers]
-        series.append(("‖dL/dx_t‖", "x", "bold magenta", list(self.log10_grad_x)))
+        series.append(("‖dL/dx_t‖", "x", "series2", list(self.log10_grad_x)))
+        # no app here: the terminal's (or the notebook's) colours, as the CLI prints them
         for line in chart_lines(series, width=min(width, 100), height=10):
-            out.append(Text.assemble(*line))
+            out.append(Text.assemble(*[(text, CLI_PALETTE.style(role)) for text, role in line]))
         table = Table(box=None, header_style="bold", pad_edge=False)
         for name in ("L", "‖dL/dh_1‖", "‖dL/dh_T‖", "factor", "horizon", "verdict", "ρ(W)",
                      "gate mean"):
@@ -100,7 +102,7 @@ class MeasureResult(Measurement):
                                                "line-height: 1.2\">{code}</pre>")
 
 
-_STYLES = ("bold cyan", "bold green", "bold yellow", "bold red", "bold blue")
+_STYLES = ("series1", "series3", "series6", "series5", "series4")  # roles: present/styles.py
 
 
 def _fmt(log10_value: float) -> str:

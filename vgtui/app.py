@@ -4,13 +4,17 @@ Nothing here imports torch. The first screen draws at once; torch is imported
 in a background thread so it is warm by the time the first result is wanted.
 
 Also here: demo mode (``vgtui --demo``: every screen with a DEMO narration in
-registry order, each put in its demo state), and the ANSI theme that draws with
-the terminal's own palette (``--ansi``, ``VGTUI_ANSI=1`` or ctrl+t).
+registry order, each put in its demo state), the ANSI theme that draws with
+the terminal's own palette (``--ansi``, ``VGTUI_ANSI=1`` or ctrl+t), and the theme and
+last screen remembered between runs (settings.json, below): a theme chosen in the app
+(ctrl+p, "Theme") is saved, one given on the command line is for that run only.
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
+import json
 import os
 import shlex
 import subprocess
@@ -18,7 +22,7 @@ import sys
 import time
 from importlib import import_module
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 from textual import events, work
 from textual.app import App, ScreenStackError, SystemCommand, UnknownModeError
@@ -63,6 +67,80 @@ def save_directory(save_dir: str | None = None, kind: str = "screenshots") -> Pa
     base = os.environ.get("XDG_DATA_HOME", "").strip()
     root = Path(base).expanduser() if base else Path.home() / ".local" / "share"
     return root / "vgtui" / kind
+
+
+# -- what the app remembers between runs ---------------------------------------------
+# The theme and the last screen shown, in one small JSON file: settings.json in
+# $VGTUI_CONFIG_DIR, else $XDG_CONFIG_HOME/vgtui, else ~/.config/vgtui. Deleting it resets
+# both. A file that cannot be read, or is not what vgtui writes, is ignored (the app says so
+# in one notice); nothing here raises.
+SETTINGS_FILE = "settings.json"
+SETTINGS_KEYS = ("theme", "screen")  # both strings; anything else in the file is left out
+
+
+def config_dir() -> Path:
+    """Where settings.json lives (see above)."""
+    chosen = os.environ.get("VGTUI_CONFIG_DIR", "").strip()
+    if chosen:
+        return Path(chosen).expanduser()
+    base = os.environ.get("XDG_CONFIG_HOME", "").strip()
+    root = Path(base).expanduser() if base else Path.home() / ".config"
+    return root / "vgtui"
+
+
+def settings_path() -> Path:
+    return config_dir() / SETTINGS_FILE
+
+
+def load_settings() -> tuple[dict[str, str], str | None]:
+    """The remembered settings, and a line saying why the file was ignored (None when it
+    was read, or when there is none yet)."""
+    try:
+        path = settings_path()
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}, None
+    except (OSError, RuntimeError, ValueError) as exc:  # unreadable, a folder, bad bytes
+        return {}, f"{_settings_where()}: could not be read ({_why(exc)}); ignored"
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {}, f"{_settings_where()}: not valid JSON; ignored (delete it to start afresh)"
+    if not isinstance(data, dict):
+        return {}, f"{_settings_where()}: not a JSON object; ignored (delete it to start afresh)"
+    return {k: data[k] for k in SETTINGS_KEYS if isinstance(data.get(k), str)}, None
+
+
+def save_settings(settings: dict[str, Any]) -> str | None:
+    """Write the settings (replacing the file in one step, so a reader never sees half of
+    it); a line saying why not, or None."""
+    data = {k: settings[k] for k in SETTINGS_KEYS if isinstance(settings.get(k), str)}
+    part = None
+    try:
+        path = settings_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        part = path.with_name(f".{SETTINGS_FILE}.{os.getpid()}")
+        part.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        os.replace(part, path)
+    except (OSError, RuntimeError, ValueError) as exc:
+        if part is not None:
+            with contextlib.suppress(OSError):
+                part.unlink()  # the half-written copy, if any
+        return f"{_settings_where()}: settings not saved ({_why(exc)})"
+    return None
+
+
+def _settings_where() -> str:
+    try:
+        path = settings_path()
+        home = Path.home()
+        return "~/" + str(path.relative_to(home)) if path.is_relative_to(home) else str(path)
+    except (OSError, RuntimeError, ValueError):
+        return SETTINGS_FILE
+
+
+def _why(exc: BaseException) -> str:
+    return getattr(exc, "strerror", None) or type(exc).__name__
 
 
 def run_lookup(command: str, fmt: str) -> tuple[int, str]:
@@ -127,10 +205,18 @@ class VgtuiApp(App):
 
     def __init__(self, start_screen: str | None = None, *, demo: bool = False,
                  demo_interval: float | None = None, ansi: bool = False,
-                 save_dir: str | None = None) -> None:
+                 save_dir: str | None = None, theme: str | None = None) -> None:
         super().__init__()
         self.save_dir = save_dir
-        self.start_screen = start_screen or TOPICS[0].id
+        # What the last run remembered; a screen or theme asked for now wins over it.
+        self.remembered, self.settings_problem = load_settings()
+        self._settings_unsaved = False
+        remembered_screen = self.remembered.get("screen")
+        if remembered_screen not in topic_ids() or demo or demo_interval:
+            remembered_screen = None  # a demo walks from the first screen
+        self.start_screen = start_screen or remembered_screen or TOPICS[0].id
+        self.start_theme = theme
+        self._starting = True  # themes set while starting are not the user's choice
         self.torch_version: str | None = None
         self.demo_active = bool(demo or demo_interval)
         self.demo_interval = demo_interval
@@ -140,8 +226,10 @@ class VgtuiApp(App):
         self.start_ansi = ansi
 
     def on_mount(self) -> None:
-        if self.start_ansi:
-            self.action_toggle_ansi()
+        self._apply_start_theme()
+        if self.settings_problem:
+            self.notify(self.settings_problem, title="settings", severity="warning",
+                        timeout=8, markup=False)
         if self.demo_active:
             self.demo_start(self.start_screen)
         else:
@@ -339,7 +427,56 @@ class VgtuiApp(App):
         else:
             screen.set_focus(None)
 
-    # -- themes -----------------------------------------------------------------
+    # -- themes and remembered settings ------------------------------------------
+    def _apply_start_theme(self) -> None:
+        """--theme, else --ansi (or VGTUI_ANSI), else the theme remembered, else Textual's
+        default (a remembered theme this Textual lacks is ignored)."""
+        remembered = self.remembered.get("theme")
+        try:
+            if self.start_theme and self.start_theme not in self.available_themes:
+                self.settings_problem = f"there is no theme {self.start_theme!r}; ignored"
+            elif self.start_theme:
+                self.theme = self.start_theme
+            elif self.start_ansi:
+                self.action_toggle_ansi()
+            elif remembered:
+                if remembered in self.available_themes:
+                    self.theme = remembered
+                else:
+                    self.settings_problem = (f"remembered theme {remembered!r} is not one this "
+                                             "Textual has; ignored")
+        finally:
+            self._starting = False
+
+    def watch_theme(self, theme: str) -> None:
+        # Textual restyles its own widgets; the pages draw their figures again in the
+        # theme's colours: every page of this mode's stack now (one may show under an
+        # overlay), the pages of other modes when they are next shown.
+        self.call_next(self._restyle_pages)
+        if not self._starting:
+            self.remember(theme=theme)
+
+    def _restyle_pages(self) -> None:
+        if self._closing_down():
+            return
+        for screen in self.screen_stack:
+            if hasattr(screen, "restyle"):
+                screen.restyle()
+
+    def remember(self, **values: str) -> None:
+        """Save these settings (theme=, screen=) for the next run if they changed. Screens
+        a demo walks through are not the user's choice: not saved. A failure to save is
+        said once."""
+        if "screen" in values and self.demo_active:
+            values.pop("screen")
+        if all(self.remembered.get(k) == v for k, v in values.items()):
+            return
+        self.remembered.update(values)
+        problem = save_settings(self.remembered)
+        if problem and not self._settings_unsaved:
+            self._settings_unsaved = True
+            self.notify(problem, title="settings", severity="warning", timeout=8, markup=False)
+
     def action_toggle_ansi(self) -> None:
         """The terminal's own 16-colour palette, or back to the theme before it."""
         if self.theme == ANSI_THEME:

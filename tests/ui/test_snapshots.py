@@ -55,6 +55,15 @@ def test_screen_at_80x24(snap_compare, screen_id):
                         run_before=waiting_for(screen_id))
 
 
+# A light theme: the regime markers (▼ ■ ▲) and the chart's series drawn in the theme's
+# text colours, readable on its light background. Looked at when recorded.
+@pytest.mark.slow
+@pytest.mark.parametrize("screen_id", ["decay", "flow"])
+def test_screen_in_a_light_theme_at_80x24(snap_compare, screen_id):
+    assert snap_compare(VgtuiApp(start_screen=screen_id, theme="textual-light"),
+                        terminal_size=SIZE, run_before=waiting_for(screen_id))
+
+
 def on_flow_pressing(key: str, shown) -> object:
     """A run_before: the Flow page ready, ``key`` pressed, ``shown(screen)`` true of the
     overlay it opens, animations done."""

@@ -15,7 +15,7 @@ from .. import __version__
 from ..engine.errors import VgtuiError
 from ..topics import lookup_names, topic_of_lookup
 from .common import (EXIT_USAGE, Parser, UsageError, describe_error, fail, screen_id,
-                     screen_names)
+                     screen_names, theme_name)
 from .completion import CompletionAction
 from .output import silence_stdout
 from .torch_check import torch_failed, torch_missing_text
@@ -48,6 +48,10 @@ def build_parser(with_lookups: bool = True) -> Parser:
     parser.add_argument("--ansi", action="store_true",
                         help="draw with the terminal's own 16-colour palette (also "
                              "VGTUI_ANSI=1; ctrl+t switches in the app)")
+    parser.add_argument("--theme", metavar="NAME", default=None,
+                        help="the app's colour theme for this run, e.g. textual-light or "
+                             "solarized-light (a wrong name lists them all); a theme picked "
+                             "in the app (ctrl+p, Theme) is remembered instead")
     if not with_lookups:
         parser.set_defaults(command=None)
         return parser
@@ -109,7 +113,7 @@ def _flag_text(value) -> str:
 
 def _wants_lookups(argv: list[str]) -> bool:
     """True unless the command line only holds the app's own flags."""
-    takes_value = {"--screen", "--demo-interval", "--save-dir"}
+    takes_value = {"--screen", "--demo-interval", "--save-dir", "--theme"}
     previous = ""
     for arg in argv:
         if arg.startswith("--completion"):  # the script names every lookup
@@ -182,6 +186,8 @@ def _launch_app(args) -> int:
 
     if args.screen:
         args.screen = screen_id(args.screen)
+    if args.theme is not None:
+        args.theme = theme_name(args.theme)
     if not _has_terminal():
         fail("vgtui: error: the app needs a terminal on stdin and stdout; run it in a "
              "terminal, or print a result with a lookup instead (vgtui --help lists them, "
@@ -207,7 +213,8 @@ def make_app(args):
 
     return VgtuiApp(start_screen=args.screen, demo=args.demo or args.demo_interval is not None,
                     demo_interval=args.demo_interval, ansi=ansi_requested(args),
-                    save_dir=getattr(args, "save_dir", None))
+                    save_dir=getattr(args, "save_dir", None),
+                    theme=getattr(args, "theme", None))
 
 
 if __name__ == "__main__":  # pragma: no cover

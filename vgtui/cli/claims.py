@@ -7,14 +7,13 @@ from ..engine.articles import ARTICLE_IDS, ARTICLE_SHORT
 from ..engine.claim_rules import RULES, VERDICTS, VERDICT_MARKS, VERDICT_WORDS
 from ..engine.claim_values import measure_training
 from ..engine.claims import build_claims, filter_claims, parse_choices
+from ..present.styles import CLAIM_ROLES, CLI_PALETTE
 from .common import list_type
 from .output import add_formats, console, print_data
 from .tables import figure_table
 
 NAME = "claims"
 HELP = "the articles' numeric claims beside the values the engine computes, with verdicts"
-VERDICT_STYLES = {"holds": "green", "approx": "yellow", "convention": "cyan", "fails": "bold red",
-                  "pending": "dim"}
 
 
 def _articles(text: str) -> tuple[str, ...]:
@@ -80,7 +79,7 @@ def _print(result, shown) -> None:
     table.add_column("computed", justify="right", no_wrap=True)
     table.add_column("difference", ratio=2)
     for c in shown:
-        style = VERDICT_STYLES[c.verdict]
+        style = CLI_PALETTE.style(CLAIM_ROLES[c.verdict])
         table.add_row(Text(c.mark, style=style), c.id, c.claim, c.stated.text, c.value_text(6),
                       Text(f"{c.difference} [judged at {c.stated.precision}]", style=style))
     out.print(table)

@@ -69,6 +69,22 @@ def screen_id(name: str) -> str:
              f"{', '.join(screen_names())}")
 
 
+def theme_names() -> list[str]:
+    """The themes the app knows: Textual's built-in ones (light ones included)."""
+    from textual.theme import BUILTIN_THEMES  # textual: only the app's --theme needs it
+
+    return sorted(BUILTIN_THEMES)
+
+
+def theme_name(name: str) -> str:
+    """A theme's name as Textual spells it; one line and exit 2 for an unknown one."""
+    wanted = name.strip().lower()
+    names = theme_names()
+    if wanted not in names:
+        fail(f"vgtui: error: --theme: unknown theme {name!r}; choose one of {', '.join(names)}")
+    return wanted
+
+
 def fail(line: str, code: int = EXIT_USAGE) -> NoReturn:
     sys.stderr.write(" ".join(line.split()) + "\n")
     raise SystemExit(code)

@@ -13,6 +13,7 @@ import shlex
 import sys
 
 from ..topics import TOPICS
+from .common import theme_names
 
 SHELLS = ("bash", "zsh")
 
@@ -35,6 +36,8 @@ def _options(parser: argparse.ArgumentParser) -> tuple[list[str], dict[str, list
             words = action.choices or getattr(action.type, "choices", None) or ()
             if action.dest == "screen":
                 words = screen_words()
+            elif action.dest == "theme":
+                words = theme_names()
             if words:
                 for opt in action.option_strings:
                     choices[opt] = [str(c) for c in words]

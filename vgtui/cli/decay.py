@@ -7,7 +7,8 @@ from ..engine.lists import short_number
 from ..engine.magnitude import format_log10
 from ..engine.sweep import (DEFAULT_ACTIVATIONS, DEFAULT_SCALES, SweepSpec, parse_scales,
                             parse_sweep_activations, run_sweep)
-from ..present.regimes import REGIME_STYLES, factor_text, marked, steps_text
+from ..present.regimes import factor_text, marked, steps_text
+from ..present.styles import CLI_PALETTE, REGIME_ROLES
 from .common import UsageError, add_field, list_type
 from .output import add_formats, console, print_data
 from .tables import figure_table
@@ -72,7 +73,7 @@ def print_decay_table(table) -> None:
         grid.add_column(f"T={t:,}", justify="right", no_wrap=True)
     for f, row in zip(table.factors, table.cells):
         grid.add_row(short_number(f), *[Text(marked(c.regime, format_log10(c.log10_value)),
-                                              style=REGIME_STYLES[c.regime]) for c in row])
+                                              style=_regime(c.regime)) for c in row])
     out.print(grid)
     steps = figure_table("steps until the signal is cut (or multiplied) by a given amount")
     steps.add_column("factor", justify="right")
@@ -123,14 +124,19 @@ def print_measured(result) -> None:
         for a in spec.activations:
             cell = result.cell(a, s)
             cells.append(Text(marked(cell.verdict, f"{format_log10(cell.log10_ratio)} "
-                                     f"x{factor_text(cell.factor, 3)}"), style=REGIME_STYLES[cell.verdict]))
+                                     f"x{factor_text(cell.factor, 3)}"), style=_regime(cell.verdict)))
             multipliers.append(Text(marked(cell.multiplier_verdict,
                                            f"{cell.multiplier:.3f} -> "
                                            f"{format_log10(cell.log10_implied_ratio)}"),
-                                    style=REGIME_STYLES[cell.multiplier_verdict]))
+                                    style=_regime(cell.multiplier_verdict)))
         grid.add_row(f"{s:g}", *cells)
         short.add_row(f"{s:g}", *multipliers)
     out.print(grid)
     out.print(short)
     out.print("▼ vanishing · ■ near-stable · ▲ exploding (per-step factor against 0.98..1.02; "
               "for the measured cells a 1e-6 / 1e6 horizon inside the run decides first)")
+
+
+def _regime(regime: str) -> str:
+    """The terminal's style of a regime (its marker already says it)."""
+    return CLI_PALETTE.style(REGIME_ROLES.get(regime, ""))

@@ -10,7 +10,7 @@ import shlex
 import sys
 from importlib import import_module
 
-from .common import UsageError, screen_id, whole
+from .common import UsageError, screen_id, theme_name, whole
 
 NAME = "serve"
 HELP = "show the app in a web browser (needs the web extra: pip install 'vgtui[web]')"
@@ -29,6 +29,9 @@ def add_parser(sub) -> None:
                    help="the address browsers reach the server at, when it is behind a proxy")
     p.add_argument("--screen", metavar="NAME", default=None,
                    help="open the app on this screen (as vgtui --screen)")
+    p.add_argument("--theme", metavar="NAME", default=None,
+                   help="the app's colour theme (as vgtui --theme; textual-light for a "
+                        "projector)")
     p.set_defaults(run=run)
 
 
@@ -37,12 +40,16 @@ def app_command(args) -> str:
     command = [sys.executable, "-m", "vgtui"]
     if args.screen:
         command += ["--screen", args.screen]
+    if getattr(args, "theme", None):
+        command += ["--theme", args.theme]
     return shlex.join(command)
 
 
 def run(args) -> int:
     if args.screen:
         args.screen = screen_id(args.screen)
+    if args.theme is not None:
+        args.theme = theme_name(args.theme)
     try:  # the optional web extra, looked up only here
         server_module = import_module("textual_serve.server")
     except ImportError:

@@ -14,8 +14,9 @@ from .regimes import factor_text, per_step
 LEVELS = "█▇▆▅▄▃▂▁"
 GONE = "·"      # below 1e-8 of the last token's signal
 EXPLODED = "▲"  # ten times the last token's signal or more
-# ANSI colour names, so the palette follows the terminal in the ANSI theme.
-LEVEL_STYLES = ("bold green", "green", "green", "yellow", "yellow", "red", "red", "bold red")
+# A role (vgtui.present.styles) per decade lost, drawn in the theme's colours.
+LEVEL_STYLES = ("signal-whole", "signal-kept", "signal-kept", "signal-fading", "signal-fading",
+                "signal-weak", "signal-weak", "signal-faint")
 
 
 def token_glyph(log10_ratio: float) -> str:
@@ -33,12 +34,13 @@ def token_glyph(log10_ratio: float) -> str:
 
 
 def glyph_style(log10_ratio: float) -> str:
+    """The role a token's glyph is drawn in (the glyph alone already says the level)."""
     if math.isnan(log10_ratio):
-        return "bold magenta"
+        return "undefined"
     if log10_ratio >= 1:
-        return "bold magenta"
+        return "signal-grown"
     level = int(math.floor(max(0.0, -log10_ratio)))
-    return LEVEL_STYLES[level] if level < len(LEVEL_STYLES) else "dim"
+    return LEVEL_STYLES[level] if level < len(LEVEL_STYLES) else "signal-gone"
 
 
 def short_ratio(log10_ratio: float) -> str:

@@ -6,8 +6,6 @@ import math
 
 REGIME_MARKS = {"vanishing": "▼", "stable": "■", "near-stable": "■", "exploding": "▲",
                 "undetermined": "?"}
-REGIME_STYLES = {"vanishing": "bold yellow", "stable": "bold green", "near-stable": "bold green",
-                 "exploding": "bold red", "undetermined": "dim"}
 
 
 def marked(regime: str, text: str) -> str:

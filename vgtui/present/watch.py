@@ -1,8 +1,8 @@
 """Wording and glyphs for gradients measured on a user's own model: the heatmap ramp and
 its decade legend, compact magnitudes, and a text chart on a decade axis. Shared by the
 Watch screen, ``vgtui watch --json``'s neighbours and the rendering of ``vgtui.measure``
-results (rich, Jupyter). No UI library here; callers turn (text, style) pairs into
-whatever they draw with.
+results (rich, Jupyter). No UI library here; callers turn (text, role) pairs into
+whatever they draw with (a role's style: vgtui.present.styles).
 """
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ from dataclasses import dataclass
 
 from ..engine.magnitude import format_log10, split_log10
 from .regimes import gradient_verdict_text as verdict_text
+from .styles import HEAT
 
 # One glyph per band of decades, low to high: taller is larger, so the heatmap reads
-# without colour; the colours (ANSI names, so the ANSI theme follows the terminal) only
-# repeat what the height says.
+# without colour; the colours (roles of vgtui.present.styles, in the theme's colours or the
+# terminal's) only repeat what the height says.
 RAMP = "▁▂▃▄▅▆▇█"
-RAMP_STYLES = ("blue", "bright_blue", "cyan", "bright_cyan", "green", "bright_green", "yellow",
-               "bold bright_yellow")
+RAMP_STYLES = HEAT
 BELOW = "·"   # below the legend's lowest band
 ZERO = " "    # exactly zero (dead units): no glyph at all
 UNDEFINED = "?"
@@ -46,19 +46,19 @@ class Ramp:
         return -1 if k < 0 else min(self.levels - 1, k)
 
     def glyph(self, log10_value: float) -> tuple[str, str]:
-        """(character, style) for one cell."""
+        """(character, role) for one cell."""
         if math.isnan(log10_value):
-            return UNDEFINED, "bold magenta"
+            return UNDEFINED, "undefined"
         if log10_value == -math.inf:
             return ZERO, ""
         k = self.level(log10_value)
         if k is None or k < 0:
-            return BELOW, "dim"
+            return BELOW, "muted"
         return RAMP[k], RAMP_STYLES[k]
 
     def legend(self) -> list[tuple[str, str, str]]:
-        """(glyph, style, label) per band, low to high; the label is the band's lower edge."""
-        out = [(BELOW, "dim", f"<{decade(self.floor)}")]
+        """(glyph, role, label) per band, low to high; the label is the band's lower edge."""
+        out = [(BELOW, "muted", f"<{decade(self.floor)}")]
         for k in range(self.levels):
             out.append((RAMP[k], RAMP_STYLES[k], decade(self.floor + k * self.band)))
         return out
@@ -153,12 +153,13 @@ def bucket_max(values, columns: int) -> list[float]:
 # -- a text chart on a decade axis (for rich and HTML renderings) ------------------------------
 def chart_lines(series, width: int = 72, height: int = 10) -> list[list[tuple[str, str]]]:
     """Series of log10 values over the same steps drawn as marker points on a decade axis:
-    ``series`` is a list of (label, marker, style, values). Returns lines of (text, style)
-    segments: a legend line, ``height`` plot rows, an axis line."""
+    ``series`` is a list of (label, marker, role, values). Returns lines of (text, role)
+    segments (roles of vgtui.present.styles): a legend line, ``height`` plot rows, an axis
+    line."""
     finite = [v for _, _, _, vals in series for v in vals
               if v is not None and math.isfinite(v)]
     if not finite:
-        return [[("no finite values to draw (every gradient is exactly 0)", "dim")]]
+        return [[("no finite values to draw (every gradient is exactly 0)", "muted")]]
     lo, hi = math.floor(min(finite)), math.ceil(max(finite))
     if hi - lo < 1:
         lo, hi = lo - 1, hi + 1
@@ -176,22 +177,22 @@ def chart_lines(series, width: int = 72, height: int = 10) -> list[list[tuple[st
             if v is None or math.isnan(v):
                 continue
             if v == -math.inf:
-                grid[rows - 1][c] = ("0", "bold magenta")
+                grid[rows - 1][c] = ("0", "zero")
                 continue
             r = round((hi - v) / (hi - lo) * (rows - 1))
             clash = grid[r][c][0] not in (" ", marker)
-            grid[r][c] = ("◆", "bold yellow") if clash else (marker, style)
+            grid[r][c] = ("◆", "overlap") if clash else (marker, style)
     out = [[(f" {marker} ", style), (f"{label}  ", "")] for label, marker, style, _ in series]
     lines = [[seg for pair in out for seg in pair]]
     for r in range(rows):
         label = labels.get(r, "")
-        line = [(label.rjust(label_w) + (" ┤" if label else " │"), "dim")]
+        line = [(label.rjust(label_w) + (" ┤" if label else " │"), "muted")]
         line.extend(grid[r])
         lines.append(line)
     steps = max(len(v) for _, _, _, v in series)
     left, right = "t=1", f"t={steps}"
     lines.append([(" " * (label_w + 2) + left + " " * max(1, cols - len(left) - len(right))
-                   + right, "dim")])
+                   + right, "muted")])
     return lines
 
 

@@ -157,12 +157,12 @@ class ActivationsScreen(ConfigPage):
     def compose_results(self) -> ComposeResult:
         yield Static("", id="act-summary")
         yield Label("f(z)", classes="section", id="act-f-label")
-        yield LinePlot(id="act-f", style="bold cyan", label_width=7)
+        yield LinePlot(id="act-f", style="series1", label_width=7)
         yield Label("f'(z)", classes="section", id="act-df-label")
-        yield LinePlot(id="act-df", style="bold magenta", label_width=7)
+        yield LinePlot(id="act-df", style="series2", label_width=7)
         yield Label("where z ~ N(0, s²) falls (density over the same z)",
                     classes="section", id="act-density-label")
-        yield LinePlot(id="act-density", style="bold green", label_width=7)
+        yield LinePlot(id="act-density", style="series3", label_width=7)
         yield Label("derivatives of every activation", classes="section")
         yield FitTable(id="act-table")
         yield Label("derivative figures printed in the articles, recomputed",
@@ -174,6 +174,10 @@ class ActivationsScreen(ConfigPage):
 
     def setup_tables(self) -> None:
         self._draw_articles()
+
+    def redraw(self) -> None:
+        super().redraw()
+        self._draw_articles()  # drawn once, at mount: not part of a result
 
     def draw(self, table) -> None:
         self._draw_table()
@@ -271,7 +275,7 @@ class ActivationsScreen(ConfigPage):
     def _draw_articles(self) -> None:
         rows = []
         for c in check_all(DERIVATIVE_FIGURES):
-            style = {"agrees": "green", "close": "yellow", "differs": "bold red"}[c.verdict]
+            style = self.palette.style(c.verdict)  # the check's verdict is its role
             rows.append([Text(figure_check_mark(c), style=style), ARTICLE_SHORT.get(c.figure.article, c.figure.article), c.figure.expression,
                          c.figure.stated,
                          format_signed_log10(c.computed.sign, c.computed.log10, 4),

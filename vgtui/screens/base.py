@@ -8,6 +8,11 @@ while the last good result stays on screen. Also the demo narration bar (shown o
 in demo mode) and a plain notice in place of the page when the terminal is smaller
 than MIN_SIZE. Screens computed from settings build on ``ConfigPage``
 (config_page.py), which adds the settings-to-result state machine.
+
+Colours: figures name roles (vgtui/present/styles.py) and take their styles from
+``self.palette``, the app's current theme. When the theme changes, ``restyle`` draws the
+page again from what it shows (``redraw``), with no engine call, keeping each table's
+cursor and scroll; a page in another mode does so when it is next shown.
 """
 from __future__ import annotations
 
@@ -20,11 +25,13 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widget import Widget
+from textual.widgets import DataTable, Footer, Static
 from textual.widgets._toast import ToastRack
 from textual.worker import get_current_worker
 
 from ..engine.errors import VgtuiError
+from ..present.styles import Palette, app_palette
 from ..topics import topic
 from ..widgets.status_line import StatusLine
 
@@ -130,6 +137,45 @@ class PageScreen(Screen):
         if not getattr(app, "demo_active", False):
             self.show_demo_narration(None)
         self._fit(app.size.width, app.size.height)
+        self.restyle()  # the theme may have changed while another mode was shown
+        if self.SCREEN_ID and hasattr(app, "remember"):
+            app.remember(screen=self.SCREEN_ID)
+
+    # -- colours ----------------------------------------------------------------
+    _styled_as: str | None = None  # the theme the page was last drawn in
+
+    @property
+    def palette(self) -> Palette:
+        """Role -> style in the app's current theme (see vgtui/present/styles.py)."""
+        return app_palette(self)
+
+    def restyle(self) -> None:
+        """Draw the page again in the app's current theme, from what it shows now: no
+        engine call, and every table keeps its cursor and scroll position."""
+        theme = self.app.theme
+        if self._styled_as is None or not self.is_mounted:
+            self._styled_as = theme  # drawn in this theme from the start
+            return
+        if theme == self._styled_as:
+            return
+        self._styled_as = theme
+        kept = [(t, t.cursor_coordinate, t.scroll_offset) for t in self.query(DataTable)]
+        try:
+            self.redraw()
+        except Exception as exc:  # noqa: BLE001 - old colours are no reason to stop
+            self.status.show(message=f"✗ not redrawn in theme {theme}: {type(exc).__name__}: "
+                             f"{exc}", error=True)
+        for table, cursor, offset in kept:
+            if table.row_count:
+                table.cursor_coordinate = cursor  # DataTable keeps it inside the table
+            self.call_after_refresh(table.scroll_to, offset.x, offset.y, animate=False)
+        for widget in self.query(Widget):  # charts draw their roles in render()
+            widget.refresh()
+
+    def redraw(self) -> None:
+        """Draw what is shown again (its colours come from the theme). Charts need nothing
+        (they are drawn on refresh); a page whose tables or texts carry colours of their
+        own overrides this."""
 
     # -- small terminals and demo narration ------------------------------------
     def on_resize(self, event) -> None:

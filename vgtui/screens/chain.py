@@ -22,8 +22,9 @@ from ..engine.figure_checks import check_all
 from ..engine.lists import short_number
 from ..engine.magnitude import format_log10, format_signed_log10
 from ..present.articles import figure_check_mark, figure_check_words
-from ..present.regimes import REGIME_STYLES, marked, steps_count_text
+from ..present.regimes import marked, steps_count_text
 from ..present.rows import shown_steps
+from ..present.styles import REGIME_ROLES
 from ..topics import topic
 from ..widgets.charts import chain_chart
 from ..widgets.controls import PanelField
@@ -225,6 +226,10 @@ class ChainScreen(ConfigPage):
             ("Scalar chain: reset to t = 0", "start the step-through again", self.action_reset),
         ]
 
+    def redraw(self) -> None:
+        super().redraw()
+        self._draw_gamma()  # drawn from the fields, not from the result
+
     def draw(self, trace: cf.ScalarTrace) -> None:
         self.position = min(self.position, trace.steps)
         self._table_rows = []
@@ -324,7 +329,7 @@ class ChainScreen(ConfigPage):
         text = Text()
         text.append(f"γ^T = {g}^{s.steps:,} = ")
         text.append(marked(s.power.regime, format_log10(s.power.log10_value, 4)),
-                    style=REGIME_STYLES[s.power.regime])
+                    style=self.palette.style(REGIME_ROLES[s.power.regime]))
         text.append("\n")
         if s.gamma < 1:
             for d, k in s.steps_to_lose:

@@ -25,6 +25,7 @@ from ..engine.claims import build_claims, filter_claims
 from ..engine.errors import VgtuiError
 from ..engine.experiments import ExperimentCancelled
 from ..present.claims import MODE_WORDS, claim_verdict_text
+from ..present.styles import CLAIM_ROLES
 from ..topics import title_and_key
 from ..widgets.keys import HIDDEN, LEAVE_FIELD, key_table
 from ..widgets.tables import FitTable
@@ -32,8 +33,6 @@ from .base import PageScreen
 
 COUNT_WORDS = {"holds": "hold", "approx": "approx.", "convention": "convention", "fails": "fail",
                "pending": "unmeasured"}
-VERDICT_STYLES = {"holds": "green", "approx": "yellow", "convention": "cyan", "fails": "bold red",
-                  "pending": "dim"}
 ALL = "all"
 CONFIRM_SECONDS = 5.0
 ARTICLE_OPTIONS = [("all articles", ALL)] + [(ARTICLE_TITLES[k], k) for k in ARTICLE_TITLES]
@@ -184,6 +183,10 @@ class ClaimsScreen(PageScreen):
         return filter_claims(self.result.claims, None if self.article == ALL else self.article,
                              None if self.verdict == ALL else self.verdict, self.search)
 
+    def redraw(self) -> None:
+        if self.result is not None:
+            self._refresh()
+
     def _refresh(self) -> None:
         table = self.query_one("#claims-table", DataTable)
         current = self.current_claim()
@@ -191,10 +194,11 @@ class ClaimsScreen(PageScreen):
         self.shown = self._filtered()
         table.clear()
         width = self._claim_width
+        palette = self.palette
         for c in self.shown:
             text = c.claim if len(c.claim) <= width else c.claim[:width - 1] + "…"
             stated = c.stated.text if len(c.stated.text) <= 16 else c.stated.text[:15] + "…"
-            style = VERDICT_STYLES[c.verdict]
+            style = palette.style(CLAIM_ROLES[c.verdict])
             table.add_row(Text(c.mark, style=style), ARTICLE_SHORT.get(c.article, c.article),
                           text, stated,
                           Text(c.value_text(), style=style, justify="right"), key=c.id)
@@ -240,13 +244,13 @@ class ClaimsScreen(PageScreen):
             detail.update(Text(f"No claim matches {words or 'these filters'}; r shows every "
                                "claim."))
             return
-        style = VERDICT_STYLES[c.verdict]
+        style = self.palette.style(CLAIM_ROLES[c.verdict]) or "b"
         title, key = title_and_key(c.screen)
         key_text = f" (key {key})" if key else ""
         log_text = (f"  [dim]log10 {c.log10_computed:.4f}[/dim]"
                     if c.log10_computed is not None else "")
         lines = [
-            f"[{style}]{escape(claim_verdict_text(c.verdict))}[/{style}] · "
+            f"[{style}]{escape(claim_verdict_text(c.verdict))}[/] · "
             f"{escape(ARTICLE_TITLES.get(c.article, c.article))} {escape(c.where)} · "
             f"[dim]{escape(c.id)}[/dim]",
             f"[b]{escape(c.claim)}[/b]",

@@ -557,6 +557,11 @@ class ConfigPage(PageScreen):
     def after_draw(self) -> None:
         """Hook: a new result is on screen."""
 
+    def redraw(self) -> None:
+        """The result on screen, drawn again (in a new theme): no engine call."""
+        if self.result is not None:
+            self.draw(self.result)
+
     def deliver_refusal(self, message: Refused) -> None:
         self.requests.launched = self.shown_key  # the refused settings may be asked again
         self.show_compute_error(message.message)

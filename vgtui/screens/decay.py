@@ -35,7 +35,8 @@ from ..engine.sweep import (
     run_sweep,
 )
 from ..present.articles import figure_check_mark, figure_check_words
-from ..present.regimes import REGIME_STYLES, factor_text, marked, steps_text
+from ..present.regimes import factor_text, marked, steps_text
+from ..present.styles import REGIME_ROLES
 from ..topics import topic
 from ..widgets.controls import ControlPanel, PanelField
 from ..widgets.status_line import stable_output
@@ -264,6 +265,13 @@ class DecayScreen(ConfigPage):
         self._draw_closed(view.table)
         self._draw_measured(view.sweep)
 
+    def redraw(self) -> None:
+        # not draw(): that also hides the progress bar of a sweep still computing
+        if self.result is not None:
+            self._draw_closed(self.result.table)
+            self._draw_measured(self.result.sweep)
+        self._draw_articles()
+
     def _launch(self, key) -> None:
         super()._launch(key)
         if self.sweep is None or self.sweep.spec != key[0].sweep:
@@ -290,11 +298,13 @@ class DecayScreen(ConfigPage):
         super().show_compute_error(message)
 
     def _draw_closed(self, table: cf.DecayTable) -> None:
+        palette = self.palette
         rebuild(self.query_one("#decay-table", DataTable),
                 ["factor"] + [f"T={t:,}" for t in table.lengths],
                 [[Text(short_number(f), style="bold")]
                  + [Text(marked(c.regime, format_log10(c.log10_value)),
-                         style=REGIME_STYLES[c.regime], justify="right") for c in row]
+                         style=palette.style(REGIME_ROLES[c.regime]), justify="right")
+                    for c in row]
                  for f, row in zip(table.factors, table.cells)])
         steps = self.query_one("#decay-steps", DataTable)
         steps.clear()
@@ -311,7 +321,7 @@ class DecayScreen(ConfigPage):
         table = self.query_one("#decay-articles", DataTable)
         table.clear()
         for c in check_all(DECAY_FIGURES):
-            style = {"agrees": "green", "close": "yellow", "differs": "bold red"}[c.verdict]
+            style = self.palette.style(c.verdict)  # the check's verdict is its role
             table.add_row(Text(figure_check_mark(c), style=style), ARTICLE_SHORT.get(c.figure.article, c.figure.article), c.figure.expression,
                           c.figure.stated, format_log10(c.computed.log10, 4),
                           Text(figure_check_words(c), style=style), c.figure.context)
@@ -327,6 +337,7 @@ class DecayScreen(ConfigPage):
             "▼ vanishing · ■ near-stable · ▲ exploding (factor against 0.98..1.02; a 1e-6 or "
             "1e6 horizon inside the run decides first for measured cells)")
         grids = {"#decay-measured": "measured", "#decay-multiplier": "shortcut"}
+        palette = self.palette
         for selector, which in grids.items():
             rows = []
             for s in spec.scales:
@@ -339,7 +350,7 @@ class DecayScreen(ConfigPage):
                     else:
                         text = f"{cell.multiplier:.3f}→{format_log10(cell.log10_implied_ratio, 1)}"
                         regime = cell.multiplier_verdict
-                    row.append(Text(marked(regime, text), style=REGIME_STYLES[regime],
+                    row.append(Text(marked(regime, text), style=palette.style(REGIME_ROLES[regime]),
                                     justify="right"))
                 rows.append(row)
             rebuild(self.query_one(selector, DataTable), ["scale", *spec.activations], rows)

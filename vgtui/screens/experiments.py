@@ -550,8 +550,8 @@ class ExperimentsScreen(ConfigPage):
             f"||gradient of all weights|| per update, before clipping: median "
             f"{format_value(sorted(gn)[len(gn) // 2], 2)}, max {format_value(max(gn), 2)}"))
         self.query_one("#exp-profile", LogChart).set_series(
-            Series("before training", tuple(_log10s(r.grad_profile_init)), "○", "bold yellow"),
-            Series("after training", tuple(_log10s(r.grad_profile)), "●", "bold cyan"))
+            Series("before training", tuple(_log10s(r.grad_profile_init)), "○", "series6"),
+            Series("after training", tuple(_log10s(r.grad_profile)), "●", "series1"))
 
     def _plot_trend(self, name: str, values: list[float], caption: Callable[[], str]) -> bool:
         """A per-update sparkline and, when it has values, its caption; whether it has."""
@@ -580,8 +580,8 @@ class ExperimentsScreen(ConfigPage):
         ]
         self.query_one("#exp-trunc-summary", Static).update("\n".join(lines))
         self.query_one("#exp-trunc-chart", LogChart).set_series(
-            Series("full BPTT", tuple(_log10s(probe.full)), "○", "bold yellow"),
-            Series(f"truncated k={k}", tuple(_log10s(probe.truncated)), "●", "bold cyan"))
+            Series("full BPTT", tuple(_log10s(probe.full)), "○", "series6"),
+            Series(f"truncated k={k}", tuple(_log10s(probe.truncated)), "●", "series1"))
         table = self.query_one("#exp-trunc-table", DataTable)
         table.clear()
         for i in _probe_rows(T, k):

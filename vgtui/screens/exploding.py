@@ -210,7 +210,7 @@ class ExplodingScreen(RNNPage):
         self.query_one("#exp-summary", Static).update("\n".join(lines))
         self.query_one("#exp-summary").set_classes(f"verdict-{f.verdict}")
         self.query_one("#exp-chart", LogChart).set_series(
-            Series("||dL/dh_t||", tuple(g), "█", "bold cyan"))
+            Series("||dL/dh_t||", tuple(g), "█", "series1"))
         self.query_one("#exp-article", Static).update(self._article_note(v))
 
     def _article_note(self, v: ExplodingView) -> str:

@@ -39,8 +39,8 @@ TOY_FIELDS = ("toy_factor", "toy_gate", "toy_steps")
 ARTICLE_TOY_VALUES = {"toy_factor": ARTICLE_TOY["factor"], "toy_gate": ARTICLE_TOY["gate"],
                       "toy_steps": ARTICLE_TOY["steps"]}
 TABLE_ROWS = 60
-CELL_STYLE = {"rnn": ("R", "bold red"), "lstm": ("L", "bold cyan"), "gru": ("G", "bold green"),
-              "model": ("M", "bold magenta")}
+CELL_STYLE = {"rnn": ("R", "series5"), "lstm": ("L", "series1"), "gru": ("G", "series3"),
+              "model": ("M", "series2")}  # marker and role (vgtui.present.styles)
 CELL_TITLE = {"rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
 SHORT_TITLE = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 
@@ -238,8 +238,8 @@ class ForgetScreen(ConfigPage):
             lines.append("(a: back to the article's 0.7 vs 0.98 over 100 steps)")
         self.query_one("#forget-toy", Static).update("\n".join(lines))
         self.query_one("#forget-toy-chart", LogChart).set_series(
-            Series(f"{toy.factor:g}^k", tuple(toy.log10_rnn), "R", "bold red"),
-            Series(f"{toy.gate:g}^k", tuple(toy.log10_gate), "f", "bold cyan"), x_start=0)
+            Series(f"{toy.factor:g}^k", tuple(toy.log10_rnn), "R", "series5"),
+            Series(f"{toy.gate:g}^k", tuple(toy.log10_gate), "f", "series1"), x_start=0)
 
     def action_article_toy(self) -> None:
         self.set_values(ARTICLE_TOY_VALUES)
@@ -385,9 +385,9 @@ class ForgetScreen(ConfigPage):
         ]
         self.query_one("#forget-cell", Static).update("\n".join(lines))
         self.query_one("#forget-cell-chart", LogChart).set_series(
-            Series("dL/dc", tuple(layer.log10_grad_c), "c", "bold yellow"),
-            Series("cell only", tuple(layer.log10_cell_path), "p", "bold cyan"),
-            Series("Π f", tuple(layer.log10_forget_product), "f", "bold blue"))
+            Series("dL/dc", tuple(layer.log10_grad_c), "c", "series6"),
+            Series("cell only", tuple(layer.log10_cell_path), "p", "series1"),
+            Series("Π f", tuple(layer.log10_forget_product), "f", "series4"))
 
     def _draw_table(self, r, layer_index: int) -> None:
         table = self.query_one("#forget-table", FitTable)

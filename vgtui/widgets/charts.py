@@ -3,7 +3,9 @@
 A screen hands a chart's series to its widget (LogChart, LinePlot, PlotCanvas); a lookup's
 ``--plot`` draws the same chart with the same drawing code (``draw_log_chart``,
 ``draw_line_plot``, ``draw_plot``) into a rich Text of the terminal's width and prints
-it. So the picture over SSH is the picture on the screen.
+it. So the picture over SSH is the picture on the screen. Series name roles of
+vgtui.present.styles, never colours: the app draws them in its theme, the CLI in the
+terminal's ANSI colours.
 """
 from __future__ import annotations
 
@@ -12,13 +14,14 @@ from dataclasses import dataclass, field
 
 from rich.text import Text
 
+from ..present.styles import CLI_PALETTE, Palette
 from .line_plot import Curve, draw_line_plot
 from .log_chart import Series, draw_log_chart
 from .plane import PlotSeries, RefLine, draw_plot
 
-LAYER_STYLES = ("bold cyan", "bold green", "bold magenta", "bold blue", "bold red")
-ARCH_STYLES = {"rnn": "bold red", "lstm": "bold cyan", "gru": "bold green",
-               "residual": "bold yellow", "attention": "bold magenta", "ssm": "bold blue"}
+LAYER_STYLES = ("series1", "series3", "series2", "series4", "series5")
+ARCH_STYLES = {"rnn": "series5", "lstm": "series1", "gru": "series3",
+               "residual": "series6", "attention": "series2", "ssm": "series4"}
 CIRCLE_POINTS = 720
 ACTIVATION_RANGE = (-5.0, 5.0)
 
@@ -36,16 +39,19 @@ class Chart:
     plane: dict = field(default_factory=dict)  # plane: PlotCanvas.set_plot's arguments
     height: int = 12
 
-    def draw(self, width: int, height: int | None = None) -> Text:
+    def draw(self, width: int, height: int | None = None,
+             palette: Palette = CLI_PALETTE) -> Text:
         rows = height or self.height
         if self.kind == "log":
-            return draw_log_chart(self.series, width, rows, self.x_label, self.x_start)
+            return draw_log_chart(self.series, width, rows, self.x_label, self.x_start,
+                                  palette=palette)
         if self.kind == "line":
-            return draw_line_plot(self.curve, width, rows)
+            return draw_line_plot(self.curve, width, rows, palette=palette)
         p = self.plane
         return draw_plot((tuple(p["series"]), p.get("x_range"), p.get("y_range"),
                           p.get("equal_aspect", False), tuple(p.get("lines", ())),
-                          p.get("x_label", "x"), p.get("y_label", "y")), width, rows)
+                          p.get("x_label", "x"), p.get("y_label", "y")), width, rows,
+                         palette=palette)
 
 
 def flow_chart(r) -> Chart:
@@ -58,28 +64,28 @@ def flow_chart(r) -> Chart:
                              LAYER_STYLES[(layer.index - 1) % len(LAYER_STYLES)])
                       for layer in r.layers]
         else:
-            series = [Series("||dL/dh_t||", tuple(r.log10_grad_h), "h", "bold cyan")]
+            series = [Series("||dL/dh_t||", tuple(r.log10_grad_h), "h", "series1")]
         if r.log10_grad_c is not None:
-            series.append(Series("dL/dc top", tuple(r.log10_grad_c), "c", "bold yellow"))
+            series.append(Series("dL/dc top", tuple(r.log10_grad_c), "c", "series6"))
     else:
-        series = [Series("||dL/dh_t||", tuple(r.log10_grad_h), "█", "bold cyan")]
+        series = [Series("||dL/dh_t||", tuple(r.log10_grad_h), "█", "series1")]
     return Chart("||dL/dh_t|| per step t (log scale)", "log", tuple(series))
 
 
 def chain_chart(trace, upto: int | None = None) -> Chart:
     p = trace.steps if upto is None else upto
     return Chart("|dh_t/dh_0| against |w^t| (log scale)", "log", (
-        Series("|dh_t/dh_0|", tuple(float(v) for v in trace.cum_log10[:p]), "●", "bold cyan"),
-        Series("|w^t|", tuple(float(v) for v in trace.lin_log10[:p]), "○", "bold magenta")))
+        Series("|dh_t/dh_0|", tuple(float(v) for v in trace.cum_log10[:p]), "●", "series1"),
+        Series("|w^t|", tuple(float(v) for v in trace.lin_log10[:p]), "○", "series2")))
 
 
 def jacobian_charts(r) -> tuple[Chart, Chart]:
     norm = Chart("||dh_T/dh_t||₂ per t (log scale)", "log",
-                 (Series("||dh_T/dh_t||₂", tuple(r.log10_product_norm), "█", "bold cyan"),))
+                 (Series("||dh_T/dh_t||₂", tuple(r.log10_product_norm), "█", "series1"),))
     sv = r.log10_singular_values
     n = sv.shape[1]
-    series = [Series("s1", tuple(sv[:, 0]), "●", "bold cyan")]
-    for i, (mark, style) in enumerate((("▲", "bold magenta"), ("■", "bold green")), start=1):
+    series = [Series("s1", tuple(sv[:, 0]), "●", "series1")]
+    for i, (mark, style) in enumerate((("▲", "series2"), ("■", "series3")), start=1):
         if n > i:
             series.append(Series(f"s{i + 1}", tuple(sv[:, i]), mark, style))
     if n > 3:
@@ -87,22 +93,22 @@ def jacobian_charts(r) -> tuple[Chart, Chart]:
         for row in sv:
             ok = row[~(row != row)]  # drop nan (below the precision floor)
             smallest.append(float(ok[-1]) if ok.size else math.nan)
-        series.append(Series("smallest resolved", tuple(smallest), "○", "yellow"))
+        series.append(Series("smallest resolved", tuple(smallest), "○", "reference"))
     return norm, Chart("singular values of dh_T/dh_t (log scale)", "log", tuple(series))
 
 
 def bound_chart(r) -> Chart:
     return Chart("measured against the bound and the typical curve (log scale)", "log", (
-        Series("measured ||dh_T/dh_t||₂", tuple(r.log10_product_norm), "●", "bold cyan"),
-        Series("bound (max|f'| ||W||₂)^(T-t)", tuple(r.log10_bound), "▲", "bold red"),
-        Series("typical (mean|f'| ||W||₂)^(T-t)", tuple(r.log10_typical), "○", "yellow")))
+        Series("measured ||dh_T/dh_t||₂", tuple(r.log10_product_norm), "●", "series1"),
+        Series("bound (max|f'| ||W||₂)^(T-t)", tuple(r.log10_bound), "▲", "series5"),
+        Series("typical (mean|f'| ||W||₂)^(T-t)", tuple(r.log10_typical), "○", "reference")))
 
 
 def clip_chart(r, title: str = "each step's share of the gradient, before and after "
                "clipping (log scale)") -> Chart:
     return Chart(title, "log", (
-        Series("before", tuple(r.log10_contribution), "●", "bold cyan"),
-        Series("after", tuple(r.log10_contribution_after), "○", "bold green")))
+        Series("before", tuple(r.log10_contribution), "●", "series1"),
+        Series("after", tuple(r.log10_contribution_after), "○", "series3")))
 
 
 def compare_chart(result) -> Chart:
@@ -124,7 +130,7 @@ def lyapunov_chart(sweep, scale: float | None = None) -> Chart:
     pad = 0.1 * max(1e-3, span[1] - span[0])
     return Chart("largest Lyapunov exponent against the weight scale", "plane", plane=dict(
         series=(PlotSeries("exponent (nats/step) ▲ > 0 chaotic, ▼ < 0 contracting", pts, "●",
-                           "bold cyan", join=True),),
+                           "series1", join=True),),
         y_range=(span[0] - pad, span[1] + pad), lines=tuple(lines), x_label="scale",
         y_label="exponent"), height=14)
 
@@ -137,9 +143,9 @@ def eigenvalue_chart(rep, init: str) -> Chart:
     reach = max(1.05, 1.05 * e.spectral_radius)
     outside = int(sum(1 for v in e.eigenvalues if abs(v) > 1 + 1e-9))
     return Chart(f"eigenvalues of W_hh ({e.init}) and the unit circle", "plane", plane=dict(
-        series=(PlotSeries("unit circle |z| = 1", circle, "", "dim"),
+        series=(PlotSeries("unit circle |z| = 1", circle, "", "muted"),
                 PlotSeries(f"eigenvalues of {e.init} ({outside} of {rep.hidden} outside)", eig,
-                           "●", "bold cyan")),
+                           "●", "series1")),
         x_range=(-reach, reach), y_range=(-reach, reach), equal_aspect=True,
         lines=(RefLine("x", 0.0), RefLine("y", 0.0)), x_label="Re", y_label="Im"), height=20)
 
@@ -148,7 +154,7 @@ def power_chart(rep, first: str, others: tuple[str, ...] = ("orthogonal", "shear
     """||W^k v|| for the init shown in the plane, the orthogonal one and the shear example
     (engine.spectrum.NON_NORMAL)."""
     shown = [first] + [i for i in others if i != first and i in {e.init for e in rep.entries}]
-    marks = (("●", "bold cyan"), ("○", "green"), ("▲", "bold magenta"))
+    marks = (("●", "series1"), ("○", "series3"), ("▲", "series2"))
     return Chart("||W^k v|| over k (log scale)", "log",
                  tuple(Series(i, tuple(rep.entry(i).log10_power), m, s)
                        for i, (m, s) in zip(shown, marks)), x_label="k", x_start=0)

@@ -13,6 +13,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from ..present.styles import CLI_PALETTE, Palette, app_palette
 from .log_chart import append_y_axis
 
 # Bit for the braille dot at (column 0..1, row 0..3) inside one cell.
@@ -42,23 +43,25 @@ class LinePlot(Widget):
 
     curve: reactive[Curve | None] = reactive(None, layout=False)
 
-    def __init__(self, *, style: str = "bold cyan", empty_text: str = "computing...",
+    def __init__(self, *, style: str = "series1", empty_text: str = "computing...",
                  include_zero: bool = True, label_width: int | None = None,
                  id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self.line_style = style
+        self.line_style = style  # a role of vgtui.present.styles
         self.empty_text = empty_text
         self.include_zero = include_zero  # keep y = 0 inside the vertical range
         self.label_width = label_width  # fixed, so plots stacked above each other line up
 
     def render(self) -> Text:
         return draw_line_plot(self.curve, self.size.width, self.size.height, self.line_style,
-                              self.include_zero, self.label_width, self.empty_text)
+                              self.include_zero, self.label_width, self.empty_text,
+                              app_palette(self))
 
 
-def draw_line_plot(curve, width: int, height: int, line_style: str = "bold cyan",
+def draw_line_plot(curve, width: int, height: int, line_style: str = "series1",
                    include_zero: bool = True, label_width: int | None = None,
-                   empty_text: str = "computing...") -> Text:
+                   empty_text: str = "computing...", palette: Palette = CLI_PALETTE) -> Text:
+    """The plot as Text; ``line_style`` is the curve's role, ``palette`` its style."""
     if curve is None or not curve.xs or width < 12 or height < 3:
         return Text(empty_text, style="dim")
     points = [(x, y) for x, y in zip(curve.xs, curve.ys) if math.isfinite(x) and math.isfinite(y)]
@@ -118,7 +121,7 @@ def draw_line_plot(curve, width: int, height: int, line_style: str = "bold cyan"
         append_y_axis(text, labels.get(r, ""), label_w)
         for c in range(cols):
             if dots[r][c]:
-                text.append(chr(0x2800 + dots[r][c]), style=line_style)
+                text.append(chr(0x2800 + dots[r][c]), style=palette.style(line_style))
             elif r == zero_row:
                 text.append("┄", style="dim")
             else:

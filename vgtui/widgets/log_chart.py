@@ -14,6 +14,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from ..present.styles import CLI_PALETTE, Palette, app_palette
+
 EIGHTHS = " ▁▂▃▄▅▆▇█"
 
 
@@ -22,7 +24,7 @@ class Series:
     label: str
     log10_values: tuple[float, ...]
     marker: str = "●"
-    style: str = "bold cyan"
+    style: str = "series1"  # a role of vgtui.present.styles, drawn in the theme's colour
 
 
 def decade_label(exponent: int) -> str:
@@ -90,11 +92,14 @@ class LogChart(Widget):
 
     def render(self) -> Text:
         return draw_log_chart(self.series, self.size.width, self.size.height, self.x_label,
-                              self.x_start, self.empty_text)
+                              self.x_start, self.empty_text, app_palette(self))
 
 
 def draw_log_chart(series: tuple, width: int, height: int, x_label: str = "t", x_start: int = 1,
-                   empty_text: str = "computing...") -> Text:
+                   empty_text: str = "computing...",
+                   palette: Palette = CLI_PALETTE) -> Text:
+    """The chart as Text; ``palette`` turns the series' roles into styles (the app's
+    theme, or the command line's colours)."""
     if not series or width < 12 or height < 3:
         return Text(empty_text, style="dim")
     multi = len(series) > 1
@@ -119,10 +124,10 @@ def draw_log_chart(series: tuple, width: int, height: int, x_label: str = "t", x
         values = bucket(list(s.log10_values), columns)
         for c, v in enumerate(values):
             if math.isnan(v):
-                cells[rows - 1][c], styles[rows - 1][c] = "?", "bold red"
+                cells[rows - 1][c], styles[rows - 1][c] = "?", palette.style("undefined")
                 continue
             if v == -math.inf:
-                cells[rows - 1][c], styles[rows - 1][c] = "0", "bold magenta"
+                cells[rows - 1][c], styles[rows - 1][c] = "0", palette.style("zero")
                 if "0 = exactly zero" not in notes:
                     notes.append("0 = exactly zero")
                 continue
@@ -131,14 +136,14 @@ def draw_log_chart(series: tuple, width: int, height: int, x_label: str = "t", x
                 r = rows - 1 - min(rows - 1, int(round(frac * (rows - 1))))
                 clash = cells[r][c] not in (" ", s.marker)
                 cells[r][c] = "◆" if clash else s.marker
-                styles[r][c] = "bold yellow" if clash else s.style
+                styles[r][c] = palette.style("overlap") if clash else palette.style(s.style)
             else:
                 eighths = int(round(frac * rows * 8))
                 for r in range(rows):
                     level = eighths - (rows - 1 - r) * 8
                     if level > 0:
                         cells[r][c] = EIGHTHS[min(8, level)]
-                        styles[r][c] = s.style
+                        styles[r][c] = palette.style(s.style)
     tick_rows = {}
     for e in range(step * math.ceil(lo / step), int(hi) + 1, step):
         frac = (e - lo) / (hi - lo)
@@ -147,10 +152,10 @@ def draw_log_chart(series: tuple, width: int, height: int, x_label: str = "t", x
     text = Text(no_wrap=True, overflow="crop")
     if multi:
         for s in series:
-            text.append(f" {s.marker} ", style=s.style)
+            text.append(f" {s.marker} ", style=palette.style(s.style))
             text.append(s.label + " ")
         if any(c == "◆" for row in cells for c in row):
-            text.append(" ◆ ", style="bold yellow")
+            text.append(" ◆ ", style=palette.style("overlap"))
             text.append("overlap")
         text.append("\n")
     for r in range(rows):

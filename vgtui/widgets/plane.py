@@ -16,6 +16,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from ..present.styles import CLI_PALETTE, Palette, app_palette
 from .log_chart import append_y_axis
 
 BRAILLE_BASE = 0x2800
@@ -28,7 +29,7 @@ class PlotSeries:
     label: str
     points: tuple[tuple[float, float], ...]
     marker: str = "●"  # a character per point; "" draws braille dots instead
-    style: str = "bold cyan"
+    style: str = "series1"  # a role of vgtui.present.styles, drawn in the theme's colour
     join: bool = False  # braille segments between consecutive points
 
 
@@ -100,7 +101,8 @@ class PlotCanvas(Widget):
         return x0, x1, y0, y1
 
     def render(self) -> Text:
-        return draw_plot(self.plot, self.size.width, self.size.height, self.empty_text)
+        return draw_plot(self.plot, self.size.width, self.size.height, self.empty_text,
+                         app_palette(self))
 
 
 EIGHTHS = " ▁▂▃▄▅▆▇█"
@@ -153,10 +155,13 @@ class FixedSparkline(Widget):
                 part = level - (height - 1 - r) * 8
                 if part > 0:
                     rows[r][c] = EIGHTHS[min(8, part)]
-        return Text("\n".join("".join(row) for row in rows), style="bold cyan")
+        return Text("\n".join("".join(row) for row in rows),
+                    style=app_palette(self).style("series1"))
 
 
-def draw_plot(plot, width: int, height: int, empty_text: str = "computing...") -> Text:
+def draw_plot(plot, width: int, height: int, empty_text: str = "computing...",
+              palette: Palette = CLI_PALETTE) -> Text:
+    """The plot as Text; ``palette`` turns the series' roles into styles."""
     if plot is None:
         return Text(empty_text, style="dim")
     series, x_range, y_range, equal, lines, x_label, y_label = plot
@@ -213,10 +218,10 @@ def draw_plot(plot, width: int, height: int, empty_text: str = "computing...") -
                 steps = min(steps, 4 * (cols + rows))
                 for i in range(steps + 1):
                     f = i / steps
-                    put_dot(ax + (bx - ax) * f, ay + (by - ay) * f, s.style)
+                    put_dot(ax + (bx - ax) * f, ay + (by - ay) * f, palette.style(s.style))
         for x, y in pts:
             if not s.marker:
-                put_dot(x, y, s.style)
+                put_dot(x, y, palette.style(s.style))
                 continue
             d = dot(x, y)
             if d is None:
@@ -225,9 +230,9 @@ def draw_plot(plot, width: int, height: int, empty_text: str = "computing...") -
             cell = (d[1] // 4, d[0] // 2)
             prev = marks.get(cell)
             if prev is not None and prev[0] != s.marker:
-                marks[cell] = ("◆", "bold yellow")
+                marks[cell] = ("◆", palette.style("overlap"))
             else:
-                marks[cell] = (s.marker, s.style)
+                marks[cell] = (s.marker, palette.style(s.style))
 
     ref_cells: dict[tuple[int, int], str] = {}
     ref_labels: dict[tuple[int, int], str] = {}
@@ -285,10 +290,10 @@ def draw_plot(plot, width: int, height: int, empty_text: str = "computing...") -
 
     text = Text(no_wrap=True, overflow="crop")
     for s in series:
-        text.append(f" {s.marker or '⠿'} ", style=s.style)
+        text.append(f" {s.marker or '⠿'} ", style=palette.style(s.style))
         text.append(s.label + " ")
     if any(m[0] == "◆" for m in marks.values()):
-        text.append(" ◆ ", style="bold yellow")
+        text.append(" ◆ ", style=palette.style("overlap"))
         text.append("overlap ")
     if clipped:
         text.append(f" ({clipped} off the chart)", style="dim")

@@ -14,6 +14,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from ..present.longrange import glyph_style, short_ratio, token_glyph
+from ..present.styles import app_palette
 
 FOLD_AFTER = 6  # filler runs longer than this fold into one column
 MAX_WORD = 14
@@ -24,7 +25,7 @@ class Column:
     word: str
     glyph: str
     label: str
-    style: str
+    style: str  # the glyph's role (vgtui.present.styles)
     mark: str = ""  # "key", "last" or ""
     filler: bool = False
 
@@ -40,7 +41,7 @@ def columns_for(tokens, filler, key_index, log10_ratio) -> list[Column]:
             run = end - k
             if run > FOLD_AFTER:
                 cols.append(_column(tokens, k, key_index, log10_ratio, filler=True))
-                cols.append(Column(f"+{run - 2}", "⋯", "filler", "dim", filler=True))
+                cols.append(Column(f"+{run - 2}", "⋯", "filler", "muted", filler=True))
                 cols.append(_column(tokens, end - 1, key_index, log10_ratio, filler=True))
             else:
                 cols.extend(_column(tokens, j, key_index, log10_ratio, filler=True)
@@ -98,6 +99,7 @@ class TokenStrip(Widget):
     def render(self) -> Text:
         if not self.cols:
             return Text("computing...", style="dim")
+        palette = app_palette(self)
         text = Text(no_wrap=True, overflow="crop")
         blocks = self._blocks(self.size.width)
         for b, block in enumerate(blocks):
@@ -112,7 +114,7 @@ class TokenStrip(Widget):
             for col in block:
                 w = self._width(col)
                 mark = {"key": "◆", "last": "●"}.get(col.mark, "")
-                text.append(col.glyph, style=col.style)
+                text.append(col.glyph, style=palette.style(col.style))
                 text.append(mark.ljust(w - 1), style="bold")
             text.append("\n")
             for col in block:

@@ -16,6 +16,7 @@ from textual.widgets import Static
 
 from ..engine.watchlog import ALERT_MARKS, QUANTITY_AXIS, QUANTITY_TITLES, RunView, heat_rows
 from ..present.regimes import gradient_verdict_text as verdict_text
+from ..present.styles import app_palette
 from ..present.watch import Ramp, bucket_max, change, expand_bins, factor_short, spark
 from .log_chart import LogChart, Series
 
@@ -78,6 +79,7 @@ class WatchHeatmap(Widget):
         by_step = {r.step: r for r in view.rows}
         label_w = max(len(f"{s}") for s, _ in rows)
         cols = max(4, width - label_w - 2)
+        palette = app_palette(self)
         text = Text(no_wrap=True, overflow="crop")
         for step, values in rows:
             record = by_step.get(step)
@@ -85,8 +87,8 @@ class WatchHeatmap(Widget):
             mark = "▶" if step == chosen_step else " "
             text.append(f"{step:>{label_w}}{mark}", style="bold" if mark != " " else "dim")
             for v in bucket_max(full, cols):
-                glyph, style = self.ramp.glyph(v)
-                text.append(glyph, style=style or None)
+                glyph, role = self.ramp.glyph(v)
+                text.append(glyph, style=palette.style(role) or None)
             text.append("\n")
         latest = view.rows[-1]
         axis = QUANTITY_AXIS[sel.quantity]
@@ -277,7 +279,7 @@ class RunPanel(Vertical):
         was, now = [float(v) for v in was], [float(v) for v in now]
         start = 0 if sel.quantity == "lag" else 1
         word = "step " if width >= 40 else ""  # narrow: the bare steps, as on the rows
-        chart.set_series(Series(f"{word}{first.step}", tuple(was), "·", "dim"),
-                         Series(f"{word}{record.step}", tuple(now), "●", "bold cyan"),
+        chart.set_series(Series(f"{word}{first.step}", tuple(was), "·", "muted"),
+                         Series(f"{word}{record.step}", tuple(now), "●", "series1"),
                          x_start=start)
 

@@ -182,10 +182,10 @@ def test_head_one_exits_zero(fmt):
     assert done.returncode == 0 and done.stderr == "", done.stderr
 
 
-# Lookups whose screen draws a chart; --plot prints it (train's per-run charts, longrange's
-# token strip and watch's heatmap are not charts of this kind and stay on screen).
+# Lookups whose screen draws a chart; --plot prints it (longrange's token strip is text,
+# not a chart, and the table already prints it).
 PLOTTED = {"flow", "trace", "activations", "jacobian", "spectrum", "bound", "lyapunov", "clip",
-           "compare"}
+           "compare", "train", "watch"}
 
 
 def test_lookups_with_a_chart_take_plot():
@@ -217,6 +217,25 @@ def test_plot_draws_what_the_widget_draws(run_cli, monkeypatch):
     assert code == 0
     drawn = chart.draw(120).plain
     assert drawn.splitlines()[1] in out
+
+
+def test_watch_plot_is_the_panel_chart_of_each_log(run_cli, monkeypatch):
+    """One chart per log: the latest record against the first, as the Watch panel draws
+    it; a layer or quantity the log lacks is one line, exit 2."""
+    from vgtui.engine.watchlog import read_log
+    from vgtui.widgets.charts import watch_chart
+
+    monkeypatch.setenv("COLUMNS", "100")
+    code, out, err = run_cli("watch", *SAMPLES, "--plot", "--quantity", "x")
+    assert code == 0, err
+    for path in SAMPLES:
+        chart = watch_chart(read_log(path).view(), 0, "x")
+        assert f"{path}: {chart.title}" in out
+        assert chart.draw(120).plain.splitlines()[2] in out
+    code, out, err = run_cli("watch", SAMPLES[0], "--plot", "--layer", "3")
+    assert code == 2 and out == "" and "layer" in err and err.count("\n") == 1
+    code, out, err = run_cli("watch", SAMPLES[0], "--plot", "--quantity", "c")
+    assert code == 2 and out == "" and err.count("\n") == 1
 
 
 def test_plot_with_matrix_is_refused(run_cli):

@@ -61,7 +61,9 @@ def add_parser(sub) -> None:
     p.add_argument("--quick", action="store_true",
                    help="a check that finishes in seconds: lengths 5,20, rnn and lstm, one seed, "
                    "40 updates, 8 units (flags given explicitly still apply)")
-    add_formats(p, csv_help="print one CSV row per run (the same numbers as --json)")
+    add_formats(p, csv_help="print one CSV row per run (the same numbers as --json)",
+                plot="print each run's ||dl/dx_t|| per input step before and after training "
+                     "(the Experiments screen's run chart)")
     p.add_argument("--curves", action="store_true",
                    help="with --json: include per-update loss and gradient curves in each row")
     p.set_defaults(run=run, field_flags={name: flag(name) for name in EXPERIMENT_FIELDS})
@@ -95,7 +97,12 @@ def run(args) -> int:
         result = ExperimentResult(config, finished, config.runs, True, math.nan,
                                   finished[0].device if finished else "?",
                                   finished[0].dtype if finished else "?")
-    if not print_data(args, experiment_json(result, curves=args.curves)):
+    if args.plot:
+        from ..widgets.charts import training_profile_chart  # textual: only --plot draws
+        from .output import print_charts
+
+        print_charts([training_profile_chart(r) for r in result.runs])
+    elif not print_data(args, experiment_json(result, curves=args.curves)):
         print_table(result)
     return 130 if result.cancelled else 0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 
 from . import ansi_requested
 from .common import UsageError
@@ -47,6 +48,14 @@ def add_parser(sub) -> None:
                      help="print a summary of each log as one JSON object, without the app")
     out.add_argument("--csv", action="store_true",
                      help="print the same summary as CSV, one row per log and layer")
+    out.add_argument("--plot", action="store_true",
+                     help="print each log's chart without the app: the gradient per timestep "
+                          "at the latest record against the first (the Watch panel's chart)")
+    p.add_argument("--quantity", choices=("h", "x", "c", "lag"), default="h",
+                   help="with --plot: ||dL/dh_t|| (h, the default), ||dL/dx_t|| (x), the "
+                        "LSTM's ||dL/dc_t|| (c) or the lag profile (lag)")
+    p.add_argument("--layer", type=int, default=1, metavar="N",
+                   help="with --plot: the layer to draw, from 1 (default 1)")
     p.set_defaults(run=run)
 
 
@@ -57,6 +66,8 @@ def run(args) -> int:
         runs = [read_log(path) for path in args.files]
         print_data(args, {"runs": [r.summary() for r in runs]}, "runs/per_layer")
         return 0
+    if args.plot:
+        return _plot(args)
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UsageError("the Watch screen needs a terminal; add --json or --csv for a summary")
     from ..app import VgtuiApp  # textual: loaded when first needed
@@ -64,4 +75,23 @@ def run(args) -> int:
     app = VgtuiApp(start_screen="watch", ansi=ansi_requested(args))
     app.watch_files = list(args.files)  # the Watch screen opens these when it mounts
     app.run()
+    return 0
+
+
+def _plot(args) -> int:
+    from ..engine.watchlog import QUANTITY_TITLES, read_log  # numpy: loaded when first needed
+    from ..widgets.charts import watch_chart  # textual: only --plot draws the chart
+    from .output import print_charts
+
+    if args.layer < 1:
+        raise UsageError(f"--layer must be 1 or more (you gave {args.layer})")
+    for path in args.files:
+        view = read_log(path).view()
+        if args.layer > view.layers:
+            raise UsageError(f"{path} has {view.layers} layer(s); --layer {args.layer} is not "
+                             "one of them")
+        chart = watch_chart(view, args.layer - 1, args.quantity)
+        if chart is None:
+            raise UsageError(f"{path}: no record of {QUANTITY_TITLES[args.quantity]} yet")
+        print_charts([replace(chart, title=f"{path}: {chart.title}")])
     return 0

@@ -43,6 +43,7 @@ from ..present.experiments import ARCH_TITLES, loss_curve_text, reading, trainin
 from ..topics import topic
 from ..widgets.tables import FitTable
 from ..widgets.controls import ControlPanel, PanelField
+from ..widgets.charts import log10_or_marks, training_profile_chart
 from ..widgets.log_chart import LogChart, Series
 from ..widgets.keys import HIDDEN, footer_pair, key_table
 from .base import refusal_text
@@ -549,9 +550,7 @@ class ExperimentsScreen(ConfigPage):
         self._plot_trend("gnorm", gn, lambda: (
             f"||gradient of all weights|| per update, before clipping: median "
             f"{format_value(sorted(gn)[len(gn) // 2], 2)}, max {format_value(max(gn), 2)}"))
-        self.query_one("#exp-profile", LogChart).set_series(
-            Series("before training", tuple(_log10s(r.grad_profile_init)), "○", "series6"),
-            Series("after training", tuple(_log10s(r.grad_profile)), "●", "series1"))
+        self.query_one("#exp-profile", LogChart).set_series(*training_profile_chart(r).series)
 
     def _plot_trend(self, name: str, values: list[float], caption: Callable[[], str]) -> bool:
         """A per-update sparkline and, when it has values, its caption; whether it has."""
@@ -580,8 +579,8 @@ class ExperimentsScreen(ConfigPage):
         ]
         self.query_one("#exp-trunc-summary", Static).update("\n".join(lines))
         self.query_one("#exp-trunc-chart", LogChart).set_series(
-            Series("full BPTT", tuple(_log10s(probe.full)), "○", "series6"),
-            Series(f"truncated k={k}", tuple(_log10s(probe.truncated)), "●", "series1"))
+            Series("full BPTT", log10_or_marks(probe.full), "○", "series6"),
+            Series(f"truncated k={k}", log10_or_marks(probe.truncated), "●", "series1"))
         table = self.query_one("#exp-trunc-table", DataTable)
         table.clear()
         for i in _probe_rows(T, k):
@@ -632,11 +631,6 @@ class ExperimentsScreen(ConfigPage):
 
 def _mean(values) -> float:
     return sum(values) / len(values)
-
-
-def _log10s(values) -> list[float]:
-    return [math.log10(float(v)) if v > 0 else (-math.inf if v == 0 else math.nan)
-            for v in values]
 
 
 def _probe_rows(T: int, k: int) -> list[int]:

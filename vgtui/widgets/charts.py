@@ -175,3 +175,45 @@ def activation_charts(kind: str, spread: float, leaky_slope: float) -> tuple[Cha
                   curve=Curve(tuple(c.z), tuple(c.df), "f'", marks), height=8),
             Chart(f"density of z ~ N(0, {s:g}^2)", "line",
                   curve=Curve(tuple(c.z), tuple(density), "density", marks), height=6))
+
+
+def watch_chart(view, layer: int = 0, quantity: str = "h", index: int | None = None,
+                word: str = "step ") -> Chart | None:
+    """A watched run's gradient per timestep at one record (the latest when ``index`` is
+    None) beside the first record's, faint: the Watch panel's chart. None while the log
+    has no record of that quantity."""
+    from ..engine.watchlog import QUANTITY_AXIS, QUANTITY_TITLES
+    from ..present.watch import bucket_max, expand_bins
+
+    if not view.rows or view.first is None or not view.has_quantity(quantity):
+        return None
+    layer = min(layer, view.layers - 1)
+    record = view.rows[len(view.rows) - 1 if index is None else index]
+    first = view.first
+    now = expand_bins(record.values(layer, quantity), record.bins)
+    was = expand_bins(first.values(layer, quantity), first.bins)
+    if len(was) != len(now):  # sequences of another length: compare by position
+        was = bucket_max(was, len(now))
+    title = (f"{QUANTITY_TITLES[quantity]} per {QUANTITY_AXIS[quantity]} (log scale), "
+             f"layer {layer + 1}: training step {record.step} against step {first.step}")
+    return Chart(title, "log", (
+        Series(f"{word}{first.step}", tuple(float(v) for v in was), "·", "muted"),
+        Series(f"{word}{record.step}", tuple(float(v) for v in now), "●", "series1")),
+        x_label=QUANTITY_AXIS[quantity], x_start=0 if quantity == "lag" else 1)
+
+
+def log10_or_marks(values) -> tuple[float, ...]:
+    """log10 of each value: -inf for an exact 0 (drawn as such), nan for one undefined."""
+    return tuple(math.log10(float(v)) if v > 0 else (-math.inf if v == 0 else math.nan)
+                 for v in values)
+
+
+def training_profile_chart(run) -> Chart:
+    """One trained run's ||dl/dx_t|| per input step t, at initialisation and after
+    training (the Experiments screen's run chart)."""
+    return Chart(f"{run.arch} T={run.length} seed {run.seed}: ||dl/dx_t|| per input step t "
+                 "(log scale), before and after training", "log", (
+                     Series("before training", log10_or_marks(run.grad_profile_init), "○",
+                            "series6"),
+                     Series("after training", log10_or_marks(run.grad_profile), "●",
+                            "series1")), height=8)

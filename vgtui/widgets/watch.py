@@ -18,7 +18,8 @@ from ..engine.watchlog import ALERT_MARKS, QUANTITY_AXIS, QUANTITY_TITLES, RunVi
 from ..present.regimes import gradient_verdict_text as verdict_text
 from ..present.styles import app_palette
 from ..present.watch import Ramp, bucket_max, change, expand_bins, factor_short, spark
-from .log_chart import LogChart, Series
+from .charts import watch_chart
+from .log_chart import LogChart
 
 
 @dataclass(frozen=True)
@@ -264,22 +265,13 @@ class RunPanel(Vertical):
 
 
     def _curve(self, view: RunView, sel: Selection, width: int = 80) -> None:
-        chart = self.query_one(LogChart)
+        widget = self.query_one(LogChart)
         index = selected_index(view, sel)
-        if index is None or view.first is None or not view.has_quantity(sel.quantity):
-            chart.set_series()
-            return
-        layer = min(sel.layer, view.layers - 1)
-        record = view.rows[index]
-        first = view.first
-        now = expand_bins(record.values(layer, sel.quantity), record.bins)
-        was = expand_bins(first.values(layer, sel.quantity), first.bins)
-        if len(was) != len(now):  # sequences of another length: compare by position
-            was = bucket_max(was, len(now))
-        was, now = [float(v) for v in was], [float(v) for v in now]
-        start = 0 if sel.quantity == "lag" else 1
         word = "step " if width >= 40 else ""  # narrow: the bare steps, as on the rows
-        chart.set_series(Series(f"{word}{first.step}", tuple(was), "·", "muted"),
-                         Series(f"{word}{record.step}", tuple(now), "●", "series1"),
-                         x_start=start)
+        chart = None if index is None else watch_chart(view, sel.layer, sel.quantity, index,
+                                                       word)
+        if chart is None:
+            widget.set_series()
+            return
+        widget.set_series(*chart.series, x_start=chart.x_start)
 

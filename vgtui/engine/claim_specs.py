@@ -14,7 +14,7 @@ from typing import Callable
 from . import closed_form as cf
 from .articles import DECAY_FIGURES, DERIVATIVE_FIGURES, TRACE_FIGURES
 from .claim_rules import Stated, about, at_least, at_most, between, said
-from .claim_values import ClaimInputs, Computed, median_interval, median_of
+from .claim_values import ClaimInputs, Computed, RadiusStats, median_interval, median_of
 from .figure_checks import compute as compute_figure
 from .lists import short_number
 from .magnitude import format_log10
@@ -304,20 +304,25 @@ def _compound_pair(_engine: ClaimInputs) -> Computed:
     return Computed(0.95 * 1.05)
 
 
-def _gauss_radius(engine: ClaimInputs) -> Computed:
-    s = engine.gaussian64
-    return Computed(s.radius_median, note=(
-        f"median spectral radius of {s.seeds} gaussian N(0, 1/n) matrices, n = {s.hidden} "
-        f"(range {s.radius_low:.3f}-{s.radius_high:.3f}); the median spectral norm is "
-        f"{s.norm_median:.3f}"), samples=s.seeds, interval=s.radius_interval)
+def _median_radius(note: Callable[[RadiusStats], str]) -> Callable[[ClaimInputs], Computed]:
+    """A claim judged on the median spectral radius of the 64-unit gaussian matrices,
+    with its 95% interval, and a note written from their statistics."""
+    def compute(engine: ClaimInputs) -> Computed:
+        s = engine.gaussian64
+        return Computed(s.radius_median, note=note(s), samples=s.seeds,
+                        interval=s.radius_interval)
+
+    return compute
 
 
-def _gauss_norm_note(engine: ClaimInputs) -> Computed:
-    s = engine.gaussian64
-    return Computed(s.radius_median, note=(
-        f"the spectral norm (largest singular value) is what comes out near 2: median "
-        f"{s.norm_median:.3f} over {s.seeds} seeds; the eigenvalues fill a disc of radius about "
-        f"1 (the circular law)"), samples=s.seeds, interval=s.radius_interval)
+_gauss_radius = _median_radius(lambda s: (
+    f"median spectral radius of {s.seeds} gaussian N(0, 1/n) matrices, n = {s.hidden} "
+    f"(range {s.radius_low:.3f}-{s.radius_high:.3f}); the median spectral norm is "
+    f"{s.norm_median:.3f}"))
+_gauss_norm_note = _median_radius(lambda s: (
+    f"the spectral norm (largest singular value) is what comes out near 2: median "
+    f"{s.norm_median:.3f} over {s.seeds} seeds; the eigenvalues fill a disc of radius about "
+    f"1 (the circular law)"))
 
 
 def _orthogonal(engine: ClaimInputs) -> Computed:

@@ -17,7 +17,7 @@ from ..engine.tasks import TASK_TITLES
 from ..present.experiments import (CURVE_TOP, experiment_json, loss_curve_text, reading,
                                    training_verdict_text)
 from .common import UsageError
-from .output import add_formats, console, print_data
+from .output import add_formats, console, print_charts, print_data
 from .tables import figure_table
 
 NAME = "train"
@@ -99,7 +99,6 @@ def run(args) -> int:
                                   finished[0].dtype if finished else "?")
     if args.plot:
         from ..widgets.charts import training_profile_chart  # textual: only --plot draws
-        from .output import print_charts
 
         print_charts([training_profile_chart(r) for r in result.runs])
     elif not print_data(args, experiment_json(result, curves=args.curves)):

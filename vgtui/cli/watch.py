@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from . import ansi_requested
 from .common import UsageError
-from .output import print_data
+from .output import print_charts, print_data
 
 NAME = "watch"
 HELP = "follow the logs vgtui.Probe writes while a model trains (the Watch screen), or summarise them"
@@ -81,7 +81,6 @@ def run(args) -> int:
 def _plot(args) -> int:
     from ..engine.watchlog import QUANTITY_TITLES, read_log  # numpy: loaded when first needed
     from ..widgets.charts import watch_chart  # textual: only --plot draws the chart
-    from .output import print_charts
 
     if args.layer < 1:
         raise UsageError(f"--layer must be 1 or more (you gave {args.layer})")

@@ -28,10 +28,7 @@ import shlex
 import time
 import zlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Sequence
-
-if TYPE_CHECKING:  # numpy is imported where it is used: the closed-form model runs without it
-    import numpy as np
+from typing import Any, Callable, Sequence
 
 from . import budget, definitions
 from .budget import Estimate, FLOPS_PER_S, STEP_OVERHEAD_S, flow_estimate

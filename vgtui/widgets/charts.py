@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from rich.text import Text
 
 from ..present.styles import CLI_PALETTE, Palette
+from ..present.watch import bucket_max, expand_bins
 from .line_plot import Curve, draw_line_plot
 from .log_chart import Series, draw_log_chart
 from .plane import PlotSeries, RefLine, draw_plot
@@ -182,8 +183,7 @@ def watch_chart(view, layer: int = 0, quantity: str = "h", index: int | None = N
     """A watched run's gradient per timestep at one record (the latest when ``index`` is
     None) beside the first record's, faint: the Watch panel's chart. None while the log
     has no record of that quantity."""
-    from ..engine.watchlog import QUANTITY_AXIS, QUANTITY_TITLES
-    from ..present.watch import bucket_max, expand_bins
+    from ..engine.watchlog import QUANTITY_AXIS, QUANTITY_TITLES  # numpy: only Watch needs it
 
     if not view.rows or view.first is None or not view.has_quantity(quantity):
         return None

@@ -183,6 +183,25 @@ async def test_a_quantity_a_log_lacks_is_refused_inline(tmp_path):
         assert "not in these logs" in text_of(screen.query_one("#status-line"))
 
 
+async def test_a_log_without_the_quantity_shown_says_so_in_its_chart():
+    """Beside an LSTM, a vanilla RNN has no cell state: on ||dL/dc_t|| its chart says
+    that, rather than that it waits for a record."""
+    from vgtui.widgets.log_chart import LogChart
+
+    rnn = next(p for p in sample_paths() if p.endswith("-rnn.jsonl"))
+    lstm = next(p for p in sample_paths() if p.endswith("-lstm.jsonl"))
+    app = await open_on([rnn, lstm])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: getattr(app.screen, "views", None)
+                         and all(v.records for v in app.screen.views))
+        screen = app.screen
+        await pilot.press("v")
+        await wait_until(pilot, lambda: screen.sel.quantity == "c")
+        charts = list(screen.query(LogChart))
+        await wait_until(pilot, lambda: "this log has no" in charts[0].render().plain)
+        assert charts[1].series  # the LSTM's own chart is drawn
+
+
 @pytest.mark.slow
 async def test_garbage_unknown_schema_and_missing_files_side_by_side(tmp_path):
     good = lstm_log(tmp_path, "good.jsonl")

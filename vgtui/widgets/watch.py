@@ -271,7 +271,12 @@ class RunPanel(Vertical):
         chart = None if index is None else watch_chart(view, sel.layer, sel.quantity, index,
                                                        word)
         if chart is None:
+            # an empty chart says why: nothing read yet, or a quantity this cell lacks
+            lacks = bool(view.rows) and not view.has_quantity(sel.quantity)
+            widget.empty_text = (f"this log has no {QUANTITY_TITLES[sel.quantity]}" if lacks
+                                 else "waiting for the first record...")
             widget.set_series()
+            widget.refresh()  # the series may have been empty already
             return
         widget.set_series(*chart.series, x_start=chart.x_start)
 

@@ -238,6 +238,15 @@ def test_watch_plot_is_the_panel_chart_of_each_log(run_cli, monkeypatch):
     assert code == 2 and out == "" and err.count("\n") == 1
 
 
+@pytest.mark.parametrize("args", [["--layer", "abc"], ["--layer", "0"], ["--layer", "-1"],
+                                  ["--layer", "1e400"], ["--layer", "99"],
+                                  ["--quantity", "zz"], ["--quantity", ""]])
+def test_watch_plot_refuses_bad_choices(run_cli, args):
+    code, out, err = run_cli("watch", SAMPLES[0], "--plot", *args)
+    assert code == 2 and out == "" and err.count("\n") == 1, err
+    assert "Traceback" not in err
+
+
 def test_plot_with_matrix_is_refused(run_cli):
     code, out, err = run_cli("jacobian", "--matrix", "0.5,0;0,0.5", "--plot")
     assert code == 2 and out == "" and "--plot" in err and err.count("\n") == 1

@@ -412,7 +412,9 @@ def _claims_row() -> dict:
 
 
 TABLE["claims"] = _claims_row()
-COVERED_ELSEWHERE: dict = {}
+# watch's --layer and --quantity only act with --plot (this table runs --json): their
+# hostile values are in tests/cli/test_every_format.py::test_watch_plot_refuses_bad_choices.
+COVERED_ELSEWHERE: dict = {"watch": ("--layer", "--quantity")}
 
 
 def _add_preset_rows() -> None:

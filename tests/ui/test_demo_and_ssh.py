@@ -11,7 +11,14 @@ from .helpers import on_screen, screen_text, svg_text, text_of, wait_until, work
 
 
 def narration(app) -> str:
-    bar = app.screen.query_one("#demo-bar")
+    """The demo bar's title and text; "" while the screen just switched to has not
+    mounted its bar yet (the condition is polled, so it is read again)."""
+    from textual.css.query import NoMatches
+
+    try:
+        bar = app.screen.query_one("#demo-bar")
+    except NoMatches:
+        return ""
     return f"{bar.border_title} {text_of(bar)}" if bar.display else ""
 
 

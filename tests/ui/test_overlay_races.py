@@ -44,6 +44,24 @@ async def test_palette_choices_landing_after_a_switch_are_harmless(keys):
         assert len(app.screen_stack) >= 1
 
 
+async def test_a_palette_taken_off_the_stack_before_it_mounts_is_harmless():
+    """ctrl+p, then a screen key in the same instant (found by the 10,000-key fuzz): the
+    switch takes the palette off the stack before its mount handler runs, which then
+    finds no screen below it. It stays closed; the app goes on."""
+    app = VgtuiApp(start_screen="flow")
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        app.action_command_palette()  # pushed; its Mount is still queued
+        app.action_goto("bound")
+        await calm(pilot, app)
+        await wait_until(pilot, lambda: getattr(app.screen, "SCREEN_ID", "") == "bound")
+        assert not any(isinstance(s, Palette) for s in app.screen_stack)
+        await pilot.press("ctrl+p")  # and the palette still opens afterwards
+        await wait_until(pilot, lambda: isinstance(app.screen, Palette))
+        await pilot.press("escape")
+        await calm(pilot, app)
+
+
 @pytest.mark.parametrize("keys", [
     ["g", "enter", "enter"],  # the picker's choice, then a late second Enter
     ["g", "down", "enter", "escape", "escape"],

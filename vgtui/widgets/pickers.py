@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.command import CommandList, CommandPalette
 from textual.containers import Vertical
+from textual.events import Mount
 from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, LoadingIndicator, OptionList, Static
@@ -50,6 +51,14 @@ class Palette(SafeDismiss, CommandPalette):
     def _drop_late_choice(self, event) -> None:
         if not on_top(self):
             event.stop()
+            event.prevent_default()
+
+    def _on_mount(self, event: Mount) -> None:
+        # Textual's own mount handler reads the screen below the palette on the stack. A
+        # screen switch in the same burst of keys can take the palette off the stack
+        # before it mounts; then there is nothing below it to serve, and it stays closed.
+        stack = self.app.screen_stack
+        if self not in stack or stack.index(self) == 0:
             event.prevent_default()
 
     def _action_command_list(self, action: str) -> None:

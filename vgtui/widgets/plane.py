@@ -243,7 +243,8 @@ def draw_plot(plot, width: int, height: int, empty_text: str = "computing...",
         where it hides least."""
         def hidden(spot: tuple[int, int]) -> int:
             r, start = spot
-            return sum(1 for i in range(len(label))
+            # a label wider than the plot is cut at its right edge (a narrow terminal)
+            return sum(1 for i in range(min(len(label), cols - start))
                        if (r, start + i) in marks or (r, start + i) in ref_labels
                        or bits[r][start + i])
         spots = [(r, max(0, min(start, cols - len(label)))) for r, start in spots

@@ -122,6 +122,32 @@ async def test_fit_table_leaves_out_a_column_that_does_not_fit():
         assert not cut_numbers(lines)
 
 
+async def test_a_frame_drawn_before_idle_shows_new_cells_whole():
+    """DataTable measures changed cells when the app is next idle; on a busy machine a
+    frame can come first. A FitTable measures before it draws, so a cell that grew is
+    shown whole at once ("never", not "neve"; "3.25", not "3.")."""
+    from rich.style import Style
+    from textual.app import App
+
+    class One(App):
+        def compose(self):
+            yield FitTable(id="t")
+
+    app = One()
+    async with app.run_test(size=(40, 6)) as pilot:
+        table = app.query_one(FitTable)
+        table.add_column("×1e1", key="a")
+        table.add_column("x", key="b")
+        table.add_row("4", "3", key="r")
+        await wait_until(pilot, lambda: not table.widths_pending())
+        # no await between the change and the drawing: the app cannot go idle
+        table.clear()
+        table.add_row("never", "3.25", key="r")
+        assert table.widths_pending()
+        line = table._render_line(table.header_height, 0, 40, Style()).text
+        assert "never" in line and "3.25" in line, line
+
+
 async def test_field_text_is_repeated_below_only_when_it_does_not_fit():
     """Decay's measured tab at 80 columns: the default activations list fills its field
     exactly, so it is not repeated below; a longer list is shown whole under the field."""

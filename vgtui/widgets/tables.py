@@ -125,7 +125,28 @@ class FitTable(DataTable):
                                                   and self.show_row_labels) else 0
         return fixed + labels
 
+    def widths_pending(self) -> bool:
+        """Whether cells changed since the column widths were last measured (DataTable
+        measures them when the app is next idle)."""
+        return bool(self._updated_cells) or self._require_update_dimensions
+
+    def _settle_widths(self) -> None:
+        """Measure now what DataTable would measure when idle. On a busy machine a frame
+        can be drawn before that: new cells in old widths ("neve" for "never", "3." for
+        "3.25"), which this table promises never to show."""
+        if self._updated_cells:
+            cells = self._updated_cells.copy()
+            self._updated_cells.clear()
+            self._update_column_widths(cells)
+        if self._require_update_dimensions:
+            self._require_update_dimensions = False
+            rows = self._new_rows.copy()
+            self._new_rows.clear()
+            self._update_dimensions(rows)
+
     def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
+        if self.widths_pending():
+            self._settle_widths()
         strip = super()._render_line(y, x1, x2, base_style)
         offset = self._fixed_width()
         # what is in view: the vertical scrollbar, when the table has one, covers the right

@@ -22,9 +22,10 @@ import sys
 import time
 from importlib import import_module
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from textual import events, work
+from textual._context import active_app
 from textual.app import App, ScreenStackError, SystemCommand, UnknownModeError
 from textual.binding import Binding
 from textual.command import CommandPalette
@@ -170,11 +171,25 @@ def _goto_bindings() -> list[Binding]:
             for entry in TOPICS if entry.key]
 
 
+def _styled_screen(entry) -> Callable[[], Screen]:
+    """A factory for ``entry``'s screen that marks it as styled with the app's CSS as it
+    is now. Textual otherwise re-parses the whole stylesheet and restyles every node,
+    twice, whenever a mode opens for the first time (a screen starts at "never styled");
+    a new screen needs none of that, since its widgets are styled as they mount. A theme
+    change later bumps the app's count and the screen is restyled as usual. (About a
+    third of a second per first visit here; tests/ui/test_page_base.py checks it.)"""
+    def build() -> Screen:
+        screen = entry.load()()
+        screen._css_update_count = active_app.get()._css_update_count
+        return screen
+    return build
+
+
 class VgtuiApp(App):
     CSS_PATH = "vgtui.tcss"
     TITLE = "vgtui"
     SUB_TITLE = "vanishing and exploding gradients in RNNs"
-    MODES = {entry.id: entry.factory() for entry in TOPICS}
+    MODES = {entry.id: _styled_screen(entry) for entry in TOPICS}
     BINDINGS = _goto_bindings() + key_table(
         "app",
         ("f1,question_mark", "help", "help", "help", "Explain the current screen",
@@ -248,6 +263,7 @@ class VgtuiApp(App):
         while time.monotonic() < deadline and not self.call_from_thread(self._screen_ready):
             time.sleep(0.1)
         warm_up()
+        self.call_from_thread(settle_garbage_collector)
 
     def _screen_ready(self) -> bool:
         ready = getattr(self.screen, "is_ready", None)
@@ -612,6 +628,27 @@ class VgtuiApp(App):
     @staticmethod
     def screen_title(screen_id: str) -> str:
         return topic(screen_id).title
+
+
+def settle_garbage_collector() -> None:
+    """After start-up: what exists now (modules, the app, the first screen) lives as long
+    as the app, so the collector stops walking it (``gc.freeze``), and it runs less often
+    on the many short-lived objects a screen's layout makes. Each full collection walked
+    some 220,000 objects and cost about 0.3 s of a first visit; first visits are 15-25%
+    quicker with both (BENCHMARKS.md). Once per process: a second app in the same process
+    (the tests run hundreds) must not freeze the garbage the first one left."""
+    import gc
+
+    global _GC_SETTLED
+    if _GC_SETTLED:
+        return
+    _GC_SETTLED = True
+    gc.collect()  # garbage from start-up goes first: frozen, it would stay for good
+    gc.freeze()
+    gc.set_threshold(20_000, *gc.get_threshold()[1:])
+
+
+_GC_SETTLED = False
 
 
 def warm_up() -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import import_module
-from typing import Callable
 
 from .engine.packaged import load_json
 from .engine.presets import presets_for
@@ -32,9 +31,6 @@ class Topic:
     def load(self) -> type:
         module, cls = self.screen.split(":")
         return getattr(import_module(module), cls)
-
-    def factory(self) -> Callable[[], object]:
-        return lambda: self.load()()
 
     @property
     def presets(self) -> tuple:

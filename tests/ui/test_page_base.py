@@ -66,3 +66,27 @@ async def test_p_reaches_every_preset_in_order_and_d_restores_the_defaults(scree
         assert screen.config == screen.make_config(screen.parse_values(
             {**screen.default_values(), **{k: values[k] for k in screen.KEEP_ON_PRESET
                                            if k in values}}))
+
+
+async def test_a_first_visit_does_not_reparse_the_stylesheet_and_a_theme_still_reaches_every_page():
+    """A new screen is styled as it mounts: opening it must not re-parse the whole app
+    stylesheet (Textual would, twice, for a screen it thinks was never styled). A theme
+    chosen later still restyles a page opened before it."""
+    app = VgtuiApp(start_screen="chain")
+    async with app.run_test(size=(80, 24)) as pilot:
+        chain = await on_screen(pilot, "chain")
+        stylesheet = app.stylesheet
+        reparses = []
+        original = stylesheet.reparse
+        stylesheet.reparse = lambda: (reparses.append(1), original())[1]
+        app.action_goto("activations")
+        await on_screen(pilot, "activations")
+        assert reparses == []
+        background = str(chain.styles.background)
+        app.theme = "textual-light"
+        await pilot.pause()
+        app.action_goto("chain")
+        await on_screen(pilot, "chain")
+        await pilot.pause()
+        assert reparses, "a theme change re-parses the stylesheet"
+        assert str(chain.styles.background) != background

@@ -182,6 +182,7 @@ class ConfigPage(PageScreen):
         self.shown_key: Hashable | None = None  # the request key of the result on screen
         self.requests = Requests(self, self._launch)
         self.launches = 0  # engine jobs started (tests count them)
+        self._panels: list[ControlPanel] | None = None
         self._serial = 0
         self._preset_cursor = -1  # the preset last chosen, for p's stable order
         start = self.preset(self.DEFAULT_PRESET) if self.DEFAULT_PRESET else None
@@ -294,7 +295,14 @@ class ConfigPage(PageScreen):
     # == fields ====================================================================
     @property
     def panels(self) -> list[ControlPanel]:
-        return list(self.query(ControlPanel))
+        # Every field's first Changed event asks for a result, and each request reads
+        # every panel: a DOM query each time cost a tenth of a second per first visit.
+        # The panels are all composed before the page mounts and never change after.
+        if self._panels is None:
+            if not self.is_mounted:
+                return list(self.query(ControlPanel))
+            self._panels = list(self.query(ControlPanel))
+        return self._panels
 
     def values(self) -> tuple[dict[str, Any], dict[str, str]]:
         """Every field as shown, parsed; and the errors of those that do not parse."""

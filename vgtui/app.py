@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import io
 import json
 import os
@@ -637,8 +638,6 @@ def settle_garbage_collector() -> None:
     some 220,000 objects and cost about 0.3 s of a first visit; first visits are 15-25%
     quicker with both (BENCHMARKS.md). Once per process: a second app in the same process
     (the tests run hundreds) must not freeze the garbage the first one left."""
-    import gc
-
     global _GC_SETTLED
     if _GC_SETTLED:
         return

@@ -152,6 +152,7 @@ with open(sys.argv[2], "w") as f:
 """
 
 
+@pytest.mark.slow
 def test_every_lookup_in_every_format_into_a_closed_pipe_exits_zero(tmp_path):
     parser = build_parser()
     runs = []

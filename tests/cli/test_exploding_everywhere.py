@@ -212,6 +212,7 @@ def test_measured_decay_table_and_longrange_at_scale_5(run_cli):
            "--filler", "5000", "--hidden", "16", "--gaps", "0,5000")
 
 
+@pytest.mark.slow
 def test_scalar_chain_and_closed_forms_past_float_range(run_cli):
     d = _json(run_cli, "trace", "--weight", "100", "--steps", "100000")
     w = [r for r in d["rows"]][-1]

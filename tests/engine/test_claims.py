@@ -541,6 +541,7 @@ def test_claims_over_a_few_seeds_state_their_interval_too(full):
     assert memory.interval is not None and memory.samples == 8
 
 
+@pytest.mark.slow
 def test_no_statistical_verdict_flips_on_a_disjoint_seed_set():
     """Seeds 0..199 against 200..399: every claim resting on a median over seeds keeps its
     verdict."""

@@ -15,6 +15,8 @@ import re
 import time
 from contextlib import asynccontextmanager
 
+import pytest
+
 # Seconds. Generous: the first screen of a test process may also wait for torch's import.
 TIMEOUT = 60.0
 SLOWDOWN = float(os.environ.get("VGTUI_TEST_SLOWDOWN", "1"))
@@ -267,3 +269,14 @@ async def page(which, size=(120, 40), **app_args):
     app = VgtuiApp(start_screen=screen_id, **app_args)
     async with app.run_test(size=size) as pilot:
         yield app, pilot, await on_screen(pilot, which)
+
+
+# The screens a sweep over every screen keeps in the everyday subset (pytest -m "not
+# slow"): the shared machinery shows there; the whole suite sweeps the rest.
+EVERYDAY_SCREENS = ("flow", "decay")
+
+
+def every_screen(screen_ids, everyday=EVERYDAY_SCREENS) -> list:
+    """``screen_ids`` as pytest params, every one but the everyday screens marked slow."""
+    return [pytest.param(s, marks=() if s in everyday else pytest.mark.slow)
+            for s in screen_ids]

@@ -186,6 +186,7 @@ async def open_claim(pilot, screen, claim_id: str) -> None:
     await pilot.press("enter")
 
 
+@pytest.mark.slow
 async def test_enter_opens_the_claims_screen_set_up_for_the_claim():
     """Not with whatever the screen showed last: the claim's own numbers or preset."""
     from .helpers import settled

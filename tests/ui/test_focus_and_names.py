@@ -10,7 +10,7 @@ from vgtui.engine.presets import presets_for
 from vgtui.topics import TOPICS
 from vgtui.widgets.pickers import ScreenPicker
 
-from .helpers import wait_until
+from .helpers import every_screen, wait_until
 
 
 def look(screen, widget) -> list:
@@ -21,25 +21,49 @@ def look(screen, widget) -> list:
             for y in range(region.y, min(region.bottom, len(strips)))]
 
 
-@pytest.mark.parametrize("screen_id", [t.id for t in TOPICS])
+@pytest.mark.parametrize("screen_id", every_screen(t.id for t in TOPICS))
 async def test_every_focusable_widget_shows_focus(screen_id):
+    """Each widget in the focus chain looks different focused than blurred. Walking the
+    chain, a widget is seen focused, then blurred once focus has moved on to the next
+    (one focus change per widget); where moving on scrolled it, it is blurred in place."""
     app = VgtuiApp(start_screen=screen_id)
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause(0.3)
         screen = app.screen
         invisible = []
-        for widget in list(screen.focus_chain):
-            widget.focus()  # scrolls it into view
-            await pilot.pause()
-            if widget.region.area == 0:
-                continue  # scrolled out of the pane entirely: nothing to see either way
+
+        async def blurred_in_place(widget):
             screen.set_focus(None)
             await pilot.pause()
-            blurred = look(screen, widget)
-            widget.focus()
+            return look(screen, widget)
+
+        before = None  # (widget, its region and look while it had focus)
+        for widget in [*screen.focus_chain, None]:
+            if widget is not None:
+                widget.focus()  # scrolls it into view
+            else:
+                screen.set_focus(None)  # the last one is blurred by focusing nothing
             await pilot.pause()
-            if look(screen, widget) == blurred:
-                invisible.append(f"{type(widget).__name__}#{widget.id}")
+            if before is not None:
+                last, region, focused = before
+                if last.region == region:
+                    blurred = look(screen, last)
+                else:  # moving on scrolled it: look at it again, focused and not
+                    last.focus()
+                    await pilot.pause()
+                    focused = look(screen, last)
+                    blurred = await blurred_in_place(last)
+                    if widget is not None:
+                        widget.focus()
+                        await pilot.pause()
+                if blurred == focused:
+                    invisible.append(f"{type(last).__name__}#{last.id}")
+            if widget is None:
+                break
+            if widget.region.area == 0:
+                before = None  # scrolled out of the pane entirely: nothing to see either way
+                continue
+            before = (widget, widget.region, look(screen, widget))
         assert not invisible, f"{screen_id}: focus cannot be seen on {invisible}"
 
 

@@ -21,7 +21,7 @@ from vgtui.widgets.controls import ControlPanel
 from vgtui.widgets.field_input import FieldInput
 
 from .bursts import Paste, burst, typed_text
-from .helpers import settled, text_of
+from .helpers import every_screen, settled, text_of
 
 CONFIG_SCREENS = [t.id for t in TOPICS
                   if issubclass(t.load(), ConfigPage)]
@@ -153,7 +153,7 @@ async def check_agrees(pilot, screen, field: FieldInput, expected: str, what: st
     assert same(value, values[name]), f"{what}: {command!r} says {value!r}, the field {values[name]!r}"
 
 
-@pytest.mark.parametrize("screen_id", CONFIG_SCREENS)
+@pytest.mark.parametrize("screen_id", every_screen(CONFIG_SCREENS))
 async def test_bursts_into_every_numeric_field(screen_id, monkeypatch):
     monkeypatch.setenv("VGTUI_SECONDS", "5")  # a burst that asks for too much is refused
     app = VgtuiApp(start_screen=screen_id)

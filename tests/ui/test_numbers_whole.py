@@ -18,7 +18,7 @@ from vgtui.topics import TOPICS
 from vgtui.widgets.status_line import STABLE_ENV, StatusLine
 from vgtui.widgets.tables import FitTable
 
-from .helpers import cut_numbers, screen_pages, settled, wait_until
+from .helpers import cut_numbers, every_screen, screen_pages, settled, wait_until
 
 SIZES = [(80, 24), (100, 30)]
 READY_TIMEOUT = 120.0
@@ -53,7 +53,7 @@ async def _states(pilot, screen):
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("screen_id", [t.id for t in TOPICS])
+@pytest.mark.parametrize("screen_id", every_screen(t.id for t in TOPICS))
 async def test_no_number_is_cut(screen_id, size):
     app = VgtuiApp(start_screen=screen_id)
     problems: list[str] = []

@@ -44,6 +44,7 @@ async def test_palette_choices_landing_after_a_switch_are_harmless(keys):
         assert len(app.screen_stack) >= 1
 
 
+@pytest.mark.slow
 async def test_a_palette_taken_off_the_stack_before_it_mounts_is_harmless():
     """ctrl+p, then a screen key in the same instant (found by the 10,000-key fuzz): the
     switch takes the palette off the stack before its mount handler runs, which then

@@ -7,7 +7,7 @@ from vgtui.app import VgtuiApp
 from vgtui.screens.config_page import ConfigPage
 from vgtui.topics import TOPICS
 
-from .helpers import error_cleared, on_screen, refused, set_field, settled, text_of
+from .helpers import every_screen, error_cleared, on_screen, refused, set_field, settled, text_of
 
 # A numeric field of every computing screen, and a text it refuses.
 REFUSABLE = {
@@ -24,7 +24,7 @@ def test_every_computing_screen_is_a_config_page():
     assert sorted(CONFIG_PAGES) == sorted(REFUSABLE)
 
 
-@pytest.mark.parametrize("screen_id", sorted(REFUSABLE))
+@pytest.mark.parametrize("screen_id", every_screen(sorted(REFUSABLE)))
 async def test_typing_a_refused_value_back_clears_the_error_without_computing(screen_id):
     name, bad = REFUSABLE[screen_id]
     app = VgtuiApp(start_screen=screen_id)

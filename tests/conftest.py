@@ -191,3 +191,10 @@ def hostile_model_files(tmp_path):
     ]:
         cases.append((label, paths["lstm"], path, words, "--inputs"))
     return cases, marker, paths
+
+
+def pytest_collection_modifyitems(config, items):
+    """The slow tests first: run in parallel (pytest-xdist hands tests out in this order),
+    a long test started last keeps one worker busy while the others have finished; started
+    first, the short ones fill in around it. The order within each group is unchanged."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -421,7 +421,7 @@ class VgtuiApp(App):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action.startswith("field_"):
-            return self._field_focused()
+            return self._field_focused() or self._tab_enters_fields(action, parameters)
         if action.startswith("demo_"):
             # Only on a page, and not while typing: a modal (help, palette, picker) and
             # a field keep their own keys.
@@ -431,8 +431,17 @@ class VgtuiApp(App):
                     and not typing)
         return True
 
+    def _tab_enters_fields(self, action: str, parameters: tuple[object, ...]) -> bool:
+        """Tab on a page resting where it put the focus goes to its first setting (see
+        ConfigPage.tab_enters_fields); a priority binding, so that it acts before the keys
+        typed after it are handed on."""
+        return (action == "field_focus" and bool(parameters) and int(parameters[0]) > 0
+                and getattr(self.screen, "tab_enters_fields", False))
+
     def action_field_focus(self, direction: int) -> None:
-        if int(direction) > 0:
+        if not self._field_focused() and hasattr(self.screen, "enter_fields"):
+            self.screen.enter_fields()
+        elif int(direction) > 0:
             self.screen.focus_next()
         else:
             self.screen.focus_previous()

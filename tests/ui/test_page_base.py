@@ -90,3 +90,28 @@ async def test_a_first_visit_does_not_reparse_the_stylesheet_and_a_theme_still_r
         await pilot.pause()
         assert reparses, "a theme change re-parses the stylesheet"
         assert str(chain.styles.background) != background
+
+
+async def test_tab_from_a_resting_page_enters_its_settings_and_tables_stay_reachable():
+    """Tab on a page just opened (or left with Esc) goes to its first setting, so a value
+    typed next lands in it instead of the digits switching screens; Tab from anywhere else
+    moves on as usual, so Tab keeps reaching the result tables."""
+    from textual.widgets import DataTable
+
+    from .bursts import burst
+
+    app = VgtuiApp(start_screen="decay")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await on_screen(pilot, "decay")
+        await burst(pilot, ["tab", "end", *["backspace"] * 30, *"0.3,1.2", "enter"])
+        await settled(pilot, screen)
+        assert app.screen is screen, "the typed digits switched screens"
+        assert tuple(screen.config.factors) == (0.3, 1.2)
+        await pilot.press("tab")  # after Enter (as after Esc): the settings again
+        assert app.focused is screen.query_one("#field-factors")
+        reached = set()
+        for _ in range(12):
+            await pilot.press("tab")
+            if isinstance(app.focused, DataTable):
+                reached.add(app.focused.id)
+        assert "decay-table" in reached, reached

@@ -45,8 +45,9 @@ GLOBAL_KEYS_HELP = """## Keys everywhere
 - `ctrl+p` the command palette: every screen, preset and action by name
 - `F1` or `?` this help · `c` the `vgtui` command that prints this screen's figures
 - `ctrl+s` save a screenshot (SVG) · `ctrl+t` the terminal's own colours · `q` quit
-- `Tab` / `shift+Tab` move between fields · `Esc` or `Enter` leaves a field, so that
-  single-key shortcuts work again
+- `Tab` on a page just opened (or after `Esc`) goes to its first setting; in a field,
+  `Tab` / `shift+Tab` move between fields · `Esc` or `Enter` leaves a field, so that
+  single-key shortcuts (and the number keys) work again
 """
 
 

@@ -183,6 +183,9 @@ class ConfigPage(PageScreen):
         self.requests = Requests(self, self._launch)
         self.launches = 0  # engine jobs started (tests count them)
         self._panels: list[ControlPanel] | None = None
+        # Focus rests where the page put it (on opening, after Esc): the next Tab goes to
+        # the first setting, since digits typed on the page switch screens instead.
+        self._tab_enters_fields = True
         self._serial = 0
         self._preset_cursor = -1  # the preset last chosen, for p's stable order
         start = self.preset(self.DEFAULT_PRESET) if self.DEFAULT_PRESET else None
@@ -514,7 +517,36 @@ class ConfigPage(PageScreen):
         self.request(immediate=True)
 
     def action_leave_field(self) -> None:
+        self.rest_focus()
+        self._tab_enters_fields = True
+
+    def rest_focus(self) -> None:
+        """Where Esc leaves the keys: the results (screens with tabs override)."""
         self.query_one(f"#{self.PREFIX}-results").focus()
+
+    @property
+    def tab_enters_fields(self) -> bool:
+        """Whether focus rests where the page put it (on opening, after Esc or Enter) and
+        no setting has had focus since: the app's Tab then goes to the first setting
+        (``enter_fields``), since the digits a person types next would otherwise switch
+        screens. Anywhere else Tab moves on as usual, so the tables stay reachable (from
+        the last setting Tab goes on to the results)."""
+        return self._tab_enters_fields and not self._in_fields(self.focused)
+
+    @staticmethod
+    def _in_fields(widget) -> bool:
+        return widget is not None and any(isinstance(a, ControlPanel) for a in widget.ancestors)
+
+    def enter_fields(self) -> None:
+        """Focus the first setting shown, at once (the keys typed after Tab are queued
+        already and must land in it)."""
+        first = next((w for w in self.focus_chain if self._in_fields(w)), None)
+        if first is not None:
+            self.set_focus(first)
+
+    def on_descendant_focus(self, event) -> None:
+        if self._in_fields(event.widget):
+            self._tab_enters_fields = False
 
     # == computing =================================================================
     KEEP_RESULTS: ClassVar[int] = 6  # recent results kept, so going back costs nothing

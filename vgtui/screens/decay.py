@@ -388,7 +388,7 @@ class DecayScreen(ConfigPage):
         self.action_show_tab("tab-measured")
         self.apply({"scales": scales, "activations": activations})
 
-    def action_leave_field(self) -> None:
+    def rest_focus(self) -> None:
         active = self.query_one("#decay-tabs", TabbedContent).active
         self.query_one("#decay-table" if active == "tab-closed" else "#decay-measured").focus()
 

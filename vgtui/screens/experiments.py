@@ -312,7 +312,7 @@ class ExperimentsScreen(ConfigPage):
             text += " Symbols apply to the latch task only."
         self.query_one("#exp-plan", Static).update(text)
 
-    def action_leave_field(self) -> None:
+    def rest_focus(self) -> None:
         self.query_one("#exp-tabs ContentTabs").focus()
 
     def action_next_tab(self, step: int) -> None:

@@ -212,10 +212,9 @@ def bench_interactive() -> list[Outcome]:
 
 # -- 2b. every screen: first visit, key press, F1 ------------------------------------------
 SCREENS_BENCH = """
-import asyncio, json, statistics, time, unicodedata
-from textual import events
-from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
+import asyncio, json, statistics, time
 from textual.screen import Screen
+from tests.ui.bursts import key_event  # the Key event a terminal sends, as the tests build it
 from vgtui.app import VgtuiApp
 from vgtui.topics import TOPICS
 from vgtui.screens.config_page import ConfigPage
@@ -257,13 +256,7 @@ async def shown(cond, t0, limit=120.0):
 def send_key(app, key):
     \"\"\"The key as the terminal driver delivers it (Pilot.press would also wait for the
     whole process to go idle, background threads included, which a person does not).\"\"\"
-    if len(key) == 1 and not key.isalnum():
-        key = _character_to_key(key)
-    try:
-        char = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
-    except KeyError:
-        char = key if len(key) == 1 else None
-    event = events.Key(key, char)
+    event = key_event(key)
     event.set_sender(app)
     app._driver.send_message(event)
 

@@ -94,16 +94,21 @@ def _status_rows(app) -> list[str]:
     return [lines[y][r.x:r.right] for y in range(r.y, r.bottom)]
 
 
-async def test_fit_table_leaves_out_a_column_that_does_not_fit():
-    """A column cut by the table's right edge is blank, not half drawn, and the header
-    says how many columns lie beyond."""
+def fit_table_app():
+    """An app holding one empty FitTable."""
     from textual.app import App
 
     class One(App):
         def compose(self):
             yield FitTable(id="t")
 
-    app = One()
+    return One()
+
+
+async def test_fit_table_leaves_out_a_column_that_does_not_fit():
+    """A column cut by the table's right edge is blank, not half drawn, and the header
+    says how many columns lie beyond."""
+    app = fit_table_app()
     async with app.run_test(size=(24, 6)) as pilot:
         table = app.query_one(FitTable)
         table.add_column("a", key="a")
@@ -127,13 +132,8 @@ async def test_a_frame_drawn_before_idle_shows_new_cells_whole():
     frame can come first. A FitTable measures before it draws, so a cell that grew is
     shown whole at once ("never", not "neve"; "3.25", not "3.")."""
     from rich.style import Style
-    from textual.app import App
 
-    class One(App):
-        def compose(self):
-            yield FitTable(id="t")
-
-    app = One()
+    app = fit_table_app()
     async with app.run_test(size=(40, 6)) as pilot:
         table = app.query_one(FitTable)
         table.add_column("×1e1", key="a")

@@ -264,7 +264,7 @@ class VgtuiApp(App):
         while time.monotonic() < deadline and not self.call_from_thread(self._screen_ready):
             time.sleep(0.1)
         warm_up()
-        self.call_from_thread(settle_garbage_collector)
+        settle_garbage_collector()  # holds the GIL either way: no need to hop threads
 
     def _screen_ready(self) -> bool:
         ready = getattr(self.screen, "is_ready", None)

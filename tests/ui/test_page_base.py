@@ -7,7 +7,8 @@ from vgtui.app import VgtuiApp
 from vgtui.screens.config_page import ConfigPage
 from vgtui.topics import TOPICS
 
-from .helpers import every_screen, error_cleared, on_screen, refused, set_field, settled, text_of
+from .helpers import (every_screen, error_cleared, on_screen, refused, set_field, settled, text_of,
+                      wait_until)
 
 # A numeric field of every computing screen, and a text it refuses.
 REFUSABLE = {
@@ -115,3 +116,53 @@ async def test_tab_from_a_resting_page_enters_its_settings_and_tables_stay_reach
             if isinstance(app.focused, DataTable):
                 reached.add(app.focused.id)
         assert "decay-table" in reached, reached
+
+
+async def test_a_page_is_restyled_on_return_only_when_the_app_changed_and_its_footer_built_once():
+    """Textual restyles every node of a page each time it is shown, and rebuilds the
+    footer's keys on every focus move; both cost a fifth of a first visit each. A page
+    comes back restyled only after a change of theme or app state, and its footer is
+    rebuilt when what it shows changes, not more."""
+    from vgtui.widgets.footer import KeyFooter
+    from textual.widgets._footer import FooterKey
+
+    rebuilds = []
+    original = KeyFooter.recompose
+
+    async def counted(self):
+        rebuilds.append(self.screen.SCREEN_ID)
+        await original(self)
+
+    app = VgtuiApp(start_screen="chain")
+    async with app.run_test(size=(80, 24)) as pilot:
+        KeyFooter.recompose = counted
+        try:
+            chain = await on_screen(pilot, "chain")
+            restyles = []
+            chain.update_node_styles = lambda animate=True: restyles.append(animate)
+            app.action_goto("decay")
+            decay = await on_screen(pilot, "decay")
+            await wait_until(pilot, lambda: decay.query(FooterKey))
+            assert rebuilds.count("decay") == 1
+            app.action_goto("chain")
+            await on_screen(pilot, "chain")
+            assert restyles == []  # nothing changed meanwhile
+            shown = {key.action: key.has_class("-disabled") for key in chain.query(FooterKey)}
+            assert shown and not any(shown.values())
+            action = next(iter(shown))
+            # None: shown, greyed out (Textual's convention for check_action)
+            chain.check_action = lambda name, parameters: (
+                None if name == action.split("(")[0] else True)
+            chain.refresh_bindings()
+            await wait_until(pilot, lambda: any(k.action == action and k.has_class("-disabled")
+                                                for k in chain.query(FooterKey)))
+            app.action_goto("decay")
+            await on_screen(pilot, "decay")
+            app.theme = "textual-light"
+            await pilot.pause()
+            app.action_goto("chain")
+            await on_screen(pilot, "chain")
+            await pilot.pause()
+            assert restyles, "a page hidden during a theme change is restyled on return"
+        finally:
+            KeyFooter.recompose = original

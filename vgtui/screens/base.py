@@ -20,19 +20,20 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Hashable
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.widgets._toast import ToastRack
 from textual.worker import get_current_worker
 
 from ..engine.errors import VgtuiError
 from ..present.styles import Palette, app_palette
 from ..topics import topic
+from ..widgets.footer import KeyFooter
 from ..widgets.status_line import StatusLine
 
 PaletteCommand = tuple[str, str, Callable[[], Any]]
@@ -111,13 +112,14 @@ class PageScreen(Screen):
     DEMO_SHOWS: ClassVar[str] = ""
 
     def compose(self) -> ComposeResult:
+        self._styled_for = self._app_style_state()  # its widgets are styled as they mount
         yield Static(self._title_text(), id="title-bar")
         yield Static("", id="too-small")
         with Vertical(id="page-body"):
             yield from self.compose_page()
         yield Static("", id="demo-bar")
         yield StatusLine(id="status-line")
-        yield Footer()
+        yield KeyFooter()
 
     def compose_page(self) -> ComposeResult:  # overridden by every screen
         yield from ()
@@ -130,6 +132,31 @@ class PageScreen(Screen):
     @property
     def status(self) -> StatusLine:
         return self.query_one("#status-line", StatusLine)
+
+    # The app state this page's styles were last computed for (None: unknown).
+    _styled_for: tuple | None = None
+
+    def _app_style_state(self) -> tuple:
+        app = self.app
+        return (app._css_update_count, frozenset(app.classes), app.pseudo_classes)
+
+    def _on_screen_suspend(self) -> None:
+        # While shown, every change of the app's CSS, classes or pseudo-classes restyled
+        # this page: as it leaves, its styles are those of the state now.
+        self._styled_for = self._app_style_state()
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Runs before Screen's own handler (Textual walks the classes from the most
+        # derived), which restyles every node of the page on each resume. A page whose
+        # styles were computed for the app's present state needs none of that: a new
+        # page is styled as it mounts (and on its first visit Textual resumes it twice),
+        # one shown before is restyled only if the theme, CSS or app state changed
+        # meanwhile. About a fifth of a first visit here.
+        state = self._app_style_state()
+        if self._styled_for == state:
+            event.refresh_styles = False
+        self._styled_for = state
+        self.on_screen_resume()  # Textual calls only one of _on_x / on_x per class
 
     def on_screen_resume(self) -> None:
         app = self.app

@@ -172,25 +172,37 @@ def _goto_bindings() -> list[Binding]:
             for entry in TOPICS if entry.key]
 
 
-def _styled_screen(entry) -> Callable[[], Screen]:
-    """A factory for ``entry``'s screen that marks it as styled with the app's CSS as it
-    is now. Textual otherwise re-parses the whole stylesheet and restyles every node,
-    twice, whenever a mode opens for the first time (a screen starts at "never styled");
-    a new screen needs none of that, since its widgets are styled as they mount. A theme
-    change later bumps the app's count and the screen is restyled as usual. (About a
-    third of a second per first visit here; tests/ui/test_page_base.py checks it.)"""
+def _new_page(entry) -> Screen:
+    """``entry``'s screen, marked as styled with the app's CSS as it is now. Textual
+    otherwise re-parses the whole stylesheet and restyles every node, twice, whenever a
+    mode opens for the first time (a screen starts at "never styled"); a new screen needs
+    none of that, since its widgets are styled as they mount. A theme change later bumps
+    the app's count and the screen is restyled as usual. (About a third of a second per
+    first visit here; tests/ui/test_page_base.py checks it.)"""
+    screen = entry.load()()
+    screen._css_update_count = active_app.get()._css_update_count
+    return screen
+
+
+def _page_factory(entry) -> Callable[[], Screen]:
+    """What a mode opens: the page built ahead in idle time if there is one (see
+    ``VgtuiApp.build_pages_ahead``), else a new one."""
     def build() -> Screen:
-        screen = entry.load()()
-        screen._css_update_count = active_app.get()._css_update_count
-        return screen
+        ahead = getattr(active_app.get(), "pages_ahead", {})
+        return ahead.pop(entry.id, None) or _new_page(entry)
     return build
+
+
+# Building pages ahead waits for this long without a key, mouse move or paste, and for
+# the shown page's own result: a person at work keeps the whole UI thread.
+QUIET_BEFORE_BUILDING = 0.4
 
 
 class VgtuiApp(App):
     CSS_PATH = "vgtui.tcss"
     TITLE = "vgtui"
     SUB_TITLE = "vanishing and exploding gradients in RNNs"
-    MODES = {entry.id: _styled_screen(entry) for entry in TOPICS}
+    MODES = {entry.id: _page_factory(entry) for entry in TOPICS}
     BINDINGS = _goto_bindings() + key_table(
         "app",
         ("f1,question_mark", "help", "help", "help", "Explain the current screen",
@@ -221,8 +233,16 @@ class VgtuiApp(App):
 
     def __init__(self, start_screen: str | None = None, *, demo: bool = False,
                  demo_interval: float | None = None, ansi: bool = False,
-                 save_dir: str | None = None, theme: str | None = None) -> None:
+                 save_dir: str | None = None, theme: str | None = None,
+                 build_ahead: bool | None = None) -> None:
         super().__init__()
+        # Pages built in idle time after start-up, by screen id, until first shown. Off by
+        # default under a test pilot (headless): hundreds of test apps would each build
+        # sixteen pages nobody looks at.
+        self.build_ahead = build_ahead
+        self.pages_ahead: dict[str, Screen] = {}
+        self.pages_built_ahead = False  # set once every page has been built (or shown)
+        self._last_input = time.monotonic()
         self.save_dir = save_dir
         # What the last run remembered; a screen or theme asked for now wins over it.
         self.remembered, self.settings_problem = load_settings()
@@ -265,6 +285,59 @@ class VgtuiApp(App):
             time.sleep(0.1)
         warm_up()
         settle_garbage_collector()  # holds the GIL either way: no need to hop threads
+        self.call_from_thread(self._start_building_ahead)
+
+    def _start_building_ahead(self) -> None:
+        wanted = self.build_ahead if self.build_ahead is not None else not self.is_headless
+        if wanted and not self._closing_down():
+            self.run_worker(self.build_pages_ahead(), group="build-ahead", exclusive=True,
+                            exit_on_error=False)
+        else:
+            self.pages_built_ahead = True
+
+    def _pages_to_build(self) -> list[str]:
+        """Every page not opened yet, the ones after the shown page (by key) first."""
+        ids = topic_ids()
+        here = ids.index(self.current_mode) + 1 if self.current_mode in ids else 0
+        return [i for i in ids[here:] + ids[:here]
+                if i not in self._screen_stacks and i not in self.pages_ahead]
+
+    async def build_pages_ahead(self) -> None:
+        """Build every page not yet opened, one at a time, while the app is quiet, so that
+        a first visit costs what a return visit does (about a quarter of a second instead
+        of 0.5-1.2 s: composing and styling some hundred widgets is most of a first
+        visit). Textual builds widgets on the UI thread, but in steps: a key pressed while
+        a page is being built waits for one step (under 0.1 s here, BENCHMARKS.md), not
+        for the page. Each page is mounted off-stage and computes its first result as it
+        would on screen."""
+        for screen_id in self._pages_to_build():
+            while not self._quiet():
+                await asyncio.sleep(0.05)
+            if self._closing_down():
+                return
+            if screen_id in self._screen_stacks:
+                continue  # opened meanwhile
+            entry = topic(screen_id)
+            page = _new_page(entry)
+            self.pages_ahead[screen_id] = page
+            self._register(self, page)
+            deadline = time.monotonic() + 20  # a slow first result does not hold the rest
+            while time.monotonic() < deadline and not self._closing_down():
+                ready = getattr(page, "is_ready", None)
+                if page.is_mounted and (not callable(ready) or ready()):
+                    break
+                await asyncio.sleep(0.05)
+        self.pages_built_ahead = True
+        if not self._closing_down():
+            # The pages live as long as the app: the collector need not walk them again
+            # (a full collection over them held the UI for about 0.2 s). No collection
+            # first: that would be such a hold itself, in the middle of someone's work.
+            gc.freeze()
+
+    def _quiet(self) -> bool:
+        """No input for a moment and the shown page has its result."""
+        return (time.monotonic() - self._last_input >= QUIET_BEFORE_BUILDING
+                and (self._closing_down() or self._screen_ready()))
 
     def _screen_ready(self) -> bool:
         ready = getattr(self.screen, "is_ready", None)
@@ -279,6 +352,8 @@ class VgtuiApp(App):
         # screens already taken down and raise ScreenStackError on the way out.
         if isinstance(event, (events.Key, events.Paste)) and self._closing_down():
             return
+        if isinstance(event, (events.InputEvent, events.Paste)):
+            self._last_input = time.monotonic()
         await super().on_event(event)
 
     def action_goto(self, screen_id: str) -> None:

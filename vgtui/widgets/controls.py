@@ -125,6 +125,7 @@ class ControlPanel(Vertical):
         self.fields = list(self.specs)
         self.initial = dict(values)
         self._errors: dict[str, str] = {}
+        self._notes: dict[Static, str] = {}  # what each note under a field shows now
 
     @property
     def field_names(self) -> list[str]:
@@ -184,8 +185,7 @@ class ControlPanel(Vertical):
             # Exactly `room` characters fit an unfocused field; while it is being edited the
             # cursor's cell scrolls one off, which the typist sees happen.
             long = bool(room) and len(text) > room
-            full.update(Content(text if long else ""))
-            full.set_class(long, "-shown")
+            self._note(full, text if long else "")
 
     # -- reading and writing -------------------------------------------------
     def raw(self, name: str) -> Any:
@@ -253,9 +253,18 @@ class ControlPanel(Vertical):
     def show_error(self, name: str, message: str) -> None:
         """Put a message under a field (a check that needed the other fields too)."""
         if name in self.specs:
-            label = self.query_one(f"#error-{name}", Static)
-            label.update(Content(message))
-            label.set_class(bool(message), "-shown")
+            self._note(self.query_one(f"#error-{name}", Static), message)
+
+    def _note(self, note: Static, text: str) -> None:
+        """Show ``text`` (plain: user input is no markup) under a field, hidden when empty.
+        Only a change is drawn: each update asks Textual for a new layout of the whole
+        screen, and every key re-checked every field's two notes (twenty-odd layouts a
+        key, most of its time on the larger pages)."""
+        if self._notes.get(note) == text:
+            return
+        self._notes[note] = text
+        note.update(Content(text))
+        note.set_class(bool(text), "-shown")
 
     @property
     def errors(self) -> dict[str, str]:
@@ -266,10 +275,7 @@ class ControlPanel(Vertical):
         values, errors = self.parsed()
         self._errors = errors
         for name in self.fields:
-            label = self.query_one(f"#error-{name}", Static)
-            message = errors.get(name, "")
-            label.update(Content(message))  # plain text: user input is no markup
-            label.set_class(bool(message), "-shown")
+            self._note(self.query_one(f"#error-{name}", Static), errors.get(name, ""))
         self._refresh_full()
         return values, errors
 

@@ -320,19 +320,24 @@ class VgtuiApp(App):
             entry = topic(screen_id)
             page = _new_page(entry)
             self.pages_ahead[screen_id] = page
-            self._register(self, page)
-            deadline = time.monotonic() + 20  # a slow first result does not hold the rest
-            while time.monotonic() < deadline and not self._closing_down():
-                ready = getattr(page, "is_ready", None)
-                if page.is_mounted and (not callable(ready) or ready()):
-                    break
-                await asyncio.sleep(0.05)
+            # The page's widgets live as long as the app: no collection walks them while
+            # they are made (a collection of the young objects then held the UI for about
+            # 0.2 s), and once mounted they join what start-up froze.
+            gc.disable()
+            try:
+                self._register(self, page)
+                deadline = time.monotonic() + 20  # a slow first result does not hold the rest
+                while time.monotonic() < deadline and not self._closing_down():
+                    if page.is_mounted and gc.isenabled() is False:
+                        gc.freeze()
+                        gc.enable()
+                    ready = getattr(page, "is_ready", None)
+                    if page.is_mounted and (not callable(ready) or ready()):
+                        break
+                    await asyncio.sleep(0.05)
+            finally:
+                gc.enable()
         self.pages_built_ahead = True
-        if not self._closing_down():
-            # The pages live as long as the app: the collector need not walk them again
-            # (a full collection over them held the UI for about 0.2 s). No collection
-            # first: that would be such a hold itself, in the middle of someone's work.
-            gc.freeze()
 
     def _quiet(self) -> bool:
         """No input for a moment and the shown page has its result."""

@@ -479,11 +479,16 @@ class ConfigPage(PageScreen):
             if match is None:
                 if select.value is not Select.NULL:
                     select.clear()
-                note.update(Content(self.custom_note()))
+                text = self.custom_note()
             else:
                 if select.value != match.name:
                     select.value = match.name
-                note.update(Content(match.note))
+                text = match.note
+        if text != self._preset_note_shown:  # each update lays the whole page out again
+            self._preset_note_shown = text
+            note.update(Content(text))
+
+    _preset_note_shown: str | None = None
 
     def custom_note(self) -> str:
         return "custom settings"

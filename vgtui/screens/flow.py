@@ -204,6 +204,7 @@ class FlowScreen(ConfigPage):
             self.query_one("#flow-preset-note", Static).update(Content(
                 f"weights from {self.model.model_path}; scale, init and noise do not apply; "
                 "x goes back to random weights"))
+            self._preset_note_shown = None  # the next preset check writes its note again
 
     def command(self, c: RNNConfig) -> str:
         d = RNNConfig()

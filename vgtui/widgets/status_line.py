@@ -37,6 +37,7 @@ class StatusLine(Static):
         self.timing = ""
         self.stable = stable_output()
         self.message = "" if self.stable else "torch loading..."
+        self._one_line = False  # drawn on one line last time (unknown at first)
 
     def clear_timing(self) -> None:
         """Forget the compute time shown (it belonged to a result no longer current)."""
@@ -61,7 +62,11 @@ class StatusLine(Static):
         room = (self.size.width - 2) if self.is_mounted and self.size.width else 10_000
         if len(text) > room and self.message:
             text = self.message  # the message matters most; the rest comes back with it
-        self.update(Content(text))  # messages quote user input: no markup
+        # One line before and after: no new layout of the screen (Textual would lay out
+        # the whole page again for each of the two updates a key brings).
+        one_line = len(text) <= room
+        self.update(Content(text), layout=not (one_line and self._one_line))  # no markup
+        self._one_line = one_line
 
     def on_resize(self) -> None:
         self._draw()

@@ -265,6 +265,49 @@ class JacobianBatch:
         return iter(self.runs)
 
 
+# The stored products of one block of steps (jacobian_products) stay under this.
+JACOBIAN_BLOCK_BYTES = 16 * 2**20
+
+
+def _block_figures(products, log_scale, steps_slice: slice, right_basis, left_basis,
+                   floor: float, out) -> None:
+    """Every figure of ``products`` (m, batch, n, n), the products P_t for the steps
+    ``steps_slice`` in reverse order, each at true size exp(log_scale) times the stored
+    one: singular values, Frobenius norm, effective dimension, alignments and the
+    gradient norm, written into ``out`` at those steps."""
+    import torch
+
+    log_sv, log_fro, dims, align, align_grad, log_grad = out
+    n = products.shape[-1]
+    u, s, vh = torch.linalg.svd(products)
+    top = s[..., 0]
+    alive = top > 0
+    safe_top = torch.where(alive, top, torch.ones_like(top))
+    rel = s / safe_top.unsqueeze(-1)
+    rel_log = torch.log10(rel.to(torch.float64))
+    rel_log = torch.where(rel_log < floor, torch.full_like(rel_log, math.nan), rel_log)
+    base = log_scale * LOG10_E + torch.log10(top.to(torch.float64))
+    sv = base.unsqueeze(-1) + rel_log
+    sv[..., 0] = base
+    fro = log_scale * LOG10_E + torch.log10(torch.linalg.matrix_norm(products).to(torch.float64))
+    dim = torch.where(alive, (rel >= EFFECTIVE_DIM_RATIO).sum(dim=-1), torch.zeros_like(top,
+                                                                                  dtype=dims.dtype))
+    u1, v1 = u[..., :, 0], vh[..., 0, :]
+    tie = (s[..., 1] >= s[..., 0] * (1 - 1e-9)) if n > 1 else torch.zeros_like(alive)
+    a_right = torch.linalg.vector_norm(torch.einsum("mbn,bnk->mbk", u1, right_basis), dim=-1)
+    a_left = torch.linalg.vector_norm(torch.einsum("mbn,bnk->mbk", v1, left_basis), dim=-1)
+    nan = torch.full_like(a_right, math.nan)
+    # dL/dh_t = P_t^T 1 for L = sum(h_T): the column sums of P_t.
+    g = torch.linalg.vector_norm(products.sum(dim=-2), dim=-1)
+    grad = log_scale * LOG10_E + torch.log10(g.to(torch.float64))
+    # The block holds the steps from the last down: flip it into step order.
+    for target, value in ((log_sv, sv), (log_fro, fro), (dims, dim),
+                          (align, torch.where(tie | ~alive, nan, a_right).to(torch.float64)),
+                          (align_grad, torch.where(tie | ~alive, nan, a_left).to(torch.float64)),
+                          (log_grad, grad)):
+        target[steps_slice] = value.flip(0)
+
+
 @on_engine_threads
 def jacobian_products(
     configs: Sequence[RNNConfig],
@@ -303,40 +346,32 @@ def jacobian_products(
         align_grad = torch.empty(steps, batch, dtype=torch.float64, device=device)
         log_grad = torch.empty(steps, batch, dtype=torch.float64, device=device)
 
+        # Backward, only what the recurrence needs per step: P_(t-1) = P_t J_t, kept at
+        # unit Frobenius norm (its logarithm carried aside). The decompositions and every
+        # figure taken from them run over blocks of stored products at once: a dozen
+        # small operations per step cost more than the products themselves.
         product = torch.eye(n, dtype=dtype, device=device).expand(batch, n, n).contiguous()
         log_scale = torch.zeros(batch, dtype=torch.float64, device=device)
-        ones = torch.ones(batch, n, 1, dtype=dtype, device=device)
+        block = max(1, min(steps, JACOBIAN_BLOCK_BYTES // max(1, batch * n * n *
+                                                               product.element_size())))
+        stored = torch.empty(block, batch, n, n, dtype=dtype, device=device)
+        stored_scale = torch.empty(block, batch, dtype=torch.float64, device=device)
         every = max(1, steps // 50)
+        filled, last_k = 0, steps - 1
         for k in range(steps - 1, -1, -1):  # k is t - 1
-            u, s, vh = torch.linalg.svd(product)
-            top = s[:, 0]
-            alive = top > 0
-            safe_top = torch.where(alive, top, torch.ones_like(top))
-            rel = s / safe_top.unsqueeze(1)
-            rel_log = torch.log10(rel.to(torch.float64))
-            rel_log = torch.where(rel_log < floor, torch.full_like(rel_log, math.nan), rel_log)
-            base = log_scale * LOG10_E + torch.log10(top.to(torch.float64))
-            log_sv[k] = base.unsqueeze(1) + rel_log
-            log_sv[k, :, 0] = base
-            log_fro[k] = log_scale * LOG10_E + torch.log10(
-                torch.linalg.matrix_norm(product).to(torch.float64))
-            dims[k] = torch.where(alive, (rel >= EFFECTIVE_DIM_RATIO).sum(dim=1),
-                                  torch.zeros_like(dims[k]))
-            u1, v1 = u[:, :, 0], vh[:, 0, :]
-            tie = (s[:, 1] >= s[:, 0] * (1 - 1e-9)) if n > 1 else torch.zeros_like(alive)
-            a_right = torch.linalg.vector_norm(torch.einsum("bn,bnk->bk", u1, right_basis), dim=1)
-            a_left = torch.linalg.vector_norm(torch.einsum("bn,bnk->bk", v1, left_basis), dim=1)
-            nan = torch.full_like(a_right, math.nan)
-            align[k] = torch.where(tie | ~alive, nan, a_right).to(torch.float64)
-            align_grad[k] = torch.where(tie | ~alive, nan, a_left).to(torch.float64)
-            # dL/dh_t = P_t^T 1 for L = sum(h_T).
-            g = torch.linalg.vector_norm(torch.bmm(product.transpose(1, 2), ones), dim=(1, 2))
-            log_grad[k] = log_scale * LOG10_E + torch.log10(g.to(torch.float64))
-            # Renormalise to unit spectral norm, then take one more factor: P_(t-1) = P_t J_t.
-            product = product / safe_top.view(batch, 1, 1)
-            log_scale = log_scale + torch.log(top.to(torch.float64))
+            stored[filled] = product
+            stored_scale[filled] = log_scale
+            filled += 1
+            if filled == block or k == 0:
+                _block_figures(stored[:filled], stored_scale[:filled], slice(k, last_k + 1),
+                               right_basis, left_basis, floor,
+                               (log_sv, log_fro, dims, align, align_grad, log_grad))
+                filled, last_k = 0, k - 1
             if k > 0:
-                product = torch.bmm(product * deriv[k].unsqueeze(1), w)
+                fro = torch.linalg.matrix_norm(product)
+                log_scale = log_scale + torch.log(fro.to(torch.float64))  # -inf once dead
+                product = torch.bmm(product * (deriv[k] / torch.where(fro > 0, fro, 1)
+                                               .unsqueeze(1)).unsqueeze(1), w)
             if k % every == 0:
                 progress_tick(progress, cancel, 0.1 + 0.8 * (steps - k) / steps)
         exps = tangent_exponents(w, deriv, 1, burn_in_for(steps), configs[0].seed, cancel,

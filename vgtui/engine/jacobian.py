@@ -275,7 +275,7 @@ def _block_figures(products, log_scale, steps_slice: slice, right_basis, left_ba
     ``steps_slice`` in reverse order, each at true size exp(log_scale) times the stored
     one: singular values, Frobenius norm, effective dimension, alignments and the
     gradient norm, written into ``out`` at those steps."""
-    import torch
+    import torch  # torch: loaded on first use
 
     log_sv, log_fro, dims, align, align_grad, log_grad = out
     n = products.shape[-1]

@@ -238,7 +238,7 @@ class VgtuiApp(App):
         super().__init__()
         # Pages built in idle time after start-up, by screen id, until first shown. Off by
         # default under a test pilot (headless): hundreds of test apps would each build
-        # sixteen pages nobody looks at.
+        # every page, which nobody looks at there.
         self.build_ahead = build_ahead
         self.pages_ahead: dict[str, Screen] = {}
         self.pages_built_ahead = False  # set once every page has been built (or shown)
@@ -317,8 +317,10 @@ class VgtuiApp(App):
                 return
             if screen_id in self._screen_stacks:
                 continue  # opened meanwhile
-            entry = topic(screen_id)
-            page = _new_page(entry)
+            try:
+                page = _new_page(topic(screen_id))
+            except Exception:  # noqa: BLE001 - a page that cannot be built says so when opened
+                continue
             self.pages_ahead[screen_id] = page
             # The page's widgets live as long as the app: no collection walks them while
             # they are made (a collection of the young objects then held the UI for about
@@ -326,10 +328,13 @@ class VgtuiApp(App):
             gc.disable()
             try:
                 self._register(self, page)
-                deadline = time.monotonic() + 20  # a slow first result does not hold the rest
-                while time.monotonic() < deadline and not self._closing_down():
-                    if page.is_mounted and gc.isenabled() is False:
-                        gc.freeze()
+                started = time.monotonic()
+                # a slow first result does not hold the rest
+                while time.monotonic() < started + 20 and not self._closing_down():
+                    if not gc.isenabled() and (page.is_mounted or
+                                               time.monotonic() > started + 3):
+                        if page.is_mounted:
+                            gc.freeze()
                         gc.enable()
                     ready = getattr(page, "is_ready", None)
                     if page.is_mounted and (not callable(ready) or ready()):

@@ -88,6 +88,21 @@ async def on_screen(pilot, which, *, ready: bool = True, timeout: float | None =
     return app.screen
 
 
+async def theme_while_away(pilot, back_to, away=None, theme: str = "textual-light"):
+    """Choose ``theme`` while another screen is shown (``away``, else the current one),
+    then open ``back_to`` again; return it once ready."""
+    app = pilot.app
+    if away is not None:
+        app.action_goto(away)
+        await on_screen(pilot, away)
+    app.theme = theme
+    await pilot.pause()
+    app.action_goto(back_to)
+    screen = await on_screen(pilot, back_to)
+    await pilot.pause()
+    return screen
+
+
 async def set_field(pilot, screen, name: str, text: str):
     """Type ``text`` into the field ``name`` (focused first, as a user would); return it."""
     field = screen.query_one(f"#field-{name}")

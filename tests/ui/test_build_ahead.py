@@ -7,7 +7,7 @@ import pytest
 from vgtui.app import VgtuiApp
 from vgtui.topics import topic_ids
 
-from .helpers import on_screen, wait_until
+from .helpers import on_screen, theme_while_away, wait_until
 
 
 async def test_a_test_pilot_builds_no_page_ahead_unless_asked():
@@ -44,11 +44,7 @@ async def test_pages_built_ahead_open_ready_and_leave_the_shown_page_alone():
         # A theme chosen after a page was built still reaches it when it is shown.
         decay = app.pages_ahead["decay"]
         background = str(decay.styles.background)
-        app.theme = "textual-light"
-        await pilot.pause()
-        app.action_goto("decay")
-        assert await on_screen(pilot, "decay") is decay
-        await pilot.pause()
+        assert await theme_while_away(pilot, "decay") is decay
         assert str(decay.styles.background) != background
 
 

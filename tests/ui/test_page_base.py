@@ -8,7 +8,7 @@ from vgtui.screens.config_page import ConfigPage
 from vgtui.topics import TOPICS
 
 from .helpers import (every_screen, error_cleared, on_screen, refused, set_field, settled, text_of,
-                      wait_until)
+                      theme_while_away, wait_until)
 
 # A numeric field of every computing screen, and a text it refuses.
 REFUSABLE = {
@@ -84,11 +84,7 @@ async def test_a_first_visit_does_not_reparse_the_stylesheet_and_a_theme_still_r
         await on_screen(pilot, "activations")
         assert reparses == []
         background = str(chain.styles.background)
-        app.theme = "textual-light"
-        await pilot.pause()
-        app.action_goto("chain")
-        await on_screen(pilot, "chain")
-        await pilot.pause()
+        await theme_while_away(pilot, "chain")
         assert reparses, "a theme change re-parses the stylesheet"
         assert str(chain.styles.background) != background
 
@@ -156,13 +152,7 @@ async def test_a_page_is_restyled_on_return_only_when_the_app_changed_and_its_fo
             chain.refresh_bindings()
             await wait_until(pilot, lambda: any(k.action == action and k.has_class("-disabled")
                                                 for k in chain.query(FooterKey)))
-            app.action_goto("decay")
-            await on_screen(pilot, "decay")
-            app.theme = "textual-light"
-            await pilot.pause()
-            app.action_goto("chain")
-            await on_screen(pilot, "chain")
-            await pilot.pause()
+            await theme_while_away(pilot, "chain", away="decay")
             assert restyles, "a page hidden during a theme change is restyled on return"
         finally:
             KeyFooter.recompose = original

@@ -41,6 +41,7 @@ from textual.widgets import Input, Label, Select, Static
 from ..engine.errors import VgtuiError
 from ..widgets.controls import ControlPanel, PanelField, as_field
 from ..widgets.keys import HIDDEN, LEAVE_FIELD, key_table
+from ..widgets.text import show_text
 from .base import Computed, Job, PageScreen, Refused  # noqa: F401 (Job: for screens)
 
 # Edits closer together than this are coalesced into one recompute.
@@ -484,11 +485,7 @@ class ConfigPage(PageScreen):
                 if select.value != match.name:
                     select.value = match.name
                 text = match.note
-        if text != self._preset_note_shown:  # each update lays the whole page out again
-            self._preset_note_shown = text
-            note.update(Content(text))
-
-    _preset_note_shown: str | None = None
+        show_text(note, text)
 
     def custom_note(self) -> str:
         return "custom settings"

@@ -11,7 +11,6 @@ import shlex
 
 from rich.markup import escape
 from textual.app import ComposeResult
-from textual.content import Content
 from textual.widgets import DataTable, Label, Sparkline, Static
 
 from ..engine.config import RNNConfig
@@ -26,6 +25,7 @@ from ..widgets.keys import HIDDEN, key_table
 from ..widgets.log_chart import LogChart
 from ..widgets.model_dialog import OpenModelDialog
 from ..widgets.tables import FitTable
+from ..widgets.text import show_text
 from .config_page import PRESETS_HERE, ConfigPage, Job, Nudge, Section
 
 FIELDS = ("activation", "init", "scale", "init_noise", "hidden", "steps", "input_size",
@@ -201,10 +201,9 @@ class FlowScreen(ConfigPage):
             RANDOM_WEIGHT_FIELDS, not loaded,
             "does not apply: the weights come from the loaded model (x clears it)")
         if loaded:
-            self.query_one("#flow-preset-note", Static).update(Content(
-                f"weights from {self.model.model_path}; scale, init and noise do not apply; "
-                "x goes back to random weights"))
-            self._preset_note_shown = None  # the next preset check writes its note again
+            show_text(self.query_one("#flow-preset-note", Static),
+                      f"weights from {self.model.model_path}; scale, init and noise do not "
+                      "apply; x goes back to random weights")
 
     def command(self, c: RNNConfig) -> str:
         d = RNNConfig()

@@ -16,7 +16,6 @@ from typing import Any, Callable, Iterable, Mapping
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 
@@ -24,6 +23,7 @@ from ..engine.config import FIELD_SPECS, parse_value
 from ..engine.errors import VgtuiError
 from .entry import ParseValidator
 from .field_input import FieldInput
+from .text import show_text
 
 
 def compact(widget: Input | Select) -> Input | Select:
@@ -125,7 +125,6 @@ class ControlPanel(Vertical):
         self.fields = list(self.specs)
         self.initial = dict(values)
         self._errors: dict[str, str] = {}
-        self._notes: dict[Static, str] = {}  # what each note under a field shows now
 
     @property
     def field_names(self) -> list[str]:
@@ -256,15 +255,10 @@ class ControlPanel(Vertical):
             self._note(self.query_one(f"#error-{name}", Static), message)
 
     def _note(self, note: Static, text: str) -> None:
-        """Show ``text`` (plain: user input is no markup) under a field, hidden when empty.
-        Only a change is drawn: each update asks Textual for a new layout of the whole
-        screen, and every key re-checked every field's two notes (twenty-odd layouts a
-        key, most of its time on the larger pages)."""
-        if self._notes.get(note) == text:
-            return
-        self._notes[note] = text
-        note.update(Content(text))
-        note.set_class(bool(text), "-shown")
+        """Show ``text`` under a field, hidden when empty. Every key re-checks every
+        field's two notes; only a change is drawn (see ``show_text``)."""
+        if show_text(note, text):
+            note.set_class(bool(text), "-shown")
 
     @property
     def errors(self) -> dict[str, str]:

@@ -227,12 +227,19 @@ KEYS = {"decay": ("m", "a"), "experiments": ("right_square_bracket", "left_squar
 # Keys that switch a tab rather than compute: timed to the next frame.
 TABS = {"decay", "experiments"}
 
-# Every frame the compositor paints, timed: a change counts once it is on screen.
+# Every frame the compositor paints is timed, and the condition being waited for is
+# checked as each frame is painted: a change counts from the first frame that shows it.
+# (Checking it from a polling task instead would see it only after that frame and then
+# wait for the next one, adding up to a frame interval.)
 FRAMES = []
+WATCH = []  # [condition, time of the first frame painted while it held]
 _paint = Screen._compositor_refresh
 def _painted(self):
     _paint(self)
-    FRAMES.append(time.perf_counter())
+    now = time.perf_counter()
+    FRAMES.append(now)
+    if WATCH and WATCH[1] is None and WATCH[0]():
+        WATCH[1] = now
 Screen._compositor_refresh = _painted
 
 async def until(cond, limit=120.0):
@@ -244,14 +251,18 @@ async def until(cond, limit=120.0):
     return time.perf_counter() - t0
 
 async def shown(cond, t0, limit=120.0):
-    \"\"\"Seconds from t0 until cond() holds and a frame painted after that shows it.\"\"\"
-    await until(cond, limit)
-    held = time.perf_counter()
+    \"\"\"Seconds from t0 to the first frame painted while cond() held.\"\"\"
+    WATCH[:] = [cond, None]
     try:
-        await until(lambda: FRAMES and FRAMES[-1] >= held, 1.0)
-    except TimeoutError:
-        return None  # nothing was painted: the key left the screen as it was
-    return time.perf_counter() - t0
+        await until(cond, limit)
+        held = time.perf_counter()
+        try:
+            await until(lambda: WATCH[1] is not None or (FRAMES and FRAMES[-1] >= held), 1.0)
+        except TimeoutError:
+            return None  # nothing was painted: the key left the screen as it was
+        return (WATCH[1] if WATCH[1] is not None else FRAMES[-1]) - t0
+    finally:
+        WATCH.clear()
 
 def send_key(app, key):
     \"\"\"The key as the terminal driver delivers it (Pilot.press would also wait for the

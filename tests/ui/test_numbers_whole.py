@@ -148,6 +148,42 @@ async def test_a_frame_drawn_before_idle_shows_new_cells_whole():
         assert "never" in line and "3.25" in line, line
 
 
+async def test_fit_table_measures_columns_as_data_table_does():
+    """FitTable measures plain one-line cells itself (DataTable's own pass parses every
+    cell as markup); the column widths come out as DataTable's, for every kind of cell,
+    and a table of both kinds in one column is measured right too."""
+    from rich.text import Text
+    from textual.app import App
+
+    rows = [
+        ("1", "7.0656e-01", Text("λ₂ ≈ 0.5", style="bold"), None),
+        ("1000", "-1e-412", "[b]bold[/b] words", "漢字 wide"),
+        ("2", "3", Text("two\nlines"), ""),
+        ("33", "9.9999e-01", 4.25, "never"),
+    ]
+
+    class Both(App):
+        def compose(self):
+            yield DataTable(id="plain")
+            yield FitTable(id="fit")
+
+    app = Both()
+    async with app.run_test(size=(100, 30)) as pilot:
+        plain, fit = app.query_one("#plain", DataTable), app.query_one("#fit", FitTable)
+        for table in (plain, fit):
+            for key in "abcd":
+                table.add_column(key, key=key)
+            for k, row in enumerate(rows):
+                table.add_row(*row, key=str(k))
+            table.add_row("short", "x", height=None, key="auto")  # an auto-height row
+        await wait_until(pilot, lambda: not FitTable.widths_pending(plain)
+                         and not fit.widths_pending())
+        widths = [[c.content_width for c in t.ordered_columns] for t in (plain, fit)]
+        assert widths[0] == widths[1]
+        assert widths[1] == [len("short"), len("7.0656e-01"), len("bold words"), 9]
+        assert fit.virtual_size == plain.virtual_size
+
+
 async def test_field_text_is_repeated_below_only_when_it_does_not_fit():
     """Decay's measured tab at 80 columns: the default activations list fills its field
     exactly, so it is not repeated below; a longer list is shown whole under the field."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -25,6 +26,18 @@ def _width(cell) -> int:
     if isinstance(cell, Text):
         return cell.cell_len
     return Text.from_markup(cell).cell_len if isinstance(cell, str) else len(str(cell))
+
+
+def _plain_width(cell) -> int | None:
+    """The width DataTable would measure for a one-line cell without markup (None for
+    any other cell): a string's length in cells, a Text's, 0 for an empty cell."""
+    if cell is None:
+        return 0
+    if isinstance(cell, str):
+        return None if "[" in cell or "\n" in cell else cell_len(cell)
+    if isinstance(cell, Text):
+        return None if "\n" in cell.plain else cell.cell_len
+    return None
 
 
 def rebuild(table: DataTable, headers: Sequence[str], rows: Sequence[Sequence]) -> None:
@@ -79,6 +92,29 @@ class FitTable(DataTable):
                  **options: Any) -> None:
         # The app's tables list rows: striped, and read (or opened) a row at a time.
         super().__init__(zebra_stripes=zebra_stripes, cursor_type=cursor_type, **options)
+
+    def _update_dimensions(self, new_rows) -> None:
+        # DataTable formats every cell of every new row (a string is parsed as markup)
+        # and measures it through the console: some 100 µs a cell, half of a key press
+        # on a 100-row table. A one-line, unlabelled row whose cells are one-line strings
+        # without markup, or one-line Text, measures as the cells' lengths: taken here,
+        # and DataTable measures only the other rows. (Rows are still formatted when
+        # drawn, only those in view.)
+        columns = self.ordered_columns
+        rest = []
+        for row_key in new_rows:
+            row = self.rows.get(row_key)
+            cells = self._data.get(row_key)
+            if row is None or cells is None or row_key not in self._row_locations:
+                continue
+            values = [cells.get(column.key) for column in columns]
+            widths = [_plain_width(v) for v in values]
+            if row.auto_height or row.height != 1 or row.label is not None or None in widths:
+                rest.append(row_key)
+                continue
+            for column, width in zip(columns, widths):
+                column.content_width = max(column.content_width, width)
+        super()._update_dimensions(rest)
 
     def add_keyed_columns(self, *labels: str, blank: str = "mark") -> None:
         """A column per header, keyed by the header itself so that cells are updated by

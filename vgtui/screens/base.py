@@ -226,25 +226,36 @@ class PageScreen(Screen):
 
     def _fit(self, width: int, height: int) -> None:
         small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
-        self.set_class(small, "-too-small")
         if small:
             self.query_one("#too-small", Static).update(
                 f"The terminal is {width}×{height}: vgtui needs at least "
                 f"{MIN_SIZE[0]}×{MIN_SIZE[1]}.\n\nPlease enlarge the window (or make the font "
                 "smaller).\nq quits.")
+        if small == self.has_class("-too-small"):
+            return
+        # The class says which state the page is in; what it shows is set widget by
+        # widget, as a class rule on the screen would restyle every node of the page
+        # (a tenth of a second) each time the terminal crosses the minimum.
+        self.set_class(small, "-too-small", update=False)
+        self.query_one("#too-small").display = small
+        self.query_one("#page-body").display = not small
+        self.query_one("#status-line").display = not small
+        self.query_one("#demo-bar").display = not small and self._narration is not None
+
+    _narration: str | None = None  # the demo narration shown, if any
 
     def show_demo_narration(self, text: str | None, keys: str = "") -> None:
         """Show (or hide, with None) the demo narration above the status line; ``keys``
         (position and the keys that move on) goes in the bar's top border."""
         bar = self.query_one("#demo-bar", Static)
-        self.set_class(text is not None, "-demo")
+        self._narration = text
         self._toasts_on_top(text is not None)
         if text is None:
             bar.display = False
             return
         bar.update(text)
         bar.border_title = keys
-        bar.display = True
+        bar.display = not self.has_class("-too-small")
 
     def _toasts_on_top(self, top: bool) -> None:
         """While a demo runs, toasts appear at the top, so that none covers the narration

@@ -197,6 +197,18 @@ def _page_factory(entry) -> Callable[[], Screen]:
 # the shown page's own result: a person at work keeps the whole UI thread.
 QUIET_BEFORE_BUILDING = 0.4
 
+# Python's cyclic garbage collector, once start-up is over, runs only while the app is
+# quiet: an automatic collection starts wherever an allocation happens to cross the
+# threshold, and on a running app those took 30-170 ms in the middle of a key press or
+# of F1 (BENCHMARKS.md). Every GC_EVERY seconds, with at least GC_YOUNG new objects
+# waiting, a collection runs once GC_QUIET seconds have passed without input, or at
+# once past GC_BACKSTOP objects (held keys, a long training run), so memory stays
+# bounded. Generations are chosen as Python's own collector would.
+GC_EVERY = 0.1
+GC_QUIET = 0.3
+GC_YOUNG = 2_000
+GC_BACKSTOP = 100_000
+
 
 class VgtuiApp(App):
     CSS_PATH = "vgtui.tcss"
@@ -288,12 +300,38 @@ class VgtuiApp(App):
         self.call_from_thread(self._start_building_ahead)
 
     def _start_building_ahead(self) -> None:
+        self._collect_when_quiet()
         wanted = self.build_ahead if self.build_ahead is not None else not self.is_headless
         if wanted and not self._closing_down():
             self.run_worker(self.build_pages_ahead(), group="build-ahead", exclusive=True,
                             exit_on_error=False)
         else:
             self.pages_built_ahead = True
+
+    _gc_timer = None  # the quiet-time collector's timer, once started
+    _building_page = False  # a page built ahead is being mounted (frozen once mounted)
+
+    def _collect_when_quiet(self) -> None:
+        """Take over garbage collection from Python's automatic collector (see GC_EVERY)."""
+        if self._gc_timer is not None or self._closing_down():
+            return
+        gc.disable()
+        self._gc_timer = self.set_interval(GC_EVERY, self._collect_if_quiet)
+
+    def _collect_if_quiet(self) -> None:
+        young, middle, old = gc.get_count()
+        if young < GC_YOUNG:
+            return
+        if young < GC_BACKSTOP and (time.monotonic() - self._last_input < GC_QUIET
+                                    or self._building_page):
+            return
+        gc.collect(2 if old >= 10 else 1 if middle >= 10 else 0)
+
+    def on_unmount(self) -> None:
+        if self._gc_timer is not None:  # the process goes on (tests, an embedding program)
+            self._gc_timer.stop()
+            self._gc_timer = None
+            gc.enable()
 
     def _pages_to_build(self) -> list[str]:
         """Every page not opened yet, the ones after the shown page (by key) first."""
@@ -325,23 +363,29 @@ class VgtuiApp(App):
             # The page's widgets live as long as the app: no collection walks them while
             # they are made (a collection of the young objects then held the UI for about
             # 0.2 s), and once mounted they join what start-up froze.
+            automatic = gc.isenabled()  # off when the quiet-time collector is in charge
             gc.disable()
+            frozen = False
+            self._building_page = True
             try:
                 self._register(self, page)
                 started = time.monotonic()
                 # a slow first result does not hold the rest
                 while time.monotonic() < started + 20 and not self._closing_down():
-                    if not gc.isenabled() and (page.is_mounted or
-                                               time.monotonic() > started + 3):
+                    if not frozen and (page.is_mounted or time.monotonic() > started + 3):
+                        frozen, self._building_page = True, False
                         if page.is_mounted:
                             gc.freeze()
-                        gc.enable()
+                        if automatic:
+                            gc.enable()
                     ready = getattr(page, "is_ready", None)
                     if page.is_mounted and (not callable(ready) or ready()):
                         break
                     await asyncio.sleep(0.05)
             finally:
-                gc.enable()
+                self._building_page = False
+                if automatic:
+                    gc.enable()
         self.pages_built_ahead = True
 
     def _quiet(self) -> bool:

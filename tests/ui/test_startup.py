@@ -102,3 +102,32 @@ def test_the_opening_screen_loads_no_numerics_before_it_draws():
             "if m in sys.modules))")
     printed = python(code)
     assert printed.strip() == "[]", printed
+
+
+async def test_garbage_is_collected_while_the_app_is_quiet_and_the_collector_given_back():
+    """After start-up the app collects cyclic garbage itself, in quiet moments (an
+    automatic collection could land in the middle of a key press), and switches
+    Python's own collector back on when it ends."""
+    import gc
+    import weakref
+
+    from vgtui import app as app_module
+    from vgtui.app import VgtuiApp
+
+    from .helpers import wait_until
+
+    app = VgtuiApp(start_screen="quiz")
+    async with app.run_test() as pilot:
+        await wait_until(pilot, lambda: app._gc_timer is not None)
+        assert not gc.isenabled()
+
+        class Node:
+            pass
+
+        for _ in range(2 * app_module.GC_YOUNG):  # cycles: only a collection frees them
+            node = Node()
+            node.me = node
+        last = weakref.ref(node)
+        del node
+        await wait_until(pilot, lambda: last() is None, timeout=20)
+    assert gc.isenabled()

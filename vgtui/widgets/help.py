@@ -18,6 +18,9 @@ class HelpScreen(Overlay[None]):
     HelpScreen > VerticalScroll {
         width: 90%; max-width: 100; height: 90%;
         border: round $accent; background: $surface; padding: 0 1;
+        /* The scrollbar's room is kept from the start: the text is laid out and drawn
+           once, not again when the scrollbar turns up. */
+        scrollbar-gutter: stable;
     }
     HelpScreen #help-hint { color: $text-muted; height: 1; }
     """

@@ -40,8 +40,8 @@ async def wait_until(pilot, condition, timeout: float | None = None, step: float
     Between checks the app simply runs (an asyncio sleep). ``pilot.pause`` would also
     post a message to every widget of the screen and force a frame at each check: on
     a page of some 200 widgets, polling every 20 ms that way took a third of the CPU
-    the app and its compute thread needed. Once the condition holds, one pause lets
-    the app take in what is pending, as before."""
+    the app and its compute thread needed. One pause first lets the app take in what
+    the test just did."""
     deadline = time.monotonic() + _scaled(timeout)
     await pilot.pause()  # what the test just did is taken in first
     while True:

@@ -173,7 +173,7 @@ def test_every_lookup_in_every_format_into_a_closed_pipe_exits_zero(tmp_path):
     assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
 
 
-@pytest.mark.parametrize("fmt", ["--json", "--csv", ""])
+@pytest.mark.parametrize("fmt", ["--json", "--csv", pytest.param("", marks=pytest.mark.slow)])
 def test_head_one_exits_zero(fmt):
     """The shell pipe itself: a long output cut by head -1."""
     cmd = (f"{sys.executable} -m vgtui trace --steps 5000 --every 1 {fmt} | head -1 >/dev/null; "

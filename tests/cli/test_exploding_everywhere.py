@@ -158,6 +158,7 @@ def test_bound_holds_far_past_float_range(run_cli):
     _table(run_cli, "bound", *args, "--scales", "1,5", "--sequences", "4")
 
 
+@pytest.mark.slow
 def test_lyapunov_at_scales_up_to_5_over_10000_steps(run_cli):
     args = ["--activation", "relu", "--steps", "10000", "--scales", "1,3,5"]
     d = _json(run_cli, "lyapunov", *args)
@@ -167,6 +168,7 @@ def test_lyapunov_at_scales_up_to_5_over_10000_steps(run_cli):
     _table(run_cli, "lyapunov", *args)
 
 
+@pytest.mark.slow
 def test_clipping_an_exploded_gradient(run_cli):
     args = ["--activation", "relu", "--scale", "5", "--steps", "10000", "--tau", "5"]
     d = _json(run_cli, "clip", *args)
@@ -196,6 +198,7 @@ def test_six_architectures_at_scale_5_over_10000_steps(run_cli):
     assert "exact zeros" in out  # a float64 derivative of exactly 0 is counted, not hidden
 
 
+@pytest.mark.slow
 def test_measured_decay_table_and_longrange_at_scale_5(run_cli):
     d = _json(run_cli, "decay", "--measured", "--activations", "relu,identity,leaky_relu",
               "--scales", "5", "--steps", "10000", "--hidden", "16")

@@ -510,7 +510,10 @@ def test_invalid_values_give_one_line_naming_flag_and_range(key, run_cli, monkey
     check()
 
 
-@pytest.mark.parametrize("key", _entries())
+# Spectrum's valid values reach n = 512 and 500 training steps: seconds, so the whole
+# suite only.
+@pytest.mark.parametrize("key", [pytest.param(k, marks=pytest.mark.slow) if k == "spectrum"
+                                 else k for k in _entries()])
 def test_valid_values_succeed(key, run_cli, monkeypatch):
     entry = TABLE[key]
     lookup = entry.get("lookup", key)

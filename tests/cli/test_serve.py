@@ -53,6 +53,7 @@ def test_app_under_the_web_driver_is_not_refused():
             os.environ["TEXTUAL_DRIVER"] = old
 
 
+@pytest.mark.slow
 def test_serve_serves_the_page_and_starts_the_app():
     pytest.importorskip("textual_serve.server")
     aiohttp = pytest.importorskip("aiohttp")

@@ -344,6 +344,7 @@ def test_random_matrix_claims_against_numpy(full):
     assert full.get("000-gauss-radius-mp").verdict == "fails"
 
 
+@pytest.mark.slow
 def test_multiplier_claim_against_numpy(full):
     import torch
 

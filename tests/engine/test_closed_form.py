@@ -57,6 +57,7 @@ def _brute_steps(gamma, decades, grow=False):
     return None
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(st.floats(min_value=0.05, max_value=0.999))
 def test_steps_to_lose_match_an_exact_loop(gamma):

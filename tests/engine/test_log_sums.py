@@ -60,6 +60,7 @@ def test_infinite_terms_propagate_like_a_plain_sum():
     assert list(exact_cumsum([0.0, 0.0])) == [0.0, 0.0]
 
 
+@pytest.mark.slow
 def test_flow_at_100000_steps_is_exact_to_1e_12():
     """The orthogonal linear chain at scale 0.5: ||dL/dh_1|| = 0.5^(T-1) sqrt(n) exactly."""
     steps, n = 100_000, 64

@@ -23,8 +23,10 @@ async def calm(pilot, app) -> None:
 
 @pytest.mark.parametrize("keys", [
     ["ctrl+p", *"bound", "enter", "enter"],  # the palette's own choice switches screens
-    ["ctrl+p", *"bound", "enter", "enter", "enter", "escape"],
-    ["ctrl+p", *"spectrum", "down", "enter", "enter", "g", "enter", "enter"],
+    pytest.param(["ctrl+p", *"bound", "enter", "enter", "enter", "escape"],
+                 marks=pytest.mark.slow),  # the first, with more behind it: whole suite
+    pytest.param(["ctrl+p", *"spectrum", "down", "enter", "enter", "g", "enter", "enter"],
+                 marks=pytest.mark.slow),
     ["ctrl+p", *"help for", "enter", "enter", "escape", "escape"],
     ["ctrl+p", *"log-space", "enter", "enter", "c", "escape", "escape"],
 ])

@@ -160,8 +160,15 @@ def draw_log_chart(series: tuple, width: int, height: int, x_label: str = "t", x
         text.append("\n")
     for r in range(rows):
         append_y_axis(text, tick_rows.get(r, ""), label_w)
-        for c in range(columns):
-            text.append(cells[r][c], style=styles[r][c] or None)
+        # One span per run of a style, not one per cell: a chart of 80 columns had some
+        # 600 spans to lay out and draw on every frame.
+        row, row_styles, c = cells[r], styles[r], 0
+        while c < columns:
+            style, end = row_styles[c], c + 1
+            while end < columns and row_styles[end] == style:
+                end += 1
+            text.append("".join(row[c:end]), style=style or None)
+            c = end
         text.append("\n")
     first, last = x_start, x_start + length - 1
     axis = f"{x_label}={first}"

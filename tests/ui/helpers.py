@@ -40,12 +40,14 @@ async def wait_until(pilot, condition, timeout: float | None = None, step: float
     Between checks the app simply runs (an asyncio sleep). ``pilot.pause`` would also
     post a message to every widget of the screen and force a frame at each check: on
     a page of some 200 widgets, polling every 20 ms that way took a third of the CPU
-    the app and its compute thread needed. One pause first lets the app take in what
-    the test just did."""
+    the app and its compute thread needed. A pause comes first (the app takes in what
+    the test just did) and once the condition holds (it takes in what came with it: the
+    widgets showing a result whose arrival the condition saw)."""
     deadline = time.monotonic() + _scaled(timeout)
-    await pilot.pause()  # what the test just did is taken in first
+    await pilot.pause()
     while True:
         if condition():
+            await pilot.pause()
             return
         if time.monotonic() > deadline:
             raise AssertionError(f"not met in time: {_describe(condition)}")

@@ -297,10 +297,10 @@ class VgtuiApp(App):
             time.sleep(0.1)
         warm_up()
         settle_garbage_collector()  # holds the GIL either way: no need to hop threads
+        self.call_from_thread(self._collect_when_quiet)  # before any page is built ahead
         self.call_from_thread(self._start_building_ahead)
 
     def _start_building_ahead(self) -> None:
-        self._collect_when_quiet()
         wanted = self.build_ahead if self.build_ahead is not None else not self.is_headless
         if wanted and not self._closing_down():
             self.run_worker(self.build_pages_ahead(), group="build-ahead", exclusive=True,
@@ -360,32 +360,26 @@ class VgtuiApp(App):
             except Exception:  # noqa: BLE001 - a page that cannot be built says so when opened
                 continue
             self.pages_ahead[screen_id] = page
-            # The page's widgets live as long as the app: no collection walks them while
-            # they are made (a collection of the young objects then held the UI for about
-            # 0.2 s), and once mounted they join what start-up froze.
-            automatic = gc.isenabled()  # off when the quiet-time collector is in charge
-            gc.disable()
-            frozen = False
+            # The page's widgets live as long as the app: the quiet-time collector leaves
+            # them alone while they are made (a collection of the young objects then held
+            # the UI for about 0.2 s), and once mounted they join what start-up froze.
             self._building_page = True
             try:
                 self._register(self, page)
                 started = time.monotonic()
                 # a slow first result does not hold the rest
                 while time.monotonic() < started + 20 and not self._closing_down():
-                    if not frozen and (page.is_mounted or time.monotonic() > started + 3):
-                        frozen, self._building_page = True, False
+                    if self._building_page and (page.is_mounted
+                                                or time.monotonic() > started + 3):
+                        self._building_page = False
                         if page.is_mounted:
                             gc.freeze()
-                        if automatic:
-                            gc.enable()
                     ready = getattr(page, "is_ready", None)
                     if page.is_mounted and (not callable(ready) or ready()):
                         break
                     await asyncio.sleep(0.05)
             finally:
                 self._building_page = False
-                if automatic:
-                    gc.enable()
         self.pages_built_ahead = True
 
     def _quiet(self) -> bool:

@@ -22,12 +22,6 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import CursorType
 
 
-def _width(cell) -> int:
-    if isinstance(cell, Text):
-        return cell.cell_len
-    return Text.from_markup(cell).cell_len if isinstance(cell, str) else len(str(cell))
-
-
 def _plain_width(cell) -> int | None:
     """The width DataTable would measure for a one-line cell without markup (None for
     any other cell): a string's length in cells, a Text's, 0 for an empty cell."""
@@ -38,6 +32,16 @@ def _plain_width(cell) -> int | None:
     if isinstance(cell, Text):
         return None if "\n" in cell.plain else cell.cell_len
     return None
+
+
+def _width(cell) -> int:
+    """The width DataTable draws any cell at."""
+    plain = _plain_width(cell)
+    if plain is not None:
+        return plain
+    if isinstance(cell, Text):
+        return cell.cell_len
+    return Text.from_markup(cell).cell_len if isinstance(cell, str) else len(str(cell))
 
 
 def rebuild(table: DataTable, headers: Sequence[str], rows: Sequence[Sequence]) -> None:

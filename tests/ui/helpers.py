@@ -44,10 +44,12 @@ async def wait_until(pilot, condition, timeout: float | None = None, step: float
     the test just did) and once the condition holds (it takes in what came with it: the
     widgets showing a result whose arrival the condition saw)."""
     deadline = time.monotonic() + _scaled(timeout)
-    await pilot.pause()
+    # pause(step), not pause(): the latter also waits for the whole process to go idle
+    # (up to a second), and a short run could start and end unseen meanwhile.
+    await pilot.pause(step)
     while True:
         if condition():
-            await pilot.pause()
+            await pilot.pause(step)
             return
         if time.monotonic() > deadline:
             raise AssertionError(f"not met in time: {_describe(condition)}")

@@ -9,6 +9,7 @@ field's error is shown inline and the last good result stays).
 from __future__ import annotations
 
 import shlex
+from functools import cache
 
 import pytest
 
@@ -64,11 +65,16 @@ def numeric_fields(screen) -> list[FieldInput]:
             and f.parent.parent.display]
 
 
+@cache
+def _parser():
+    return build_parser()  # some 10 ms to build; checked after every burst
+
+
 def command_args(screen) -> list:
     """The ``c`` command parsed back by the CLI's own parser (one namespace per lookup)."""
     command = screen.cli_command()
     assert command, f"{screen.SCREEN_ID}: no command"
-    parser = build_parser()
+    parser = _parser()
     spaces = []
     for part in command.split(" && "):
         words = shlex.split(part)

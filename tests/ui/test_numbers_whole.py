@@ -54,8 +54,8 @@ async def _states(pilot, screen):
 
 @pytest.mark.parametrize("screen_id", every_screen(t.id for t in TOPICS))
 async def test_no_number_is_cut(screen_id):
-    """Each size in turn in one app: started at the first, resized to the next (a page
-    build per screen instead of one per size; each preset's result is computed once)."""
+    """Each size in turn in one app: started at the first, then back to the defaults
+    and resized to the next (one page build per screen instead of one per size)."""
     app = VgtuiApp(start_screen=screen_id)
     problems: list[str] = []
     async with app.run_test(size=SIZES[0]) as pilot:

@@ -401,3 +401,41 @@ def test_memory_guard_refuses_huge_runs():
     with pytest.raises(ConfigError) as info:
         run_stack(RNNConfig(arch="lstm", hidden=2048, steps=200_000, layers=4))
     assert info.value.field == "steps"
+
+
+def test_a_gradient_falling_past_the_float_range_within_a_block_is_still_exact():
+    """The backward loop renormalises once per block of steps; a block in which the
+    gradient falls by more than the float range (forget gate sigmoid(-300), about 1e-130
+    a step, so 16 steps would be 1e-2085) must be redone step by step, row by row.
+    One unit, zero inputs and candidate bias, so g = 0, c and h stay 0, and dL/dc_t is
+    exactly o (1 - tanh^2 0) times the product of the forget gates after t (closed form).
+    The recurrent weights of the i, f and o blocks are not zero (weights that small
+    would send the loop step by step from the start) but meet h = 0 forward and zero
+    factors backward; the candidate block's are zero, so nothing returns through h.
+    A second row with an ordinary forget gate shares the batch."""
+    steps, n, m = 40, 1, 1
+    biases = {"row0": -300.0, "row1": 2.0}
+    w_hh = torch.full((2, 4 * n, n), 0.5, dtype=torch.float64)
+    w_hh[:, 2 * n:3 * n] = 0.0
+
+    def b_ih(forget):
+        b = torch.zeros(1, 4 * n, dtype=torch.float64)
+        b[0, n:2 * n] = forget
+        return b
+
+    weights = StackWeights(
+        "lstm", [torch.zeros(2, 4 * n, m, dtype=torch.float64)],
+        [w_hh], [torch.cat([b_ih(biases["row0"]), b_ih(biases["row1"])])],
+        [torch.zeros(2, 4 * n, dtype=torch.float64)], torch.zeros(2, steps, m, dtype=torch.float64))
+    cfg = RNNConfig(arch="lstm", hidden=n, input_size=m, steps=steps, dtype="float64",
+                    device="cpu")
+    runs = run_stack_batch([cfg, cfg], weights)
+    for run, forget in zip(runs, biases.values()):
+        # log sigmoid(b) = -log(1 + e^-b), written to keep its digits for b = -300 and 2
+        log10_f = (forget - math.log1p(math.exp(forget)) if forget < 0
+                   else -math.log1p(math.exp(-forget))) / math.log(10)
+        expected = math.log10(0.5) + (steps - 1 - np.arange(steps)) * log10_f
+        np.testing.assert_allclose(run.top.log10_grad_c, expected, atol=1e-9, rtol=0)
+        np.testing.assert_allclose(run.top.log10_cell_path, expected, atol=1e-9, rtol=0)
+        assert np.all(run.top.log10_grad_h[:-1] == -np.inf)  # no recurrent weights
+    assert runs[0].top.log10_grad_c[0] < -5000

@@ -27,7 +27,7 @@ def add_parser(sub) -> None:
         "grad_h[k] is ||dL/dh_(k+1)|| (the Bengio et al. (1994) walkthrough's code counts "
         "from 0, so its step t0 is step t0+1 here). For an LSTM, grad_c is the total ||dL/dc_t|| (through the cell "
         "and through h), cell_path the cell-only path (dL/dc_T sent back with h held fixed, "
-        "by autograd) and forget_product the product of forget gates (RMS over units). The "
+        "so each step multiplies it by f_t) and forget_product the product of forget gates (RMS over units). The "
         "JSON's 'definitions' block says what every list is."))
     p.add_argument("--preset", choices=preset_names("flow"), help="start from a named preset")
     for name in FIELDS:

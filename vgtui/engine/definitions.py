@@ -29,7 +29,7 @@ CELL = {
               "step's gates and candidate",
     "cell_path": "element k is ||dL/dc_T carried back to c_(k+1) through the cell alone||: "
                  "the cell re-stepped with h (and so every gate) held at the run's values, "
-                 "differentiated by torch autograd",
+                 "so each step back multiplies it by f unit by unit",
     "forget_product": "root mean square over units of prod_(j=t+1..T) f_j, the articles' "
                       "prediction of ||dL/dc_t|| / ||dL/dc_T|| (1 at t = T)",
     "total_vs_cell_path_gap_log10": "max over t of |log10 grad_c - log10 cell_path|: what "

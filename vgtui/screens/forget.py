@@ -75,8 +75,9 @@ gradient. Lower it with `-` and watch the LSTM's horizon come in.
 it is. *c*, the total `||dL/dc_t||`: everything that reaches the cell state, through the
 cell itself and through `h_t = o_t tanh(c_t)`, which the next step's gates and candidate
 read. *p*, the cell-only path: `dL/dc_T` sent back through a copy of the cell stepped
-with `h` (and so every gate) held at the run's values, differentiated by torch autograd:
-what the cell path alone delivers. *f*, the product of forget gates from t+1 to T (RMS
+with `h` (and so every gate) held at the run's values, where each step back multiplies
+it by `f_t` unit by unit (the tests check it against torch autograd): what the cell path
+alone delivers. *f*, the product of forget gates from t+1 to T (RMS
 over units): the articles' prediction, relative to step T. Where *c* and *p* part, the
 gradient through `h` has become a visible share; with a large forget bias and small
 weights they stay together, with large weights they part within a few steps.
@@ -373,7 +374,7 @@ class ForgetScreen(ConfigPage):
         parting = layer.parting_step
         lines = [
             f"c total ||dL/dc_1|| (cell and h routes, measured): {format_log10(layer.log10_grad_c[0])}",
-            f"p cell-only path (h held fixed, autograd): {format_log10(layer.log10_cell_path[0])}"
+            f"p cell-only path (h held fixed): {format_log10(layer.log10_cell_path[0])}"
             f" · gap to c {gap_text(layer.h_route_gap)}",
             f"f product of forget gates (RMS, relative to T): "
             f"{format_log10(layer.log10_forget_product[0])} · gap to c/c_T "

@@ -511,24 +511,31 @@ def _forward_layer(arch, weights: StackWeights, layer: int, x, plan, tick) -> di
                 tick(t / steps)
         return rec
     acts = rec["acts"] = torch.empty(steps, batch, gates * n, dtype=dtype, device=device)
+    # Every step's views are made once, one call each: slicing inside the loop cost about
+    # as much as the arithmetic.
+    h_rows, h_in = hidden.unbind(0), hidden.unsqueeze(2).unbind(0)  # (B, n), (B, 1, n)
+    blocks = [acts[:, :, k * n:(k + 1) * n].unbind(0) for k in range(gates)]
+    zero_in = zero.unsqueeze(1)
     if arch == "lstm":
         cells = rec["cells"] = torch.empty(steps, batch, n, dtype=dtype, device=device)
         pre_f = torch.empty(steps, batch, n, dtype=dtype, device=device)
+        c_rows, f_rows = cells.unbind(0), pre_f.unbind(0)
+        a_out, d_in = acts.unsqueeze(2).unbind(0), drive.unsqueeze(2).unbind(0)
+        i_, f_, g_, o_ = blocks
+        if_ = acts[:, :, :2 * n].unbind(0)
         for t in range(steps):
-            h_prev, c_prev = (hidden[t - 1], cells[t - 1]) if t else (zero, zero)
-            a = acts[t]  # the pre-activations, then the gates in place
-            torch.baddbmm(drive[t].unsqueeze(1), h_prev.unsqueeze(1), w_hh_t,
-                          out=a.unsqueeze(1))
-            pre_f[t] = a[:, n:2 * n]
-            a[:, :2 * n].sigmoid_()  # i, f
-            a[:, 2 * n:3 * n].tanh_()  # g
-            a[:, 3 * n:].sigmoid_()  # o
-            c = cells[t]
-            torch.mul(a[:, n:2 * n], c_prev, out=c)
-            c.addcmul_(a[:, :n], a[:, 2 * n:3 * n])
-            h = hidden[t]
+            # the pre-activations, then the gates in place
+            torch.baddbmm(d_in[t], h_in[t - 1] if t else zero_in, w_hh_t, out=a_out[t])
+            f_rows[t].copy_(f_[t])
+            if_[t].sigmoid_()
+            g_[t].tanh_()
+            o_[t].sigmoid_()
+            c = c_rows[t]
+            torch.mul(f_[t], c_rows[t - 1] if t else zero, out=c)
+            c.addcmul_(i_[t], g_[t])
+            h = h_rows[t]
             torch.tanh(c, out=h)
-            h.mul_(a[:, 3 * n:])
+            h.mul_(o_[t])
             if t % every == 0:
                 tick(t / steps)
         g = acts[:, :, 2 * n:3 * n]
@@ -538,22 +545,25 @@ def _forward_layer(arch, weights: StackWeights, layer: int, x, plan, tick) -> di
         return rec
     # GRU
     hn_store = rec["hn"] = torch.empty(steps, batch, n, dtype=dtype, device=device)
+    hn_rows = hn_store.unbind(0)
     recur = torch.empty(batch, 1, gates * n, dtype=dtype, device=device)
     rh = recur[:, 0]
+    rh_rz, rh_n, bias_in = rh[:, :2 * n], rh[:, 2 * n:], b_hh.unsqueeze(1)
+    rz_rows = acts[:, :, :2 * n].unbind(0)
+    x_rz, x_n = drive[:, :, :2 * n].unbind(0), drive[:, :, 2 * n:].unbind(0)
+    r_, z_, new_ = blocks
     for t in range(steps):
-        h_prev = hidden[t - 1] if t else zero
-        torch.baddbmm(b_hh.unsqueeze(1), h_prev.unsqueeze(1), w_hh_t, out=recur)
-        a, xin = acts[t], drive[t]
-        rz = a[:, :2 * n]
-        torch.add(xin[:, :2 * n], rh[:, :2 * n], out=rz)
+        torch.baddbmm(bias_in, h_in[t - 1] if t else zero_in, w_hh_t, out=recur)
+        rz = rz_rows[t]
+        torch.add(x_rz[t], rh_rz, out=rz)
         rz.sigmoid_()
-        hn_store[t] = rh[:, 2 * n:]
-        new = a[:, 2 * n:]
-        torch.addcmul(xin[:, 2 * n:], a[:, :n], rh[:, 2 * n:], out=new)
+        hn_rows[t].copy_(rh_n)
+        new = new_[t]
+        torch.addcmul(x_n[t], r_[t], rh_n, out=new)
         new.tanh_()
-        h = hidden[t]  # (1 - z) n + z h_(t-1), as n + z (h_(t-1) - n)
-        torch.sub(h_prev, new, out=h)
-        h.mul_(a[:, n:2 * n])
+        h = h_rows[t]  # (1 - z) n + z h_(t-1), as n + z (h_(t-1) - n)
+        torch.sub(h_rows[t - 1] if t else zero, new, out=h)
+        h.mul_(z_[t])
         h.add_(new)
         if t % every == 0:
             tick(t / steps)

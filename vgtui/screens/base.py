@@ -347,8 +347,11 @@ class PageScreen(Screen):
         finished = threading.Event()
         self._work(self._serial, key, call, context, finished)
         # Textual hands the call to a thread on the event loop's next turn; wait just
-        # after that (see JOB_GRACE).
-        asyncio.get_running_loop().call_soon(finished.wait, JOB_GRACE)
+        # after that (see JOB_GRACE). Only for the page on screen: a page built ahead
+        # computes its first result off-stage, and holding the UI thread for it would
+        # hold a key pressed meanwhile (it was most of a 120-150 ms stall).
+        if self.is_current:
+            asyncio.get_running_loop().call_soon(finished.wait, JOB_GRACE)
         return self._serial
 
     @work(thread=True, exclusive=True, group="compute", exit_on_error=False)

@@ -36,8 +36,7 @@ from .flow import fitted_factor, horizons, run_flow
 from .gated import run_stack, stack_estimate
 from .magnitude import LOG10_E, LogMagnitude, log10_ratio
 from .recurrence import progress_tick, random_stream, recurrent_matrix
-from .seeding import global_seed
-from .stack_weights import build_stack_weights, seeded_inputs
+from .stack_weights import seeded_inputs
 from .sums import exact_cumsum_torch
 
 ARCHITECTURES = ("rnn", "lstm", "gru", "residual", "attention", "ssm")
@@ -179,11 +178,10 @@ def run_compare(config: CompareConfig, *, progress: Callable[[float], None] | No
             log10 = run_flow(config.rnn_config(key), progress=part_progress,
                              cancel=cancel).log10_grad_x
         elif key in ("lstm", "gru"):
-            log10 = _gated_by_autograd(config.rnn_config(key), device, dtype, part_progress,
-                                       cancel)
-            if log10 is None:  # a chunk's gradient left float range: the log-space loop
-                log10 = run_stack(config.rnn_config(key), progress=part_progress,
-                                  cancel=cancel).log10_grad_x
+            # The stack loop, now quicker than torch's own cell with autograd in pieces
+            # (which this used until 2026-12-01; the tests keep it as a reference).
+            log10 = run_stack(config.rnn_config(key), progress=part_progress,
+                              cancel=cancel).log10_grad_x
         elif key == "residual":
             log10 = _residual(config, device, dtype, part_progress, cancel)
         elif key == "attention":
@@ -196,79 +194,6 @@ def run_compare(config: CompareConfig, *, progress: Callable[[float], None] | No
         torch.cuda.synchronize()
     return CompareResult(config, traces, str(device), dtype_name(dtype),
                          time.perf_counter() - started)
-
-
-# Steps per piece of the autograd path below: the gradient is brought back to norm 1
-# between pieces, so within one it would have to shrink by 1e-200 to underflow.
-CHUNK = 25
-
-
-def _gated_by_autograd(rc, device, dtype, progress, cancel) -> np.ndarray | None:
-    """log10 ||dL/dx_t|| for a one-layer LSTM or GRU with the engine's seeded weights,
-    by torch's own cell (torch.nn.LSTM / GRU, the loop in C++) and autograd.
-
-    The sequence runs in pieces of ``CHUNK`` steps; between pieces the state passes
-    through an identity whose backward divides the gradient by its norm and writes the
-    logarithm down, so no gradient underflows however far it vanishes; the inputs'
-    gradients then get back the logs of every division after them. None when a
-    piece's gradient still came near the bottom of float range (the caller then runs
-    the log-space loop)."""
-    import torch  # torch: loaded on first use
-
-    weights = build_stack_weights([rc], device, dtype)
-    n, m, steps = rc.hidden, rc.input_size, rc.steps
-    cls = torch.nn.LSTM if rc.arch == "lstm" else torch.nn.GRU
-    with global_seed(0):  # its own random init is overwritten below
-        cell = cls(m, n, dtype=dtype, device=device)
-    with torch.no_grad():
-        cell.weight_ih_l0.copy_(weights.w_ih[0][0])
-        cell.weight_hh_l0.copy_(weights.w_hh[0][0])
-        cell.bias_ih_l0.copy_(weights.b_ih[0][0])
-        cell.bias_hh_l0.copy_(weights.b_hh[0][0])
-    logs: list = []  # natural-log norms, in the order backward meets the boundaries
-
-    class Rescale(torch.autograd.Function):
-        @staticmethod
-        def forward(ctx, *state):
-            return tuple(s.view_as(s) for s in state)
-
-        @staticmethod
-        def backward(ctx, *grads):
-            norm = math.sqrt(sum(float(torch.linalg.vector_norm(g)) ** 2 for g in grads))
-            logs.append(math.log(norm) if norm > 0 else -math.inf)
-            safe = norm if norm > 0 else 1.0
-            return tuple(g / safe for g in grads)
-
-    x = weights.inputs[0].detach().clone().unsqueeze(1).requires_grad_(True)  # (T, 1, m)
-    pieces = list(range(0, steps, CHUNK))
-    with torch.enable_grad():
-        state = None
-        for k, lo in enumerate(pieces):
-            if cancel is not None and cancel():
-                progress_tick(progress, cancel, 0.0)
-            out, state = cell(x[lo:lo + CHUNK], state)
-            if k < len(pieces) - 1:
-                state = (Rescale.apply(*state) if rc.arch == "lstm"
-                         else Rescale.apply(state)[0])
-            progress_tick(progress, cancel, 0.5 * (k + 1) / len(pieces))
-        h_last = state[0] if rc.arch == "lstm" else state
-        h_last.sum().backward()
-    progress_tick(progress, cancel, 0.95)
-    if logs and min(logs) < -400:  # some piece shrank close to underflow: do it exactly
-        return None
-    # Piece k (counted from the start) lies before len(pieces) - 1 - k boundaries; the
-    # boundaries were met last-first.
-    after = np.zeros(len(pieces))
-    running = 0.0
-    for j, value in enumerate(logs):  # j = 0: the boundary after the next-to-last piece
-        running += value
-        after[len(pieces) - 2 - j] = running
-    gx = torch.linalg.vector_norm(x.grad[:, 0].to(torch.float64), dim=1).cpu().numpy()
-    if not np.all(gx > 1e-280):  # underflow inside a piece
-        return None
-    with np.errstate(divide="ignore"):
-        log_gx = np.log(gx) + np.repeat(after, CHUNK)[:steps]
-    return log_gx * LOG10_E
 
 
 def _shared(config: CompareConfig, device, dtype):

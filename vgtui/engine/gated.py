@@ -41,6 +41,7 @@ Python loop over time per layer, batch dimensions in the tensors.
 """
 from __future__ import annotations
 
+import functools
 import math
 import time
 from dataclasses import dataclass, field
@@ -618,7 +619,31 @@ def _backward_layer(arch, weights: StackWeights, layer: int, rec: dict, above_di
     # Slot k of a block holds step lo + k - 1; slot 0 receives what goes on to step lo - 1.
     dh_slots = torch.zeros(longest + 1, batch, n, dtype=dtype, device=device)
     dc_slots = torch.zeros(longest + 1, batch, n, dtype=dtype, device=device) if lstm else None
-    pre_h = torch.empty(batch, gates * n, dtype=dtype, device=device) if gru else None
+    # Fixed buffers for a block's factors and results, and every view the step loop
+    # needs made once here: making a view costs about what a small product does.
+    blank = functools.partial(torch.empty, dtype=dtype, device=device)
+    from_above, weight_above = blank(longest, batch, n), blank(longest, batch, 1)
+    above_v, weight_v = from_above.unbind(0), weight_above.unbind(0)
+    dh_v, dh_in = dh_slots.unbind(0), dh_slots.unsqueeze(2).unbind(0)  # (B, n), (B, 1, n)
+    pre_block = blank(longest, batch, gates * n)  # pre_in of the block's steps
+    pre_v, pre_in_v = pre_block.unbind(0), pre_block.unsqueeze(2).unbind(0)
+    if lstm:
+        dc_v, dc_in = dc_slots.unbind(0), dc_slots.unsqueeze(2).unbind(0)
+        to_cell, to_pre, forget = blank(longest, batch, n), blank(longest, batch, 4 * n), \
+            blank(longest, batch, n)
+        to_cell_v, forget_v = to_cell.unbind(0), forget.unbind(0)
+        to_pre3_v = to_pre.view(longest, batch, 4, n)[:, :, :3].unbind(0)
+        to_pre_o_v = to_pre[:, :, 3 * n:].unbind(0)
+        pre3_v = pre_block.view(longest, batch, 4, n)[:, :, :3].unbind(0)
+        pre_o_v = pre_block[:, :, 3 * n:].unbind(0)
+    elif gru:
+        to_hid, update = blank(longest, batch, 3 * n), blank(longest, batch, n)
+        to_hid_v, update_v = to_hid.view(longest, batch, 3, n).unbind(0), update.unbind(0)
+        pre_h = blank(batch, 3 * n)
+        pre_h3, pre_h_in = pre_h.view(batch, 3, n), pre_h.unsqueeze(1)
+    else:
+        slope = blank(longest, batch, n)
+        slope_v = slope.unbind(0)
     carry_h = torch.zeros(batch, n, dtype=dtype, device=device)
     carry_c = torch.zeros(batch, n, dtype=dtype, device=device) if lstm else None
     s_hi = torch.full((batch,), -math.inf, dtype=f64, device=device)  # -inf: carry exactly 0
@@ -661,17 +686,17 @@ def _backward_layer(arch, weights: StackWeights, layer: int, rec: dict, above_di
         torch.mul(carry_h, factor.unsqueeze(1), out=dh_slots[k_steps])
         if lstm:
             torch.mul(carry_c, factor.unsqueeze(1), out=dc_slots[k_steps])
-        weight_above = torch.exp(above - s_top).to(dtype).unsqueeze(2) if has_above else None
 
-        # The gate factors of the block's steps, all at once.
+        # The gate factors of the block's steps, all at once, into the fixed buffers.
         if lstm:
             i, f, g, o = acts[span].split(n, dim=2)
             c_prev = (cells[bottom - 1:top] if bottom else
                       torch.cat([torch.zeros_like(cells[:1]), cells[:top]]))
             tc = torch.tanh(cells[span])
-            to_cell = o * (1.0 - tc * tc)  # dc += dh * o (1 - tanh^2 c)
-            to_pre = torch.cat([g * i * (1.0 - i), c_prev * f * (1.0 - f), i * (1.0 - g * g),
-                                tc * o * (1.0 - o)], dim=2)  # da = [dc, dc, dc, dh] * to_pre
+            torch.mul(o, 1.0 - tc * tc, out=to_cell[:k_steps])  # dc += dh * o (1 - tanh^2 c)
+            torch.cat([g * i * (1.0 - i), c_prev * f * (1.0 - f), i * (1.0 - g * g),
+                       tc * o * (1.0 - o)], dim=2, out=to_pre[:k_steps])  # da = [dc dc dc dh] *
+            forget[:k_steps] = f
         elif gru:
             r, z, new = acts[span].split(n, dim=2)
             h_prev = (hidden[bottom - 1:top] if bottom else
@@ -679,33 +704,40 @@ def _backward_layer(arch, weights: StackWeights, layer: int, rec: dict, above_di
             to_new = (1.0 - z) * (1.0 - new * new)
             to_in = torch.cat([to_new * rec["hn"][span] * r * (1.0 - r),
                                (h_prev - new) * z * (1.0 - z), to_new], dim=2)
-            to_hid = torch.cat([to_in[:, :, :2 * n], to_new * r], dim=2)
+            torch.cat([to_in[:, :, :2 * n], to_new * r], dim=2, out=to_hid[:k_steps])
+            update[:k_steps] = z
+        else:
+            slope[:k_steps] = deriv[span]
+        if has_above:
+            from_above[:k_steps] = above_dir[span]
+            weight_above[:k_steps] = torch.exp(above - s_top).unsqueeze(2)
 
         for t in range(top, bottom - 1, -1):
             k = t - bottom + 1
             j = k - 1  # index into the block's factors
-            dh = dh_slots[k]
+            dh = dh_v[k]
             if has_above:
-                dh.addcmul_(above_dir[t], weight_above[j])
+                dh.addcmul_(above_v[j], weight_v[j])
             if lstm:
-                dc = dc_slots[k]
-                dc.addcmul_(dh, to_cell[j])
-                p = pre_in[t]
-                torch.mul(to_pre[j].view(batch, 4, n)[:, :3], dc.unsqueeze(1),
-                          out=p.view(batch, 4, n)[:, :3])
-                torch.mul(to_pre[j, :, 3 * n:], dh, out=p[:, 3 * n:])
+                dc = dc_v[k]
+                dc.addcmul_(dh, to_cell_v[j])
+                torch.mul(to_pre3_v[j], dc_in[k], out=pre3_v[j])
+                torch.mul(to_pre_o_v[j], dh, out=pre_o_v[j])
                 if t:
-                    torch.mul(dc, f[j], out=dc_slots[k - 1])
+                    torch.mul(dc, forget_v[j], out=dc_v[k - 1])
+                p = pre_in_v[j]
             elif gru:
-                p = pre_h
-                torch.mul(to_hid[j].view(batch, 3, n), dh.unsqueeze(1), out=p.view(batch, 3, n))
+                torch.mul(to_hid_v[j], dh_in[k], out=pre_h3)
+                p = pre_h_in
             else:
-                p = pre_in[t]
-                torch.mul(dh, deriv[t], out=p)
+                torch.mul(dh, slope_v[j], out=pre_v[j])
+                p = pre_in_v[j]
             if t:
-                torch.bmm(p.unsqueeze(1), w_hh, out=dh_slots[k - 1].unsqueeze(1))
+                torch.bmm(p, w_hh, out=dh_in[k - 1])
                 if gru:
-                    dh_slots[k - 1].addcmul_(dh, z[j])
+                    dh_v[k - 1].addcmul_(dh, update_v[j])
+        if not gru:
+            pre_in[span] = pre_block[:k_steps]
 
         norm_h = row_norms(dh_slots[1:k_steps + 1])  # (K, B)
         norm_c = row_norms(dc_slots[1:k_steps + 1]) if lstm else None

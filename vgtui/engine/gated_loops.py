@@ -121,7 +121,7 @@ SAFE_BAND = {8: (1e-200, 1e200), 4: (1e-20, 1e20)}
 
 
 def backward_layer(arch, weights: StackWeights, layer: int, rec: dict, above_dir, above_log,
-                    tick) -> dict:
+                   tick) -> dict:
     """One layer backward through time, in log space.
 
     ``above_dir[t]`` (unit vectors, or zero) times exp(``above_log[t]``) is what the
@@ -154,7 +154,8 @@ def backward_layer(arch, weights: StackWeights, layer: int, rec: dict, above_dir
     if lstm:
         log_gc = out["log_gc"] = torch.empty(steps, batch, dtype=f64, device=device)
         cells = rec["cells"]
-    # Slot k of a block holds step lo + k - 1; slot 0 receives what goes on to step lo - 1.
+    # Slot k holds step bottom + k - 1 of a block; slot 0 receives what goes on to the
+    # step below the block.
     dh_slots = torch.zeros(longest + 1, batch, n, dtype=dtype, device=device)
     dc_slots = torch.zeros(longest + 1, batch, n, dtype=dtype, device=device) if lstm else None
     # Fixed buffers for a block's factors and results, and every view the step loop

@@ -55,11 +55,11 @@ from .config import RNNConfig, same_shape_key
 from .device import dtype_name, on_engine_threads, resolve_device, resolve_dtype
 from .errors import ConfigError
 from .flow import SATURATION_THRESHOLD, fitted_factor, horizons, run_flow, verdict_for
+from .gated_loops import backward_layer, forward_layer
 from .magnitude import LOG10_E, LogMagnitude, from_log10, json_floats
 from .recurrence import RNNWeights, progress_tick
 from .stack_weights import (BLOCK_NAMES, CANDIDATE_BLOCK, GATE_COUNT, StackWeights,
                             build_stack_weights)
-from .gated_loops import backward_layer, forward_layer
 from .sums import exact_cumsum_torch
 
 GATE_MEANS = {"rnn": {}, "lstm": {"input": 0, "forget": 1, "output": 3},

@@ -468,44 +468,48 @@ def _simulate_stack(configs, weights: StackWeights, device, dtype, progress, can
                       for name, k in GATE_MEANS[arch].items()},
         })
         if arch == "lstm":
-            out["log_forget_product"] = _forget_product(rec["log_f"])
-            out["log_cell_path"] = cell_only_path(rec["log_f"], out.pop("dc_end_dir"),
+            after = forget_logs_after(rec["log_f"])
+            out["log_forget_product"] = _forget_product(after)
+            out["log_cell_path"] = cell_only_path(after, out.pop("dc_end_dir"),
                                                   out.pop("dc_end_log"))
         results[layer] = out
     return {"layers": results, "log_gx": above_log, "overflow_step": overflow}
 
 
-def cell_only_path(log_f, end_dir, end_log):
+def forget_logs_after(log_f):
+    """after[t] = the sum of log f over steps t+1 .. T (0 at T), per unit: the log of the
+    forget gates' product from each step to the end, by an exact reversed cumulative sum.
+    Both the cell-only path and the forget-gate product are read from it."""
+    import torch  # torch: loaded on first use
+
+    after = torch.zeros_like(log_f)
+    if log_f.shape[0] > 1:
+        after[:-1] = exact_cumsum_torch(log_f[1:], 0, reverse=True)
+    return after
+
+
+def cell_only_path(after, end_dir, end_log):
     """log ||d(g_T . c_T)/dc_t|| per step for a cell stepped with h held fixed.
 
     With h_(t-1) and x_t held at the run's values every gate is a constant, so the cell
     is c_t = f_t * c_(t-1) + (a constant), and g_T = dL/dc_T (``end_dir`` times
     exp(``end_log``)) goes back one step by multiplying by f_t unit by unit: at step t
-    it is g_T times the product of f over steps t+1 .. T. Summed in log space from the
-    forget gates' logs, so products far below the float range stay exact. (The tests
-    check it against torch autograd through such a cell.) It is the gradient the cell
-    path alone would deliver; the total dL/dc_t adds what goes through h_t into the next
-    step's gates and candidate.
+    it is g_T times the product of f over steps t+1 .. T (``after``, from
+    ``forget_logs_after``), in log space, so products far below the float range stay
+    exact. (The tests check it against torch autograd through such a cell.) It is the
+    gradient the cell path alone would deliver; the total dL/dc_t adds what goes through
+    h_t into the next step's gates and candidate.
     """
     import torch  # torch: loaded on first use
 
-    steps = log_f.shape[0]
-    after = torch.zeros_like(log_f)
-    if steps > 1:
-        # after[t] = sum of log f over steps t+1 .. T (a reversed cumulative sum).
-        after[:-1] = exact_cumsum_torch(log_f[1:], 0, reverse=True)
     weight = torch.log(end_dir.abs().to(torch.float64))  # (B, n); -inf for a zero entry
     return end_log.to(torch.float64) + 0.5 * torch.logsumexp(2.0 * (after + weight), dim=2)
 
 
-def _forget_product(log_f):
+def _forget_product(after):
     """log of the root-mean-square (over units) of prod_{k=t+1..T} f_k, per step, from
-    the forget gates' logs (log-sigmoid of their pre-activations, so never 0)."""
+    ``forget_logs_after`` (the forget gates' logs are log-sigmoids, so never -inf)."""
     import torch  # torch: loaded on first use
 
-    steps, _, n = log_f.shape
-    after = torch.zeros_like(log_f)
-    if steps > 1:
-        # after[t] = sum of log f over steps t+1 .. T (a reversed cumulative sum).
-        after[:-1] = exact_cumsum_torch(log_f[1:], 0, reverse=True)
+    n = after.shape[2]
     return 0.5 * (torch.logsumexp(2.0 * after, dim=2) - math.log(n))

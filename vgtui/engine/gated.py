@@ -321,7 +321,9 @@ def stack_estimate(config: RNNConfig, batch: int = 1):
     total = steps * batch * (layers * per_layer + 2 * m) * itemsize
     total += batch * layers * gates * n * (2 * n + m) * itemsize
     flops = 2 * steps * batch * layers * 2 * gates * n * (n + m)
-    ops_per_step = {"rnn": 2, "lstm": 5, "gru": 5}[config.arch]
+    # STEP_OVERHEAD_S units per step, layer and pass, as the loops run since 2026-12-01
+    # (a 2-layer LSTM over 10,000 steps: about 2 s; the old figures, 5, still said 6 s).
+    ops_per_step = {"rnn": 1, "lstm": 2, "gru": 2}[config.arch]
     seconds = (2 * steps * layers * ops_per_step * STEP_OVERHEAD_S + flops / FLOPS_PER_S
                + spectral_seconds(n, batch * layers * gates))
     what = (f"{config.arch.upper()} x {layers}, T={steps}, n={n}"

@@ -10,7 +10,7 @@ from vgtui.engine.presets import presets_for
 from vgtui.topics import TOPICS
 from vgtui.widgets.pickers import ScreenPicker
 
-from .helpers import every_screen, wait_until
+from .helpers import every_screen, on_screen, wait_until
 
 
 def look(screen, widget) -> list:
@@ -28,8 +28,9 @@ async def test_every_focusable_widget_shows_focus(screen_id):
     (one focus change per widget); where moving on scrolled it, it is blurred in place."""
     app = VgtuiApp(start_screen=screen_id)
     async with app.run_test(size=(100, 32)) as pilot:
-        await pilot.pause(0.3)
-        screen = app.screen
+        # The first result drawn before the walk: a table filling in between a widget's
+        # focused and blurred looks made them alike under load (a fixed pause did not wait).
+        screen = await on_screen(pilot, screen_id)
         invisible = []
 
         async def blurred_in_place(widget):

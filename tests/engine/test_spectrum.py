@@ -562,3 +562,28 @@ def test_henrici_departure_against_a_known_schur_form():
     assert rep.entry("shear").departure == pytest.approx(
         0.5 * math.sqrt(15) / math.sqrt(16 + 0.25 * 15), rel=1e-14)
     assert rep.entry("shear").to_dict()["henrici_departure"] == pytest.approx(0.5 * math.sqrt(15))
+
+
+def test_ties_are_read_through_rounding_not_by_it():
+    """An orthogonal W keeps ||W^k v|| = 1 for every k: every k ties, so the peak is
+    k = 0 (where rounding last put the largest value differs between CPUs). Eigenvalues
+    of equal magnitude come in an order that a change in the last bits cannot alter."""
+    from vgtui.engine.spectrum import by_magnitude
+
+    rep = spectrum_report(16, 1.0, seed=0, power_steps=50, inits=("orthogonal",))
+    entry = rep.entry("orthogonal")
+    assert np.max(np.abs(entry.log10_power)) < 1e-12  # every norm is 1 up to rounding
+    assert entry.power_peak[0] == 0
+    # a true peak is still found: values 1e-6 decades apart are not a tie
+    entry.log10_power = np.array([0.0, 1e-6, 3e-6, 2e-6])
+    assert entry.power_peak == (2, 3e-6)
+    # rotations by distinct angles, all |lambda| = 1; nudged by 1e-15 they sort the same
+    angles = np.array([0.3, 2.0, 1.1, 0.0, np.pi])
+    vals = np.concatenate([np.exp(1j * angles), np.exp(-1j * angles[:3])])
+    rng = np.random.default_rng(0)
+    nudged = vals * (1 + 1e-15 * rng.standard_normal(vals.size))
+    order = by_magnitude(vals)
+    assert np.array_equal(by_magnitude(nudged[rng.permutation(vals.size)]).round(12),
+                          order.round(12))
+    assert list(order.real.round(12)) == sorted(order.real.round(12), reverse=True)
+    assert order[0] == 1.0 and order[-1].real == pytest.approx(-1.0)

@@ -77,6 +77,25 @@ def henrici_relative(w: np.ndarray, eigenvalues: np.ndarray, triangular: bool = 
     return math.sqrt(gap / fro2) if gap > resolution else 0.0
 
 
+# Two eigenvalues (or two power norms) closer than this, relative to the largest, count as
+# equal: the rest is rounding, which differs from one CPU's vector unit to another's.
+TIE_RTOL = 1e-9
+
+
+def by_magnitude(vals: np.ndarray) -> np.ndarray:
+    """Eigenvalues largest |lambda| first. Magnitudes within TIE_RTOL of each other are a
+    tie (an orthogonal matrix's are all equal), broken by the real part, then the sign of
+    the imaginary part, each rounded the same way, so the order does not depend on
+    rounding."""
+    if vals.size == 0:
+        return vals
+    unit = float(np.max(np.abs(vals))) or 1.0
+    step = TIE_RTOL * unit
+    mag, real = np.round(np.abs(vals) / step), np.round(vals.real / step)
+    imag = np.round(vals.imag / step)
+    return vals[np.lexsort((-imag, -real, -mag))]
+
+
 @dataclass
 class SpectrumEntry:
     init: str
@@ -97,9 +116,12 @@ class SpectrumEntry:
 
     @property
     def power_peak(self) -> tuple[int, float]:
-        """(k, log10 ||W^k v||) at the largest value over k = 0..K."""
+        """(k, log10 ||W^k v||) at the largest value over k = 0..K; the first k whose
+        value is within rounding (TIE_RTOL relative) of the largest, so an orthogonal W,
+        whose norms are all 1, peaks at k = 0 and not wherever rounding put the top."""
         finite = np.where(np.isfinite(self.log10_power), self.log10_power, -np.inf)
-        k = int(np.argmax(finite))
+        top = float(np.max(finite))
+        k = int(np.argmax(finite >= top - TIE_RTOL / math.log(10)))
         return k, float(self.log10_power[k])
 
     def to_dict(self) -> dict:
@@ -177,7 +199,7 @@ def spectrum_report(hidden: int, scale: float, seed: int = 0, power_steps: int =
             vals = np.diag(w).astype(complex)  # triangular: the diagonal, exactly
         else:
             vals = np.linalg.eigvals(w)
-        vals = vals[np.argsort(-np.abs(vals), kind="stable")]
+        vals = by_magnitude(vals)
         norm2 = float(np.linalg.norm(w, 2))
         departure = henrici_relative(w, vals, triangular=init in ("identity", NON_NORMAL))
         powers = np.empty(power_steps + 1)

@@ -1,6 +1,9 @@
 """Keys a newcomer relies on (issue 14): focus is always visible, the screen list filters
 as one types, and a preset has one name everywhere (the palette finds ``--preset`` names).
 """
+import asyncio
+import time
+
 import pytest
 from textual.command import CommandList, CommandPalette
 from textual.widgets import SelectionList
@@ -10,15 +13,30 @@ from vgtui.engine.presets import presets_for
 from vgtui.topics import TOPICS
 from vgtui.widgets.pickers import ScreenPicker
 
-from .helpers import every_screen, on_screen, wait_until
+from .helpers import SLOWDOWN, every_screen, on_screen, wait_until
 
 
 def look(screen, widget) -> list:
-    """The widget's cells on screen now: text and style of every segment."""
+    """The widget's cells on screen now: text and style of every segment (of the rows
+    on screen: a region partly above the top has rows at negative y)."""
     strips = screen._compositor.render_strips()
     region = widget.region
     return [[(seg.text, str(seg.style)) for seg in strips[y].crop(region.x, region.right)]
-            for y in range(region.y, min(region.bottom, len(strips)))]
+            for y in range(max(0, region.y), min(region.bottom, len(strips)))]
+
+
+async def focus_in_view(pilot, screen, widget) -> None:
+    """Focus ``widget`` and let the scroll that brings it into view happen: under load
+    that can take more than one pause, and a look taken meanwhile reads other widgets'
+    rows. A widget that does not come into view (out of its pane) is left as it is."""
+    widget.focus()
+    deadline = time.monotonic() + 2.0 * SLOWDOWN
+    while time.monotonic() < deadline:
+        await pilot.pause()
+        region = widget.region
+        if region.area and 0 <= region.y < screen.size.height:
+            return
+        await asyncio.sleep(0.02)
 
 
 @pytest.mark.parametrize("screen_id", every_screen(t.id for t in TOPICS))
@@ -41,22 +59,20 @@ async def test_every_focusable_widget_shows_focus(screen_id):
         before = None  # (widget, its region and look while it had focus)
         for widget in [*screen.focus_chain, None]:
             if widget is not None:
-                widget.focus()  # scrolls it into view
+                await focus_in_view(pilot, screen, widget)
             else:
                 screen.set_focus(None)  # the last one is blurred by focusing nothing
-            await pilot.pause()
+                await pilot.pause()
             if before is not None:
                 last, region, focused = before
                 if last.region == region:
                     blurred = look(screen, last)
                 else:  # moving on scrolled it: look at it again, focused and not
-                    last.focus()
-                    await pilot.pause()
+                    await focus_in_view(pilot, screen, last)
                     focused = look(screen, last)
                     blurred = await blurred_in_place(last)
                     if widget is not None:
-                        widget.focus()
-                        await pilot.pause()
+                        await focus_in_view(pilot, screen, widget)
                 if blurred == focused:
                     invisible.append(f"{type(last).__name__}#{last.id}")
             if widget is None:

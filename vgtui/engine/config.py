@@ -190,7 +190,12 @@ class RNNConfig(CheckedConfig):
         variants does not re-parse every field of each."""
         if not changes.keys() <= FIELD_SPECS.keys():
             return replace(self, **changes)  # raises the usual TypeError for the odd name
-        checked = {name: parse_field(name, value) for name, value in changes.items()}
+        return self.replace_checked(**{name: parse_field(name, value)
+                                       for name, value in changes.items()})
+
+    def replace_checked(self, **checked: Any) -> "RNNConfig":
+        """``replace`` with values already checked (``parse_field``): a grid of 64 scales
+        by 4 activations checks 68 values instead of 512."""
         out = copy.copy(self)
         for name, value in checked.items():
             object.__setattr__(out, name, value)

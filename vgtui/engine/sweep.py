@@ -21,7 +21,7 @@ import numpy as np
 
 from . import budget
 from . import definitions
-from .config import ACTIVATIONS, RNNConfig
+from .config import ACTIVATIONS, RNNConfig, parse_field
 from .errors import ConfigError
 from .device import bytes_per_number
 from .flow import STABLE_BAND, fitted_factors, horizons_of_columns, run_flow_batch, verdict_for
@@ -74,8 +74,10 @@ class SweepSpec:
 
     def configs(self) -> list[RNNConfig]:
         """Row-major: every activation for the first scale, then the next scale."""
-        return [self.base.replace(scale=s, activation=a)
-                for s in self.scales for a in self.activations]
+        scales = [parse_field("scale", s) for s in self.scales]
+        activations = [parse_field("activation", a) for a in self.activations]
+        return [self.base.replace_checked(scale=s, activation=a)
+                for s in scales for a in activations]
 
 
 def _verdict_of_factor(factor: float) -> str:
@@ -191,22 +193,23 @@ def run_sweep(spec: SweepSpec, *, progress: Callable[[float], None] | None = Non
         log10_g = fast.log10_grad_h
         factors = fitted_factors(log10_g)
         vanishing, exploding = horizons_of_columns(log10_g)
+        ratios = log10_g[0] - log10_g[-1]
+        # the mean over steps 2..T, every column at once (steps >= 2 is checked)
+        means = fast.mean_derivative[1:].mean(axis=0)
         cells = []
         for b, config in enumerate(configs):
-            column = log10_g[:, b]
             vanish = int(vanishing[b]) if vanishing[b] >= 0 else None
             explode = int(exploding[b]) if exploding[b] >= 0 else None
             factor = float(factors[b])
-            deriv = fast.mean_derivative[1:, b]  # steps 2..T
             cells.append(SweepCell(
                 activation=config.activation,
                 scale=config.scale,
                 config=config,
-                log10_ratio=float(column[0] - column[-1]),
+                log10_ratio=float(ratios[b]),
                 factor=factor,
                 verdict=verdict_for(factor, vanish, explode),
                 spectral_radius=float(fast.spectral_radius[b]),
-                mean_derivative=float(deriv.mean()) if deriv.size else math.nan,
+                mean_derivative=float(means[b]),
                 steps=config.steps,
             ))
         return SweepResult(spec, tuple(cells), fast.device, fast.dtype, seconds, fast.threads)

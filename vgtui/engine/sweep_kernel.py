@@ -15,8 +15,9 @@ row) and one input sequence. So, instead of the general Gradient Flow loop:
   scale, and the scale's power s^(T-t) is added as a logarithm;
 - derivatives and their means are taken over whole buffers after the forward loop,
   and each backward step is one multiply and one matrix product; the gradient rows are
-  renormalised only every few steps (float64 has some 600 decades of room), their
-  norms taken over the whole buffer after the loop.
+  renormalised only every few steps (float64 has some 600 decades of room); they live
+  in a small ring of slots that stays in cache, and their norms are taken a block of
+  steps at a time.
 
 ``run_sweep_kernel`` returns None for the cases it does not cover (noise on W_hh,
 given weights, a ReLU row whose forward state would leave the checked range); the
@@ -44,6 +45,9 @@ from .recurrence import (base_matrix, check_vanilla_batch, gc_paused, progress_t
 FORWARD_ORDER = ("tanh", "sigmoid", "relu", "leaky_relu")
 # Renormalise the backward rows every this many steps (float64, float32).
 RENORM_EVERY = {64: 8, 32: 4}
+# The backward's gradients go through a ring of this many slots, their norms taken once
+# per turn of the ring (about 1.6 MB at 193 rows of 64 in float64: it stays in cache).
+RING_SLOTS = 16
 # A ReLU row whose forward state passes this is handed to the general loop (which carries
 # such rows rescaled); the checks come often enough that nothing overflows in between.
 FORWARD_LIMIT = {64: 1e100, 32: 1e30}
@@ -206,7 +210,6 @@ def _loops(first: RNNConfig, base64, scales, kinds, identity, sigma, device, dty
     # hidden[t] holds h_(t+1) for the forward rows; then f'(z_(t+1)) in place, with one
     # more row of ones (identity) at the end.
     hidden = SCRATCH.take((steps, back_rows, n), dtype, device)
-    dirs = SCRATCH.take((steps, back_rows, n), dtype, device)
     try:
         if forward_rows:
             product = torch.empty(forward_rows, n, dtype=dtype, device=device)
@@ -250,9 +253,9 @@ def _loops(first: RNNConfig, base64, scales, kinds, identity, sigma, device, dty
                 if t % every == 0:
                     progress_tick(progress, cancel, 0.5 * t / steps)
         mean_d = _derivatives_in_place(hidden, kinds, scales, forward_rows, identity, first)
-        log_g = _backward(hidden, dirs, base, bits, progress, cancel)
+        log_g = _backward(hidden, base, bits, progress, cancel)
     finally:
-        SCRATCH.give(hidden, dirs)
+        SCRATCH.give(hidden)
     return log_g, mean_d
 
 
@@ -292,12 +295,17 @@ def _derivatives_in_place(hidden, kinds, scales, forward_rows, identity, first):
     return hidden[:, :forward_rows].mean(dim=2).to(torch.float64).cpu().numpy()  # (T, rows)
 
 
-def _backward(deriv, dirs, base, bits, progress, cancel):
+def _backward(deriv, base, bits, progress, cancel):
     """log ||dL/dh_t|| per backward row without the scale's power, natural log, as a
     (T, rows) float64 array.
 
-    dirs[t] holds the gradient at step t up to a factor exp(offset[t]) that the
-    renormalisations collected; the scale's power is added at the end."""
+    The steps go from the end back in blocks of ``RING_SLOTS``, whose gradients live in
+    a ring of slots (slot k holds the block's k-th step from its top), so that each step
+    writes into memory still in cache rather than into a (T, rows, n) buffer; a block's
+    row norms are taken in one call when it is complete. Every ``RENORM_EVERY`` steps a
+    vector is divided by its largest entry, whose log goes into the step's offset: the
+    gradient at step t is the slot's vector times exp(sum of the logs at steps >= t).
+    """
     import torch  # torch: loaded on first use
 
     steps, back_rows, n = deriv.shape
@@ -305,23 +313,35 @@ def _backward(deriv, dirs, base, bits, progress, cancel):
     renorm = RENORM_EVERY[bits]
     tiny = torch.finfo(deriv.dtype).tiny
     logs = torch.zeros(steps, back_rows, dtype=deriv.dtype, device=deriv.device)
+    # norms in reversed time (row j is step steps - 1 - j): a block's slots are in that
+    # order, so each block's norms are one contiguous write
+    norms = torch.empty(steps, back_rows, dtype=deriv.dtype, device=deriv.device)
+    size = RING_SLOTS  # a multiple of every RENORM_EVERY
+    ring = torch.empty(size, back_rows, n, dtype=deriv.dtype, device=deriv.device)
     scratch = torch.empty(back_rows, n, dtype=deriv.dtype, device=deriv.device)
-    dirs[steps - 1] = 1.0
-    dirs_at, deriv_at, logs_at = dirs.unbind(0), deriv.unbind(0), logs.unbind(0)
+    slots, deriv_at, logs_at = ring.unbind(0), deriv.unbind(0), logs.unbind(0)
+    slots[0].fill_(1.0)  # dL/dh_T, the loss being sum(h_T)
+    v = slots[0]
     for t in range(steps - 1, 0, -1):
-        torch.mul(deriv_at[t], dirs_at[t], out=scratch)
-        v = dirs_at[t - 1]
+        back = steps - t  # step t - 1 is this far from the end; it goes in slot k
+        k = back % size
+        torch.mul(deriv_at[t], v, out=scratch)
+        if k == 0:  # the previous block is complete: its norms, before slot 0 is reused
+            norms[back - size:back] = row_norms(ring)
+        v = slots[k]
         torch.mm(scratch, base, out=v)  # A^T a_t (rows as row vectors); the scale comes later
-        if (steps - t) % renorm == 0:
-            # Any positive factor per row will do (the norms are taken after the loop):
-            # the largest entry is exact (no squares to underflow) and one call.
-            big = torch.linalg.vector_norm(v, ord=math.inf, dim=1).clamp_min_(tiny)
+        if back % renorm == 0:
+            # Any positive factor per row will do; the largest entry is exact (no
+            # squares to underflow), and abs().amax() is the inf-norm at a seventh of
+            # vector_norm(ord=inf)'s cost here.
+            big = torch.amax(v.abs(), dim=1).clamp_min_(tiny)
             v.div_(big.unsqueeze(1))
             torch.log(big, out=logs_at[t - 1])
         if t % every == 0:
             progress_tick(progress, cancel, 0.5 + 0.5 * (steps - t) / steps)
+    done = steps % size or size  # slots filled in the last block
+    norms[steps - done:] = row_norms(ring[:done])
     # The factors taken out at steps >= t apply to step t: a reversed cumulative sum.
     offset = torch.flip(torch.cumsum(torch.flip(logs.to(torch.float64), [0]), 0), [0])
-    return (torch.log(row_norms(dirs).to(torch.float64)) + offset).cpu().numpy()  # (T, rows)
-
-
+    log_norms = torch.flip(torch.log(norms.to(torch.float64)), [0])
+    return (log_norms + offset).cpu().numpy()  # (T, rows)

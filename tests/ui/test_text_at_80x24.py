@@ -145,3 +145,34 @@ def test_step_counts_and_sweep_edges_read_as_sentences():
                             rows=[])
     text = "\n".join(catch22_lines(sweep))
     assert "from scale -" not in text and "at no scale of this sweep" in text
+
+
+@pytest.mark.parametrize("screen_id", ["claims", "watch"])
+async def test_the_footer_shows_whole_keys_only(screen_id):
+    """At 80 columns a page with many keys shows the ones that fit whole and hides the
+    rest from the end (Textual's footer let "m measured" run under the palette key as
+    "m meas"); wider, every key is back."""
+    from textual.widgets._footer import FooterKey
+
+    from vgtui.widgets.footer import KeyFooter
+
+    app = VgtuiApp(start_screen=screen_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: getattr(app.screen, "SCREEN_ID", "") == screen_id)
+        footer = app.screen.query_one(KeyFooter)
+
+        def keys():
+            return [k for k in footer.query(FooterKey) if not k.has_class("-command-palette")]
+
+        await wait_until(pilot, lambda: keys() and not keys()[-1].display)
+        shown = [k for k in keys() if k.display]
+        assert shown and all(k.display for k in keys()[:len(shown)])  # hidden from the end
+        line = screen_lines(app)[-1]
+        keys_part, _, palette = line.rpartition("▏")
+        assert "palette" in palette
+        for k in keys():
+            if k.description:
+                assert (k.description in keys_part) == k.display, (k.description, line)
+        await pilot.resize_terminal(160, 24)
+        await wait_until(pilot, lambda: all(k.display for k in keys()))
+        assert all(k.description in screen_lines(app)[-1] for k in keys() if k.description)

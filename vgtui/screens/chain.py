@@ -279,8 +279,8 @@ class ChainScreen(ConfigPage):
         tr, p = self.trace, self.position
         w = short_number(tr.weight)
         if p == 0:
-            text = (f"t = 0 of {tr.steps}: h_0 = {short_number(tr.h0)}; nothing multiplied yet, "
-                    f"dh_0/dh_0 = 1.\nPress n for the next step, e to run to the end.")
+            text = (f"t = 0 of {tr.steps}: h_0 = {short_number(tr.h0)}; nothing multiplied yet "
+                    f"(dh_0/dh_0 = 1).\nPress n for the next step, e to run to the end.")
         else:
             i = p - 1
             prev_h = (_fmt(tr.h_sign[i - 1], tr.h_log10[i - 1]) if i > 0 else short_number(tr.h0))

@@ -109,3 +109,17 @@ def test_float32_sweep_agrees_with_float64():
     for x, y in zip(a.cells, b.cells):
         assert y.log10_ratio == pytest.approx(x.log10_ratio, rel=1e-4, abs=1e-4)
         assert y.mean_derivative == pytest.approx(x.mean_derivative, rel=1e-5)
+
+
+@pytest.mark.parametrize("steps", [2, 15, 16, 17, 33])
+def test_every_length_against_the_ring_of_slots(steps):
+    """The backward's gradients go through a ring of RING_SLOTS slots: lengths below,
+    at and just past a multiple of it give the general loop's figures at every step."""
+    assert sweep_kernel.RING_SLOTS == 16  # the lengths above straddle it
+    spec = sweep_spec((0.5, 1.2), ("tanh", "sigmoid", "relu", "identity"), steps=steps,
+                      hidden=8, seed=2)
+    fast = sweep_kernel.run_sweep_kernel(spec.configs())
+    general = run_flow_batch(spec.configs())
+    for b, run in enumerate(general.runs):
+        np.testing.assert_allclose(fast.log10_grad_h[:, b], run.log10_grad_h, rtol=1e-12,
+                                   atol=1e-12)
